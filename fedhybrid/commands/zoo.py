@@ -1,0 +1,62 @@
+"""`fedhybrid zoo build|verify|show`: build, check and describe the offline model zoo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    zoo = sub.add_parser("zoo", help="build, verify or show the offline model zoo")
+    zsub = zoo.add_subparsers(dest="zoo_command", required=True, metavar="ACTION")
+    build = zsub.add_parser("build", help="train the tokenizer and the zoo models (offline)")
+    build.add_argument("--tiny", action="store_true",
+                       help="build the micro-zoo used by tests (under a minute on CPU)")
+    build.add_argument("--out", type=Path, default=None,
+                       help="output folder (default: the --zoo folder, else the shipped zoo)")
+    build.add_argument("--only", nargs="+", default=(), metavar="MODEL",
+                       help="rebuild only these models against the existing tokenizer")
+    build.add_argument("--quiet", action="store_true", help="no progress bars")
+    build.set_defaults(run=_build)
+    verify = zsub.add_parser("verify", help="check every zoo file against the manifest hashes")
+    verify.set_defaults(run=_verify)
+    show = zsub.add_parser("show", help="print the manifest's models, tiers and metrics")
+    show.set_defaults(run=_show)
+
+
+def _build(args: argparse.Namespace) -> int:
+    from inference.zoo import default_zoo_dir
+    from inference.zoo_build import FULL, TINY, build_zoo
+
+    out = args.out or args.zoo or default_zoo_dir()
+    recipe = TINY if args.tiny else FULL
+    manifest = build_zoo(out, recipe, only=tuple(args.only), quiet=args.quiet)
+    for name, entry in sorted(manifest["models"].items()):
+        m = entry["metrics"]
+        print(f"{name:8s} params={entry['params']:>10,d} wordmath_acc={m['wordmath_acc']:.3f} "
+              f"pycode_loss={m['pycode_loss']:.3f} train_s={m['train_seconds']}")
+    print(f"zoo written to {out}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from inference.zoo import Zoo
+
+    zoo = Zoo(args.zoo)
+    for name in zoo.names:
+        zoo.verify(name)
+        print(f"{name}: ok ({len(zoo.entry(name)['files'])} files)")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from inference.zoo import Zoo
+
+    zoo = Zoo(args.zoo)
+    summary = {
+        "root": str(zoo.root), "tokenizer_hash": zoo.tokenizer_hash, "tiers": zoo.tiers,
+        "models": {n: {"params": zoo.entry(n)["params"], **zoo.entry(n)["metrics"]} for n in zoo.names},
+    }
+    print(json.dumps(summary, indent=2))
+    return 0

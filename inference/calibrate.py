@@ -1,0 +1,201 @@
+"""Reward-head training and threshold calibration for one (device, cloud) pair.
+
+1. Labels: the device decodes training prompts on its own; one teacher-forced cloud pass
+   over each output gives r_t for every device token (arXiv 2409.13757).
+2. The head is fitted on (hidden state, top-k log-probs) -> r_t.
+3. Calibration decodes held-out prompts with the real hybrid decoder (reward policy) over
+   a grid of tau, giving tau -> (cloud share, accuracy). A target cloud share is then
+   met by bisection on tau, decoding for real at each probe, so the realised share on
+   held-out data is what the table promises.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from inference.cloud import Cloud
+from inference.decoder import DecodeConfig, HybridDecoder
+from inference.device_model import DeviceModel
+from inference.errors import InferenceError
+from inference.reward_head import RewardHead, RewardHeadConfig, fit
+from inference.router import RewardPolicy, make_policy
+from inference.workloads import wordmath
+
+
+@dataclass(frozen=True)
+class CalibrationConfig:
+    train_problems: int = 400
+    calib_problems: int = 64
+    max_new_tokens: int = 96
+    top_k: int = 8
+    width: int = 64
+    epochs: int = 30
+    grid: int = 10  # tau values in the table
+    bisect_steps: int = 8
+    tolerance: float = 0.01  # acceptable |share - target| on the calibration set
+    deadline_s: float = 10.0  # calibration runs offline: be generous with the cloud
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.train_problems < 4 or self.calib_problems < 2:
+            raise ValueError("need >= 4 training and >= 2 calibration problems")
+        if self.grid < 2 or self.bisect_steps < 0 or not 0 < self.tolerance < 1:
+            raise ValueError("grid >= 2, bisect_steps >= 0 and tolerance in (0, 1) are required")
+
+
+@torch.no_grad()
+def collect_labels(device: DeviceModel, cloud: Cloud, tokenizer, prompts: list[str],
+                   max_new_tokens: int, deadline_s: float,
+                   progress: Callable[[int], None] | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Device-only greedy decoding, then cloud teacher-forced labels.
+
+    Returns (hidden (N, d), logprobs (N, V) of the device's next-token distribution, labels (N,)).
+    """
+    hiddens, logprobs, labels = [], [], []
+    eos = tokenizer.eos_token_id
+    for i, prompt in enumerate(prompts):
+        ids = tokenizer(prompt)["input_ids"]
+        tokens = list(ids)
+        device.reset()
+        steps = []
+        for _ in range(max_new_tokens):
+            step = device.step(tokens)
+            steps.append(step)
+            tokens.append(step.top_token)
+            if tokens[-1] == eos:
+                break
+        prediction = cloud.predict(f"calibrate-{i}", tokens, len(ids), 1, deadline_s)
+        cloud.end_session(f"calibrate-{i}")
+        for step, score in zip(steps, prediction.positions):
+            hiddens.append(step.hidden)
+            logprobs.append(step.logprobs)
+            labels.append(score.reward)
+        if progress is not None:
+            progress(i + 1)
+    return torch.stack(hiddens), torch.stack(logprobs), torch.tensor(labels)
+
+
+def train_head(hidden: torch.Tensor, logprobs: torch.Tensor, labels: torch.Tensor,
+               cfg: CalibrationConfig) -> tuple[RewardHead, dict]:
+    head_cfg = RewardHeadConfig(hidden_size=hidden.shape[1], top_k=cfg.top_k, width=cfg.width)
+    top = torch.topk(logprobs, cfg.top_k, dim=-1).values
+    head, stats = fit(torch.cat([hidden, top], dim=-1), labels, head_cfg, epochs=cfg.epochs, seed=cfg.seed)
+    stats["label_share_divergent"] = float((labels < -1e-6).float().mean())
+    return head, stats
+
+
+def measure(decoder: HybridDecoder, policy, problems: list[wordmath.Problem], cfg: DecodeConfig
+            ) -> dict:
+    """Decode `problems` with `policy`: cloud share (token-weighted), accuracy, outputs."""
+    tokens = cloud = 0
+    correct = 0
+    outputs = []
+    for p in problems:
+        gen = decoder.generate(p.prompt, policy, cfg, use_cache=False)
+        tokens += len(gen.token_ids)
+        cloud += round(gen.cloud_share * len(gen.token_ids))
+        correct += wordmath.is_correct(p, gen.text)
+        outputs.append(gen.token_ids)
+    return {"cloud_share": cloud / max(1, tokens), "accuracy": correct / len(problems),
+            "tokens": tokens, "outputs": outputs}
+
+
+def calibration_table(decoder: HybridDecoder, head: RewardHead, problems: list[wordmath.Problem],
+                      taus: list[float], cfg: DecodeConfig) -> list[dict]:
+    rows = []
+    for tau in taus:
+        m = measure(decoder, RewardPolicy(head, tau), problems, cfg)
+        rows.append({"tau": tau, "cloud_share": m["cloud_share"], "accuracy": m["accuracy"]})
+    return rows
+
+
+def tau_grid(head: RewardHead, hidden: torch.Tensor, logprobs: torch.Tensor, n: int) -> list[float]:
+    """Taus at quantiles of the head's predictions (so the grid spans 0..100% escalation)."""
+    with torch.no_grad():
+        preds = head(head.features(hidden, logprobs))
+    qs = torch.linspace(0.0, 1.0, n)
+    taus = sorted({round(max(0.0, -float(torch.quantile(preds, q))), 4) for q in qs})
+    return taus
+
+
+def pick_tau(decoder: HybridDecoder, head: RewardHead, problems: list[wordmath.Problem],
+             table: list[dict], target: float, cfg: CalibrationConfig, dcfg: DecodeConfig) -> dict:
+    """Bisection on tau (share falls as tau grows) until |share - target| <= tolerance."""
+    below = [r for r in table if r["cloud_share"] <= target]
+    above = [r for r in table if r["cloud_share"] > target]
+    if not below:
+        return min(table, key=lambda r: r["cloud_share"]) | {"note": "target below the reachable minimum"}
+    if not above:
+        return max(table, key=lambda r: r["cloud_share"]) | {"note": "target above the reachable maximum"}
+    lo = max(above, key=lambda r: r["tau"])  # smallest tau side: share > target
+    hi = min(below, key=lambda r: r["tau"])
+    best = min([lo, hi], key=lambda r: abs(r["cloud_share"] - target))
+    for _ in range(cfg.bisect_steps):
+        if abs(best["cloud_share"] - target) <= cfg.tolerance:
+            break
+        tau = (lo["tau"] + hi["tau"]) / 2
+        m = measure(decoder, RewardPolicy(head, tau), problems, dcfg)
+        row = {"tau": tau, "cloud_share": m["cloud_share"], "accuracy": m["accuracy"]}
+        if row["cloud_share"] > target:
+            lo = row
+        else:
+            hi = row
+        if abs(row["cloud_share"] - target) < abs(best["cloud_share"] - target):
+            best = row
+    return best
+
+
+def calibrate(device_model, cloud: Cloud, tokenizer, out_dir: Path, cfg: CalibrationConfig,
+              target_cloud_share: float | None = None, meta: dict | None = None,
+              progress: Callable[[str, int, int], None] | None = None) -> dict:
+    """Run the whole pipeline; writes head + calibration into `out_dir`; returns the metadata."""
+    if target_cloud_share is not None and not 0 < target_cloud_share < 1:
+        raise InferenceError(f"--target-cloud-share {target_cloud_share} must lie in (0, 1)")
+    report = (lambda stage, i, n: progress(stage, i, n)) if progress else (lambda *a: None)
+    train = wordmath.generate("train", cfg.train_problems, seed=f"calibrate/{cfg.seed}")
+    calib = wordmath.generate("heldout", cfg.calib_problems, seed=f"calibrate/{cfg.seed}")
+    check = wordmath.generate("heldout", cfg.calib_problems, seed=f"calibrate-check/{cfg.seed}")
+    device = DeviceModel(device_model)
+    hidden, logprobs, labels = collect_labels(
+        device, cloud, tokenizer, [p.prompt for p in train], cfg.max_new_tokens, cfg.deadline_s,
+        lambda i: report("label", i, len(train)))
+    head, stats = train_head(hidden, logprobs, labels, cfg)
+    decoder = HybridDecoder(device_model, tokenizer, cloud)
+    dcfg = DecodeConfig(max_new_tokens=cfg.max_new_tokens, deadline_s=cfg.deadline_s)
+    taus = tau_grid(head, hidden, logprobs, cfg.grid)
+    table = []
+    for i, tau in enumerate(taus):
+        table.extend(calibration_table(decoder, head, calib, [tau], dcfg))
+        report("calibrate", i + 1, len(taus))
+    baseline = {name: {k: v for k, v in measure(decoder, make_policy(name), calib, dcfg).items()
+                       if k != "outputs"} for name in ("slm-only", "cloud-only")}
+    result = {"head": stats, "table": table, "baseline": baseline, "calibration_problems": len(calib),
+              "train_problems": len(train), **(meta or {})}
+    if target_cloud_share is not None:
+        chosen = pick_tau(decoder, head, calib, table, target_cloud_share, cfg, dcfg)
+        check_m = measure(decoder, RewardPolicy(head, chosen["tau"]), check, dcfg)
+        result["target"] = {"cloud_share": target_cloud_share, "tau": chosen["tau"],
+                            "calibration_share": chosen["cloud_share"],
+                            "heldout_share": check_m["cloud_share"],
+                            "heldout_accuracy": check_m["accuracy"],
+                            **({"note": chosen["note"]} if "note" in chosen else {})}
+    head.save(out_dir, extra=result)
+    return result
+
+
+def tau_for_share(meta: dict, share: float) -> float:
+    """Interpolate the calibration table: the tau expected to give `share` cloud share."""
+    rows = sorted(meta["table"], key=lambda r: r["tau"])
+    if not rows:
+        raise InferenceError("the calibration table is empty: run `fedhybrid calibrate` again")
+    for a, b in zip(rows, rows[1:]):
+        if (a["cloud_share"] - share) * (b["cloud_share"] - share) <= 0:
+            span = a["cloud_share"] - b["cloud_share"]
+            t = 0.0 if math.isclose(span, 0.0) else (a["cloud_share"] - share) / span
+            return a["tau"] + t * (b["tau"] - a["tau"])
+    return min(rows, key=lambda r: abs(r["cloud_share"] - share))["tau"]

@@ -1,0 +1,312 @@
+"""The token-level hybrid decoder: device proposes, policy routes, cloud corrects.
+
+For each next token, in order (../shared/DESIGN.md, "The decode loop"):
+1. the correction cache may serve the token outright (no reward head, no cloud);
+2. the device model proposes a token (KV-cached: one token of work per step);
+3. the policy accepts it or escalates;
+4. an escalation sends the cloud only what it has not seen; the same pass can verify the
+   device tokens accepted since the last verification and roll back at the first one
+   that differs from the cloud's greedy choice (BiLD rollback, arXiv 2302.07863);
+   a cloud that fails or misses the deadline leaves the device token in place;
+5. every escalation answered by the cloud is recorded as a correction
+   (context window -> cloud token).
+Every output token carries its provenance (device / cloud / cache).
+
+With full verification (window None) and greedy decoding, the output is exactly the
+cloud's greedy output whatever the policy: accepted tokens are only kept once the cloud
+agreed with them. That is the tau=0 identity the tests check.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+import torch
+from transformers import PreTrainedModel, PreTrainedTokenizerFast
+
+from inference.cloud import Cloud, CloudPrediction, CloudUnavailable
+from inference.device_model import DeviceModel, DeviceStep
+from inference.router import Policy
+
+
+class Provenance(str, Enum):
+    DEVICE = "device"
+    CLOUD = "cloud"
+    CACHE = "cache"
+
+
+@dataclass(frozen=True)
+class DecodeConfig:
+    """Per-request decoding settings (the policy and its threshold travel separately)."""
+
+    max_new_tokens: int = 96
+    verify: bool = False  # verify accepted device tokens whenever the cloud is asked
+    verify_window: int | None = None  # None: every token since the last verification
+    deadline_s: float = 2.0  # per cloud call
+    cloud_top_k: int = 8
+    temperature: float = 0.0  # 0: greedy
+    seed: int = 0  # sampling seed (temperature > 0)
+    stop_at_eos: bool = True
+    correction_context: int = 8  # context tokens recorded with each correction
+
+    def __post_init__(self) -> None:
+        if self.max_new_tokens <= 0:
+            raise ValueError(f"max_new_tokens={self.max_new_tokens} must be positive")
+        if self.temperature < 0:
+            raise ValueError(f"temperature={self.temperature} must be >= 0")
+        if self.verify and self.temperature > 0:
+            raise ValueError("verification compares greedy choices: use temperature=0 with verify")
+        if self.verify_window is not None and self.verify_window <= 0:
+            raise ValueError(f"verify_window={self.verify_window} must be positive or None")
+        if self.deadline_s <= 0:
+            raise ValueError(f"deadline_s={self.deadline_s} must be positive")
+        if self.correction_context <= 0 or self.cloud_top_k <= 0:
+            raise ValueError("correction_context and cloud_top_k must be positive")
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A cloud answer the cache can learn: after `context`, the cloud says `token`."""
+
+    context: tuple[int, ...]
+    token: int
+    device_token: int | None  # what the device had proposed (None if it proposed nothing)
+
+
+@dataclass
+class Generation:
+    """The result of one request."""
+
+    prompt_ids: list[int]
+    token_ids: list[int] = field(default_factory=list)
+    provenance: list[Provenance] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)
+    cloud_calls: int = 0
+    cloud_failures: int = 0  # escalations the cloud did not answer in time
+    missed_escalations: int = 0  # tokens kept from the device because the cloud failed
+    cloud_tokens_computed: int = 0  # prefill + verification tokens the cloud ran
+    rollbacks: int = 0
+    cache_contradictions: int = 0
+    elapsed_s: float = 0.0
+    text: str = ""
+
+    def count(self, provenance: Provenance) -> int:
+        return sum(1 for p in self.provenance if p is provenance)
+
+    @property
+    def cloud_share(self) -> float:
+        return self.count(Provenance.CLOUD) / max(1, len(self.token_ids))
+
+    @property
+    def cache_share(self) -> float:
+        return self.count(Provenance.CACHE) / max(1, len(self.token_ids))
+
+    @property
+    def tokens_per_s(self) -> float:
+        return len(self.token_ids) / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+class HybridDecoder:
+    """Generates with a device model, escalating to a cloud per the request's policy.
+
+    One decoder serves one request at a time (it owns the device model's KV state);
+    make one per device. The cloud may be shared.
+    """
+
+    def __init__(self, device_model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast,
+                 cloud: Cloud | None = None, cache=None, use_kv_cache: bool = True):
+        self.device = DeviceModel(device_model, use_kv_cache=use_kv_cache)
+        self.tokenizer = tokenizer
+        self.cloud = cloud
+        self.cache = cache  # a CacheServer (inference.correction_serving) or None
+        self.eos = tokenizer.eos_token_id
+        if cloud is not None and cloud.vocab_size != device_model.config.vocab_size:
+            from inference.errors import TokenizerMismatchError
+
+            raise TokenizerMismatchError(
+                f"cloud vocab size {cloud.vocab_size} differs from the device model's "
+                f"{device_model.config.vocab_size}: device and cloud must share one tokenizer")
+
+    def generate(self, prompt: str | Sequence[int], policy: Policy, cfg: DecodeConfig = DecodeConfig(),
+                 on_token: Callable[[int, Provenance], None] | None = None,
+                 use_cache: bool = True) -> Generation:
+        """Decode one request. Never raises because of the cloud.
+
+        `on_token(token_id, provenance)` streams tokens as they settle: at once without
+        verification, once verified (or final) with it, so a rollback never retracts a
+        streamed token.
+        """
+        started = time.perf_counter()
+        ids = self.tokenizer(prompt)["input_ids"] if isinstance(prompt, str) else list(prompt)
+        if not ids:
+            raise ValueError("empty prompt: give at least one token")
+        run = _Run(self, policy, cfg, ids, use_cache and self.cache is not None, on_token)
+        run.loop()
+        run.emit(final=True)
+        gen = run.gen
+        gen.token_ids = run.tokens[run.prompt_len:]
+        gen.elapsed_s = time.perf_counter() - started
+        gen.text = self.tokenizer.decode(gen.token_ids, skip_special_tokens=True)
+        if self.cloud is not None and gen.cloud_calls:
+            self.cloud.end_session(run.session)
+        return gen
+
+
+class _Run:
+    """The state of one request's decode loop."""
+
+    def __init__(self, decoder: HybridDecoder, policy: Policy, cfg: DecodeConfig,
+                 prompt_ids: list[int], use_cache: bool,
+                 on_token: Callable[[int, Provenance], None] | None = None):
+        self.d, self.policy, self.cfg = decoder, policy, cfg
+        self.on_token = on_token
+        self.emitted = 0  # generated tokens already streamed
+        self.tokens = list(prompt_ids)
+        self.prompt_len = len(prompt_ids)
+        self.gen = Generation(prompt_ids=list(prompt_ids))
+        self.session = uuid.uuid4().hex
+        self.verified_upto = self.prompt_len  # positions < this are prompt or verified
+        self.rng = torch.Generator().manual_seed(cfg.seed)
+        self.cache = decoder.cache if use_cache else None
+        decoder.device.reset()
+        if self.cache is not None:
+            self.cache.begin(self.tokens)
+
+    # -- helpers ----------------------------------------------------------------------
+    def emit(self, final: bool = False) -> None:
+        """Stream every generated token that can no longer be rolled back."""
+        if self.on_token is None:
+            return
+        settled = len(self.tokens) if final or not self.cfg.verify else self.verified_upto
+        while self.emitted < settled - self.prompt_len:
+            i = self.emitted
+            self.on_token(self.tokens[self.prompt_len + i], self.gen.provenance[i])
+            self.emitted += 1
+
+    @property
+    def new_count(self) -> int:
+        return len(self.tokens) - self.prompt_len
+
+    def _prov(self, position: int) -> Provenance:
+        return self.gen.provenance[position - self.prompt_len]
+
+    def _append(self, token: int, prov: Provenance) -> None:
+        self.tokens.append(token)
+        self.gen.provenance.append(prov)
+        if self.cache is not None:
+            self.cache.advance(token)
+
+    def _truncate(self, length: int) -> None:
+        del self.tokens[length:]
+        del self.gen.provenance[length - self.prompt_len:]
+        self.d.device.rollback(length)
+        if self.cache is not None:
+            self.cache.begin(self.tokens)  # re-synchronise the automaton state
+        self.verified_upto = min(self.verified_upto, length)
+
+    def _record(self, position: int, token: int, device_token: int | None) -> None:
+        lo = max(0, position - self.cfg.correction_context)
+        self.gen.corrections.append(Correction(tuple(self.tokens[lo:position]), token, device_token))
+
+    def _sample(self, logprobs: torch.Tensor) -> int:
+        if self.cfg.temperature == 0:
+            return int(logprobs.argmax())
+        probs = torch.softmax(logprobs / self.cfg.temperature, dim=-1)
+        return int(torch.multinomial(probs, 1, generator=self.rng))
+
+    def _cloud_choice(self, step: DeviceStep, prediction: CloudPrediction, proposal: int) -> int:
+        if self.cfg.temperature == 0:
+            return self.policy.choose(step, prediction, proposal)
+        logits = torch.tensor(prediction.top_logprobs) / self.cfg.temperature
+        pick = int(torch.multinomial(torch.softmax(logits, -1), 1, generator=self.rng))
+        return prediction.top_ids[pick]
+
+    def _ask_cloud(self, verify_from: int) -> CloudPrediction | None:
+        cloud = self.d.cloud
+        if cloud is None:
+            return None
+        self.gen.cloud_calls += 1
+        try:
+            prediction = cloud.predict(self.session, self.tokens, verify_from, self.cfg.cloud_top_k,
+                                       self.cfg.deadline_s)
+        except CloudUnavailable:
+            self.gen.cloud_failures += 1
+            return None
+        self.gen.cloud_tokens_computed += prediction.tokens_computed
+        return prediction
+
+    def _verify_from(self) -> int:
+        if not self.cfg.verify:
+            return len(self.tokens)
+        lo = self.verified_upto
+        if self.cfg.verify_window is not None:
+            lo = max(lo, len(self.tokens) - self.cfg.verify_window)
+        return max(1, min(lo, len(self.tokens)))
+
+    def _apply_verification(self, prediction: CloudPrediction) -> bool:
+        """Roll back at the first scored local token the cloud disagrees with.
+
+        Returns True when a rollback happened (the caller restarts the step).
+        """
+        for offset, score in enumerate(prediction.positions):
+            position = prediction.verified_from + offset
+            if position < self.prompt_len or self._prov(position) is Provenance.CLOUD:
+                continue
+            if score.greedy != self.tokens[position]:
+                bad, bad_prov = self.tokens[position], self._prov(position)
+                self._truncate(position)
+                self._record(position, score.greedy, bad)
+                self._append(score.greedy, Provenance.CLOUD)
+                self.gen.rollbacks += 1
+                if bad_prov is Provenance.CACHE and self.cache is not None:
+                    self.cache.contradicted(tuple(self.tokens[:position]), bad)
+                    self.gen.cache_contradictions += 1
+                self.verified_upto = position + 1
+                return True
+        self.verified_upto = len(self.tokens)
+        return False
+
+    # -- the loop -----------------------------------------------------------------------
+    def loop(self) -> None:
+        cfg = self.cfg
+        while True:
+            while self.new_count < cfg.max_new_tokens:
+                if cfg.stop_at_eos and self.new_count and self.tokens[-1] == self.d.eos:
+                    break
+                self._one_token()
+                self.emit()
+            if not (cfg.verify and self.d.cloud is not None and self.verified_upto < len(self.tokens)):
+                return
+            # final verification of the unverified tail; a divergence reopens the loop
+            prediction = self._ask_cloud(self._verify_from())
+            if prediction is None or not self._apply_verification(prediction):
+                return
+
+    def _one_token(self) -> None:
+        if self.cache is not None:
+            served = self.cache.serve()
+            if served is not None:
+                self._append(served, Provenance.CACHE)
+                return
+        step = self.d.device.step(self.tokens)
+        proposal = self._sample(step.logprobs)
+        if not self.policy.escalate(step):
+            self._append(proposal, Provenance.DEVICE)
+            return
+        position = len(self.tokens)
+        prediction = self._ask_cloud(self._verify_from())
+        if prediction is None:
+            self.gen.missed_escalations += 1
+            self._append(proposal, Provenance.DEVICE)
+            return
+        if self.cfg.verify and self._apply_verification(prediction):
+            return
+        token = self._cloud_choice(step, prediction, proposal)
+        self._record(position, token, proposal)
+        self._append(token, Provenance.CLOUD)
+        if self.cfg.verify:
+            self.verified_upto = len(self.tokens)

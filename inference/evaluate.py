@@ -1,0 +1,85 @@
+"""Offline evaluation of one model: wordmath exact match, pycode loss, decode speed."""
+
+from __future__ import annotations
+
+import time
+
+import torch
+from transformers import PreTrainedModel, PreTrainedTokenizerFast
+
+from inference.workloads import pycode, wordmath
+
+
+@torch.no_grad()
+def greedy_batch(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, prompts: list[str],
+                 max_new_tokens: int, batch: int = 32) -> list[str]:
+    """Greedy continuations of `prompts` (left-padded batches, stop at EOS)."""
+    device = next(model.parameters()).device
+    eos = tokenizer.eos_token_id
+    outs: list[str] = []
+    tokenizer.padding_side = "left"
+    for start in range(0, len(prompts), batch):
+        enc = tokenizer(prompts[start: start + batch], return_tensors="pt", padding=True)
+        gen = model.generate(
+            input_ids=enc["input_ids"].to(device), attention_mask=enc["attention_mask"].to(device),
+            max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=eos, eos_token_id=eos)
+        new = gen[:, enc["input_ids"].shape[1]:]
+        outs.extend(tokenizer.batch_decode(new, skip_special_tokens=True))
+    return outs
+
+
+def wordmath_accuracy(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast,
+                      problems: list[wordmath.Problem], max_new_tokens: int = 96) -> float:
+    """Exact-match share of final answers under greedy decoding."""
+    outs = greedy_batch(model, tokenizer, [p.prompt for p in problems], max_new_tokens)
+    return sum(wordmath.is_correct(p, o) for p, o in zip(problems, outs)) / len(problems)
+
+
+@torch.no_grad()
+def lm_loss(model: PreTrainedModel, stream: torch.Tensor, window: int = 256,
+            max_tokens: int = 65536, batch: int = 16) -> float:
+    """Mean next-token cross-entropy (nats) over non-overlapping windows of `stream`."""
+    device = next(model.parameters()).device
+    n_windows = min(len(stream) - 1, max_tokens) // window
+    if n_windows == 0:
+        raise ValueError(f"stream of {len(stream)} tokens is shorter than one window ({window})")
+    rows = stream[: n_windows * window].view(n_windows, window)
+    total, count = 0.0, 0
+    for start in range(0, n_windows, batch):
+        chunk = rows[start: start + batch].to(device)
+        out = model(input_ids=chunk, labels=chunk)
+        # HF averages over (window - 1) shifted positions per row
+        total += float(out.loss) * chunk.numel()
+        count += chunk.numel()
+    return total / count
+
+
+def pycode_heldout_stream(tokenizer: PreTrainedTokenizerFast, max_bytes: int = 400_000
+                          ) -> torch.Tensor:
+    from inference.train import encode_corpus
+
+    return encode_corpus(tokenizer, pycode.texts("heldout", max_bytes=max_bytes))
+
+
+@torch.no_grad()
+def decode_speed(model: PreTrainedModel, prompt_len: int = 128, new_tokens: int = 64,
+                 repeats: int = 3) -> tuple[float, float]:
+    """(KV-cached greedy decode tokens/s at batch 1, ms per forward of the prompt); medians."""
+    device = next(model.parameters()).device
+    vocab = model.config.vocab_size
+    gen = torch.Generator().manual_seed(0)
+    prompt = torch.randint(0, vocab, (1, prompt_len), generator=gen).to(device)
+    tok_s, fwd_ms = [], []
+    for _ in range(repeats + 1):  # the first round warms up
+        t0 = time.perf_counter()
+        out = model(input_ids=prompt, use_cache=True)
+        t1 = time.perf_counter()
+        past, nxt = out.past_key_values, out.logits[:, -1:].argmax(-1)
+        t2 = time.perf_counter()
+        for _ in range(new_tokens):
+            out = model(input_ids=nxt, past_key_values=past, use_cache=True)
+            past, nxt = out.past_key_values, out.logits[:, -1:].argmax(-1)
+        t3 = time.perf_counter()
+        fwd_ms.append((t1 - t0) * 1e3)
+        tok_s.append(new_tokens / (t3 - t2))
+    return sorted(tok_s[1:])[repeats // 2], sorted(fwd_ms[1:])[repeats // 2]

@@ -1,0 +1,67 @@
+"""The fleet's shared tokenizer: byte-level BPE with one token per digit.
+
+Every model of a fleet must use the same token ids, or a cloud correction would mean a
+different string on the device. `tokenizer_hash` fingerprints the id mapping; loaders
+compare it and refuse a mismatch (`TokenizerMismatchError`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from transformers import PreTrainedTokenizerFast
+
+from inference.errors import TokenizerMismatchError
+
+EOS = "<|endoftext|>"
+
+
+def train_tokenizer(texts: Iterable[str], vocab_size: int) -> PreTrainedTokenizerFast:
+    """Train a byte-level BPE on `texts`; every digit is its own token.
+
+    Single-digit tokens make arithmetic learnable by small models (every number is
+    spelled the same way in every context).
+    """
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    if vocab_size < 300:
+        raise ValueError(f"vocab_size={vocab_size} is too small for byte-level BPE: use >= 300")
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        # one piece per digit; a leading space stays with the first digit (" 3", "2")
+        pre_tokenizers.Split(Regex(r" ?[0-9]"), behavior="isolated"),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True),
+    ])
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size, special_tokens=[EOS],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False,
+    )
+    tok.train_from_iterator(texts, trainer=trainer)
+    return PreTrainedTokenizerFast(tokenizer_object=tok, eos_token=EOS, bos_token=EOS,
+                                   pad_token=EOS, unk_token=None)
+
+
+def tokenizer_hash(tokenizer: PreTrainedTokenizerFast) -> str:
+    """sha256 of the token -> id mapping (the part models depend on), hex."""
+    vocab = sorted(tokenizer.get_vocab().items(), key=lambda kv: kv[1])
+    return hashlib.sha256(json.dumps(vocab, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def load_tokenizer(path: str | Path) -> PreTrainedTokenizerFast:
+    """Load a tokenizer saved with `save_pretrained` (a folder holding tokenizer.json)."""
+    return PreTrainedTokenizerFast.from_pretrained(str(path))
+
+
+def check_same(expected_hash: str, tokenizer: PreTrainedTokenizerFast, what: str) -> None:
+    """Raise TokenizerMismatchError unless `tokenizer` hashes to `expected_hash`."""
+    actual = tokenizer_hash(tokenizer)
+    if actual != expected_hash:
+        raise TokenizerMismatchError(
+            f"{what} uses a different tokenizer (hash {actual[:12]}) than the fleet "
+            f"(hash {expected_hash[:12]}): all models of a fleet must share one tokenizer; "
+            "rebuild or re-export the model with the fleet's tokenizer.json"
+        )

@@ -1,0 +1,146 @@
+"""Causal-LM training on the offline corpus: wordmath solutions plus pycode windows.
+
+Used by the zoo build (full training from scratch). Budgets are in optimizer steps, so a
+build is deterministic given its seed on one machine type, and the schedule (warm-up,
+cosine decay) is fixed before the first step.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from transformers import PreTrainedTokenizerFast
+
+from inference.workloads import wordmath
+
+IGNORE = -100  # label value that cross-entropy skips
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run. Every field is part of the zoo manifest."""
+
+    steps: int
+    lr: float
+    batch: int = 32  # rows per step (wordmath problems or pycode windows)
+    warmup: int = 100
+    min_lr_ratio: float = 0.1  # cosine decays to lr * this
+    weight_decay: float = 0.1
+    code_fraction: float = 0.25  # share of steps that train on pycode windows
+    code_window: int = 256  # tokens per pycode row
+    seed: int = 0
+    max_steps_per_problem: int = 4
+
+    def __post_init__(self) -> None:
+        if self.steps <= 0 or self.batch <= 0:
+            raise ValueError(f"steps={self.steps} and batch={self.batch} must be positive")
+        if not 0 < self.lr < 1:
+            raise ValueError(f"lr={self.lr} is outside (0, 1)")
+        if not 0 <= self.code_fraction <= 1:
+            raise ValueError(f"code_fraction={self.code_fraction} must lie in [0, 1]")
+        if self.warmup < 0 or self.warmup >= self.steps:
+            raise ValueError(f"warmup={self.warmup} must lie in [0, steps={self.steps})")
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """Linear warm-up then cosine decay to `lr * min_lr_ratio`."""
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    progress = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    floor = cfg.lr * cfg.min_lr_ratio
+    return floor + (cfg.lr - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def encode_problems(tokenizer: PreTrainedTokenizerFast, problems: list[wordmath.Problem]
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-padded (input_ids, labels), both (B, T); loss only on solution + EOS."""
+    eos = tokenizer.eos_token_id
+    prompts = tokenizer([p.prompt for p in problems])["input_ids"]
+    solutions = tokenizer([" " + p.solution for p in problems])["input_ids"]
+    rows = [(a, b + [eos]) for a, b in zip(prompts, solutions)]
+    width = max(len(a) + len(b) for a, b in rows)
+    ids = torch.full((len(rows), width), eos, dtype=torch.long)
+    labels = torch.full((len(rows), width), IGNORE, dtype=torch.long)
+    for i, (prompt, target) in enumerate(rows):
+        ids[i, : len(prompt) + len(target)] = torch.tensor(prompt + target)
+        labels[i, len(prompt): len(prompt) + len(target)] = torch.tensor(target)
+    return ids, labels
+
+
+def encode_corpus(tokenizer: PreTrainedTokenizerFast, texts: list[str]) -> torch.Tensor:
+    """All texts as one 1-D token stream, files separated by EOS."""
+    eos = tokenizer.eos_token_id
+    stream: list[int] = []
+    for ids in tokenizer(texts)["input_ids"]:
+        stream.extend(ids)
+        stream.append(eos)
+    return torch.tensor(stream, dtype=torch.long)
+
+
+class Batches:
+    """Deterministic stream of training batches mixing wordmath and pycode."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerFast, code_stream: torch.Tensor | None,
+                 cfg: TrainConfig):
+        if cfg.code_fraction > 0 and (code_stream is None or len(code_stream) <= cfg.code_window):
+            raise ValueError("code_fraction > 0 needs a pycode token stream longer than one window")
+        self.tokenizer, self.code, self.cfg = tokenizer, code_stream, cfg
+        self.rng = random.Random(f"batches/{cfg.seed}")
+        self.gen = torch.Generator().manual_seed(cfg.seed)
+        self._problems: list[wordmath.Problem] = []
+        self._pool_seed = 0
+
+    def _take_problems(self, n: int) -> list[wordmath.Problem]:
+        while len(self._problems) < n:
+            self._problems.extend(wordmath.generate(
+                "train", 4096, seed=self.cfg.seed * 1000 + self._pool_seed,
+                max_steps=self.cfg.max_steps_per_problem))
+            self._pool_seed += 1
+        taken, self._problems = self._problems[:n], self._problems[n:]
+        return taken
+
+    def next(self) -> tuple[str, torch.Tensor, torch.Tensor]:
+        """(kind, input_ids (B, T), labels (B, T))."""
+        if self.rng.random() < self.cfg.code_fraction:
+            starts = torch.randint(0, len(self.code) - self.cfg.code_window - 1,
+                                   (self.cfg.batch,), generator=self.gen)
+            rows = torch.stack([self.code[s: s + self.cfg.code_window] for s in starts.tolist()])
+            return "pycode", rows, rows.clone()
+        ids, labels = encode_problems(self.tokenizer, self._take_problems(self.cfg.batch))
+        return "wordmath", ids, labels
+
+
+def train(model: torch.nn.Module, batches: Batches, cfg: TrainConfig, device: torch.device,
+          on_step: Callable[[int, dict], None] | None = None) -> list[dict]:
+    """Train `model` in place for `cfg.steps` steps; returns one log row per step.
+
+    `on_step(step, row)` is called after each step (progress bars, periodic evaluation).
+    """
+    model.to(device).train()
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and p.requires_grad]
+    no_decay = [p for n, p in model.named_parameters() if p.ndim < 2 and p.requires_grad]
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay},
+         {"params": no_decay, "weight_decay": 0.0}],
+        lr=cfg.lr, betas=(0.9, 0.95))
+    history = []
+    for step in range(cfg.steps):
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, cfg)
+        kind, ids, labels = batches.next()
+        out = model(input_ids=ids.to(device), labels=labels.to(device))
+        out.loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        row = {"step": step, "kind": kind, "loss": float(out.loss.detach()), "lr": lr_at(step, cfg),
+               "tokens": int(ids.numel())}
+        history.append(row)
+        if on_step is not None:
+            on_step(step, row)
+    model.eval()
+    return history

@@ -1,0 +1,213 @@
+"""`wordmath`: GSM8K-style multi-step word problems, generated offline from a seed.
+
+Each problem is a short story over one quantity (a person's stock of some item) that
+changes in two to four steps (buy, receive, give away, sell, eat, pack in boxes, share
+equally). The worked solution writes one equation per step and ends in
+"The answer is N." Exact match scores only N.
+
+Splits are disjoint by construction: a problem's split is a function of a hash of its
+question text, and the generator keeps drawing until it has enough problems of the split
+asked for. The same question text can therefore never appear in two splits.
+
+Format choices (see ../shared/ZOO_NOTES.md): digits are tokenized one by one, operands
+are small (mostly two digits) and every step restates its operands next to the
+operation, so a large enough model can be made reliably right in CPU-minutes while a
+small model still stumbles on copying and carrying: the hard tokens that token-level
+routing exists to catch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from dataclasses import dataclass
+
+SPLITS = ("train", "heldout")
+# share of the question-hash space that belongs to the held-out split
+_HELDOUT_BUCKETS = 2  # of 16
+_MAX_VALUE = 99
+
+NAMES = (
+    "Ava", "Liam", "Mia", "Noah", "Emma", "Omar", "Sofia", "Lucas", "Zoe", "Ethan",
+    "Nora", "Leo", "Ivy", "Mateo", "Chloe", "Aria", "Kai", "Lena", "Hugo", "Maya",
+    "Ravi", "Yuki", "Amara", "Jonas", "Elena", "Felix", "Priya", "Diego", "Hana", "Sam",
+    "Tariq", "Ines", "Marco", "Aisha", "Ben", "Clara", "Dev", "Freya", "Ivan", "Julia",
+)
+ITEMS = (
+    "apples", "stickers", "marbles", "pencils", "books", "cookies", "coins", "shells",
+    "cards", "stamps", "oranges", "balloons", "candles", "buttons", "beads", "eggs",
+    "plums", "rocks", "tickets", "toys", "cupcakes", "crayons", "lemons", "nuts",
+)
+PLACES = ("the market", "the shop", "school", "the fair", "the park", "the library")
+# (subject pronoun, object pronoun, possessive) per name, chosen by a hash so a name
+# always keeps its pronouns within one corpus
+_PRONOUNS = (("she", "her", "her"), ("he", "him", "his"), ("they", "them", "their"))
+
+_START = (
+    "{name} has {a} {item}.",
+    "{name} had {a} {item}.",
+    "{name} collected {a} {item}.",
+    "There are {a} {item} in {poss} bag, and they all belong to {name}.",
+    "{name} starts the day with {a} {item}.",
+)
+_ADD = (
+    "{Subj} buys {b} more {item} at {place}.",
+    "{friend} gives {obj} {b} {item}.",
+    "{Subj} finds {b} more {item}.",
+    "Then {subj} gets {b} more {item} from {friend}.",
+    "{Subj} wins {b} {item} at {place}.",
+)
+_SUB = (
+    "{Subj} gives {b} {item} to {friend}.",
+    "{Subj} sells {b} {item} at {place}.",
+    "{Subj} loses {b} of {poss} {item}.",
+    "Then {subj} uses {b} {item}.",
+    "{friend} takes {b} {item} from {obj}.",
+)
+# multiplicative growth: k boxes of m items each are added
+_BOXES = (
+    "{Subj} buys {k} boxes with {m} {item} in each box.",
+    "{friend} gives {obj} {k} packs of {m} {item}.",
+    "{Subj} gets {k} bags that each hold {m} {item}.",
+)
+_SHARE = (
+    "{Subj} shares all {poss} {item} equally among {k} friends.",
+    "{Subj} splits the {item} into {k} equal groups.",
+    "{Subj} puts the {item} into {k} jars with the same number in each.",
+)
+_QUESTION = (
+    "How many {item} does {name} have now?",
+    "How many {item} does {name} have left?",
+    "How many {item} are there at the end?",
+)
+_SHARE_QUESTION = (
+    "How many {item} does each friend get?",
+    "How many {item} are in each group?",
+    "How many {item} are in each jar?",
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One word problem: the prompt a model sees, the worked solution, the answer."""
+
+    question: str
+    solution: str
+    answer: int
+    steps: int
+
+    @property
+    def prompt(self) -> str:
+        # the model is asked to continue after "A:"; the solution starts with a space
+        return f"Q: {self.question}\nA:"
+
+    @property
+    def text(self) -> str:
+        return f"{self.prompt} {self.solution}"
+
+
+_ANSWER_RE = re.compile(r"The answer is (-?\d+)\.")
+
+
+def extract_answer(text: str) -> int | None:
+    """The N of the first "The answer is N." in `text`, or None if there is none."""
+    match = _ANSWER_RE.search(text)
+    return int(match.group(1)) if match else None
+
+
+def is_correct(problem: Problem, generated: str) -> bool:
+    """Exact match of the final answer in a generated solution."""
+    return extract_answer(generated) == problem.answer
+
+
+def split_of(question: str) -> str:
+    """Deterministic split of a question text (stable across machines and runs)."""
+    bucket = hashlib.sha256(question.encode("utf-8")).digest()[0] % 16
+    return "heldout" if bucket < _HELDOUT_BUCKETS else "train"
+
+
+def _pronouns(name: str) -> tuple[str, str, str]:
+    return _PRONOUNS[hashlib.sha256(name.encode()).digest()[0] % len(_PRONOUNS)]
+
+
+def _draw(rng: random.Random, min_steps: int, max_steps: int,
+          names: tuple[str, ...] = NAMES) -> Problem:
+    name = rng.choice(names)
+    friend = rng.choice([n for n in NAMES if n != name])
+    item = rng.choice(ITEMS)
+    subj, obj, poss = _pronouns(name)
+    if subj == "they":
+        # keep verbs agreeing: "they" is rare enough here that we simply reuse the name
+        subj, obj, poss = name, name, f"{name}'s"
+    slots = dict(name=name, friend=friend, item=item, subj=subj, Subj=subj[0].upper() + subj[1:],
+                 obj=obj, poss=poss, place=rng.choice(PLACES))
+    steps = rng.randint(min_steps, max_steps)
+    value = rng.randint(10, 60)
+    story = [rng.choice(_START).format(a=value, **slots)]
+    solution: list[str] = []
+    share_question = False
+    for index in range(steps):
+        last = index == steps - 1
+        # every quantity stays in 2..99: two-digit arithmetic throughout
+        room = _MAX_VALUE - value
+        divisors = [k for k in range(2, 10) if value % k == 0 and value // k >= 2]
+        weights = (4 if room >= 2 else 0, 4 if value >= 4 else 0,
+                   2 if room >= 4 else 0, 1 if last and divisors else 0)
+        kind = rng.choices(("add", "sub", "boxes", "share"), weights=weights)[0]
+        if kind == "add":
+            b = rng.randint(2, min(49, room))
+            story.append(rng.choice(_ADD).format(b=b, **slots))
+            solution.append(f"{value} + {b} = {value + b}.")
+            value += b
+        elif kind == "sub":
+            b = rng.randint(2, min(value - 2, 49))
+            story.append(rng.choice(_SUB).format(b=b, **slots))
+            solution.append(f"{value} - {b} = {value - b}.")
+            value -= b
+        elif kind == "boxes":
+            k = rng.randint(2, min(5, room // 2))
+            m = rng.randint(2, min(12, room // k))
+            story.append(rng.choice(_BOXES).format(k=k, m=m, **slots))
+            solution.append(f"{k} * {m} = {k * m}. {value} + {k * m} = {value + k * m}.")
+            value += k * m
+        else:
+            k = rng.choice(divisors)
+            story.append(rng.choice(_SHARE).format(k=k, **slots))
+            solution.append(f"{value} / {k} = {value // k}.")
+            value //= k
+            share_question = True
+    question_pool = _SHARE_QUESTION if share_question else _QUESTION
+    story.append(rng.choice(question_pool).format(**slots))
+    solution.append(f"The answer is {value}.")
+    return Problem(question=" ".join(story), solution=" ".join(solution), answer=value,
+                   steps=steps)
+
+
+def generate(split: str, n: int, seed: int | str = 0, min_steps: int = 2,
+             max_steps: int = 4, names: tuple[str, ...] = NAMES) -> list[Problem]:
+    """`n` distinct problems of `split`, reproducible from `seed`.
+
+    `names` replaces the pool of protagonists (the fleet workload uses it to write
+    device-private problems about people only one device knows).
+
+    Raises:
+        ValueError: unknown split, or a step range that is empty.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"unknown wordmath split {split!r}: use one of {SPLITS}")
+    if not names:
+        raise ValueError("names must hold at least one name")
+    if not 1 <= min_steps <= max_steps:
+        raise ValueError(f"step range [{min_steps}, {max_steps}] is empty: need 1 <= min <= max")
+    # string seed: random.Random hashes it with sha512, stable across runs and machines
+    rng = random.Random(f"wordmath/{split}/{seed}")
+    seen: set[str] = set()
+    problems: list[Problem] = []
+    while len(problems) < n:
+        problem = _draw(rng, min_steps, max_steps, names)
+        if problem.question in seen or split_of(problem.question) != split:
+            continue
+        seen.add(problem.question)
+        problems.append(problem)
+    return problems

@@ -1,0 +1,216 @@
+"""The offline model zoo: Llama-style causal LMs sharing one tokenizer, one per tier.
+
+A zoo is a folder holding `manifest.json` and one standard Hugging Face model folder per
+model (config.json, model.safetensors, tokenizer files). The manifest records each
+model's architecture, training recipe and seed, its evaluation, and the sha256 of every
+file, so loading can tell a corrupt or partial file from a good one. Any HF causal-LM
+folder can stand in for a zoo model (`load_causal_lm(path)`), as long as the fleet shares
+one tokenizer.
+
+Weights are stored in float16 (the shipped zoo must stay small) and loaded as float32
+(fp16/bf16 matmuls are slower than fp32 on the CPUs this runs on).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForCausalLM, LlamaConfig, PreTrainedModel, PreTrainedTokenizerFast
+
+from inference.errors import ZooError
+from inference.tokenizer import check_same, load_tokenizer, tokenizer_hash
+from inference.train import TrainConfig
+
+MANIFEST = "manifest.json"
+SCHEMA_VERSION = 1
+REBUILD_HINT = "rebuild it with `fedhybrid zoo build` (or `fedhybrid zoo build --only {name}`)"
+
+
+def default_zoo_dir() -> Path:
+    """The zoo shipped beside the packages (`<repo>/zoo`)."""
+    return Path(__file__).resolve().parent.parent / "zoo"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Architecture and training recipe of one zoo model."""
+
+    name: str
+    hidden: int
+    layers: int
+    heads: int
+    ffn: int
+    train: TrainConfig
+    max_positions: int = 512
+
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier():
+            raise ValueError(f"model name {self.name!r} must be a plain identifier (e.g. 'edge')")
+        if self.hidden % self.heads:
+            raise ValueError(f"{self.name}: hidden={self.hidden} is not divisible by heads={self.heads}")
+        if min(self.hidden, self.layers, self.heads, self.ffn) <= 0:
+            raise ValueError(f"{self.name}: all sizes must be positive")
+
+    def config(self, vocab_size: int, eos_id: int) -> LlamaConfig:
+        return LlamaConfig(
+            vocab_size=vocab_size, hidden_size=self.hidden, intermediate_size=self.ffn,
+            num_hidden_layers=self.layers, num_attention_heads=self.heads,
+            num_key_value_heads=self.heads, max_position_embeddings=self.max_positions,
+            tie_word_embeddings=True, bos_token_id=eos_id, eos_token_id=eos_id,
+            pad_token_id=eos_id)
+
+    @staticmethod
+    def from_dict(raw: dict) -> "ModelSpec":
+        return ModelSpec(**{**raw, "train": TrainConfig(**raw["train"])})
+
+
+@dataclass(frozen=True)
+class ZooRecipe:
+    """Everything a zoo build needs: tokenizer size, models, and which tier uses which."""
+
+    vocab_size: int
+    models: tuple[ModelSpec, ...]
+    tiers: dict[str, str] = field(default_factory=dict)  # tier -> model name
+    tokenizer_problems: int = 20000  # wordmath problems added to the tokenizer corpus
+    code_bytes: int | None = None  # cap on pycode training bytes (None: all)
+    eval_problems: int = 200
+
+    def __post_init__(self) -> None:
+        names = [m.name for m in self.models]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate model names in recipe: {names}")
+        unknown = set(self.tiers.values()) - set(names)
+        if unknown:
+            raise ValueError(f"tiers refer to unknown models {sorted(unknown)}; models are {names}")
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def hash_folder(folder: Path) -> dict[str, str]:
+    """sha256 of every regular file in `folder` (not recursive), by file name."""
+    return {p.name: _file_hash(p) for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+class Zoo:
+    """A zoo folder with a verified manifest."""
+
+    def __init__(self, root: str | Path | None = None):
+        self.root = Path(root) if root is not None else default_zoo_dir()
+        path = self.root / MANIFEST
+        if not path.is_file():
+            raise ZooError(f"no zoo manifest at {path}: {REBUILD_HINT.format(name='<model>')}"
+                           f" --out {self.root}")
+        try:
+            self.manifest = json.loads(path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ZooError(f"zoo manifest {path} is not valid JSON ({exc}): "
+                           f"{REBUILD_HINT.format(name='<model>')}") from exc
+        if self.manifest.get("schema") != SCHEMA_VERSION:
+            raise ZooError(f"zoo manifest {path} has schema {self.manifest.get('schema')!r}, "
+                           f"this fedhybrid reads schema {SCHEMA_VERSION}: rebuild the zoo")
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self.manifest["models"])
+
+    @property
+    def tiers(self) -> dict[str, str]:
+        return dict(self.manifest["tiers"])
+
+    @property
+    def tokenizer_hash(self) -> str:
+        return self.manifest["tokenizer_hash"]
+
+    def model_name(self, tier_or_name: str) -> str:
+        """Resolve a tier ("edge") or a model name to a model name of this zoo."""
+        name = self.manifest["tiers"].get(tier_or_name, tier_or_name)
+        if name not in self.manifest["models"]:
+            raise ZooError(f"{tier_or_name!r} is neither a tier {sorted(self.tiers)} nor a model "
+                           f"{self.names} of the zoo at {self.root}")
+        return name
+
+    def path(self, tier_or_name: str) -> Path:
+        return self.root / self.model_name(tier_or_name)
+
+    def entry(self, tier_or_name: str) -> dict:
+        return self.manifest["models"][self.model_name(tier_or_name)]
+
+    def verify(self, tier_or_name: str) -> Path:
+        """Check every file of a model against the manifest; returns the model folder.
+
+        Raises:
+            ZooError: a file is missing or its hash differs, naming the file and the fix.
+        """
+        name = self.model_name(tier_or_name)
+        folder = self.root / name
+        for file_name, expected in self.manifest["models"][name]["files"].items():
+            path = folder / file_name
+            hint = REBUILD_HINT.format(name=name)
+            if not path.is_file():
+                raise ZooError(f"zoo file {path} is missing: {hint}")
+            if _file_hash(path) != expected:
+                raise ZooError(f"zoo file {path} is corrupt (sha256 differs from {self.root / MANIFEST}): {hint}")
+        return folder
+
+
+def load_causal_lm(name_or_path: str | Path, zoo: Zoo | None = None, device: str = "cpu",
+                   expected_tokenizer_hash: str | None = None
+                   ) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
+    """Load a zoo model (tier or model name, verified) or any HF causal-LM folder.
+
+    Returns (model in eval mode, float32, on `device`; its tokenizer).
+
+    Raises:
+        ZooError: a zoo file is missing/corrupt, or the path holds no loadable model.
+        TokenizerMismatchError: the model's tokenizer differs from `expected_tokenizer_hash`.
+    """
+    folder: Path
+    if zoo is not None and (str(name_or_path) in zoo.tiers or str(name_or_path) in zoo.names):
+        folder = zoo.verify(str(name_or_path))
+        expected_tokenizer_hash = expected_tokenizer_hash or zoo.tokenizer_hash
+    else:
+        folder = Path(name_or_path)
+        if not (folder / "config.json").is_file():
+            known = f" (zoo tiers: {sorted(zoo.tiers)}, models: {zoo.names})" if zoo else ""
+            raise ZooError(f"{name_or_path} is not a zoo model nor a folder with config.json{known}")
+    try:
+        tokenizer = load_tokenizer(folder)
+        model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=torch.float32)
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ZooError(f"could not load the model in {folder}: {exc}. "
+                       f"{REBUILD_HINT.format(name=folder.name)}") from exc
+    if expected_tokenizer_hash is not None:
+        check_same(expected_tokenizer_hash, tokenizer, f"model {folder}")
+    model.to(device).eval()
+    return model, tokenizer
+
+
+def save_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, folder: Path) -> None:
+    """Write a standard HF folder: float16 weights, a config that loads as float32."""
+    folder.mkdir(parents=True, exist_ok=True)
+    model.to(torch.float16).save_pretrained(str(folder), safe_serialization=True)
+    model.to(torch.float32)
+    config_path = folder / "config.json"
+    config = json.loads(config_path.read_text())
+    # "auto" dtype loading reads this: plain from_pretrained() then gives float32
+    config["dtype"] = "float32"
+    config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    tokenizer.save_pretrained(str(folder))
+
+
+def manifest_entry(spec: ModelSpec, folder: Path, params: int, metrics: dict) -> dict:
+    return {"spec": asdict(spec), "params": params, "metrics": metrics, "files": hash_folder(folder)}
+
+
+def tokenizer_hash_of(folder: Path) -> str:
+    return tokenizer_hash(load_tokenizer(folder))

@@ -1,0 +1,203 @@
+import time
+
+import pytest
+import torch
+
+from inference.calibrate import CalibrationConfig, calibrate, collect_labels, train_head
+from inference.cloud import LocalCloud
+from inference.decoder import DecodeConfig, HybridDecoder, Provenance
+from inference.device_model import DeviceModel
+from inference.reward_head import RewardHead
+from inference.router import RewardPolicy, make_policy
+from inference.workloads import wordmath
+
+PROMPTS = [p.prompt for p in wordmath.generate("heldout", 3, seed=11)]
+CFG = DecodeConfig(max_new_tokens=24)
+
+
+@pytest.fixture(scope="module")
+def head(pair):
+    device, cloud_model, tok = pair
+    cloud = LocalCloud(cloud_model)
+    prompts = [p.prompt for p in wordmath.generate("train", 12, seed=5)]
+    hidden, logprobs, labels = collect_labels(DeviceModel(device), cloud, tok, prompts, 24, 30.0)
+    cloud.close()
+    trained, stats = train_head(hidden, logprobs, labels, CalibrationConfig(epochs=10))
+    return trained
+
+
+def _device_greedy(device, tok, prompt, n):
+    ids = tok(prompt, return_tensors="pt")["input_ids"]
+    out = device.generate(ids, max_new_tokens=n, do_sample=False, pad_token_id=tok.eos_token_id,
+                          eos_token_id=tok.eos_token_id)
+    return out[0, ids.shape[1]:].tolist()
+
+
+def _check_accounting(gen):
+    assert len(gen.provenance) == len(gen.token_ids)
+    assert sum(gen.count(p) for p in Provenance) == len(gen.token_ids)
+
+
+def test_decoder_slm_only_is_device_greedy_and_never_calls_the_cloud(pair, local_cloud):
+    device, _, tok = pair
+    dec = HybridDecoder(device, tok, local_cloud)
+    for prompt in PROMPTS:
+        gen = dec.generate(prompt, make_policy("slm-only"), CFG)
+        assert gen.token_ids == _device_greedy(device, tok, prompt, CFG.max_new_tokens)
+        assert gen.cloud_calls == 0 and gen.cloud_share == 0
+        _check_accounting(gen)
+
+
+def test_decoder_cloud_only_matches_cloud_greedy_and_costs_one_token_per_step(pair, local_cloud):
+    device, cloud_model, tok = pair
+    dec = HybridDecoder(device, tok, local_cloud)
+    for prompt in PROMPTS:
+        gen = dec.generate(prompt, make_policy("cloud-only"), CFG)
+        assert gen.token_ids == _device_greedy(cloud_model, tok, prompt, CFG.max_new_tokens)
+        assert gen.cloud_share == 1.0
+        n_prompt = len(tok(prompt)["input_ids"])
+        # session KV reuse: prefill once, then one new token per call
+        assert gen.cloud_tokens_computed == n_prompt + len(gen.token_ids) - 1
+        assert len(gen.corrections) == len(gen.token_ids)
+        _check_accounting(gen)
+
+
+def test_decoder_confidence_and_fusion_policies_route_by_threshold(pair, local_cloud):
+    device, _, tok = pair
+    dec = HybridDecoder(device, tok, local_cloud)
+    prompt = PROMPTS[0]
+    never = dec.generate(prompt, make_policy("confidence", 0.0), CFG)
+    always = dec.generate(prompt, make_policy("confidence", 1.0), CFG)
+    middle = dec.generate(prompt, make_policy("confidence", 0.2), CFG)
+    assert never.cloud_share == 0 and always.cloud_share == 1
+    assert 0 <= middle.cloud_share <= 1
+    cloud_only = dec.generate(prompt, make_policy("cloud-only"), CFG)
+    assert always.token_ids == cloud_only.token_ids
+    # fusion with all weight on the cloud is the cloud's choice; with none, the device's
+    fused_cloud = dec.generate(prompt, make_policy("fusion", 1.0, weight=1.0), CFG)
+    fused_device = dec.generate(prompt, make_policy("fusion", 1.0, weight=0.0), CFG)
+    assert fused_cloud.token_ids == cloud_only.token_ids
+    assert fused_device.token_ids == dec.generate(prompt, make_policy("slm-only"), CFG).token_ids
+    for gen in (never, always, middle, fused_cloud, fused_device):
+        _check_accounting(gen)
+
+
+def test_decoder_reward_threshold_is_a_runtime_dial(pair, local_cloud, head):
+    device, _, tok = pair
+    dec = HybridDecoder(device, tok, local_cloud)
+    shares = [sum(dec.generate(p, RewardPolicy(head, tau), CFG).cloud_share for p in PROMPTS)
+              for tau in (0.0, 2.0, 50.0)]
+    assert shares[0] >= shares[1] >= shares[2]
+    assert shares[2] == 0  # nothing predicted below -50 nats: all local
+
+
+def test_decoder_full_verification_reproduces_cloud_only_greedy(pair, local_cloud, head):
+    device, _, tok = pair
+    dec = HybridDecoder(device, tok, local_cloud)
+    for prompt in PROMPTS:
+        reference = dec.generate(prompt, make_policy("cloud-only"), CFG).token_ids
+        verify = DecodeConfig(max_new_tokens=CFG.max_new_tokens, verify=True)
+        for policy in (RewardPolicy(head, 0.0), RewardPolicy(head, 3.0), make_policy("slm-only"),
+                       make_policy("confidence", 0.3)):
+            gen = dec.generate(prompt, policy, verify)
+            assert gen.token_ids == reference, policy
+            _check_accounting(gen)
+
+
+def test_decoder_records_every_cloud_token_as_a_correction(pair, local_cloud):
+    device, _, tok = pair
+    dec = HybridDecoder(device, tok, local_cloud)
+    prompt_ids = tok(PROMPTS[1])["input_ids"]
+    gen = dec.generate(prompt_ids, make_policy("confidence", 0.3), CFG)
+    full = prompt_ids + gen.token_ids
+    cloud_positions = [len(prompt_ids) + i for i, p in enumerate(gen.provenance) if p is Provenance.CLOUD]
+    assert len(gen.corrections) == len(cloud_positions)
+    for position, corr in zip(cloud_positions, gen.corrections):
+        assert corr.token == full[position]
+        assert corr.context == tuple(full[max(0, position - 8): position])
+
+
+def test_decoder_slow_cloud_falls_back_within_the_deadline(pair, slow_cloud):
+    device, _, tok = pair
+    dec = HybridDecoder(device, tok, slow_cloud)
+    cfg = DecodeConfig(max_new_tokens=6, deadline_s=0.05)
+    started = time.perf_counter()
+    gen = dec.generate(PROMPTS[0], make_policy("cloud-only"), cfg)
+    elapsed = time.perf_counter() - started
+    assert len(gen.token_ids) == 6 and gen.cloud_share == 0
+    assert gen.missed_escalations == 6 and gen.cloud_failures == 6
+    assert gen.provenance == [Provenance.DEVICE] * 6
+    assert gen.token_ids == _device_greedy(device, tok, PROMPTS[0], 6)
+    # the first call waits one deadline; later calls find the session still busy and wait
+    # at most one deadline each: never the cloud's 0.5 s
+    assert elapsed < 6 * 0.05 + 0.5
+
+
+def test_decoder_failing_cloud_never_raises(pair, broken_cloud):
+    device, _, tok = pair
+    dec = HybridDecoder(device, tok, broken_cloud)
+    gen = dec.generate(PROMPTS[0], make_policy("cloud-only"), DecodeConfig(max_new_tokens=5, verify=True))
+    assert len(gen.token_ids) == 5 and gen.cloud_failures >= 5 and gen.cloud_share == 0
+    assert gen.token_ids == _device_greedy(device, tok, PROMPTS[0], 5)
+
+
+def test_decoder_without_kv_cache_gives_identical_output(pair):
+    device, cloud_model, tok = pair
+    fast = HybridDecoder(device, tok, LocalCloud(cloud_model))
+    slow = HybridDecoder(device, tok, LocalCloud(cloud_model, use_kv_cache=False), use_kv_cache=False)
+    policy = make_policy("confidence", 0.3)
+    for prompt in PROMPTS[:2]:
+        a = fast.generate(prompt, policy, CFG)
+        b = slow.generate(prompt, policy, CFG)
+        assert a.token_ids == b.token_ids and a.provenance == b.provenance
+        assert b.cloud_tokens_computed > a.cloud_tokens_computed
+
+
+def test_decoder_streams_settled_tokens_in_order(pair, local_cloud):
+    device, _, tok = pair
+    dec = HybridDecoder(device, tok, local_cloud)
+    for cfg in (CFG, DecodeConfig(max_new_tokens=24, verify=True)):
+        seen = []
+        gen = dec.generate(PROMPTS[2], make_policy("confidence", 0.3), cfg,
+                           on_token=lambda t, p: seen.append((t, p)))
+        assert seen == list(zip(gen.token_ids, gen.provenance))
+
+
+def test_decode_config_and_policies_reject_bad_values():
+    with pytest.raises(ValueError, match="greedy"):
+        DecodeConfig(verify=True, temperature=0.7)
+    with pytest.raises(ValueError, match="max_new_tokens"):
+        DecodeConfig(max_new_tokens=0)
+    with pytest.raises(ValueError, match="needs a reward head"):
+        make_policy("reward", 1.0)
+    with pytest.raises(ValueError, match="unknown policy"):
+        make_policy("oracle", 1.0)
+    with pytest.raises(ValueError, match="lie in"):
+        make_policy("confidence", 1.5)
+
+
+def test_sampling_is_reproducible_with_a_seed(pair, local_cloud):
+    device, _, tok = pair
+    dec = HybridDecoder(device, tok, local_cloud)
+    cfg = DecodeConfig(max_new_tokens=16, temperature=1.0, seed=3)
+    a = dec.generate(PROMPTS[0], make_policy("confidence", 0.3), cfg)
+    b = dec.generate(PROMPTS[0], make_policy("confidence", 0.3), cfg)
+    c = dec.generate(PROMPTS[0], make_policy("confidence", 0.3), DecodeConfig(max_new_tokens=16, temperature=1.0, seed=4))
+    assert a.token_ids == b.token_ids
+    assert a.token_ids != c.token_ids
+
+
+def test_calibration_hits_its_target_share_on_a_tiny_pair(pair, tmp_path):
+    device, cloud_model, tok = pair
+    cloud = LocalCloud(cloud_model)
+    cfg = CalibrationConfig(train_problems=16, calib_problems=8, max_new_tokens=24, epochs=10,
+                            grid=6, bisect_steps=10, tolerance=0.01)
+    meta = calibrate(device, cloud, tok, tmp_path / "head", cfg, target_cloud_share=0.3)
+    cloud.close()
+    target = meta["target"]
+    assert abs(target["calibration_share"] - 0.3) <= 0.02, meta["table"]
+    head, loaded = RewardHead.load(tmp_path / "head")
+    assert loaded["target"]["tau"] == target["tau"]
+    shares = [r["cloud_share"] for r in sorted(meta["table"], key=lambda r: r["tau"])]
+    assert shares[0] >= shares[-1]  # a larger tau never calls the cloud more
+    assert meta["baseline"]["cloud-only"]["cloud_share"] == 1.0

@@ -1,0 +1,93 @@
+import json
+import shutil
+
+import pytest
+import torch
+from transformers import AutoModelForCausalLM
+
+from inference.errors import TokenizerMismatchError, ZooError
+from inference.tokenizer import check_same, tokenizer_hash, train_tokenizer
+from inference.zoo import Zoo, load_causal_lm
+
+
+def test_zoo_models_share_the_fleet_tokenizer_and_load_as_float32(tiny_zoo):
+    assert set(tiny_zoo.tiers) == {"cloud", "client", "edge", "iot"}
+    params = {}
+    for tier in tiny_zoo.tiers:
+        model, tok = load_causal_lm(tier, tiny_zoo)
+        assert tokenizer_hash(tok) == tiny_zoo.tokenizer_hash
+        assert next(model.parameters()).dtype == torch.float32
+        params[tier] = sum(p.numel() for p in model.parameters())
+    assert params["cloud"] > params["client"] > params["edge"] == params["iot"]
+    # a zoo folder is a plain HF folder: from_pretrained without arguments gives float32
+    plain = AutoModelForCausalLM.from_pretrained(str(tiny_zoo.path("edge")))
+    assert next(plain.parameters()).dtype == torch.float32
+
+
+def test_digits_are_single_tokens(tiny_zoo):
+    _, tok = load_causal_lm("edge", tiny_zoo)
+    pieces = [tok.decode([i]) for i in tok("has 1234 apples")["input_ids"]]
+    assert [p.strip() for p in pieces if p.strip().isdigit()] == ["1", "2", "3", "4"]
+
+
+def _copy(zoo_dir, tmp_path):
+    dst = tmp_path / "zoo"
+    shutil.copytree(zoo_dir, dst)
+    return dst
+
+
+def test_corrupt_zoo_file_names_the_file_and_the_rebuild_command(tiny_zoo_dir, tmp_path):
+    root = _copy(tiny_zoo_dir, tmp_path)
+    weights = root / "edge" / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ZooError) as err:
+        load_causal_lm("edge", Zoo(root))
+    assert str(weights) in str(err.value) and "corrupt" in str(err.value)
+    assert "fedhybrid zoo build" in str(err.value)
+    # the other models are untouched and still load
+    load_causal_lm("cloud", Zoo(root))
+
+
+def test_missing_zoo_file_and_missing_manifest_are_clear_errors(tiny_zoo_dir, tmp_path):
+    root = _copy(tiny_zoo_dir, tmp_path)
+    (root / "cloud" / "config.json").unlink()
+    with pytest.raises(ZooError, match=r"config\.json is missing.*fedhybrid zoo build"):
+        load_causal_lm("cloud", Zoo(root))
+    (root / "manifest.json").write_text("{not json")
+    with pytest.raises(ZooError, match="not valid JSON"):
+        Zoo(root)
+    (root / "manifest.json").unlink()
+    with pytest.raises(ZooError, match="no zoo manifest.*fedhybrid zoo build"):
+        Zoo(root)
+    with pytest.raises(ZooError, match="neither a tier"):
+        Zoo(tiny_zoo_dir).path("satellite")
+
+
+def test_tokenizer_mismatch_is_a_clear_error_at_load(tiny_zoo, tmp_path):
+    other = train_tokenizer(["completely different text " * 50, "x = 1\n" * 50], 300)
+    foreign = tmp_path / "foreign"
+    model, _ = load_causal_lm("edge", tiny_zoo)
+    model.save_pretrained(str(foreign))
+    other.save_pretrained(str(foreign))
+    with pytest.raises(TokenizerMismatchError, match="different tokenizer"):
+        load_causal_lm(foreign, tiny_zoo, expected_tokenizer_hash=tiny_zoo.tokenizer_hash)
+    # any HF folder with the fleet's tokenizer is accepted in place of a zoo model
+    model2, tok2 = load_causal_lm(tiny_zoo.path("edge"), expected_tokenizer_hash=tiny_zoo.tokenizer_hash)
+    with pytest.raises(TokenizerMismatchError):
+        check_same(tiny_zoo.tokenizer_hash, other, "a model")
+
+
+def test_partial_rebuild_keeps_other_models(tiny_zoo_dir, tmp_path):
+    from inference.zoo_build import TINY, build_zoo
+
+    root = _copy(tiny_zoo_dir, tmp_path)
+    before = json.loads((root / "manifest.json").read_text())
+    build_zoo(root, TINY, only=("edge",), quiet=True, device=torch.device("cpu"))
+    after = json.loads((root / "manifest.json").read_text())
+    assert after["models"]["cloud"] == before["models"]["cloud"]
+    assert after["tokenizer_hash"] == before["tokenizer_hash"]
+    Zoo(root).verify("edge")
+    with pytest.raises(ZooError, match="unknown models"):
+        build_zoo(root, TINY, only=("satellite",), quiet=True)
