@@ -122,7 +122,7 @@ class HybridDecoder:
         self.device = DeviceModel(device_model, use_kv_cache=use_kv_cache)
         self.tokenizer = tokenizer
         self.cloud = cloud
-        self.cache = cache  # a CacheServer (inference.correction_serving) or None
+        self.cache = cache  # an inference.device_cache.DeviceCache, or None
         self.eos = tokenizer.eos_token_id
         if cloud is not None and cloud.vocab_size != device_model.config.vocab_size:
             from inference.errors import TokenizerMismatchError
@@ -133,12 +133,14 @@ class HybridDecoder:
 
     def generate(self, prompt: str | Sequence[int], policy: Policy, cfg: DecodeConfig = DecodeConfig(),
                  on_token: Callable[[int, Provenance], None] | None = None,
-                 use_cache: bool = True) -> Generation:
+                 use_cache: bool = True, record: bool = True) -> Generation:
         """Decode one request. Never raises because of the cloud.
 
         `on_token(token_id, provenance)` streams tokens as they settle: at once without
         verification, once verified (or final) with it, so a rollback never retracts a
-        streamed token.
+        streamed token. With a cache attached (and `use_cache`), the request's
+        corrections are recorded into it unless `record` is False (e.g. local-only
+        requests whose corrections must not leave the device in an upload).
         """
         started = time.perf_counter()
         ids = self.tokenizer(prompt)["input_ids"] if isinstance(prompt, str) else list(prompt)
@@ -151,6 +153,8 @@ class HybridDecoder:
         gen.token_ids = run.tokens[run.prompt_len:]
         gen.elapsed_s = time.perf_counter() - started
         gen.text = self.tokenizer.decode(gen.token_ids, skip_special_tokens=True)
+        if run.cache is not None and record:
+            run.cache.record(gen.corrections)
         if self.cloud is not None and gen.cloud_calls:
             self.cloud.end_session(run.session)
         return gen

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -16,6 +17,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     models = bsub.add_parser("models", help="size, held-out quality and speed of each zoo model")
     models.add_argument("--problems", type=int, default=200, help="held-out wordmath problems")
     _common(models, _models)
+    routing = bsub.add_parser("routing", help="every routing policy over a threshold sweep, speed checks")
+    routing.add_argument("--device", default="edge", help="device tier or zoo model")
+    routing.add_argument("--cloud", default="cloud", help="cloud tier or zoo model")
+    routing.add_argument("--problems", type=int, default=100, help="held-out wordmath problems")
+    routing.add_argument("--pycode-tasks", type=int, default=40, help="held-out line completions")
+    routing.add_argument("--kv-problems", type=int, default=10, help="problems for the KV-vs-recompute timing")
+    routing.add_argument("--plot", type=Path, default=None, help="PNG path (default: next to the JSON)")
+    _common(routing, _routing)
 
 
 def _common(parser: argparse.ArgumentParser, run) -> None:
@@ -30,7 +39,8 @@ def print_table(title: str, rows: list[dict], columns: list[tuple[str, str]]) ->
         table.add_column(key, justify="right")
     for row in rows:
         table.add_row(*[fmt.format(row[key]) if row.get(key) is not None else "-" for key, fmt in columns])
-    Console().print(table)
+    # rich falls back to 80 columns when piped: keep headers readable in logs
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
 
 
 def write_json(args: argparse.Namespace, suite: str, payload) -> Path:
@@ -49,4 +59,43 @@ def _models(args: argparse.Namespace) -> int:
     print_table("zoo models (held-out wordmath exact match, pycode held-out loss, batch-1 decode)",
                 rows, models.COLUMNS)
     write_json(args, "models", rows)
+    return 0
+
+
+def _routing(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from fedhybrid.bench import routing
+    from inference.runtime import load_head, load_stack
+    from inference.zoo import Zoo
+
+    zoo = Zoo(args.zoo)
+    stack = load_stack(zoo, args.device, args.cloud)
+    head, meta = load_head(stack.device_folder, stack.cloud_name)
+    taus = sorted({r["tau"] for r in meta["table"]} | ({meta["target"]["tau"]} if "target" in meta else set()))
+    with Progress() as progress:
+        task = progress.add_task("policies x thresholds", total=None)
+        rows = routing.sweep(stack.device_model, stack.cloud, stack.tokenizer, head, taus, args.problems,
+                             progress=lambda i, n: progress.update(task, completed=i, total=n))
+    print_table(f"routing on held-out wordmath ({args.problems} problems, {args.device} + {args.cloud})",
+                rows, routing.COLUMNS)
+    tau = meta.get("target", {}).get("tau", taus[len(taus) // 2])
+    code = routing.pycode_agreement(stack.device_model, stack.cloud, stack.tokenizer, head, tau,
+                                    args.pycode_tasks)
+    print_table("pycode line completion (held-out files)", code,
+                [("policy", "{}"), ("threshold", "{:.3g}"), ("cloud_share", "{:.1%}"),
+                 ("agreement", "{:.1%}"), ("line_exact", "{:.1%}")])
+    cost = routing.head_cost(stack.device_model, stack.tokenizer, head)
+    print(f"reward head: {cost['head_ms']:.3f} ms per score vs {cost['device_step_ms']:.3f} ms per "
+          f"device step ({cost['head_share']:.1%})")
+    kv = routing.kv_speedup(stack.device_model, stack.cloud.model, stack.tokenizer, head, tau, args.kv_problems)
+    print(f"hybrid decoding (reward @ tau={tau:.3g}): {kv['kv_tok_s']:.0f} tok/s with KV caches vs "
+          f"{kv['recompute_tok_s']:.0f} tok/s recomputing the prefix: {kv['speedup']:.2f}x "
+          f"(identical outputs: {kv['identical_outputs']})")
+    stack.cloud.close()
+    path = write_json(args, "routing", {"rows": rows, "pycode": code, "head_cost": cost, "kv": kv,
+                                        "calibration_target": meta.get("target")})
+    png = args.plot or path.with_suffix(".png")
+    routing.plot(rows, png)
+    print(f"wrote {png}")
     return 0

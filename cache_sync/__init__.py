@@ -1,0 +1,1 @@
+"""Correction-cache data: count tables, idempotent merges, envelopes. No transport here."""

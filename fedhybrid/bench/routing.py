@@ -1,0 +1,163 @@
+"""`fedhybrid bench routing`: every policy over a threshold sweep, plus speed checks.
+
+Rows: policy, threshold, cloud share, accuracy (wordmath exact match), agreement with the
+cloud-only output (position-aligned token match), identical (share of outputs equal to
+cloud-only), tok/s. Separate measurements: pycode agreement per policy, reward-head cost
+against a device step, and hybrid decoding with KV caches against recomputing the prefix.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import torch
+
+from inference.cloud import LocalCloud
+from inference.decoder import DecodeConfig, HybridDecoder, Provenance
+from inference.device_model import DeviceModel
+from inference.reward_head import RewardHead
+from inference.router import make_policy
+from inference.workloads import pycode, wordmath
+
+CONFIDENCE_SWEEP = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
+FUSION_SWEEP = (0.5, 0.8, 0.95)
+
+
+def agreement(outputs: list[list[int]], reference: list[list[int]]) -> tuple[float, float]:
+    """(mean position-aligned token agreement, share of identical outputs)."""
+    rates, same = [], 0
+    for out, ref in zip(outputs, reference):
+        n = max(len(out), len(ref), 1)
+        rates.append(sum(a == b for a, b in zip(out, ref)) / n)
+        same += out == ref
+    return sum(rates) / len(rates), same / len(reference)
+
+
+def _run(decoder: HybridDecoder, policy, prompts: list[str], cfg: DecodeConfig) -> dict:
+    outputs, texts, tokens, cloud, seconds = [], [], 0, 0, 0.0
+    for prompt in prompts:
+        gen = decoder.generate(prompt, policy, cfg, use_cache=False)
+        outputs.append(gen.token_ids)
+        texts.append(gen.text)
+        tokens += len(gen.token_ids)
+        cloud += gen.count(Provenance.CLOUD)
+        seconds += gen.elapsed_s
+    return {"outputs": outputs, "texts": texts, "cloud_share": cloud / max(1, tokens),
+            "tok_s": tokens / seconds if seconds else 0.0, "tokens": tokens}
+
+
+def sweep(device_model, cloud: LocalCloud, tokenizer, head: RewardHead, taus: list[float],
+          problems: int, seed: int = 0, max_new_tokens: int = 96,
+          progress=None) -> list[dict]:
+    probs = wordmath.generate("heldout", problems, seed=f"bench-routing/{seed}")
+    prompts = [p.prompt for p in probs]
+    decoder = HybridDecoder(device_model, tokenizer, cloud)
+    cfg = DecodeConfig(max_new_tokens=max_new_tokens, deadline_s=30.0)
+    configs = ([("cloud-only", None), ("slm-only", None)] + [("reward", t) for t in taus]
+               + [("confidence", t) for t in CONFIDENCE_SWEEP] + [("fusion", t) for t in FUSION_SWEEP])
+    rows, reference = [], None
+    for i, (name, threshold) in enumerate(configs):
+        policy = make_policy(name, threshold, head=head)
+        result = _run(decoder, policy, prompts, cfg)
+        if reference is None:
+            reference = result["outputs"]
+        agree, identical = agreement(result["outputs"], reference)
+        accuracy = sum(wordmath.is_correct(p, t) for p, t in zip(probs, result["texts"])) / len(probs)
+        rows.append({"policy": name, "threshold": threshold, "cloud_share": result["cloud_share"],
+                     "accuracy": accuracy, "agreement": agree, "identical": identical,
+                     "tok_s": result["tok_s"], "problems": len(probs)})
+        if progress:
+            progress(i + 1, len(configs))
+    return rows
+
+
+def pycode_agreement(device_model, cloud: LocalCloud, tokenizer, head: RewardHead, tau: float,
+                     tasks: int, max_new_tokens: int = 24) -> list[dict]:
+    """Line completion on held-out stdlib files: agreement with cloud-only, exact lines."""
+    items = pycode.line_tasks("heldout", tasks, seed=0)
+    prompts = [t.prefix for t in items]
+    decoder = HybridDecoder(device_model, tokenizer, cloud)
+    cfg = DecodeConfig(max_new_tokens=max_new_tokens, stop_at_eos=True, deadline_s=30.0)
+    rows, reference = [], None
+    for name, threshold in (("cloud-only", None), ("slm-only", None), ("reward", tau),
+                            ("confidence", 0.8)):
+        result = _run(decoder, make_policy(name, threshold, head=head), prompts, cfg)
+        if reference is None:
+            reference = result["outputs"]
+        agree, _ = agreement(result["outputs"], reference)
+        exact = sum(text.split("\n")[0] == t.line for text, t in zip(result["texts"], items)) / len(items)
+        rows.append({"policy": name, "threshold": threshold, "cloud_share": result["cloud_share"],
+                     "agreement": agree, "line_exact": exact, "tasks": len(items)})
+    return rows
+
+
+@torch.no_grad()
+def head_cost(device_model, tokenizer, head: RewardHead, repeats: int = 300) -> dict:
+    """Median seconds of one device step and of one reward-head score (same inputs)."""
+    device = DeviceModel(device_model)
+    prompt = tokenizer(wordmath.generate("heldout", 1, seed=3)[0].prompt)["input_ids"]
+    tokens = list(prompt)
+    step_times, head_times = [], []
+    step = device.step(tokens)
+    for _ in range(repeats):
+        tokens.append(step.top_token)
+        if len(tokens) >= device.max_positions - 1:
+            tokens = list(prompt)
+            device.reset()
+        t0 = time.perf_counter()
+        step = device.step(tokens)
+        t1 = time.perf_counter()
+        head.score(step.hidden, step.logprobs)
+        t2 = time.perf_counter()
+        step_times.append(t1 - t0)
+        head_times.append(t2 - t1)
+    step_s = sorted(step_times)[len(step_times) // 2]
+    head_s = sorted(head_times)[len(head_times) // 2]
+    return {"device_step_ms": step_s * 1e3, "head_ms": head_s * 1e3, "head_share": head_s / step_s}
+
+
+def kv_speedup(device_model, cloud_model, tokenizer, head: RewardHead, tau: float, problems: int
+               ) -> dict:
+    """Hybrid decoding (reward policy) with KV caches vs recomputing the prefix every step."""
+    prompts = [p.prompt for p in wordmath.generate("heldout", problems, seed="bench-kv")]
+    policy = make_policy("reward", tau, head=head)
+    cfg = DecodeConfig(max_new_tokens=96, deadline_s=60.0)
+    out = {}
+    for label, use_kv in (("kv", True), ("recompute", False)):
+        cloud = LocalCloud(cloud_model, use_kv_cache=use_kv)
+        decoder = HybridDecoder(device_model, tokenizer, cloud, use_kv_cache=use_kv)
+        result = _run(decoder, policy, prompts, cfg)
+        cloud.close()
+        out[f"{label}_tok_s"] = result["tok_s"]
+        out[f"{label}_outputs"] = result["outputs"]
+    out["speedup"] = out["kv_tok_s"] / out["recompute_tok_s"]
+    out["identical_outputs"] = out.pop("kv_outputs") == out.pop("recompute_outputs")
+    return out
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    markers = {"reward": "o-", "confidence": "s--", "fusion": "^:", "slm-only": "kx", "cloud-only": "k*"}
+    for name in ("reward", "confidence", "fusion", "slm-only", "cloud-only"):
+        pts = sorted((r["cloud_share"], r["accuracy"]) for r in rows if r["policy"] == name)
+        if pts:
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], markers[name], label=name, markersize=8)
+    ax.set_xlabel("cloud share (tokens generated by the cloud)")
+    ax.set_ylabel("wordmath held-out accuracy (exact match)")
+    ax.set_title("Accuracy vs cloud share per routing policy")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+COLUMNS = [("policy", "{}"), ("threshold", "{:.3g}"), ("cloud_share", "{:.1%}"), ("accuracy", "{:.1%}"),
+           ("agreement", "{:.1%}"), ("identical", "{:.1%}"), ("tok_s", "{:.0f}")]

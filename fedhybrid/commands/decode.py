@@ -1,0 +1,127 @@
+"""`fedhybrid generate` and `fedhybrid calibrate`: hybrid decoding from the command line."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+from rich.text import Text
+
+COLOURS = {"device": "green", "cloud": "bold magenta", "cache": "cyan"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    gen = sub.add_parser("generate", help="decode one prompt with the hybrid decoder, coloured by provenance")
+    gen.add_argument("prompt", help="the prompt text (wordmath prompts look like 'Q: ...\\nA:')")
+    gen.add_argument("--tier", default="edge", help="device tier or zoo model (default: edge)")
+    gen.add_argument("--cloud", default="cloud", help="cloud zoo model or HF folder (default: cloud)")
+    gen.add_argument("--policy", default="reward",
+                     choices=["slm-only", "cloud-only", "reward", "confidence", "fusion"])
+    gen.add_argument("--threshold", type=float, default=None,
+                     help="tau for reward (accept when r_hat >= -tau; default: calibrated), "
+                          "top-probability floor for confidence/fusion")
+    gen.add_argument("--fusion-weight", type=float, default=0.7, help="cloud weight for fusion")
+    gen.add_argument("--max-new-tokens", type=int, default=96)
+    gen.add_argument("--verify", action="store_true", help="verify and roll back accepted tokens")
+    gen.add_argument("--temperature", type=float, default=0.0, help="0: greedy")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--deadline", type=float, default=None, help="cloud deadline in seconds (default: tier's)")
+    gen.set_defaults(run=_generate)
+
+    cal = sub.add_parser("calibrate", help="train the reward head of a device/cloud pair and calibrate tau")
+    cal.add_argument("--device", default="edge", help="device tier or zoo model")
+    cal.add_argument("--cloud", default="cloud", help="cloud tier or zoo model")
+    cal.add_argument("--target-cloud-share", type=float, default=None,
+                     help="pick tau so this share of tokens goes to the cloud on held-out data")
+    cal.add_argument("--train-problems", type=int, default=400)
+    cal.add_argument("--calib-problems", type=int, default=64)
+    cal.add_argument("--grid", type=int, default=10, help="tau values in the calibration table")
+    cal.add_argument("--seed", type=int, default=0)
+    cal.set_defaults(run=_calibrate)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from inference.decoder import DecodeConfig, HybridDecoder
+    from inference.router import make_policy
+    from inference.runtime import load_head, load_stack, resolve_threshold
+    from inference.tier_profile import DEFAULT_PROFILES
+    from inference.zoo import Zoo
+
+    zoo = Zoo(args.zoo)
+    stack = load_stack(zoo, args.tier, None if args.policy == "slm-only" else args.cloud)
+    profile = DEFAULT_PROFILES.get(args.tier)
+    head, meta = (None, None)
+    if args.policy == "reward":
+        head, meta = load_head(stack.device_folder, stack.cloud_name)
+    threshold = resolve_threshold(args.policy, args.threshold, profile, meta)
+    policy = make_policy(args.policy, threshold, head=head, weight=args.fusion_weight)
+    deadline = args.deadline or (profile.deadline_s if profile else 2.0)
+    cfg = DecodeConfig(max_new_tokens=args.max_new_tokens, verify=args.verify,
+                       temperature=args.temperature, seed=args.seed, deadline_s=deadline)
+    decoder = HybridDecoder(stack.device_model, stack.tokenizer, stack.cloud)
+    console = Console(highlight=False)
+    prompt = args.prompt.replace("\\n", "\n")
+    console.print(Text(prompt, style="dim"), end="")
+    shown: list[int] = []
+    printed = ""
+
+    def on_token(token: int, provenance) -> None:
+        nonlocal printed
+        shown.append(token)
+        # decode the whole stream each time: byte-level pieces may split characters
+        text = stack.tokenizer.decode(shown, skip_special_tokens=True)
+        console.print(Text(text[len(printed):], style=COLOURS[provenance.value]), end="")
+        printed = text
+
+    try:
+        gen = decoder.generate(prompt, policy, cfg, on_token=on_token)
+    finally:
+        if stack.cloud is not None:
+            stack.cloud.close()
+    console.print()
+    console.print(
+        f"[dim]tokens {len(gen.token_ids)} | cloud share {gen.cloud_share:.1%} | cache share "
+        f"{gen.cache_share:.1%} | {gen.tokens_per_s:.0f} tok/s | policy {policy.name}"
+        f"{'' if threshold is None else f' @ {threshold:g}'} | rollbacks {gen.rollbacks} | "
+        f"missed escalations {gen.missed_escalations}[/dim]")
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from inference.calibrate import CalibrationConfig, calibrate
+    from inference.runtime import head_dir, load_stack
+    from inference.zoo import Zoo
+
+    zoo = Zoo(args.zoo)
+    stack = load_stack(zoo, args.device, args.cloud)
+    cfg = CalibrationConfig(train_problems=args.train_problems, calib_problems=args.calib_problems,
+                            grid=args.grid, seed=args.seed)
+    out = head_dir(stack.device_folder, stack.cloud_name)
+    with Progress() as progress:
+        tasks: dict[str, int] = {}
+
+        def report(stage: str, i: int, n: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=n)
+            progress.update(tasks[stage], completed=i)
+
+        meta = calibrate(stack.device_model, stack.cloud, stack.tokenizer, out, cfg,
+                         target_cloud_share=args.target_cloud_share,
+                         meta={"device": args.device, "cloud": stack.cloud_name,
+                               "tokenizer_hash": zoo.tokenizer_hash}, progress=report)
+    stack.cloud.close()
+    console = Console()
+    console.print(f"head: {meta['head']}")
+    for row in sorted(meta["table"], key=lambda r: r["tau"]):
+        console.print(f"tau {row['tau']:8.4f}  cloud share {row['cloud_share']:6.1%}  accuracy {row['accuracy']:6.1%}")
+    for name, row in meta["baseline"].items():
+        console.print(f"{name:>10s}  cloud share {row['cloud_share']:6.1%}  accuracy {row['accuracy']:6.1%}")
+    if "target" in meta:
+        t = meta["target"]
+        console.print(f"target {t['cloud_share']:.1%}: tau={t['tau']:.4f}, calibration share "
+                      f"{t['calibration_share']:.1%}, held-out check share {t['heldout_share']:.1%} "
+                      f"(accuracy {t['heldout_accuracy']:.1%})")
+    console.print(f"written to {out}")
+    return 0

@@ -1,0 +1,70 @@
+"""Tier profiles: what each tier of the fleet runs and how much it may keep.
+
+| tier   | role                         | model (zoo) | cache budget | n-gram orders |
+|--------|------------------------------|-------------|--------------|---------------|
+| cloud  | source of corrections        | cloud       | everything   | 2..8          |
+| client | subject-matter experts       | client      | ~1e6         | 2..8          |
+| edge   | context experts (car, hub)   | edge (~1M)  | ~1e5         | 2..8          |
+| iot    | task experts (sensor)        | edge        | ~1e4         | 2..4 (short)  |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+TIERS = ("cloud", "client", "edge", "iot")
+
+
+@dataclass(frozen=True)
+class TierProfile:
+    tier: str
+    model: str  # zoo tier/model name or an HF folder
+    lora_rank: int
+    cache_budget: int | None  # max correction-cache entries kept (None: all)
+    ngram_orders: tuple[int, int]  # (n_min, n_max) context lengths stored and matched
+    reward_threshold: float | None  # tau; None: the calibrated tau of the (device, cloud) pair
+    deadline_s: float  # per cloud call
+    cache_min_match: int = 3  # shortest context match the cache may serve from
+    cache_confidence: float = 0.9  # top next-token share needed to serve from cache
+
+    def __post_init__(self) -> None:
+        if self.tier not in TIERS:
+            raise ValueError(f"unknown tier {self.tier!r}: use one of {TIERS}")
+        if self.lora_rank <= 0:
+            raise ValueError(f"{self.tier}: lora_rank={self.lora_rank} must be positive")
+        if self.cache_budget is not None and self.cache_budget <= 0:
+            raise ValueError(f"{self.tier}: cache_budget must be positive or None")
+        n_min, n_max = self.ngram_orders
+        if not 1 <= n_min <= n_max <= 32:
+            raise ValueError(f"{self.tier}: ngram_orders {self.ngram_orders} need 1 <= n_min <= n_max <= 32")
+        if not n_min <= self.cache_min_match <= n_max:
+            raise ValueError(f"{self.tier}: cache_min_match={self.cache_min_match} must lie in the "
+                             f"n-gram orders {self.ngram_orders}")
+        if self.reward_threshold is not None and self.reward_threshold < 0:
+            raise ValueError(f"{self.tier}: reward_threshold must be >= 0")
+        if self.deadline_s <= 0:
+            raise ValueError(f"{self.tier}: deadline_s must be positive")
+        if not 0 < self.cache_confidence <= 1:
+            raise ValueError(f"{self.tier}: cache_confidence must lie in (0, 1]")
+
+    def with_(self, **changes) -> "TierProfile":
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)
+
+
+DEFAULT_PROFILES: dict[str, TierProfile] = {
+    "cloud": TierProfile("cloud", "cloud", lora_rank=16, cache_budget=None, ngram_orders=(2, 8),
+                         reward_threshold=0.0, deadline_s=5.0),
+    "client": TierProfile("client", "client", lora_rank=16, cache_budget=1_000_000,
+                          ngram_orders=(2, 8), reward_threshold=None, deadline_s=2.0),
+    "edge": TierProfile("edge", "edge", lora_rank=8, cache_budget=100_000, ngram_orders=(2, 8),
+                        reward_threshold=None, deadline_s=1.0),
+    "iot": TierProfile("iot", "iot", lora_rank=4, cache_budget=10_000, ngram_orders=(2, 4),
+                       reward_threshold=None, deadline_s=0.5, cache_min_match=3),
+}
+
+
+def profile(tier: str) -> TierProfile:
+    if tier not in DEFAULT_PROFILES:
+        raise ValueError(f"unknown tier {tier!r}: use one of {TIERS}")
+    return DEFAULT_PROFILES[tier]

@@ -1,0 +1,132 @@
+import random
+
+import numpy as np
+import pytest
+
+from cache_sync.correction_cache import CacheHeader, CountTable
+from inference.automaton_index import NO_SERVE, AutomatonIndex, ServeRule
+from inference.cloud import LocalCloud
+from inference.decoder import DecodeConfig, HybridDecoder, Provenance
+from inference.device_cache import DeviceCache, index_from_table
+from inference.router import make_policy
+from inference.workloads import wordmath
+
+CFG = DecodeConfig(max_new_tokens=24)
+
+
+def _header(zoo, n_max=8):
+    return CacheHeader(zoo.tokenizer_hash, int(zoo.manifest["vocab_size"]), 2, n_max)
+
+
+def test_automaton_finds_the_longest_stored_suffix_like_brute_force():
+    rng = random.Random(0)
+    vocab, width = 6, 5
+    stored = {}
+    for _ in range(300):
+        ctx = tuple(rng.randrange(vocab) for _ in range(rng.randint(1, width)))
+        stored[ctx] = rng.choice([NO_SERVE, 0, 1, 2, 3, 4, 5])
+    keys = list(stored)
+    rows = np.full((len(keys), width), -1, dtype=np.int64)
+    for i, ctx in enumerate(keys):
+        rows[i, : len(ctx)] = ctx
+    index = AutomatonIndex(rows, np.array([len(k) for k in keys]), np.array([stored[k] for k in keys]), vocab)
+    text = [rng.randrange(vocab) for _ in range(3000)]
+    for i, token in enumerate(text):
+        index.advance(token)
+        expected, row = NO_SERVE, -1
+        for n in range(min(width, i + 1), 0, -1):
+            ctx = tuple(text[i + 1 - n: i + 1])
+            if ctx in stored:
+                expected, row = stored[ctx], keys.index(ctx)
+                break
+        assert index.decision() == expected and index.matched_row() == row
+
+
+def test_serve_rule_needs_length_confidence_and_precision():
+    header = CacheHeader("h" * 64, 100, 2, 4)
+    rows = [([1, 2, 3], 9)] * 9 + [([1, 2, 3], 8)]  # 90% share for 9
+    rows += [([4, 5, 6], 7)] * 3 + [([4, 5, 6], 6)] * 2  # 60%: ambiguous
+    rows += [([7, 8], 5)] * 5  # only two tokens of context
+    table = CountTable.from_corrections(header, rows, "dev", 0)
+    index, _, _ = index_from_table(table, ServeRule(min_match=3, confidence=0.9))
+    for ctx, expected in (([0, 1, 2, 3], 9), ([4, 5, 6], NO_SERVE), ([0, 7, 8], NO_SERVE)):
+        index.reset()
+        index.feed(ctx)
+        assert index.decision() == expected, ctx
+    # the longest match decides: a confident short context does not override an ambiguous long one
+    index.reset()
+    index.feed([9, 4, 5, 6])
+    assert index.decision() == NO_SERVE
+
+
+def test_decoder_serves_recurring_text_from_cache(pair, tiny_zoo):
+    device, cloud_model, tok = pair
+    cache = DeviceCache(_header(tiny_zoo), "dev-1", ServeRule(min_match=3, confidence=0.9))
+    dec = HybridDecoder(device, tok, LocalCloud(cloud_model), cache=cache)
+    prompt = wordmath.generate("heldout", 1, seed=21)[0].prompt
+    first = dec.generate(prompt, make_policy("cloud-only"), CFG)
+    assert first.cache_share == 0 and first.cloud_share == 1
+    assert cache.entries > 0
+    second = dec.generate(prompt, make_policy("cloud-only"), CFG)
+    assert second.token_ids == first.token_ids  # the cache serves the cloud's own tokens
+    assert second.cache_share > 0.5
+    assert second.cloud_calls < first.cloud_calls
+    assert sum(second.count(p) for p in Provenance) == len(second.token_ids)
+
+
+def test_cache_keeps_the_device_kv_cache_consistent(pair, tiny_zoo):
+    device, cloud_model, tok = pair
+    prompts = [p.prompt for p in wordmath.generate("heldout", 2, seed=22)]
+    outputs = []
+    for use_kv in (True, False):
+        cache = DeviceCache(_header(tiny_zoo), "dev-1")
+        dec = HybridDecoder(device, tok, LocalCloud(cloud_model), cache=cache, use_kv_cache=use_kv)
+        run = []
+        for prompt in prompts + prompts:  # second pass is served partly from cache
+            gen = dec.generate(prompt, make_policy("confidence", 0.3), CFG)
+            run.append((gen.token_ids, gen.provenance))
+        outputs.append(run)
+    assert outputs[0] == outputs[1]
+    assert any(Provenance.CACHE in prov for _, prov in outputs[0])
+
+
+def test_cloud_contradiction_lowers_precision_until_the_entry_stops_serving(pair, tiny_zoo):
+    device, cloud_model, tok = pair
+    header = _header(tiny_zoo)
+    prompt = wordmath.generate("heldout", 1, seed=23)[0].prompt
+    ids = tok(prompt)["input_ids"]
+    cloud = LocalCloud(cloud_model)
+    truth = HybridDecoder(device, tok, cloud).generate(ids, make_policy("cloud-only"), CFG).token_ids
+    wrong = (truth[0] + 1) % header.vocab_size
+    cache = DeviceCache(header, "dev-1", ServeRule(min_match=3, confidence=0.9, min_precision=0.5))
+    cache.record([(ids[-8:], wrong)] * 3)  # a confident but wrong entry for the first answer token
+    dec = HybridDecoder(device, tok, cloud, cache=cache)
+    verify = DecodeConfig(max_new_tokens=24, verify=True)
+    gen = dec.generate(ids, make_policy("cloud-only"), verify, record=False)
+    assert gen.cache_contradictions >= 1 and gen.rollbacks >= 1
+    assert gen.token_ids == truth  # verification repaired the bad cache token
+    delta = cache.take_delta()
+    assert delta.entries["wrong"].sum() >= 1 and delta.entries["served"].sum() >= 1
+    again = dec.generate(ids, make_policy("cloud-only"), verify, record=False)
+    assert again.cache_contradictions == 0
+    assert again.token_ids == truth
+
+
+def test_cache_budget_and_order_cap_apply_at_rebuild(tiny_zoo):
+    header = _header(tiny_zoo, n_max=6)
+    cache = DeviceCache(header, "iot-1", budget=5, max_order=3)
+    rng = random.Random(1)
+    cache.record([([rng.randrange(50) for _ in range(6)], rng.randrange(50)) for _ in range(20)])
+    cache.rebuild()
+    assert cache._contexts.shape[0] <= 5
+    assert ((cache._contexts >= 0).sum(axis=1) <= 3).all()
+
+
+def test_device_cache_rejects_updates_with_another_header(tiny_zoo):
+    from cache_sync.errors import CacheError
+
+    cache = DeviceCache(_header(tiny_zoo), "dev-1")
+    other = CountTable(CacheHeader("0" * 64, int(tiny_zoo.manifest["vocab_size"]), 2, 8))
+    with pytest.raises(CacheError, match="tokenizer_hash"):
+        cache.apply_update(other, version=1)
+    assert cache.version == 0
