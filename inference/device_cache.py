@@ -69,8 +69,10 @@ class DeviceCache:
         self.round = 0
         self._pending: list[tuple[tuple[int, ...], int]] = []  # corrections not yet uploaded
         self._feedback: Counter[tuple[tuple[int, ...], int, str]] = Counter()  # (ctx, token, kind)
+        self._served: Counter[int] = Counter()  # index row -> serves since the last flush
         self._index: AutomatonIndex | None = None
         self._contexts: np.ndarray | None = None
+        self._decisions: np.ndarray | None = None
         self._dirty = True
         self.rebuilds = 0
 
@@ -87,10 +89,11 @@ class DeviceCache:
 
     def serve(self) -> int | None:
         """The token the cache serves next, or None (counted as served when returned)."""
-        token = self._index.decision()
+        index = self._index
+        token = index.decision()
         if token == NO_SERVE:
             return None
-        self._feedback[(self._row_context(self._index.matched_row()), token, "served")] += 1
+        self._served[index.matched_row()] += 1  # an int key: cheap on the hot path
         return token
 
     def contradicted(self, context: Sequence[int], token: int) -> None:
@@ -125,6 +128,7 @@ class DeviceCache:
         """Everything learnt since the last call, as a table for upload (then forgotten here)."""
         stamp = self.round if round_ is None else round_
         delta = CountTable.from_corrections(self.header, self._pending, self.device_id, stamp)
+        self._flush_served()
         if self._feedback:
             merged: dict[tuple[tuple[int, ...], int], list[int]] = {}
             for (ctx, tok, kind), n in self._feedback.items():
@@ -142,11 +146,12 @@ class DeviceCache:
         self._dirty = True
 
     def rebuild(self) -> None:
+        self._flush_served()  # row ids are about to change
         table = self.released.merge_add(self.local)
         if self.budget is not None or self.max_order is not None:
             table = table.prune(self.budget if self.budget is not None else len(table), self.round,
                                 max_order=self.max_order)
-        self._index, self._contexts, _ = index_from_table(table, self.rule)
+        self._index, self._contexts, self._decisions = index_from_table(table, self.rule)
         self._dirty = False
         self.rebuilds += 1
 
@@ -155,6 +160,11 @@ class DeviceCache:
         return len(self.released) + len(self.local)
 
     # -- internals -------------------------------------------------------------------------------
+    def _flush_served(self) -> None:
+        for row, n in self._served.items():
+            self._feedback[(self._row_context(row), int(self._decisions[row]), "served")] += n
+        self._served.clear()
+
     def _row_context(self, row: int) -> tuple[int, ...]:
         ctx = self._contexts[row]
         return tuple(int(t) for t in ctx[ctx >= 0])

@@ -25,6 +25,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     routing.add_argument("--kv-problems", type=int, default=10, help="problems for the KV-vs-recompute timing")
     routing.add_argument("--plot", type=Path, default=None, help="PNG path (default: next to the JSON)")
     _common(routing, _routing)
+    cache = bsub.add_parser("cache", help="correction cache: lookup rate, size, merge, build, serving quality")
+    cache.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000, 1_000_000])
+    cache.add_argument("--text-tokens", type=int, default=200_000, help="tokens decoded per lookup timing")
+    cache.add_argument("--merge-devices", type=int, default=100)
+    cache.add_argument("--merge-entries", type=int, default=10_000, help="entries per device delta")
+    cache.add_argument("--device", default="edge", help="device tier for the quality rows")
+    cache.add_argument("--problems", type=int, default=30, help="recurring wordmath problems")
+    cache.add_argument("--passes", type=int, default=4)
+    _common(cache, _cache)
 
 
 def _common(parser: argparse.ArgumentParser, run) -> None:
@@ -98,4 +107,34 @@ def _routing(args: argparse.Namespace) -> int:
     png = args.plot or path.with_suffix(".png")
     routing.plot(rows, png)
     print(f"wrote {png}")
+    return 0
+
+
+def _cache(args: argparse.Namespace) -> int:
+    from fedhybrid.bench import cache as bench_cache
+    from inference.runtime import load_head, load_stack, resolve_threshold
+    from inference.zoo import Zoo
+
+    from cache_sync.correction_cache import CacheHeader
+
+    zoo = Zoo(args.zoo)
+    stack = load_stack(zoo, args.device, "cloud")
+    header = CacheHeader(zoo.tokenizer_hash, len(stack.tokenizer), 2, 8)
+    stream = bench_cache.code_stream(stack.tokenizer)
+    speed = bench_cache.speed_rows(header, stream, tuple(args.sizes), args.text_tokens)
+    print_table("correction cache speed (decode-loop call path: serve() + advance(), 1 core)", speed,
+                bench_cache.SPEED_COLUMNS)
+    merge = bench_cache.merge_rate(header, stream, args.merge_devices, args.merge_entries)
+    print(f"merge: {merge['devices']} deltas, {merge['entries_in']:,} entries -> {merge['entries_out']:,} "
+          f"in {merge['merge_s']:.3f} s = {merge['merge_entries_s']:,.0f} entries/s")
+    head, meta = load_head(stack.device_folder, stack.cloud_name)
+    tau = resolve_threshold("reward", None, None, meta)
+    quality = bench_cache.quality_rows(stack.device_model, stack.cloud.model, stack.tokenizer, head, tau,
+                                       header, args.problems, args.passes)
+    stack.cloud.close()
+    print_table(f"recurring workload ({args.problems} held-out problems x {args.passes} passes, "
+                f"reward @ tau={tau:.3g})", quality, bench_cache.QUALITY_COLUMNS)
+    rows = [{**row, "merge_entries_s": merge["merge_entries_s"]} for row in speed]
+    rows[0].update({"cache_share": quality[-1]["cache_share"], "served_precision": quality[-1]["served_precision"]})
+    write_json(args, "cache", {"rows": rows, "merge": merge, "quality": quality})
     return 0

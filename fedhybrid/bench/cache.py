@@ -1,0 +1,152 @@
+"""`fedhybrid bench cache`: the correction cache's speed, size and serving quality.
+
+Speed rows use real token streams (held-out stdlib source through the fleet tokenizer) as
+both the cached contexts and the text being decoded, at 1e3..1e6 stored entries.
+Quality rows decode a recurring wordmath workload pass after pass with the reward policy,
+recording corrections into the cache between passes.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from cache_sync.correction_cache import CacheHeader, CountTable
+from cache_sync.merge import Delta, merge_all
+from inference.automaton_index import ServeRule
+from inference.cloud import LocalCloud
+from inference.decoder import DecodeConfig, HybridDecoder, Provenance
+from inference.device_cache import DeviceCache
+from inference.router import RewardPolicy, make_policy
+from inference.workloads import wordmath
+
+
+def entries_from_stream(header: CacheHeader, stream: np.ndarray, target: int, device: str = "bench",
+                        seed: int = 0) -> CountTable:
+    """A table of about `target` entries: (context, next) pairs read off a token stream."""
+    rng = np.random.default_rng(seed)
+    per_position = header.n_max - header.n_min + 1
+    positions = min(len(stream) - header.n_max - 1, int(target / per_position * 1.3) + 1)
+    starts = np.sort(rng.choice(len(stream) - header.n_max - 1, size=positions, replace=False))
+    pairs = [(stream[s: s + header.n_max].tolist(), int(stream[s + header.n_max])) for s in starts]
+    table = CountTable.from_corrections(header, pairs, device, 0)
+    if len(table) > target:
+        table = table.select(np.arange(len(table)) < target)
+    return table
+
+
+def lookup_rate(cache: DeviceCache, text: list[int]) -> float:
+    """Steps/s of the decode loop's per-token cache calls: serve() then advance(token)."""
+    cache.begin(text[:1])
+    serve, advance = cache.serve, cache.advance
+    started = time.perf_counter()
+    for token in text:
+        serve()
+        advance(token)
+    return len(text) / (time.perf_counter() - started)
+
+
+def speed_rows(header: CacheHeader, stream: np.ndarray, sizes: tuple[int, ...], text_tokens: int
+               ) -> list[dict]:
+    rows = []
+    text = stream[-text_tokens:].tolist()  # decode the stream's tail (partly seen contexts)
+    for size in sizes:
+        table = entries_from_stream(header, stream[:-text_tokens], size)
+        cache = DeviceCache(header, "bench", ServeRule(min_match=3, confidence=0.5))
+        cache.local = table
+        started = time.perf_counter()
+        cache.rebuild()
+        build_s = time.perf_counter() - started
+        context_tokens = int((cache._contexts >= 0).sum())
+        # rate: median of 3 passes (2-core machines are noisy)
+        rates = sorted(lookup_rate(cache, text) for _ in range(3))
+        served = 0
+        cache.begin(text[:1])
+        for token in text:
+            served += cache.serve() is not None
+            cache.advance(token)
+        rows.append({"entries": len(table), "bytes_per_entry": table.nbytes / max(1, len(table)),
+                     "lookup_steps_s": rates[1], "build_s": build_s,
+                     "build_tok_s": context_tokens / build_s if build_s else 0.0,
+                     "automaton_states": cache._index.nodes, "served_rate": served / len(text)})
+        del cache
+    return rows
+
+
+def merge_rate(header: CacheHeader, stream: np.ndarray, devices: int = 100, per_device: int = 10_000,
+               repeats: int = 3) -> dict:
+    """Merge `devices` deltas of `per_device` entries each into one aggregate."""
+    deltas = []
+    for d in range(devices):
+        offset = (d * 7919) % max(1, len(stream) - 200_000)
+        table = entries_from_stream(header, stream[offset: offset + 200_000], per_device,
+                                    device=f"dev-{d}", seed=d)
+        deltas.append(Delta(f"dev-{d}", 0, 1, table))
+    total = sum(len(d.table) for d in deltas)
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        agg = merge_all(header, deltas)
+        times.append(time.perf_counter() - started)
+    t = sorted(times)[len(times) // 2]
+    return {"devices": devices, "entries_in": total, "entries_out": len(agg.table),
+            "merge_s": t, "merge_entries_s": total / t}
+
+
+def quality_rows(device_model, cloud_model, tokenizer, head, tau: float, header: CacheHeader,
+                 problems: int, passes: int) -> list[dict]:
+    """Cloud and cache share pass after pass on a recurring workload; served precision."""
+    probs = wordmath.generate("heldout", problems, seed="bench-cache")
+    cloud = LocalCloud(cloud_model)
+    plain = HybridDecoder(device_model, tokenizer, cloud)
+    cfg = DecodeConfig(max_new_tokens=96, deadline_s=30.0)
+    policy = RewardPolicy(head, tau)
+    baseline = [plain.generate(p.prompt, policy, cfg) for p in probs]
+    base_acc = sum(wordmath.is_correct(p, g.text) for p, g in zip(probs, baseline)) / len(probs)
+    cloud_only = [plain.generate(p.prompt, make_policy("cloud-only"), cfg) for p in probs]
+    cloud_acc = sum(wordmath.is_correct(p, g.text) for p, g in zip(probs, cloud_only)) / len(probs)
+    cache = DeviceCache(header, "bench-device", ServeRule(min_match=3, confidence=0.9))
+    decoder = HybridDecoder(device_model, tokenizer, cloud, cache=cache)
+    rows = []
+    for n in range(1, passes + 1):
+        gens = [decoder.generate(p.prompt, policy, cfg) for p in probs]
+        tokens = sum(len(g.token_ids) for g in gens)
+        served = matched = 0
+        for p, g in zip(probs, gens):
+            cached = [i for i, prov in enumerate(g.provenance) if prov is Provenance.CACHE]
+            if not cached:
+                continue
+            # the cloud's greedy choice at every position of the actual output (teacher forcing)
+            full = g.prompt_ids + g.token_ids
+            pred = cloud.predict(f"precision-{n}", full, len(g.prompt_ids), 1, 60.0)
+            cloud.end_session(f"precision-{n}")
+            for i in cached:
+                served += 1
+                matched += pred.positions[i].greedy == g.token_ids[i]
+        rows.append({
+            "pass": n, "cloud_share": sum(g.count(Provenance.CLOUD) for g in gens) / tokens,
+            "cache_share": sum(g.count(Provenance.CACHE) for g in gens) / tokens,
+            "accuracy": sum(wordmath.is_correct(p, g.text) for p, g in zip(probs, gens)) / len(probs),
+            "accuracy_no_cache": base_acc, "accuracy_cloud_only": cloud_acc,
+            "served_precision": matched / served if served else None, "cache_entries": cache.entries,
+        })
+    cloud.close()
+    return rows
+
+
+SPEED_COLUMNS = [("entries", "{:,}"), ("bytes_per_entry", "{:.1f}"), ("lookup_steps_s", "{:,.0f}"),
+                 ("build_tok_s", "{:,.0f}"), ("build_s", "{:.2f}"), ("automaton_states", "{:,}"),
+                 ("served_rate", "{:.1%}")]
+QUALITY_COLUMNS = [("pass", "{}"), ("cloud_share", "{:.1%}"), ("cache_share", "{:.1%}"),
+                   ("accuracy", "{:.1%}"), ("accuracy_no_cache", "{:.1%}"),
+                   ("accuracy_cloud_only", "{:.1%}"), ("served_precision", "{:.1%}"),
+                   ("cache_entries", "{:,}")]
+
+
+def code_stream(tokenizer) -> np.ndarray:
+    from inference.train import encode_corpus
+    from inference.workloads import pycode
+
+    return encode_corpus(tokenizer, pycode.texts("train", max_bytes=6_000_000)).numpy()
+

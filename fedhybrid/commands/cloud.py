@@ -1,0 +1,53 @@
+"""`fedhybrid cloud serve`: the cloud tier as an OpenAI/vLLM-compatible HTTP service."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    cloud = sub.add_parser("cloud", help="run the cloud tier as an HTTP service")
+    csub = cloud.add_subparsers(dest="cloud_command", required=True, metavar="ACTION")
+    serve = csub.add_parser("serve", help="serve a model over vLLM's OpenAI-compatible completions API")
+    serve.add_argument("--model", default="cloud", help="zoo tier/model name or an HF model folder")
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--api-key", default=None, help="require 'Authorization: Bearer KEY'")
+    serve.add_argument("--tls-cert", type=Path, default=None, help="PEM certificate (enables HTTPS)")
+    serve.add_argument("--tls-key", type=Path, default=None, help="PEM private key for --tls-cert")
+    serve.add_argument("--max-sessions", type=int, default=64, help="sequences kept for prefix reuse")
+    serve.add_argument("--max-cached-tokens", type=int, default=65536, help="cap on tokens held in KV caches")
+    serve.add_argument("--no-prefix-reuse", action="store_true", help="recompute every prompt (benchmarks)")
+    serve.add_argument("--max-body-bytes", type=int, default=1 << 20)
+    serve.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    serve.set_defaults(run=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import torch
+    import uvicorn
+
+    from inference.cloud_server import ServeConfig, create_app
+    from inference.errors import InferenceError
+    from inference.prefix_engine import PrefixEngine
+    from inference.tokenizer import tokenizer_hash
+    from inference.zoo import Zoo, load_causal_lm
+
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise InferenceError("--tls-cert and --tls-key go together")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    zoo = Zoo(args.zoo) if (args.zoo or not Path(args.model).is_dir()) else None
+    model, tokenizer = load_causal_lm(args.model, zoo)
+    name = zoo.model_name(args.model) if zoo and (args.model in zoo.tiers or args.model in zoo.names) else Path(args.model).name
+    engine = PrefixEngine(model, max_entries=args.max_sessions, max_cached_tokens=args.max_cached_tokens,
+                          prefix_reuse=not args.no_prefix_reuse)
+    app = create_app(engine, tokenizer, ServeConfig(model_name=name, tokenizer_hash=tokenizer_hash(tokenizer),
+                                                    api_key=args.api_key, max_body_bytes=args.max_body_bytes))
+    scheme = "https" if args.tls_cert else "http"
+    print(f"serving {name} at {scheme}://{args.host}:{args.port}/v1 (vocab {len(tokenizer)})", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
+                ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
+                ssl_keyfile=str(args.tls_key) if args.tls_key else None)
+    return 0

@@ -1,0 +1,94 @@
+"""Start and stop `fedhybrid cloud serve` as a child process (tests, benchmarks, demos).
+
+Servers listen on 127.0.0.1 only and are stopped by their PID.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from inference.errors import InferenceError
+
+
+def tls_verify(verify: bool | str | Path):
+    """httpx's `verify`: True/False, or an SSL context trusting a CA bundle path."""
+    if isinstance(verify, (str, Path)):
+        import ssl
+
+        return ssl.create_default_context(cafile=str(verify))
+    return verify
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class CloudServerProcess:
+    """A `fedhybrid cloud serve` child; use as a context manager."""
+
+    def __init__(self, model: str, zoo: Path | None = None, port: int | None = None,
+                 extra: list[str] | None = None, log: Path | None = None, scheme: str = "http"):
+        self.port = port or free_port()
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
+        cmd = [sys.executable, "-m", "fedhybrid.cli"]
+        if zoo is not None:
+            cmd += ["--zoo", str(zoo)]
+        cmd += ["cloud", "serve", "--model", model, "--host", "127.0.0.1", "--port", str(self.port),
+                *(extra or [])]
+        self.cmd = cmd
+        self.log = log
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout_s: float = 60.0, verify: bool | str = True, headers: dict | None = None
+              ) -> "CloudServerProcess":
+        out = open(self.log, "ab") if self.log else subprocess.DEVNULL
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+        self.proc = subprocess.Popen(self.cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+        deadline = time.monotonic() + timeout_s
+        verify = tls_verify(verify)
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise InferenceError(f"cloud server exited with {self.proc.returncode} while starting: {self.cmd}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1.0, verify=verify).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise InferenceError(f"cloud server did not answer /health within {timeout_s:.0f} s")
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    def kill(self) -> None:
+        """SIGKILL by PID (a crash, for fault tests)."""
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+
+    def __enter__(self) -> "CloudServerProcess":
+        return self if self.proc is not None else self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,194 @@
+"""Server-side completion engine with automatic prefix reuse (as vLLM's prefix caching).
+
+Requests carry no session id: a request whose prompt extends (or shares a prefix with) an
+earlier sequence reuses that sequence's KV cache, so compute is proportional to the new
+tokens. The pool is bounded (entries and cached tokens) and evicts least recently used.
+
+Each pooled sequence also keeps the per-position log-probabilities already computed
+(top-K ids and values, and the log-probability of the actual token), so `echo` requests
+can return prompt log-probs for reused positions without recomputing them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import torch
+from transformers import DynamicCache, PreTrainedModel
+
+from inference.device_model import crop_cache
+
+MAX_TOP_K = 20  # log-probs kept per position (the OpenAI API allows up to 20)
+
+
+@dataclass
+class _Sequence:
+    """A pooled sequence. Invariants: len(token_lps) == len(tokens) == KV length;
+    token_lps[i] = log p(tokens[i] | tokens[:i]) (None for i = 0); top_ids/top_lps[i] hold
+    the top-K of p(. | tokens[:i]) for i in 1..len(tokens); last_lps is the full
+    distribution p(. | tokens) or None once cropped."""
+
+    tokens: list[int] = field(default_factory=list)
+    cache: DynamicCache = field(default_factory=DynamicCache)
+    token_lps: list[float | None] = field(default_factory=list)
+    top_ids: list[list[int]] = field(default_factory=lambda: [[]])
+    top_lps: list[list[float]] = field(default_factory=lambda: [[]])
+    last_lps: torch.Tensor | None = None
+
+    def crop(self, length: int) -> None:
+        if length < len(self.tokens):
+            crop_cache(self.cache, length)
+            del self.tokens[length:], self.token_lps[length:]
+            del self.top_ids[length + 1:], self.top_lps[length + 1:]
+            self.last_lps = None
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    prompt_token_logprobs: list[float | None]  # per prompt token (None for the first)
+    prompt_top: list[dict[int, float] | None]  # per prompt token (None for the first)
+    generated: list[int]
+    generated_logprobs: list[float]
+    generated_top: list[dict[int, float]]
+    tokens_computed: int
+    tokens_reused: int
+
+
+class PrefixEngine:
+    """Runs completions for one HF causal LM; thread-safe (one forward at a time)."""
+
+    def __init__(self, model: PreTrainedModel, max_entries: int = 64, max_cached_tokens: int = 65536,
+                 prefix_reuse: bool = True):
+        if max_entries < 1 or max_cached_tokens < 1:
+            raise ValueError("max_entries and max_cached_tokens must be positive")
+        self.model = model
+        self.vocab_size = int(model.config.vocab_size)
+        self.max_positions = int(getattr(model.config, "max_position_embeddings", 1 << 30))
+        self.max_entries, self.max_cached_tokens = max_entries, max_cached_tokens
+        self.prefix_reuse = prefix_reuse
+        self._pool: OrderedDict[int, _Sequence] = OrderedDict()
+        self._next_id = 0
+        self._lock = threading.Lock()
+        self.stats = {"requests": 0, "tokens_computed": 0, "tokens_reused": 0, "evictions": 0}
+
+    # -- pool ----------------------------------------------------------------------------------
+    def _take_best(self, prompt: list[int]) -> tuple[_Sequence | None, int]:
+        best_id, best_len = None, 0
+        if self.prefix_reuse:
+            for seq_id, seq in self._pool.items():
+                n = _lcp(seq.tokens, prompt)
+                if n > best_len:
+                    best_id, best_len = seq_id, n
+        if best_id is None:
+            return None, 0
+        return self._pool.pop(best_id), best_len
+
+    def _put(self, seq: _Sequence) -> None:
+        seq.last_used = time.monotonic()
+        self._pool[self._next_id] = seq
+        self._next_id += 1
+        while len(self._pool) > self.max_entries or (
+                len(self._pool) > 1 and sum(len(s.tokens) for s in self._pool.values()) > self.max_cached_tokens):
+            self._pool.popitem(last=False)
+            self.stats["evictions"] += 1
+
+    @property
+    def cached_tokens(self) -> int:
+        return sum(len(s.tokens) for s in self._pool.values())
+
+    # -- completion -------------------------------------------------------------------------
+    @torch.no_grad()
+    def complete(self, prompt: list[int], max_tokens: int, top_k: int, echo: bool,
+                 temperature: float = 0.0, seed: int | None = None) -> EngineResult:
+        """Score the prompt and generate `max_tokens` tokens.
+
+        Raises:
+            ValueError: empty prompt, ids out of vocabulary, or a context over the limit.
+        """
+        if not prompt:
+            raise ValueError("prompt must hold at least one token id")
+        if min(prompt) < 0 or max(prompt) >= self.vocab_size:
+            raise ValueError(f"prompt token ids must lie in [0, {self.vocab_size})")
+        if len(prompt) + max_tokens > self.max_positions:
+            raise ValueError(f"prompt ({len(prompt)}) + max_tokens ({max_tokens}) exceeds the "
+                             f"model's context of {self.max_positions} tokens")
+        top_k = max(0, min(top_k, MAX_TOP_K))
+        with self._lock:
+            return self._complete(list(prompt), max_tokens, top_k, echo, temperature, seed)
+
+    def _complete(self, prompt, max_tokens, top_k, echo, temperature, seed) -> EngineResult:
+        device = next(self.model.parameters()).device
+        seq, reuse = self._take_best(prompt)
+        reuse = min(reuse, len(prompt) - 1)  # feed at least one token to get the next distribution
+        seq = seq or _Sequence()
+        seq.crop(reuse)
+        if seq.last_lps is None and reuse > 0:
+            # the distribution after the reused prefix is gone: step back one token and
+            # re-feed it (its own log-prob is already known)
+            known = seq.token_lps[reuse - 1]
+            seq.crop(reuse - 1)
+            reuse -= 1
+            carried = known
+        else:
+            carried = None
+        gen = torch.Generator().manual_seed(seed or 0)
+        computed = 0
+
+        def feed(chunk: list[int], first_lp: float | None = None) -> torch.Tensor:
+            nonlocal computed
+            if seq.last_lps is not None:
+                first_lp = float(seq.last_lps[chunk[0]])
+            ids = torch.tensor([chunk], dtype=torch.long, device=device)
+            out = self.model(input_ids=ids, past_key_values=seq.cache, use_cache=True)
+            seq.cache = out.past_key_values
+            lps = torch.log_softmax(out.logits[0].float(), dim=-1).cpu()  # (len(chunk), V)
+            seq.token_lps.append(first_lp if seq.tokens else None)
+            seq.token_lps.extend(float(lps[j - 1, chunk[j]]) for j in range(1, len(chunk)))
+            seq.tokens.extend(chunk)
+            top = torch.topk(lps, MAX_TOP_K, dim=-1)
+            seq.top_ids.extend(top.indices.tolist())
+            seq.top_lps.extend(top.values.tolist())
+            seq.last_lps = lps[-1]
+            computed += len(chunk)
+            return lps[-1]
+
+        next_lps = feed(prompt[reuse:], carried)
+        generated, gen_lps, gen_top = [], [], []
+        for step in range(max_tokens):
+            if temperature > 0:
+                probs = torch.softmax(next_lps / temperature, dim=-1)
+                token = int(torch.multinomial(probs, 1, generator=gen))
+            else:
+                token = int(next_lps.argmax())
+            generated.append(token)
+            gen_lps.append(float(next_lps[token]))
+            gen_top.append(_top_dict(next_lps, top_k))
+            if step + 1 < max_tokens:
+                next_lps = feed([token])
+        n = len(prompt)
+        token_lps = seq.token_lps[:n] if echo else []
+        prompt_top = ([None] + [dict(zip(seq.top_ids[i][:top_k], seq.top_lps[i][:top_k]))
+                                for i in range(1, n)]) if echo else []
+        self._put(seq)
+        self.stats["requests"] += 1
+        self.stats["tokens_computed"] += computed
+        self.stats["tokens_reused"] += reuse
+        return EngineResult(token_lps, prompt_top, generated, gen_lps, gen_top, computed, reuse)
+
+
+def _lcp(a: list[int], b: list[int]) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+def _top_dict(lps: torch.Tensor, k: int) -> dict[int, float]:
+    if k == 0:
+        return {}
+    top = torch.topk(lps, k)
+    return dict(zip(top.indices.tolist(), top.values.tolist()))

@@ -1,0 +1,265 @@
+"""The cloud tier over HTTP: vLLM's OpenAI-compatible completions API, as `Cloud`.
+
+One call = one `POST /v1/completions` with the whole context as token ids, `max_tokens=1`,
+`logprobs=k`, `temperature=0` and (when earlier positions must be scored) `echo=true`.
+The server's prefix caching (vLLM's automatic prefix caching, or fedhybrid's embedded
+server) keeps compute proportional to the new tokens. Works unchanged against vLLM.
+
+Resilience: every call has a deadline; retries (connection errors, 5xx, malformed
+bodies) happen only while the deadline allows; after `failure_threshold` consecutive
+failures a circuit breaker opens and calls fail at once (the decoder continues
+device-only) until `cooldown_s` passes and one probe call is let through.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import httpx
+
+from inference.cloud import CloudPrediction, CloudUnavailable, PositionScore
+from inference.cloud_launch import tls_verify
+from inference.errors import InferenceError, TokenizerMismatchError
+from inference.tokenizer import tokenizer_hash
+
+_PROBE = "Q: Ava has 12 apples. She buys 5 more.\nA: 12 + 5 = 17. def f(x):\n    return x"
+
+
+@dataclass(frozen=True)
+class RemoteCloudConfig:
+    url: str
+    model: str | None = None  # None: the first model the server lists
+    api_key: str | None = None
+    verify_tls: bool | str = True  # a CA bundle path for self-signed certificates
+    failure_threshold: int = 3
+    cooldown_s: float = 5.0
+    max_retries: int = 2
+    max_connections: int = 16
+    connect_timeout_s: float = 5.0
+
+    def __post_init__(self) -> None:
+        if not self.url.startswith(("http://", "https://")):
+            raise ValueError(f"cloud url {self.url!r} must start with http:// or https://")
+        if self.failure_threshold < 1 or self.cooldown_s <= 0 or self.max_retries < 0:
+            raise ValueError("failure_threshold >= 1, cooldown_s > 0 and max_retries >= 0 are required")
+
+
+@dataclass
+class CallStats:
+    calls: int = 0
+    failures: int = 0
+    short_circuited: int = 0
+    retries: int = 0
+    tokens_sent: int = 0
+    tokens_generated: int = 0
+    tokens_computed: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+
+    def percentile(self, q: float) -> float | None:
+        if not self.latencies_ms:
+            return None
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    def summary(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "latencies_ms"} | {
+            "p50_ms": self.percentile(0.5), "p95_ms": self.percentile(0.95)}
+
+
+class _Breaker:
+    def __init__(self, threshold: int, cooldown_s: float):
+        self.threshold, self.cooldown_s = threshold, cooldown_s
+        self.failures = 0
+        self.open_until = 0.0
+        self.lock = threading.Lock()
+
+    def allow(self) -> bool:
+        with self.lock:
+            if self.failures < self.threshold:
+                return True
+            if time.monotonic() >= self.open_until:
+                self.open_until = time.monotonic() + self.cooldown_s  # one probe per cooldown
+                return True
+            return False
+
+    def record(self, ok: bool) -> None:
+        with self.lock:
+            if ok:
+                self.failures = 0
+            else:
+                self.failures += 1
+                if self.failures >= self.threshold:
+                    self.open_until = time.monotonic() + self.cooldown_s
+
+    @property
+    def is_open(self) -> bool:
+        return self.failures >= self.threshold
+
+
+class RemoteCloud:
+    """`Cloud` over HTTP. Construct, then `connect(tokenizer)` to check compatibility."""
+
+    def __init__(self, cfg: RemoteCloudConfig):
+        self.cfg = cfg
+        headers = {"Authorization": f"Bearer {cfg.api_key}"} if cfg.api_key else {}
+        self._client = httpx.Client(
+            base_url=cfg.url.rstrip("/"), headers=headers, verify=tls_verify(cfg.verify_tls),
+            limits=httpx.Limits(max_connections=cfg.max_connections,
+                                max_keepalive_connections=cfg.max_connections))
+        self._breaker = _Breaker(cfg.failure_threshold, cfg.cooldown_s)
+        self.stats = CallStats()
+        self._stats_lock = threading.Lock()
+        self.vocab_size = 0
+        self.model = cfg.model
+
+    def connect(self, tokenizer) -> dict:
+        """Check the server: model listed, tokenizer identical. Returns the model card.
+
+        Raises:
+            InferenceError: unreachable server or unknown model.
+            TokenizerMismatchError: the server's tokenizer differs from `tokenizer`.
+        """
+        try:
+            resp = self._client.get("/v1/models", timeout=self.cfg.connect_timeout_s)
+            resp.raise_for_status()
+            cards = resp.json()["data"]
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            raise InferenceError(f"cannot reach the cloud at {self.cfg.url}/v1/models ({exc}): "
+                                 "is `fedhybrid cloud serve` (or vLLM) running there?") from exc
+        card = next((c for c in cards if self.model in (None, c.get("id"))), None)
+        if card is None:
+            raise InferenceError(f"model {self.model!r} is not served at {self.cfg.url} "
+                                 f"(served: {[c.get('id') for c in cards]})")
+        self.model = card["id"]
+        local_vocab = len(tokenizer)
+        if "tokenizer_hash" in card:
+            if card["tokenizer_hash"] != tokenizer_hash(tokenizer) or card.get("vocab_size") != local_vocab:
+                raise TokenizerMismatchError(
+                    f"the cloud at {self.cfg.url} uses tokenizer {str(card['tokenizer_hash'])[:12]} "
+                    f"(vocab {card.get('vocab_size')}), this device {tokenizer_hash(tokenizer)[:12]} "
+                    f"(vocab {local_vocab}): point the device at a cloud serving the fleet's tokenizer")
+        else:  # e.g. vLLM: compare token ids of a probe text instead
+            try:
+                resp = self._client.post("/tokenize", json={"model": self.model, "prompt": _PROBE},
+                                         timeout=self.cfg.connect_timeout_s)
+                resp.raise_for_status()
+                remote_ids = resp.json()["tokens"]
+            except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+                raise InferenceError(f"the cloud at {self.cfg.url} reports no tokenizer hash and "
+                                     f"/tokenize failed ({exc}): cannot check token compatibility") from exc
+            if remote_ids != tokenizer(_PROBE)["input_ids"]:
+                raise TokenizerMismatchError(f"the cloud at {self.cfg.url} tokenizes a probe text "
+                                             "differently: device and cloud must share one tokenizer")
+        self.vocab_size = int(card.get("vocab_size") or local_vocab)
+        return card
+
+    def end_session(self, session: str) -> None:
+        """Sessions live in the server's prefix cache: nothing to free here."""
+
+    def close(self) -> None:
+        self._client.close()
+
+    @property
+    def circuit_open(self) -> bool:
+        return self._breaker.is_open
+
+    def predict(self, session: str, tokens: Sequence[int], verify_from: int, top_k: int,
+                deadline_s: float) -> CloudPrediction:
+        tokens = [int(t) for t in tokens]
+        if not 1 <= verify_from <= len(tokens):
+            raise ValueError(f"verify_from={verify_from} must lie in [1, {len(tokens)}]")
+        if not self._breaker.allow():
+            with self._stats_lock:
+                self.stats.short_circuited += 1
+            raise CloudUnavailable(f"circuit open: the cloud at {self.cfg.url} failed repeatedly")
+        echo = verify_from < len(tokens)
+        body = {"model": self.model, "prompt": tokens, "max_tokens": 1, "temperature": 0.0,
+                "logprobs": max(1, top_k), "echo": echo, "return_tokens_as_token_ids": True}
+        payload = json.dumps(body).encode()
+        started = time.monotonic()
+        attempt, last_error = 0, "no attempt"
+        while True:
+            remaining = deadline_s - (time.monotonic() - started)
+            if remaining <= 0:
+                break
+            try:
+                resp = self._client.post("/v1/completions", content=payload, timeout=remaining,
+                                         headers={"Content-Type": "application/json"})
+                with self._stats_lock:
+                    self.stats.bytes_sent += len(payload)
+                    self.stats.bytes_received += len(resp.content)
+                if resp.status_code >= 500:
+                    raise _Retryable(f"HTTP {resp.status_code}")
+                if resp.status_code >= 400:
+                    last_error = f"HTTP {resp.status_code}: {resp.text[:200]}"
+                    break  # the request itself is wrong: retrying cannot help
+                prediction = self._parse(resp.content, tokens, verify_from, top_k, echo)
+            except (httpx.TimeoutException, httpx.TransportError, _Retryable) as exc:
+                last_error = f"{type(exc).__name__}: {exc}"
+                attempt += 1
+                if attempt > self.cfg.max_retries:
+                    break
+                with self._stats_lock:
+                    self.stats.retries += 1
+                continue
+            self._breaker.record(True)
+            with self._stats_lock:
+                self.stats.calls += 1
+                self.stats.tokens_sent += len(tokens)
+                self.stats.tokens_generated += 1
+                self.stats.tokens_computed += prediction.tokens_computed
+                self.stats.latencies_ms.append((time.monotonic() - started) * 1e3)
+            return prediction
+        self._breaker.record(False)
+        with self._stats_lock:
+            self.stats.calls += 1
+            self.stats.failures += 1
+        raise CloudUnavailable(f"cloud call failed within {deadline_s * 1e3:.0f} ms: {last_error}")
+
+    def _parse(self, content: bytes, tokens: list[int], verify_from: int, top_k: int,
+               echo: bool) -> CloudPrediction:
+        try:
+            data = json.loads(content)
+            choice = data["choices"][0]
+            lp = choice["logprobs"]
+            top = lp["top_logprobs"]
+            token_lps = lp["token_logprobs"]
+            n = len(tokens)
+            offset = n if echo else 0  # index of the generated token
+            if offset and len(top) < n + 1:
+                raise _Retryable("echo response shorter than the prompt")
+            positions = []
+            for i in range(verify_from, n):
+                dist = _ids(top[i])
+                greedy = max(dist, key=dist.get)
+                positions.append(PositionScore(greedy, float(token_lps[i]), float(dist[greedy])))
+            nxt = _ids(top[offset])
+            ranked = sorted(nxt.items(), key=lambda kv: -kv[1])[: max(1, top_k)]
+            computed = int(data.get("usage", {}).get("tokens_computed", n))
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+            raise _Retryable(f"malformed completion body ({type(exc).__name__}: {exc})") from exc
+        if any(t < 0 or (self.vocab_size and t >= self.vocab_size) for t, _ in ranked):
+            raise _Retryable("completion holds token ids outside the vocabulary")
+        return CloudPrediction([t for t, _ in ranked], [v for _, v in ranked], verify_from, positions, computed)
+
+
+def _ids(top: dict) -> dict[int, float]:
+    """{"token_id:17": -0.1} (vLLM's return_tokens_as_token_ids) -> {17: -0.1}."""
+    if not isinstance(top, dict) or not top:
+        raise ValueError("missing top_logprobs")
+    out = {}
+    for key, value in top.items():
+        if not isinstance(key, str) or not key.startswith("token_id:"):
+            raise ValueError(f"token key {key!r} is not 'token_id:N' (send return_tokens_as_token_ids)")
+        out[int(key.split(":", 1)[1])] = float(value)
+    return out
+
+
+class _Retryable(Exception):
+    pass
