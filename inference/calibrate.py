@@ -31,7 +31,7 @@ from inference.workloads import wordmath
 class CalibrationConfig:
     train_problems: int = 400
     calib_problems: int = 64
-    max_new_tokens: int = 96
+    max_new_tokens: int = 128
     top_k: int = 8
     width: int = 64
     epochs: int = 30

@@ -43,7 +43,7 @@ class Provenance(str, Enum):
 class DecodeConfig:
     """Per-request decoding settings (the policy and its threshold travel separately)."""
 
-    max_new_tokens: int = 96
+    max_new_tokens: int = 128
     verify: bool = False  # verify accepted device tokens whenever the cloud is asked
     verify_window: int | None = None  # None: every token since the last verification
     deadline_s: float = 2.0  # per cloud call

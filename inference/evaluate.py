@@ -29,7 +29,7 @@ def greedy_batch(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, pro
 
 
 def wordmath_accuracy(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast,
-                      problems: list[wordmath.Problem], max_new_tokens: int = 96) -> float:
+                      problems: list[wordmath.Problem], max_new_tokens: int = 128) -> float:
     """Exact-match share of final answers under greedy decoding."""
     outs = greedy_batch(model, tokenizer, [p.prompt for p in problems], max_new_tokens)
     return sum(wordmath.is_correct(p, o) for p, o in zip(problems, outs)) / len(problems)

@@ -11,6 +11,7 @@ can return prompt log-probs for reused positions without recomputing them.
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections import OrderedDict
@@ -37,6 +38,14 @@ class _Sequence:
     top_ids: list[list[int]] = field(default_factory=lambda: [[]])
     top_lps: list[list[float]] = field(default_factory=lambda: [[]])
     last_lps: torch.Tensor | None = None
+
+    def fork(self, length: int) -> "_Sequence":
+        """A new sequence holding this one's first `length` positions (this one unchanged)."""
+        child = _Sequence(list(self.tokens[:length]), copy.deepcopy(self.cache),
+                          list(self.token_lps[:length]), [list(x) for x in self.top_ids[: length + 1]],
+                          [list(x) for x in self.top_lps[: length + 1]], None)
+        crop_cache(child.cache, length)
+        return child
 
     def crop(self, length: int) -> None:
         if length < len(self.tokens):
@@ -76,6 +85,12 @@ class PrefixEngine:
 
     # -- pool ----------------------------------------------------------------------------------
     def _take_best(self, prompt: list[int]) -> tuple[_Sequence | None, int]:
+        """The pooled sequence sharing the longest prefix with `prompt`.
+
+        A prompt that extends a whole sequence takes it over; one that shares only part of
+        it (another device's text, or a rollback) gets a copy of that prefix, and the
+        original stays pooled for its owner.
+        """
         best_id, best_len = None, 0
         if self.prefix_reuse:
             for seq_id, seq in self._pool.items():
@@ -84,7 +99,10 @@ class PrefixEngine:
                     best_id, best_len = seq_id, n
         if best_id is None:
             return None, 0
-        return self._pool.pop(best_id), best_len
+        seq = self._pool[best_id]
+        if best_len >= len(seq.tokens):
+            return self._pool.pop(best_id), best_len
+        return seq.fork(best_len), best_len
 
     def _put(self, seq: _Sequence) -> None:
         seq.last_used = time.monotonic()

@@ -26,7 +26,8 @@ class TrainConfig:
 
     steps: int
     lr: float
-    batch: int = 32  # rows per step (wordmath problems or pycode windows)
+    batch: int = 32  # wordmath problems per step
+    code_batch: int = 16  # pycode windows per step
     warmup: int = 100
     min_lr_ratio: float = 0.1  # cosine decays to lr * this
     weight_decay: float = 0.1
@@ -36,8 +37,9 @@ class TrainConfig:
     max_steps_per_problem: int = 4
 
     def __post_init__(self) -> None:
-        if self.steps <= 0 or self.batch <= 0:
-            raise ValueError(f"steps={self.steps} and batch={self.batch} must be positive")
+        if self.steps <= 0 or self.batch <= 0 or self.code_batch <= 0:
+            raise ValueError(f"steps={self.steps}, batch={self.batch} and code_batch={self.code_batch} "
+                             "must be positive")
         if not 0 < self.lr < 1:
             raise ValueError(f"lr={self.lr} is outside (0, 1)")
         if not 0 <= self.code_fraction <= 1:
@@ -107,7 +109,7 @@ class Batches:
         """(kind, input_ids (B, T), labels (B, T))."""
         if self.rng.random() < self.cfg.code_fraction:
             starts = torch.randint(0, len(self.code) - self.cfg.code_window - 1,
-                                   (self.cfg.batch,), generator=self.gen)
+                                   (self.cfg.code_batch,), generator=self.gen)
             rows = torch.stack([self.code[s: s + self.cfg.code_window] for s in starts.tolist()])
             return "pycode", rows, rows.clone()
         ids, labels = encode_problems(self.tokenizer, self._take_problems(self.cfg.batch))

@@ -31,8 +31,18 @@ REBUILD_HINT = "rebuild it with `fedhybrid zoo build` (or `fedhybrid zoo build -
 
 
 def default_zoo_dir() -> Path:
-    """The zoo shipped beside the packages (`<repo>/zoo`)."""
-    return Path(__file__).resolve().parent.parent / "zoo"
+    """The zoo shipped beside the packages (`<repo>/zoo`).
+
+    Flower runs an app from its installed bundle, which carries the zoo's JSON files but
+    not its weights; then the zoo of the working directory (where `flwr run .` was
+    started) is the one with weights.
+    """
+    candidates = [Path(__file__).resolve().parent.parent / "zoo", Path.cwd() / "zoo"]
+    for folder in candidates:
+        manifest = folder / MANIFEST
+        if manifest.is_file() and any(folder.glob("*/model.safetensors")):
+            return folder
+    return candidates[0]
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,7 @@ class ZooRecipe:
     tokenizer_problems: int = 20000  # wordmath problems added to the tokenizer corpus
     code_bytes: int | None = None  # cap on pycode training bytes (None: all)
     eval_problems: int = 200
+    probe_every: int = 250  # steps between held-out probes during a build (0: none)
 
     def __post_init__(self) -> None:
         names = [m.name for m in self.models]

@@ -30,16 +30,18 @@ TIERS = {"cloud": "cloud", "client": "client", "edge": "edge", "iot": "edge"}
 # The shipped demo zoo. Sizes: edge ~1.1M params (the seeds' headline edge size), client
 # ~3M, cloud ~11.4M (>= 10x edge). Learning rates follow ../shared/ZOO_NOTES.md: small
 # models take 3e-3, the larger stall above ~1.5e-3. Step budgets are what a 2-core CPU
-# trains in a few hours in total; every model sees the same data mixture.
+# trains in a few hours in total; every model sees the same data mixture, the device
+# models for fewer steps (as devices get smaller, cheaper models). The cloud is built
+# first: it is the long pole and everything downstream needs it.
 FULL = ZooRecipe(
     vocab_size=2048,
     models=(
-        ModelSpec("edge", hidden=128, layers=4, heads=4, ffn=384,
-                  train=TrainConfig(steps=1500, lr=3e-3, seed=1)),
-        ModelSpec("client", hidden=192, layers=6, heads=6, ffn=512,
-                  train=TrainConfig(steps=2000, lr=2e-3, seed=2)),
         ModelSpec("cloud", hidden=384, layers=6, heads=6, ffn=1024,
                   train=TrainConfig(steps=3000, lr=1e-3, seed=3)),
+        ModelSpec("client", hidden=192, layers=6, heads=6, ffn=512,
+                  train=TrainConfig(steps=1500, lr=2e-3, seed=2)),
+        ModelSpec("edge", hidden=128, layers=4, heads=4, ffn=384,
+                  train=TrainConfig(steps=1000, lr=3e-3, seed=1)),
     ),
     tiers=TIERS,
 )
@@ -49,16 +51,17 @@ TINY = ZooRecipe(
     vocab_size=384,
     models=(
         ModelSpec("edge", hidden=32, layers=2, heads=2, ffn=64,
-                  train=TrainConfig(steps=40, lr=3e-3, batch=16, warmup=5, seed=1, code_window=64)),
+                  train=TrainConfig(steps=40, lr=3e-3, batch=16, code_batch=8, warmup=5, seed=1, code_window=64)),
         ModelSpec("client", hidden=48, layers=2, heads=2, ffn=96,
-                  train=TrainConfig(steps=40, lr=3e-3, batch=16, warmup=5, seed=2, code_window=64)),
+                  train=TrainConfig(steps=40, lr=3e-3, batch=16, code_batch=8, warmup=5, seed=2, code_window=64)),
         ModelSpec("cloud", hidden=64, layers=2, heads=4, ffn=128,
-                  train=TrainConfig(steps=60, lr=3e-3, batch=16, warmup=5, seed=3, code_window=64)),
+                  train=TrainConfig(steps=60, lr=3e-3, batch=16, code_batch=8, warmup=5, seed=3, code_window=64)),
     ),
     tiers=TIERS,
     tokenizer_problems=2000,
     code_bytes=300_000,
     eval_problems=16,
+    probe_every=0,
 )
 
 
@@ -110,19 +113,40 @@ def build_zoo(out: Path, recipe: ZooRecipe, only: tuple[str, ...] = (), quiet: b
     heldout_code = evaluate.pycode_heldout_stream(tokenizer, max_bytes=recipe.code_bytes or 400_000)
     eval_set = wordmath.generate("heldout", recipe.eval_problems, seed=0)
     todo = [m for m in recipe.models if not only or m.name in only]
+    probe = wordmath.generate("heldout", 64, seed="build-probe")
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[status]}"), TimeElapsedColumn(), TimeRemainingColumn(),
                   disable=quiet) as progress:
         for spec in todo:
             task = progress.add_task(f"train {spec.name}", total=spec.train.steps, status="")
+            log_path = out / f".{spec.name}.train-log.jsonl"
+            log_path.unlink(missing_ok=True)
             entry = _build_one(out, spec, tokenizer, code_stream, heldout_code, eval_set, device,
-                               lambda step, row: progress.update(
-                                   task, completed=step + 1, status=f"loss {row['loss']:.3f}"))
+                               _progress_hook(progress, task, log_path, tokenizer, probe,
+                                              every=recipe.probe_every))
             manifest["models"][spec.name] = entry
             manifest["built_with"] = {"torch": torch.__version__, "device": str(device),
                                       "machine": platform.machine()}
             _write_manifest(out, manifest)  # after every model: nothing finished is lost
     return manifest
+
+
+def _progress_hook(progress, task, log_path: Path, tokenizer, probe, every: int):
+    """Per step: progress bar; every `every` steps: held-out accuracy on a probe set,
+    appended to `<zoo>/.<model>.train-log.jsonl` (long builds can be watched and judged early)."""
+    state = {"acc": None}
+
+    def hook(step: int, row: dict, model=None) -> None:
+        if model is not None and every and (step + 1) % every == 0:
+            model.eval()
+            state["acc"] = evaluate.wordmath_accuracy(model, tokenizer, probe)
+            model.train()
+            with log_path.open("a") as fh:
+                fh.write(json.dumps({"step": step + 1, "probe_acc": state["acc"], **row}) + "\n")
+        acc = "" if state["acc"] is None else f" probe acc {state['acc']:.2f}"
+        progress.update(task, completed=step + 1, status=f"loss {row['loss']:.3f}{acc}")
+
+    return hook
 
 
 def _build_one(out: Path, spec: ModelSpec, tokenizer, code_stream: torch.Tensor,
@@ -134,7 +158,8 @@ def _build_one(out: Path, spec: ModelSpec, tokenizer, code_stream: torch.Tensor,
     model = LlamaForCausalLM(spec.config(len(tokenizer), tokenizer.eos_token_id))
     params = sum(p.numel() for p in model.parameters())
     started = time.time()
-    history = train(model, Batches(tokenizer, code_stream, spec.train), spec.train, device, on_step)
+    history = train(model, Batches(tokenizer, code_stream, spec.train), spec.train, device,
+                    lambda step, row: on_step(step, row, model))
     seconds = time.time() - started
     tmp = out / f".{spec.name}.partial"
     shutil.rmtree(tmp, ignore_errors=True)

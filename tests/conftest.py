@@ -20,7 +20,27 @@ def tiny_zoo_dir(tmp_path_factory) -> Path:
 
     out = tmp_path_factory.mktemp("tiny-zoo")
     build_zoo(out, TINY, quiet=True, device=torch.device("cpu"))
+    calibrate_tiny(out)
     return out
+
+
+def calibrate_tiny(root: Path) -> None:
+    """Reward heads for both device models of a micro-zoo (seconds)."""
+    from inference.calibrate import CalibrationConfig, calibrate
+    from inference.cloud import LocalCloud
+    from inference.runtime import head_dir
+    from inference.zoo import Zoo, load_causal_lm
+
+    zoo = Zoo(root)
+    cloud_model, _ = load_causal_lm("cloud", zoo)
+    cloud = LocalCloud(cloud_model)
+    cfg = CalibrationConfig(train_problems=8, calib_problems=4, max_new_tokens=16, epochs=5, grid=4,
+                            bisect_steps=4)
+    for name in ("edge", "client"):
+        device, tok = load_causal_lm(name, zoo)
+        calibrate(device, cloud, tok, head_dir(zoo.path(name), "cloud"), cfg, target_cloud_share=0.3,
+                  meta={"device": name, "cloud": "cloud"})
+    cloud.close()
 
 
 @pytest.fixture(scope="session")

@@ -100,7 +100,7 @@ def quality_rows(device_model, cloud_model, tokenizer, head, tau: float, header:
     probs = wordmath.generate("heldout", problems, seed="bench-cache")
     cloud = LocalCloud(cloud_model)
     plain = HybridDecoder(device_model, tokenizer, cloud)
-    cfg = DecodeConfig(max_new_tokens=96, deadline_s=30.0)
+    cfg = DecodeConfig(max_new_tokens=128, deadline_s=30.0)
     policy = RewardPolicy(head, tau)
     baseline = [plain.generate(p.prompt, policy, cfg) for p in probs]
     base_acc = sum(wordmath.is_correct(p, g.text) for p, g in zip(probs, baseline)) / len(probs)

@@ -48,7 +48,7 @@ def _run(decoder: HybridDecoder, policy, prompts: list[str], cfg: DecodeConfig) 
 
 
 def sweep(device_model, cloud: LocalCloud, tokenizer, head: RewardHead, taus: list[float],
-          problems: int, seed: int = 0, max_new_tokens: int = 96,
+          problems: int, seed: int = 0, max_new_tokens: int = 128,
           progress=None) -> list[dict]:
     probs = wordmath.generate("heldout", problems, seed=f"bench-routing/{seed}")
     prompts = [p.prompt for p in probs]
@@ -122,7 +122,7 @@ def kv_speedup(device_model, cloud_model, tokenizer, head: RewardHead, tau: floa
     """Hybrid decoding (reward policy) with KV caches vs recomputing the prefix every step."""
     prompts = [p.prompt for p in wordmath.generate("heldout", problems, seed="bench-kv")]
     policy = make_policy("reward", tau, head=head)
-    cfg = DecodeConfig(max_new_tokens=96, deadline_s=60.0)
+    cfg = DecodeConfig(max_new_tokens=128, deadline_s=60.0)
     out = {}
     for label, use_kv in (("kv", True), ("recompute", False)):
         cloud = LocalCloud(cloud_model, use_kv_cache=use_kv)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from cache_sync.errors import CacheError
 from inference.errors import InferenceError
-from fedhybrid.commands import bench, cloud, decode, zoo
+from server.errors import ServerError
+from fedhybrid.commands import bench, cloud, decode, fed, zoo
 
 # one domain error type per package; the CLI turns these into a clean message
-DOMAIN_ERRORS: tuple[type[Exception], ...] = (InferenceError,)
+DOMAIN_ERRORS: tuple[type[Exception], ...] = (InferenceError, CacheError, ServerError)
 
-REGISTRY = [zoo.register, decode.register, cloud.register, bench.register]
+REGISTRY = [zoo.register, decode.register, cloud.register, fed.register, bench.register]

@@ -34,6 +34,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     cache.add_argument("--problems", type=int, default=30, help="recurring wordmath problems")
     cache.add_argument("--passes", type=int, default=4)
     _common(cache, _cache)
+    cloud = bsub.add_parser("cloud", help="remote cloud on loopback: latency, prefix reuse, concurrency")
+    cloud.add_argument("--device", default="edge", help="device tier")
+    cloud.add_argument("--problems", type=int, default=6, help="wordmath problems per device")
+    cloud.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 8])
+    _common(cloud, _cloud)
 
 
 def _common(parser: argparse.ArgumentParser, run) -> None:
@@ -137,4 +142,30 @@ def _cache(args: argparse.Namespace) -> int:
     rows = [{**row, "merge_entries_s": merge["merge_entries_s"]} for row in speed]
     rows[0].update({"cache_share": quality[-1]["cache_share"], "served_precision": quality[-1]["served_precision"]})
     write_json(args, "cache", {"rows": rows, "merge": merge, "quality": quality})
+    return 0
+
+
+def _cloud(args: argparse.Namespace) -> int:
+    import tempfile
+
+    import torch
+
+    from fedhybrid.bench import cloud as bench_cloud
+    from inference.router import make_policy
+    from inference.runtime import load_head, load_stack, resolve_threshold
+    from inference.zoo import Zoo
+
+    torch.set_num_threads(1)  # devices share the cores with the server process
+    zoo = Zoo(args.zoo)
+    stack = load_stack(zoo, args.device, None)
+    cloud_name = zoo.model_name("cloud")
+    head, meta = load_head(stack.device_folder, cloud_name)
+    tau = resolve_threshold("reward", None, None, meta)
+    policies = [make_policy("reward", tau, head=head), make_policy("cloud-only")]
+    with tempfile.TemporaryDirectory() as logs:
+        rows = bench_cloud.run(zoo.root, stack.device_model, stack.tokenizer, policies, args.problems,
+                               tuple(args.concurrency), Path(logs))
+    print_table(f"remote cloud over loopback ({args.problems} wordmath problems per device, "
+                f"reward @ tau={tau:.3g} vs cloud-only)", rows, bench_cloud.COLUMNS)
+    write_json(args, "cloud", rows)
     return 0

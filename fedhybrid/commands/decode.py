@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="tau for reward (accept when r_hat >= -tau; default: calibrated), "
                           "top-probability floor for confidence/fusion")
     gen.add_argument("--fusion-weight", type=float, default=0.7, help="cloud weight for fusion")
-    gen.add_argument("--max-new-tokens", type=int, default=96)
+    gen.add_argument("--max-new-tokens", type=int, default=128)
     gen.add_argument("--verify", action="store_true", help="verify and roll back accepted tokens")
     gen.add_argument("--temperature", type=float, default=0.0, help="0: greedy")
     gen.add_argument("--seed", type=int, default=0)

@@ -2,18 +2,19 @@
 
 Each problem is a short story over one quantity (a person's stock of some item) that
 changes in two to four steps (buy, receive, give away, sell, eat, pack in boxes, share
-equally). The worked solution writes one equation per step and ends in
-"The answer is N." Exact match scores only N.
+equally). The worked solution restates each sentence and computes its step ("She buys 14
+more apples at the shop, so 23 + 14 = 37.") and ends in "The answer is N." Exact match
+scores only N.
 
 Splits are disjoint by construction: a problem's split is a function of a hash of its
 question text, and the generator keeps drawing until it has enough problems of the split
 asked for. The same question text can therefore never appear in two splits.
 
-Format choices (see ../shared/ZOO_NOTES.md): digits are tokenized one by one, operands
-are small (mostly two digits) and every step restates its operands next to the
-operation, so a large enough model can be made reliably right in CPU-minutes while a
-small model still stumbles on copying and carrying: the hard tokens that token-level
-routing exists to catch.
+Format choices (see ../shared/ZOO_NOTES.md): digits are tokenized one by one, every
+quantity stays within 2..99, and the solution copies each sentence before its equation,
+so every token except the arithmetic results is locally predictable. A large enough
+model can then be made reliably right in CPU-hours, while a small model still stumbles
+on carries: the hard tokens that token-level routing exists to catch.
 """
 
 from __future__ import annotations
@@ -144,8 +145,11 @@ def _draw(rng: random.Random, min_steps: int, max_steps: int,
                  obj=obj, poss=poss, place=rng.choice(PLACES))
     steps = rng.randint(min_steps, max_steps)
     value = rng.randint(10, 60)
-    story = [rng.choice(_START).format(a=value, **slots)]
-    solution: list[str] = []
+    opening = rng.choice(_START).format(a=value, **slots)
+    story = [opening]
+    # the worked solution restates each sentence, then computes: every token but the
+    # arithmetic results is a copy, so a model's errors concentrate on the hard tokens
+    solution: list[str] = [opening]
     share_question = False
     for index in range(steps):
         last = index == steps - 1
@@ -157,26 +161,28 @@ def _draw(rng: random.Random, min_steps: int, max_steps: int,
         kind = rng.choices(("add", "sub", "boxes", "share"), weights=weights)[0]
         if kind == "add":
             b = rng.randint(2, min(49, room))
-            story.append(rng.choice(_ADD).format(b=b, **slots))
-            solution.append(f"{value} + {b} = {value + b}.")
+            sentence = rng.choice(_ADD).format(b=b, **slots)
+            work = f"{value} + {b} = {value + b}"
             value += b
         elif kind == "sub":
             b = rng.randint(2, min(value - 2, 49))
-            story.append(rng.choice(_SUB).format(b=b, **slots))
-            solution.append(f"{value} - {b} = {value - b}.")
+            sentence = rng.choice(_SUB).format(b=b, **slots)
+            work = f"{value} - {b} = {value - b}"
             value -= b
         elif kind == "boxes":
             k = rng.randint(2, min(5, room // 2))
             m = rng.randint(2, min(12, room // k))
-            story.append(rng.choice(_BOXES).format(k=k, m=m, **slots))
-            solution.append(f"{k} * {m} = {k * m}. {value} + {k * m} = {value + k * m}.")
+            sentence = rng.choice(_BOXES).format(k=k, m=m, **slots)
+            work = f"{k} * {m} = {k * m} and {value} + {k * m} = {value + k * m}"
             value += k * m
         else:
             k = rng.choice(divisors)
-            story.append(rng.choice(_SHARE).format(k=k, **slots))
-            solution.append(f"{value} / {k} = {value // k}.")
+            sentence = rng.choice(_SHARE).format(k=k, **slots)
+            work = f"{value} / {k} = {value // k}"
             value //= k
             share_question = True
+        story.append(sentence)
+        solution.append(f"{sentence[:-1]}, so {work}.")
     question_pool = _SHARE_QUESTION if share_question else _QUESTION
     story.append(rng.choice(question_pool).format(**slots))
     solution.append(f"The answer is {value}.")

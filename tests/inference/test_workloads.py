@@ -7,7 +7,7 @@ from inference.workloads import fleet, pycode, wordmath
 
 def _check_solution(problem: wordmath.Problem) -> None:
     """Every equation of the worked solution is true arithmetic; the last value is N."""
-    equations = re.findall(r"(\d+) ([-+*/]) (\d+) = (\d+)\.", problem.solution)
+    equations = re.findall(r"(\d+) ([-+*/]) (\d+) = (\d+)", problem.solution)
     assert equations, problem.solution
     for a, op, b, c in equations:
         a, b, c = int(a), int(b), int(c)

@@ -1,0 +1,71 @@
+"""The two ends of secure cache propagation, over bytes (no transport here).
+
+Device: seal its round delta to the aggregator (signed as itself); verify a server-signed
+update before applying it. Server: open deltas (one exception type, reasons logged),
+and sign the updates it publishes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cache_sync import keys
+from cache_sync.envelope import EnvelopeError, Opener, seal, sign_update, verify_update
+
+log = logging.getLogger("fedhybrid.cache_sync")
+
+
+@dataclass
+class DeviceChannel:
+    device: str
+    signing_key: object
+    aggregator: object
+    server_key: object
+    run: int = 0
+    now: Callable[[], float] = time.time
+
+    @staticmethod
+    def load(folder: Path, device: str, run: int = 0) -> "DeviceChannel":
+        return DeviceChannel(device, keys.device_signing_key(folder, device), keys.aggregator_public(folder),
+                             keys.server_verify_key(folder), run)
+
+    def seal_delta(self, delta: bytes, round_: int) -> bytes:
+        # one delta per device and round: seq = round makes a retried upload a replay
+        return seal(delta, sender=self.device, signing_key=self.signing_key, aggregator=self.aggregator,
+                    run=self.run, round_=round_, seq=round_, now=self.now)
+
+    def open_update(self, signed: bytes, round_: int) -> bytes:
+        """The update's payload; EnvelopeError (nothing applied) if it does not verify."""
+        _, payload = verify_update(signed, self.server_key, expect_round=round_)
+        return payload
+
+
+class ServerChannel:
+    def __init__(self, folder: Path, run: int = 0, grace_s: float = 86400.0, max_age_s: float = 3600.0,
+                 now: Callable[[], float] = time.time):
+        self.run = run
+        self.opener = Opener(keys.load_aggregator_keys(folder, grace_s, now()), keys.known_devices(folder),
+                             max_age_s=max_age_s, now=now)
+        self.signing_key = keys.server_signing_key(folder)
+        self.now = now
+
+    @property
+    def high_water(self) -> dict[str, tuple[int, int]]:
+        return self.opener.high_water
+
+    def open_delta(self, data: bytes, device: str) -> bytes | None:
+        """The delta payload, or None (logged with its reason) when the envelope is rejected
+        or was sealed by another device than the one that sent it."""
+        try:
+            _, payload = self.opener.open(data, expect_run=self.run, expect_sender=device)
+        except EnvelopeError as exc:
+            log.warning("rejected delta from %s: %s", device, exc.reason)
+            return None
+        return payload
+
+    def sign_update(self, payload: bytes, round_: int, version: int) -> bytes:
+        return sign_update(payload, signing_key=self.signing_key, round_=round_, version=version, now=self.now)

@@ -1,0 +1,94 @@
+"""What a client process loads once and reuses across messages (models, cloud, head).
+
+In Flower's simulation engine a Ray actor serves many messages; in deployment each
+message may start a fresh process. Either way nothing here is reloaded needlessly.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import torch
+
+from cache_sync.correction_cache import CacheHeader
+from inference.device_node import DeviceNode, NodeConfig
+from inference.workloads.fleet import FleetWorkload, FleetWorkloadConfig
+from server.config import FederationConfig
+
+
+@functools.lru_cache(maxsize=4)
+def _zoo(root: str):
+    from inference.zoo import Zoo
+
+    return Zoo(root or None)
+
+
+@functools.lru_cache(maxsize=8)
+def _model(root: str, name: str):
+    from inference.zoo import load_causal_lm
+
+    torch.set_num_threads(1)  # several nodes share a machine's cores
+    return load_causal_lm(name, _zoo(root))
+
+
+@functools.lru_cache(maxsize=4)
+def _cloud(root: str, url: str):
+    if url:
+        from inference.remote_cloud import RemoteCloud, RemoteCloudConfig
+
+        cloud = RemoteCloud(RemoteCloudConfig(url))
+        cloud.connect(_tokenizer(root))
+        return cloud
+    from inference.cloud import LocalCloud
+
+    return LocalCloud(_model(root, "cloud")[0])
+
+
+def _tokenizer(root: str):
+    from inference.tokenizer import load_tokenizer
+
+    zoo = _zoo(root)
+    return load_tokenizer(zoo.root / "tokenizer")
+
+
+@functools.lru_cache(maxsize=8)
+def _head(root: str, device_model: str):
+    from inference.runtime import load_head
+
+    zoo = _zoo(root)
+    return load_head(zoo.path(device_model), zoo.model_name("cloud"))
+
+
+def header_for(cfg: FederationConfig) -> CacheHeader:
+    zoo = _zoo(cfg.zoo)
+    return CacheHeader(zoo.tokenizer_hash, int(zoo.manifest["vocab_size"]), cfg.n_min, cfg.n_max)
+
+
+def workload_for(cfg: FederationConfig) -> FleetWorkload:
+    return FleetWorkload(FleetWorkloadConfig(
+        devices=len(cfg.fleet_tiers), queries_per_round=cfg.queries_per_round, shared_pool=cfg.shared_pool,
+        private_pool=cfg.private_pool, private_fraction=cfg.private_fraction, zipf_s=cfg.zipf_s, seed=cfg.seed))
+
+
+@functools.lru_cache(maxsize=16)
+def node_for(cfg: FederationConfig, device: str, tier: str, partition: int, state_dir: Path):
+    """(DeviceNode, secure channel or None) for this device, built once per process."""
+    profile = cfg.profile(tier)
+    zoo = _zoo(cfg.zoo)
+    model_name = zoo.model_name(profile.model)
+    base, tokenizer = _model(cfg.zoo, model_name)
+    head, _ = _head(cfg.zoo, model_name)
+    family_ranks = [cfg.profile(t).lora_rank for t in cfg.fleet_tiers
+                    if zoo.model_name(cfg.profile(t).model) == model_name]
+    node_cfg = NodeConfig(device=device, partition=partition, profile=profile, state_dir=state_dir,
+                          r_max=max(family_ranks), lora_seed=cfg.lora_seed, local_steps=cfg.local_steps,
+                          lr=cfg.lr, max_new_tokens=cfg.max_new_tokens)
+    node = DeviceNode(node_cfg, base, tokenizer, _cloud(cfg.zoo, cfg.cloud_url), head, header_for(cfg),
+                      workload_for(cfg))
+    secure = None
+    if cfg.secure:
+        from cache_sync.channel import DeviceChannel
+
+        secure = DeviceChannel.load(cfg.key_path, device)
+    return node, secure

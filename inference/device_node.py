@@ -1,0 +1,170 @@
+"""One device of the fleet across federated rounds, without Flower.
+
+Per round: restore the state saved at the end of the previous round, apply the global
+adapter (B for this node's rank) and the cache update, serve this round's queries with
+the hybrid decoder (reward policy, correction cache), fine-tune B on the served outputs
+(which carry the cloud's corrections), and report the adapter, metrics and the
+correction delta. State is saved per round, so a round re-run after a crash starts from
+exactly the same state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import msgpack
+import numpy as np
+import torch
+
+from cache_sync.correction_cache import CacheHeader, CountTable
+from cache_sync.merge import Delta
+from cache_sync.versioned import CacheUpdate
+from inference.automaton_index import ServeRule
+from inference.decoder import DecodeConfig, HybridDecoder, Provenance
+from inference.device_cache import DeviceCache
+from inference.lora import LoraSpec, attach, b_matrices, merged, train_b
+from inference.router import RewardPolicy
+from inference.tier_profile import TierProfile
+from inference.workloads import wordmath
+from inference.workloads.fleet import FleetWorkload, Query
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    """Built once by the ClientApp from node_config and run_config."""
+
+    device: str  # stable name, e.g. "edge-3": keys all state
+    partition: int  # this device's index in the fleet workload
+    profile: TierProfile
+    state_dir: Path
+    r_max: int
+    lora_seed: int
+    local_steps: int = 4
+    lr: float = 3e-3
+    max_new_tokens: int = 128
+
+    def __post_init__(self) -> None:
+        if not self.device or "/" in self.device or self.device.startswith("."):
+            raise ValueError(f"device name {self.device!r} must be a plain name (it names a state folder)")
+        if self.partition < 0 or self.local_steps < 0 or self.lr <= 0:
+            raise ValueError("partition and local_steps must be >= 0 and lr > 0")
+
+
+@dataclass(frozen=True)
+class RoundInput:
+    round: int
+    adapter: dict[str, np.ndarray]  # B matrices truncated to this node's rank
+    cache_update: bytes  # a CacheUpdate (plain here; sealed by the secure layer)
+    threshold: float  # tau of the reward policy
+    seed: int
+
+
+@dataclass
+class RoundOutput:
+    adapter: dict[str, np.ndarray]
+    delta: bytes  # Delta of this round (seq = round)
+    cache_version: int
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+class DeviceState:
+    """What a device keeps between rounds (one file per round, atomically written)."""
+
+    def __init__(self, header: CacheHeader, released: CountTable | None = None, local: CountTable | None = None,
+                 version: int = 0):
+        self.header = header
+        self.released = released or CountTable(header)
+        self.local = local or CountTable(header)
+        self.version = version
+
+    def save(self, folder: Path, round_: int) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        data = msgpack.packb({"version": self.version, "released": self.released.to_bytes(),
+                              "local": self.local.to_bytes()}, use_bin_type=True)
+        tmp = folder / f".round-{round_}.tmp"
+        tmp.write_bytes(data)
+        os.replace(tmp, folder / f"round-{round_}.msgpack")
+        for old in folder.glob("round-*.msgpack"):  # keep the last two rounds
+            n = int(old.stem.split("-")[1])
+            if n < round_ - 1:
+                old.unlink(missing_ok=True)
+
+    @staticmethod
+    def load(folder: Path, round_: int, header: CacheHeader) -> "DeviceState":
+        """The state as of the end of `round_` (empty when there is none)."""
+        path = folder / f"round-{round_}.msgpack"
+        if round_ <= 0 or not path.is_file():
+            return DeviceState(header)
+        raw = msgpack.unpackb(path.read_bytes(), raw=False)
+        return DeviceState(header, CountTable.from_bytes(raw["released"], header),
+                           CountTable.from_bytes(raw["local"], header), int(raw["version"]))
+
+
+class DeviceNode:
+    """Runs rounds for one device. Models are passed in (loaded once per process)."""
+
+    def __init__(self, cfg: NodeConfig, base_model, tokenizer, cloud, head, header: CacheHeader,
+                 workload: FleetWorkload):
+        self.cfg, self.base, self.tokenizer = cfg, base_model, tokenizer
+        self.cloud, self.head, self.header, self.workload = cloud, head, header, workload
+
+    def run_round(self, inp: RoundInput) -> RoundOutput:
+        cfg, profile = self.cfg, self.cfg.profile
+        torch.manual_seed(inp.seed)
+        folder = cfg.state_dir / cfg.device
+        state = DeviceState.load(folder, inp.round - 1, self.header)
+        update = CacheUpdate.from_bytes(inp.cache_update, self.header)
+        if update.base_version <= state.version:
+            state.released = update.apply_to(state.released)
+            state.version = update.version
+        # else: we are behind the diff's base (state lost): keep ours, report our version,
+        # and the server sends a diff from it next round
+        spec = LoraSpec(profile.lora_rank, cfg.r_max, cfg.lora_seed)
+        peft_model = attach(self.base, spec, inp.adapter)
+        device_model = merged(peft_model)
+        cache = DeviceCache(self.header, cfg.device,
+                            ServeRule(min_match=profile.cache_min_match, confidence=profile.cache_confidence),
+                            budget=profile.cache_budget, max_order=profile.ngram_orders[1])
+        cache.released, cache.local, cache.round = state.released, state.local, inp.round
+        decoder = HybridDecoder(device_model, self.tokenizer, self.cloud, cache=cache)
+        policy = RewardPolicy(self.head, inp.threshold)
+        dcfg = DecodeConfig(max_new_tokens=cfg.max_new_tokens, deadline_s=profile.deadline_s)
+        queries = self.workload.queries(cfg.partition, inp.round)
+        served = [self._serve(decoder, policy, dcfg, q) for q in queries]
+        tokens = sum(s["tokens"] for s in served)
+        train_stats = train_b(peft_model, [(s["prompt_ids"], s["output_ids"]) for s in served],
+                              cfg.local_steps, cfg.lr, seed=inp.seed)
+        delta = Delta(cfg.device, inp.round, inp.round, cache.take_delta(inp.round))
+        state.local = cache.local
+        state.save(folder, inp.round)
+        metrics = {
+            "num-examples": float(len(served)),
+            "tokens": float(tokens),
+            "cloud-tokens": float(sum(s["cloud"] for s in served)),
+            "cache-tokens": float(sum(s["cache"] for s in served)),
+            "cloud-share": sum(s["cloud"] for s in served) / max(1, tokens),
+            "cache-share": sum(s["cache"] for s in served) / max(1, tokens),
+            "accuracy": sum(s["correct"] for s in served) / max(1, len(served)),
+            "cloud-calls": float(sum(s["calls"] for s in served)),
+            "cloud-tokens-computed": float(sum(s["computed"] for s in served)),
+            "missed-escalations": float(sum(s["missed"] for s in served)),
+            "train-loss": float(train_stats["loss"] or 0.0),
+            "cache-entries": float(len(cache.released) + len(cache.local)),
+            "private-queries": float(sum(1 for q in queries if q.private)),
+        }
+        return RoundOutput(b_matrices(peft_model), delta.to_bytes(), state.version, metrics)
+
+    def _serve(self, decoder: HybridDecoder, policy, dcfg: DecodeConfig, query: Query) -> dict:
+        gen = decoder.generate(query.problem.prompt, policy, dcfg)
+        return {"prompt_ids": gen.prompt_ids, "output_ids": gen.token_ids, "tokens": len(gen.token_ids),
+                "cloud": gen.count(Provenance.CLOUD), "cache": gen.count(Provenance.CACHE),
+                "correct": wordmath.is_correct(query.problem, gen.text), "calls": gen.cloud_calls,
+                "computed": gen.cloud_tokens_computed, "missed": gen.missed_escalations,
+                "key": query.key}
+
+
+def describe(cfg: NodeConfig) -> str:
+    return json.dumps({"device": cfg.device, "tier": cfg.profile.tier, "rank": cfg.profile.lora_rank})

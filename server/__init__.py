@@ -1,0 +1,1 @@
+"""The Flower ServerApp and the server's federated state (rounds, merges, releases)."""

@@ -1,0 +1,151 @@
+"""The fleet's ServerApp: discovers the nodes, runs the rounds, persists after each.
+
+Runs unchanged on Flower's simulation engine and on the deployment engine. Per round:
+the strategy sends every node its family's adapter (truncated to its rank) with a signed
+cache diff for its tier; replies are validated and aggregated per family; correction
+deltas are opened, de-duplicated and merged; n-grams seen by enough devices are released
+to per-tier views; the whole state is saved. A restarted run resumes after the last
+saved round.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from flwr.app import ConfigRecord, Context, Message, MessageType, RecordDict
+from flwr.serverapp import Grid, ServerApp
+
+from server.config import FederationConfig
+from server.errors import ServerError
+
+log = logging.getLogger("fedhybrid.server")
+app = ServerApp()
+
+
+@app.main()
+def main(grid: Grid, context: Context) -> None:
+    cfg = FederationConfig.from_run_config(context.run_config)
+    state = run_federation(grid, cfg)
+    log.info("federation finished at round %d, state hash %s", state.round, state.state_hash())
+
+
+def discover(grid: Grid, cfg: FederationConfig, wait_s: float = 300.0):
+    """Ask every node who it is; returns node id -> NodeInfo (waits for the whole fleet)."""
+    from inference.zoo import Zoo
+    from strategies.federated_lora import NodeInfo
+
+    expected = len(cfg.fleet_tiers)
+    deadline = time.monotonic() + wait_s
+    while len(node_ids := list(grid.get_node_ids())) < expected:
+        if time.monotonic() > deadline:
+            raise ServerError(f"only {len(node_ids)} of {expected} nodes connected within {wait_s:.0f} s")
+        time.sleep(0.5)
+    queries = [Message(content=RecordDict({"config": ConfigRecord({})}), message_type=MessageType.QUERY,
+                       dst_node_id=nid) for nid in node_ids]
+    zoo = Zoo(cfg.zoo or None)
+    nodes = {}
+    for reply in grid.send_and_receive(queries, timeout=min(cfg.timeout, 120.0)):
+        if reply.has_error():
+            log.warning("node %s failed to identify itself and is left out: %s", reply.metadata.src_node_id,
+                        reply.error.reason)
+            continue
+        ident = reply.content["identity"]
+        tier = str(ident["tier"])
+        profile = cfg.profile(tier)
+        nodes[reply.metadata.src_node_id] = NodeInfo(
+            reply.metadata.src_node_id, str(ident["device"]), tier, zoo.model_name(profile.model),
+            profile.lora_rank)
+    devices = [n.device for n in nodes.values()]
+    if not nodes:
+        raise ServerError("no node identified itself: check the ClientApp logs")
+    if len(set(devices)) != len(devices):
+        raise ServerError(f"two nodes claim the same device name: {sorted(devices)}")
+    return nodes
+
+
+def build_federation(cfg: FederationConfig):
+    """(Federation, families) from the config: zoo models, calibrated thresholds, keys."""
+    from cache_sync.correction_cache import CacheHeader
+    from inference.lora import b_shapes
+    from inference.runtime import load_head
+    from inference.zoo import Zoo, load_causal_lm
+    from server.federation import Family, Federation
+
+    zoo = Zoo(cfg.zoo or None)
+    header = CacheHeader(zoo.tokenizer_hash, int(zoo.manifest["vocab_size"]), cfg.n_min, cfg.n_max)
+    families, thresholds = {}, {}
+    for tier in sorted(set(cfg.fleet_tiers)):
+        profile = cfg.profile(tier)
+        name = zoo.model_name(profile.model)
+        ranks = [cfg.profile(t).lora_rank for t in cfg.fleet_tiers if zoo.model_name(cfg.profile(t).model) == name]
+        if name not in families:
+            base, _ = load_causal_lm(name, zoo)
+            families[name] = Family(name, max(ranks), b_shapes(base, max(ranks), cfg.lora_seed))
+        if cfg.threshold >= 0:
+            thresholds[tier] = cfg.threshold
+        elif profile.reward_threshold is not None:
+            thresholds[tier] = profile.reward_threshold
+        else:
+            _, meta = load_head(zoo.path(name), zoo.model_name("cloud"))
+            if "target" not in meta:
+                raise ServerError(f"the reward head of {name} has no calibrated tau: run `fedhybrid calibrate "
+                                  f"--device {name} --target-cloud-share X` or set `threshold`")
+            thresholds[tier] = float(meta["target"]["tau"])
+    channel = None
+    if cfg.secure:
+        from cache_sync.channel import ServerChannel
+        from cache_sync.keys import init_keys
+
+        init_keys(cfg.key_path, [cfg.device_name(i) for i in range(len(cfg.fleet_tiers))])
+        channel = ServerChannel(cfg.key_path)
+    return Federation(cfg, header, families, thresholds, channel), families
+
+
+def run_federation(grid: Grid, cfg: FederationConfig,
+                   on_round: Callable[[int, dict], None] | None = None):
+    """Run (or resume) the federation on `grid`; returns the final ServerState."""
+    from strategies.federated_lora import FederatedLoRA, join_families, split_families
+    from strategies.lora_math import RobustConfig
+
+    fed, families = build_federation(cfg)
+    nodes = discover(grid, cfg)
+    strategy = FederatedLoRA(
+        nodes, {f.name: f.r_max for f in families.values()}, {f.name: f.shapes for f in families.values()},
+        payload=lambda node, rnd: ConfigRecord(fed.payload(node.device, node.tier, rnd)),
+        robust=RobustConfig(enabled=cfg.robust, method=cfg.robust_method, trim=cfg.trim),
+        aggregation=cfg.aggregation)
+    arrays = join_families(fed.state.adapters)
+    if fed.state.round:
+        log.info("resuming after round %d from %s", fed.state.round, cfg.state_path)
+    for rnd in range(fed.state.round + 1, cfg.num_rounds + 1):
+        started = time.perf_counter()
+        messages = strategy.configure_train(rnd, arrays, ConfigRecord({}), grid)
+        replies = list(grid.send_and_receive(messages, timeout=cfg.timeout))
+        arrays, _ = strategy.aggregate_train(rnd, replies)
+        fed.state.adapters = split_families(arrays)
+        fed.ingest(rnd, strategy.accepted)
+        released = fed.release(rnd)
+        per_node = {a.node.device: {"tier": a.node.tier, **{k: float(v) for k, v in a.metrics.items()}}
+                    for a in strategy.accepted}
+        fed.finish_round(rnd, per_node, strategy.dropped, time.perf_counter() - started)
+        log.info("round %d/%d: %d replies, %d dropped, %d released, %d withheld (%.1f s)", rnd, cfg.num_rounds,
+                 len(strategy.accepted), len(strategy.dropped), released["released"], released["withheld"],
+                 time.perf_counter() - started)
+        if on_round is not None:
+            on_round(rnd, fed.state.history[-1])
+    write_adapters(cfg, fed.state, families)
+    return fed.state
+
+
+def write_adapters(cfg: FederationConfig, state, families) -> None:
+    """Each family's global adapter as a PEFT folder (PeftModel.from_pretrained loads it)."""
+    from inference.lora import LoraSpec, attach
+    from inference.zoo import Zoo, load_causal_lm
+
+    zoo = Zoo(cfg.zoo or None)
+    for family in families.values():
+        base, _ = load_causal_lm(family.name, zoo)
+        model = attach(base, LoraSpec(family.r_max, family.r_max, cfg.lora_seed), state.adapters[family.name])
+        model.save_pretrained(str(cfg.state_path / "server" / "adapters" / family.name))

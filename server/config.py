@@ -1,0 +1,100 @@
+"""The federation's configuration: `[tool.flwr.app.config]` mapped once to a frozen dataclass."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from inference.tier_profile import DEFAULT_PROFILES, TIERS, TierProfile
+from server.errors import ServerError
+
+DEVICE_TIERS = ("client", "edge", "iot")
+
+
+@dataclass(frozen=True)
+class FederationConfig:
+    num_rounds: int = 3
+    fleet_tiers: tuple[str, ...] = ("client", "client", "edge", "edge", "edge", "iot", "iot", "iot")
+    queries_per_round: int = 6
+    shared_pool: int = 48
+    private_pool: int = 6
+    private_fraction: float = 0.25
+    zipf_s: float = 1.1
+    seed: int = 0
+    lora_seed: int = 1234  # the public seed of every family's frozen A
+    local_steps: int = 4
+    lr: float = 3e-3
+    threshold: float = -1.0  # reward tau; < 0: each tier's calibrated tau
+    aggregation: str = "frozen-a"  # or "fedavg-ab" (comparison only)
+    robust: bool = True
+    robust_method: str = "trimmed-mean"
+    trim: float = 0.2
+    release_k: int = 5
+    per_device_cap: int = 5000
+    dp_epsilon: float = 0.0  # 0: no noise
+    n_min: int = 2
+    n_max: int = 8
+    max_new_tokens: int = 128
+    state_dir: str = "runs/fleet"
+    zoo: str = ""  # "": the shipped zoo
+    cloud_url: str = ""  # "": each node runs the zoo's cloud model in-process
+    timeout: float = 900.0
+    secure: bool = True  # seal deltas and sign updates (cache_sync.envelope)
+    key_dir: str = ""  # "": <state_dir>/keys
+
+    def __post_init__(self) -> None:
+        if self.num_rounds < 1:
+            raise ServerError(f"num-rounds={self.num_rounds} must be >= 1")
+        unknown = [t for t in self.fleet_tiers if t not in DEVICE_TIERS]
+        if unknown or not self.fleet_tiers:
+            raise ServerError(f"fleet-tiers {self.fleet_tiers} must be a non-empty list of {DEVICE_TIERS} "
+                              "(the cloud tier is the server-side model)")
+        if self.aggregation not in ("frozen-a", "fedavg-ab"):
+            raise ServerError(f"aggregation {self.aggregation!r}: use 'frozen-a' or 'fedavg-ab'")
+        if self.robust_method not in ("trimmed-mean", "median"):
+            raise ServerError(f"robust-method {self.robust_method!r}: use 'trimmed-mean' or 'median'")
+        if self.queries_per_round < 1 or self.local_steps < 0 or self.timeout <= 0:
+            raise ServerError("queries-per-round >= 1, local-steps >= 0 and timeout > 0 are required")
+        if self.release_k < 1 or self.per_device_cap < 1 or self.dp_epsilon < 0:
+            raise ServerError("release-k >= 1, per-device-cap >= 1 and dp-epsilon >= 0 are required")
+        if not 1 <= self.n_min <= self.n_max <= 16:
+            raise ServerError(f"n-gram orders [{self.n_min}, {self.n_max}] need 1 <= n_min <= n_max <= 16")
+
+    @staticmethod
+    def from_run_config(raw: dict) -> "FederationConfig":
+        """Map Flower's run_config (kebab-case keys, scalar values) to the config."""
+        fields = {f.name: f for f in dataclasses.fields(FederationConfig)}
+        values = {}
+        for key, value in raw.items():
+            name = key.replace("-", "_")
+            if name not in fields:
+                continue  # keys of other apps/tools are not ours to judge
+            if name == "fleet_tiers":
+                value = tuple(t.strip() for t in str(value).split(",") if t.strip())
+            values[name] = value
+        try:
+            return FederationConfig(**values)
+        except TypeError as exc:
+            raise ServerError(f"bad federation config: {exc}") from exc
+
+    @property
+    def state_path(self) -> Path:
+        return Path(self.state_dir)
+
+    @property
+    def key_path(self) -> Path:
+        return Path(self.key_dir) if self.key_dir else self.state_path / "keys"
+
+    def profile(self, tier: str) -> TierProfile:
+        if tier not in TIERS:
+            raise ServerError(f"unknown tier {tier!r}")
+        return DEFAULT_PROFILES[tier]
+
+    def device_name(self, partition: int) -> str:
+        return f"{self.fleet_tiers[partition]}-{partition}"
+
+    def digest_values(self) -> dict:
+        """The fields that must not change across a resume (all but paths and timeouts)."""
+        skip = {"num_rounds", "state_dir", "timeout", "cloud_url", "key_dir"}
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in skip}

@@ -1,0 +1,5 @@
+"""The server package's one domain error."""
+
+
+class ServerError(Exception):
+    """A federation cannot continue as configured (bad state, bad config); nothing was lost."""

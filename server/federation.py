@@ -1,0 +1,130 @@
+"""The server's per-round work, without Flower: payloads out, deltas in, releases, state.
+
+`Federation` owns the persisted `ServerState`. The ServerApp (server/app.py) calls, per
+round: `payload()` for every node, then `ingest()` with the accepted replies, `release()`
+and `finish_round()`, which saves everything atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from cache_sync.correction_cache import CacheHeader
+from cache_sync.errors import CacheError
+from cache_sync.merge import Delta
+from cache_sync.versioned import VersionedView
+from server.config import FederationConfig
+from server.errors import ServerError
+from server.release import ReleasePolicy, cap_delta, release, tier_view
+from server.state import ServerState, config_digest
+
+log = logging.getLogger("fedhybrid.server")
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str  # the zoo model the family's tiers share
+    r_max: int
+    shapes: dict[str, tuple[int, int]]  # B key -> (d_out, r_max)
+
+
+def device_seed(seed: int, round_: int, device: str) -> int:
+    digest = hashlib.sha256(f"{seed}/{round_}/{device}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+class Federation:
+    def __init__(self, cfg: FederationConfig, header: CacheHeader, families: dict[str, Family],
+                 thresholds: dict[str, float], channel=None):
+        self.cfg, self.header, self.families = cfg, header, families
+        self.thresholds, self.channel = thresholds, channel
+        self.policy = ReleasePolicy(cfg.release_k, cfg.per_device_cap, cfg.dp_epsilon or None, cfg.seed)
+        digest = config_digest(cfg.digest_values())
+        state = ServerState.load_latest(cfg.state_path)
+        if state is None:
+            state = ServerState(header, digest)
+            state.adapters = {f.name: {k: np.zeros(shape, dtype=np.float32) for k, shape in f.shapes.items()}
+                              for f in families.values()}
+        elif state.config_digest != digest:
+            raise ServerError(f"the state in {cfg.state_path} was written under another configuration "
+                              f"({state.config_digest} != {digest}): use another --state-dir or the same config")
+        for tier in sorted(set(cfg.fleet_tiers)):
+            state.views.setdefault(tier, VersionedView(header))
+        self.state = state
+        if channel is not None:
+            channel.high_water.update({k: tuple(v) for k, v in state.high_water.items()})
+        self._round: dict = {}
+
+    # -- out ---------------------------------------------------------------------------------------
+    def payload(self, device: str, tier: str, round_: int) -> dict:
+        """What one node receives besides its adapter: its tier's cache diff and settings."""
+        since = self.state.node_versions.get(device, {}).get(tier, 0)
+        update = self.state.views[tier].diff(since).to_bytes()
+        if self.channel is not None:
+            update = self.channel.sign_update(update, round_, self.state.views[tier].version)
+        self._round.setdefault("bytes_down", {})[device] = len(update)
+        return {"cache-update": update, "threshold": self.thresholds[tier],
+                "seed": device_seed(self.cfg.seed, round_, device)}
+
+    # -- in ----------------------------------------------------------------------------------------
+    def ingest(self, round_: int, accepted: list) -> dict:
+        """Open, verify, de-duplicate and merge the accepted replies' deltas."""
+        merged, rejected = 0, []
+        aggregate = self.state.aggregate
+        for item in accepted:
+            device, tier = item.node.device, item.node.tier
+            raw = item.config.get("delta")
+            payload = raw if self.channel is None else (
+                self.channel.open_delta(raw, device) if isinstance(raw, bytes) else None)
+            if payload is None:
+                rejected.append((device, "envelope rejected"))
+                continue
+            try:
+                delta = Delta.from_bytes(payload, self.header)
+            except CacheError as exc:
+                rejected.append((device, f"undecodable delta: {exc}"))
+                log.warning("round %d: undecodable delta from %s: %s", round_, device, exc)
+                continue
+            if delta.device_id != device or delta.seq != round_:
+                rejected.append((device, f"delta names device {delta.device_id!r} seq {delta.seq}"))
+                continue
+            before = len(aggregate.ledger)
+            aggregate = aggregate.apply(Delta(device, delta.seq, delta.round,
+                                              cap_delta(delta.table, self.policy.per_device_cap)))
+            merged += len(aggregate.ledger) - before
+            version = int(item.config.get("cache-version", 0))
+            self.state.node_versions.setdefault(device, {})[tier] = version
+        self.state.aggregate = aggregate
+        for device, reason in rejected:
+            log.warning("round %d: nothing merged from %s: %s", round_, device, reason)
+        self._round["ingest"] = {"merged": merged, "rejected": rejected}
+        return self._round["ingest"]
+
+    def release(self, round_: int) -> dict:
+        started = time.perf_counter()
+        rel = release(self.state.aggregate.table, self.policy, round_)
+        versions = {}
+        for tier, view in self.state.views.items():
+            versions[tier] = view.publish(tier_view(rel.released, self.cfg.profile(tier), round_))
+        info = {"released": len(rel.released), "withheld": rel.withheld, "epsilon": rel.epsilon,
+                "global_entries": len(self.state.aggregate.table), "versions": versions,
+                "release_s": time.perf_counter() - started}
+        self._round["release"] = info
+        return info
+
+    def finish_round(self, round_: int, per_node: dict[str, dict], dropped: list, seconds: float) -> Path:
+        self.state.round = round_
+        if self.channel is not None:
+            self.state.high_water = {k: list(v) for k, v in self.channel.high_water.items()}
+        self.state.history.append({
+            "round": round_, "nodes": per_node, "dropped": [list(d) for d in dropped],
+            "ingest": self._round.get("ingest", {}), "release": self._round.get("release", {}),
+            "bytes_down": self._round.get("bytes_down", {}), "seconds": seconds})
+        self._round = {}
+        return self.state.save(self.cfg.state_path)

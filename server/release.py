@@ -1,0 +1,79 @@
+"""Which n-grams leave the server, and to which tier.
+
+Rules, in order:
+1. Contribution cap: each device delta is cut to its `per_device_cap` highest-count
+   entries before merging (bounds any one device's influence per round).
+2. k-anonymous release: an entry reaches other devices only when >= k distinct devices
+   reported it (support = popcount of the OR-merged device sketch, a lower bound on the
+   true count, so the rule never releases early).
+3. Optional differential privacy: support is noised with Laplace(cap / epsilon) before
+   the threshold (each device changes the support of at most `cap` keys by 1, so the L1
+   sensitivity is `cap`); the epsilon of every release is reported.
+4. Per-tier views: the cloud keeps everything; client/edge/iot get their top-K by score
+   within their n-gram orders. The device sketch is cleared from released entries so no
+   device learns which (hashed) devices contributed.
+A device always keeps its own corrections locally; this module only governs what
+travels to OTHER devices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cache_sync.correction_cache import CountTable
+from inference.tier_profile import TierProfile
+
+
+@dataclass(frozen=True)
+class ReleasePolicy:
+    min_devices: int = 5  # k
+    per_device_cap: int = 5000  # entries per device delta per round
+    dp_epsilon: float | None = None  # None: no noise
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.min_devices < 1:
+            raise ValueError(f"min_devices={self.min_devices} must be >= 1")
+        if self.per_device_cap < 1:
+            raise ValueError(f"per_device_cap={self.per_device_cap} must be >= 1")
+        if self.dp_epsilon is not None and self.dp_epsilon <= 0:
+            raise ValueError(f"dp_epsilon={self.dp_epsilon} must be positive (or None for no noise)")
+
+
+def cap_delta(table: CountTable, cap: int) -> CountTable:
+    """A device's delta cut to its `cap` highest-count entries (ties: key order)."""
+    if len(table) <= cap:
+        return table
+    order = np.argsort(-table.entries["count"].astype(np.int64), kind="stable")[:cap]
+    keep = np.zeros(len(table), dtype=bool)
+    keep[order] = True
+    return table.select(keep)
+
+
+@dataclass(frozen=True)
+class Release:
+    released: CountTable  # entries other devices may receive (sketch cleared)
+    withheld: int  # entries below the support threshold
+    epsilon: float | None
+
+
+def release(table: CountTable, policy: ReleasePolicy, round_: int) -> Release:
+    """Apply the support threshold (optionally noised) to the global table."""
+    support = table.support.astype(np.float64)
+    if policy.dp_epsilon is not None:
+        rng = np.random.default_rng([policy.seed, round_])
+        support = support + rng.laplace(0.0, policy.per_device_cap / policy.dp_epsilon, size=len(support))
+    ok = support >= policy.min_devices
+    released = table.select(ok)
+    released.entries["devices"] = 0
+    return Release(released, int((~ok).sum()), policy.dp_epsilon)
+
+
+def tier_view(released: CountTable, profile: TierProfile, round_: int) -> CountTable:
+    """The part of the released table a tier keeps (cloud: all)."""
+    if profile.cache_budget is None and profile.ngram_orders[1] >= released.header.n_max:
+        return released
+    budget = profile.cache_budget if profile.cache_budget is not None else len(released)
+    return released.prune(budget, round_, max_order=profile.ngram_orders[1])

@@ -1,0 +1,151 @@
+"""A Flower strategy for LoRA adapters of several model families and ranks.
+
+`configure_train` sends each node its family's global B truncated to its rank, plus a
+per-node ConfigRecord (cache update, round settings) from a payload callback.
+`aggregate_train` validates every reply (errors, NaN/Inf, shapes, keys are dropped with a
+logged reason), aggregates each family separately with `strategies.lora_math`, and
+returns one ArrayRecord holding every family (keys "<family>|<peft key>").
+Only the hooks that differ from Flower's Strategy are overridden; the math is pure.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from flwr.app import ArrayRecord, ConfigRecord, Message, MessageType, MetricRecord, RecordDict
+from flwr.serverapp import Grid
+from flwr.serverapp.strategy import Strategy
+
+from strategies.lora_math import (Reply, RobustConfig, aggregate_fedavg_ab, aggregate_frozen_a,
+                                  truncate_for_rank, validate)
+
+log = logging.getLogger("fedhybrid.strategy")
+SEP = "|"
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    node_id: int
+    device: str
+    tier: str
+    family: str
+    rank: int
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A reply that passed validation: what the server still needs from it."""
+
+    node: NodeInfo
+    metrics: dict
+    config: dict
+
+
+def split_families(arrays: ArrayRecord) -> dict[str, dict[str, np.ndarray]]:
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for key, array in arrays.items():
+        family, name = key.split(SEP, 1)
+        out.setdefault(family, {})[name] = array.numpy()
+    return out
+
+
+def join_families(adapters: dict[str, dict[str, np.ndarray]]) -> ArrayRecord:
+    return ArrayRecord({f"{fam}{SEP}{k}": _array(v) for fam, ad in sorted(adapters.items())
+                        for k, v in sorted(ad.items())})
+
+
+def _array(value: np.ndarray):
+    from flwr.app import Array
+
+    return Array(np.ascontiguousarray(value, dtype=np.float32))
+
+
+class FederatedLoRA(Strategy):
+    def __init__(self, nodes: dict[int, NodeInfo], r_max: dict[str, int],
+                 shapes: dict[str, dict[str, tuple[int, int]]],
+                 payload: Callable[[NodeInfo, int], ConfigRecord],
+                 robust: RobustConfig = RobustConfig(), aggregation: str = "frozen-a"):
+        self.nodes, self.r_max, self.shapes = nodes, r_max, shapes
+        self.payload, self.robust, self.aggregation = payload, robust, aggregation
+        self.accepted: list[Accepted] = []
+        self.dropped: list[tuple[str, str]] = []
+        self._sent: ArrayRecord | None = None  # the global adapters of the round in flight
+
+    def summary(self) -> None:
+        log.info("FederatedLoRA: %d nodes, families %s, aggregation %s, robust %s",
+                 len(self.nodes), sorted(self.r_max), self.aggregation, self.robust)
+
+    def configure_train(self, server_round: int, arrays: ArrayRecord, config: ConfigRecord,
+                        grid: Grid) -> Iterable[Message]:
+        self._sent = arrays
+        adapters = split_families(arrays)
+        messages = []
+        for node in self.nodes.values():
+            mine = truncate_for_rank(adapters[node.family], node.rank)
+            cfg = ConfigRecord({**dict(config), **dict(self.payload(node, server_round)),
+                                "server-round": server_round, "rank": node.rank, "family": node.family})
+            content = RecordDict({"arrays": ArrayRecord({k: _array(v) for k, v in sorted(mine.items())}),
+                                  "config": cfg})
+            messages.append(Message(content=content, message_type=MessageType.TRAIN,
+                                    dst_node_id=node.node_id, group_id=str(server_round)))
+        return messages
+
+    def aggregate_train(self, server_round: int, replies: Iterable[Message]
+                        ) -> tuple[ArrayRecord | None, MetricRecord | None]:
+        """Validate and aggregate one round's replies per family (updates are taken against
+        the adapters sent by `configure_train`, for clipping)."""
+        if self._sent is None:
+            raise RuntimeError("aggregate_train before configure_train: no adapters were sent")
+        previous = self._sent
+        self.accepted, self.dropped = [], []
+        per_family: dict[str, list[Reply]] = {}
+        infos: dict[str, Accepted] = {}
+        for msg in replies:
+            node = self.nodes.get(msg.metadata.src_node_id)
+            if node is None:
+                self.dropped.append((f"node {msg.metadata.src_node_id}", "unknown node"))
+                continue
+            if msg.has_error():
+                self.dropped.append((node.device, f"error reply: {msg.error.reason}"))
+                continue
+            try:
+                content = msg.content
+                tensors = {k: v.numpy() for k, v in content["arrays"].items()}
+                metrics = dict(content["metrics"])
+                config = dict(content["config"])
+                weight = float(metrics["num-examples"])
+            except (KeyError, TypeError, ValueError) as exc:
+                self.dropped.append((node.device, f"malformed reply ({type(exc).__name__}: {exc})"))
+                continue
+            per_family.setdefault(node.family, []).append(Reply(node.device, node.rank, weight, tensors))
+            infos[node.device] = Accepted(node, metrics, config)
+        previous_adapters = split_families(previous)
+        new_adapters = dict(previous_adapters)
+        for family, family_replies in per_family.items():
+            good, dropped = validate(family_replies, self.shapes[family], self.r_max[family])
+            self.dropped.extend(dropped)
+            if not good:
+                continue
+            if self.aggregation == "frozen-a":
+                new_adapters[family], _ = aggregate_frozen_a(good, previous_adapters[family],
+                                                             self.r_max[family], self.robust)
+            else:
+                new_adapters[family], _ = aggregate_fedavg_ab(good, self.r_max[family])
+            self.accepted.extend(infos[r.node] for r in good)
+        for device, reason in self.dropped:
+            log.warning("round %d: dropped reply of %s: %s", server_round, device, reason)
+        total = sum(a.metrics.get("num-examples", 0.0) for a in self.accepted) or 1.0
+        keys = sorted({k for a in self.accepted for k, v in a.metrics.items() if isinstance(v, (int, float))})
+        metrics = MetricRecord({k: sum(a.metrics.get(k, 0.0) * a.metrics.get("num-examples", 0.0)
+                                       for a in self.accepted) / total for k in keys})
+        return join_families(new_adapters), metrics
+
+    def configure_evaluate(self, server_round: int, arrays: ArrayRecord, config: ConfigRecord,
+                           grid: Grid) -> Iterable[Message]:
+        return []  # devices evaluate while serving: see the train metrics
+
+    def aggregate_evaluate(self, server_round: int, replies: Iterable[Message]) -> MetricRecord | None:
+        return None
