@@ -10,6 +10,7 @@ pinned flwr 1.41.0) and confined to this module.
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Iterable
 
 from flwr.app import Context, Error, Message, RecordDict
@@ -40,6 +41,7 @@ class InProcessGrid(Grid):
         self.down: list[Message] = []  # what was sent (for byte accounting in benchmarks)
         self._pending: dict[str, Message] = {}
         self.failing: set[int] = set()  # node ids whose train calls raise (fault injection)
+        self.client_seconds = 0.0  # time spent inside the ClientApp (benchmarks subtract it)
 
     # -- Grid -----------------------------------------------------------------------------------
     def set_run(self, run) -> None:
@@ -77,6 +79,7 @@ class InProcessGrid(Grid):
         delivered = copy.deepcopy(message)
         context = self.contexts[node_id]
         _set_task_identity(self.run_id, node_id)
+        started = time.perf_counter()
         try:
             if node_id in self.failing and message.metadata.message_type == "train":
                 raise RuntimeError(f"node {node_id} crashed (injected)")
@@ -84,5 +87,6 @@ class InProcessGrid(Grid):
         except Exception as exc:  # noqa: BLE001 - a ClientApp failure becomes an error reply, as in Flower
             reply = Message(Error(code=1, reason=f"{type(exc).__name__}: {exc}"), reply_to=delivered)
         finally:
+            self.client_seconds += time.perf_counter() - started
             _set_task_identity(self.run_id, self.SERVER_NODE_ID)
         return copy.deepcopy(reply)

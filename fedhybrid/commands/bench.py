@@ -39,6 +39,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     cloud.add_argument("--problems", type=int, default=6, help="wordmath problems per device")
     cloud.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 8])
     _common(cloud, _cloud)
+    fed = bsub.add_parser("fed", help="aggregation time, round overhead, bytes per node, per-round tier metrics")
+    fed.add_argument("--rounds", type=int, default=5)
+    fed.add_argument("--queries", type=int, default=4, help="queries per node per round")
+    fed.add_argument("--overhead-nodes", type=int, default=10)
+    fed.add_argument("--state-dir", type=Path, default=None, help="default: a temporary folder")
+    _common(fed, _fed)
 
 
 def _common(parser: argparse.ArgumentParser, run) -> None:
@@ -168,4 +174,55 @@ def _cloud(args: argparse.Namespace) -> int:
     print_table(f"remote cloud over loopback ({args.problems} wordmath problems per device, "
                 f"reward @ tau={tau:.3g} vs cloud-only)", rows, bench_cloud.COLUMNS)
     write_json(args, "cloud", rows)
+    return 0
+
+
+def _fed(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from fedhybrid.bench import fed as bench_fed
+    from fedhybrid.commands.fed import default_run_config
+    from fedhybrid.report import tier_rows
+    from inference.lora import b_shapes
+    from inference.zoo import Zoo, load_causal_lm
+
+    zoo = Zoo(args.zoo)
+    base, _ = load_causal_lm("edge", zoo)
+    agg = []
+    for rank in (4, 8, 16):
+        shapes = b_shapes(base, rank, 1234)
+        agg += bench_fed.aggregation_rows(shapes, rank, (10, 100), (rank,))
+    print_table("server aggregation (edge family, q/v LoRA, clip + trimmed mean)", agg,
+                [("clients", "{}"), ("rank", "{}"), ("params_per_adapter", "{:,}"), ("aggregate_s", "{:.4f}")])
+    tiers = ["client", "client", "edge", "edge", "edge", "edge", "iot", "iot", "iot", "iot"]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = args.state_dir or Path(tmp)
+        base_cfg = {**default_run_config(), "zoo": str(zoo.root)}
+        # overhead: 10 nodes, tiny workload, no local training: what the round costs beyond the devices
+        overhead_cfg = {**base_cfg, "num-rounds": 3, "fleet-tiers": ",".join(tiers[: args.overhead_nodes]),
+                        "queries-per-round": 1, "local-steps": 0, "max-new-tokens": 8,
+                        "state-dir": str(root / "overhead")}
+        timing, _ = bench_fed.round_rows(overhead_cfg)
+        metrics_cfg = {**base_cfg, "num-rounds": args.rounds, "queries-per-round": args.queries,
+                       "state-dir": str(root / "rounds")}
+        round_timing, result = bench_fed.round_rows(metrics_cfg)
+    print_table(f"in-process round overhead, {args.overhead_nodes} nodes (wall minus time inside ClientApps)",
+                timing, [("round", "{}"), ("wall_s", "{:.3f}"), ("client_s", "{:.3f}"), ("round_overhead_s", "{:.3f}")])
+    rows = tier_rows(result["history"])
+    print_table(f"per-round tier metrics ({args.rounds} rounds, 8 nodes, {args.queries} queries/node/round)", rows,
+                [("round", "{}"), ("tier", "{}"), ("nodes", "{}"), ("cloud_share", "{:.1%}"),
+                 ("cache_share", "{:.1%}"), ("accuracy", "{:.1%}"), ("bytes_up", "{:,.0f}"),
+                 ("bytes_down", "{:,.0f}"), ("released", "{}"), ("withheld", "{}")])
+    overhead = sorted(t["round_overhead_s"] for t in timing)[len(timing) // 2]
+    last = [r for r in rows if r["tier"] == "all"]
+    payload = {"aggregation": agg, "round_overhead": timing, "round_timing": round_timing, "rounds": rows,
+               "summary": {"clients": 100, "rank": 8,
+                           "aggregate_s": next(r["aggregate_s"] for r in agg if r["clients"] == 100 and r["rank"] == 8),
+                           "round_overhead_s": overhead,
+                           "bytes_up": sum(r["bytes_up"] for r in last) / max(1, len(last)),
+                           "bytes_down": sum(r["bytes_down"] for r in last) / max(1, len(last)),
+                           "rounds": args.rounds}}
+    print(f"100 rank-8 adapters aggregate in {payload['summary']['aggregate_s']:.3f} s; round overhead "
+          f"(median, {args.overhead_nodes} nodes) {overhead:.3f} s")
+    write_json(args, "fed", payload)
     return 0
