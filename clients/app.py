@@ -51,7 +51,16 @@ def train(msg: Message, context: Context) -> Message:
     config = dict(content["config"])
     adapter = {k: v.numpy() for k, v in content["arrays"].items()}
     round_ = int(config["server-round"])
-    update_bytes = secure.open_update(config["cache-update"], round_) if secure else config["cache-update"]
+    update_bytes = config["cache-update"]
+    if secure is not None:
+        from cache_sync.envelope import EnvelopeError
+
+        try:
+            update_bytes = secure.open_update(update_bytes, round_)
+        except EnvelopeError as exc:
+            # never merge what does not verify; keep serving with the cache we have
+            log.warning("%s: cache update rejected (%s); keeping the current cache", device, exc.reason)
+            update_bytes = None
     from inference.device_node import RoundInput
 
     out = node.run_round(RoundInput(round=round_, adapter=adapter, cache_update=update_bytes,

@@ -74,13 +74,15 @@ def error(status: int, message: str, kind: str = "invalid_request_error", param:
 class BodyLimit:
     """ASGI middleware: refuse bodies over the limit (by header and while streaming)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    def __init__(self, app: ASGIApp, max_bytes: int, counters: dict | None = None):
         self.app, self.max_bytes = app, max_bytes
+        self.counters = counters if counters is not None else {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        self.counters["http_requests"] = self.counters.get("http_requests", 0) + 1
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await error(413, f"request body over {self.max_bytes} bytes")(scope, receive, send)
@@ -92,6 +94,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
+                self.counters["bytes_received"] = self.counters.get("bytes_received", 0) + len(message.get("body", b""))
                 if seen > self.max_bytes:
                     raise _TooLarge()
             return message
@@ -113,6 +116,7 @@ def _token_str(token: int, tokenizer, as_ids: bool) -> str:
 def create_app(engine: PrefixEngine, tokenizer, cfg: ServeConfig) -> ASGIApp:
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")
     started = time.time()
+    counters = {"http_requests": 0, "bytes_received": 0}  # everything the server was sent
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -149,7 +153,7 @@ def create_app(engine: PrefixEngine, tokenizer, cfg: ServeConfig) -> ASGIApp:
 
     @app.get("/metrics")
     async def metrics() -> dict:
-        return {**engine.stats, "cached_tokens": engine.cached_tokens}
+        return {**engine.stats, **counters, "cached_tokens": engine.cached_tokens}
 
     @app.post("/tokenize")
     async def tokenize(req: TokenizeRequest) -> dict:
@@ -202,4 +206,4 @@ def create_app(engine: PrefixEngine, tokenizer, cfg: ServeConfig) -> ASGIApp:
                           # extension: what the server actually computed (prefix reuse)
                           "tokens_computed": result.tokens_computed, "tokens_reused": result.tokens_reused}}
 
-    return BodyLimit(app, cfg.max_body_bytes)
+    return BodyLimit(app, cfg.max_body_bytes, counters)

@@ -30,7 +30,8 @@ from transformers import PreTrainedModel, PreTrainedTokenizerFast
 
 from inference.cloud import Cloud, CloudPrediction, CloudUnavailable
 from inference.device_model import DeviceModel, DeviceStep
-from inference.router import Policy
+from inference.privacy import ALLOW, PrivacyPolicy
+from inference.router import Policy, SlmOnly
 
 
 class Provenance(str, Enum):
@@ -133,20 +134,31 @@ class HybridDecoder:
 
     def generate(self, prompt: str | Sequence[int], policy: Policy, cfg: DecodeConfig = DecodeConfig(),
                  on_token: Callable[[int, Provenance], None] | None = None,
-                 use_cache: bool = True, record: bool = True) -> Generation:
+                 use_cache: bool = True, record: bool = True, privacy: PrivacyPolicy = ALLOW) -> Generation:
         """Decode one request. Never raises because of the cloud.
 
         `on_token(token_id, provenance)` streams tokens as they settle: at once without
         verification, once verified (or final) with it, so a rollback never retracts a
         streamed token. With a cache attached (and `use_cache`), the request's
-        corrections are recorded into it unless `record` is False (e.g. local-only
-        requests whose corrections must not leave the device in an upload).
+        corrections are recorded into it unless `record` is False.
+
+        `privacy` decides what reaches the cloud: `local-only` makes no cloud call at all
+        (the policy degrades to device + cache) and uploads nothing of the request;
+        `redact` sends the prompt with sensitive spans masked and keeps the request's
+        corrections on the device only.
         """
         started = time.perf_counter()
         ids = self.tokenizer(prompt)["input_ids"] if isinstance(prompt, str) else list(prompt)
         if not ids:
             raise ValueError("empty prompt: give at least one token")
-        run = _Run(self, policy, cfg, ids, use_cache and self.cache is not None, on_token)
+        cloud_ids = ids
+        if not privacy.cloud_allowed:
+            policy, cloud_ids = SlmOnly(), None
+        elif privacy.mode == "redact":
+            text = prompt if isinstance(prompt, str) else self.tokenizer.decode(ids)
+            cloud_ids = self.tokenizer(privacy.cloud_prompt(text))["input_ids"]
+        run = _Run(self, policy, cfg, ids, use_cache and self.cache is not None, on_token,
+                   cloud_prompt=cloud_ids, track=privacy.record)
         run.loop()
         run.emit(final=True)
         gen = run.gen
@@ -154,7 +166,8 @@ class HybridDecoder:
         gen.elapsed_s = time.perf_counter() - started
         gen.text = self.tokenizer.decode(gen.token_ids, skip_special_tokens=True)
         if run.cache is not None and record:
-            run.cache.record(gen.corrections)
+            # corrections of redacted requests stay on the device (never uploaded)
+            run.cache.record(gen.corrections, upload=privacy.mode == "allow")
         if self.cloud is not None and gen.cloud_calls:
             self.cloud.end_session(run.session)
         return gen
@@ -165,8 +178,14 @@ class _Run:
 
     def __init__(self, decoder: HybridDecoder, policy: Policy, cfg: DecodeConfig,
                  prompt_ids: list[int], use_cache: bool,
-                 on_token: Callable[[int, Provenance], None] | None = None):
+                 on_token: Callable[[int, Provenance], None] | None = None,
+                 cloud_prompt: list[int] | None = None, track: bool = True):
         self.d, self.policy, self.cfg = decoder, policy, cfg
+        # the cloud's view of the prompt (None: the cloud may see nothing of this request);
+        # generated tokens follow it, so positions shift by `offset`
+        self.cloud_enabled = cloud_prompt is not None and decoder.cloud is not None
+        self.cloud_prompt = list(cloud_prompt) if cloud_prompt is not None else []
+        self.offset = len(self.cloud_prompt) - len(prompt_ids)
         self.on_token = on_token
         self.emitted = 0  # generated tokens already streamed
         self.tokens = list(prompt_ids)
@@ -178,7 +197,8 @@ class _Run:
         self.cache = decoder.cache if use_cache else None
         decoder.device.reset()
         if self.cache is not None:
-            self.cache.begin(self.tokens)
+            self.cache.begin(self.tokens, track=track)
+        self.track = track
 
     # -- helpers ----------------------------------------------------------------------
     def emit(self, final: bool = False) -> None:
@@ -209,7 +229,7 @@ class _Run:
         del self.gen.provenance[length - self.prompt_len:]
         self.d.device.rollback(length)
         if self.cache is not None:
-            self.cache.begin(self.tokens)  # re-synchronise the automaton state
+            self.cache.begin(self.tokens, track=self.track)  # re-synchronise the automaton state
         self.verified_upto = min(self.verified_upto, length)
 
     def _record(self, position: int, token: int, device_token: int | None) -> None:
@@ -231,11 +251,12 @@ class _Run:
 
     def _ask_cloud(self, verify_from: int) -> CloudPrediction | None:
         cloud = self.d.cloud
-        if cloud is None:
+        if not self.cloud_enabled:
             return None
         self.gen.cloud_calls += 1
+        context = self.cloud_prompt + self.tokens[self.prompt_len:]
         try:
-            prediction = cloud.predict(self.session, self.tokens, verify_from, self.cfg.cloud_top_k,
+            prediction = cloud.predict(self.session, context, verify_from + self.offset, self.cfg.cloud_top_k,
                                        self.cfg.deadline_s)
         except CloudUnavailable:
             self.gen.cloud_failures += 1
@@ -256,8 +277,8 @@ class _Run:
 
         Returns True when a rollback happened (the caller restarts the step).
         """
-        for offset, score in enumerate(prediction.positions):
-            position = prediction.verified_from + offset
+        for k, score in enumerate(prediction.positions):
+            position = prediction.verified_from + k - self.offset  # back to device positions
             if position < self.prompt_len or self._prov(position) is Provenance.CLOUD:
                 continue
             if score.greedy != self.tokens[position]:
@@ -283,7 +304,7 @@ class _Run:
                     break
                 self._one_token()
                 self.emit()
-            if not (cfg.verify and self.d.cloud is not None and self.verified_upto < len(self.tokens)):
+            if not (cfg.verify and self.cloud_enabled and self.verified_upto < len(self.tokens)):
                 return
             # final verification of the unverified tail; a divergence reopens the loop
             prediction = self._ask_cloud(self._verify_from())

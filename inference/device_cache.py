@@ -74,12 +74,16 @@ class DeviceCache:
         self._contexts: np.ndarray | None = None
         self._decisions: np.ndarray | None = None
         self._dirty = True
+        self._track = True
         self.rebuilds = 0
 
     # -- decode-loop protocol ----------------------------------------------------------------
-    def begin(self, tokens: Sequence[int]) -> None:
+    def begin(self, tokens: Sequence[int], track: bool = True) -> None:
+        """Start a request. With `track` False (local-only requests) serves are not counted
+        for upload."""
         if self._dirty:
             self.rebuild()
+        self._track = track
         self._index.reset()
         # only the last n_max tokens can be part of a match
         self._index.feed(tokens[-self.header.n_max:] if len(tokens) > self.header.n_max else tokens)
@@ -93,7 +97,8 @@ class DeviceCache:
         token = index.decision()
         if token == NO_SERVE:
             return None
-        self._served[index.matched_row()] += 1  # an int key: cheap on the hot path
+        if self._track:
+            self._served[index.matched_row()] += 1  # an int key: cheap on the hot path
         return token
 
     def contradicted(self, context: Sequence[int], token: int) -> None:
@@ -111,8 +116,9 @@ class DeviceCache:
         self._dirty = True
 
     # -- learning ------------------------------------------------------------------------------
-    def record(self, corrections: Iterable, round_: int | None = None) -> int:
-        """Add escalations (objects with .context and .token, or pairs) to the local table."""
+    def record(self, corrections: Iterable, round_: int | None = None, upload: bool = True) -> int:
+        """Add escalations (objects with .context and .token, or pairs) to the local table;
+        with `upload` False they serve this device but never enter a delta."""
         pairs = [(tuple(c.context), int(c.token)) if hasattr(c, "context") else (tuple(c[0]), int(c[1]))
                  for c in corrections]
         pairs = [(ctx, tok) for ctx, tok in pairs if len(ctx) >= self.header.n_min]
@@ -120,7 +126,8 @@ class DeviceCache:
             return 0
         stamp = self.round if round_ is None else round_
         self.local = self.local.merge_add(CountTable.from_corrections(self.header, pairs, self.device_id, stamp))
-        self._pending.extend(pairs)
+        if upload:
+            self._pending.extend(pairs)
         self._dirty = True
         return len(pairs)
 

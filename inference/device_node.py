@@ -57,7 +57,7 @@ class NodeConfig:
 class RoundInput:
     round: int
     adapter: dict[str, np.ndarray]  # B matrices truncated to this node's rank
-    cache_update: bytes  # a CacheUpdate (plain here; sealed by the secure layer)
+    cache_update: bytes | None  # a CacheUpdate (None: none arrived that verified)
     threshold: float  # tau of the reward policy
     seed: int
 
@@ -116,8 +116,8 @@ class DeviceNode:
         torch.manual_seed(inp.seed)
         folder = cfg.state_dir / cfg.device
         state = DeviceState.load(folder, inp.round - 1, self.header)
-        update = CacheUpdate.from_bytes(inp.cache_update, self.header)
-        if update.base_version <= state.version:
+        update = CacheUpdate.from_bytes(inp.cache_update, self.header) if inp.cache_update is not None else None
+        if update is not None and update.base_version <= state.version:
             state.released = update.apply_to(state.released)
             state.version = update.version
         # else: we are behind the diff's base (state lost): keep ours, report our version,

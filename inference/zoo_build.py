@@ -46,16 +46,17 @@ FULL = ZooRecipe(
     tiers=TIERS,
 )
 
-# A micro-zoo for tests: same shapes of everything, trained for seconds.
+# A micro-zoo for tests: same shapes of everything, trained for seconds (enough steps that
+# the models copy the wordmath structure, so routing and calibration have a signal).
 TINY = ZooRecipe(
     vocab_size=384,
     models=(
         ModelSpec("edge", hidden=32, layers=2, heads=2, ffn=64,
-                  train=TrainConfig(steps=40, lr=3e-3, batch=16, code_batch=8, warmup=5, seed=1, code_window=64)),
+                  train=TrainConfig(steps=300, lr=3e-3, batch=16, code_batch=8, warmup=5, seed=1, code_window=64)),
         ModelSpec("client", hidden=48, layers=2, heads=2, ffn=96,
-                  train=TrainConfig(steps=40, lr=3e-3, batch=16, code_batch=8, warmup=5, seed=2, code_window=64)),
+                  train=TrainConfig(steps=300, lr=3e-3, batch=16, code_batch=8, warmup=5, seed=2, code_window=64)),
         ModelSpec("cloud", hidden=64, layers=2, heads=4, ffn=128,
-                  train=TrainConfig(steps=60, lr=3e-3, batch=16, code_batch=8, warmup=5, seed=3, code_window=64)),
+                  train=TrainConfig(steps=400, lr=3e-3, batch=16, code_batch=8, warmup=5, seed=3, code_window=64)),
     ),
     tiers=TIERS,
     tokenizer_problems=2000,
@@ -134,7 +135,8 @@ def build_zoo(out: Path, recipe: ZooRecipe, only: tuple[str, ...] = (), quiet: b
 def _progress_hook(progress, task, log_path: Path, tokenizer, probe, every: int):
     """Per step: progress bar; every `every` steps: held-out accuracy on a probe set,
     appended to `<zoo>/.<model>.train-log.jsonl` (long builds can be watched and judged early)."""
-    state = {"acc": None}
+    state = {"acc": None, "t0": time.time()}
+    plain = not progress.console.is_terminal  # logs to a file: print lines, not a live bar
 
     def hook(step: int, row: dict, model=None) -> None:
         if model is not None and every and (step + 1) % every == 0:
@@ -142,9 +144,12 @@ def _progress_hook(progress, task, log_path: Path, tokenizer, probe, every: int)
             state["acc"] = evaluate.wordmath_accuracy(model, tokenizer, probe)
             model.train()
             with log_path.open("a") as fh:
-                fh.write(json.dumps({"step": step + 1, "probe_acc": state["acc"], **row}) + "\n")
+                fh.write(json.dumps({**row, "step": step + 1, "probe_acc": state["acc"]}) + "\n")
         acc = "" if state["acc"] is None else f" probe acc {state['acc']:.2f}"
         progress.update(task, completed=step + 1, status=f"loss {row['loss']:.3f}{acc}")
+        if plain and not progress.disable and ((step + 1) % 50 == 0 or (step + 1) == progress.tasks[task].total):
+            print(f"{progress.tasks[task].description}: step {step + 1}/{progress.tasks[task].total} "
+                  f"{row['kind']} loss {row['loss']:.3f}{acc} ({time.time() - state['t0']:.0f} s)", flush=True)
 
     return hook
 

@@ -48,3 +48,13 @@ def tiny_zoo(tiny_zoo_dir):
     from inference.zoo import Zoo
 
     return Zoo(tiny_zoo_dir)
+
+
+@pytest.fixture(scope="module")
+def pair(tiny_zoo):
+    """(device model, cloud model, tokenizer) from the micro-zoo."""
+    from inference.zoo import load_causal_lm
+
+    device, tok = load_causal_lm("edge", tiny_zoo)
+    cloud, _ = load_causal_lm("cloud", tiny_zoo)
+    return device, cloud, tok

@@ -4,15 +4,6 @@ import pytest
 import torch
 
 from inference.cloud import LocalCloud
-from inference.zoo import load_causal_lm
-
-
-@pytest.fixture(scope="module")
-def pair(tiny_zoo):
-    """(device model, cloud model, tokenizer) from the micro-zoo."""
-    device, tok = load_causal_lm("edge", tiny_zoo)
-    cloud, _ = load_causal_lm("cloud", tiny_zoo)
-    return device, cloud, tok
 
 
 class SlowModule(torch.nn.Module):

@@ -1,0 +1,62 @@
+"""Per-request privacy policy: what of a request may reach the cloud.
+
+- `allow`: the cloud sees the request as the device does.
+- `local-only`: nothing reaches the cloud (no calls at all), and the request's
+  corrections and cache feedback are not recorded for upload.
+- `redact`: the prompt is sent with every match of the configured patterns (by default
+  e-mail addresses and runs of digits) replaced by a placeholder; generated tokens are
+  sent as they are. The device keeps the original text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+MODES = ("allow", "local-only", "redact")
+DEFAULT_PATTERNS = (
+    r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",  # e-mail addresses
+    r"\d{3,}",  # runs of three or more digits (phone, card, account numbers)
+)
+PLACEHOLDER = "[redacted]"
+
+
+@dataclass(frozen=True)
+class PrivacyPolicy:
+    mode: str = "allow"
+    patterns: tuple[str, ...] = DEFAULT_PATTERNS
+    placeholder: str = PLACEHOLDER
+    _compiled: tuple = field(default=(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"privacy mode {self.mode!r}: use one of {MODES}")
+        try:
+            compiled = tuple(re.compile(p) for p in self.patterns)
+        except re.error as exc:
+            raise ValueError(f"bad redaction pattern: {exc}") from exc
+        object.__setattr__(self, "_compiled", compiled)
+
+    @property
+    def cloud_allowed(self) -> bool:
+        return self.mode != "local-only"
+
+    @property
+    def record(self) -> bool:
+        """Whether the request's corrections may be uploaded."""
+        return self.mode != "local-only"
+
+    def redact(self, text: str) -> str:
+        for pattern in self._compiled:
+            text = pattern.sub(self.placeholder, text)
+        return text
+
+    def cloud_prompt(self, text: str) -> str | None:
+        """The prompt text the cloud may see (None: the cloud sees nothing)."""
+        if self.mode == "local-only":
+            return None
+        return self.redact(text) if self.mode == "redact" else text
+
+
+ALLOW = PrivacyPolicy("allow")
+LOCAL_ONLY = PrivacyPolicy("local-only")
