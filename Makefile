@@ -1,4 +1,5 @@
-# Two entry points (see README): `make demo` runs the main job, `make test` the tests.
+# Two entry points (see README): `make demo` runs the main job (the fleet demo),
+# `make test` the tests.
 # Both create .venv on first use: torch 2.13.0 first (the CPU wheel served locally;
 # a range admitting a newer torch would pull several GB of CUDA packages), then the rest.
 PYTHON ?= python3
@@ -19,7 +20,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/fedhybrid bench models
+	$(VENV)/bin/fedhybrid demo
 
 test: $(STAMP)
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \

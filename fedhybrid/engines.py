@@ -168,10 +168,19 @@ def run_inprocess(run_config: dict, on_round=None):
     return run_federation(grid, cfg, on_round=on_round)
 
 
-def run_simulation(run_config: dict, workdir: Path | None = None, on_line=None, timeout_s: float = 3600.0):
-    """Flower's simulation engine (Ray), driven by `flwr run`; returns the final ServerState."""
+def _final_state(cfg: FederationConfig, engine: str):
+    """The saved state after a Flower run; an error unless it reached the last round."""
     from server.state import ServerState
 
+    state = ServerState.load_latest(cfg.state_path)
+    if state is None or state.round != cfg.num_rounds:
+        raise ServerError(f"{engine} finished but the state in {cfg.state_path} is at round "
+                          f"{None if state is None else state.round}, expected {cfg.num_rounds}")
+    return state
+
+
+def run_simulation(run_config: dict, workdir: Path | None = None, on_line=None, timeout_s: float = 3600.0):
+    """Flower's simulation engine (Ray), driven by `flwr run`; returns the final ServerState."""
     cfg = FederationConfig.from_run_config(run_config)
     work = Path(workdir or tempfile.mkdtemp(prefix="fedhybrid-sim-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -189,19 +198,13 @@ def run_simulation(run_config: dict, workdir: Path | None = None, on_line=None, 
                       timeout_s=timeout_s, on_line=on_line)
     finally:
         link.stop_all()
-    state = ServerState.load_latest(cfg.state_path)
-    if state is None or state.round != cfg.num_rounds:
-        raise ServerError(f"simulation finished but the state in {cfg.state_path} is at round "
-                          f"{None if state is None else state.round}, expected {cfg.num_rounds}")
-    return state
+    return _final_state(cfg, "simulation")
 
 
 def run_deployment(run_config: dict, workdir: Path | None = None, tls: bool = False, on_line=None,
                    timeout_s: float = 3600.0):
     """Deployment engine on loopback: one SuperLink, one SuperNode per device (its tier in
     --node-config), `flwr run`, completion check, everything stopped by PID."""
-    from server.state import ServerState
-
     cfg = FederationConfig.from_run_config(run_config)
     work = Path(workdir or tempfile.mkdtemp(prefix="fedhybrid-deploy-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -234,11 +237,7 @@ def run_deployment(run_config: dict, workdir: Path | None = None, tls: bool = Fa
         link.flwr_run("loopback", run_config, timeout_s=timeout_s, on_line=on_line)
     finally:
         link.stop_all()
-    state = ServerState.load_latest(cfg.state_path)
-    if state is None or state.round != cfg.num_rounds:
-        raise ServerError(f"deployment finished but the state in {cfg.state_path} is at round "
-                          f"{None if state is None else state.round}, expected {cfg.num_rounds}")
-    return state
+    return _final_state(cfg, "deployment")
 
 
 def _ssl_context(ca: Path):

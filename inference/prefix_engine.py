@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import torch
 from transformers import DynamicCache, PreTrainedModel
 
+from inference.cloud import common_prefix
 from inference.device_model import crop_cache
 
 MAX_TOP_K = 20  # log-probs kept per position (the OpenAI API allows up to 20)
@@ -94,7 +95,7 @@ class PrefixEngine:
         best_id, best_len = None, 0
         if self.prefix_reuse:
             for seq_id, seq in self._pool.items():
-                n = _lcp(seq.tokens, prompt)
+                n = common_prefix(seq.tokens, prompt)
                 if n > best_len:
                     best_id, best_len = seq_id, n
         if best_id is None:
@@ -195,14 +196,6 @@ class PrefixEngine:
         self.stats["tokens_computed"] += computed
         self.stats["tokens_reused"] += reuse
         return EngineResult(token_lps, prompt_top, generated, gen_lps, gen_top, computed, reuse)
-
-
-def _lcp(a: list[int], b: list[int]) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
 
 
 def _top_dict(lps: torch.Tensor, k: int) -> dict[int, float]:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 from transformers import AutoModelForCausalLM, LlamaConfig, PreTrainedModel, PreTrainedTokenizerFast
+from transformers.utils import logging as hf_logging
 
 from inference.errors import ZooError
 from inference.tokenizer import check_same, load_tokenizer, tokenizer_hash
@@ -194,6 +195,7 @@ def load_causal_lm(name_or_path: str | Path, zoo: Zoo | None = None, device: str
         if not (folder / "config.json").is_file():
             known = f" (zoo tiers: {sorted(zoo.tiers)}, models: {zoo.names})" if zoo else ""
             raise ZooError(f"{name_or_path} is not a zoo model nor a folder with config.json{known}")
+    hf_logging.disable_progress_bar()  # one bar per small model load is noise, not progress
     try:
         tokenizer = load_tokenizer(folder)
         model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=torch.float32)

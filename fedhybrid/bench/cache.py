@@ -74,15 +74,19 @@ def speed_rows(header: CacheHeader, stream: np.ndarray, sizes: tuple[int, ...], 
     return rows
 
 
-def merge_rate(header: CacheHeader, stream: np.ndarray, devices: int = 100, per_device: int = 10_000,
-               repeats: int = 3) -> dict:
-    """Merge `devices` deltas of `per_device` entries each into one aggregate."""
+def device_deltas(header: CacheHeader, stream: np.ndarray, devices: int, per_device: int) -> list[Delta]:
+    """One delta per device, each read off its own stretch of a real token stream."""
     deltas = []
     for d in range(devices):
         offset = (d * 7919) % max(1, len(stream) - 200_000)
         table = entries_from_stream(header, stream[offset: offset + 200_000], per_device,
                                     device=f"dev-{d}", seed=d)
-        deltas.append(Delta(f"dev-{d}", 0, 1, table))
+        deltas.append(Delta(f"dev-{d}", 1, 1, table))
+    return deltas
+
+
+def merge_rate(header: CacheHeader, deltas: list[Delta], repeats: int = 3) -> dict:
+    """Merge the deltas into one aggregate (median of `repeats` timings)."""
     total = sum(len(d.table) for d in deltas)
     times = []
     for _ in range(repeats):
@@ -90,7 +94,7 @@ def merge_rate(header: CacheHeader, stream: np.ndarray, devices: int = 100, per_
         agg = merge_all(header, deltas)
         times.append(time.perf_counter() - started)
     t = sorted(times)[len(times) // 2]
-    return {"devices": devices, "entries_in": total, "entries_out": len(agg.table),
+    return {"devices": len(deltas), "entries_in": total, "entries_out": len(agg.table), "aggregate": agg,
             "merge_s": t, "merge_entries_s": total / t}
 
 

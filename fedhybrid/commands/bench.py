@@ -45,6 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     fed.add_argument("--overhead-nodes", type=int, default=10)
     fed.add_argument("--state-dir", type=Path, default=None, help="default: a temporary folder")
     _common(fed, _fed)
+    sync = bsub.add_parser("sync", help="seal/open throughput, envelope overhead, merge and release cost")
+    sync.add_argument("--devices", type=int, default=100)
+    sync.add_argument("--entries", type=int, default=10_000, help="entries per device delta")
+    _common(sync, _sync)
 
 
 def _common(parser: argparse.ArgumentParser, run) -> None:
@@ -135,7 +139,9 @@ def _cache(args: argparse.Namespace) -> int:
     speed = bench_cache.speed_rows(header, stream, tuple(args.sizes), args.text_tokens)
     print_table("correction cache speed (decode-loop call path: serve() + advance(), 1 core)", speed,
                 bench_cache.SPEED_COLUMNS)
-    merge = bench_cache.merge_rate(header, stream, args.merge_devices, args.merge_entries)
+    merge = bench_cache.merge_rate(header, bench_cache.device_deltas(header, stream, args.merge_devices,
+                                                                    args.merge_entries))
+    merge.pop("aggregate")
     print(f"merge: {merge['devices']} deltas, {merge['entries_in']:,} entries -> {merge['entries_out']:,} "
           f"in {merge['merge_s']:.3f} s = {merge['merge_entries_s']:,.0f} entries/s")
     head, meta = load_head(stack.device_folder, stack.cloud_name)
@@ -225,4 +231,21 @@ def _fed(args: argparse.Namespace) -> int:
     print(f"100 rank-8 adapters aggregate in {payload['summary']['aggregate_s']:.3f} s; round overhead "
           f"(median, {args.overhead_nodes} nodes) {overhead:.3f} s")
     write_json(args, "fed", payload)
+    return 0
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from cache_sync.correction_cache import CacheHeader
+    from fedhybrid.bench import sync as bench_sync
+    from fedhybrid.bench.cache import code_stream
+    from inference.tokenizer import load_tokenizer
+    from inference.zoo import Zoo
+
+    zoo = Zoo(args.zoo)
+    tokenizer = load_tokenizer(zoo.root / "tokenizer")
+    header = CacheHeader(zoo.tokenizer_hash, len(tokenizer), 2, 8)
+    row = bench_sync.run(header, code_stream(tokenizer), args.devices, args.entries)
+    print_table("secure cache propagation (HPKE X25519/HKDF-SHA256/ChaCha20-Poly1305 + Ed25519)", [row],
+                bench_sync.COLUMNS)
+    write_json(args, "sync", row)
     return 0

@@ -1,0 +1,218 @@
+"""The fleet demo: the main job. Shipped zoo, >= 8 nodes over the tiers, federated rounds
+of the recurring fleet workload on Flower's simulation engine, then a report.
+
+Steps: (1) verify the zoo and reward heads; (2) decode every workload question once with
+the cloud alone (the quality and cost baseline); (3) run the rounds; (4) compute per
+round and tier: cloud share, cache share, accuracy and its ratio to cloud-only on the
+same queries, cloud cost reduction, bytes, released/withheld n-grams; (5) decode one
+recurring query with the final adapter and cache, coloured by provenance; (6) write
+report.md, report.json and PNG plots.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    out: Path
+    engine: str = "simulation"
+    rounds: int = 10
+    fresh: bool = True
+    overrides: tuple[tuple[str, object], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.engine not in ("simulation", "inprocess", "deployment"):
+            raise ValueError(f"engine {self.engine!r}: use simulation, inprocess or deployment")
+        if self.rounds < 1:
+            raise ValueError("rounds must be >= 1")
+
+
+def cloud_only_reference(cfg, zoo, console: Console) -> dict[str, dict]:
+    """Cloud-only greedy answers for every question the workload can ask: key -> result."""
+    from inference.evaluate import greedy_batch
+    from inference.workloads import wordmath
+    from inference.workloads.fleet import FleetWorkload, FleetWorkloadConfig
+    from inference.zoo import load_causal_lm
+
+    work = FleetWorkload(FleetWorkloadConfig(
+        devices=len(cfg.fleet_tiers), queries_per_round=cfg.queries_per_round, shared_pool=cfg.shared_pool,
+        private_pool=cfg.private_pool, private_fraction=cfg.private_fraction, zipf_s=cfg.zipf_s, seed=cfg.seed))
+    items = [(f"shared/{i}", p) for i, p in enumerate(work.shared)]
+    for d in range(len(cfg.fleet_tiers)):
+        items += [(f"private/{d}/{i}", p) for i, p in enumerate(work.private_pool(d))]
+    model, tok = load_causal_lm("cloud", zoo)
+    out = {}
+    with Progress(TextColumn("cloud-only baseline"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("", total=len(items))
+        for start in range(0, len(items), 32):
+            chunk = items[start: start + 32]
+            texts = greedy_batch(model, tok, [p.prompt for _, p in chunk], cfg.max_new_tokens)
+            for (key, problem), text in zip(chunk, texts):
+                out[key] = {"correct": wordmath.is_correct(problem, text),
+                            "cost": len(tok(problem.prompt)["input_ids"]) + len(tok(text)["input_ids"]) + 1}
+            progress.update(task, advance=len(chunk))
+    return {"results": out, "workload": work}
+
+
+def baseline_rows(history: list[dict], cfg, reference: dict) -> dict[tuple[int, str], dict]:
+    """Cloud-only accuracy and cost of exactly the queries each round and tier served."""
+    work, results = reference["workload"], reference["results"]
+    rows: dict[tuple[int, str], dict] = {}
+    for record in history:
+        rnd = record["round"]
+        for device, metrics in record["nodes"].items():
+            partition = int(device.rsplit("-", 1)[1])
+            for tier in (metrics["tier"], "all"):
+                slot = rows.setdefault((rnd, tier), {"correct": 0, "queries": 0, "cost": 0})
+                for query in work.queries(partition, rnd):
+                    r = results[query.key]
+                    slot["correct"] += r["correct"]
+                    slot["queries"] += 1
+                    slot["cost"] += r["cost"]
+    return rows
+
+
+def sample_stream(cfg, zoo, state_dir: Path, console: Console) -> list[tuple[str, str]]:
+    """Decode the most popular shared question on edge-2 with its final adapter and cache."""
+    from cache_sync.correction_cache import CacheHeader
+    from inference.automaton_index import ServeRule
+    from inference.cloud import LocalCloud
+    from inference.decoder import DecodeConfig, HybridDecoder
+    from inference.device_cache import DeviceCache
+    from inference.device_node import DeviceState
+    from inference.lora import LoraSpec, attach, merged
+    from inference.router import RewardPolicy
+    from inference.runtime import load_head
+    from inference.workloads.fleet import FleetWorkload, FleetWorkloadConfig
+    from inference.zoo import load_causal_lm
+    from server.state import ServerState
+
+    device_index = next(i for i, t in enumerate(cfg.fleet_tiers) if t == "edge")
+    device = cfg.device_name(device_index)
+    profile = cfg.profile("edge")
+    name = zoo.model_name(profile.model)
+    state = ServerState.load_latest(state_dir)
+    base, tok = load_causal_lm(name, zoo)
+    ranks = [cfg.profile(t).lora_rank for t in cfg.fleet_tiers if zoo.model_name(cfg.profile(t).model) == name]
+    adapter = {k: v[:, : profile.lora_rank] for k, v in state.adapters[name].items()}
+    model = merged(attach(base, LoraSpec(profile.lora_rank, max(ranks), cfg.lora_seed), adapter))
+    header = CacheHeader(zoo.tokenizer_hash, int(zoo.manifest["vocab_size"]), cfg.n_min, cfg.n_max)
+    saved = DeviceState.load(state_dir / "nodes" / device, state.round, header)
+    cache = DeviceCache(header, device, ServeRule(profile.cache_min_match, profile.cache_confidence),
+                        budget=profile.cache_budget, max_order=profile.ngram_orders[1])
+    cache.released, cache.local = saved.released, saved.local
+    cloud_model, _ = load_causal_lm("cloud", zoo)
+    head, meta = load_head(zoo.path(name), zoo.model_name("cloud"))
+    tau = cfg.threshold if cfg.threshold >= 0 else float(meta["target"]["tau"])
+    work = FleetWorkload(FleetWorkloadConfig(devices=len(cfg.fleet_tiers), shared_pool=cfg.shared_pool, seed=cfg.seed))
+    problem = work.shared[0]
+    cloud = LocalCloud(cloud_model)
+    pieces: list[tuple[str, str]] = []
+    shown: list[int] = []
+
+    def on_token(token, provenance):
+        before = tok.decode(shown, skip_special_tokens=True)
+        shown.append(token)
+        pieces.append((tok.decode(shown, skip_special_tokens=True)[len(before):], provenance.value))
+
+    HybridDecoder(model, tok, cloud, cache=cache).generate(
+        problem.prompt, RewardPolicy(head, tau), DecodeConfig(max_new_tokens=cfg.max_new_tokens), on_token=on_token,
+        record=False)
+    cloud.close()
+    return [(problem.prompt, "prompt")] + pieces
+
+
+def run(demo: DemoConfig, zoo_root: Path | None, console: Console) -> dict:
+    from fedhybrid import engines
+    from fedhybrid.commands.fed import default_run_config
+    from fedhybrid.report import tier_rows, write_report
+    from inference.zoo import Zoo
+    from server.config import FederationConfig
+
+    started = time.time()
+    zoo = Zoo(zoo_root)
+    for name in zoo.names:
+        zoo.verify(name)
+    state_dir = (demo.out / "state").resolve()
+    if demo.fresh and state_dir.exists():
+        shutil.rmtree(state_dir)
+    run_config = {**default_run_config(), "num-rounds": demo.rounds, "state-dir": str(state_dir),
+                  "zoo": str(zoo.root.resolve()), **dict(demo.overrides)}
+    cfg = FederationConfig.from_run_config(run_config)
+    console.rule(f"fedhybrid fleet demo: {len(cfg.fleet_tiers)} nodes ({', '.join(sorted(set(cfg.fleet_tiers)))}), "
+                 f"{demo.rounds} rounds, {demo.engine} engine")
+    reference = cloud_only_reference(cfg, zoo, console)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as progress:
+        task = progress.add_task("federated rounds", total=demo.rounds)
+
+        def on_line(line: str) -> None:
+            if "fedhybrid.server" in line or "round " in line and "/" in line and "replies" in line:
+                progress.console.print(line.strip()[-160:], markup=False, highlight=False)
+            if "replies," in line and "round " in line:
+                try:
+                    done = int(line.split("round ", 1)[1].split("/", 1)[0])
+                    progress.update(task, completed=done)
+                except (ValueError, IndexError):
+                    pass
+
+        def on_round(rnd: int, record: dict) -> None:
+            progress.update(task, completed=rnd)
+
+        if demo.engine == "inprocess":
+            state = engines.run_inprocess(run_config, on_round=on_round)
+        elif demo.engine == "simulation":
+            state = engines.run_simulation(run_config, workdir=demo.out / "flower", on_line=on_line)
+        else:
+            state = engines.run_deployment(run_config, workdir=demo.out / "flower", on_line=on_line)
+        progress.update(task, completed=demo.rounds)
+    rows = tier_rows(state.history)
+    base = baseline_rows(state.history, cfg, reference)
+    for row in rows:
+        b = base[(row["round"], row["tier"])]
+        row["accuracy_cloud_only"] = b["correct"] / max(1, b["queries"])
+        row["accuracy_vs_cloud"] = row["accuracy"] / row["accuracy_cloud_only"] if b["correct"] else None
+        row["cost_reduction"] = 1.0 - row["cloud_tokens_computed"] / max(1, b["cost"])
+    stream = sample_stream(cfg, zoo, state_dir, console)
+    elapsed = time.time() - started
+    report = write_report(demo.out, rows, state, cfg, stream, elapsed, demo.engine)
+    return {"rows": rows, "report": report, "elapsed_s": elapsed, "stream": stream, "state_hash": state.state_hash()}
+
+
+def print_summary(result: dict, console: Console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    colours = {"device": "green", "cloud": "bold magenta", "cache": "cyan", "prompt": "dim"}
+    text = Text()
+    for piece, prov in result["stream"]:
+        text.append(piece, style=colours[prov])
+    console.rule("sample token stream (green: device, cyan: cache, magenta: cloud)")
+    console.print(text)
+    table = Table(title="fleet, all tiers, per round")
+    for col in ("round", "cloud share", "cache share", "accuracy", "vs cloud-only", "cost cut", "up B/node",
+                "down B/node", "released", "withheld"):
+        table.add_column(col, justify="right")
+    for r in result["rows"]:
+        if r["tier"] != "all":
+            continue
+        table.add_row(str(r["round"]), f"{r['cloud_share']:.1%}", f"{r['cache_share']:.1%}", f"{r['accuracy']:.1%}",
+                      "-" if r["accuracy_vs_cloud"] is None else f"{r['accuracy_vs_cloud']:.1%}",
+                      f"{r['cost_reduction']:.1%}", f"{r['bytes_up']:,.0f}", f"{r['bytes_down']:,.0f}",
+                      str(r["released"]), str(r["withheld"]))
+    console.print(table)
+    console.print(f"report: {result['report']} ({result['elapsed_s']:.0f} s)")
+
+
+def to_json(result: dict) -> str:
+    return json.dumps({k: v for k, v in result.items() if k != "stream"}, default=str, indent=2)
