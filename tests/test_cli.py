@@ -29,3 +29,49 @@ def test_bench_models_prints_a_table_and_writes_json(tiny_zoo_dir, tmp_path, cap
         assert {"name", "params", "bytes", "wordmath_acc", "pycode_loss", "decode_tok_s"} <= set(row)
         assert 0 <= row["wordmath_acc"] <= 1 and row["decode_tok_s"] > 0 and row["bytes"] > 0
     assert "zoo models" in capsys.readouterr().out
+
+
+def test_generate_streams_tokens_and_prints_a_summary(tiny_zoo_dir, capsys):
+    prompt = "Q: Ava has 12 apples. She buys 5 more apples at the shop. How many apples does Ava have now?\\nA:"
+    assert main(["--zoo", str(tiny_zoo_dir), "generate", prompt, "--tier", "edge", "--policy", "reward",
+                 "--threshold", "0.5", "--max-new-tokens", "12"]) == 0
+    out = capsys.readouterr().out
+    assert "Q: Ava has 12 apples" in out
+    assert "tokens 12 | cloud share" in out and "cache share" in out and "tok/s" in out
+
+
+def test_generate_without_a_calibrated_threshold_is_a_clear_error(tiny_zoo_dir, tmp_path, capsys):
+    import shutil
+
+    zoo = tmp_path / "zoo"
+    shutil.copytree(tiny_zoo_dir, zoo)
+    shutil.rmtree(zoo / "edge" / "reward-cloud")
+    assert main(["--zoo", str(zoo), "generate", "Q: x\\nA:", "--policy", "reward"]) == 2
+    assert "fedhybrid calibrate" in capsys.readouterr().err
+
+
+def test_demo_writes_a_report(tiny_zoo_dir, tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["--zoo", str(tiny_zoo_dir), "demo", "--engine", "inprocess", "--rounds", "2", "--out", str(out),
+                 "--queries-per-round", "2", "--release-k", "2"]) == 0
+    report = (out / "report.md").read_text()
+    assert "## Headline" in report and "| round | tier |" in report and "Sample token stream" in report
+    for png in ("cloud_share.png", "cache_share.png", "accuracy.png", "cost_reduction.png", "release.png",
+                "sample_stream.png"):
+        assert (out / png).stat().st_size > 1000
+    rows = json.loads((out / "report.json").read_text())["rows"]
+    assert {r["tier"] for r in rows} == {"client", "edge", "iot", "all"}
+    assert all("cost_reduction" in r and "accuracy_cloud_only" in r for r in rows)
+    assert "fleet, all tiers, per round" in capsys.readouterr().out
+
+
+def test_demo_help_explains_every_knob(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    text = capsys.readouterr().out
+    for flag in ("--rounds", "--engine", "--out", "--fleet-tiers", "--queries-per-round", "--threshold",
+                 "--release-k", "--private-fraction", "--local-steps", "--dp-epsilon", "--seed", "--cloud-url",
+                 "--resume"):
+        assert flag in text
