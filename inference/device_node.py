@@ -10,7 +10,6 @@ exactly the same state.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,7 +163,3 @@ class DeviceNode:
                 "correct": wordmath.is_correct(query.problem, gen.text), "calls": gen.cloud_calls,
                 "computed": gen.cloud_tokens_computed, "missed": gen.missed_escalations,
                 "key": query.key}
-
-
-def describe(cfg: NodeConfig) -> str:
-    return json.dumps({"device": cfg.device, "tier": cfg.profile.tier, "rank": cfg.profile.lora_rank})

@@ -24,7 +24,9 @@ class TierProfile:
     ngram_orders: tuple[int, int]  # (n_min, n_max) context lengths stored and matched
     reward_threshold: float | None  # tau; None: the calibrated tau of the (device, cloud) pair
     deadline_s: float  # per cloud call
-    cache_min_match: int = 3  # shortest context match the cache may serve from
+    # shortest context match the cache may serve from: short contexts are shared by
+    # different problems ("25 =" after 13 + 25 and after 43 + 25), long ones are not
+    cache_min_match: int = 6
     cache_confidence: float = 0.9  # top next-token share needed to serve from cache
 
     def __post_init__(self) -> None:
@@ -60,7 +62,7 @@ DEFAULT_PROFILES: dict[str, TierProfile] = {
     "edge": TierProfile("edge", "edge", lora_rank=8, cache_budget=100_000, ngram_orders=(2, 8),
                         reward_threshold=None, deadline_s=1.0),
     "iot": TierProfile("iot", "iot", lora_rank=4, cache_budget=10_000, ngram_orders=(2, 4),
-                       reward_threshold=None, deadline_s=0.5, cache_min_match=3),
+                       reward_threshold=None, deadline_s=0.5, cache_min_match=4),
 }
 
 

@@ -110,7 +110,11 @@ def quality_rows(device_model, cloud_model, tokenizer, head, tau: float, header:
     base_acc = sum(wordmath.is_correct(p, g.text) for p, g in zip(probs, baseline)) / len(probs)
     cloud_only = [plain.generate(p.prompt, make_policy("cloud-only"), cfg) for p in probs]
     cloud_acc = sum(wordmath.is_correct(p, g.text) for p, g in zip(probs, cloud_only)) / len(probs)
-    cache = DeviceCache(header, "bench-device", ServeRule(min_match=3, confidence=0.9))
+    from inference.tier_profile import profile as tier_profile
+
+    edge = tier_profile("edge")  # the serve rule devices of the edge tier use
+    cache = DeviceCache(header, "bench-device", ServeRule(min_match=edge.cache_min_match,
+                                                          confidence=edge.cache_confidence))
     decoder = HybridDecoder(device_model, tokenizer, cloud, cache=cache)
     rows = []
     for n in range(1, passes + 1):
