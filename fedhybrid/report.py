@@ -58,7 +58,10 @@ def _plot_rounds(rows: list[dict], key: str, ylabel: str, path, percent: bool = 
     ax.set_xlabel("round")
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    ax.legend()
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend()
+    else:  # e.g. accuracy vs cloud-only when the cloud got nothing right
+        ax.text(0.5, 0.5, "no data", ha="center", transform=ax.transAxes)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

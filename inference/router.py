@@ -109,10 +109,11 @@ class ConfidencePolicy:
 @dataclass(frozen=True)
 class FusionPolicy:
     """Floe-style fusion (arXiv 2602.14302): escalate on low device confidence, then take
-    argmax of w * log p_cloud + (1 - w) * log p_device over the cloud's top-k.
+    argmax of w * log p_cloud + (1 - w) * log p_device over the union of both top-k sets.
 
-    Tokens outside the cloud's top-k have cloud log-probability at most the k-th value,
-    so restricting the argmax to the top-k loses nothing the cloud ranked highly.
+    The cloud reports only its top-k; a device candidate outside it is scored with the
+    k-th cloud log-probability, an upper bound on its true value. w = 1 gives the cloud's
+    choice, w = 0 the device's.
     """
 
     threshold: float
@@ -129,10 +130,14 @@ class FusionPolicy:
         return step.top_prob < self.threshold
 
     def choose(self, step: DeviceStep, prediction: CloudPrediction, proposal: int) -> int:
-        ids = torch.tensor(prediction.top_ids, dtype=torch.long)
-        cloud = torch.tensor(prediction.top_logprobs, dtype=torch.float32)
-        device = step.logprobs[ids]
-        fused = self.weight * cloud + (1 - self.weight) * device
+        k = len(prediction.top_ids)
+        cloud_lp = dict(zip(prediction.top_ids, prediction.top_logprobs))
+        floor = min(prediction.top_logprobs)
+        device_top = torch.topk(step.logprobs, k).indices.tolist()
+        candidates = list(dict.fromkeys(prediction.top_ids + device_top))  # cloud's first: ties go to it
+        ids = torch.tensor(candidates, dtype=torch.long)
+        cloud = torch.tensor([cloud_lp.get(t, floor) for t in candidates], dtype=torch.float32)
+        fused = self.weight * cloud + (1 - self.weight) * step.logprobs[ids]
         return int(ids[int(fused.argmax())])
 
 
