@@ -82,7 +82,10 @@ class FlowerLoopback:
     procs: list[_Proc] = field(default_factory=list)
 
     def env(self) -> dict:
-        return {**os.environ, **FLWR_ENV, "FLWR_HOME": str(self.workdir / "flwr-home")}
+        # Flower's processes start their helpers (flower-superexec, ...) through PATH: make
+        # it find this interpreter's environment even when the venv is not activated
+        path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+        return {**os.environ, **FLWR_ENV, "FLWR_HOME": str(self.workdir / "flwr-home"), "PATH": path}
 
     def start(self, name: str, cmd: list[str]) -> _Proc:
         log = self.workdir / f"{name}.log"
