@@ -27,7 +27,8 @@ def entries_from_stream(header: CacheHeader, stream: np.ndarray, target: int, de
     """A table of about `target` entries: (context, next) pairs read off a token stream."""
     rng = np.random.default_rng(seed)
     per_position = header.n_max - header.n_min + 1
-    positions = min(len(stream) - header.n_max - 1, int(target / per_position * 1.3) + 1)
+    # short n-grams of code repeat: oversample positions, then keep the first `target` entries
+    positions = min(len(stream) - header.n_max - 1, int(target / per_position * 2.0) + 1)
     starts = np.sort(rng.choice(len(stream) - header.n_max - 1, size=positions, replace=False))
     pairs = [(stream[s: s + header.n_max].tolist(), int(stream[s + header.n_max])) for s in starts]
     table = CountTable.from_corrections(header, pairs, device, 0)
@@ -156,5 +157,5 @@ def code_stream(tokenizer) -> np.ndarray:
     from inference.train import encode_corpus
     from inference.workloads import pycode
 
-    return encode_corpus(tokenizer, pycode.texts("train", max_bytes=6_000_000)).numpy()
+    return encode_corpus(tokenizer, pycode.texts("train")).numpy()
 
