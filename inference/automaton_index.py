@@ -11,8 +11,11 @@ Construction is vectorised with numpy so it scales to millions of contexts:
    from the longest common prefix of neighbouring rows;
 2. failure links are computed one depth at a time with sorted-array lookups;
 3. each state's decision is its own (if it is a stored context) or its failure state's.
-The hot path then uses a Python dict for goto and lists for failure links and decisions,
-the fastest per-step structures in CPython.
+The hot path runs in C when the optional extension `inference._automaton` is built (one
+open-addressing table for goto, flat arrays for failure links and decisions: the step
+cost stays flat as the cache grows); otherwise in Python with a dict for goto and lists
+for failure links and decisions. Both backends are built from the same arrays and give
+identical answers.
 """
 
 from __future__ import annotations
@@ -21,6 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+try:  # the C hot path (optional: built at install time where a compiler exists)
+    from inference import _automaton as _native
+except ImportError:  # pragma: no cover - depends on the build
+    _native = None
+
+BACKENDS = ("auto", "c", "python")
 NO_SERVE = -1  # a stored context that may not serve (ambiguous, imprecise or too short)
 _INHERIT = -2  # not a stored context: take the failure state's decision
 
@@ -47,10 +56,20 @@ class AutomatonIndex:
     """Immutable automaton over contexts (rows of token ids, left-aligned, -1 padded)."""
 
     def __init__(self, contexts: np.ndarray, lengths: np.ndarray, decisions: np.ndarray,
-                 vocab_size: int):
+                 vocab_size: int, backend: str = "auto"):
         """contexts: (U, n_max) int64, row i's first lengths[i] entries are the context
         tokens (oldest first); decisions: (U,) the token to serve after context i or
-        NO_SERVE. Rows must be distinct."""
+        NO_SERVE. Rows must be distinct. backend: "auto" (C when built), "c" or "python".
+
+        Raises:
+            ValueError: unknown backend, or "c" when the extension is not built.
+        """
+        if backend not in BACKENDS:
+            raise ValueError(f"automaton backend {backend!r}: use one of {BACKENDS}")
+        if backend == "c" and _native is None:
+            raise ValueError("the C automaton (inference._automaton) is not built: reinstall with a C "
+                             "compiler present, or use backend='python'")
+        self.backend = "c" if backend == "c" or (backend == "auto" and _native is not None) else "python"
         self.vocab_size = int(vocab_size)
         self.contexts = len(contexts)
         n_nodes, parent, token, depth, pattern_node = _build_trie(contexts, lengths)
@@ -62,33 +81,47 @@ class AutomatonIndex:
         keys = parent * self.vocab_size + token  # (n_nodes,) goto keys; root (0) has none
         fail = _failure_links(keys[1:], np.arange(1, n_nodes), parent, token, depth, self.vocab_size)
         final, final_row = _resolve(own, own_row, fail, depth)
+        self._state = 0
+        if self.backend == "c":
+            impl = _native.Automaton(np.ascontiguousarray(keys[1:], dtype=np.int64),
+                                     np.arange(1, n_nodes, dtype=np.int64), fail.astype(np.int64),
+                                     final.astype(np.int64), final_row.astype(np.int64),
+                                     depth.astype(np.int64), self.vocab_size)
+            self._impl = impl
+            # bound C methods on the instance: no Python frame per token
+            self.advance, self.feed, self.reset = impl.advance, impl.feed, impl.reset
+            self.decision, self.matched_row, self.state_after = impl.decision, impl.matched_row, impl.state_after
+            return
         self._goto: dict[int, int] = dict(zip(keys[1:].tolist(), range(1, n_nodes)))
         self._fail: list[int] = fail.tolist()
         self._final: list[int] = final.tolist()
         self._final_row: list[int] = final_row.tolist()
         self._depth: list[int] = depth.tolist()
-        self.state = 0
+
+    @property
+    def state(self) -> int:
+        return self._impl.state if self.backend == "c" else self._state
 
     # -- hot path -------------------------------------------------------------------------
     def reset(self) -> None:
-        self.state = 0
+        self._state = 0
 
     def advance(self, token: int) -> None:
         """Append one token to the text (amortised O(1))."""
         goto, fail, v = self._goto, self._fail, self.vocab_size
-        s = self.state
+        s = self._state
         nxt = goto.get(s * v + token)
         while nxt is None and s:
             s = fail[s]
             nxt = goto.get(s * v + token)
-        self.state = nxt or 0
+        self._state = nxt or 0
 
     def state_after(self, tokens) -> int:
         """The state reached from the root by `tokens`, leaving the current state alone."""
-        saved = self.state
-        self.state = 0
+        saved = self._state
+        self._state = 0
         self.feed(tokens)
-        state, self.state = self.state, saved
+        state, self._state = self._state, saved
         return state
 
     def feed(self, tokens) -> None:
@@ -97,17 +130,17 @@ class AutomatonIndex:
 
     def decision(self, state: int | None = None) -> int:
         """The token to serve next (in `state`, default the current one), or NO_SERVE."""
-        d = self._final[self.state if state is None else state]
+        d = self._final[self._state if state is None else state]
         return d if d >= 0 else NO_SERVE
 
     def matched_row(self, state: int | None = None) -> int:
         """Row (context index) of the longest stored context matched in `state`, or -1."""
-        return self._final_row[self.state if state is None else state]
+        return self._final_row[self._state if state is None else state]
 
     @property
     def match_depth(self) -> int:
         """Length of the longest suffix of the text that is a prefix of a stored context."""
-        return self._depth[self.state]
+        return self._impl.match_depth if self.backend == "c" else self._depth[self._state]
 
 
 def _build_trie(contexts: np.ndarray, lengths: np.ndarray):

@@ -159,6 +159,9 @@ class DeviceCache:
             table = table.prune(self.budget if self.budget is not None else len(table), self.round,
                                 max_order=self.max_order)
         self._index, self._contexts, self._decisions = index_from_table(table, self.rule)
+        # the decode loop calls advance() once per token: bind the index's method directly
+        # (the C backend's then runs without any Python frame)
+        self.advance = self._index.advance
         self._dirty = False
         self.rebuilds += 1
 

@@ -18,7 +18,12 @@ def _header(zoo, n_max=8):
     return CacheHeader(zoo.tokenizer_hash, int(zoo.manifest["vocab_size"]), 2, n_max)
 
 
-def test_automaton_finds_the_longest_stored_suffix_like_brute_force():
+@pytest.mark.parametrize("backend", ["python", "c"])
+def test_automaton_finds_the_longest_stored_suffix_like_brute_force(backend):
+    from inference import automaton_index
+
+    if backend == "c" and automaton_index._native is None:
+        pytest.skip("the C automaton is not built here")
     rng = random.Random(0)
     vocab, width = 6, 5
     stored = {}
@@ -29,7 +34,9 @@ def test_automaton_finds_the_longest_stored_suffix_like_brute_force():
     rows = np.full((len(keys), width), -1, dtype=np.int64)
     for i, ctx in enumerate(keys):
         rows[i, : len(ctx)] = ctx
-    index = AutomatonIndex(rows, np.array([len(k) for k in keys]), np.array([stored[k] for k in keys]), vocab)
+    index = AutomatonIndex(rows, np.array([len(k) for k in keys]), np.array([stored[k] for k in keys]), vocab,
+                           backend=backend)
+    assert index.backend == backend
     text = [rng.randrange(vocab) for _ in range(3000)]
     for i, token in enumerate(text):
         index.advance(token)
@@ -40,6 +47,9 @@ def test_automaton_finds_the_longest_stored_suffix_like_brute_force():
                 expected, row = stored[ctx], keys.index(ctx)
                 break
         assert index.decision() == expected and index.matched_row() == row
+    assert index.state_after(text[-5:]) == AutomatonIndex(
+        rows, np.array([len(k) for k in keys]), np.array([stored[k] for k in keys]), vocab,
+        backend="python").state_after(text[-5:])
 
 
 def test_serve_rule_needs_length_confidence_and_precision():
