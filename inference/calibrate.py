@@ -175,7 +175,7 @@ def calibrate(device_model, cloud: Cloud, tokenizer, out_dir: Path, cfg: Calibra
     baseline = {name: {k: v for k, v in measure(decoder, make_policy(name), calib, dcfg).items()
                        if k != "outputs"} for name in ("slm-only", "cloud-only")}
     result = {"head": stats, "table": table, "baseline": baseline, "calibration_problems": len(calib),
-              "train_problems": len(train), **(meta or {})}
+              "train_problems": len(train), "seed": cfg.seed, **(meta or {})}
     if target_cloud_share is not None:
         chosen = pick_tau(decoder, head, calib, table, target_cloud_share, cfg, dcfg)
         check_m = measure(decoder, RewardPolicy(head, chosen["tau"]), check, dcfg)
@@ -186,6 +186,28 @@ def calibrate(device_model, cloud: Cloud, tokenizer, out_dir: Path, cfg: Calibra
                             **({"note": chosen["note"]} if "note" in chosen else {})}
     head.save(out_dir, extra=result)
     return result
+
+
+def retarget(device_model, cloud: Cloud, tokenizer, out_dir: Path, cfg: CalibrationConfig,
+             target_cloud_share: float) -> dict:
+    """Pick a new tau for an already trained head: bisection on its calibration set,
+    then the held-out check. Reuses the head and its table (minutes instead of ten)."""
+    if not 0 < target_cloud_share < 1:
+        raise InferenceError(f"--target-cloud-share {target_cloud_share} must lie in (0, 1)")
+    head, meta = RewardHead.load(out_dir)
+    seed = meta.get("seed", cfg.seed)
+    calib = wordmath.generate("heldout", meta["calibration_problems"], seed=f"calibrate/{seed}")
+    check = wordmath.generate("heldout", meta["calibration_problems"], seed=f"calibrate-check/{seed}")
+    decoder = HybridDecoder(device_model, tokenizer, cloud)
+    dcfg = DecodeConfig(max_new_tokens=cfg.max_new_tokens, deadline_s=cfg.deadline_s)
+    chosen = pick_tau(decoder, head, calib, meta["table"], target_cloud_share, cfg, dcfg)
+    check_m = measure(decoder, RewardPolicy(head, chosen["tau"]), check, dcfg)
+    meta["target"] = {"cloud_share": target_cloud_share, "tau": chosen["tau"],
+                      "calibration_share": chosen["cloud_share"], "heldout_share": check_m["cloud_share"],
+                      "heldout_accuracy": check_m["accuracy"],
+                      **({"note": chosen["note"]} if "note" in chosen else {})}
+    head.save(out_dir, extra={k: v for k, v in meta.items() if k != "config"})
+    return meta
 
 
 def tau_for_share(meta: dict, share: float) -> float:

@@ -75,3 +75,19 @@ def test_demo_help_explains_every_knob(capsys):
                  "--release-k", "--private-fraction", "--local-steps", "--dp-epsilon", "--seed", "--cloud-url",
                  "--resume"):
         assert flag in text
+
+
+def test_calibrate_retarget_reuses_the_head_and_moves_tau(tiny_zoo_dir, tmp_path, capsys):
+    import shutil
+
+    from inference.reward_head import RewardHead
+
+    zoo = tmp_path / "zoo"
+    shutil.copytree(tiny_zoo_dir, zoo)
+    head_dir = zoo / "edge" / "reward-cloud"
+    before = (head_dir / "head.safetensors").read_bytes()
+    assert main(["--zoo", str(zoo), "calibrate", "--retarget", "--target-cloud-share", "0.5"]) == 0
+    assert (head_dir / "head.safetensors").read_bytes() == before  # the head itself is kept
+    _, meta = RewardHead.load(head_dir)
+    assert meta["target"]["cloud_share"] == 0.5 and "heldout_share" in meta["target"]
+    assert "target 50.0%" in capsys.readouterr().out

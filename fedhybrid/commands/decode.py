@@ -37,6 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.add_argument("--calib-problems", type=int, default=64)
     cal.add_argument("--grid", type=int, default=10, help="tau values in the calibration table")
     cal.add_argument("--seed", type=int, default=0)
+    cal.add_argument("--retarget", action="store_true",
+                     help="keep the trained head and its table; only pick tau for --target-cloud-share again")
     cal.set_defaults(run=_calibrate)
 
 
@@ -90,7 +92,7 @@ def _generate(args: argparse.Namespace) -> int:
 def _calibrate(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
-    from inference.calibrate import CalibrationConfig, calibrate
+    from inference.calibrate import CalibrationConfig, calibrate, retarget
     from inference.runtime import head_dir, load_stack
     from inference.zoo import Zoo
 
@@ -99,6 +101,13 @@ def _calibrate(args: argparse.Namespace) -> int:
     cfg = CalibrationConfig(train_problems=args.train_problems, calib_problems=args.calib_problems,
                             grid=args.grid, seed=args.seed)
     out = head_dir(stack.device_folder, stack.cloud_name)
+    if args.retarget:
+        if args.target_cloud_share is None:
+            raise SystemExit("--retarget needs --target-cloud-share")
+        meta = retarget(stack.device_model, stack.cloud, stack.tokenizer, out, cfg, args.target_cloud_share)
+        stack.cloud.close()
+        _print_calibration(meta, out)
+        return 0
     with Progress() as progress:
         tasks: dict[str, int] = {}
 
@@ -112,6 +121,11 @@ def _calibrate(args: argparse.Namespace) -> int:
                          meta={"device": args.device, "cloud": stack.cloud_name,
                                "tokenizer_hash": zoo.tokenizer_hash}, progress=report)
     stack.cloud.close()
+    _print_calibration(meta, out)
+    return 0
+
+
+def _print_calibration(meta: dict, out) -> None:
     console = Console()
     console.print(f"head: {meta['head']}")
     for row in sorted(meta["table"], key=lambda r: r["tau"]):
@@ -124,4 +138,3 @@ def _calibrate(args: argparse.Namespace) -> int:
                       f"{t['calibration_share']:.1%}, held-out check share {t['heldout_share']:.1%} "
                       f"(accuracy {t['heldout_accuracy']:.1%})")
     console.print(f"written to {out}")
-    return 0
