@@ -15,6 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     gen.add_argument("prompt", help="the prompt text (wordmath prompts look like 'Q: ...\\nA:')")
     gen.add_argument("--tier", default="edge", help="device tier or zoo model (default: edge)")
     gen.add_argument("--cloud", default="cloud", help="cloud zoo model or HF folder (default: cloud)")
+    gen.add_argument("--cloud-url", default=None,
+                     help="use a remote OpenAI/vLLM-compatible cloud instead (e.g. http://127.0.0.1:8000)")
+    gen.add_argument("--api-key", default=None, help="bearer key for --cloud-url")
     gen.add_argument("--policy", default="reward",
                      choices=["slm-only", "cloud-only", "reward", "confidence", "fusion"])
     gen.add_argument("--threshold", type=float, default=None,
@@ -50,7 +53,14 @@ def _generate(args: argparse.Namespace) -> int:
     from inference.zoo import Zoo
 
     zoo = Zoo(args.zoo)
-    stack = load_stack(zoo, args.tier, None if args.policy == "slm-only" else args.cloud)
+    local_cloud = None if args.policy == "slm-only" or args.cloud_url else args.cloud
+    stack = load_stack(zoo, args.tier, local_cloud)
+    if args.cloud_url and args.policy != "slm-only":
+        from inference.remote_cloud import RemoteCloud, RemoteCloudConfig
+
+        stack.cloud = RemoteCloud(RemoteCloudConfig(args.cloud_url, api_key=args.api_key))
+        stack.cloud.connect(stack.tokenizer)
+        stack.cloud_name = zoo.model_name("cloud")  # the reward head calibrated against the zoo cloud
     profile = DEFAULT_PROFILES.get(args.tier)
     head, meta = (None, None)
     if args.policy == "reward":

@@ -264,3 +264,12 @@ def test_tls_with_project_generated_certificates(tiny_zoo_dir, pair, tmp_path):
         remote.close()
         with pytest.raises(httpx.ConnectError):  # an unverified client is refused
             httpx.get(f"{srv.url}/health")
+
+
+def test_generate_command_against_the_embedded_server(server, tiny_zoo_dir, capsys):
+    from fedhybrid.cli import main
+
+    prompt = "Q: Ava has 12 apples. She buys 5 more apples at the shop. How many apples does Ava have now?\\nA:"
+    assert main(["--zoo", str(tiny_zoo_dir), "generate", prompt, "--policy", "cloud-only", "--cloud-url",
+                 server.url, "--api-key", "sesame", "--max-new-tokens", "6"]) == 0
+    assert "cloud share 100.0%" in capsys.readouterr().out
