@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import torch
 from transformers import PreTrainedTokenizerFast
@@ -98,12 +100,28 @@ class Batches:
 
     def _take_problems(self, n: int) -> list[wordmath.Problem]:
         while len(self._problems) < n:
-            self._problems.extend(wordmath.generate(
-                "train", 4096, seed=self.cfg.seed * 1000 + self._pool_seed,
-                max_steps=self.cfg.max_steps_per_problem))
+            self._problems.extend(self._pool(self._pool_seed))
             self._pool_seed += 1
         taken, self._problems = self._problems[:n], self._problems[n:]
         return taken
+
+    def _pool(self, index: int) -> list[wordmath.Problem]:
+        return wordmath.generate("train", 4096, seed=self.cfg.seed * 1000 + index,
+                                 max_steps=self.cfg.max_steps_per_problem)
+
+    def state_dict(self) -> dict:
+        """Where the stream stands: enough to continue it exactly after a restart."""
+        return {"rng": self.rng.getstate(), "gen": self.gen.get_state(),
+                "pool_seed": self._pool_seed, "left": len(self._problems)}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.rng.setstate(_as_tuples(state["rng"]))
+        self.gen.set_state(state["gen"])
+        self._pool_seed = int(state["pool_seed"])
+        left = int(state["left"])
+        # Whatever is left always comes from the newest pool (a batch is smaller than a
+        # pool), so the pool is regenerated from its seed instead of being stored.
+        self._problems = self._pool(self._pool_seed - 1)[4096 - left:] if left else []
 
     def next(self) -> tuple[str, torch.Tensor, torch.Tensor]:
         """(kind, input_ids (B, T), labels (B, T))."""
@@ -116,11 +134,32 @@ class Batches:
         return "wordmath", ids, labels
 
 
+def _as_tuples(value):
+    """random.setstate wants nested tuples; a checkpoint round trip may hand back lists."""
+    return tuple(_as_tuples(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+def _save_checkpoint(path: Path, step: int, model, opt, batches: Batches, key: dict,
+                     history: list[dict], seconds: float) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save({"step": step, "key": key, "model": model.state_dict(),
+                "opt": opt.state_dict(), "batches": batches.state_dict(),
+                "history": history, "seconds": seconds}, tmp)
+    tmp.replace(path)  # atomic: a kill mid-write leaves the previous checkpoint intact
+
+
 def train(model: torch.nn.Module, batches: Batches, cfg: TrainConfig, device: torch.device,
-          on_step: Callable[[int, dict], None] | None = None) -> list[dict]:
+          on_step: Callable[[int, dict], None] | None = None, checkpoint: Path | None = None,
+          checkpoint_every: int = 250, checkpoint_key: dict | None = None) -> list[dict]:
     """Train `model` in place for `cfg.steps` steps; returns one log row per step.
 
     `on_step(step, row)` is called after each step (progress bars, periodic evaluation).
+    With `checkpoint`, the full training state (weights, optimizer, data stream position)
+    is written there every `checkpoint_every` steps, and a run that finds a checkpoint of
+    the same config continues from it: a killed multi-hour build loses minutes, not hours.
+    `checkpoint_key` (JSON-like: model shape, tokenizer hash) joins the training config in
+    the identity a checkpoint must match; another run's checkpoint is refused, never mixed in. Each row's
+    `elapsed_s` counts training seconds across restarts.
     """
     model.to(device).train()
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and p.requires_grad]
@@ -129,8 +168,23 @@ def train(model: torch.nn.Module, batches: Batches, cfg: TrainConfig, device: to
         [{"params": decay, "weight_decay": cfg.weight_decay},
          {"params": no_decay, "weight_decay": 0.0}],
         lr=cfg.lr, betas=(0.9, 0.95))
-    history = []
-    for step in range(cfg.steps):
+    history: list[dict] = []
+    start, before = 0, 0.0
+    key = {"train": asdict(cfg), **(checkpoint_key or {})}
+    if checkpoint is not None and checkpoint.exists():
+        try:
+            state = torch.load(checkpoint, map_location=device, weights_only=True)
+        except (RuntimeError, OSError, EOFError) as err:  # truncated / not a torch file
+            raise ValueError(f"checkpoint {checkpoint} cannot be read ({err}); delete it to start over") from err
+        if state.get("key") != key:
+            raise ValueError(f"checkpoint {checkpoint} was written by another run "
+                             f"({state.get('key')}, this run is {key}); delete it to start over")
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        batches.load_state_dict(state["batches"])
+        history, start, before = list(state["history"]), int(state["step"]), float(state["seconds"])
+    t0 = time.time()
+    for step in range(start, cfg.steps):
         for group in opt.param_groups:
             group["lr"] = lr_at(step, cfg)
         kind, ids, labels = batches.next()
@@ -140,9 +194,12 @@ def train(model: torch.nn.Module, batches: Batches, cfg: TrainConfig, device: to
         opt.step()
         opt.zero_grad(set_to_none=True)
         row = {"step": step, "kind": kind, "loss": float(out.loss.detach()), "lr": lr_at(step, cfg),
-               "tokens": int(ids.numel())}
+               "tokens": int(ids.numel()), "elapsed_s": round(before + time.time() - t0, 2)}
         history.append(row)
         if on_step is not None:
             on_step(step, row)
+        if checkpoint is not None and (step + 1) % checkpoint_every == 0 and step + 1 < cfg.steps:
+            _save_checkpoint(checkpoint, step + 1, model, opt, batches, key, history,
+                             before + time.time() - t0)
     model.eval()
     return history

@@ -37,7 +37,7 @@ FULL = ZooRecipe(
     vocab_size=2048,
     models=(
         ModelSpec("cloud", hidden=384, layers=6, heads=6, ffn=1024,
-                  train=TrainConfig(steps=3000, lr=1e-3, seed=3)),
+                  train=TrainConfig(steps=2000, lr=1e-3, seed=3)),
         ModelSpec("client", hidden=192, layers=6, heads=6, ffn=512,
                   train=TrainConfig(steps=1500, lr=2e-3, seed=2)),
         ModelSpec("edge", hidden=128, layers=4, heads=4, ffn=384,
@@ -105,6 +105,8 @@ def build_zoo(out: Path, recipe: ZooRecipe, only: tuple[str, ...] = (), quiet: b
         tokenizer = train_tokenizer(corpus + extra, recipe.vocab_size)
         shutil.rmtree(tok_dir, ignore_errors=True)
         tokenizer.save_pretrained(str(tok_dir))
+        for stale in out.glob(".*.ckpt.pt"):  # a new tokenizer: old training states are void
+            stale.unlink()
     manifest.update({
         "schema": SCHEMA_VERSION, "tiers": dict(recipe.tiers),
         "tokenizer_hash": tokenizer_hash(tokenizer), "vocab_size": len(tokenizer),
@@ -114,6 +116,8 @@ def build_zoo(out: Path, recipe: ZooRecipe, only: tuple[str, ...] = (), quiet: b
     heldout_code = evaluate.pycode_heldout_stream(tokenizer, max_bytes=recipe.code_bytes or 400_000)
     eval_set = wordmath.generate("heldout", recipe.eval_problems, seed=0)
     todo = [m for m in recipe.models if not only or m.name in only]
+    # Written before training, so a killed build can resume with `--only <unfinished>`.
+    _write_manifest(out, manifest)
     probe = wordmath.generate("heldout", 64, seed="build-probe")
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[status]}"), TimeElapsedColumn(), TimeRemainingColumn(),
@@ -121,7 +125,10 @@ def build_zoo(out: Path, recipe: ZooRecipe, only: tuple[str, ...] = (), quiet: b
         for spec in todo:
             task = progress.add_task(f"train {spec.name}", total=spec.train.steps, status="")
             log_path = out / f".{spec.name}.train-log.jsonl"
-            log_path.unlink(missing_ok=True)
+            if not (out / f".{spec.name}.ckpt.pt").exists():  # resuming keeps the probe log
+                log_path.unlink(missing_ok=True)
+            elif not quiet:
+                progress.console.print(f"{spec.name}: resuming from {out / f'.{spec.name}.ckpt.pt'}")
             entry = _build_one(out, spec, tokenizer, code_stream, heldout_code, eval_set, device,
                                _progress_hook(progress, task, log_path, tokenizer, probe,
                                               every=recipe.probe_every))
@@ -162,10 +169,15 @@ def _build_one(out: Path, spec: ModelSpec, tokenizer, code_stream: torch.Tensor,
     torch.manual_seed(spec.train.seed)
     model = LlamaForCausalLM(spec.config(len(tokenizer), tokenizer.eos_token_id))
     params = sum(p.numel() for p in model.parameters())
-    started = time.time()
-    history = train(model, Batches(tokenizer, code_stream, spec.train), spec.train, device,
-                    lambda step, row: on_step(step, row, model))
-    seconds = time.time() - started
+    ckpt = out / f".{spec.name}.ckpt.pt"
+    key = {"model": spec.name, "shape": [spec.hidden, spec.layers, spec.heads, spec.ffn],
+           "tokenizer": tokenizer_hash(tokenizer)}
+    try:
+        history = train(model, Batches(tokenizer, code_stream, spec.train), spec.train, device,
+                        lambda step, row: on_step(step, row, model), checkpoint=ckpt, checkpoint_key=key)
+    except ValueError as err:  # an unusable checkpoint: say which file, never train over it
+        raise ZooError(str(err)) from err
+    seconds = history[-1]["elapsed_s"]
     tmp = out / f".{spec.name}.partial"
     shutil.rmtree(tmp, ignore_errors=True)
     save_model(model.cpu(), tokenizer, tmp)
@@ -185,4 +197,5 @@ def _build_one(out: Path, spec: ModelSpec, tokenizer, code_stream: torch.Tensor,
     final = out / spec.name
     shutil.rmtree(final, ignore_errors=True)
     tmp.replace(final)
+    ckpt.unlink(missing_ok=True)  # the model is saved; the training state is no longer needed
     return manifest_entry(spec, final, params, metrics)

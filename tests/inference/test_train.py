@@ -1,0 +1,71 @@
+"""Training resumes exactly from a checkpoint, and refuses another run's checkpoint."""
+
+import pytest
+import torch
+from transformers import LlamaConfig, LlamaForCausalLM
+
+from inference.tokenizer import load_tokenizer
+from inference.train import Batches, TrainConfig, encode_corpus, train
+from inference.workloads import pycode
+
+CFG = TrainConfig(steps=6, lr=3e-3, batch=4, code_batch=2, warmup=1, seed=5, code_window=32,
+                  code_fraction=0.5)
+
+
+def _model(vocab: int) -> LlamaForCausalLM:
+    torch.manual_seed(0)
+    return LlamaForCausalLM(LlamaConfig(vocab_size=vocab, hidden_size=16, intermediate_size=32,
+                                        num_hidden_layers=1, num_attention_heads=2,
+                                        num_key_value_heads=2, max_position_embeddings=512))
+
+
+@pytest.fixture(scope="module")
+def stream(tiny_zoo_dir):
+    tok = load_tokenizer(tiny_zoo_dir / "tokenizer")
+    return tok, encode_corpus(tok, pycode.texts("train", max_bytes=20_000))
+
+
+class _Killed(Exception):
+    pass
+
+
+def test_a_killed_run_resumes_to_the_same_weights_and_losses(stream, tmp_path):
+    tok, code = stream
+    straight = _model(len(tok))
+    want = train(straight, Batches(tok, code, CFG), CFG, torch.device("cpu"))
+
+    ckpt = tmp_path / "run.ckpt.pt"
+    first = _model(len(tok))
+
+    def die_after_four(step, row):
+        if step == 4:
+            raise _Killed
+
+    with pytest.raises(_Killed):
+        train(first, Batches(tok, code, CFG), CFG, torch.device("cpu"), die_after_four,
+              checkpoint=ckpt, checkpoint_every=2)
+    assert ckpt.exists()
+    resumed = _model(len(tok))  # fresh weights: everything must come from the checkpoint
+    got = train(resumed, Batches(tok, code, CFG), CFG, torch.device("cpu"),
+                checkpoint=ckpt, checkpoint_every=2)
+    assert [(r["kind"], r["tokens"]) for r in got] == [(r["kind"], r["tokens"]) for r in want]
+    assert [r["loss"] for r in got] == pytest.approx([r["loss"] for r in want], rel=1e-4)
+    for (name, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5, msg=name)
+
+
+def test_a_checkpoint_of_another_run_or_a_corrupt_one_is_refused(stream, tmp_path):
+    tok, code = stream
+    ckpt = tmp_path / "run.ckpt.pt"
+    train(_model(len(tok)), Batches(tok, code, CFG), CFG, torch.device("cpu"),
+          checkpoint=ckpt, checkpoint_every=2, checkpoint_key={"model": "a"})
+    other = TrainConfig(**{**CFG.__dict__, "lr": 1e-3})
+    with pytest.raises(ValueError, match="another run"):
+        train(_model(len(tok)), Batches(tok, code, other), other, torch.device("cpu"),
+              checkpoint=ckpt, checkpoint_key={"model": "a"})
+    with pytest.raises(ValueError, match="another run"):
+        train(_model(len(tok)), Batches(tok, code, CFG), CFG, torch.device("cpu"),
+              checkpoint=ckpt, checkpoint_key={"model": "b"})
+    ckpt.write_bytes(ckpt.read_bytes()[:100])
+    with pytest.raises(ValueError, match="cannot be read"):
+        train(_model(len(tok)), Batches(tok, code, CFG), CFG, torch.device("cpu"), checkpoint=ckpt)
