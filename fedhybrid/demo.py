@@ -85,7 +85,6 @@ def baseline_rows(history: list[dict], cfg, reference: dict) -> dict[tuple[int, 
 def sample_stream(cfg, zoo, state_dir: Path, console: Console) -> list[tuple[str, str]]:
     """Decode the most popular shared question on edge-2 with its final adapter and cache."""
     from cache_sync.correction_cache import CacheHeader
-    from inference.automaton_index import ServeRule
     from inference.cloud import LocalCloud
     from inference.decoder import DecodeConfig, HybridDecoder
     from inference.device_cache import DeviceCache
@@ -93,6 +92,8 @@ def sample_stream(cfg, zoo, state_dir: Path, console: Console) -> list[tuple[str
     from inference.lora import LoraSpec, attach, merged
     from inference.router import RewardPolicy
     from inference.runtime import load_head
+    from inference.tokenizer import stop_token_ids
+    from inference.workloads import wordmath
     from inference.workloads.fleet import FleetWorkload, FleetWorkloadConfig
     from inference.zoo import load_causal_lm
     from server.state import ServerState
@@ -108,7 +109,7 @@ def sample_stream(cfg, zoo, state_dir: Path, console: Console) -> list[tuple[str
     model = merged(attach(base, LoraSpec(profile.lora_rank, max(ranks), cfg.lora_seed), adapter))
     header = CacheHeader(zoo.tokenizer_hash, int(zoo.manifest["vocab_size"]), cfg.n_min, cfg.n_max)
     saved = DeviceState.load(state_dir / "nodes" / device, state.round, header)
-    cache = DeviceCache(header, device, ServeRule(profile.cache_min_match, profile.cache_confidence),
+    cache = DeviceCache(header, device, profile.serve_rule(),
                         budget=profile.cache_budget, max_order=profile.ngram_orders[1])
     cache.released, cache.local = saved.released, saved.local
     cloud_model, _ = load_causal_lm("cloud", zoo)
@@ -126,7 +127,9 @@ def sample_stream(cfg, zoo, state_dir: Path, console: Console) -> list[tuple[str
         pieces.append((tok.decode(shown, skip_special_tokens=True)[len(before):], provenance.value))
 
     HybridDecoder(model, tok, cloud, cache=cache).generate(
-        problem.prompt, RewardPolicy(head, tau), DecodeConfig(max_new_tokens=cfg.max_new_tokens), on_token=on_token,
+        problem.prompt, RewardPolicy(head, tau),
+        DecodeConfig(max_new_tokens=cfg.max_new_tokens, stop_ids=stop_token_ids(tok, wordmath.STOP)),
+        on_token=on_token,
         record=False)
     cloud.close()
     return [(problem.prompt, "prompt")] + pieces

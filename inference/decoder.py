@@ -52,7 +52,16 @@ class DecodeConfig:
     temperature: float = 0.0  # 0: greedy
     seed: int = 0  # sampling seed (temperature > 0)
     stop_at_eos: bool = True
+    # Token ids that end generation like EOS (vLLM's `stop`, precomputed per tokenizer with
+    # inference.tokenizer.stop_token_ids). Text past the answer is never served, scored or
+    # corrected, so no correction cache learns from it.
+    stop_ids: frozenset[int] = frozenset()
     correction_context: int = 8  # context tokens recorded with each correction
+    # Cache loop guard: a cache whose entries chain into a short cycle (n-grams of a
+    # degenerate output, "\n#\n#...") would serve it until max_new_tokens, with no reward
+    # head or cloud to break it. Once the last `cache_loop_repeats` periods (of <= 4
+    # tokens) were all served from cache, the request stops serving from cache.
+    cache_loop_repeats: int = 3
 
     def __post_init__(self) -> None:
         if self.max_new_tokens <= 0:
@@ -67,6 +76,8 @@ class DecodeConfig:
             raise ValueError(f"deadline_s={self.deadline_s} must be positive")
         if self.correction_context <= 0 or self.cloud_top_k <= 0:
             raise ValueError("correction_context and cloud_top_k must be positive")
+        if self.cache_loop_repeats < 2:
+            raise ValueError(f"cache_loop_repeats={self.cache_loop_repeats} must be >= 2")
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,7 @@ class Generation:
     cloud_tokens_computed: int = 0  # prefill + verification tokens the cloud ran
     rollbacks: int = 0
     cache_contradictions: int = 0
+    cache_loops: int = 0  # requests where the cache loop guard stopped cache serving
     elapsed_s: float = 0.0
     text: str = ""
 
@@ -195,6 +207,7 @@ class _Run:
         self.verified_upto = self.prompt_len  # positions < this are prompt or verified
         self.rng = torch.Generator().manual_seed(cfg.seed)
         self.cache = decoder.cache if use_cache else None
+        self.cache_looped = False
         decoder.device.reset()
         if self.cache is not None:
             self.cache.begin(self.tokens, track=track)
@@ -300,7 +313,8 @@ class _Run:
         cfg = self.cfg
         while True:
             while self.new_count < cfg.max_new_tokens:
-                if cfg.stop_at_eos and self.new_count and self.tokens[-1] == self.d.eos:
+                if self.new_count and ((cfg.stop_at_eos and self.tokens[-1] == self.d.eos)
+                                       or self.tokens[-1] in cfg.stop_ids):
                     break
                 self._one_token()
                 self.emit()
@@ -311,10 +325,26 @@ class _Run:
             if prediction is None or not self._apply_verification(prediction):
                 return
 
+    def _cache_loops(self, token: int) -> bool:
+        """Would serving `token` complete `cache_loop_repeats` cache-served periods of a
+        cycle of <= 4 tokens? (Checked on the tail only: O(1) per token.)"""
+        tail, prov = self.tokens + [token], self.gen.provenance + [Provenance.CACHE]
+        for period in range(1, 5):
+            span = period * self.cfg.cache_loop_repeats
+            if self.new_count + 1 < span:
+                break
+            if all(p is Provenance.CACHE for p in prov[-span:]) and \
+                    all(tail[-i] == tail[-i - period] for i in range(1, span - period + 1)):
+                return True
+        return False
+
     def _one_token(self) -> None:
-        if self.cache is not None:
+        if self.cache is not None and not self.cache_looped:
             served = self.cache.serve()
-            if served is not None:
+            if served is not None and self._cache_loops(served):
+                self.cache_looped = True  # the device (and the policy) take over
+                self.gen.cache_loops += 1
+            elif served is not None:
                 self._append(served, Provenance.CACHE)
                 return
         step = self.d.device.step(self.tokens)

@@ -21,12 +21,12 @@ import torch
 from cache_sync.correction_cache import CacheHeader, CountTable
 from cache_sync.merge import Delta
 from cache_sync.versioned import CacheUpdate
-from inference.automaton_index import ServeRule
 from inference.decoder import DecodeConfig, HybridDecoder, Provenance
 from inference.device_cache import DeviceCache
 from inference.lora import LoraSpec, attach, b_matrices, merged, train_b
 from inference.router import RewardPolicy
 from inference.tier_profile import TierProfile
+from inference.tokenizer import stop_token_ids
 from inference.workloads import wordmath
 from inference.workloads.fleet import FleetWorkload, Query
 
@@ -109,6 +109,7 @@ class DeviceNode:
                  workload: FleetWorkload):
         self.cfg, self.base, self.tokenizer = cfg, base_model, tokenizer
         self.cloud, self.head, self.header, self.workload = cloud, head, header, workload
+        self.stop_ids = stop_token_ids(tokenizer, wordmath.STOP)
 
     def run_round(self, inp: RoundInput) -> RoundOutput:
         cfg, profile = self.cfg, self.cfg.profile
@@ -125,16 +126,21 @@ class DeviceNode:
         peft_model = attach(self.base, spec, inp.adapter)
         device_model = merged(peft_model)
         cache = DeviceCache(self.header, cfg.device,
-                            ServeRule(min_match=profile.cache_min_match, confidence=profile.cache_confidence),
+                            profile.serve_rule(),
                             budget=profile.cache_budget, max_order=profile.ngram_orders[1])
         cache.released, cache.local, cache.round = state.released, state.local, inp.round
         decoder = HybridDecoder(device_model, self.tokenizer, self.cloud, cache=cache)
         policy = RewardPolicy(self.head, inp.threshold)
-        dcfg = DecodeConfig(max_new_tokens=cfg.max_new_tokens, deadline_s=profile.deadline_s)
+        dcfg = DecodeConfig(max_new_tokens=cfg.max_new_tokens, deadline_s=profile.deadline_s,
+                            stop_ids=self.stop_ids)
         queries = self.workload.queries(cfg.partition, inp.round)
         served = [self._serve(decoder, policy, dcfg, q) for q in queries]
         tokens = sum(s["tokens"] for s in served)
-        train_stats = train_b(peft_model, [(s["prompt_ids"], s["output_ids"]) for s in served],
+        # Self-training only on well-formed outputs (a final "The answer is N." and EOS):
+        # a degenerate output trained into B comes back next round as a degenerate model
+        # and, through its corrections, as degenerate cache entries.
+        train_stats = train_b(peft_model, [(s["prompt_ids"], s["output_ids"]) for s in served
+                                           if s["well_formed"]],
                               cfg.local_steps, cfg.lr, seed=inp.seed)
         delta = Delta(cfg.device, inp.round, inp.round, cache.take_delta(inp.round))
         state.local = cache.local
@@ -153,6 +159,8 @@ class DeviceNode:
             "train-loss": float(train_stats["loss"] or 0.0),
             "cache-entries": float(len(cache.released) + len(cache.local)),
             "private-queries": float(sum(1 for q in queries if q.private)),
+            "malformed-outputs": float(sum(1 for s in served if not s["well_formed"])),
+            "cache-loops": float(sum(s["loops"] for s in served)),
         }
         return RoundOutput(b_matrices(peft_model), delta.to_bytes(), state.version, metrics)
 
@@ -162,4 +170,6 @@ class DeviceNode:
                 "cloud": gen.count(Provenance.CLOUD), "cache": gen.count(Provenance.CACHE),
                 "correct": wordmath.is_correct(query.problem, gen.text), "calls": gen.cloud_calls,
                 "computed": gen.cloud_tokens_computed, "missed": gen.missed_escalations,
-                "key": query.key}
+                "key": query.key, "loops": gen.cache_loops,
+                "well_formed": (wordmath.extract_answer(gen.text) is not None and bool(gen.token_ids)
+                                and gen.token_ids[-1] == self.tokenizer.eos_token_id)}

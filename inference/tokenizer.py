@@ -65,3 +65,13 @@ def check_same(expected_hash: str, tokenizer: PreTrainedTokenizerFast, what: str
             f"(hash {expected_hash[:12]}): all models of a fleet must share one tokenizer; "
             "rebuild or re-export the model with the fleet's tokenizer.json"
         )
+
+
+def stop_token_ids(tokenizer: PreTrainedTokenizerFast, stops: tuple[str, ...]) -> frozenset[int]:
+    """Ids of every token whose text contains one of `stops` (e.g. "\\n" also sits inside
+    merged tokens such as ".\\n"): the decoder's `stop_ids` for those stop strings. A stop
+    string spread over several tokens is not caught; single characters always are."""
+    if not stops:
+        return frozenset()
+    return frozenset(i for i in range(len(tokenizer))
+                     if any(s in tokenizer.decode([i]) for s in stops) and i != tokenizer.eos_token_id)

@@ -114,8 +114,7 @@ def quality_rows(device_model, cloud_model, tokenizer, head, tau: float, header:
     from inference.tier_profile import profile as tier_profile
 
     edge = tier_profile("edge")  # the serve rule devices of the edge tier use
-    cache = DeviceCache(header, "bench-device", ServeRule(min_match=edge.cache_min_match,
-                                                          confidence=edge.cache_confidence))
+    cache = DeviceCache(header, "bench-device", edge.serve_rule())
     decoder = HybridDecoder(device_model, tokenizer, cloud, cache=cache)
     rows = []
     for n in range(1, passes + 1):

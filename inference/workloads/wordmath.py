@@ -108,6 +108,9 @@ class Problem:
         return f"{self.prompt} {self.solution}"
 
 
+# A worked solution is one line: a newline after "A:" ends the answer (decoder stop string).
+STOP = ("\n",)
+
 _ANSWER_RE = re.compile(r"The answer is (-?\d+)\.")
 
 

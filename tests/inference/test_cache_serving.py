@@ -140,3 +140,24 @@ def test_device_cache_rejects_updates_with_another_header(tiny_zoo):
     with pytest.raises(CacheError, match="tokenizer_hash"):
         cache.apply_update(other, version=1)
     assert cache.version == 0
+
+
+def test_a_cache_that_chains_into_a_cycle_stops_serving_and_the_model_takes_over(pair, tiny_zoo):
+    device, cloud_model, tok = pair
+    header = _header(tiny_zoo)
+    ids = tok(wordmath.generate("heldout", 1, seed=24)[0].prompt)["input_ids"]
+    a, b = tok("\n")["input_ids"][-1], tok("#")["input_ids"][-1]
+    # degenerate entries: after the prompt serve `a`, then a and b alternate for ever
+    seq = ids[-3:] + [a, b] * 5
+    rows = [(seq[i: i + 3], seq[i + 3]) for i in range(len(seq) - 3)]
+    cache = DeviceCache(header, "dev-1", ServeRule(min_match=3, confidence=0.9))
+    cache.record(rows * 2)
+    dec = HybridDecoder(device, tok, LocalCloud(cloud_model), cache=cache)
+    gen = dec.generate(ids, make_policy("slm-only"), DecodeConfig(max_new_tokens=24), record=False)
+    served = [t for t, p in zip(gen.token_ids, gen.provenance) if p is Provenance.CACHE]
+    assert gen.cache_loops == 1
+    assert len(served) == 5  # a, then (b a) twice: the third period is refused
+    assert gen.provenance[5] is Provenance.DEVICE
+    plain = HybridDecoder(device, tok, None).generate(ids, make_policy("slm-only"),
+                                                      DecodeConfig(max_new_tokens=24))
+    assert Provenance.DEVICE in gen.provenance and plain.token_ids

@@ -201,3 +201,18 @@ def test_calibration_hits_its_target_share_on_a_tiny_pair(pair, tmp_path):
     shares = [r["cloud_share"] for r in sorted(meta["table"], key=lambda r: r["tau"])]
     assert shares[0] >= shares[-1]  # a larger tau never calls the cloud more
     assert meta["baseline"]["cloud-only"]["cloud_share"] == 1.0
+
+
+def test_stop_tokens_end_generation_and_are_found_inside_merged_tokens(pair, local_cloud):
+    from inference.tokenizer import stop_token_ids
+
+    device, _, tok = pair
+    stops = stop_token_ids(tok, ("\n",))
+    assert tok("\n")["input_ids"][-1] in stops and tok.eos_token_id not in stops
+    assert all("\n" in tok.decode([i]) for i in stops)
+    full = HybridDecoder(device, tok, local_cloud).generate(PROMPTS[0], make_policy("slm-only"), CFG)
+    cut_at = full.token_ids[3]
+    gen = HybridDecoder(device, tok, local_cloud).generate(
+        PROMPTS[0], make_policy("slm-only"), DecodeConfig(max_new_tokens=24, stop_ids=frozenset({cut_at})))
+    first = full.token_ids.index(cut_at)
+    assert gen.token_ids == full.token_ids[: first + 1]  # the stop token is kept, nothing after it
