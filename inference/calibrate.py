@@ -154,12 +154,11 @@ def calibrate(device_model, cloud: Cloud, tokenizer, out_dir: Path, cfg: Calibra
               target_cloud_share: float | None = None, meta: dict | None = None,
               progress: Callable[[str, int, int], None] | None = None) -> dict:
     """Run the whole pipeline; writes head + calibration into `out_dir`; returns the metadata."""
-    if target_cloud_share is not None and not 0 < target_cloud_share < 1:
-        raise InferenceError(f"--target-cloud-share {target_cloud_share} must lie in (0, 1)")
+    if target_cloud_share is not None:
+        _check_share(target_cloud_share)
     report = (lambda stage, i, n: progress(stage, i, n)) if progress else (lambda *a: None)
     train = wordmath.generate("train", cfg.train_problems, seed=f"calibrate/{cfg.seed}")
-    calib = wordmath.generate("heldout", cfg.calib_problems, seed=f"calibrate/{cfg.seed}")
-    check = wordmath.generate("heldout", cfg.calib_problems, seed=f"calibrate-check/{cfg.seed}")
+    calib, check = _heldout_sets(cfg.calib_problems, cfg.seed)
     device = DeviceModel(device_model)
     hidden, logprobs, labels = collect_labels(
         device, cloud, tokenizer, [p.prompt for p in train], cfg.max_new_tokens, cfg.deadline_s,
@@ -177,35 +176,41 @@ def calibrate(device_model, cloud: Cloud, tokenizer, out_dir: Path, cfg: Calibra
     result = {"head": stats, "table": table, "baseline": baseline, "calibration_problems": len(calib),
               "train_problems": len(train), "seed": cfg.seed, **(meta or {})}
     if target_cloud_share is not None:
-        chosen = pick_tau(decoder, head, calib, table, target_cloud_share, cfg, dcfg)
-        check_m = measure(decoder, RewardPolicy(head, chosen["tau"]), check, dcfg)
-        result["target"] = {"cloud_share": target_cloud_share, "tau": chosen["tau"],
-                            "calibration_share": chosen["cloud_share"],
-                            "heldout_share": check_m["cloud_share"],
-                            "heldout_accuracy": check_m["accuracy"],
-                            **({"note": chosen["note"]} if "note" in chosen else {})}
+        result["target"] = _pick_target(decoder, head, calib, check, table, target_cloud_share, cfg, dcfg)
     head.save(out_dir, extra=result)
     return result
+
+
+def _check_share(share: float) -> None:
+    if not 0 < share < 1:
+        raise InferenceError(f"--target-cloud-share {share} must lie in (0, 1)")
+
+
+def _heldout_sets(n: int, seed) -> tuple[list, list]:
+    """(calibration set, held-out check set): disjoint seeds, both from the held-out split."""
+    return (wordmath.generate("heldout", n, seed=f"calibrate/{seed}"),
+            wordmath.generate("heldout", n, seed=f"calibrate-check/{seed}"))
+
+
+def _pick_target(decoder, head, calib, check, table, share: float, cfg, dcfg) -> dict:
+    """tau for `share` by bisection on the calibration set, then the share it gives on `check`."""
+    chosen = pick_tau(decoder, head, calib, table, share, cfg, dcfg)
+    check_m = measure(decoder, RewardPolicy(head, chosen["tau"]), check, dcfg)
+    return {"cloud_share": share, "tau": chosen["tau"], "calibration_share": chosen["cloud_share"],
+            "heldout_share": check_m["cloud_share"], "heldout_accuracy": check_m["accuracy"],
+            **({"note": chosen["note"]} if "note" in chosen else {})}
 
 
 def retarget(device_model, cloud: Cloud, tokenizer, out_dir: Path, cfg: CalibrationConfig,
              target_cloud_share: float) -> dict:
     """Pick a new tau for an already trained head: bisection on its calibration set,
     then the held-out check. Reuses the head and its table (minutes instead of ten)."""
-    if not 0 < target_cloud_share < 1:
-        raise InferenceError(f"--target-cloud-share {target_cloud_share} must lie in (0, 1)")
+    _check_share(target_cloud_share)
     head, meta = RewardHead.load(out_dir)
-    seed = meta.get("seed", cfg.seed)
-    calib = wordmath.generate("heldout", meta["calibration_problems"], seed=f"calibrate/{seed}")
-    check = wordmath.generate("heldout", meta["calibration_problems"], seed=f"calibrate-check/{seed}")
+    calib, check = _heldout_sets(meta["calibration_problems"], meta.get("seed", cfg.seed))
     decoder = HybridDecoder(device_model, tokenizer, cloud)
     dcfg = DecodeConfig(max_new_tokens=cfg.max_new_tokens, deadline_s=cfg.deadline_s)
-    chosen = pick_tau(decoder, head, calib, meta["table"], target_cloud_share, cfg, dcfg)
-    check_m = measure(decoder, RewardPolicy(head, chosen["tau"]), check, dcfg)
-    meta["target"] = {"cloud_share": target_cloud_share, "tau": chosen["tau"],
-                      "calibration_share": chosen["cloud_share"], "heldout_share": check_m["cloud_share"],
-                      "heldout_accuracy": check_m["accuracy"],
-                      **({"note": chosen["note"]} if "note" in chosen else {})}
+    meta["target"] = _pick_target(decoder, head, calib, check, meta["table"], target_cloud_share, cfg, dcfg)
     head.save(out_dir, extra={k: v for k, v in meta.items() if k != "config"})
     return meta
 
