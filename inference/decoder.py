@@ -328,7 +328,9 @@ class _Run:
     def _cache_loops(self, token: int) -> bool:
         """Would serving `token` complete `cache_loop_repeats` cache-served periods of a
         cycle of <= 4 tokens? (Checked on the tail only: O(1) per token.)"""
-        tail, prov = self.tokens + [token], self.gen.provenance + [Provenance.CACHE]
+        longest = 4 * self.cfg.cache_loop_repeats  # the widest span any period needs
+        tail = self.tokens[-longest:] + [token]
+        prov = self.gen.provenance[-longest:] + [Provenance.CACHE]
         for period in range(1, 5):
             span = period * self.cfg.cache_loop_repeats
             if self.new_count + 1 < span:
@@ -341,12 +343,12 @@ class _Run:
     def _one_token(self) -> None:
         if self.cache is not None and not self.cache_looped:
             served = self.cache.serve()
-            if served is not None and self._cache_loops(served):
+            if served is not None:
+                if not self._cache_loops(served):
+                    self._append(served, Provenance.CACHE)
+                    return
                 self.cache_looped = True  # the device (and the policy) take over
                 self.gen.cache_loops += 1
-            elif served is not None:
-                self._append(served, Provenance.CACHE)
-                return
         step = self.d.device.step(self.tokens)
         proposal = self._sample(step.logprobs)
         if not self.policy.escalate(step):

@@ -125,10 +125,10 @@ def build_zoo(out: Path, recipe: ZooRecipe, only: tuple[str, ...] = (), quiet: b
         for spec in todo:
             task = progress.add_task(f"train {spec.name}", total=spec.train.steps, status="")
             log_path = out / f".{spec.name}.train-log.jsonl"
-            if not (out / f".{spec.name}.ckpt.pt").exists():  # resuming keeps the probe log
+            if not _checkpoint_path(out, spec.name).exists():  # resuming keeps the probe log
                 log_path.unlink(missing_ok=True)
             elif not quiet:
-                progress.console.print(f"{spec.name}: resuming from {out / f'.{spec.name}.ckpt.pt'}")
+                progress.console.print(f"{spec.name}: resuming from {_checkpoint_path(out, spec.name)}")
             entry = _build_one(out, spec, tokenizer, code_stream, heldout_code, eval_set, device,
                                _progress_hook(progress, task, log_path, tokenizer, probe,
                                               every=recipe.probe_every))
@@ -137,6 +137,11 @@ def build_zoo(out: Path, recipe: ZooRecipe, only: tuple[str, ...] = (), quiet: b
                                       "machine": platform.machine()}
             _write_manifest(out, manifest)  # after every model: nothing finished is lost
     return manifest
+
+
+def _checkpoint_path(out: Path, name: str) -> Path:
+    """Where a model's training state lives while it trains (removed once it is saved)."""
+    return out / f".{name}.ckpt.pt"
 
 
 def _progress_hook(progress, task, log_path: Path, tokenizer, probe, every: int):
@@ -169,7 +174,7 @@ def _build_one(out: Path, spec: ModelSpec, tokenizer, code_stream: torch.Tensor,
     torch.manual_seed(spec.train.seed)
     model = LlamaForCausalLM(spec.config(len(tokenizer), tokenizer.eos_token_id))
     params = sum(p.numel() for p in model.parameters())
-    ckpt = out / f".{spec.name}.ckpt.pt"
+    ckpt = _checkpoint_path(out, spec.name)
     key = {"model": spec.name, "shape": [spec.hidden, spec.layers, spec.heads, spec.ffn],
            "tokenizer": tokenizer_hash(tokenizer)}
     try:

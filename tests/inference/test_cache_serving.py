@@ -157,7 +157,4 @@ def test_a_cache_that_chains_into_a_cycle_stops_serving_and_the_model_takes_over
     served = [t for t, p in zip(gen.token_ids, gen.provenance) if p is Provenance.CACHE]
     assert gen.cache_loops == 1
     assert len(served) == 5  # a, then (b a) twice: the third period is refused
-    assert gen.provenance[5] is Provenance.DEVICE
-    plain = HybridDecoder(device, tok, None).generate(ids, make_policy("slm-only"),
-                                                      DecodeConfig(max_new_tokens=24))
-    assert Provenance.DEVICE in gen.provenance and plain.token_ids
+    assert all(p is Provenance.DEVICE for p in gen.provenance[5:])  # no cache serve after the guard
