@@ -114,7 +114,8 @@ def head_cost(device_model, tokenizer, head: RewardHead, repeats: int = 300) -> 
         head_times.append(t2 - t1)
     step_s = sorted(step_times)[len(step_times) // 2]
     head_s = sorted(head_times)[len(head_times) // 2]
-    return {"device_step_ms": step_s * 1e3, "head_ms": head_s * 1e3, "head_share": head_s / step_s}
+    return {"device_step_ms": step_s * 1e3, "head_ms": head_s * 1e3, "head_share": head_s / step_s,
+            "head_backend": head.backend}
 
 
 def kv_speedup(device_model, cloud_model, tokenizer, head: RewardHead, tau: float, problems: int

@@ -111,7 +111,7 @@ def _routing(args: argparse.Namespace) -> int:
                  ("agreement", "{:.1%}"), ("line_exact", "{:.1%}")])
     cost = routing.head_cost(stack.device_model, stack.tokenizer, head)
     print(f"reward head: {cost['head_ms']:.3f} ms per score vs {cost['device_step_ms']:.3f} ms per "
-          f"device step ({cost['head_share']:.1%})")
+          f"device step ({cost['head_share']:.1%}, {cost['head_backend']} scorer)")
     kv = routing.kv_speedup(stack.device_model, stack.cloud.model, stack.tokenizer, head, tau, args.kv_problems)
     print(f"hybrid decoding (reward @ tau={tau:.3g}): {kv['kv_tok_s']:.0f} tok/s with KV caches vs "
           f"{kv['recompute_tok_s']:.0f} tok/s recomputing the prefix: {kv['speedup']:.2f}x "
