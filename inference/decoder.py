@@ -9,7 +9,10 @@ For each next token, in order (../shared/DESIGN.md, "The decode loop"):
    that differs from the cloud's greedy choice (BiLD rollback, arXiv 2302.07863);
    a cloud that fails or misses the deadline leaves the device token in place;
 5. every escalation answered by the cloud is recorded as a correction
-   (context window -> cloud token).
+   (context window -> cloud token); with a correction cache attached, so is the cloud's
+   greedy choice at every earlier token it scores in the same pass (an observation:
+   the cache then counts what the cloud says after a context, not only where it
+   disagreed with the device).
 Every output token carries its provenance (device / cloud / cache).
 
 With full verification (window None) and greedy decoding, the output is exactly the
@@ -56,12 +59,21 @@ class DecodeConfig:
     # inference.tokenizer.stop_token_ids). Text past the answer is never served, scored or
     # corrected, so no correction cache learns from it.
     stop_ids: frozenset[int] = frozenset()
-    correction_context: int = 8  # context tokens recorded with each correction
+    correction_context: int = 8  # context tokens recorded with each correction (observation)
     # Cache loop guard: a cache whose entries chain into a short cycle (n-grams of a
     # degenerate output, "\n#\n#...") would serve it until max_new_tokens, with no reward
     # head or cloud to break it. Once the last `cache_loop_repeats` periods (of <= 4
     # tokens) were all served from cache, the request stops serving from cache.
     cache_loop_repeats: int = 3
+    # With a correction cache attached, every escalation also has the cloud score the
+    # tokens it had not scored yet (session KV reuse computes them in the same forward pass
+    # anyway) and records its greedy choice at each: a confirmation where it equals the
+    # output token, a correction (and, for a cache-served token, a contradiction) where it
+    # does not. A cache fed only escalations sees one side of a context that the cloud
+    # continues differently in different requests (" does Chloe have left?\nA:" -> " Sam"
+    # in one problem, " There" in others) and serves that side everywhere; with
+    # observations the split shows in the counts and the serve rule's confidence holds it back.
+    observe: bool = True
 
     def __post_init__(self) -> None:
         if self.max_new_tokens <= 0:
@@ -82,11 +94,20 @@ class DecodeConfig:
 
 @dataclass(frozen=True)
 class Correction:
-    """A cloud answer the cache can learn: after `context`, the cloud says `token`."""
+    """A cloud answer the cache can learn: after `context`, the cloud says `token`.
+
+    An escalation's answer, or an observation (`DecodeConfig.observe`): then
+    `device_token` is the token the output holds there, equal to `token` when the cloud
+    confirmed it.
+    """
 
     context: tuple[int, ...]
     token: int
     device_token: int | None  # what the device had proposed (None if it proposed nothing)
+
+    @property
+    def confirms(self) -> bool:
+        return self.token == self.device_token
 
 
 @dataclass
@@ -207,6 +228,8 @@ class _Run:
         self.verified_upto = self.prompt_len  # positions < this are prompt or verified
         self.rng = torch.Generator().manual_seed(cfg.seed)
         self.cache = decoder.cache if use_cache else None
+        self.observe = cfg.observe and self.cache is not None
+        self.scored_upto = self.prompt_len  # positions < this are prompt or scored by the cloud
         self.cache_looped = False
         decoder.device.reset()
         if self.cache is not None:
@@ -232,6 +255,10 @@ class _Run:
         return self.gen.provenance[position - self.prompt_len]
 
     def _append(self, token: int, prov: Provenance) -> None:
+        if prov is Provenance.CLOUD and self.scored_upto == len(self.tokens):
+            # the cloud's own token needs no score: the next call then starts at the tokens
+            # the cloud has not run yet (no position is fed twice)
+            self.scored_upto += 1
         self.tokens.append(token)
         self.gen.provenance.append(prov)
         if self.cache is not None:
@@ -244,6 +271,7 @@ class _Run:
         if self.cache is not None:
             self.cache.begin(self.tokens, track=self.track)  # re-synchronise the automaton state
         self.verified_upto = min(self.verified_upto, length)
+        self.scored_upto = min(self.scored_upto, length)
 
     def _record(self, position: int, token: int, device_token: int | None) -> None:
         lo = max(0, position - self.cfg.correction_context)
@@ -279,11 +307,36 @@ class _Run:
 
     def _verify_from(self) -> int:
         if not self.cfg.verify:
-            return len(self.tokens)
+            return max(1, self.scored_upto) if self.observe else len(self.tokens)
         lo = self.verified_upto
         if self.cfg.verify_window is not None:
             lo = max(lo, len(self.tokens) - self.cfg.verify_window)
         return max(1, min(lo, len(self.tokens)))
+
+    def _observe(self, prediction: CloudPrediction) -> None:
+        """Record the cloud's greedy choice at each output token it scored for the first time.
+
+        With verification on, a disagreement is left to `_apply_verification` (which rolls
+        back there and records the correction); without it, the output keeps its token and
+        the cloud's choice is recorded as a correction, a cache-served token as contradicted.
+        """
+        if not self.observe:
+            return
+        for k, score in enumerate(prediction.positions):
+            position = prediction.verified_from + k - self.offset  # back to device positions
+            if position < max(self.prompt_len, self.scored_upto) or self._prov(position) is Provenance.CLOUD:
+                continue
+            token = self.tokens[position]
+            if score.greedy == token:
+                self._record(position, token, token)
+                continue
+            if self.cfg.verify:
+                break  # the rollback happens here; what follows is discarded
+            self._record(position, score.greedy, token)
+            if self._prov(position) is Provenance.CACHE:
+                self.cache.contradicted(tuple(self.tokens[:position]), token)
+                self.gen.cache_contradictions += 1
+        self.scored_upto = len(self.tokens)
 
     def _apply_verification(self, prediction: CloudPrediction) -> bool:
         """Roll back at the first scored local token the cloud disagrees with.
@@ -322,7 +375,10 @@ class _Run:
                 return
             # final verification of the unverified tail; a divergence reopens the loop
             prediction = self._ask_cloud(self._verify_from())
-            if prediction is None or not self._apply_verification(prediction):
+            if prediction is None:
+                return
+            self._observe(prediction)
+            if not self._apply_verification(prediction):
                 return
 
     def _cache_loops(self, token: int) -> bool:
@@ -360,6 +416,7 @@ class _Run:
             self.gen.missed_escalations += 1
             self._append(proposal, Provenance.DEVICE)
             return
+        self._observe(prediction)
         if self.cfg.verify and self._apply_verification(prediction):
             return
         token = self._cloud_choice(step, prediction, proposal)

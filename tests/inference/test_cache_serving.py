@@ -158,3 +158,46 @@ def test_a_cache_that_chains_into_a_cycle_stops_serving_and_the_model_takes_over
     assert gen.cache_loops == 1
     assert len(served) == 5  # a, then (b a) twice: the third period is refused
     assert all(p is Provenance.DEVICE for p in gen.provenance[5:])  # no cache serve after the guard
+
+
+def test_escalations_record_the_clouds_view_of_every_token_it_scored(pair, tiny_zoo):
+    """Observations: the cloud's greedy choice at the tokens it ran since the last call,
+    at no extra cloud compute; without verification a contradicted cache token is counted."""
+    device, cloud_model, tok = pair
+    header = _header(tiny_zoo)
+    prompt = wordmath.generate("heldout", 1, seed=24)[0].prompt
+    ids = tok(prompt)["input_ids"]
+    policy = make_policy("confidence", 0.6)
+    plain = HybridDecoder(device, tok, LocalCloud(cloud_model)).generate(ids, policy, CFG)
+    cloud = LocalCloud(cloud_model)
+    cache = DeviceCache(header, "dev-1", ServeRule(min_match=3, confidence=0.9))
+    gen = HybridDecoder(device, tok, cloud, cache=cache).generate(ids, policy, CFG)
+    assert gen.token_ids == plain.token_ids  # observing changes no output
+    assert gen.cloud_tokens_computed == plain.cloud_tokens_computed  # and costs the cloud nothing
+    full = ids + gen.token_ids
+    last_call = max(len(ids) + i for i, p in enumerate(gen.provenance) if p is Provenance.CLOUD)
+    device_positions = [len(ids) + i for i, p in enumerate(gen.provenance)
+                        if p is Provenance.DEVICE and len(ids) + i < last_call]
+    assert device_positions, "the test needs device tokens before an escalation"
+    truth = cloud.predict("check", full, len(ids), 1, 30.0)
+    expected = []  # in position order: observations, then each escalation's answer
+    for i, prov in enumerate(gen.provenance):
+        position = len(ids) + i
+        if prov is Provenance.CLOUD or position < last_call:
+            observed = prov is not Provenance.CLOUD
+            cloud_token = truth.positions[i].greedy if observed else full[position]
+            expected.append((tuple(full[max(0, position - 8): position]), cloud_token, observed, position))
+    assert [(c.context, c.token) for c in gen.corrections] == [e[:2] for e in expected]
+    for corr, (_, _, observed, position) in zip(gen.corrections, expected):
+        if observed:  # an observation names the token the output holds there
+            assert corr.device_token == full[position]
+    assert len(expected) == len(device_positions) + gen.count(Provenance.CLOUD)
+
+    # a cache-served token the cloud later scores differently is a contradiction, verify or not
+    wrong = (truth.positions[0].greedy + 1) % header.vocab_size
+    cache = DeviceCache(header, "dev-1", ServeRule(min_match=3, confidence=0.9))
+    cache.record([(ids[-8:], wrong)] * 3)
+    gen = HybridDecoder(device, tok, cloud, cache=cache).generate(ids, make_policy("cloud-only"), CFG,
+                                                                 record=False)
+    assert gen.provenance[0] is Provenance.CACHE and gen.cache_contradictions == 1
+    assert cache.take_delta().entries["wrong"].sum() == 1
