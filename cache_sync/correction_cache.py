@@ -3,7 +3,8 @@
 Each entry is one fixed-width numpy record (40 bytes with n_max = 8 and a vocabulary
 below 65,536 tokens):
 
-    ctx        n_max tokens, right-aligned, left-padded with PAD (order = non-PAD count)
+    ctx        n_max tokens, right-aligned, left-padded with PAD (order = non-PAD count);
+               the oldest slot may hold a prompt ANCHOR instead of a token (below)
     next       the token the cloud gave after that context
     count      how often it was seen (integer: merges are exact)
     devices    64-bit sketch of the devices that reported it (bit = hash(device) % 64);
@@ -12,6 +13,16 @@ below 65,536 tokens):
     last_seen  round of the latest report (saturates at 65,535 rounds)
     served     times a device served this entry from cache
     wrong      times the cloud contradicted a served token
+
+Anchored entries. The cloud continues many short contexts differently in different
+prompts (an answer restates the prompt's names and numbers: "so 49 - 36 = 13." -> " Amara"
+in one problem, " Liam" in another), and a popular prompt outvotes the rest on raw counts.
+The decoder therefore records each observation with an anchor: an id in [vocab_size, PAD)
+derived from a hash of the request's prompt (`CacheHeader.anchor_of`), stored in the
+oldest context slot, so an anchored entry holds up to n_max - 1 tokens. Per prompt, the
+anchored entries are exact statistics; across prompts the index counts distinct anchors
+(see inference.device_cache). Anchors are hashes: the table never holds prompt text, and
+an anchored entry is released only once enough distinct devices saw that very prompt.
 
 Tables are kept sorted by (ctx, next) and unique, so equality is array equality and a
 table has exactly one canonical form. This module does no I/O and no crypto: bytes in,
@@ -29,7 +40,7 @@ import numpy as np
 
 from cache_sync.errors import CacheError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: contexts may start with a prompt anchor
 MAX_ROUND = np.iinfo(np.uint16).max
 
 
@@ -66,6 +77,15 @@ class CacheHeader:
         return np.dtype([("ctx", tok, (self.n_max,)), ("next", tok), ("count", np.uint32),
                          ("devices", np.uint64), ("last_seen", np.uint16), ("served", np.uint32),
                          ("wrong", np.uint32)])
+
+    def anchor_of(self, prompt_ids) -> int:
+        """The anchor id of a prompt: in [vocab_size, PAD), from SHA-256 of its token ids."""
+        digest = hashlib.sha256(np.asarray(list(prompt_ids), dtype=np.int64).tobytes()).digest()
+        span = self.pad - self.vocab_size
+        return self.vocab_size + int.from_bytes(digest[:8], "little") % span
+
+    def is_anchor(self, ids: np.ndarray) -> np.ndarray:
+        return (ids >= self.vocab_size) & (ids != self.pad)
 
     def check_compatible(self, other: "CacheHeader", what: str = "table") -> None:
         """Raise CacheError naming the first field that differs."""
@@ -122,7 +142,13 @@ class CountTable:
 
     @property
     def orders(self) -> np.ndarray:
+        """Context slots in use per entry (an anchor counts as one)."""
         return (self.entries["ctx"] != self.header.pad).sum(axis=1)
+
+    @property
+    def anchored(self) -> np.ndarray:
+        """Which entries carry a prompt anchor (in the oldest slot)."""
+        return self.header.is_anchor(self.entries["ctx"]).any(axis=1)
 
     @property
     def support(self) -> np.ndarray:
@@ -130,15 +156,21 @@ class CountTable:
 
     @staticmethod
     def from_corrections(header: CacheHeader, corrections: Iterable[tuple[Iterable[int], int]],
-                         device_id: str, round_: int) -> "CountTable":
-        """One entry per (order, correction): every suffix of the context of length n_min..n_max."""
+                         device_id: str, round_: int, anchor: int | None = None) -> "CountTable":
+        """One entry per (order, correction): every suffix of the context of length n_min..n_max
+        (with an anchor: n_min..n_max - 1 tokens after it)."""
         rows = []
         bit = device_bit(device_id)
         stamp = min(round_, MAX_ROUND)
+        if anchor is not None and not (header.vocab_size <= anchor < header.pad):
+            raise CacheError(f"anchor {anchor} is not in [{header.vocab_size}, {header.pad}): "
+                             "use CacheHeader.anchor_of(prompt_ids)")
+        room = header.n_max if anchor is None else header.n_max - 1
+        lead = [] if anchor is None else [int(anchor)]
         for context, token in corrections:
-            ctx = list(context)[-header.n_max:]
-            for order in range(header.n_min, min(header.n_max, len(ctx)) + 1):
-                rows.append((_pad(ctx[-order:], header), int(token), 1, bit, stamp, 0, 0))
+            ctx = list(context)[-room:]
+            for order in range(header.n_min, min(room, len(ctx)) + 1):
+                rows.append((_pad(lead + ctx[-order:], header), int(token), 1, bit, stamp, 0, 0))
         return CountTable(header, _records(rows, header))
 
     def merge_add(self, other: "CountTable") -> "CountTable":
@@ -236,12 +268,18 @@ def _records(rows: list[tuple], header: CacheHeader) -> np.ndarray:
 def _check_entries(entries: np.ndarray, header: CacheHeader) -> None:
     ctx = entries["ctx"]
     real = ctx != header.pad
-    if real.size and (ctx[real] >= header.vocab_size).any():
-        raise CacheError("table holds context token ids outside the vocabulary")
+    orders = real.sum(axis=1)
+    tokens = orders
+    if real.size:
+        # an anchor may only stand in a context's oldest slot
+        first = np.zeros_like(real)
+        first[np.arange(len(ctx)), np.minimum(header.n_max - orders, header.n_max - 1)] = orders > 0
+        if (real & ~first & (ctx >= header.vocab_size)).any():
+            raise CacheError("table holds context token ids outside the vocabulary")
+        tokens = orders - (first & header.is_anchor(ctx)).sum(axis=1)
     if (entries["next"] >= header.vocab_size).any():
         raise CacheError("table holds next-token ids outside the vocabulary")
-    orders = real.sum(axis=1)
-    if ((orders < header.n_min) | (orders > header.n_max)).any():
+    if ((tokens < header.n_min) | (orders > header.n_max)).any():
         raise CacheError(f"table holds contexts outside the orders [{header.n_min}, {header.n_max}]")
     # real tokens must be right-aligned: no PAD after the first real token
     if real.size and (np.diff(real.astype(np.int8), axis=1) < 0).any():

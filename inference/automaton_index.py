@@ -38,14 +38,16 @@ _INHERIT = -2  # not a stored context: take the failure state's decision
 class ServeRule:
     """When the longest matching context may serve its top token."""
 
-    min_match: int = 3  # tokens of context that must match
+    min_match: int = 3  # tokens of context that must match (cross-prompt contexts)
     confidence: float = 0.9  # top token's share of the context's total count
     min_precision: float = 0.5  # Laplace-smoothed share of served tokens the cloud confirmed
-    min_count: int = 1
+    min_count: int = 1  # count of the top token (cross-prompt: distinct prompts)
+    prompt_min_match: int = 3  # tokens that must match for a context anchored to this prompt
 
     def __post_init__(self) -> None:
-        if self.min_match < 1:
-            raise ValueError(f"min_match={self.min_match} must be >= 1")
+        if self.min_match < 1 or self.prompt_min_match < 1:
+            raise ValueError(f"min_match={self.min_match} and prompt_min_match={self.prompt_min_match} "
+                             "must be >= 1")
         if not 0 < self.confidence <= 1 or not 0 <= self.min_precision <= 1:
             raise ValueError("confidence must lie in (0, 1] and min_precision in [0, 1]")
         if self.min_count < 1:

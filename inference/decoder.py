@@ -200,7 +200,7 @@ class HybridDecoder:
         gen.text = self.tokenizer.decode(gen.token_ids, skip_special_tokens=True)
         if run.cache is not None and record:
             # corrections of redacted requests stay on the device (never uploaded)
-            run.cache.record(gen.corrections, upload=privacy.mode == "allow")
+            run.cache.record(gen.corrections, upload=privacy.mode == "allow", anchor=run.anchor)
         if self.cloud is not None and gen.cloud_calls:
             self.cloud.end_session(run.session)
         return gen
@@ -232,8 +232,10 @@ class _Run:
         self.scored_upto = self.prompt_len  # positions < this are prompt or scored by the cloud
         self.cache_looped = False
         decoder.device.reset()
+        # the prompt's anchor keys what the cache learns from this request to its prompt
+        self.anchor = self.cache.anchor_of(prompt_ids) if self.cache is not None else None
         if self.cache is not None:
-            self.cache.begin(self.tokens, track=track)
+            self.cache.begin(self.tokens, track=track, anchor=self.anchor)
         self.track = track
 
     # -- helpers ----------------------------------------------------------------------
@@ -269,7 +271,7 @@ class _Run:
         del self.gen.provenance[length - self.prompt_len:]
         self.d.device.rollback(length)
         if self.cache is not None:
-            self.cache.begin(self.tokens, track=self.track)  # re-synchronise the automaton state
+            self.cache.begin(self.tokens, track=self.track, anchor=self.anchor)  # re-synchronise
         self.verified_upto = min(self.verified_upto, length)
         self.scored_upto = min(self.scored_upto, length)
 

@@ -35,6 +35,11 @@ class TierProfile:
     # earns its entries a second count, a shared phrase with different continuations
     # loses its confidence (measured: with 1, the demo served names of other problems)
     cache_min_count: int = 2
+    # the same for contexts anchored to the request's prompt (they hold n_max - 1 tokens):
+    # inside one answer, short contexts recur with different continuations ("= 5." after
+    # "11 - 6" and after "12 - 7"), and the tail after the last escalation is never
+    # observed, so a short stored context would be the longest match there
+    cache_prompt_min_match: int = 6
 
     def __post_init__(self) -> None:
         if self.tier not in TIERS:
@@ -49,6 +54,9 @@ class TierProfile:
         if not n_min <= self.cache_min_match <= n_max:
             raise ValueError(f"{self.tier}: cache_min_match={self.cache_min_match} must lie in the "
                              f"n-gram orders {self.ngram_orders}")
+        if not 1 <= self.cache_prompt_min_match <= n_max - 1:
+            raise ValueError(f"{self.tier}: cache_prompt_min_match={self.cache_prompt_min_match} must "
+                             f"lie in [1, {n_max - 1}] (anchored contexts hold n_max - 1 tokens)")
         if self.reward_threshold is not None and self.reward_threshold < 0:
             raise ValueError(f"{self.tier}: reward_threshold must be >= 0")
         if self.deadline_s <= 0:
@@ -61,7 +69,7 @@ class TierProfile:
     def serve_rule(self) -> ServeRule:
         """The correction cache's serve rule for this tier."""
         return ServeRule(min_match=self.cache_min_match, confidence=self.cache_confidence,
-                         min_count=self.cache_min_count)
+                         min_count=self.cache_min_count, prompt_min_match=self.cache_prompt_min_match)
 
     def with_(self, **changes) -> "TierProfile":
         """A copy with some fields changed (validated again)."""
@@ -78,7 +86,7 @@ DEFAULT_PROFILES: dict[str, TierProfile] = {
     # iot keeps a small table, but of long contexts: with orders <= 4 its matches were too
     # short to tell problems apart (demo: 11% accuracy at round 10 vs 67% for edge)
     "iot": TierProfile("iot", "iot", lora_rank=4, cache_budget=10_000, ngram_orders=(2, 6),
-                       reward_threshold=None, deadline_s=0.5, cache_min_match=6),
+                       reward_threshold=None, deadline_s=0.5, cache_min_match=6, cache_prompt_min_match=5),
 }
 
 

@@ -145,3 +145,31 @@ def test_prune_keeps_best_scores_and_caps_order():
     e["wrong"][0] = 10
     scored = CountTable(HEADER, e)
     assert scored.scores(0)[0] < scored.scores(0)[1:].max()
+
+
+def test_anchored_entries_keep_the_prompt_anchor_in_the_oldest_slot():
+    anchor = HEADER.anchor_of([3, 1, 4, 1, 5])
+    assert anchor == HEADER.anchor_of([3, 1, 4, 1, 5]) != HEADER.anchor_of([3, 1, 4, 1, 6])
+    assert HEADER.vocab_size <= anchor < HEADER.pad
+    table = CountTable.from_corrections(HEADER, [([1, 2, 3, 4, 5], 7)], "dev-a", 0, anchor=anchor)
+    # n_max = 4 slots: the anchor and up to 3 tokens, orders 2..3
+    assert sorted(tuple(int(t) for t in row if t != HEADER.pad) for row in table.entries["ctx"]) == [
+        (anchor, 3, 4, 5), (anchor, 4, 5)]
+    assert table.anchored.all()
+    assert CountTable.from_bytes(table.to_bytes(), HEADER) == table
+    with pytest.raises(CacheError, match="anchor 7 is not in"):
+        CountTable.from_corrections(HEADER, [([1, 2, 3], 7)], "dev-a", 0, anchor=7)
+
+
+def test_an_anchor_anywhere_but_the_oldest_slot_is_refused_on_load():
+    anchor = HEADER.anchor_of([1])
+    table = CountTable.from_corrections(HEADER, [([1, 2, 3], 7)], "dev-a", 0, anchor=anchor)
+    raw = table.entries.copy()
+    raw["ctx"][0] = [HEADER.pad, 1, anchor, 3]  # an anchor inside the n-gram
+    bad = CountTable(HEADER, raw).to_bytes()
+    with pytest.raises(CacheError, match="outside the vocabulary"):
+        CountTable.from_bytes(bad, HEADER)
+    raw = table.entries.copy()
+    raw["ctx"][0] = [HEADER.pad, HEADER.pad, anchor, 3]  # an anchor and a single token (< n_min)
+    with pytest.raises(CacheError, match="outside the orders"):
+        CountTable.from_bytes(CountTable(HEADER, raw).to_bytes(), HEADER)

@@ -128,8 +128,8 @@ def test_cache_budget_and_order_cap_apply_at_rebuild(tiny_zoo):
     rng = random.Random(1)
     cache.record([([rng.randrange(50) for _ in range(6)], rng.randrange(50)) for _ in range(20)])
     cache.rebuild()
-    assert cache._contexts.shape[0] <= 5
-    assert ((cache._contexts >= 0).sum(axis=1) <= 3).all()
+    assert cache._global.contexts.shape[0] <= 5
+    assert ((cache._global.contexts >= 0).sum(axis=1) <= 3).all()
 
 
 def test_device_cache_rejects_updates_with_another_header(tiny_zoo):
@@ -201,3 +201,32 @@ def test_escalations_record_the_clouds_view_of_every_token_it_scored(pair, tiny_
                                                                  record=False)
     assert gen.provenance[0] is Provenance.CACHE and gen.cache_contradictions == 1
     assert cache.take_delta().entries["wrong"].sum() == 1
+
+
+def test_a_popular_prompt_does_not_outvote_other_prompts_on_a_shared_context():
+    """Per prompt the anchored entries serve; across prompts, distinct prompts vote."""
+    header = CacheHeader("h" * 64, 100, 2, 8)
+    cache = DeviceCache(header, "dev-1", ServeRule(min_match=3, confidence=0.9, min_count=2,
+                                                    prompt_min_match=3))
+    popular, rare, new, third = ([1, 1], [2, 2], [3, 3], [4, 4])
+    shared = [10, 11, 12, 13]  # "so 49 - 36 = 13." in both problems, continued differently
+    for _ in range(20):
+        cache.record([(shared, 20)], anchor=cache.anchor_of(popular))
+    cache.record([(shared, 21)] * 2, anchor=cache.anchor_of(rare))
+    arithmetic = [30, 31, 32]  # "3 * 9 =": the same continuation in every prompt
+    for prompt in (popular, rare, third):
+        cache.record([(arithmetic, 40)], anchor=cache.anchor_of(prompt))
+
+    def serve(prompt, text):
+        cache.begin(prompt + text, anchor=cache.anchor_of(prompt))
+        return cache.serve()
+
+    assert serve(popular, shared) == 20  # its own recurring text
+    assert serve(rare, shared) == 21
+    assert serve(new, shared) is None  # 20 counts vs 2, but one prompt against one
+    assert serve(new, arithmetic) == 40  # three prompts agree
+    # without anchors the popular prompt's counts would have decided for everyone
+    flat = DeviceCache(header, "dev-2", ServeRule(min_match=3, confidence=0.9, min_count=2))
+    flat.record([(shared, 20)] * 20 + [(shared, 21)] * 2)
+    flat.begin(new + shared)
+    assert flat.serve() == 20
