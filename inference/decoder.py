@@ -105,10 +105,6 @@ class Correction:
     token: int
     device_token: int | None  # what the device had proposed (None if it proposed nothing)
 
-    @property
-    def confirms(self) -> bool:
-        return self.token == self.device_token
-
 
 @dataclass
 class Generation:

@@ -253,11 +253,11 @@ class DeviceCache:
     def take_delta(self, round_: int | None = None) -> CountTable:
         """Everything learnt since the last call, as a table for upload (then forgotten here)."""
         stamp = self.round if round_ is None else round_
-        delta = CountTable(self.header)
-        for table in self._pending:
-            rows = table.entries.copy()
-            rows["last_seen"] = min(stamp, 65535)
-            delta = delta.merge_add(CountTable(self.header, rows))
+        # one concatenation, stamped with the upload's round, combined once by the table
+        rows = np.concatenate([t.entries for t in self._pending]
+                              or [np.zeros(0, dtype=self.header.dtype)])
+        rows["last_seen"] = min(stamp, 65535)
+        delta = CountTable(self.header, rows)
         self._flush_served()
         if self._feedback:
             merged: dict[tuple[tuple[int, ...], int], list[int]] = {}
