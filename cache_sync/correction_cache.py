@@ -56,11 +56,11 @@ class CacheHeader:
 
     def __post_init__(self) -> None:
         if not 1 <= self.n_min <= self.n_max <= 32:
-            raise ValueError(f"orders [{self.n_min}, {self.n_max}] need 1 <= n_min <= n_max <= 32")
+            raise CacheError(f"orders [{self.n_min}, {self.n_max}] need 1 <= n_min <= n_max <= 32")
         if self.vocab_size <= 1 or self.vocab_size >= 2**32 - 1:
-            raise ValueError(f"vocab_size={self.vocab_size} is out of range")
+            raise CacheError(f"vocab_size={self.vocab_size} is out of range")
         if not self.tokenizer_hash:
-            raise ValueError("tokenizer_hash must be set")
+            raise CacheError("tokenizer_hash must be set")
 
     @property
     def token_dtype(self) -> np.dtype:
@@ -206,7 +206,7 @@ class CountTable:
     def prune(self, top_k: int, now_round: int, max_order: int | None = None) -> "CountTable":
         """Keep the best `top_k` entries by score, optionally only orders <= max_order."""
         if top_k < 0:
-            raise ValueError(f"top_k={top_k} must be >= 0")
+            raise CacheError(f"top_k={top_k} must be >= 0")
         mask = np.ones(len(self), dtype=bool)
         if max_order is not None:
             mask &= self.orders <= max_order
@@ -291,7 +291,7 @@ def take(entries: np.ndarray, index: np.ndarray) -> np.ndarray:
     return entries.view(f"V{entries.dtype.itemsize}")[index].view(entries.dtype)
 
 
-def _key_words(entries: np.ndarray) -> np.ndarray:
+def key_words(entries: np.ndarray) -> np.ndarray:
     """(N, W) uint64 words holding each entry's context and next-token bytes."""
     dtype = entries.dtype
     raw = np.ascontiguousarray(entries).view(np.uint8).reshape(len(entries), dtype.itemsize)
@@ -316,7 +316,7 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 def key_hash(entries: np.ndarray) -> np.ndarray:
     """A 64-bit hash of each entry's (ctx, next): the table's sort key."""
-    words = _key_words(entries)
+    words = key_words(entries)
     h = np.full(len(entries), 0x9E3779B97F4A7C15, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for w in range(words.shape[1]):
@@ -324,22 +324,22 @@ def key_hash(entries: np.ndarray) -> np.ndarray:
     return h
 
 
-def _canonical_order(entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def canonical_order(entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(order, sorted hashes): by hash, ties broken by the full key (exact even on collisions)."""
     h = key_hash(entries)
     order = np.argsort(h)
     hs = h[order]
     same = hs[1:] == hs[:-1]
     if same.any():
-        words = _key_words(entries)[order]
+        words = key_words(entries)[order]
         if (words[1:][same] != words[:-1][same]).any():  # a real collision: sort by full key too
-            order = np.lexsort(np.concatenate([_key_words(entries).T[::-1], h[None]], axis=0))
+            order = np.lexsort(np.concatenate([key_words(entries).T[::-1], h[None]], axis=0))
             hs = h[order]
     return order, hs
 
 
 def _key_order(entries: np.ndarray, header: CacheHeader) -> np.ndarray:
-    return _canonical_order(entries)[0]
+    return canonical_order(entries)[0]
 
 
 def _isin_keys(entries: np.ndarray, probe: np.ndarray, header: CacheHeader) -> np.ndarray:
@@ -347,7 +347,7 @@ def _isin_keys(entries: np.ndarray, probe: np.ndarray, header: CacheHeader) -> n
     if not len(entries) or not len(probe):
         return np.zeros(len(entries), dtype=bool)
     both = np.concatenate([entries, probe])
-    words = _key_words(both)
+    words = key_words(both)
     _, inverse = np.unique(words, axis=0, return_inverse=True)
     inverse = inverse.ravel()
     return np.isin(inverse[: len(entries)], inverse[len(entries):])
@@ -357,12 +357,12 @@ def _combine(entries: np.ndarray, header: CacheHeader) -> np.ndarray:
     """Sort by key and merge duplicates (counts add, sketches OR, last_seen max)."""
     if len(entries) == 0:
         return entries.copy()
-    order, hashes = _canonical_order(entries)
+    order, hashes = canonical_order(entries)
     e = take(entries, order)
     new_key = hashes[1:] != hashes[:-1]
     maybe_same = ~new_key
     if maybe_same.any():  # equal hashes: confirm with the full key
-        words = _key_words(e)
+        words = key_words(e)
         new_key[maybe_same] = (words[1:][maybe_same] != words[:-1][maybe_same]).any(axis=1)
     starts = np.flatnonzero(np.concatenate([[True], new_key]))
     if len(starts) == len(e):

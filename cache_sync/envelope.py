@@ -25,8 +25,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.asymmetric.x25519 import (
+    X25519PrivateKey,
+    X25519PublicKey,
+)
 from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
 
 from cache_sync.errors import CacheError
@@ -78,7 +84,7 @@ def seal(payload: bytes, *, sender: str, signing_key: Ed25519PrivateKey, aggrega
     """Encrypt `payload` to the aggregator and sign it as `sender`."""
     raw_sender = sender.encode("utf-8")
     if not 1 <= len(raw_sender) <= 64:
-        raise ValueError(f"sender id must be 1-64 bytes of UTF-8, got {len(raw_sender)}")
+        raise CacheError(f"sender id must be 1-64 bytes of UTF-8, got {len(raw_sender)}")
     header = EnvelopeHeader(key_id(aggregator), run, round_, seq, int(now() * 1000), sender).pack()
     hpke = SUITE.encrypt(payload, aggregator, info=header)
     body = header + struct.pack(">I", len(hpke)) + hpke

@@ -1,5 +1,5 @@
 """The cache_sync package's one domain error."""
 
 
-class CacheError(Exception):
+class CacheError(ValueError):
     """A table, delta, envelope or update that cannot be used; nothing was merged."""

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 import msgpack
 import numpy as np
 
-from cache_sync.correction_cache import CacheHeader, CountTable, _key_words, key_hash, take
+from cache_sync.correction_cache import (
+    CacheHeader,
+    CountTable,
+    canonical_order,
+    key_hash,
+    key_words,
+    take,
+)
 from cache_sync.errors import CacheError
 
 
@@ -56,9 +63,7 @@ class CacheUpdate:
 
 
 def _canonical(entries: np.ndarray) -> np.ndarray:
-    from cache_sync.correction_cache import _canonical_order
-
-    return _canonical_order(entries)[0] if len(entries) else np.zeros(0, dtype=np.int64)
+    return canonical_order(entries)[0] if len(entries) else np.zeros(0, dtype=np.int64)
 
 
 def _match(entries: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -73,7 +78,7 @@ def _match(entries: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.n
     index = order[pos]
     found = sorted_h[pos] == h
     if found.any():  # confirm with the full key (hash collisions)
-        found[found] = (_key_words(entries[found]) == _key_words(take(reference, index[found]))).all(axis=1)
+        found[found] = (key_words(entries[found]) == key_words(take(reference, index[found]))).all(axis=1)
     return found, index
 
 
@@ -81,7 +86,7 @@ def _member(entries: np.ndarray, probe: np.ndarray) -> np.ndarray:
     if not len(entries) or not len(probe):
         return np.zeros(len(entries), dtype=bool)
     both = np.concatenate([entries, probe])
-    _, inverse = np.unique(_key_words(both), axis=0, return_inverse=True)
+    _, inverse = np.unique(key_words(both), axis=0, return_inverse=True)
     inverse = inverse.ravel()
     return np.isin(inverse[: len(entries)], inverse[len(entries):])
 

@@ -1,1 +1,4 @@
-"""The Flower ClientApp: a thin adapter from Messages to `inference.device_node`."""
+"""The Flower ClientApp: a thin adapter from Messages to `fleet.device_node` calls.
+
+Must not import: server/ (what both sides share lives in fleet/).
+"""

@@ -1,4 +1,4 @@
-"""The fleet's ClientApp: translates Flower Messages to `inference.device_node` calls.
+"""The fleet's ClientApp: translates Flower Messages to `fleet.device_node` calls.
 
 - `query`: the node's identity (device name, tier, partition), so the server can key
   state by stable device names whatever node ids this run assigned.
@@ -13,10 +13,18 @@ import logging
 from pathlib import Path
 
 import numpy as np
-from flwr.app import Array, ArrayRecord, ConfigRecord, Context, Message, MetricRecord, RecordDict
+from flwr.app import (
+    Array,
+    ArrayRecord,
+    ConfigRecord,
+    Context,
+    Message,
+    MetricRecord,
+    RecordDict,
+)
 from flwr.clientapp import ClientApp
 
-from server.config import FederationConfig
+from fleet.config import FederationConfig
 
 log = logging.getLogger("fedhybrid.client")
 app = ClientApp()
@@ -61,7 +69,7 @@ def train(msg: Message, context: Context) -> Message:
             # never merge what does not verify; keep serving with the cache we have
             log.warning("%s: cache update rejected (%s); keeping the current cache", device, exc.reason)
             update_bytes = None
-    from inference.device_node import RoundInput
+    from fleet.device_node import RoundInput
 
     out = node.run_round(RoundInput(round=round_, adapter=adapter, cache_update=update_bytes,
                                     threshold=float(config["threshold"]), seed=int(config["seed"])))

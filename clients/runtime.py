@@ -12,9 +12,9 @@ from pathlib import Path
 import torch
 
 from cache_sync.correction_cache import CacheHeader
-from inference.device_node import DeviceNode, NodeConfig
-from inference.workloads.fleet import FleetWorkload, FleetWorkloadConfig
-from server.config import FederationConfig
+from fleet.config import FederationConfig
+from fleet.device_node import DeviceNode, NodeConfig
+from workloads.fleet import FleetWorkload, FleetWorkloadConfig
 
 
 @functools.lru_cache(maxsize=4)
@@ -35,7 +35,7 @@ def _model(root: str, name: str):
 @functools.lru_cache(maxsize=4)
 def _cloud(root: str, url: str):
     if url:
-        from inference.remote_cloud import RemoteCloud, RemoteCloudConfig
+        from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
 
         cloud = RemoteCloud(RemoteCloudConfig(url))
         cloud.connect(_tokenizer(root))

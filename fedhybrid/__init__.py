@@ -1,3 +1,5 @@
-"""fedhybrid: the command line, benchmarks and the fleet demo over the project's packages."""
+"""fedhybrid: the command line, benchmarks, engines and the fleet demo over the project's
+packages. The top of the import graph: nothing of ours imports it.
+"""
 
 __version__ = "0.1.0"

@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 
 @dataclass(frozen=True)
@@ -38,10 +44,10 @@ class DemoConfig:
 
 def cloud_only_reference(cfg, zoo, console: Console) -> dict[str, dict]:
     """Cloud-only greedy answers for every question the workload can ask: key -> result."""
-    from inference.evaluate import greedy_batch
-    from inference.workloads import wordmath
-    from inference.workloads.fleet import FleetWorkload, FleetWorkloadConfig
     from inference.zoo import load_causal_lm
+    from training.evaluate import greedy_batch
+    from workloads import wordmath
+    from workloads.fleet import FleetWorkload, FleetWorkloadConfig
 
     work = FleetWorkload(FleetWorkloadConfig(
         devices=len(cfg.fleet_tiers), queries_per_round=cfg.queries_per_round, shared_pool=cfg.shared_pool,
@@ -85,18 +91,19 @@ def baseline_rows(history: list[dict], cfg, reference: dict) -> dict[tuple[int, 
 def sample_stream(cfg, zoo, state_dir: Path, console: Console) -> list[tuple[str, str]]:
     """Decode the most popular shared question on edge-2 with its final adapter and cache."""
     from cache_sync.correction_cache import CacheHeader
+    from fleet.device_node import DeviceState
     from inference.cloud import LocalCloud
-    from inference.decoder import DecodeConfig, HybridDecoder
+    from inference.decoder import HybridDecoder
     from inference.device_cache import DeviceCache
-    from inference.device_node import DeviceState
+    from inference.generation import DecodeConfig
     from inference.lora import LoraSpec, attach, merged
     from inference.router import RewardPolicy
     from inference.runtime import load_head
     from inference.tokenizer import stop_token_ids
-    from inference.workloads import wordmath
-    from inference.workloads.fleet import FleetWorkload, FleetWorkloadConfig
     from inference.zoo import load_causal_lm
     from server.state import ServerState
+    from workloads import wordmath
+    from workloads.fleet import FleetWorkload, FleetWorkloadConfig
 
     device_index = next(i for i, t in enumerate(cfg.fleet_tiers) if t == "edge")
     device = cfg.device_name(device_index)
@@ -137,10 +144,10 @@ def sample_stream(cfg, zoo, state_dir: Path, console: Console) -> list[tuple[str
 
 def run(demo: DemoConfig, zoo_root: Path | None, console: Console) -> dict:
     from fedhybrid import engines
-    from fedhybrid.commands.fed import default_run_config
     from fedhybrid.report import tier_rows, write_report
+    from fedhybrid.run_config import default_run_config
+    from fleet.config import FederationConfig
     from inference.zoo import Zoo
-    from server.config import FederationConfig
 
     started = time.time()
     zoo = Zoo(zoo_root)

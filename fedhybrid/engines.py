@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from server.config import FederationConfig
+from fleet.config import FederationConfig
 from server.errors import ServerError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -49,7 +49,7 @@ def _bin(name: str) -> str:
 
 
 def free_port() -> int:
-    from inference.cloud_launch import free_port as _free
+    from serving.launch import free_port as _free
 
     return _free()
 

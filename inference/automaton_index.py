@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from inference.errors import InferenceError
+
 try:  # the C hot path (optional: built at install time where a compiler exists)
     from inference import _automaton as _native
 except ImportError:  # pragma: no cover - depends on the build
@@ -46,12 +48,12 @@ class ServeRule:
 
     def __post_init__(self) -> None:
         if self.min_match < 1 or self.prompt_min_match < 1:
-            raise ValueError(f"min_match={self.min_match} and prompt_min_match={self.prompt_min_match} "
+            raise InferenceError(f"min_match={self.min_match} and prompt_min_match={self.prompt_min_match} "
                              "must be >= 1")
         if not 0 < self.confidence <= 1 or not 0 <= self.min_precision <= 1:
-            raise ValueError("confidence must lie in (0, 1] and min_precision in [0, 1]")
+            raise InferenceError("confidence must lie in (0, 1] and min_precision in [0, 1]")
         if self.min_count < 1:
-            raise ValueError(f"min_count={self.min_count} must be >= 1")
+            raise InferenceError(f"min_count={self.min_count} must be >= 1")
 
 
 class AutomatonIndex:
@@ -67,9 +69,9 @@ class AutomatonIndex:
             ValueError: unknown backend, or "c" when the extension is not built.
         """
         if backend not in BACKENDS:
-            raise ValueError(f"automaton backend {backend!r}: use one of {BACKENDS}")
+            raise InferenceError(f"automaton backend {backend!r}: use one of {BACKENDS}")
         if backend == "c" and _native is None:
-            raise ValueError("the C automaton (inference._automaton) is not built: reinstall with a C "
+            raise InferenceError("the C automaton (inference._automaton) is not built: reinstall with a C "
                              "compiler present, or use backend='python'")
         self.backend = "c" if backend == "c" or (backend == "auto" and _native is not None) else "python"
         self.vocab_size = int(vocab_size)

@@ -8,7 +8,7 @@ yet (session KV reuse):
   (BiLD, arXiv 2302.07863);
 - the same numbers serve as reward labels: r_t = log p(y_t|ctx) - max_v log p(v|ctx).
 
-`LocalCloud` runs an HF causal LM in-process; `inference.remote_cloud` speaks vLLM's
+`LocalCloud` runs an HF causal LM in-process; `serving.remote_cloud` speaks vLLM's
 OpenAI-compatible HTTP API. A call that fails or misses its deadline raises
 `CloudUnavailable`; the decoder then keeps the device token (generation never fails for
 lack of the cloud).
@@ -28,8 +28,8 @@ from typing import Protocol
 import torch
 from transformers import DynamicCache, PreTrainedModel
 
-from inference.device_model import crop_cache
 from inference.errors import InferenceError
+from inference.kv import common_prefix, crop_cache, forward_kv
 
 
 class CloudUnavailable(InferenceError):
@@ -91,14 +91,6 @@ class _Session:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
-
-
 def scores_from_logits(logits: torch.Tensor, tokens: Sequence[int], first_position: int,
                        top_k: int) -> tuple[list[int], list[float], list[PositionScore]]:
     """Turn logits over positions into (next top-k ids, their logprobs, position scores).
@@ -155,9 +147,9 @@ class LocalCloud:
         started = time.monotonic()
         tokens = list(tokens)
         if not tokens:
-            raise ValueError("the cloud needs at least one context token")
+            raise InferenceError("the cloud needs at least one context token")
         if not 1 <= verify_from <= len(tokens):
-            raise ValueError(f"verify_from={verify_from} must lie in [1, {len(tokens)}]")
+            raise InferenceError(f"verify_from={verify_from} must lie in [1, {len(tokens)}]")
         state = self._session(session)
         # a session still busy with a late call cannot answer in time: fall back now
         if not state.lock.acquire(timeout=max(0.0, deadline_s)):
@@ -180,7 +172,7 @@ class LocalCloud:
     def _forward(self, state: _Session, tokens: list[int], verify_from: int, top_k: int
                  ) -> CloudPrediction:
         if len(tokens) > self.max_positions:
-            raise ValueError(f"context of {len(tokens)} tokens exceeds the cloud's {self.max_positions}")
+            raise InferenceError(f"context of {len(tokens)} tokens exceeds the cloud's {self.max_positions}")
         device = next(self.model.parameters()).device
         # feed from `start`: everything before it is reused from the session's KV cache;
         # we need logits from position verify_from - 1 on, and at least one fed token
@@ -191,8 +183,7 @@ class LocalCloud:
         else:
             crop_cache(state.cache, start)
         ids = torch.tensor([tokens[start:]], dtype=torch.long, device=device)
-        out = self.model(input_ids=ids, past_key_values=state.cache, use_cache=True)
-        state.cache = out.past_key_values
+        out = forward_kv(self.model, ids, state.cache)
         state.tokens = list(tokens)
         logits = out.logits[0, verify_from - 1 - start:].cpu()  # (n - verify_from + 1, V)
         top_ids, top_lps, positions = scores_from_logits(logits, tokens, verify_from, top_k)

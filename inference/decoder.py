@@ -1,6 +1,6 @@
 """The token-level hybrid decoder: device proposes, policy routes, cloud corrects.
 
-For each next token, in order (../shared/DESIGN.md, "The decode loop"):
+For each next token, in order (docs/design.md, "The decode loop"):
 1. the correction cache may serve the token outright (no reward head, no cloud);
 2. the device model proposes a token (KV-cached: one token of work per step);
 3. the policy accepts it or escalates;
@@ -25,119 +25,17 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from enum import Enum
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerFast
 
+from inference.cache_protocol import CorrectionCache
 from inference.cloud import Cloud, CloudPrediction, CloudUnavailable
 from inference.device_model import DeviceModel, DeviceStep
+from inference.errors import InferenceError
+from inference.generation import Correction, DecodeConfig, Generation, Provenance
 from inference.privacy import ALLOW, PrivacyPolicy
 from inference.router import Policy, SlmOnly
-
-
-class Provenance(str, Enum):
-    DEVICE = "device"
-    CLOUD = "cloud"
-    CACHE = "cache"
-
-
-@dataclass(frozen=True)
-class DecodeConfig:
-    """Per-request decoding settings (the policy and its threshold travel separately)."""
-
-    max_new_tokens: int = 128
-    verify: bool = False  # verify accepted device tokens whenever the cloud is asked
-    verify_window: int | None = None  # None: every token since the last verification
-    deadline_s: float = 2.0  # per cloud call
-    cloud_top_k: int = 8
-    temperature: float = 0.0  # 0: greedy
-    seed: int = 0  # sampling seed (temperature > 0)
-    stop_at_eos: bool = True
-    # Token ids that end generation like EOS (vLLM's `stop`, precomputed per tokenizer with
-    # inference.tokenizer.stop_token_ids). Text past the answer is never served, scored or
-    # corrected, so no correction cache learns from it.
-    stop_ids: frozenset[int] = frozenset()
-    correction_context: int = 8  # context tokens recorded with each correction (observation)
-    # Cache loop guard: a cache whose entries chain into a short cycle (n-grams of a
-    # degenerate output, "\n#\n#...") would serve it until max_new_tokens, with no reward
-    # head or cloud to break it. Once the last `cache_loop_repeats` periods (of <= 4
-    # tokens) were all served from cache, the request stops serving from cache.
-    cache_loop_repeats: int = 3
-    # With a correction cache attached, every escalation also has the cloud score the
-    # tokens it had not scored yet (session KV reuse computes them in the same forward pass
-    # anyway) and records its greedy choice at each: a confirmation where it equals the
-    # output token, a correction (and, for a cache-served token, a contradiction) where it
-    # does not. A cache fed only escalations sees one side of a context that the cloud
-    # continues differently in different requests (" does Chloe have left?\nA:" -> " Sam"
-    # in one problem, " There" in others) and serves that side everywhere; with
-    # observations the split shows in the counts and the serve rule's confidence holds it back.
-    observe: bool = True
-
-    def __post_init__(self) -> None:
-        if self.max_new_tokens <= 0:
-            raise ValueError(f"max_new_tokens={self.max_new_tokens} must be positive")
-        if self.temperature < 0:
-            raise ValueError(f"temperature={self.temperature} must be >= 0")
-        if self.verify and self.temperature > 0:
-            raise ValueError("verification compares greedy choices: use temperature=0 with verify")
-        if self.verify_window is not None and self.verify_window <= 0:
-            raise ValueError(f"verify_window={self.verify_window} must be positive or None")
-        if self.deadline_s <= 0:
-            raise ValueError(f"deadline_s={self.deadline_s} must be positive")
-        if self.correction_context <= 0 or self.cloud_top_k <= 0:
-            raise ValueError("correction_context and cloud_top_k must be positive")
-        if self.cache_loop_repeats < 2:
-            raise ValueError(f"cache_loop_repeats={self.cache_loop_repeats} must be >= 2")
-
-
-@dataclass(frozen=True)
-class Correction:
-    """A cloud answer the cache can learn: after `context`, the cloud says `token`.
-
-    An escalation's answer, or an observation (`DecodeConfig.observe`): then
-    `device_token` is the token the output holds there, equal to `token` when the cloud
-    confirmed it.
-    """
-
-    context: tuple[int, ...]
-    token: int
-    device_token: int | None  # what the device had proposed (None if it proposed nothing)
-
-
-@dataclass
-class Generation:
-    """The result of one request."""
-
-    prompt_ids: list[int]
-    token_ids: list[int] = field(default_factory=list)
-    provenance: list[Provenance] = field(default_factory=list)
-    corrections: list[Correction] = field(default_factory=list)
-    cloud_calls: int = 0
-    cloud_failures: int = 0  # escalations the cloud did not answer in time
-    missed_escalations: int = 0  # tokens kept from the device because the cloud failed
-    cloud_tokens_computed: int = 0  # prefill + verification tokens the cloud ran
-    rollbacks: int = 0
-    cache_contradictions: int = 0
-    cache_loops: int = 0  # requests where the cache loop guard stopped cache serving
-    elapsed_s: float = 0.0
-    text: str = ""
-
-    def count(self, provenance: Provenance) -> int:
-        return sum(1 for p in self.provenance if p is provenance)
-
-    @property
-    def cloud_share(self) -> float:
-        return self.count(Provenance.CLOUD) / max(1, len(self.token_ids))
-
-    @property
-    def cache_share(self) -> float:
-        return self.count(Provenance.CACHE) / max(1, len(self.token_ids))
-
-    @property
-    def tokens_per_s(self) -> float:
-        return len(self.token_ids) / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
 
 class HybridDecoder:
@@ -148,11 +46,12 @@ class HybridDecoder:
     """
 
     def __init__(self, device_model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast,
-                 cloud: Cloud | None = None, cache=None, use_kv_cache: bool = True):
+                 cloud: Cloud | None = None, cache: CorrectionCache | None = None,
+                 use_kv_cache: bool = True):
         self.device = DeviceModel(device_model, use_kv_cache=use_kv_cache)
         self.tokenizer = tokenizer
         self.cloud = cloud
-        self.cache = cache  # an inference.device_cache.DeviceCache, or None
+        self.cache = cache
         self.eos = tokenizer.eos_token_id
         if cloud is not None and cloud.vocab_size != device_model.config.vocab_size:
             from inference.errors import TokenizerMismatchError
@@ -179,7 +78,7 @@ class HybridDecoder:
         started = time.perf_counter()
         ids = self.tokenizer(prompt)["input_ids"] if isinstance(prompt, str) else list(prompt)
         if not ids:
-            raise ValueError("empty prompt: give at least one token")
+            raise InferenceError("empty prompt: give at least one token")
         cloud_ids = ids
         if not privacy.cloud_allowed:
             policy, cloud_ids = SlmOnly(), None

@@ -27,6 +27,7 @@ import numpy as np
 
 from cache_sync.correction_cache import CacheHeader, CountTable, device_bit
 from inference.automaton_index import NO_SERVE, AutomatonIndex, ServeRule
+from inference.errors import InferenceError
 
 
 def _decide(left: np.ndarray, entries: np.ndarray, rule: ServeRule, min_match: int, vocab_size: int
@@ -123,7 +124,7 @@ class DeviceCache:
     def __init__(self, header: CacheHeader, device_id: str, rule: ServeRule = ServeRule(),
                  budget: int | None = None, max_order: int | None = None):
         if rule.min_match > header.n_max or rule.prompt_min_match > header.n_max - 1:
-            raise ValueError(f"min_match={rule.min_match} (prompt_min_match={rule.prompt_min_match}) "
+            raise InferenceError(f"min_match={rule.min_match} (prompt_min_match={rule.prompt_min_match}) "
                              f"exceeds the cache's n_max={header.n_max} (n_max - 1 for anchored contexts)")
         self.header, self.device_id, self.rule = header, device_id, rule
         self.budget, self.max_order = budget, max_order

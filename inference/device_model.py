@@ -13,15 +13,8 @@ from dataclasses import dataclass
 import torch
 from transformers import DynamicCache, PreTrainedModel
 
-
-def crop_cache(cache: DynamicCache, length: int) -> None:
-    """Keep the first `length` positions of a KV cache.
-
-    (transformers 5 `crop` takes the negative number of positions to drop.)
-    """
-    held = cache.get_seq_length()
-    if length < held:
-        cache.crop(length - held)
+from inference.errors import InferenceError
+from inference.kv import crop_cache, forward_kv
 
 
 @dataclass(frozen=True)
@@ -68,9 +61,9 @@ class DeviceModel:
     def step(self, tokens: Sequence[int]) -> DeviceStep:
         """Feed tokens[fed:] and predict position len(tokens)."""
         if not tokens:
-            raise ValueError("the device model needs at least one context token")
+            raise InferenceError("the device model needs at least one context token")
         if len(tokens) > self.max_positions:
-            raise ValueError(f"context of {len(tokens)} tokens exceeds the device model's "
+            raise InferenceError(f"context of {len(tokens)} tokens exceeds the device model's "
                              f"{self.max_positions} positions")
         if not self.use_kv_cache:
             # baseline for benchmarks: recompute the whole prefix every step
@@ -82,9 +75,7 @@ class DeviceModel:
         if self._cache is None:
             self._cache = DynamicCache()
         ids = torch.tensor([list(tokens[self._fed:])], dtype=torch.long, device=self._device)
-        out = self.model(input_ids=ids, past_key_values=self._cache, use_cache=True,
-                         output_hidden_states=True)
-        self._cache = out.past_key_values
+        out = forward_kv(self.model, ids, self._cache, output_hidden_states=True)
         self.forward_calls += 1
         self.tokens_computed += ids.shape[1]
         self._fed = len(tokens)

@@ -1,7 +1,7 @@
 """The inference package's domain errors: one base type, a few precise subtypes."""
 
 
-class InferenceError(Exception):
+class InferenceError(ValueError):
     """A domain failure in inference (zoo, tokenizer, decoding, calibration)."""
 
 

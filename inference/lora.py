@@ -1,7 +1,7 @@
 """Device-side LoRA with a frozen, shared down-projection (exactly aggregatable).
 
 Every node of a model family derives the same A (r_max x d_in per module) from a public
-seed (`strategies.lora_math.frozen_a`); a node of rank r uses its first r rows, keeps
+seed (`inference.lora_basis.frozen_a`); a node of rank r uses its first r rows, keeps
 them frozen, and trains only B (d_out x r). lora_alpha = r gives scaling 1, so a node's
 weight update is exactly B A[:r] whatever its rank. The adapter that travels is the B
 matrices alone, keyed by peft's state-dict names.
@@ -17,7 +17,8 @@ import torch
 from peft import LoraConfig, PeftModel, get_peft_model, get_peft_model_state_dict
 from transformers import PreTrainedModel
 
-from strategies.lora_math import frozen_a
+from inference.errors import InferenceError
+from inference.lora_basis import frozen_a
 
 TARGET_MODULES = ("q_proj", "v_proj")
 
@@ -31,7 +32,7 @@ class LoraSpec:
 
     def __post_init__(self) -> None:
         if not 1 <= self.rank <= self.r_max:
-            raise ValueError(f"LoRA rank {self.rank} must lie in [1, r_max={self.r_max}]")
+            raise InferenceError(f"LoRA rank {self.rank} must lie in [1, r_max={self.r_max}]")
 
 
 def attach(base: PreTrainedModel, spec: LoraSpec, b: dict[str, np.ndarray] | None = None) -> PeftModel:
@@ -52,7 +53,7 @@ def attach(base: PreTrainedModel, spec: LoraSpec, b: dict[str, np.ndarray] | Non
             b_key = _state_key(state, name, "lora_B")
             if b is not None:
                 if b_key not in b:
-                    raise KeyError(f"adapter lacks {b_key}")
+                    raise InferenceError(f"adapter lacks {b_key}")
                 b_layer.weight.copy_(torch.from_numpy(np.asarray(b[b_key], dtype=np.float32)))
             else:
                 b_layer.weight.zero_()
@@ -64,7 +65,7 @@ def _state_key(state: dict, module_name: str, part: str) -> str:
     suffix = module_name.replace(".lora_A", "").replace(".lora_B", "") + f".{part}.weight"
     matches = [k for k in state if k.endswith(suffix.split("base_model.model.", 1)[-1])]
     if len(matches) != 1:
-        raise KeyError(f"cannot map module {module_name} to a unique {part} key ({len(matches)} matches)")
+        raise InferenceError(f"cannot map module {module_name} to a unique {part} key ({len(matches)} matches)")
     return matches[0]
 
 

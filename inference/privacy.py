@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from inference.errors import InferenceError
+
 MODES = ("allow", "local-only", "redact")
 DEFAULT_PATTERNS = (
     r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",  # e-mail addresses
@@ -30,11 +32,11 @@ class PrivacyPolicy:
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
-            raise ValueError(f"privacy mode {self.mode!r}: use one of {MODES}")
+            raise InferenceError(f"privacy mode {self.mode!r}: use one of {MODES}")
         try:
             compiled = tuple(re.compile(p) for p in self.patterns)
         except re.error as exc:
-            raise ValueError(f"bad redaction pattern: {exc}") from exc
+            raise InferenceError(f"bad redaction pattern: {exc}") from exc
         object.__setattr__(self, "_compiled", compiled)
 
     @property

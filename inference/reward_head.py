@@ -45,9 +45,9 @@ class RewardHeadConfig:
 
     def __post_init__(self) -> None:
         if min(self.hidden_size, self.top_k, self.width) <= 0:
-            raise ValueError("hidden_size, top_k and width must be positive")
+            raise InferenceError("hidden_size, top_k and width must be positive")
         if self.label_floor >= 0:
-            raise ValueError(f"label_floor={self.label_floor} must be negative")
+            raise InferenceError(f"label_floor={self.label_floor} must be negative")
 
 
 class RewardHead(torch.nn.Module):

@@ -19,6 +19,7 @@ import torch
 
 from inference.cloud import CloudPrediction
 from inference.device_model import DeviceStep
+from inference.errors import InferenceError
 from inference.reward_head import RewardHead
 
 POLICIES = ("slm-only", "cloud-only", "reward", "confidence", "fusion")
@@ -79,7 +80,7 @@ class RewardPolicy:
 
     def __post_init__(self) -> None:
         if self.threshold < 0:
-            raise ValueError(f"reward threshold tau={self.threshold} must be >= 0 (accept when r_hat >= -tau)")
+            raise InferenceError(f"reward threshold tau={self.threshold} must be >= 0 (accept when r_hat >= -tau)")
 
     def escalate(self, step: DeviceStep) -> bool:
         return self.head.score(step.hidden, step.logprobs) < -self.threshold
@@ -97,7 +98,7 @@ class ConfidencePolicy:
 
     def __post_init__(self) -> None:
         if not 0 <= self.threshold <= 1:
-            raise ValueError(f"confidence threshold {self.threshold} must lie in [0, 1]")
+            raise InferenceError(f"confidence threshold {self.threshold} must lie in [0, 1]")
 
     def escalate(self, step: DeviceStep) -> bool:
         return step.top_prob < self.threshold
@@ -122,9 +123,9 @@ class FusionPolicy:
 
     def __post_init__(self) -> None:
         if not 0 <= self.threshold <= 1:
-            raise ValueError(f"fusion threshold {self.threshold} must lie in [0, 1]")
+            raise InferenceError(f"fusion threshold {self.threshold} must lie in [0, 1]")
         if not 0 <= self.weight <= 1:
-            raise ValueError(f"fusion weight {self.weight} must lie in [0, 1]")
+            raise InferenceError(f"fusion weight {self.weight} must lie in [0, 1]")
 
     def escalate(self, step: DeviceStep) -> bool:
         return step.top_prob < self.threshold
@@ -153,14 +154,14 @@ def make_policy(name: str, threshold: float | None = None, head: RewardHead | No
     if name == "cloud-only":
         return CloudOnly()
     if threshold is None:
-        raise ValueError(f"policy {name!r} needs a threshold")
+        raise InferenceError(f"policy {name!r} needs a threshold")
     if name == "reward":
         if head is None:
-            raise ValueError("policy 'reward' needs a reward head: run `fedhybrid calibrate` "
+            raise InferenceError("policy 'reward' needs a reward head: run `fedhybrid calibrate` "
                              "for this device/cloud pair first")
         return RewardPolicy(head, threshold)
     if name == "confidence":
         return ConfidencePolicy(threshold)
     if name == "fusion":
         return FusionPolicy(threshold, weight)
-    raise ValueError(f"unknown policy {name!r}: use one of {POLICIES}")
+    raise InferenceError(f"unknown policy {name!r}: use one of {POLICIES}")

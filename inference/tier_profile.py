@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from inference.automaton_index import ServeRule
+from inference.errors import InferenceError
 
 TIERS = ("cloud", "client", "edge", "iot")
 
@@ -43,28 +44,28 @@ class TierProfile:
 
     def __post_init__(self) -> None:
         if self.tier not in TIERS:
-            raise ValueError(f"unknown tier {self.tier!r}: use one of {TIERS}")
+            raise InferenceError(f"unknown tier {self.tier!r}: use one of {TIERS}")
         if self.lora_rank <= 0:
-            raise ValueError(f"{self.tier}: lora_rank={self.lora_rank} must be positive")
+            raise InferenceError(f"{self.tier}: lora_rank={self.lora_rank} must be positive")
         if self.cache_budget is not None and self.cache_budget <= 0:
-            raise ValueError(f"{self.tier}: cache_budget must be positive or None")
+            raise InferenceError(f"{self.tier}: cache_budget must be positive or None")
         n_min, n_max = self.ngram_orders
         if not 1 <= n_min <= n_max <= 32:
-            raise ValueError(f"{self.tier}: ngram_orders {self.ngram_orders} need 1 <= n_min <= n_max <= 32")
+            raise InferenceError(f"{self.tier}: ngram_orders {self.ngram_orders} need 1 <= n_min <= n_max <= 32")
         if not n_min <= self.cache_min_match <= n_max:
-            raise ValueError(f"{self.tier}: cache_min_match={self.cache_min_match} must lie in the "
+            raise InferenceError(f"{self.tier}: cache_min_match={self.cache_min_match} must lie in the "
                              f"n-gram orders {self.ngram_orders}")
         if not 1 <= self.cache_prompt_min_match <= n_max - 1:
-            raise ValueError(f"{self.tier}: cache_prompt_min_match={self.cache_prompt_min_match} must "
+            raise InferenceError(f"{self.tier}: cache_prompt_min_match={self.cache_prompt_min_match} must "
                              f"lie in [1, {n_max - 1}] (anchored contexts hold n_max - 1 tokens)")
         if self.reward_threshold is not None and self.reward_threshold < 0:
-            raise ValueError(f"{self.tier}: reward_threshold must be >= 0")
+            raise InferenceError(f"{self.tier}: reward_threshold must be >= 0")
         if self.deadline_s <= 0:
-            raise ValueError(f"{self.tier}: deadline_s must be positive")
+            raise InferenceError(f"{self.tier}: deadline_s must be positive")
         if not 0 < self.cache_confidence <= 1:
-            raise ValueError(f"{self.tier}: cache_confidence must lie in (0, 1]")
+            raise InferenceError(f"{self.tier}: cache_confidence must lie in (0, 1]")
         if self.cache_min_count < 1:
-            raise ValueError(f"{self.tier}: cache_min_count={self.cache_min_count} must be >= 1")
+            raise InferenceError(f"{self.tier}: cache_min_count={self.cache_min_count} must be >= 1")
 
     def serve_rule(self) -> ServeRule:
         """The correction cache's serve rule for this tier."""
@@ -92,5 +93,5 @@ DEFAULT_PROFILES: dict[str, TierProfile] = {
 
 def profile(tier: str) -> TierProfile:
     if tier not in DEFAULT_PROFILES:
-        raise ValueError(f"unknown tier {tier!r}: use one of {TIERS}")
+        raise InferenceError(f"unknown tier {tier!r}: use one of {TIERS}")
     return DEFAULT_PROFILES[tier]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from transformers import PreTrainedTokenizerFast
 
-from inference.errors import TokenizerMismatchError
+from inference.errors import InferenceError, TokenizerMismatchError
 
 EOS = "<|endoftext|>"
 
@@ -28,7 +28,7 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int) -> PreTrainedTokenize
     from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
 
     if vocab_size < 300:
-        raise ValueError(f"vocab_size={vocab_size} is too small for byte-level BPE: use >= 300")
+        raise InferenceError(f"vocab_size={vocab_size} is too small for byte-level BPE: use >= 300")
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.Sequence([
         # one piece per digit; a leading space stays with the first digit (" 3", "2")

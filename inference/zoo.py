@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
-from transformers import AutoModelForCausalLM, LlamaConfig, PreTrainedModel, PreTrainedTokenizerFast
+from transformers import AutoModelForCausalLM, PreTrainedModel, PreTrainedTokenizerFast
 from transformers.utils import logging as hf_logging
 
 from inference.errors import ZooError
 from inference.tokenizer import check_same, load_tokenizer, tokenizer_hash
-from inference.train import TrainConfig
 
 MANIFEST = "manifest.json"
 SCHEMA_VERSION = 1
@@ -44,60 +42,6 @@ def default_zoo_dir() -> Path:
         if manifest.is_file() and any(folder.glob("*/model.safetensors")):
             return folder
     return candidates[0]
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """Architecture and training recipe of one zoo model."""
-
-    name: str
-    hidden: int
-    layers: int
-    heads: int
-    ffn: int
-    train: TrainConfig
-    max_positions: int = 512
-
-    def __post_init__(self) -> None:
-        if not self.name.isidentifier():
-            raise ValueError(f"model name {self.name!r} must be a plain identifier (e.g. 'edge')")
-        if self.hidden % self.heads:
-            raise ValueError(f"{self.name}: hidden={self.hidden} is not divisible by heads={self.heads}")
-        if min(self.hidden, self.layers, self.heads, self.ffn) <= 0:
-            raise ValueError(f"{self.name}: all sizes must be positive")
-
-    def config(self, vocab_size: int, eos_id: int) -> LlamaConfig:
-        return LlamaConfig(
-            vocab_size=vocab_size, hidden_size=self.hidden, intermediate_size=self.ffn,
-            num_hidden_layers=self.layers, num_attention_heads=self.heads,
-            num_key_value_heads=self.heads, max_position_embeddings=self.max_positions,
-            tie_word_embeddings=True, bos_token_id=eos_id, eos_token_id=eos_id,
-            pad_token_id=eos_id)
-
-    @staticmethod
-    def from_dict(raw: dict) -> "ModelSpec":
-        return ModelSpec(**{**raw, "train": TrainConfig(**raw["train"])})
-
-
-@dataclass(frozen=True)
-class ZooRecipe:
-    """Everything a zoo build needs: tokenizer size, models, and which tier uses which."""
-
-    vocab_size: int
-    models: tuple[ModelSpec, ...]
-    tiers: dict[str, str] = field(default_factory=dict)  # tier -> model name
-    tokenizer_problems: int = 20000  # wordmath problems added to the tokenizer corpus
-    code_bytes: int | None = None  # cap on pycode training bytes (None: all)
-    eval_problems: int = 200
-    probe_every: int = 250  # steps between held-out probes during a build (0: none)
-
-    def __post_init__(self) -> None:
-        names = [m.name for m in self.models]
-        if len(set(names)) != len(names):
-            raise ValueError(f"duplicate model names in recipe: {names}")
-        unknown = set(self.tiers.values()) - set(names)
-        if unknown:
-            raise ValueError(f"tiers refer to unknown models {sorted(unknown)}; models are {names}")
 
 
 def _file_hash(path: Path) -> str:
@@ -206,23 +150,6 @@ def load_causal_lm(name_or_path: str | Path, zoo: Zoo | None = None, device: str
         check_same(expected_tokenizer_hash, tokenizer, f"model {folder}")
     model.to(device).eval()
     return model, tokenizer
-
-
-def save_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, folder: Path) -> None:
-    """Write a standard HF folder: float16 weights, a config that loads as float32."""
-    folder.mkdir(parents=True, exist_ok=True)
-    model.to(torch.float16).save_pretrained(str(folder), safe_serialization=True)
-    model.to(torch.float32)
-    config_path = folder / "config.json"
-    config = json.loads(config_path.read_text())
-    # "auto" dtype loading reads this: plain from_pretrained() then gives float32
-    config["dtype"] = "float32"
-    config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
-    tokenizer.save_pretrained(str(folder))
-
-
-def manifest_entry(spec: ModelSpec, folder: Path, params: int, metrics: dict) -> dict:
-    return {"spec": asdict(spec), "params": params, "metrics": metrics, "files": hash_folder(folder)}
 
 
 def tokenizer_hash_of(folder: Path) -> str:

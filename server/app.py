@@ -17,7 +17,7 @@ from collections.abc import Callable
 from flwr.app import ConfigRecord, Context, Message, MessageType, RecordDict
 from flwr.serverapp import Grid, ServerApp
 
-from server.config import FederationConfig
+from fleet.config import FederationConfig
 from server.errors import ServerError
 
 log = logging.getLogger("fedhybrid.server")

@@ -19,7 +19,7 @@ from cache_sync.correction_cache import CacheHeader
 from cache_sync.errors import CacheError
 from cache_sync.merge import Delta
 from cache_sync.versioned import VersionedView
-from server.config import FederationConfig
+from fleet.config import FederationConfig
 from server.errors import ServerError
 from server.release import ReleasePolicy, cap_delta, release, tier_view
 from server.state import ServerState, config_digest
@@ -111,7 +111,9 @@ class Federation:
         rel = release(self.state.aggregate.table, self.policy, round_)
         versions = {}
         for tier, view in self.state.views.items():
-            versions[tier] = view.publish(tier_view(rel.released, self.cfg.profile(tier), round_))
+            profile = self.cfg.profile(tier)
+            versions[tier] = view.publish(tier_view(rel.released, profile.cache_budget,
+                                                    profile.ngram_orders[1], round_))
         info = {"released": len(rel.released), "withheld": rel.withheld, "epsilon": rel.epsilon,
                 "global_entries": len(self.state.aggregate.table), "versions": versions,
                 "release_s": time.perf_counter() - started}

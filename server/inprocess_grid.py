@@ -19,7 +19,9 @@ from flwr.serverapp import Grid
 
 
 def _set_task_identity(run_id: int, node_id: int) -> None:
-    from flwr.supercore.task_identity import TaskIdentity  # Flower internal, pinned version
+    from flwr.supercore.task_identity import (
+        TaskIdentity,  # Flower internal, pinned version
+    )
 
     TaskIdentity.run_id = run_id
     TaskIdentity.node_id = node_id

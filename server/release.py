@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cache_sync.correction_cache import CountTable
-from inference.tier_profile import TierProfile
+from server.errors import ServerError
 
 
 @dataclass(frozen=True)
@@ -35,11 +35,11 @@ class ReleasePolicy:
 
     def __post_init__(self) -> None:
         if self.min_devices < 1:
-            raise ValueError(f"min_devices={self.min_devices} must be >= 1")
+            raise ServerError(f"min_devices={self.min_devices} must be >= 1")
         if self.per_device_cap < 1:
-            raise ValueError(f"per_device_cap={self.per_device_cap} must be >= 1")
+            raise ServerError(f"per_device_cap={self.per_device_cap} must be >= 1")
         if self.dp_epsilon is not None and self.dp_epsilon <= 0:
-            raise ValueError(f"dp_epsilon={self.dp_epsilon} must be positive (or None for no noise)")
+            raise ServerError(f"dp_epsilon={self.dp_epsilon} must be positive (or None for no noise)")
 
 
 def cap_delta(table: CountTable, cap: int) -> CountTable:
@@ -71,9 +71,9 @@ def release(table: CountTable, policy: ReleasePolicy, round_: int) -> Release:
     return Release(released, int((~ok).sum()), policy.dp_epsilon)
 
 
-def tier_view(released: CountTable, profile: TierProfile, round_: int) -> CountTable:
-    """The part of the released table a tier keeps (cloud: all)."""
-    if profile.cache_budget is None and profile.ngram_orders[1] >= released.header.n_max:
+def tier_view(released: CountTable, budget: int | None, max_order: int, round_: int) -> CountTable:
+    """The part of the released table a tier keeps: its top `budget` entries (None: all) of
+    orders <= `max_order` (the tier profile's cache budget and n-gram orders)."""
+    if budget is None and max_order >= released.header.n_max:
         return released
-    budget = profile.cache_budget if profile.cache_budget is not None else len(released)
-    return released.prune(budget, round_, max_order=profile.ngram_orders[1])
+    return released.prune(budget if budget is not None else len(released), round_, max_order=max_order)

@@ -15,12 +15,25 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from flwr.app import ArrayRecord, ConfigRecord, Message, MessageType, MetricRecord, RecordDict
+from flwr.app import (
+    ArrayRecord,
+    ConfigRecord,
+    Message,
+    MessageType,
+    MetricRecord,
+    RecordDict,
+)
 from flwr.serverapp import Grid
 from flwr.serverapp.strategy import Strategy
 
-from strategies.lora_math import (Reply, RobustConfig, aggregate_fedavg_ab, aggregate_frozen_a,
-                                  truncate_for_rank, validate)
+from strategies.lora_math import (
+    Reply,
+    RobustConfig,
+    aggregate_fedavg_ab,
+    aggregate_frozen_a,
+    truncate_for_rank,
+    validate,
+)
 
 log = logging.getLogger("fedhybrid.strategy")
 SEP = "|"

@@ -1,7 +1,8 @@
 """Aggregation math for federated LoRA, as pure functions on numpy arrays.
 
 Exact heterogeneous-rank aggregation (the default). Every node of a model family shares
-one frozen down-projection A (r_max x d_in) generated from a public seed; a node of rank
+one frozen down-projection A (r_max x d_in) generated from a public seed
+(`inference.lora_basis.frozen_a`); a node of rank
 r uses A[:r] and trains only B_k (d_out x r). Zero-padding B_k to r_max columns gives
 B_k A[:r] = pad(B_k) A, so
 
@@ -25,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from strategies.errors import StrategyError
 
 Adapter = dict[str, np.ndarray]  # key -> B matrix (d_out, r) or A matrix (r, d_in)
 
@@ -51,28 +54,17 @@ class RobustConfig:
 
     def __post_init__(self) -> None:
         if self.method not in ("trimmed-mean", "median"):
-            raise ValueError(f"robust method {self.method!r}: use 'trimmed-mean' or 'median'")
+            raise StrategyError(f"robust method {self.method!r}: use 'trimmed-mean' or 'median'")
         if not 0 <= self.trim < 0.5:
-            raise ValueError(f"trim={self.trim} must lie in [0, 0.5)")
+            raise StrategyError(f"trim={self.trim} must lie in [0, 0.5)")
         if self.clip_factor <= 0 or (self.clip_norm is not None and self.clip_norm <= 0):
-            raise ValueError("clip_factor and clip_norm must be positive")
-
-
-def frozen_a(seed: int, key: str, r_max: int, d_in: int) -> np.ndarray:
-    """The family's shared down-projection for one LoRA module, from a public seed.
-
-    Kaiming-uniform like peft's default A init, deterministic per (seed, module key).
-    """
-    digest = np.frombuffer(key.encode("utf-8"), dtype=np.uint8).astype(np.uint64)
-    stream = np.random.default_rng([seed, int(digest.sum()), len(key), *digest[:16].tolist()])
-    bound = np.sqrt(6.0 / d_in) / np.sqrt(1.0 + 5.0)  # kaiming_uniform(a=sqrt(5))
-    return stream.uniform(-bound, bound, size=(r_max, d_in)).astype(np.float32)
+            raise StrategyError("clip_factor and clip_norm must be positive")
 
 
 def pad_columns(b: np.ndarray, r_max: int) -> np.ndarray:
     """B (d_out, r) -> (d_out, r_max), zero columns appended."""
     if b.shape[1] > r_max:
-        raise ValueError(f"B has rank {b.shape[1]} > r_max {r_max}")
+        raise StrategyError(f"B has rank {b.shape[1]} > r_max {r_max}")
     out = np.zeros((b.shape[0], r_max), dtype=np.float64)
     out[:, : b.shape[1]] = b
     return out

@@ -16,7 +16,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 @pytest.fixture(scope="session")
 def tiny_zoo_dir(tmp_path_factory) -> Path:
     """A micro-zoo (tokenizer + edge/client/cloud) built with the real build code."""
-    from inference.zoo_build import TINY, build_zoo
+    from training.zoo_build import TINY, build_zoo
 
     out = tmp_path_factory.mktemp("tiny-zoo")
     build_zoo(out, TINY, quiet=True, device=torch.device("cpu"))
@@ -26,10 +26,10 @@ def tiny_zoo_dir(tmp_path_factory) -> Path:
 
 def calibrate_tiny(root: Path) -> None:
     """Reward heads for both device models of a micro-zoo (seconds)."""
-    from inference.calibrate import CalibrationConfig, calibrate
     from inference.cloud import LocalCloud
     from inference.runtime import head_dir
     from inference.zoo import Zoo, load_causal_lm
+    from training.calibrate import CalibrationConfig, calibrate
 
     zoo = Zoo(root)
     cloud_model, _ = load_causal_lm("cloud", zoo)

@@ -16,10 +16,11 @@ from cache_sync.correction_cache import CacheHeader, CountTable
 from cache_sync.merge import Delta, merge_all
 from inference.automaton_index import ServeRule
 from inference.cloud import LocalCloud
-from inference.decoder import DecodeConfig, HybridDecoder, Provenance
+from inference.decoder import HybridDecoder
 from inference.device_cache import DeviceCache
+from inference.generation import DecodeConfig, Provenance
 from inference.router import RewardPolicy, make_policy
-from inference.workloads import wordmath
+from workloads import wordmath
 
 
 def entries_from_stream(header: CacheHeader, stream: np.ndarray, target: int, device: str = "bench",
@@ -161,8 +162,8 @@ QUALITY_COLUMNS = [("pass", "{}"), ("cloud_share", "{:.1%}"), ("cache_share", "{
 
 
 def code_stream(tokenizer) -> np.ndarray:
-    from inference.train import encode_corpus
-    from inference.workloads import pycode
+    from training.train import encode_corpus
+    from workloads import pycode
 
     return encode_corpus(tokenizer, pycode.texts("train")).numpy()
 

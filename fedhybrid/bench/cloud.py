@@ -13,10 +13,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from inference.cloud_launch import CloudServerProcess
-from inference.decoder import DecodeConfig, HybridDecoder
-from inference.remote_cloud import RemoteCloud, RemoteCloudConfig
-from inference.workloads import wordmath
+from inference.decoder import HybridDecoder
+from inference.generation import DecodeConfig
+from serving.launch import CloudServerProcess
+from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
+from workloads import wordmath
 
 
 def _device_run(url: str, device_model, tokenizer, policy, prompts: list[str], cfg: DecodeConfig) -> dict:

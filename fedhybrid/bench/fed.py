@@ -35,8 +35,8 @@ def aggregation_rows(shapes: dict[str, tuple[int, int]], r_max: int, clients: tu
 def round_rows(run_config: dict) -> tuple[list[dict], dict]:
     """Run the federation in-process; per round: wall time, time inside ClientApps, overhead."""
     from clients.app import app as client_app
+    from fleet.config import FederationConfig
     from server.app import run_federation
-    from server.config import FederationConfig
     from server.inprocess_grid import InProcessGrid
 
     cfg = FederationConfig.from_run_config(run_config)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from inference import evaluate
-from inference.workloads import wordmath
 from inference.zoo import Zoo, load_causal_lm
+from training import evaluate
+from workloads import wordmath
 
 
 def run(zoo: Zoo, problems: int = 200, seed: int = 1) -> list[dict]:

@@ -14,11 +14,12 @@ from pathlib import Path
 import torch
 
 from inference.cloud import LocalCloud
-from inference.decoder import DecodeConfig, HybridDecoder, Provenance
+from inference.decoder import HybridDecoder
 from inference.device_model import DeviceModel
+from inference.generation import DecodeConfig, Provenance
 from inference.reward_head import RewardHead
 from inference.router import make_policy
-from inference.workloads import pycode, wordmath
+from workloads import pycode, wordmath
 
 CONFIDENCE_SWEEP = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
 FUSION_SWEEP = (0.5, 0.8, 0.95)

@@ -53,7 +53,8 @@ def run(header: CacheHeader, stream: np.ndarray, devices: int = 100, per_device:
         started = time.perf_counter()
         rel = release(aggregate.table, policy, 1)
         for tier in ("client", "edge", "iot"):
-            VersionedView(header).publish(tier_view(rel.released, DEFAULT_PROFILES[tier], 1))
+            VersionedView(header).publish(tier_view(rel.released, DEFAULT_PROFILES[tier].cache_budget,
+                                                     DEFAULT_PROFILES[tier].ngram_orders[1], 1))
         release_times.append(time.perf_counter() - started)
     overhead = len(envelopes[0]) - len(payloads[0])
     return {

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from cache_sync.errors import CacheError
+from fedhybrid.commands import bench, cloud, decode, demo, fed, zoo
 from inference.errors import InferenceError
 from server.errors import ServerError
-from fedhybrid.commands import bench, cloud, decode, demo, fed, zoo
 
 # one domain error type per package; the CLI turns these into a clean message
 DOMAIN_ERRORS: tuple[type[Exception], ...] = (InferenceError, CacheError, ServerError)

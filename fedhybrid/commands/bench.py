@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
+from fedhybrid.tables import print_table, write_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,24 +52,6 @@ def _common(parser: argparse.ArgumentParser, run) -> None:
     parser.add_argument("--json", type=Path, default=None, metavar="PATH",
                         help="where to write the rows as JSON (default: bench-results/SUITE.json)")
     parser.set_defaults(run=run)
-
-
-def print_table(title: str, rows: list[dict], columns: list[tuple[str, str]]) -> None:
-    table = Table(title=title)
-    for key, _ in columns:
-        table.add_column(key, justify="right")
-    for row in rows:
-        table.add_row(*[fmt.format(row[key]) if row.get(key) is not None else "-" for key, fmt in columns])
-    # rich falls back to 80 columns when piped: keep headers readable in logs
-    Console(width=None if sys.stdout.isatty() else 160).print(table)
-
-
-def write_json(args: argparse.Namespace, suite: str, payload) -> Path:
-    path = args.json or Path("bench-results") / f"{suite}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=2) + "\n")
-    print(f"wrote {path}")
-    return path
 
 
 def _models(args: argparse.Namespace) -> int:
@@ -126,11 +105,10 @@ def _routing(args: argparse.Namespace) -> int:
 
 
 def _cache(args: argparse.Namespace) -> int:
+    from cache_sync.correction_cache import CacheHeader
     from fedhybrid.bench import cache as bench_cache
     from inference.runtime import load_head, load_stack, resolve_threshold
     from inference.zoo import Zoo
-
-    from cache_sync.correction_cache import CacheHeader
 
     zoo = Zoo(args.zoo)
     stack = load_stack(zoo, args.device, "cloud")
@@ -187,8 +165,8 @@ def _fed(args: argparse.Namespace) -> int:
     import tempfile
 
     from fedhybrid.bench import fed as bench_fed
-    from fedhybrid.commands.fed import default_run_config
     from fedhybrid.report import tier_rows
+    from fedhybrid.run_config import default_run_config
     from inference.lora import b_shapes
     from inference.zoo import Zoo, load_causal_lm
 

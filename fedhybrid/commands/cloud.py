@@ -28,11 +28,11 @@ def _serve(args: argparse.Namespace) -> int:
     import torch
     import uvicorn
 
-    from inference.cloud_server import ServeConfig, create_app
     from inference.errors import InferenceError
-    from inference.prefix_engine import PrefixEngine
     from inference.tokenizer import tokenizer_hash
     from inference.zoo import Zoo, load_causal_lm
+    from serving.cloud_server import ServeConfig, create_app
+    from serving.prefix_engine import PrefixEngine
 
     if (args.tls_cert is None) != (args.tls_key is None):
         raise InferenceError("--tls-cert and --tls-key go together")

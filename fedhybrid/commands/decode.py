@@ -46,7 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from inference.decoder import DecodeConfig, HybridDecoder
+    from inference.decoder import HybridDecoder
+    from inference.generation import DecodeConfig
     from inference.router import make_policy
     from inference.runtime import load_head, load_stack, resolve_threshold
     from inference.tier_profile import DEFAULT_PROFILES
@@ -56,7 +57,7 @@ def _generate(args: argparse.Namespace) -> int:
     local_cloud = None if args.policy == "slm-only" or args.cloud_url else args.cloud
     stack = load_stack(zoo, args.tier, local_cloud)
     if args.cloud_url and args.policy != "slm-only":
-        from inference.remote_cloud import RemoteCloud, RemoteCloudConfig
+        from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
 
         stack.cloud = RemoteCloud(RemoteCloudConfig(args.cloud_url, api_key=args.api_key))
         stack.cloud.connect(stack.tokenizer)
@@ -102,9 +103,9 @@ def _generate(args: argparse.Namespace) -> int:
 def _calibrate(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
-    from inference.calibrate import CalibrationConfig, calibrate, retarget
     from inference.runtime import head_dir, load_stack
     from inference.zoo import Zoo
+    from training.calibrate import CalibrationConfig, calibrate, retarget
 
     zoo = Zoo(args.zoo)
     stack = load_stack(zoo, args.device, args.cloud)

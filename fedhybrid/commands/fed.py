@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import tomllib
 from pathlib import Path
 
-from fedhybrid.engines import REPO
+from fedhybrid.run_config import build_run_config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,44 +34,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     rotate.set_defaults(run=_keys_rotate)
 
 
-def default_run_config() -> dict:
-    data = tomllib.loads((REPO / "pyproject.toml").read_text())
-    return dict(data["tool"]["flwr"]["app"]["config"])
-
-
-def parse_sets(items: list[str]) -> dict:
-    out = {}
-    for item in items:
-        if "=" not in item:
-            raise SystemExit(f"--set {item!r}: use KEY=VALUE")
-        key, raw = item.split("=", 1)
-        try:
-            out[key.strip()] = tomllib.loads(f"v = {raw}")["v"]
-        except tomllib.TOMLDecodeError:
-            out[key.strip()] = raw  # a bare string
-    return out
-
-
-def build_run_config(args: argparse.Namespace) -> dict:
-    """Defaults from pyproject, overridden by --set and flags; paths made absolute."""
-    cfg = default_run_config()
-    overrides = parse_sets(args.set)
-    unknown = sorted(set(overrides) - set(cfg))
-    if unknown:
-        raise SystemExit(f"unknown config keys {unknown}; known: {sorted(cfg)}")
-    cfg.update(overrides)
-    if args.rounds is not None:
-        cfg["num-rounds"] = args.rounds
-    if args.state_dir is not None:
-        cfg["state-dir"] = str(args.state_dir)
-    if getattr(args, "zoo", None):
-        cfg["zoo"] = str(Path(args.zoo).resolve())
-    cfg["state-dir"] = str(Path(cfg["state-dir"]).resolve())
-    if cfg.get("zoo"):
-        cfg["zoo"] = str(Path(cfg["zoo"]).resolve())
-    return cfg
-
-
 def _run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
@@ -95,7 +56,7 @@ def _run(args: argparse.Namespace) -> int:
         state = engines.run_deployment(run_config, tls=args.tls, on_line=lambda line: console.print(
             line, markup=False, highlight=False))
     rows = tier_rows(state.history)
-    from fedhybrid.commands.bench import print_table
+    from fedhybrid.tables import print_table
 
     print_table(f"per-round tier metrics ({args.engine})", rows,
                 [("round", "{}"), ("tier", "{}"), ("nodes", "{}"), ("cloud_share", "{:.1%}"),

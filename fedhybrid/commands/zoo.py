@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _build(args: argparse.Namespace) -> int:
     from inference.zoo import default_zoo_dir
-    from inference.zoo_build import FULL, TINY, build_zoo
+    from training.zoo_build import FULL, TINY, build_zoo
 
     out = args.out or args.zoo or default_zoo_dir()
     recipe = TINY if args.tiny else FULL

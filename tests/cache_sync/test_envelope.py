@@ -11,8 +11,14 @@ from hypothesis import strategies as st
 
 from cache_sync import keys
 from cache_sync.correction_cache import CacheHeader, CountTable
-from cache_sync.envelope import (EnvelopeError, Opener, key_id, parse_header, seal, sign_update,
-                                 verify_update)
+from cache_sync.envelope import (
+    EnvelopeError,
+    Opener,
+    key_id,
+    seal,
+    sign_update,
+    verify_update,
+)
 from cache_sync.errors import CacheError
 from cache_sync.merge import Aggregate, Delta
 

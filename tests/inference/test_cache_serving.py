@@ -6,10 +6,11 @@ import pytest
 from cache_sync.correction_cache import CacheHeader, CountTable
 from inference.automaton_index import NO_SERVE, AutomatonIndex, ServeRule
 from inference.cloud import LocalCloud
-from inference.decoder import DecodeConfig, HybridDecoder, Provenance
+from inference.decoder import HybridDecoder
 from inference.device_cache import DeviceCache, index_from_table
+from inference.generation import DecodeConfig, Provenance
 from inference.router import make_policy
-from inference.workloads import wordmath
+from workloads import wordmath
 
 CFG = DecodeConfig(max_new_tokens=24)
 

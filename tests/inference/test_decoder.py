@@ -1,15 +1,15 @@
 import time
 
 import pytest
-import torch
 
-from inference.calibrate import CalibrationConfig, calibrate, collect_labels, train_head
 from inference.cloud import LocalCloud
-from inference.decoder import DecodeConfig, HybridDecoder, Provenance
+from inference.decoder import HybridDecoder
 from inference.device_model import DeviceModel
+from inference.generation import DecodeConfig, Provenance
 from inference.reward_head import RewardHead
 from inference.router import RewardPolicy, make_policy
-from inference.workloads import wordmath
+from training.calibrate import CalibrationConfig, calibrate, collect_labels, train_head
+from workloads import wordmath
 
 PROMPTS = [p.prompt for p in wordmath.generate("heldout", 3, seed=11)]
 CFG = DecodeConfig(max_new_tokens=24)

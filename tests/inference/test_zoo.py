@@ -80,7 +80,7 @@ def test_tokenizer_mismatch_is_a_clear_error_at_load(tiny_zoo, tmp_path):
 
 
 def test_partial_rebuild_keeps_other_models(tiny_zoo_dir, tmp_path):
-    from inference.zoo_build import TINY, build_zoo
+    from training.zoo_build import TINY, build_zoo
 
     root = _copy(tiny_zoo_dir, tmp_path)
     before = json.loads((root / "manifest.json").read_text())

@@ -14,8 +14,8 @@ from flwr.clientapp import ClientApp
 
 import clients.app as client_module
 from fedhybrid.engines import run_inprocess
+from fleet.config import FederationConfig
 from server.app import run_federation
-from server.config import FederationConfig
 from server.errors import ServerError
 from server.inprocess_grid import InProcessGrid
 
@@ -149,10 +149,3 @@ def test_fedavg_of_a_and_b_runs_for_comparison(tiny_zoo_dir, tmp_path):
     state = run_inprocess(base_config(tiny_zoo_dir, tmp_path / "run", **{"num-rounds": 1,
                                                                          "aggregation": "fedavg-ab"}))
     assert state.round == 1
-
-
-def test_bad_federation_config_is_a_clear_error():
-    with pytest.raises(ServerError, match="fleet-tiers"):
-        FederationConfig.from_run_config({"fleet-tiers": "edge,satellite"})
-    with pytest.raises(ServerError, match="aggregation"):
-        FederationConfig.from_run_config({"aggregation": "krum"})

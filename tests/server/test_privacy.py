@@ -9,12 +9,12 @@ from flwr.clientapp import ClientApp
 
 import clients.app as client_module
 from cache_sync.correction_cache import CacheHeader, CountTable
+from fleet.config import FederationConfig
+from fleet.device_node import DeviceState
 from inference.device_cache import DeviceCache
-from inference.device_node import DeviceState
-from inference.workloads import wordmath
 from server.app import run_federation
-from server.config import FederationConfig
 from server.inprocess_grid import InProcessGrid
+from workloads import wordmath
 
 DEVICES = ["client-0", "client-1", "edge-2", "edge-3", "edge-4", "iot-5", "iot-6", "iot-7"]
 
@@ -101,11 +101,12 @@ def test_tampered_updates_and_deltas_merge_nothing_and_rounds_go_on(tiny_zoo_dir
 
 
 def test_a_local_only_request_sends_the_cloud_server_zero_bytes(tiny_zoo_dir, pair):
-    from inference.cloud_launch import CloudServerProcess
-    from inference.decoder import DecodeConfig, HybridDecoder
+    from inference.decoder import HybridDecoder
+    from inference.generation import DecodeConfig
     from inference.privacy import LOCAL_ONLY, PrivacyPolicy
-    from inference.remote_cloud import RemoteCloud, RemoteCloudConfig
     from inference.router import make_policy
+    from serving.launch import CloudServerProcess
+    from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
 
     device, _, tok = pair
     header = CacheHeader(__import__("inference.tokenizer", fromlist=["x"]).tokenizer_hash(tok), len(tok), 2, 8)
@@ -131,7 +132,8 @@ def test_a_local_only_request_sends_the_cloud_server_zero_bytes(tiny_zoo_dir, pa
 
 def test_redacted_requests_hide_emails_and_digit_runs_from_the_cloud(pair):
     from inference.cloud import LocalCloud
-    from inference.decoder import DecodeConfig, HybridDecoder
+    from inference.decoder import HybridDecoder
+    from inference.generation import DecodeConfig
     from inference.privacy import PrivacyPolicy
     from inference.router import make_policy
 

@@ -3,8 +3,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from strategies.lora_math import (Reply, RobustConfig, aggregate_fedavg_ab, aggregate_frozen_a,
-                                  effective_delta, frozen_a, truncate_for_rank, validate)
+from inference.lora_basis import frozen_a
+from strategies.lora_math import (
+    Reply,
+    RobustConfig,
+    aggregate_fedavg_ab,
+    aggregate_frozen_a,
+    effective_delta,
+    truncate_for_rank,
+    validate,
+)
 
 KEY_B = "layers.0.q_proj.lora_B.weight"
 KEY_A = "layers.0.q_proj.lora_A.weight"

@@ -21,14 +21,16 @@ import torch
 from cache_sync.correction_cache import CacheHeader, CountTable
 from cache_sync.merge import Delta
 from cache_sync.versioned import CacheUpdate
-from inference.decoder import DecodeConfig, HybridDecoder, Provenance
+from fleet.errors import FleetError
+from inference.decoder import HybridDecoder
 from inference.device_cache import DeviceCache
+from inference.generation import DecodeConfig, Provenance
 from inference.lora import LoraSpec, attach, b_matrices, merged, train_b
 from inference.router import RewardPolicy
 from inference.tier_profile import TierProfile
 from inference.tokenizer import stop_token_ids
-from inference.workloads import wordmath
-from inference.workloads.fleet import FleetWorkload, Query
+from workloads import wordmath
+from workloads.fleet import FleetWorkload, Query
 
 
 @dataclass(frozen=True)
@@ -47,9 +49,9 @@ class NodeConfig:
 
     def __post_init__(self) -> None:
         if not self.device or "/" in self.device or self.device.startswith("."):
-            raise ValueError(f"device name {self.device!r} must be a plain name (it names a state folder)")
+            raise FleetError(f"device name {self.device!r} must be a plain name (it names a state folder)")
         if self.partition < 0 or self.local_steps < 0 or self.lr <= 0:
-            raise ValueError("partition and local_steps must be >= 0 and lr > 0")
+            raise FleetError("partition and local_steps must be >= 0 and lr > 0")
 
 
 @dataclass(frozen=True)

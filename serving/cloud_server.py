@@ -25,7 +25,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from inference.prefix_engine import MAX_TOP_K, PrefixEngine
+from serving.errors import ServingError
+from serving.prefix_engine import MAX_TOP_K, PrefixEngine
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,9 @@ class ServeConfig:
 
     def __post_init__(self) -> None:
         if self.max_body_bytes < 1024:
-            raise ValueError("max_body_bytes must be at least 1024")
+            raise ServingError("max_body_bytes must be at least 1024")
         if self.max_tokens_limit < 1:
-            raise ValueError("max_tokens_limit must be positive")
+            raise ServingError("max_tokens_limit must be positive")
 
 
 class CompletionRequest(BaseModel):

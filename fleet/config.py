@@ -6,8 +6,8 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from fleet.errors import FleetError
 from inference.tier_profile import DEFAULT_PROFILES, TIERS, TierProfile
-from server.errors import ServerError
 
 DEVICE_TIERS = ("client", "edge", "iot")
 
@@ -45,21 +45,21 @@ class FederationConfig:
 
     def __post_init__(self) -> None:
         if self.num_rounds < 1:
-            raise ServerError(f"num-rounds={self.num_rounds} must be >= 1")
+            raise FleetError(f"num-rounds={self.num_rounds} must be >= 1")
         unknown = [t for t in self.fleet_tiers if t not in DEVICE_TIERS]
         if unknown or not self.fleet_tiers:
-            raise ServerError(f"fleet-tiers {self.fleet_tiers} must be a non-empty list of {DEVICE_TIERS} "
+            raise FleetError(f"fleet-tiers {self.fleet_tiers} must be a non-empty list of {DEVICE_TIERS} "
                               "(the cloud tier is the server-side model)")
         if self.aggregation not in ("frozen-a", "fedavg-ab"):
-            raise ServerError(f"aggregation {self.aggregation!r}: use 'frozen-a' or 'fedavg-ab'")
+            raise FleetError(f"aggregation {self.aggregation!r}: use 'frozen-a' or 'fedavg-ab'")
         if self.robust_method not in ("trimmed-mean", "median"):
-            raise ServerError(f"robust-method {self.robust_method!r}: use 'trimmed-mean' or 'median'")
+            raise FleetError(f"robust-method {self.robust_method!r}: use 'trimmed-mean' or 'median'")
         if self.queries_per_round < 1 or self.local_steps < 0 or self.timeout <= 0:
-            raise ServerError("queries-per-round >= 1, local-steps >= 0 and timeout > 0 are required")
+            raise FleetError("queries-per-round >= 1, local-steps >= 0 and timeout > 0 are required")
         if self.release_k < 1 or self.per_device_cap < 1 or self.dp_epsilon < 0:
-            raise ServerError("release-k >= 1, per-device-cap >= 1 and dp-epsilon >= 0 are required")
+            raise FleetError("release-k >= 1, per-device-cap >= 1 and dp-epsilon >= 0 are required")
         if not 1 <= self.n_min <= self.n_max <= 16:
-            raise ServerError(f"n-gram orders [{self.n_min}, {self.n_max}] need 1 <= n_min <= n_max <= 16")
+            raise FleetError(f"n-gram orders [{self.n_min}, {self.n_max}] need 1 <= n_min <= n_max <= 16")
 
     @staticmethod
     def from_run_config(raw: dict) -> "FederationConfig":
@@ -76,7 +76,7 @@ class FederationConfig:
         try:
             return FederationConfig(**values)
         except TypeError as exc:
-            raise ServerError(f"bad federation config: {exc}") from exc
+            raise FleetError(f"bad federation config: {exc}") from exc
 
     @property
     def state_path(self) -> Path:
@@ -88,7 +88,7 @@ class FederationConfig:
 
     def profile(self, tier: str) -> TierProfile:
         if tier not in TIERS:
-            raise ServerError(f"unknown tier {tier!r}")
+            raise FleetError(f"unknown tier {tier!r}")
         return DEFAULT_PROFILES[tier]
 
     def device_name(self, partition: int) -> str:

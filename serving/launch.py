@@ -15,16 +15,8 @@ from pathlib import Path
 
 import httpx
 
-from inference.errors import InferenceError
-
-
-def tls_verify(verify: bool | str | Path):
-    """httpx's `verify`: True/False, or an SSL context trusting a CA bundle path."""
-    if isinstance(verify, (str, Path)):
-        import ssl
-
-        return ssl.create_default_context(cafile=str(verify))
-    return verify
+from serving.errors import ServingError
+from serving.tls import tls_verify
 
 
 def free_port() -> int:
@@ -58,7 +50,7 @@ class CloudServerProcess:
         verify = tls_verify(verify)
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise InferenceError(f"cloud server exited with {self.proc.returncode} while starting: {self.cmd}")
+                raise ServingError(f"cloud server exited with {self.proc.returncode} while starting: {self.cmd}")
             try:
                 if httpx.get(f"{self.url}/health", timeout=1.0, verify=verify).status_code == 200:
                     return self
@@ -66,7 +58,7 @@ class CloudServerProcess:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise InferenceError(f"cloud server did not answer /health within {timeout_s:.0f} s")
+        raise ServingError(f"cloud server did not answer /health within {timeout_s:.0f} s")
 
     @property
     def pid(self) -> int | None:

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 import httpx
 
 from inference.cloud import CloudPrediction, CloudUnavailable, PositionScore
-from inference.cloud_launch import tls_verify
-from inference.errors import InferenceError, TokenizerMismatchError
+from inference.errors import TokenizerMismatchError
 from inference.tokenizer import tokenizer_hash
+from serving.errors import ServingError
+from serving.tls import tls_verify
 
 _PROBE = "Q: Ava has 12 apples. She buys 5 more.\nA: 12 + 5 = 17. def f(x):\n    return x"
 
@@ -43,9 +44,9 @@ class RemoteCloudConfig:
 
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):
-            raise ValueError(f"cloud url {self.url!r} must start with http:// or https://")
+            raise ServingError(f"cloud url {self.url!r} must start with http:// or https://")
         if self.failure_threshold < 1 or self.cooldown_s <= 0 or self.max_retries < 0:
-            raise ValueError("failure_threshold >= 1, cooldown_s > 0 and max_retries >= 0 are required")
+            raise ServingError("failure_threshold >= 1, cooldown_s > 0 and max_retries >= 0 are required")
 
 
 @dataclass
@@ -122,7 +123,7 @@ class RemoteCloud:
         """Check the server: model listed, tokenizer identical. Returns the model card.
 
         Raises:
-            InferenceError: unreachable server or unknown model.
+            ServingError: unreachable server or unknown model.
             TokenizerMismatchError: the server's tokenizer differs from `tokenizer`.
         """
         try:
@@ -130,11 +131,11 @@ class RemoteCloud:
             resp.raise_for_status()
             cards = resp.json()["data"]
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-            raise InferenceError(f"cannot reach the cloud at {self.cfg.url}/v1/models ({exc}): "
+            raise ServingError(f"cannot reach the cloud at {self.cfg.url}/v1/models ({exc}): "
                                  "is `fedhybrid cloud serve` (or vLLM) running there?") from exc
         card = next((c for c in cards if self.model in (None, c.get("id"))), None)
         if card is None:
-            raise InferenceError(f"model {self.model!r} is not served at {self.cfg.url} "
+            raise ServingError(f"model {self.model!r} is not served at {self.cfg.url} "
                                  f"(served: {[c.get('id') for c in cards]})")
         self.model = card["id"]
         local_vocab = len(tokenizer)
@@ -151,7 +152,7 @@ class RemoteCloud:
                 resp.raise_for_status()
                 remote_ids = resp.json()["tokens"]
             except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-                raise InferenceError(f"the cloud at {self.cfg.url} reports no tokenizer hash and "
+                raise ServingError(f"the cloud at {self.cfg.url} reports no tokenizer hash and "
                                      f"/tokenize failed ({exc}): cannot check token compatibility") from exc
             if remote_ids != tokenizer(_PROBE)["input_ids"]:
                 raise TokenizerMismatchError(f"the cloud at {self.cfg.url} tokenizes a probe text "
@@ -173,7 +174,7 @@ class RemoteCloud:
                 deadline_s: float) -> CloudPrediction:
         tokens = [int(t) for t in tokens]
         if not 1 <= verify_from <= len(tokens):
-            raise ValueError(f"verify_from={verify_from} must lie in [1, {len(tokens)}]")
+            raise ServingError(f"verify_from={verify_from} must lie in [1, {len(tokens)}]")
         if not self._breaker.allow():
             with self._stats_lock:
                 self.stats.short_circuited += 1
@@ -252,11 +253,11 @@ class RemoteCloud:
 def _ids(top: dict) -> dict[int, float]:
     """{"token_id:17": -0.1} (vLLM's return_tokens_as_token_ids) -> {17: -0.1}."""
     if not isinstance(top, dict) or not top:
-        raise ValueError("missing top_logprobs")
+        raise ServingError("missing top_logprobs")
     out = {}
     for key, value in top.items():
         if not isinstance(key, str) or not key.startswith("token_id:"):
-            raise ValueError(f"token key {key!r} is not 'token_id:N' (send return_tokens_as_token_ids)")
+            raise ServingError(f"token key {key!r} is not 'token_id:N' (send return_tokens_as_token_ids)")
         out[int(key.split(":", 1)[1])] = float(value)
     return out
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import torch
 from transformers import PreTrainedTokenizerFast
 
-from inference.workloads import wordmath
+from training.errors import TrainingError
+from workloads import wordmath
 
 IGNORE = -100  # label value that cross-entropy skips
 
@@ -40,14 +41,14 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.steps <= 0 or self.batch <= 0 or self.code_batch <= 0:
-            raise ValueError(f"steps={self.steps}, batch={self.batch} and code_batch={self.code_batch} "
+            raise TrainingError(f"steps={self.steps}, batch={self.batch} and code_batch={self.code_batch} "
                              "must be positive")
         if not 0 < self.lr < 1:
-            raise ValueError(f"lr={self.lr} is outside (0, 1)")
+            raise TrainingError(f"lr={self.lr} is outside (0, 1)")
         if not 0 <= self.code_fraction <= 1:
-            raise ValueError(f"code_fraction={self.code_fraction} must lie in [0, 1]")
+            raise TrainingError(f"code_fraction={self.code_fraction} must lie in [0, 1]")
         if self.warmup < 0 or self.warmup >= self.steps:
-            raise ValueError(f"warmup={self.warmup} must lie in [0, steps={self.steps})")
+            raise TrainingError(f"warmup={self.warmup} must lie in [0, steps={self.steps})")
 
 
 def lr_at(step: int, cfg: TrainConfig) -> float:
@@ -91,7 +92,7 @@ class Batches:
     def __init__(self, tokenizer: PreTrainedTokenizerFast, code_stream: torch.Tensor | None,
                  cfg: TrainConfig):
         if cfg.code_fraction > 0 and (code_stream is None or len(code_stream) <= cfg.code_window):
-            raise ValueError("code_fraction > 0 needs a pycode token stream longer than one window")
+            raise TrainingError("code_fraction > 0 needs a pycode token stream longer than one window")
         self.tokenizer, self.code, self.cfg = tokenizer, code_stream, cfg
         self.rng = random.Random(f"batches/{cfg.seed}")
         self.gen = torch.Generator().manual_seed(cfg.seed)
@@ -175,9 +176,9 @@ def train(model: torch.nn.Module, batches: Batches, cfg: TrainConfig, device: to
         try:
             state = torch.load(checkpoint, map_location=device, weights_only=True)
         except (RuntimeError, OSError, EOFError) as err:  # truncated / not a torch file
-            raise ValueError(f"checkpoint {checkpoint} cannot be read ({err}); delete it to start over") from err
+            raise TrainingError(f"checkpoint {checkpoint} cannot be read ({err}); delete it to start over") from err
         if state.get("key") != key:
-            raise ValueError(f"checkpoint {checkpoint} was written by another run "
+            raise TrainingError(f"checkpoint {checkpoint} was written by another run "
                              f"({state.get('key')}, this run is {key}); delete it to start over")
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])

@@ -1,6 +1,6 @@
 import torch
 
-from inference.prefix_engine import PrefixEngine
+from serving.prefix_engine import PrefixEngine
 
 
 def _reference_logprobs(model, ids):

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 import torch
 from transformers import DynamicCache, PreTrainedModel
 
-from inference.cloud import common_prefix
-from inference.device_model import crop_cache
+from inference.kv import common_prefix, crop_cache, forward_kv
+from serving.errors import ServingError
 
 MAX_TOP_K = 20  # log-probs kept per position (the OpenAI API allows up to 20)
 
@@ -73,7 +73,7 @@ class PrefixEngine:
     def __init__(self, model: PreTrainedModel, max_entries: int = 64, max_cached_tokens: int = 65536,
                  prefix_reuse: bool = True):
         if max_entries < 1 or max_cached_tokens < 1:
-            raise ValueError("max_entries and max_cached_tokens must be positive")
+            raise ServingError("max_entries and max_cached_tokens must be positive")
         self.model = model
         self.vocab_size = int(model.config.vocab_size)
         self.max_positions = int(getattr(model.config, "max_position_embeddings", 1 << 30))
@@ -128,11 +128,11 @@ class PrefixEngine:
             ValueError: empty prompt, ids out of vocabulary, or a context over the limit.
         """
         if not prompt:
-            raise ValueError("prompt must hold at least one token id")
+            raise ServingError("prompt must hold at least one token id")
         if min(prompt) < 0 or max(prompt) >= self.vocab_size:
-            raise ValueError(f"prompt token ids must lie in [0, {self.vocab_size})")
+            raise ServingError(f"prompt token ids must lie in [0, {self.vocab_size})")
         if len(prompt) + max_tokens > self.max_positions:
-            raise ValueError(f"prompt ({len(prompt)}) + max_tokens ({max_tokens}) exceeds the "
+            raise ServingError(f"prompt ({len(prompt)}) + max_tokens ({max_tokens}) exceeds the "
                              f"model's context of {self.max_positions} tokens")
         top_k = max(0, min(top_k, MAX_TOP_K))
         with self._lock:
@@ -161,8 +161,7 @@ class PrefixEngine:
             if seq.last_lps is not None:
                 first_lp = float(seq.last_lps[chunk[0]])
             ids = torch.tensor([chunk], dtype=torch.long, device=device)
-            out = self.model(input_ids=ids, past_key_values=seq.cache, use_cache=True)
-            seq.cache = out.past_key_values
+            out = forward_kv(self.model, ids, seq.cache)
             lps = torch.log_softmax(out.logits[0].float(), dim=-1).cpu()  # (len(chunk), V)
             seq.token_lps.append(first_lp if seq.tokens else None)
             seq.token_lps.extend(float(lps[j - 1, chunk[j]]) for j in range(1, len(chunk)))

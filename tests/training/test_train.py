@@ -5,8 +5,8 @@ import torch
 from transformers import LlamaConfig, LlamaForCausalLM
 
 from inference.tokenizer import load_tokenizer
-from inference.train import Batches, TrainConfig, encode_corpus, train
-from inference.workloads import pycode
+from training.train import Batches, TrainConfig, encode_corpus, train
+from workloads import pycode
 
 CFG = TrainConfig(steps=6, lr=3e-3, batch=4, code_batch=2, warmup=1, seed=5, code_window=32,
                   code_fraction=0.5)

@@ -10,7 +10,7 @@ Splits are disjoint by construction: a problem's split is a function of a hash o
 question text, and the generator keeps drawing until it has enough problems of the split
 asked for. The same question text can therefore never appear in two splits.
 
-Format choices (see ../shared/ZOO_NOTES.md): digits are tokenized one by one, every
+Format choices (see docs/design.md, "Small models on a CPU"): digits are tokenized one by one, every
 quantity stays within 2..99, and the solution copies each sentence before its equation,
 so every token except the arithmetic results is locally predictable. A large enough
 model can then be made reliably right in CPU-hours, while a small model still stumbles
@@ -23,6 +23,8 @@ import hashlib
 import random
 import re
 from dataclasses import dataclass
+
+from workloads.errors import WorkloadError
 
 SPLITS = ("train", "heldout")
 # share of the question-hash space that belongs to the held-out split
@@ -204,11 +206,11 @@ def generate(split: str, n: int, seed: int | str = 0, min_steps: int = 2,
         ValueError: unknown split, or a step range that is empty.
     """
     if split not in SPLITS:
-        raise ValueError(f"unknown wordmath split {split!r}: use one of {SPLITS}")
+        raise WorkloadError(f"unknown wordmath split {split!r}: use one of {SPLITS}")
     if not names:
-        raise ValueError("names must hold at least one name")
+        raise WorkloadError("names must hold at least one name")
     if not 1 <= min_steps <= max_steps:
-        raise ValueError(f"step range [{min_steps}, {max_steps}] is empty: need 1 <= min <= max")
+        raise WorkloadError(f"step range [{min_steps}, {max_steps}] is empty: need 1 <= min <= max")
     # string seed: random.Random hashes it with sha512, stable across runs and machines
     rng = random.Random(f"wordmath/{split}/{seed}")
     seen: set[str] = set()

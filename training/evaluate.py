@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 
 import torch
-from transformers import PreTrainedModel, PreTrainedTokenizerFast
+from transformers import DynamicCache, PreTrainedModel, PreTrainedTokenizerFast
 
-from inference.workloads import pycode, wordmath
+from inference.kv import forward_kv
+from training.errors import TrainingError
+from workloads import pycode, wordmath
 
 
 @torch.no_grad()
@@ -42,7 +44,7 @@ def lm_loss(model: PreTrainedModel, stream: torch.Tensor, window: int = 256,
     device = next(model.parameters()).device
     n_windows = min(len(stream) - 1, max_tokens) // window
     if n_windows == 0:
-        raise ValueError(f"stream of {len(stream)} tokens is shorter than one window ({window})")
+        raise TrainingError(f"stream of {len(stream)} tokens is shorter than one window ({window})")
     rows = stream[: n_windows * window].view(n_windows, window)
     total, count = 0.0, 0
     for start in range(0, n_windows, batch):
@@ -56,7 +58,7 @@ def lm_loss(model: PreTrainedModel, stream: torch.Tensor, window: int = 256,
 
 def pycode_heldout_stream(tokenizer: PreTrainedTokenizerFast, max_bytes: int = 400_000
                           ) -> torch.Tensor:
-    from inference.train import encode_corpus
+    from training.train import encode_corpus
 
     return encode_corpus(tokenizer, pycode.texts("heldout", max_bytes=max_bytes))
 
@@ -72,13 +74,14 @@ def decode_speed(model: PreTrainedModel, prompt_len: int = 128, new_tokens: int 
     tok_s, fwd_ms = [], []
     for _ in range(repeats + 1):  # the first round warms up
         t0 = time.perf_counter()
-        out = model(input_ids=prompt, use_cache=True)
+        past = DynamicCache()
+        out = forward_kv(model, prompt, past)
         t1 = time.perf_counter()
-        past, nxt = out.past_key_values, out.logits[:, -1:].argmax(-1)
+        nxt = out.logits[:, -1:].argmax(-1)
         t2 = time.perf_counter()
         for _ in range(new_tokens):
-            out = model(input_ids=nxt, past_key_values=past, use_cache=True)
-            past, nxt = out.past_key_values, out.logits[:, -1:].argmax(-1)
+            out = forward_kv(model, nxt, past)
+            nxt = out.logits[:, -1:].argmax(-1)
         t3 = time.perf_counter()
         fwd_ms.append((t1 - t0) * 1e3)
         tok_s.append(new_tokens / (t3 - t2))

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inference.workloads import wordmath
+from workloads import wordmath
+from workloads.errors import WorkloadError
 
 _SYLLABLES = ("ka", "zo", "ri", "mu", "te", "vax", "lo", "qui", "ne", "dra", "sy", "bel",
               "xo", "fen", "ul", "pra", "ji", "wor", "ek", "sam")
@@ -36,16 +37,16 @@ class FleetWorkloadConfig:
 
     def __post_init__(self) -> None:
         if self.devices <= 0 or self.queries_per_round <= 0:
-            raise ValueError(f"devices={self.devices} and queries_per_round="
+            raise WorkloadError(f"devices={self.devices} and queries_per_round="
                              f"{self.queries_per_round} must be positive")
         if self.shared_pool <= 0 or self.private_pool < 0:
-            raise ValueError("shared_pool must be positive and private_pool non-negative")
+            raise WorkloadError("shared_pool must be positive and private_pool non-negative")
         if not 0 <= self.private_fraction <= 1:
-            raise ValueError(f"private_fraction={self.private_fraction} must lie in [0, 1]")
+            raise WorkloadError(f"private_fraction={self.private_fraction} must lie in [0, 1]")
         if self.private_fraction > 0 and self.private_pool == 0:
-            raise ValueError("private_fraction > 0 needs private_pool > 0")
+            raise WorkloadError("private_fraction > 0 needs private_pool > 0")
         if self.zipf_s <= 0:
-            raise ValueError(f"zipf_s={self.zipf_s} must be positive")
+            raise WorkloadError(f"zipf_s={self.zipf_s} must be positive")
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class FleetWorkload:
     def private_pool(self, device: int) -> list[wordmath.Problem]:
         """The problems only `device` asks about (its canaries)."""
         if not 0 <= device < self.cfg.devices:
-            raise ValueError(f"device {device} is outside the fleet of {self.cfg.devices}")
+            raise WorkloadError(f"device {device} is outside the fleet of {self.cfg.devices}")
         if device not in self._private and self.cfg.private_pool:
             names = tuple(private_name(self.cfg.seed, device, i) for i in range(2))
             self._private[device] = wordmath.generate(

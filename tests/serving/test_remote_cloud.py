@@ -11,13 +11,15 @@ import httpx
 import pytest
 
 from inference.cloud import CloudUnavailable, LocalCloud
-from inference.cloud_launch import CloudServerProcess
-from inference.decoder import DecodeConfig, HybridDecoder, Provenance
-from inference.errors import InferenceError, TokenizerMismatchError
-from inference.remote_cloud import RemoteCloud, RemoteCloudConfig
+from inference.decoder import HybridDecoder
+from inference.errors import TokenizerMismatchError
+from inference.generation import DecodeConfig, Provenance
 from inference.router import make_policy
 from inference.tokenizer import train_tokenizer
-from inference.workloads import wordmath
+from serving.errors import ServingError
+from serving.launch import CloudServerProcess
+from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
+from workloads import wordmath
 
 PROMPTS = [p.prompt for p in wordmath.generate("heldout", 8, seed=31)]
 CFG = DecodeConfig(max_new_tokens=16, deadline_s=5.0)
@@ -243,10 +245,10 @@ def test_wrong_vocabulary_or_tokenizer_is_refused_at_connect(peer, pair, tiny_zo
 
 
 def test_unreachable_cloud_is_a_clear_error_at_connect(pair):
-    from inference.cloud_launch import free_port
+    from serving.launch import free_port
 
     remote = RemoteCloud(RemoteCloudConfig(f"http://127.0.0.1:{free_port()}", connect_timeout_s=0.5))
-    with pytest.raises(InferenceError, match="cannot reach the cloud"):
+    with pytest.raises(ServingError, match="cannot reach the cloud"):
         remote.connect(pair[2])
 
 

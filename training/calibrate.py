@@ -19,12 +19,14 @@ from pathlib import Path
 import torch
 
 from inference.cloud import Cloud
-from inference.decoder import DecodeConfig, HybridDecoder
+from inference.decoder import HybridDecoder
 from inference.device_model import DeviceModel
 from inference.errors import InferenceError
+from inference.generation import DecodeConfig
 from inference.reward_head import RewardHead, RewardHeadConfig, fit
 from inference.router import RewardPolicy, make_policy
-from inference.workloads import wordmath
+from training.errors import TrainingError
+from workloads import wordmath
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,9 @@ class CalibrationConfig:
 
     def __post_init__(self) -> None:
         if self.train_problems < 4 or self.calib_problems < 2:
-            raise ValueError("need >= 4 training and >= 2 calibration problems")
+            raise TrainingError("need >= 4 training and >= 2 calibration problems")
         if self.grid < 2 or self.bisect_steps < 0 or not 0 < self.tolerance < 1:
-            raise ValueError("grid >= 2, bisect_steps >= 0 and tolerance in (0, 1) are required")
+            raise TrainingError("grid >= 2, bisect_steps >= 0 and tolerance in (0, 1) are required")
 
 
 @torch.no_grad()

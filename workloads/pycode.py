@@ -5,7 +5,7 @@ and site-packages excluded). Each file's split is a hash of its path relative to
 stdlib root, so a file is wholly train or wholly held-out, the same on every machine with
 the same Python version.
 
-Scoring helpers: held-out loss is computed by `inference.evaluate`; line completion
+Scoring helpers: held-out loss is computed by `training.evaluate`; line completion
 tasks here pair a prefix (ending at a line break) with the exact next line.
 """
 
@@ -16,6 +16,8 @@ import random
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
+
+from workloads.errors import WorkloadError
 
 SPLITS = ("train", "heldout")
 _EXCLUDED_DIRS = {"test", "tests", "idlelib", "site-packages", "__pycache__", "lib2to3"}
@@ -40,7 +42,7 @@ def files(split: str, root: Path | None = None) -> list[Path]:
         ValueError: unknown split, or a root that holds no Python files.
     """
     if split not in SPLITS:
-        raise ValueError(f"unknown pycode split {split!r}: use one of {SPLITS}")
+        raise WorkloadError(f"unknown pycode split {split!r}: use one of {SPLITS}")
     base = root or stdlib_root()
     chosen = []
     for path in sorted(base.rglob("*.py")):
@@ -50,7 +52,7 @@ def files(split: str, root: Path | None = None) -> list[Path]:
         if split_of(relative.as_posix()) == split:
             chosen.append(path)
     if not chosen:
-        raise ValueError(f"no Python files of split {split!r} under {base}: is this a stdlib folder?")
+        raise WorkloadError(f"no Python files of split {split!r} under {base}: is this a stdlib folder?")
     return chosen
 
 

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from inference.workloads import fleet, pycode, wordmath
+from workloads import fleet, pycode, wordmath
 
 
 def _check_solution(problem: wordmath.Problem) -> None:

@@ -16,19 +16,27 @@ from dataclasses import asdict
 from pathlib import Path
 
 import torch
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
-from inference import evaluate
 from inference.errors import ZooError
 from inference.tokenizer import load_tokenizer, tokenizer_hash, train_tokenizer
-from inference.train import Batches, TrainConfig, encode_corpus, train
-from inference.workloads import pycode, wordmath
-from inference.zoo import MANIFEST, SCHEMA_VERSION, ModelSpec, ZooRecipe, manifest_entry, save_model
+from inference.zoo import MANIFEST, SCHEMA_VERSION
+from training import evaluate
+from training.recipe import ModelSpec, ZooRecipe, manifest_entry, save_model
+from training.train import Batches, TrainConfig, encode_corpus, train
+from workloads import pycode, wordmath
 
 TIERS = {"cloud": "cloud", "client": "client", "edge": "edge", "iot": "edge"}
 
 # The shipped demo zoo. Sizes: edge ~1.1M params (the seeds' headline edge size), client
-# ~3M, cloud ~11.4M (>= 10x edge). Learning rates follow ../shared/ZOO_NOTES.md: small
+# ~3M, cloud ~11.4M (>= 10x edge). Learning rates follow docs/design.md ("Small models on a CPU"): small
 # models take 3e-3, the larger stall above ~1.5e-3. Step budgets are what a 2-core CPU
 # trains in a few hours in total; every model sees the same data mixture, the device
 # models for fewer steps (as devices get smaller, cheaper models). The cloud is built

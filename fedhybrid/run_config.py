@@ -1,0 +1,47 @@
+"""The federation's run config as the CLI builds it: pyproject defaults, then overrides."""
+
+from __future__ import annotations
+
+import argparse
+import tomllib
+from pathlib import Path
+
+from fedhybrid.engines import REPO
+
+
+def default_run_config() -> dict:
+    data = tomllib.loads((REPO / "pyproject.toml").read_text())
+    return dict(data["tool"]["flwr"]["app"]["config"])
+
+
+def parse_sets(items: list[str]) -> dict:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise SystemExit(f"--set {item!r}: use KEY=VALUE")
+        key, raw = item.split("=", 1)
+        try:
+            out[key.strip()] = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[key.strip()] = raw  # a bare string
+    return out
+
+
+def build_run_config(args: argparse.Namespace) -> dict:
+    """Defaults from pyproject, overridden by --set and flags; paths made absolute."""
+    cfg = default_run_config()
+    overrides = parse_sets(args.set)
+    unknown = sorted(set(overrides) - set(cfg))
+    if unknown:
+        raise SystemExit(f"unknown config keys {unknown}; known: {sorted(cfg)}")
+    cfg.update(overrides)
+    if args.rounds is not None:
+        cfg["num-rounds"] = args.rounds
+    if args.state_dir is not None:
+        cfg["state-dir"] = str(args.state_dir)
+    if getattr(args, "zoo", None):
+        cfg["zoo"] = str(Path(args.zoo).resolve())
+    cfg["state-dir"] = str(Path(cfg["state-dir"]).resolve())
+    if cfg.get("zoo"):
+        cfg["zoo"] = str(Path(cfg["zoo"]).resolve())
+    return cfg

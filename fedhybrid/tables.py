@@ -1,0 +1,29 @@
+"""Tables on the terminal and JSON beside them: how every bench and run reports numbers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+
+def print_table(title: str, rows: list[dict], columns: list[tuple[str, str]]) -> None:
+    table = Table(title=title)
+    for key, _ in columns:
+        table.add_column(key, justify="right")
+    for row in rows:
+        table.add_row(*[fmt.format(row[key]) if row.get(key) is not None else "-" for key, fmt in columns])
+    # rich falls back to 80 columns when piped: keep headers readable in logs
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
+
+
+def write_json(args: argparse.Namespace, suite: str, payload) -> Path:
+    path = args.json or Path("bench-results") / f"{suite}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=2) + "\n")
+    print(f"wrote {path}")
+    return path

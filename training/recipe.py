@@ -1,0 +1,90 @@
+"""A zoo build's recipe: each model's architecture and training settings, and how a
+trained model is written into a zoo folder with its manifest entry.
+
+Loading and verifying a zoo (what runs at inference time) is `inference.zoo`; this module
+is only needed to build one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from transformers import LlamaConfig, PreTrainedModel, PreTrainedTokenizerFast
+
+from inference.zoo import hash_folder
+from training.errors import TrainingError
+from training.train import TrainConfig
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Architecture and training recipe of one zoo model."""
+
+    name: str
+    hidden: int
+    layers: int
+    heads: int
+    ffn: int
+    train: TrainConfig
+    max_positions: int = 512
+
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier():
+            raise TrainingError(f"model name {self.name!r} must be a plain identifier (e.g. 'edge')")
+        if self.hidden % self.heads:
+            raise TrainingError(f"{self.name}: hidden={self.hidden} is not divisible by heads={self.heads}")
+        if min(self.hidden, self.layers, self.heads, self.ffn) <= 0:
+            raise TrainingError(f"{self.name}: all sizes must be positive")
+
+    def config(self, vocab_size: int, eos_id: int) -> LlamaConfig:
+        return LlamaConfig(
+            vocab_size=vocab_size, hidden_size=self.hidden, intermediate_size=self.ffn,
+            num_hidden_layers=self.layers, num_attention_heads=self.heads,
+            num_key_value_heads=self.heads, max_position_embeddings=self.max_positions,
+            tie_word_embeddings=True, bos_token_id=eos_id, eos_token_id=eos_id,
+            pad_token_id=eos_id)
+
+    @staticmethod
+    def from_dict(raw: dict) -> "ModelSpec":
+        return ModelSpec(**{**raw, "train": TrainConfig(**raw["train"])})
+
+
+@dataclass(frozen=True)
+class ZooRecipe:
+    """Everything a zoo build needs: tokenizer size, models, and which tier uses which."""
+
+    vocab_size: int
+    models: tuple[ModelSpec, ...]
+    tiers: dict[str, str] = field(default_factory=dict)  # tier -> model name
+    tokenizer_problems: int = 20000  # wordmath problems added to the tokenizer corpus
+    code_bytes: int | None = None  # cap on pycode training bytes (None: all)
+    eval_problems: int = 200
+    probe_every: int = 250  # steps between held-out probes during a build (0: none)
+
+    def __post_init__(self) -> None:
+        names = [m.name for m in self.models]
+        if len(set(names)) != len(names):
+            raise TrainingError(f"duplicate model names in recipe: {names}")
+        unknown = set(self.tiers.values()) - set(names)
+        if unknown:
+            raise TrainingError(f"tiers refer to unknown models {sorted(unknown)}; models are {names}")
+
+
+def save_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, folder: Path) -> None:
+    """Write a standard HF folder: float16 weights, a config that loads as float32."""
+    folder.mkdir(parents=True, exist_ok=True)
+    model.to(torch.float16).save_pretrained(str(folder), safe_serialization=True)
+    model.to(torch.float32)
+    config_path = folder / "config.json"
+    config = json.loads(config_path.read_text())
+    # "auto" dtype loading reads this: plain from_pretrained() then gives float32
+    config["dtype"] = "float32"
+    config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    tokenizer.save_pretrained(str(folder))
+
+
+def manifest_entry(spec: ModelSpec, folder: Path, params: int, metrics: dict) -> dict:
+    return {"spec": asdict(spec), "params": params, "metrics": metrics, "files": hash_folder(folder)}
