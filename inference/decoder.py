@@ -25,6 +25,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerFast
@@ -36,6 +37,7 @@ from inference.errors import InferenceError
 from inference.generation import Correction, DecodeConfig, Generation, Provenance
 from inference.privacy import ALLOW, PrivacyPolicy
 from inference.router import Policy, SlmOnly
+from inference.tokenizer import encode_prompt
 
 
 class HybridDecoder:
@@ -61,14 +63,17 @@ class HybridDecoder:
                 f"{device_model.config.vocab_size}: device and cloud must share one tokenizer")
 
     def generate(self, prompt: str | Sequence[int], policy: Policy, cfg: DecodeConfig = DecodeConfig(),
-                 on_token: Callable[[int, Provenance], None] | None = None,
+                 on_token: Callable[[int, Provenance], bool | None] | None = None,
                  use_cache: bool = True, record: bool = True, privacy: PrivacyPolicy = ALLOW) -> Generation:
         """Decode one request. Never raises because of the cloud.
 
         `on_token(token_id, provenance)` streams tokens as they settle: at once without
         verification, once verified (or final) with it, so a rollback never retracts a
-        streamed token. With a cache attached (and `use_cache`), the request's
-        corrections are recorded into it unless `record` is False.
+        streamed token. When it returns True (a stop string was completed, the client went
+        away), generation ends after that token and the output is cut there. With a cache
+        attached (and `use_cache`), the request's corrections are recorded into it unless
+        `record` is False. A prompt longer than the device model's context is an
+        InferenceError; the new tokens are capped to the positions left.
 
         `privacy` decides what reaches the cloud: `local-only` makes no cloud call at all
         (the policy degrades to device + cache) and uploads nothing of the request;
@@ -76,20 +81,29 @@ class HybridDecoder:
         corrections on the device only.
         """
         started = time.perf_counter()
-        ids = self.tokenizer(prompt)["input_ids"] if isinstance(prompt, str) else list(prompt)
+        ids = encode_prompt(self.tokenizer, prompt) if isinstance(prompt, str) else list(prompt)
         if not ids:
             raise InferenceError("empty prompt: give at least one token")
+        room = self.device.max_positions - len(ids)
+        if room < 1:
+            raise InferenceError(f"the prompt has {len(ids)} tokens; the device model's context holds "
+                                 f"{self.device.max_positions}: shorten the prompt")
+        if cfg.max_new_tokens > room:
+            cfg = replace(cfg, max_new_tokens=room)
         cloud_ids = ids
         if not privacy.cloud_allowed:
             policy, cloud_ids = SlmOnly(), None
         elif privacy.mode == "redact":
             text = prompt if isinstance(prompt, str) else self.tokenizer.decode(ids)
-            cloud_ids = self.tokenizer(privacy.cloud_prompt(text))["input_ids"]
+            cloud_ids = encode_prompt(self.tokenizer, privacy.cloud_prompt(text))
         run = _Run(self, policy, cfg, ids, use_cache and self.cache is not None, on_token,
                    cloud_prompt=cloud_ids, track=privacy.record)
         run.loop()
         run.emit(final=True)
         gen = run.gen
+        if run.stopped_at is not None:  # the caller ended the request: nothing after that token
+            del run.tokens[run.prompt_len + run.stopped_at:]
+            del gen.provenance[run.stopped_at:]
         gen.token_ids = run.tokens[run.prompt_len:]
         gen.elapsed_s = time.perf_counter() - started
         gen.text = self.tokenizer.decode(gen.token_ids, skip_special_tokens=True)
@@ -116,6 +130,7 @@ class _Run:
         self.offset = len(self.cloud_prompt) - len(prompt_ids)
         self.on_token = on_token
         self.emitted = 0  # generated tokens already streamed
+        self.stopped_at: int | None = None  # set when on_token asked to stop (tokens kept)
         self.tokens = list(prompt_ids)
         self.prompt_len = len(prompt_ids)
         self.gen = Generation(prompt_ids=list(prompt_ids))
@@ -136,13 +151,16 @@ class _Run:
     # -- helpers ----------------------------------------------------------------------
     def emit(self, final: bool = False) -> None:
         """Stream every generated token that can no longer be rolled back."""
-        if self.on_token is None:
+        if self.on_token is None or self.stopped_at is not None:
             return
         settled = len(self.tokens) if final or not self.cfg.verify else self.verified_upto
         while self.emitted < settled - self.prompt_len:
             i = self.emitted
-            self.on_token(self.tokens[self.prompt_len + i], self.gen.provenance[i])
+            stop = self.on_token(self.tokens[self.prompt_len + i], self.gen.provenance[i])
             self.emitted += 1
+            if stop:
+                self.stopped_at = self.emitted
+                return
 
     @property
     def new_count(self) -> int:
@@ -268,6 +286,8 @@ class _Run:
                     break
                 self._one_token()
                 self.emit()
+                if self.stopped_at is not None:
+                    return
             if not (cfg.verify and self.cloud_enabled and self.verified_upto < len(self.tokens)):
                 return
             # final verification of the unverified tail; a divergence reopens the loop

@@ -10,6 +10,7 @@ matrices alone, keyed by peft's state-dict names.
 from __future__ import annotations
 
 import copy
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,10 @@ from transformers import PreTrainedModel
 
 from inference.errors import InferenceError
 from inference.lora_basis import frozen_a
+
+# peft's PeftModel reads `model.is_gradient_checkpointing`, which transformers 5.2x deprecates
+# with a FutureWarning on every attach; the call is peft's, so the one warning is filtered here.
+warnings.filterwarnings("ignore", message=r"`is_gradient_checkpointing` is deprecated", category=FutureWarning)
 
 TARGET_MODULES = ("q_proj", "v_proj")
 

@@ -75,3 +75,11 @@ def stop_token_ids(tokenizer: PreTrainedTokenizerFast, stops: tuple[str, ...]) -
         return frozenset()
     return frozenset(i for i in range(len(tokenizer))
                      if any(s in tokenizer.decode([i]) for s in stops) and i != tokenizer.eos_token_id)
+
+
+def encode_prompt(tokenizer: PreTrainedTokenizerFast, text: str) -> list[int]:
+    """Token ids of a text prompt, exactly as the decoder tokenizes it (special tokens such
+    as a BOS are added when the tokenizer's own post-processor adds them): every entry
+    point (CLI, device agent, cloud server) goes through here, so a text prompt and the
+    decoder's own ids for it give the same continuation."""
+    return list(tokenizer(text)["input_ids"])

@@ -15,6 +15,7 @@ import copy
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
@@ -121,11 +122,15 @@ class PrefixEngine:
     # -- completion -------------------------------------------------------------------------
     @torch.no_grad()
     def complete(self, prompt: list[int], max_tokens: int, top_k: int, echo: bool,
-                 temperature: float = 0.0, seed: int | None = None) -> EngineResult:
-        """Score the prompt and generate `max_tokens` tokens.
+                 temperature: float = 0.0, seed: int | None = None, eos_id: int | None = None,
+                 on_token: Callable[[int, float, dict[int, float]], bool] | None = None) -> EngineResult:
+        """Score the prompt and generate up to `max_tokens` tokens.
+
+        Generation ends after `eos_id` (when given) or when `on_token(token, logprob, top)`
+        returns True (a stop sequence, a client that went away).
 
         Raises:
-            ValueError: empty prompt, ids out of vocabulary, or a context over the limit.
+            ServingError: empty prompt, ids out of vocabulary, or a context over the limit.
         """
         if not prompt:
             raise ServingError("prompt must hold at least one token id")
@@ -136,9 +141,9 @@ class PrefixEngine:
                              f"model's context of {self.max_positions} tokens")
         top_k = max(0, min(top_k, MAX_TOP_K))
         with self._lock:
-            return self._complete(list(prompt), max_tokens, top_k, echo, temperature, seed)
+            return self._complete(list(prompt), max_tokens, top_k, echo, temperature, seed, eos_id, on_token)
 
-    def _complete(self, prompt, max_tokens, top_k, echo, temperature, seed) -> EngineResult:
+    def _complete(self, prompt, max_tokens, top_k, echo, temperature, seed, eos_id, on_token) -> EngineResult:
         device = next(self.model.parameters()).device
         seq, reuse = self._take_best(prompt)
         reuse = min(reuse, len(prompt) - 1)  # feed at least one token to get the next distribution
@@ -153,7 +158,7 @@ class PrefixEngine:
             carried = known
         else:
             carried = None
-        gen = torch.Generator().manual_seed(seed or 0)
+        gen = torch.Generator().manual_seed((seed or 0) % (2**63))  # torch seeds are 64-bit unsigned
         computed = 0
 
         def feed(chunk: list[int], first_lp: float | None = None) -> torch.Tensor:
@@ -184,6 +189,9 @@ class PrefixEngine:
             generated.append(token)
             gen_lps.append(float(next_lps[token]))
             gen_top.append(_top_dict(next_lps, top_k))
+            stop = on_token is not None and on_token(token, gen_lps[-1], gen_top[-1])
+            if stop or token == eos_id:
+                break
             if step + 1 < max_tokens:
                 next_lps = feed([token])
         n = len(prompt)

@@ -20,6 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--max-cached-tokens", type=int, default=65536, help="cap on tokens held in KV caches")
     serve.add_argument("--no-prefix-reuse", action="store_true", help="recompute every prompt (benchmarks)")
     serve.add_argument("--max-body-bytes", type=int, default=1 << 20)
+    serve.add_argument("--max-tokens-limit", type=int, default=512, help="most tokens one request may ask for")
+    serve.add_argument("--max-queue", type=int, default=256, help="requests waiting before new ones get 503")
     serve.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     serve.set_defaults(run=_serve)
 
@@ -28,26 +30,31 @@ def _serve(args: argparse.Namespace) -> int:
     import torch
     import uvicorn
 
-    from inference.errors import InferenceError
-    from inference.tokenizer import tokenizer_hash
     from inference.zoo import Zoo, load_causal_lm
-    from serving.cloud_server import ServeConfig, create_app
+    from serving.cloud_engine import CloudEngine
+    from serving.cloud_server import create_cloud_app
+    from serving.errors import ServingError
+    from serving.http_app import HttpConfig
     from serving.prefix_engine import PrefixEngine
 
     if (args.tls_cert is None) != (args.tls_key is None):
-        raise InferenceError("--tls-cert and --tls-key go together")
+        raise ServingError("--tls-cert and --tls-key go together")
     if args.threads:
         torch.set_num_threads(args.threads)
     zoo = Zoo(args.zoo) if (args.zoo or not Path(args.model).is_dir()) else None
     model, tokenizer = load_causal_lm(args.model, zoo)
     name = zoo.model_name(args.model) if zoo and (args.model in zoo.tiers or args.model in zoo.names) else Path(args.model).name
-    engine = PrefixEngine(model, max_entries=args.max_sessions, max_cached_tokens=args.max_cached_tokens,
+    prefix = PrefixEngine(model, max_entries=args.max_sessions, max_cached_tokens=args.max_cached_tokens,
                           prefix_reuse=not args.no_prefix_reuse)
-    app = create_app(engine, tokenizer, ServeConfig(model_name=name, tokenizer_hash=tokenizer_hash(tokenizer),
-                                                    api_key=args.api_key, max_body_bytes=args.max_body_bytes))
+    engine = CloudEngine(prefix, tokenizer, name, max_queue=args.max_queue)
+    app = create_cloud_app(engine, HttpConfig(api_key=args.api_key, max_body_bytes=args.max_body_bytes,
+                                              max_tokens_limit=args.max_tokens_limit))
     scheme = "https" if args.tls_cert else "http"
     print(f"serving {name} at {scheme}://{args.host}:{args.port}/v1 (vocab {len(tokenizer)})", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
-                ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
-                ssl_keyfile=str(args.tls_key) if args.tls_key else None)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
+                    ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
+                    ssl_keyfile=str(args.tls_key) if args.tls_key else None)
+    finally:
+        engine.close()
     return 0

@@ -1,0 +1,504 @@
+"""The OpenAI-compatible HTTP layer shared by `fedhybrid cloud serve` and `fedhybrid device serve`.
+
+Thin on purpose: parse and validate a request, tokenize it off the event loop, turn it into
+`serving.engine_api.Job`s, stream the engine's events back (server-sent events, one per
+token, as OpenAI and vLLM clients expect) or gather them into one JSON body. The engine
+(any `ServedEngine`) never sees HTTP.
+
+Endpoints: POST /v1/completions, POST /v1/chat/completions, GET /v1/models, GET /health,
+GET /metrics (Prometheus text). Every error has the OpenAI shape
+{"error": {"message", "type", "param", "code"}} with the right status: 400 for a bad field
+(named in `param`), 401 without the API key, 404 for an unknown model or route, 413 for a
+body over the limit however it is sent, 503 when the engine's queue is full.
+
+Per-request routing dials (device agents) come from the body or from headers:
+`x-fedhybrid-privacy: local-only|redact|allow`, `x-fedhybrid-threshold: 0.3`,
+`x-fedhybrid-target-cloud-share: 0.1` (the body wins when both are given).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from serving.engine_api import (EngineOverloaded, Job, JobDone, JobFailed, RoutingParams, SamplingParams,
+                                TokenEvent)
+from serving.errors import ServingError
+from serving.openai_protocol import ChatCompletionRequest, CompletionRequest, OpenAIError
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+class ServedEngine(Protocol):
+    """What the HTTP layer needs from an engine (cloud or device agent)."""
+
+    model_name: str
+    tokenizer: object
+    max_positions: int
+    vocab_size: int
+    supports_logprobs: bool  # logprobs / echo / token-id output (the cloud's scoring API)
+    routes: bool  # per-token provenance and routing dials (device agents)
+
+    def card(self) -> dict: ...
+
+    def encode(self, text: str) -> list[int]: ...
+
+    def chat_ids(self, messages: list[tuple[str, str]]) -> list[int]: ...
+
+    def submit(self, job: Job, emit: Callable) -> None: ...
+
+    def gauges(self) -> dict[str, tuple[float, str]]: ...
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    api_key: str | None = None
+    max_body_bytes: int = 1 << 20
+    max_tokens_limit: int = 512  # the most tokens one request may ask for
+    max_prompt_chars: int = 200_000  # text longer than this is refused before tokenizing
+
+    def __post_init__(self) -> None:
+        if self.max_body_bytes < 1024:
+            raise ServingError("max_body_bytes must be at least 1024")
+        if self.max_tokens_limit < 1 or self.max_prompt_chars < 1:
+            raise ServingError("max_tokens_limit and max_prompt_chars must be positive")
+
+
+# -- transport-level guards ---------------------------------------------------------------------
+def _error_response(err: OpenAIError, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse(status_code=err.status, content=err.body(), headers=headers)
+
+
+class BodyLimit:
+    """ASGI middleware: read the whole body first and refuse it with 413 (OpenAI shape) when
+    it is over the limit, by Content-Length or while chunks arrive; the app then reads the
+    buffered body. (Raising inside the app's own body read would be turned into a 400 by
+    FastAPI.) Also counts the bytes every request sent: what a server was told is auditable."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, counter: Counter):
+        self.app, self.max_bytes, self.counter = app, max_bytes, counter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        too_large = OpenAIError(413, f"request body over {self.max_bytes} bytes", kind="invalid_request_error")
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _error_response(too_large)(scope, receive, send)
+            return
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body = message.get("body", b"")
+            size += len(body)
+            self.counter.inc(len(body))
+            if size > self.max_bytes:
+                await _error_response(too_large)(scope, receive, send)
+                return
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        buffered: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+
+        async def replay() -> Message:
+            return buffered.pop() if buffered else await receive()
+
+        await self.app(scope, replay, send)
+
+
+# -- the app ------------------------------------------------------------------------------------
+def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
+               extend: Callable[[FastAPI], None] | None = None) -> ASGIApp:
+    """The ASGI app for `engine`; `extend(app)` adds server-specific routes."""
+    started = time.time()
+    registry = CollectorRegistry()
+    requests = Counter("fedhybrid_requests", "HTTP requests by endpoint and status", ["endpoint", "status"],
+                       registry=registry)
+    body_bytes = Counter("fedhybrid_http_request_bytes", "request body bytes received", registry=registry)
+    latency = Histogram("fedhybrid_request_seconds", "request latency (submit to last token)", ["endpoint"],
+                        buckets=LATENCY_BUCKETS, registry=registry)
+    ttft = Histogram("fedhybrid_time_to_first_token_seconds", "time to first token", ["endpoint"],
+                     buckets=LATENCY_BUCKETS, registry=registry)
+    tokens = Counter("fedhybrid_generated_tokens", "generated tokens by provenance", ["provenance"],
+                     registry=registry)
+    registry.register(_EngineGauges(engine))
+
+    app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.engine, app.state.registry = engine, registry
+
+    @app.exception_handler(OpenAIError)
+    async def openai_error(_: Request, exc: OpenAIError) -> JSONResponse:
+        headers = {"Retry-After": "1"} if exc.status == 503 else None
+        return _error_response(exc, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        loc = [str(p) for p in first.get("loc", ()) if p != "body"]
+        # a union field (prompt, stop) reports one error per alternative: name the field
+        where = next((p for p in loc if not p.isdigit() and not p.startswith(("str", "list", "int"))), None)
+        message = first.get("msg", "malformed body")
+        if first.get("type") == "json_invalid":
+            where, message = None, "the body is not valid JSON"
+        return _error_response(OpenAIError(400, f"invalid request: {message}" + (f" ({where})" if where else ""),
+                                           where))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kind = "not_found_error" if exc.status_code == 404 else "invalid_request_error"
+        return _error_response(OpenAIError(exc.status_code, str(exc.detail), kind=kind))
+
+    @app.middleware("http")
+    async def auth_and_count(request: Request, call_next):
+        endpoint = request.url.path
+        if cfg.api_key and endpoint != "/health":
+            given = request.headers.get("authorization", "").encode()
+            if not hmac.compare_digest(given, f"Bearer {cfg.api_key}".encode()):
+                requests.labels(endpoint, "401").inc()
+                return _error_response(OpenAIError(401, "missing or wrong API key: send 'Authorization: Bearer <key>'",
+                                                   kind="authentication_error"))
+        response = await call_next(request)
+        if endpoint.startswith("/v1/"):
+            requests.labels(endpoint, str(response.status_code)).inc()
+        return response
+
+    @app.get("/health")
+    async def health() -> dict:
+        return {"status": "ok", "model": engine.model_name}
+
+    @app.get("/v1/models")
+    async def models() -> dict:
+        return {"object": "list", "data": [{"id": engine.model_name, "object": "model", "created": int(started),
+                                            "owned_by": "fedhybrid", **engine.card()}]}
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    def check_model(name: str | None) -> None:
+        if name is not None and name != engine.model_name:
+            raise OpenAIError(404, f"model {name!r} is not served here (serving {engine.model_name!r})", "model",
+                              kind="not_found_error", code="model_not_found")
+
+    def routing(req, request: Request) -> RoutingParams:
+        headers = request.headers
+        privacy = req.privacy or headers.get("x-fedhybrid-privacy")
+        if privacy is not None and privacy not in ("allow", "local-only", "redact"):
+            raise OpenAIError(400, f"privacy {privacy!r}: use allow, local-only or redact", "privacy")
+
+        def number(field: str, value, header: str) -> float | None:
+            if value is not None:
+                return float(value)
+            raw = headers.get(header)
+            if raw is None:
+                return None
+            try:
+                return float(raw)
+            except ValueError:
+                raise OpenAIError(400, f"header {header}: {raw!r} is not a number", field) from None
+
+        threshold = number("threshold", req.threshold, "x-fedhybrid-threshold")
+        share = number("target_cloud_share", req.target_cloud_share, "x-fedhybrid-target-cloud-share")
+        if threshold is not None and threshold < 0:
+            raise OpenAIError(400, "threshold must be >= 0", "threshold")
+        if share is not None and not 0 <= share <= 1:
+            raise OpenAIError(400, "target_cloud_share must lie in [0, 1]", "target_cloud_share")
+        if threshold is not None and share is not None:
+            raise OpenAIError(400, "give threshold or target_cloud_share, not both", "threshold")
+        if not engine.routes and (privacy or threshold is not None or share is not None):
+            raise OpenAIError(400, "this server does not route: privacy, threshold and target_cloud_share "
+                                   "apply to device agents", "privacy")
+        return RoutingParams(privacy, threshold, share)
+
+    def token_ids(ids: list[int]) -> list[int]:
+        if max(ids) >= engine.vocab_size:
+            raise OpenAIError(400, f"prompt token ids must lie in [0, {engine.vocab_size})", "prompt")
+        return ids
+
+    async def encode(text: str) -> list[int]:
+        if len(text) > cfg.max_prompt_chars:
+            raise OpenAIError(413, f"prompt of {len(text)} characters is over the limit of {cfg.max_prompt_chars}",
+                              "prompt")
+        ids = await run_in_threadpool(engine.encode, text)  # tokenizing is CPU work: off the event loop
+        if not ids:
+            raise OpenAIError(400, "the prompt tokenizes to nothing: send some text", "prompt")
+        return ids
+
+    def sampling(req, prompt_len: int, limit: int | None, logprobs: int | None, echo: bool) -> SamplingParams:
+        room = engine.max_positions - prompt_len
+        if room < 1 or (limit is not None and limit > room and not (echo and limit == 0)):
+            raise OpenAIError(400, f"the prompt ({prompt_len} tokens) plus max_tokens ({limit}) exceeds the "
+                                   f"model's context of {engine.max_positions} tokens", "max_tokens")
+        wanted = room if limit is None else limit
+        if wanted > cfg.max_tokens_limit:
+            if limit is not None:
+                raise OpenAIError(400, f"max_tokens {limit} is over this server's limit {cfg.max_tokens_limit}",
+                                  "max_tokens")
+            wanted = cfg.max_tokens_limit
+        return SamplingParams(max_tokens=wanted, temperature=req.temperature, seed=req.seed, stops=req.stops(),
+                              ignore_eos=req.ignore_eos, logprobs=logprobs, echo=echo)
+
+    # -- completions --------------------------------------------------------------------------
+    @app.post("/v1/completions")
+    async def completions(req: CompletionRequest, request: Request):
+        check_model(req.model)
+        if (bad := req.unsupported()) is not None:
+            raise bad
+        if (req.logprobs is not None or req.echo or req.return_tokens_as_token_ids) and not engine.supports_logprobs:
+            raise OpenAIError(400, "logprobs, echo and return_tokens_as_token_ids are not supported by this server",
+                              "logprobs")
+        if req.max_tokens == 0 and not req.echo:
+            raise OpenAIError(400, "max_tokens=0 needs echo=true (nothing to return otherwise)", "max_tokens")
+        route = routing(req, request)
+        jobs = []
+        for prompt in req.prompts():
+            ids = await encode(prompt) if isinstance(prompt, str) else token_ids(prompt)
+            params = sampling(req, len(ids), req.max_tokens, req.logprobs, req.echo)
+            jobs.append(Job(ids, params, route))
+        kind = CompletionShape(engine, req)
+        return await respond(jobs, kind, req.stream, req.include_usage, "/v1/completions")
+
+    @app.post("/v1/chat/completions")
+    async def chat(req: ChatCompletionRequest, request: Request):
+        check_model(req.model)
+        if (bad := req.unsupported()) is not None:
+            raise bad
+        route = routing(req, request)
+        messages = [(m.role, m.text()) for m in req.messages]
+        if sum(len(t) for _, t in messages) > cfg.max_prompt_chars:
+            raise OpenAIError(413, f"messages over the limit of {cfg.max_prompt_chars} characters", "messages")
+        try:
+            ids = await run_in_threadpool(engine.chat_ids, messages)
+        except ServingError as exc:
+            raise OpenAIError(400, str(exc), "messages") from exc
+        except ValueError as exc:  # a domain error of the engine (unknown role, bad template)
+            raise OpenAIError(400, str(exc), "messages") from exc
+        job = Job(ids, sampling(req, len(ids), req.limit(), None, False), route)
+        return await respond([job], ChatShape(engine), req.stream, req.include_usage, "/v1/chat/completions")
+
+    # -- running jobs -------------------------------------------------------------------------
+    def start(job: Job) -> asyncio.Queue:
+        loop = asyncio.get_running_loop()
+        events: asyncio.Queue = asyncio.Queue()
+        try:
+            engine.submit(job, lambda ev: loop.call_soon_threadsafe(events.put_nowait, ev))
+        except EngineOverloaded as exc:
+            raise OpenAIError(503, str(exc), kind="server_overloaded", code="overloaded") from exc
+        return events
+
+    def observe(done: JobDone, endpoint: str, began: float, first: float | None) -> None:
+        latency.labels(endpoint).observe(time.monotonic() - began)
+        if first is not None:
+            ttft.labels(endpoint).observe(first - began)
+        for prov in done.provenance or ["model"] * len(done.token_ids):
+            tokens.labels(prov).inc()
+
+    async def respond(jobs: list[Job], shape, stream: bool, include_usage: bool, endpoint: str):
+        rid = shape.id_prefix + uuid.uuid4().hex
+        created = int(time.time())
+        if not stream:
+            results = []
+            for index, job in enumerate(jobs):
+                began, first = time.monotonic(), None
+                events = start(job)
+                while True:
+                    ev = await events.get()
+                    if isinstance(ev, TokenEvent):
+                        first = first or time.monotonic()
+                        continue
+                    if isinstance(ev, JobFailed):
+                        raise OpenAIError(ev.status, ev.message, ev.param,
+                                          kind="server_error" if ev.status >= 500 else "invalid_request_error")
+                    observe(ev, endpoint, began, first)
+                    results.append((index, job, ev))
+                    break
+            return shape.body(rid, created, results)
+        queues = [start(jobs[0])]  # submitted now, so a full queue is a 503 before streaming starts
+
+        async def sse() -> AsyncIterator[bytes]:
+            results = []
+            try:
+                for index, job in enumerate(jobs):
+                    events = queues[0] if index == 0 else start(job)
+                    began, first, streamed = time.monotonic(), None, 0
+                    if head := shape.first_chunk(rid, created, index):
+                        yield head
+                    while True:
+                        ev = await events.get()
+                        if isinstance(ev, TokenEvent):
+                            first = first or time.monotonic()
+                            streamed += len(ev.text)
+                            yield shape.token_chunk(rid, created, index, ev)
+                        elif isinstance(ev, JobFailed):
+                            yield _sse({"error": OpenAIError(ev.status, ev.message, ev.param).body()["error"]})
+                            yield b"data: [DONE]\n\n"
+                            return
+                        else:
+                            observe(ev, endpoint, began, first)
+                            results.append((index, job, ev))
+                            # text held back for a stop sequence that never came goes out last
+                            yield shape.final_chunk(rid, created, index, ev, ev.text[streamed:])
+                            break
+                if include_usage:
+                    yield _sse({"id": rid, "object": shape.chunk_object, "created": created,
+                                "model": engine.model_name, "choices": [], "usage": usage(results)})
+                yield b"data: [DONE]\n\n"
+            finally:
+                for job in jobs:  # the client went away (or we are done): stop generating
+                    job.cancelled.set()
+
+        return StreamingResponse(sse(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    if extend is not None:
+        extend(app)
+    return BodyLimit(app, cfg.max_body_bytes, body_bytes)
+
+
+def _sse(payload: dict) -> bytes:
+    return b"data: " + json.dumps(payload, separators=(",", ":")).encode() + b"\n\n"
+
+
+def usage(results: list[tuple[int, Job, JobDone]]) -> dict:
+    """OpenAI usage plus the engines' own counters, summed over choices."""
+    prompt = sum(len(job.prompt_ids) for _, job, _ in results)
+    completion = sum(len(done.token_ids) for _, _, done in results)
+    out = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    for _, _, done in results:
+        for key, value in done.usage.items():
+            out[key] = out.get(key, 0) + value
+    return out
+
+
+# -- response shapes ------------------------------------------------------------------------------
+class CompletionShape:
+    id_prefix, object, chunk_object = "cmpl-", "text_completion", "text_completion"
+
+    def __init__(self, engine: ServedEngine, req: CompletionRequest):
+        self.engine, self.req = engine, req
+        self.as_ids = req.return_tokens_as_token_ids
+
+    def _token(self, token: int) -> str:
+        return f"token_id:{token}" if self.as_ids else self.engine.tokenizer.decode([token])
+
+    def _top(self, top: dict[int, float] | None) -> dict[str, float] | None:
+        return None if top is None else {self._token(t): v for t, v in top.items()}
+
+    def _logprobs(self, job: Job, done: JobDone) -> dict | None:
+        if self.req.logprobs is None:
+            return None
+        toks, lps, tops = [], [], []
+        if self.req.echo:
+            for i, token in enumerate(job.prompt_ids):
+                toks.append(self._token(token))
+                lps.append(done.prompt_logprobs[i])
+                tops.append(self._top(done.prompt_top[i]))
+        for token, lp, top in zip(done.token_ids, done.extra.get("logprobs", []), done.extra.get("top", [])):
+            toks.append(self._token(token))
+            lps.append(lp)
+            tops.append(self._top(top))
+        return {"tokens": toks, "token_logprobs": lps, "top_logprobs": tops, "text_offset": []}
+
+    def _choice(self, index: int, job: Job, done: JobDone) -> dict:
+        prefix = self.engine.tokenizer.decode(job.prompt_ids) if self.req.echo else ""
+        choice = {"index": index, "text": prefix + done.text, "finish_reason": done.finish_reason,
+                  "logprobs": self._logprobs(job, done)}
+        if done.provenance is not None:
+            choice["provenance"] = done.provenance  # extension: device / cache / cloud per token
+        return choice
+
+    def body(self, rid: str, created: int, results: list) -> dict:
+        return {"id": rid, "object": self.object, "created": created, "model": self.engine.model_name,
+                "choices": [self._choice(i, job, done) for i, job, done in results], "usage": usage(results),
+                **({"fedhybrid": [done.extra["fedhybrid"] for _, _, done in results]}
+                   if results and "fedhybrid" in results[0][2].extra else {})}
+
+    def first_chunk(self, rid: str, created: int, index: int) -> bytes:
+        return b""
+
+    def token_chunk(self, rid: str, created: int, index: int, ev: TokenEvent) -> bytes:
+        choice = {"index": index, "text": ev.text, "finish_reason": None, "logprobs": None}
+        if self.req.logprobs is not None:
+            choice["logprobs"] = {"tokens": [self._token(ev.token_id)], "token_logprobs": [ev.logprob],
+                                  "top_logprobs": [self._top(ev.top)], "text_offset": []}
+        if ev.provenance is not None:
+            choice["provenance"] = ev.provenance
+        return _sse({"id": rid, "object": self.chunk_object, "created": created, "model": self.engine.model_name,
+                     "choices": [choice]})
+
+    def final_chunk(self, rid: str, created: int, index: int, done: JobDone, tail: str) -> bytes:
+        return _sse({"id": rid, "object": self.chunk_object, "created": created, "model": self.engine.model_name,
+                     "choices": [{"index": index, "text": tail, "finish_reason": done.finish_reason,
+                                  "logprobs": None}]})
+
+
+class ChatShape:
+    id_prefix, object, chunk_object = "chatcmpl-", "chat.completion", "chat.completion.chunk"
+
+    def __init__(self, engine: ServedEngine):
+        self.engine = engine
+
+    def body(self, rid: str, created: int, results: list) -> dict:
+        choices = []
+        for index, _, done in results:
+            choice = {"index": index, "message": {"role": "assistant", "content": done.text},
+                      "finish_reason": done.finish_reason, "logprobs": None}
+            if done.provenance is not None:
+                choice["provenance"] = done.provenance
+            choices.append(choice)
+        return {"id": rid, "object": self.object, "created": created, "model": self.engine.model_name,
+                "choices": choices, "usage": usage(results)}
+
+    def _chunk(self, rid: str, created: int, choice: dict) -> bytes:
+        return _sse({"id": rid, "object": self.chunk_object, "created": created, "model": self.engine.model_name,
+                     "choices": [choice]})
+
+    def first_chunk(self, rid: str, created: int, index: int) -> bytes:
+        return self._chunk(rid, created, {"index": index, "delta": {"role": "assistant", "content": ""},
+                                          "finish_reason": None, "logprobs": None})
+
+    def token_chunk(self, rid: str, created: int, index: int, ev: TokenEvent) -> bytes:
+        choice = {"index": index, "delta": {"content": ev.text}, "finish_reason": None, "logprobs": None}
+        if ev.provenance is not None:
+            choice["provenance"] = ev.provenance
+        return self._chunk(rid, created, choice)
+
+    def final_chunk(self, rid: str, created: int, index: int, done: JobDone, tail: str) -> bytes:
+        return self._chunk(rid, created, {"index": index, "delta": {"content": tail} if tail else {},
+                                          "finish_reason": done.finish_reason, "logprobs": None})
+
+
+class _EngineGauges:
+    """Engine state read at scrape time (queue depth, cache entries, versions, cloud calls);
+    a name ending in `_total` is a counter."""
+
+    def __init__(self, engine: ServedEngine):
+        self.engine = engine
+
+    def collect(self):
+        for name, (value, help_text) in sorted(self.engine.gauges().items()):
+            if name.endswith("_total"):
+                family = CounterMetricFamily(f"fedhybrid_{name[:-len('_total')]}", help_text)
+            else:
+                family = GaugeMetricFamily(f"fedhybrid_{name}", help_text)
+            family.add_metric([], float(value))
+            yield family
