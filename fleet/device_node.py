@@ -48,7 +48,7 @@ class NodeConfig:
     max_new_tokens: int = 128
 
     def __post_init__(self) -> None:
-        if not self.device or "/" in self.device or self.device.startswith("."):
+        if not self.device or any(c in self.device for c in "/\\") or self.device.startswith("."):
             raise FleetError(f"device name {self.device!r} must be a plain name (it names a state folder)")
         if self.partition < 0 or self.local_steps < 0 or self.lr <= 0:
             raise FleetError("partition and local_steps must be >= 0 and lr > 0")

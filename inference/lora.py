@@ -59,7 +59,11 @@ def attach(base: PreTrainedModel, spec: LoraSpec, b: dict[str, np.ndarray] | Non
             if b is not None:
                 if b_key not in b:
                     raise InferenceError(f"adapter lacks {b_key}")
-                b_layer.weight.copy_(torch.from_numpy(np.asarray(b[b_key], dtype=np.float32)))
+                given = np.asarray(b[b_key], dtype=np.float32)
+                if given.shape != tuple(b_layer.weight.shape):
+                    raise InferenceError(f"adapter {b_key} has shape {given.shape}, this node's rank-{spec.rank} "
+                                         f"LoRA needs {tuple(b_layer.weight.shape)}")
+                b_layer.weight.copy_(torch.from_numpy(given))
             else:
                 b_layer.weight.zero_()
     return model

@@ -12,6 +12,7 @@ log-probability fusion, arXiv 2602.14302.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -79,8 +80,9 @@ class RewardPolicy:
     name: str = "reward"
 
     def __post_init__(self) -> None:
-        if self.threshold < 0:
-            raise InferenceError(f"reward threshold tau={self.threshold} must be >= 0 (accept when r_hat >= -tau)")
+        if not math.isfinite(self.threshold) or self.threshold < 0:
+            raise InferenceError(f"reward threshold tau={self.threshold} must be a finite number >= 0 "
+                                 "(accept when r_hat >= -tau)")
 
     def escalate(self, step: DeviceStep) -> bool:
         return self.head.score(step.hidden, step.logprobs) < -self.threshold

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,3 +69,16 @@ def load_stack(zoo: Zoo, device: str, cloud: str | None = "cloud", device_str: s
         local = LocalCloud(cloud_model)
         cloud_name = zoo.model_name(cloud) if cloud in zoo.tiers or cloud in zoo.names else Path(cloud).name
     return Stack(device_model, tokenizer, folder, local, cloud_name)
+
+
+def tau_for_share(meta: dict, share: float) -> float:
+    """Interpolate the calibration table: the tau expected to give `share` cloud share."""
+    rows = sorted(meta["table"], key=lambda r: r["tau"])
+    if not rows:
+        raise InferenceError("the calibration table is empty: run `fedhybrid calibrate` again")
+    for a, b in zip(rows, rows[1:]):
+        if (a["cloud_share"] - share) * (b["cloud_share"] - share) <= 0:
+            span = a["cloud_share"] - b["cloud_share"]
+            t = 0.0 if math.isclose(span, 0.0) else (a["cloud_share"] - share) / span
+            return a["tau"] + t * (b["tau"] - a["tau"])
+    return min(rows, key=lambda r: abs(r["cloud_share"] - share))["tau"]

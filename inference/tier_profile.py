@@ -5,11 +5,12 @@
 | cloud  | source of corrections        | cloud       | everything   | 2..8          |
 | client | subject-matter experts       | client      | ~1e6         | 2..8          |
 | edge   | context experts (car, hub)   | edge (~1M)  | ~1e5         | 2..8          |
-| iot    | task experts (sensor)        | edge        | ~1e4         | 2..4 (short)  |
+| iot    | task experts (sensor)        | edge        | ~1e4         | 2..6          |
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 from inference.automaton_index import ServeRule
@@ -58,9 +59,10 @@ class TierProfile:
         if not 1 <= self.cache_prompt_min_match <= n_max - 1:
             raise InferenceError(f"{self.tier}: cache_prompt_min_match={self.cache_prompt_min_match} must "
                              f"lie in [1, {n_max - 1}] (anchored contexts hold n_max - 1 tokens)")
-        if self.reward_threshold is not None and self.reward_threshold < 0:
+        if self.reward_threshold is not None and not (math.isfinite(self.reward_threshold)
+                                                      and self.reward_threshold >= 0):
             raise InferenceError(f"{self.tier}: reward_threshold must be >= 0")
-        if self.deadline_s <= 0:
+        if not (math.isfinite(self.deadline_s) and self.deadline_s > 0):
             raise InferenceError(f"{self.tier}: deadline_s must be positive")
         if not 0 < self.cache_confidence <= 1:
             raise InferenceError(f"{self.tier}: cache_confidence must lie in (0, 1]")

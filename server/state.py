@@ -25,7 +25,7 @@ from cache_sync.merge import Aggregate
 from cache_sync.versioned import VersionedView
 from server.errors import ServerError
 
-STATE_SCHEMA = 1
+STATE_SCHEMA = 2  # 2: frozen A keyed by the sha256 of the module name (adapters of 1 do not apply)
 
 
 @dataclass

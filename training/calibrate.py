@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -215,16 +214,3 @@ def retarget(device_model, cloud: Cloud, tokenizer, out_dir: Path, cfg: Calibrat
     meta["target"] = _pick_target(decoder, head, calib, check, meta["table"], target_cloud_share, cfg, dcfg)
     head.save(out_dir, extra={k: v for k, v in meta.items() if k != "config"})
     return meta
-
-
-def tau_for_share(meta: dict, share: float) -> float:
-    """Interpolate the calibration table: the tau expected to give `share` cloud share."""
-    rows = sorted(meta["table"], key=lambda r: r["tau"])
-    if not rows:
-        raise InferenceError("the calibration table is empty: run `fedhybrid calibrate` again")
-    for a, b in zip(rows, rows[1:]):
-        if (a["cloud_share"] - share) * (b["cloud_share"] - share) <= 0:
-            span = a["cloud_share"] - b["cloud_share"]
-            t = 0.0 if math.isclose(span, 0.0) else (a["cloud_share"] - share) / span
-            return a["tau"] + t * (b["tau"] - a["tau"])
-    return min(rows, key=lambda r: abs(r["cloud_share"] - share))["tau"]

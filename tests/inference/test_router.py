@@ -112,8 +112,6 @@ def test_reward_policy_rejects_a_negative_tau_naming_it():
         RewardPolicy(_constant_head(0.0), -0.1)
 
 
-@pytest.mark.xfail(strict=True, reason="RewardPolicy accepts tau=NaN (NaN < 0 is False); with it every "
-                                       "comparison is False, so the policy silently never asks the cloud")
 def test_reward_policy_rejects_a_nan_tau():
     with pytest.raises(InferenceError, match="nan"):
         RewardPolicy(_constant_head(-5.0), math.nan)

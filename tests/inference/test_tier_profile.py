@@ -60,9 +60,6 @@ def test_tier_profile_rejects_a_bad_field_naming_it(changes, field):
         TierProfile(**fields)
 
 
-@pytest.mark.xfail(strict=True, reason="NaN passes the range checks (every comparison with NaN is False): a NaN "
-                                       "tau never escalates, a NaN deadline makes (practically) every cloud "
-                                       "call time out")
 @pytest.mark.parametrize("field", ["reward_threshold", "deadline_s"])
 def test_tier_profile_rejects_nan(field):
     with pytest.raises(InferenceError, match=field):
