@@ -33,10 +33,13 @@ class DeviceChannel:
         return DeviceChannel(device, keys.device_signing_key(folder, device), keys.aggregator_public(folder),
                              keys.server_verify_key(folder), run)
 
-    def seal_delta(self, delta: bytes, round_: int) -> bytes:
-        # one delta per device and round: seq = round makes a retried upload a replay
+    def seal_delta(self, delta: bytes, round_: int, seq: int | None = None) -> bytes:
+        """Seal a delta for the aggregator. `seq` is the delta's own sequence number (a device
+        agent numbers its uploads; the simulated node sends one per round: seq = round). The
+        opener requires (round, seq) to grow per sender, so a re-sent upload goes out in a
+        later round and an old envelope cannot be replayed."""
         return seal(delta, sender=self.device, signing_key=self.signing_key, aggregator=self.aggregator,
-                    run=self.run, round_=round_, seq=round_, now=self.now)
+                    run=self.run, round_=round_, seq=round_ if seq is None else seq, now=self.now)
 
     def open_update(self, signed: bytes, round_: int) -> bytes:
         """The update's payload; EnvelopeError (nothing applied) if it does not verify."""

@@ -1,8 +1,17 @@
-"""The fleet's ClientApp: translates Flower Messages to `fleet.device_node` calls.
+"""The fleet's ClientApp: translates Flower Messages to a device's round, and back.
 
+Two kinds of node, one message contract:
+- a device agent (`node_config` has `agent-url` and `agent-token-file`): the round is the
+  running agent's (`agent.sync`: install, upload from its journal, fine-tune); this app
+  only carries the messages over the agent's loopback admin API (`clients.agent_link`);
+- a simulated device (no agent): `fleet.device_node` serves its slice of the fleet
+  workload inside the round (the simulation and the demo).
+Messages:
 - `query`: the node's identity (device name, tier, partition), so the server can key
   state by stable device names whatever node ids this run assigned.
-- `train`: one federated round on this device (serve, correct, fine-tune, report).
+- `train`: one federated round: the family's adapter and the signed cache diff in; the
+  fine-tuned adapter, metrics and the sealed correction deltas (`deltas`, a list: an agent
+  re-sends unconfirmed ones) out.
 A node's tier comes from node_config (`tier="edge"` in deployment) or, in simulation,
 from its partition id and the run's `fleet-tiers`.
 """
@@ -13,15 +22,7 @@ import logging
 from pathlib import Path
 
 import numpy as np
-from flwr.app import (
-    Array,
-    ArrayRecord,
-    ConfigRecord,
-    Context,
-    Message,
-    MetricRecord,
-    RecordDict,
-)
+from flwr.app import Array, ArrayRecord, ConfigRecord, Context, Message, MetricRecord, RecordDict
 from flwr.clientapp import ClientApp
 
 from fleet.config import FederationConfig
@@ -39,26 +40,65 @@ def identity(context: Context, cfg: FederationConfig) -> tuple[str, str, int]:
     return device, tier, partition
 
 
+def agent_link(context: Context):
+    """The device agent this node fronts, or None for a simulated device."""
+    url = context.node_config.get("agent-url")
+    if not url:
+        return None
+    from clients.agent_link import AgentLink
+
+    return AgentLink(str(url), Path(str(context.node_config.get("agent-token-file", ""))))
+
+
 @app.query()
 def query(msg: Message, context: Context) -> Message:
     cfg = FederationConfig.from_run_config(context.run_config)
     device, tier, partition = identity(context, cfg)
+    link = agent_link(context)
+    if link is not None:  # the agent is the authority on who it is
+        ident = link.identity()
+        device, tier = str(ident["device"]), str(ident["tier"])
     return Message(RecordDict({"identity": ConfigRecord(
         {"device": device, "tier": tier, "partition": partition})}), reply_to=msg)
 
 
+def _reply(msg: Message, adapter: dict, metrics: dict, deltas: list[bytes], cache_version: int, device: str,
+           tier: str) -> Message:
+    return Message(RecordDict({
+        "arrays": ArrayRecord({k: Array(np.ascontiguousarray(v, dtype=np.float32)) for k, v in adapter.items()}),
+        "metrics": MetricRecord({k: float(v) for k, v in metrics.items()}),
+        "config": ConfigRecord({"deltas": list(deltas), "cache-version": int(cache_version), "device": device,
+                                "tier": tier}),
+    }), reply_to=msg)
+
+
 @app.train()
 def train(msg: Message, context: Context) -> Message:
-    from clients.runtime import node_for  # heavy imports only when training
-
     cfg = FederationConfig.from_run_config(context.run_config)
-    device, tier, partition = identity(context, cfg)
-    state_dir = Path(str(context.node_config.get("state-dir") or cfg.state_path / "nodes"))
-    node, secure = node_for(cfg, device, tier, partition, state_dir)
     content = msg.content
     config = dict(content["config"])
     adapter = {k: v.numpy() for k, v in content["arrays"].items()}
     round_ = int(config["server-round"])
+    bytes_down = sum(v.nbytes for v in adapter.values()) + len(config["cache-update"])
+    link = agent_link(context)
+    if link is not None:
+        from agent.wire import RoundRequest, decode_adapter, encode_adapter
+
+        reply = link.round(RoundRequest(
+            round=round_, adapter=encode_adapter(adapter), cache_update=config["cache-update"],
+            acked=[int(s) for s in config.get("acked-seqs", [])], threshold=float(config["threshold"]),
+            seed=int(config["seed"]), lora_seed=cfg.lora_seed, local_steps=cfg.local_steps, lr=cfg.lr))
+        trained = decode_adapter(reply.adapter)
+        bytes_up = sum(v.nbytes for v in trained.values()) + sum(len(d) for d in reply.deltas)
+        metrics = {**reply.metrics, "bytes-down": float(bytes_down), "bytes-up": float(bytes_up)}
+        return _reply(msg, trained, metrics, reply.deltas, reply.cache_version, reply.device, reply.tier)
+
+    from clients.runtime import node_for  # heavy imports only when training
+    from fleet.device_node import RoundInput
+
+    device, tier, partition = identity(context, cfg)
+    state_dir = Path(str(context.node_config.get("state-dir") or cfg.state_path / "nodes"))
+    node, secure = node_for(cfg, device, tier, partition, state_dir)
     update_bytes = config["cache-update"]
     if secure is not None:
         from cache_sync.envelope import EnvelopeError
@@ -69,18 +109,9 @@ def train(msg: Message, context: Context) -> Message:
             # never merge what does not verify; keep serving with the cache we have
             log.warning("%s: cache update rejected (%s); keeping the current cache", device, exc.reason)
             update_bytes = None
-    from fleet.device_node import RoundInput
-
     out = node.run_round(RoundInput(round=round_, adapter=adapter, cache_update=update_bytes,
                                     threshold=float(config["threshold"]), seed=int(config["seed"])))
     delta = secure.seal_delta(out.delta, round_) if secure else out.delta
-    bytes_down = sum(v.nbytes for v in adapter.values()) + len(config["cache-update"])
     bytes_up = sum(np.asarray(v).nbytes for v in out.adapter.values()) + len(delta)
     metrics = {**out.metrics, "bytes-down": float(bytes_down), "bytes-up": float(bytes_up)}
-    return Message(RecordDict({
-        "arrays": ArrayRecord({k: Array(np.ascontiguousarray(v, dtype=np.float32)) for k, v in out.adapter.items()}),
-        "metrics": MetricRecord(metrics),
-        "config": ConfigRecord({"delta": delta, "cache-version": out.cache_version, "device": device,
-                                "tier": tier}),
-    }), reply_to=msg)
-
+    return _reply(msg, out.adapter, metrics, [delta], out.cache_version, device, tier)

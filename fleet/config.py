@@ -42,6 +42,9 @@ class FederationConfig:
     timeout: float = 900.0
     secure: bool = True  # seal deltas and sign updates (cache_sync.envelope)
     key_dir: str = ""  # "": <state_dir>/keys
+    # rounds on a schedule: a round starts at least this many seconds after the previous one
+    # started (device agents serve traffic in between); 0: back to back (simulation)
+    round_interval: float = 0.0
 
     def __post_init__(self) -> None:
         if self.num_rounds < 1:
@@ -54,6 +57,8 @@ class FederationConfig:
             raise FleetError(f"aggregation {self.aggregation!r}: use 'frozen-a' or 'fedavg-ab'")
         if self.robust_method not in ("trimmed-mean", "median"):
             raise FleetError(f"robust-method {self.robust_method!r}: use 'trimmed-mean' or 'median'")
+        if self.round_interval < 0:
+            raise FleetError(f"round-interval={self.round_interval} must be >= 0")
         if self.queries_per_round < 1 or self.local_steps < 0 or self.timeout <= 0:
             raise FleetError("queries-per-round >= 1, local-steps >= 0 and timeout > 0 are required")
         if self.release_k < 1 or self.per_device_cap < 1 or self.dp_epsilon < 0:
@@ -96,5 +101,5 @@ class FederationConfig:
 
     def digest_values(self) -> dict:
         """The fields that must not change across a resume (all but paths and timeouts)."""
-        skip = {"num_rounds", "state_dir", "timeout", "cloud_url", "key_dir"}
+        skip = {"num_rounds", "state_dir", "timeout", "cloud_url", "key_dir", "round_interval"}
         return {k: v for k, v in dataclasses.asdict(self).items() if k not in skip}

@@ -122,7 +122,11 @@ class DeviceCache:
     the entries anchored to the request's prompt (which take precedence when they match)."""
 
     def __init__(self, header: CacheHeader, device_id: str, rule: ServeRule = ServeRule(),
-                 budget: int | None = None, max_order: int | None = None):
+                 budget: int | None = None, max_order: int | None = None, frozen: bool = False):
+        """`frozen`: a snapshot for a serving process (the device agent) whose tables change
+        only by building the next snapshot: contradictions and serves are counted for
+        `drain_feedback()` but never alter this one's tables or index, so a request never
+        waits for a rebuild."""
         if rule.min_match > header.n_max or rule.prompt_min_match > header.n_max - 1:
             raise InferenceError(f"min_match={rule.min_match} (prompt_min_match={rule.prompt_min_match}) "
                              f"exceeds the cache's n_max={header.n_max} (n_max - 1 for anchored contexts)")
@@ -141,6 +145,7 @@ class DeviceCache:
         self._dirty = True
         self._track = True
         self.rebuilds = 0
+        self.frozen = frozen
 
     # -- decode-loop protocol ----------------------------------------------------------------
     def anchor_of(self, prompt_ids: Sequence[int]) -> int:
@@ -227,8 +232,11 @@ class DeviceCache:
                 continue  # not the context that served it
             key = source.key(row)
             self._feedback[(key, token, "wrong")] += 1
+            if self.frozen:
+                return  # the agent folds it into its next snapshot
             # apply at once too: the entry stops serving before the next upload
-            self.local = self.local.merge_add(self._feedback_rows({(key, token): [1, 1]}, self.round))
+            self.local = self.local.merge_add(feedback_table(self.header, self.device_id, {(key, token): [1, 1]},
+                                                             self.round))
             self._dirty = True
             return
 
@@ -243,6 +251,9 @@ class DeviceCache:
         pairs = [(ctx, tok) for ctx, tok in pairs if len(ctx) >= self.header.n_min]
         if not pairs:
             return 0
+        if self.frozen:
+            raise InferenceError("a frozen cache snapshot takes no records: journal them and build the next "
+                                 "snapshot")
         stamp = self.round if round_ is None else round_
         table = CountTable.from_corrections(self.header, pairs, self.device_id, stamp, anchor=anchor)
         self.local = self.local.merge_add(table)
@@ -264,7 +275,7 @@ class DeviceCache:
             merged: dict[tuple[tuple[int, ...], int], list[int]] = {}
             for (ctx, tok, kind), n in self._feedback.items():
                 merged.setdefault((ctx, tok), [0, 0])[kind == "wrong"] += n
-            delta = delta.merge_add(self._feedback_rows(merged, stamp))
+            delta = delta.merge_add(feedback_table(self.header, self.device_id, merged, stamp))
         self._pending.clear()
         self._feedback.clear()
         return delta
@@ -306,6 +317,16 @@ class DeviceCache:
         """Tokens held by the cross-prompt automaton's distinct contexts."""
         return int((self._global.contexts >= 0).sum()) if self._global is not None else 0
 
+    def drain_feedback(self) -> list[tuple[tuple[int, ...], int, int, int]]:
+        """Serve and contradiction counts since the last drain, as (context key, token,
+        served, wrong), then forgotten here (the agent journals them per request)."""
+        self._flush_served()
+        merged: dict[tuple[tuple[int, ...], int], list[int]] = {}
+        for (ctx, tok, kind), n in self._feedback.items():
+            merged.setdefault((ctx, tok), [0, 0])[kind == "wrong"] += n
+        self._feedback.clear()
+        return [(ctx, tok, served, wrong) for (ctx, tok), (served, wrong) in merged.items()]
+
     # -- internals -------------------------------------------------------------------------------
     def _flush_served(self) -> None:
         for source in (self._global, *self._prompts.values()):
@@ -315,13 +336,16 @@ class DeviceCache:
                 self._feedback[(source.key(row), int(source.decisions[row]), "served")] += n
             source.served.clear()
 
-    def _feedback_rows(self, feedback: dict[tuple[tuple[int, ...], int], list[int]], stamp: int) -> CountTable:
-        """Rows with count 0 carrying served/wrong counters for existing entries."""
-        rows = np.zeros(len(feedback), dtype=self.header.dtype)
-        bit = device_bit(self.device_id)
-        for i, ((ctx, tok), (served, wrong)) in enumerate(feedback.items()):
-            rows[i]["ctx"] = [self.header.pad] * (self.header.n_max - len(ctx)) + list(ctx)
-            rows[i]["next"] = tok
-            rows[i]["served"], rows[i]["wrong"] = served, wrong
-            rows[i]["devices"], rows[i]["last_seen"] = bit, min(stamp, 65535)
-        return CountTable(self.header, rows)
+
+def feedback_table(header: CacheHeader, device_id: str, feedback: dict[tuple[tuple[int, ...], int], list[int]],
+                   stamp: int) -> CountTable:
+    """Rows with count 0 carrying served/wrong counters ({(context key, token): [served,
+    wrong]}) for existing entries: merged by addition, they change precision, not counts."""
+    rows = np.zeros(len(feedback), dtype=header.dtype)
+    bit = device_bit(device_id)
+    for i, ((ctx, tok), (served, wrong)) in enumerate(feedback.items()):
+        rows[i]["ctx"] = [header.pad] * (header.n_max - len(ctx)) + list(ctx)
+        rows[i]["next"] = tok
+        rows[i]["served"], rows[i]["wrong"] = served, wrong
+        rows[i]["devices"], rows[i]["last_seen"] = bit, min(stamp, 65535)
+    return CountTable(header, rows)

@@ -10,6 +10,7 @@ matrices alone, keyed by peft's state-dict names.
 from __future__ import annotations
 
 import copy
+import time
 import warnings
 from dataclasses import dataclass
 
@@ -91,10 +92,12 @@ def b_shapes(base: PreTrainedModel, r_max: int, seed: int) -> dict[str, tuple[in
 
 
 def train_b(model: PeftModel, sequences: list[tuple[list[int], list[int]]], steps: int, lr: float,
-            seed: int, batch: int = 8) -> dict:
+            seed: int, batch: int = 8, deadline_s: float | None = None) -> dict:
     """Fine-tune B on (prompt ids, target ids) pairs: loss on the target tokens only.
 
-    Deterministic given the seed (data order and any sampling come from it).
+    Deterministic given the seed (data order and any sampling come from it). With
+    `deadline_s`, training stops after the step that crosses that many seconds (a device
+    agent bounds its round this way; the simulation keeps exact step counts).
     """
     if steps <= 0 or not sequences:
         return {"steps": 0, "loss": None, "examples": len(sequences)}
@@ -104,7 +107,10 @@ def train_b(model: PeftModel, sequences: list[tuple[list[int], list[int]]], step
     eos = model.config.eos_token_id
     model.train()
     losses = []
+    started = time.monotonic()
     for _ in range(steps):
+        if deadline_s is not None and losses and time.monotonic() - started > deadline_s:
+            break
         idx = torch.randperm(len(sequences), generator=gen)[:batch].tolist()
         rows = [sequences[i] for i in idx]
         width = max(len(p) + len(t) for p, t in rows)
@@ -119,7 +125,7 @@ def train_b(model: PeftModel, sequences: list[tuple[list[int], list[int]]], step
         opt.zero_grad(set_to_none=True)
         losses.append(float(out.loss.detach()))
     model.eval()
-    return {"steps": steps, "loss": sum(losses) / len(losses), "examples": len(sequences)}
+    return {"steps": len(losses), "loss": sum(losses) / len(losses), "examples": len(sequences)}
 
 
 def merged(model: PeftModel) -> PreTrainedModel:

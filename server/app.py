@@ -119,7 +119,14 @@ def run_federation(grid: Grid, cfg: FederationConfig,
     arrays = join_families(fed.state.adapters)
     if fed.state.round:
         log.info("resuming after round %d from %s", fed.state.round, cfg.state_path)
+    last_start = None
     for rnd in range(fed.state.round + 1, cfg.num_rounds + 1):
+        if last_start is not None and cfg.round_interval > 0:
+            wait = cfg.round_interval - (time.monotonic() - last_start)
+            if wait > 0:
+                log.info("next round in %.0f s (round-interval %.0f s)", wait, cfg.round_interval)
+                time.sleep(wait)
+        last_start = time.monotonic()
         started = time.perf_counter()
         messages = strategy.configure_train(rnd, arrays, ConfigRecord({}), grid)
         replies = list(grid.send_and_receive(messages, timeout=cfg.timeout))

@@ -60,6 +60,7 @@ class Federation:
         if channel is not None:
             channel.high_water.update({k: tuple(v) for k, v in state.high_water.items()})
         self._round: dict = {}
+        self._acked: dict[str, list[int]] | None = None  # device -> merged seqs (built once per round)
 
     # -- out ---------------------------------------------------------------------------------------
     def payload(self, device: str, tier: str, round_: int) -> dict:
@@ -70,40 +71,61 @@ class Federation:
             update = self.channel.sign_update(update, round_, self.state.views[tier].version)
         self._round.setdefault("bytes_down", {})[device] = len(update)
         return {"cache-update": update, "threshold": self.thresholds[tier],
-                "seed": device_seed(self.cfg.seed, round_, device)}
+                "seed": device_seed(self.cfg.seed, round_, device), "acked-seqs": self.acked(device)}
+
+    def acked(self, device: str, keep: int = 64) -> list[int]:
+        """The device's most recent delta seqs the merged table holds: a device agent marks its
+        uploads done only when they show up here (at-least-once upload, exactly-once merge)."""
+        if self._acked is None:
+            by_device: dict[str, list[int]] = {}
+            for dev, seq in self.state.aggregate.ledger:
+                by_device.setdefault(dev, []).append(seq)
+            self._acked = {dev: sorted(seqs)[-keep:] for dev, seqs in by_device.items()}
+        return list(self._acked.get(device, []))
 
     # -- in ----------------------------------------------------------------------------------------
     def ingest(self, round_: int, accepted: list) -> dict:
-        """Open, verify, de-duplicate and merge the accepted replies' deltas."""
-        merged, rejected = 0, []
+        """Open, verify, de-duplicate and merge the accepted replies' deltas.
+
+        A reply carries a list of sealed deltas (`deltas`): a device agent re-sends the ones it
+        has not seen confirmed. Each is merged at most once: the aggregate's ledger of (device,
+        seq) turns a re-sent delta into a no-op.
+        """
+        merged, duplicates, rejected = 0, 0, []
         aggregate = self.state.aggregate
         for item in accepted:
             device, tier = item.node.device, item.node.tier
-            raw = item.config.get("delta")
-            payload = raw if self.channel is None else (
-                self.channel.open_delta(raw, device) if isinstance(raw, bytes) else None)
-            if payload is None:
-                rejected.append((device, "envelope rejected"))
+            raw = item.config.get("deltas", [])
+            if not isinstance(raw, list):
+                rejected.append((device, "deltas is not a list"))
                 continue
-            try:
-                delta = Delta.from_bytes(payload, self.header)
-            except CacheError as exc:
-                rejected.append((device, f"undecodable delta: {exc}"))
-                log.warning("round %d: undecodable delta from %s: %s", round_, device, exc)
-                continue
-            if delta.device_id != device or delta.seq != round_:
-                rejected.append((device, f"delta names device {delta.device_id!r} seq {delta.seq}"))
-                continue
-            before = len(aggregate.ledger)
-            aggregate = aggregate.apply(Delta(device, delta.seq, delta.round,
-                                              cap_delta(delta.table, self.policy.per_device_cap)))
-            merged += len(aggregate.ledger) - before
+            for sealed in raw:
+                payload = sealed if self.channel is None else (
+                    self.channel.open_delta(sealed, device) if isinstance(sealed, bytes) else None)
+                if payload is None:
+                    rejected.append((device, "envelope rejected"))
+                    continue
+                try:
+                    delta = Delta.from_bytes(payload, self.header)
+                except CacheError as exc:
+                    rejected.append((device, f"undecodable delta: {exc}"))
+                    continue
+                if delta.device_id != device:
+                    rejected.append((device, f"delta names device {delta.device_id!r}"))
+                    continue
+                if aggregate.contains(device, delta.seq):
+                    duplicates += 1  # a re-sent upload already merged: exactly once
+                    continue
+                aggregate = aggregate.apply(Delta(device, delta.seq, delta.round,
+                                                  cap_delta(delta.table, self.policy.per_device_cap)))
+                merged += 1
             version = int(item.config.get("cache-version", 0))
             self.state.node_versions.setdefault(device, {})[tier] = version
         self.state.aggregate = aggregate
+        self._acked = None
         for device, reason in rejected:
             log.warning("round %d: nothing merged from %s: %s", round_, device, reason)
-        self._round["ingest"] = {"merged": merged, "rejected": rejected}
+        self._round["ingest"] = {"merged": merged, "duplicates": duplicates, "rejected": rejected}
         return self._round["ingest"]
 
     def release(self, round_: int) -> dict:

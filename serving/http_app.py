@@ -36,8 +36,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from serving.engine_api import (EngineOverloaded, Job, JobDone, JobFailed, RoutingParams, SamplingParams,
-                                TokenEvent)
+from serving.engine_api import EngineOverloaded, Job, JobDone, JobFailed, RoutingParams, SamplingParams, TokenEvent
 from serving.errors import ServingError
 from serving.openai_protocol import ChatCompletionRequest, CompletionRequest, OpenAIError
 
@@ -71,6 +70,7 @@ class HttpConfig:
     max_body_bytes: int = 1 << 20
     max_tokens_limit: int = 512  # the most tokens one request may ask for
     max_prompt_chars: int = 200_000  # text longer than this is refused before tokenizing
+    admin_max_body_bytes: int = 256 << 20  # /admin/ routes carry adapters and cache diffs
 
     def __post_init__(self) -> None:
         if self.max_body_bytes < 1024:
@@ -90,16 +90,18 @@ class BodyLimit:
     buffered body. (Raising inside the app's own body read would be turned into a 400 by
     FastAPI.) Also counts the bytes every request sent: what a server was told is auditable."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, counter: Counter):
+    def __init__(self, app: ASGIApp, max_bytes: int, counter: Counter, admin_max_bytes: int | None = None):
         self.app, self.max_bytes, self.counter = app, max_bytes, counter
+        self.admin_max_bytes = admin_max_bytes or max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = OpenAIError(413, f"request body over {self.max_bytes} bytes", kind="invalid_request_error")
+        limit = self.admin_max_bytes if scope.get("path", "").startswith("/admin/") else self.max_bytes
+        too_large = OpenAIError(413, f"request body over {limit} bytes", kind="invalid_request_error")
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             await _error_response(too_large)(scope, receive, send)
             return
         chunks, size = [], 0
@@ -110,7 +112,7 @@ class BodyLimit:
             body = message.get("body", b"")
             size += len(body)
             self.counter.inc(len(body))
-            if size > self.max_bytes:
+            if size > limit:
                 await _error_response(too_large)(scope, receive, send)
                 return
             chunks.append(body)
@@ -371,7 +373,7 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
 
     if extend is not None:
         extend(app)
-    return BodyLimit(app, cfg.max_body_bytes, body_bytes)
+    return BodyLimit(app, cfg.max_body_bytes, body_bytes, cfg.admin_max_body_bytes)
 
 
 def _sse(payload: dict) -> bytes:
@@ -387,6 +389,12 @@ def usage(results: list[tuple[int, Job, JobDone]]) -> dict:
         for key, value in done.usage.items():
             out[key] = out.get(key, 0) + value
     return out
+
+
+def _extension(results: list) -> dict:
+    """The engine's per-choice extension record (device agents: journal seq, versions)."""
+    records = [done.extra["fedhybrid"] for _, _, done in results if "fedhybrid" in done.extra]
+    return {"fedhybrid": records} if records else {}
 
 
 # -- response shapes ------------------------------------------------------------------------------
@@ -429,8 +437,7 @@ class CompletionShape:
     def body(self, rid: str, created: int, results: list) -> dict:
         return {"id": rid, "object": self.object, "created": created, "model": self.engine.model_name,
                 "choices": [self._choice(i, job, done) for i, job, done in results], "usage": usage(results),
-                **({"fedhybrid": [done.extra["fedhybrid"] for _, _, done in results]}
-                   if results and "fedhybrid" in results[0][2].extra else {})}
+                **_extension(results)}
 
     def first_chunk(self, rid: str, created: int, index: int) -> bytes:
         return b""
@@ -448,7 +455,7 @@ class CompletionShape:
     def final_chunk(self, rid: str, created: int, index: int, done: JobDone, tail: str) -> bytes:
         return _sse({"id": rid, "object": self.chunk_object, "created": created, "model": self.engine.model_name,
                      "choices": [{"index": index, "text": tail, "finish_reason": done.finish_reason,
-                                  "logprobs": None}]})
+                                  "logprobs": None}], **_extension([(index, None, done)])})
 
 
 class ChatShape:
@@ -466,7 +473,7 @@ class ChatShape:
                 choice["provenance"] = done.provenance
             choices.append(choice)
         return {"id": rid, "object": self.object, "created": created, "model": self.engine.model_name,
-                "choices": choices, "usage": usage(results)}
+                "choices": choices, "usage": usage(results), **_extension(results)}
 
     def _chunk(self, rid: str, created: int, choice: dict) -> bytes:
         return _sse({"id": rid, "object": self.chunk_object, "created": created, "model": self.engine.model_name,
@@ -483,8 +490,10 @@ class ChatShape:
         return self._chunk(rid, created, choice)
 
     def final_chunk(self, rid: str, created: int, index: int, done: JobDone, tail: str) -> bytes:
-        return self._chunk(rid, created, {"index": index, "delta": {"content": tail} if tail else {},
-                                          "finish_reason": done.finish_reason, "logprobs": None})
+        return _sse({"id": rid, "object": self.chunk_object, "created": created, "model": self.engine.model_name,
+                     "choices": [{"index": index, "delta": {"content": tail} if tail else {},
+                                  "finish_reason": done.finish_reason, "logprobs": None}],
+                     **_extension([(index, None, done)])})
 
 
 class _EngineGauges:

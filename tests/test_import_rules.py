@@ -13,7 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 OURS = {"fedhybrid", "inference", "cache_sync", "strategies", "server", "clients", "fleet", "serving",
-        "training", "workloads"}
+        "training", "workloads", "agent"}
 TRANSPORT = {"flwr", "httpx", "fastapi", "uvicorn", "starlette", "grpc"}
 MODELS = {"torch", "transformers", "peft"}
 
@@ -21,14 +21,15 @@ MODELS = {"torch", "transformers", "peft"}
 RULES: dict[str, set[str]] = {
     "workloads": (OURS - {"workloads"}) | TRANSPORT | MODELS,
     "cache_sync": (OURS - {"cache_sync"}) | TRANSPORT | MODELS | {"socket"},
-    "inference": {"fedhybrid", "server", "clients", "fleet", "serving", "training", "workloads", "strategies"}
-    | TRANSPORT,
-    "strategies": {"fedhybrid", "inference", "serving", "server", "clients", "fleet", "training", "workloads"}
+    "inference": {"fedhybrid", "server", "clients", "fleet", "serving", "training", "workloads", "strategies",
+                  "agent"} | TRANSPORT,
+    "strategies": {"fedhybrid", "inference", "serving", "server", "clients", "fleet", "training", "workloads", "agent"}
     | MODELS | (TRANSPORT - {"flwr"}),
-    "training": {"fedhybrid", "server", "clients", "serving", "fleet", "strategies"} | TRANSPORT,
-    "serving": {"fedhybrid", "server", "clients", "fleet", "training", "strategies", "flwr", "grpc"},
-    "fleet": {"fedhybrid", "server", "clients", "serving"} | TRANSPORT,
-    "server": {"fedhybrid", "clients", "serving", "fastapi", "uvicorn", "starlette"},
+    "training": {"fedhybrid", "server", "clients", "serving", "fleet", "strategies", "agent"} | TRANSPORT,
+    "serving": {"fedhybrid", "server", "clients", "fleet", "training", "strategies", "agent", "flwr", "grpc"},
+    "agent": {"fedhybrid", "server", "clients", "fleet", "training", "strategies", "flwr", "grpc"},
+    "fleet": {"fedhybrid", "server", "clients", "serving", "agent"} | TRANSPORT,
+    "server": {"fedhybrid", "clients", "serving", "agent", "fastapi", "uvicorn", "starlette"},
     "clients": {"fedhybrid", "server", "fastapi", "uvicorn", "starlette"},
 }
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from agent.errors import AgentError
 from cache_sync.errors import CacheError
-from fedhybrid.commands import bench, cloud, decode, demo, fed, zoo
+from fedhybrid.commands import bench, cloud, decode, demo, device, fed, fleet, zoo
 from fleet.errors import FleetError
 from inference.errors import InferenceError
 from server.errors import ServerError
@@ -14,6 +15,7 @@ from workloads.errors import WorkloadError
 
 # one domain error type per package; the CLI turns these into a clean message
 DOMAIN_ERRORS: tuple[type[Exception], ...] = (InferenceError, CacheError, ServerError, ServingError, FleetError,
-                                              StrategyError, TrainingError, WorkloadError)
+                                              StrategyError, TrainingError, WorkloadError, AgentError)
 
-REGISTRY = [demo.register, zoo.register, decode.register, cloud.register, fed.register, bench.register]
+REGISTRY = [demo.register, zoo.register, decode.register, cloud.register, device.register, fleet.register,
+            fed.register, bench.register]

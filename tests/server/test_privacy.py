@@ -80,8 +80,8 @@ def test_tampered_updates_and_deltas_merge_nothing_and_rounds_go_on(tiny_zoo_dir
             msg.content["config"]["cache-update"] = update[:-1] + bytes([update[-1] ^ 1])
         reply = call_next(msg, context)
         if msg.metadata.message_type == "train" and device == "edge-3" and not reply.has_error():
-            delta = reply.content["config"]["delta"]
-            reply.content["config"]["delta"] = delta[:60] + bytes([delta[60] ^ 1]) + delta[61:]
+            delta = reply.content["config"]["deltas"][0]
+            reply.content["config"]["deltas"] = [delta[:60] + bytes([delta[60] ^ 1]) + delta[61:]]
         return reply
 
     rc = _config(tiny_zoo_dir, tmp_path / "run", **{"release-k": 2})

@@ -1,0 +1,119 @@
+"""The device agent's HTTP surface: the shared OpenAI layer for its users, and an admin API
+on the same loopback port for the round's ClientApp and for operators.
+
+Admin endpoints need `Authorization: Bearer <token>`, the token the agent writes (mode
+0600) to `<state-dir>/admin.token` at start; they speak msgpack (`agent.wire`):
+- GET  /admin/v1/identity: device, tier, model, installed versions;
+- POST /admin/v1/round: one federated round (`agent.sync`), RoundRequest -> RoundReply;
+- POST /admin/v1/install: push an adapter and/or a signed cache diff now (the same install
+  rounds use), e.g. to roll out an adapter between rounds;
+- GET  /admin/v1/journal: journal counters (records, corrections, uploads).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import secrets
+import threading
+from pathlib import Path
+
+import msgpack
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp
+
+from agent.engine import AgentEngine
+from agent.errors import AgentError
+from agent.sync import RoundRunner
+from agent.wire import decode_adapter, pack_reply, unpack_request
+from cache_sync.errors import CacheError
+from inference.errors import InferenceError
+from serving.http_app import HttpConfig, create_app
+from serving.openai_protocol import OpenAIError
+
+log = logging.getLogger("fedhybrid.agent")
+MSGPACK = "application/msgpack"
+
+
+def write_token(path: Path) -> str:
+    """A fresh admin token, written durably with mode 0600."""
+    token = secrets.token_urlsafe(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(token)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return token
+
+
+def create_agent_app(engine: AgentEngine, runner: RoundRunner, cfg: HttpConfig, admin_token: str) -> ASGIApp:
+    rounds = threading.Lock()  # one round at a time (a retried round waits for the first)
+
+    def check_admin(request: Request) -> None:
+        given = request.headers.get("authorization", "").encode()
+        if not hmac.compare_digest(given, f"Bearer {admin_token}".encode()):
+            raise OpenAIError(401, "admin endpoints need 'Authorization: Bearer <token>' from "
+                                   f"{engine.cfg.token_path}", kind="authentication_error")
+
+    def run_round(body: bytes) -> bytes:
+        with rounds:
+            return pack_reply(runner.run(unpack_request(body)))
+
+    def install(body: bytes) -> dict:
+        try:
+            raw = msgpack.unpackb(body, raw=False)
+            round_ = int(raw.get("round", engine.round))
+            adapter = decode_adapter(raw["adapter"]) if raw.get("adapter") else None
+            update = runner._open_update(raw["cache_update"], round_) if raw.get("cache_update") else None
+        except (ValueError, TypeError, AttributeError, msgpack.UnpackException) as exc:
+            raise AgentError(f"malformed install message ({exc})") from exc
+        released, version = None, engine.cache_version
+        if update is not None and update.base_version <= engine.cache_version:
+            released, version = update.apply_to(engine.released), update.version
+        with rounds:
+            dep = engine.install(adapter, int(raw.get("adapter_version", round_)) if adapter else engine.adapter_version,
+                                 released, version, round_)
+        return {"adapter_version": dep.adapter_version, "cache_version": dep.cache_version, "swaps": engine.swaps}
+
+    def extend(app: FastAPI) -> None:
+        @app.get("/admin/v1/identity")
+        async def identity(request: Request) -> dict:
+            check_admin(request)
+            return {"device": engine.cfg.device, "tier": engine.cfg.profile.tier, "model": engine.model_name,
+                    "adapter_version": engine.current.adapter_version,
+                    "cache_version": engine.current.cache_version, "round": engine.round}
+
+        @app.post("/admin/v1/round")
+        async def round_(request: Request) -> Response:
+            check_admin(request)
+            body = await request.body()
+            try:
+                reply = await run_in_threadpool(run_round, body)
+            except (AgentError, CacheError, InferenceError) as exc:
+                raise OpenAIError(400, f"round refused: {exc}", "body") from exc
+            return Response(reply, media_type=MSGPACK)
+
+        @app.post("/admin/v1/install")
+        async def push(request: Request) -> dict:
+            check_admin(request)
+            body = await request.body()
+            try:
+                return await run_in_threadpool(install, body)
+            except (AgentError, CacheError, InferenceError) as exc:
+                raise OpenAIError(400, f"install refused: {exc}", "body") from exc
+
+        @app.get("/admin/v1/journal")
+        async def journal(request: Request) -> dict:
+            check_admin(request)
+            j = engine.journal
+            return {"records": await run_in_threadpool(j.count), "last_seq": j.last_seq(),
+                    "corrections": j.corrections_total(), "uploaded_upto": j.meta("uploaded_upto"),
+                    **j.upload_counts()}
+
+    return create_app(engine, cfg, title=f"fedhybrid device {engine.cfg.device}", extend=extend)

@@ -1,0 +1,54 @@
+"""The device agent's configuration: built once by `fedhybrid device serve`, passed down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.errors import AgentError
+from inference.privacy import MODES
+from inference.router import POLICIES
+from inference.tier_profile import TierProfile
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    device: str  # stable device name, e.g. "edge-3": keys its keys, state and uploads
+    profile: TierProfile  # the tier's serve rule, budgets, deadline, LoRA rank
+    state_dir: Path  # journal and installed state
+    policy: str = "reward"  # routing policy for requests (reward needs a calibrated head)
+    threshold: float | None = None  # the default dial; None: the profile's, else the calibrated tau
+    privacy: str = "allow"  # default privacy mode of a request that names none
+    n_min: int = 2  # the fleet's n-gram orders (must match the server's cache header)
+    n_max: int = 8
+    lora_seed: int = 1234  # the public seed of the family's frozen A (the server's `lora-seed`)
+    index_refresh_s: float = 2.0  # how often new corrections are folded into the served cache
+    checkpoint_every: int = 512  # records between checkpoints of the local table
+    max_queue: int = 64  # requests waiting before new ones get 503
+    max_new_tokens: int = 256  # the most tokens one request may ask for
+    train_budget_s: float = 30.0  # wall-clock cap on local fine-tuning per round
+    train_batch: int = 8
+
+    def __post_init__(self) -> None:
+        if not self.device or any(c in self.device for c in "/\\") or self.device.startswith(".") or len(self.device) > 128:
+            raise AgentError(f"device name {self.device!r} must be a plain name of 1-128 characters")
+        if self.policy not in POLICIES:
+            raise AgentError(f"policy {self.policy!r}: use one of {POLICIES}")
+        if self.privacy not in MODES:
+            raise AgentError(f"privacy {self.privacy!r}: use one of {MODES}")
+        if self.threshold is not None and self.threshold < 0:
+            raise AgentError(f"threshold={self.threshold} must be >= 0")
+        if not 1 <= self.n_min <= self.n_max <= 32:
+            raise AgentError(f"n-gram orders [{self.n_min}, {self.n_max}] need 1 <= n_min <= n_max <= 32")
+        if self.index_refresh_s <= 0 or self.checkpoint_every < 1 or self.max_queue < 1:
+            raise AgentError("index_refresh_s > 0, checkpoint_every >= 1 and max_queue >= 1 are required")
+        if self.max_new_tokens < 1 or self.train_budget_s < 0 or self.train_batch < 1:
+            raise AgentError("max_new_tokens >= 1, train_budget_s >= 0 and train_batch >= 1 are required")
+
+    @property
+    def journal_path(self) -> Path:
+        return self.state_dir / "journal.sqlite"
+
+    @property
+    def token_path(self) -> Path:
+        return self.state_dir / "admin.token"

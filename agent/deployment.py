@@ -1,0 +1,86 @@
+"""One serving version of a device: the model with the installed adapter folded in, and a
+frozen snapshot of the correction cache. Immutable once built, so a request holds the one
+it started on while the next is built beside it (the swap is one reference assignment).
+
+Also here: how journal records become cache entries (`fold`), the same rows
+`DeviceCache.record` would have written, with the prompt anchors and feedback counters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from transformers import PreTrainedModel
+
+from agent.errors import AgentError
+from agent.journal import Record
+from cache_sync.correction_cache import CacheHeader, CountTable
+from inference.decoder import HybridDecoder
+from inference.device_cache import DeviceCache, feedback_table
+from inference.errors import InferenceError
+from inference.lora import LoraSpec, attach, merged
+from inference.tier_profile import TierProfile
+
+
+@dataclass(frozen=True)
+class Deployment:
+    adapter_version: int  # round of the installed global adapter (0: none, the base model)
+    cache_version: int  # version of the released cache view the snapshot holds
+    index_upto: int  # the last journal record folded into the snapshot's local table
+    model: PreTrainedModel
+    cache: DeviceCache
+    decoder: HybridDecoder
+
+
+def adapted_model(base: PreTrainedModel, adapter: dict[str, np.ndarray] | None, seed: int) -> PreTrainedModel:
+    """`base` with the family's adapter folded in (the base itself when there is none)."""
+    if not adapter:
+        return base
+    ranks = {int(np.asarray(b).shape[1]) for b in adapter.values()}
+    if len(ranks) != 1:
+        raise AgentError(f"adapter matrices disagree on their rank: {sorted(ranks)}")
+    rank = ranks.pop()
+    try:
+        return merged(attach(base, LoraSpec(rank, rank, seed), adapter))
+    except InferenceError as exc:
+        raise AgentError(f"the adapter does not fit this device's model: {exc}") from exc
+
+
+def snapshot(header: CacheHeader, device: str, profile: TierProfile, released: CountTable, local: CountTable,
+             round_: int) -> DeviceCache:
+    """A frozen cache over the released and local tables, its automata built now."""
+    cache = DeviceCache(header, device, profile.serve_rule(), budget=profile.cache_budget,
+                        max_order=profile.ngram_orders[1], frozen=True)
+    cache.released, cache.local, cache.round = released, local, round_
+    cache.rebuild()
+    return cache
+
+
+def fold(header: CacheHeader, device: str, records: Iterable[Record], stamp: int,
+         only_upload: bool = False) -> tuple[CountTable, int, int]:
+    """The cache rows of journal records: (table, last record seq, corrections folded).
+
+    Each record's corrections are anchored to its prompt; its feedback rows carry served and
+    contradicted counts. With `only_upload`, records that must stay on the device are left out.
+    """
+    tables: list[np.ndarray] = []
+    feedback: dict[tuple[tuple[int, ...], int], list[int]] = {}
+    last, corrections = 0, 0
+    for rec in records:
+        last = rec.seq
+        if only_upload and not rec.upload:
+            continue
+        pairs = [(ctx, tok) for ctx, tok in rec.corrections if len(ctx) >= header.n_min]
+        if pairs:
+            tables.append(CountTable.from_corrections(header, pairs, device, stamp, anchor=rec.anchor).entries)
+            corrections += len(pairs)
+        for ctx, tok, served, wrong in rec.feedback:
+            slot = feedback.setdefault((tuple(ctx), int(tok)), [0, 0])
+            slot[0] += served
+            slot[1] += wrong
+    table = CountTable(header, np.concatenate(tables) if tables else None)
+    if feedback:
+        table = table.merge_add(feedback_table(header, device, feedback, stamp))
+    return table, last, corrections

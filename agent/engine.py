@@ -1,0 +1,273 @@
+"""The device agent's engine: requests through the hybrid decoder, journaled; versions swapped
+without stopping service. No HTTP here (that is `agent.app` over `serving.http_app`).
+
+Threads:
+- the worker (from `serving.engine_api.WorkerEngine`) runs one request at a time on the
+  deployment that was current when the request started; after the last token it appends
+  the request's record to the journal (fsync'd) before the response completes, so an
+  answered request is never lost;
+- the builder folds new journal records into the local table every `index_refresh_s` and
+  builds the next deployment beside the current one (new cache automata; a new model only
+  when an adapter was installed), then swaps: one reference assignment, so in-flight
+  requests finish on the old version and the next request takes the new one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+
+import numpy as np
+import torch
+
+from agent.config import AgentConfig
+from agent.deployment import Deployment, adapted_model, fold, snapshot
+from agent.errors import AgentError
+from agent.journal import Journal
+from agent.wire import decode_adapter, encode_adapter
+from cache_sync.correction_cache import CacheHeader, CountTable
+from cache_sync.errors import CacheError
+from inference.chat import chat_prompt_ids
+from inference.cloud import Cloud
+from inference.decoder import HybridDecoder
+from inference.errors import InferenceError
+from inference.generation import DecodeConfig
+from inference.privacy import PrivacyPolicy
+from inference.router import make_policy
+from inference.runtime import resolve_threshold, tau_for_share
+from inference.tokenizer import encode_prompt, tokenizer_hash
+from serving.engine_api import Emit, Job, JobDone, JobError, WorkerEngine
+
+log = logging.getLogger("fedhybrid.agent")
+
+
+class AgentEngine(WorkerEngine):
+    supports_logprobs = False
+    routes = True
+
+    def __init__(self, cfg: AgentConfig, base_model, tokenizer, cloud: Cloud | None, head=None,
+                 head_meta: dict | None = None, model_name: str | None = None):
+        super().__init__(f"agent-{cfg.device}", cfg.max_queue)
+        self.cfg, self.base, self.tokenizer, self.cloud = cfg, base_model, tokenizer, cloud
+        self.head, self.head_meta = head, head_meta
+        self.model_name = model_name or cfg.device
+        self.max_positions = int(getattr(base_model.config, "max_position_embeddings", 1 << 30))
+        self.vocab_size = int(base_model.config.vocab_size)
+        self.header = CacheHeader(tokenizer_hash(tokenizer), len(tokenizer), cfg.n_min, cfg.n_max)
+        self.default_threshold = (None if cfg.policy in ("slm-only", "cloud-only") else
+                                  resolve_threshold(cfg.policy, cfg.threshold, cfg.profile, head_meta))
+        if cfg.policy == "reward" and head is None:
+            raise AgentError("policy 'reward' needs the reward head of this device/cloud pair: run "
+                             "`fedhybrid calibrate` or start with --policy confidence --threshold X")
+        cfg.state_dir.mkdir(parents=True, exist_ok=True)
+        self.journal = Journal(cfg.journal_path)
+        self.stats: Counter[str] = Counter()  # served since start (the round takes differences)
+        self._build_lock = threading.Lock()
+        self._stop = threading.Event()
+        self.swaps = 0
+        self.round = self.journal.meta("round", 0)
+        self.adapter, self.adapter_version = self._load_adapter()
+        self.released, self.cache_version = self._load_released()
+        self.local, self.local_upto = self._load_local()
+        model = adapted_model(base_model, self.adapter, cfg.lora_seed)
+        self.current = self._deployment(model, self.adapter_version, self.cache_version)
+        self._builder = threading.Thread(target=self._maintain, name=f"agent-{cfg.device}-builder", daemon=True)
+        self._builder.start()
+
+    # -- start-up: what the journal holds ------------------------------------------------------------
+    def _load_adapter(self) -> tuple[dict[str, np.ndarray] | None, int]:
+        try:
+            blob = self.journal.blob("adapter")
+            return (None, 0) if blob is None else (decode_adapter(blob[0]), blob[1])
+        except AgentError as exc:
+            log.error("%s: the installed adapter is damaged (%s); serving the base model until the next "
+                      "round installs one", self.cfg.device, exc)
+            return None, 0
+
+    def _load_released(self) -> tuple[CountTable, int]:
+        try:
+            blob = self.journal.blob("released")
+            if blob is None:
+                return CountTable(self.header), 0
+            return CountTable.from_bytes(blob[0], self.header), blob[1]
+        except (AgentError, CacheError) as exc:
+            log.error("%s: the released cache is damaged (%s); starting from version 0, the next round "
+                      "sends the server's full view", self.cfg.device, exc)
+            return CountTable(self.header), 0
+
+    def _load_local(self) -> tuple[CountTable, int]:
+        """The local table: its checkpoint plus the journal records after it."""
+        table, upto = CountTable(self.header), 0
+        try:
+            blob = self.journal.blob("local")
+            if blob is not None:
+                table, upto = CountTable.from_bytes(blob[0], self.header), blob[1]
+        except (AgentError, CacheError) as exc:
+            log.error("%s: the local cache checkpoint is damaged (%s); rebuilding it from the journal "
+                      "(entries of compacted records come back with the server's view)", self.cfg.device, exc)
+        rows, last, _ = fold(self.header, self.cfg.device, self.journal.records(upto), self.round)
+        if last:
+            table, upto = table.merge_add(rows), last
+        return table, upto
+
+    def _deployment(self, model, adapter_version: int, cache_version: int) -> Deployment:
+        cache = snapshot(self.header, self.cfg.device, self.cfg.profile, self.released, self.local, self.round)
+        decoder = HybridDecoder(model, self.tokenizer, self.cloud, cache=cache)
+        return Deployment(adapter_version, cache_version, self.local_upto, model, cache, decoder)
+
+    # -- the HTTP side's view -------------------------------------------------------------------------
+    def card(self) -> dict:
+        dep = self.current
+        return {"max_model_len": self.max_positions, "vocab_size": self.vocab_size,
+                "tokenizer_hash": self.header.tokenizer_hash, "device": self.cfg.device,
+                "tier": self.cfg.profile.tier, "policy": self.cfg.policy,
+                "adapter_version": dep.adapter_version, "cache_version": dep.cache_version}
+
+    def encode(self, text: str) -> list[int]:
+        return encode_prompt(self.tokenizer, text)
+
+    def chat_ids(self, messages: list[tuple[str, str]]) -> list[int]:
+        return chat_prompt_ids(self.tokenizer, messages)
+
+    def gauges(self) -> dict[str, tuple[float, str]]:
+        dep, s = self.current, self.stats
+        return {"queue_depth": (self.queued, "requests waiting for the decoder"),
+                "cache_entries": (len(dep.cache.released) + len(dep.cache.local), "correction-cache entries served from"),
+                "adapter_version": (dep.adapter_version, "round of the installed adapter (0: base model)"),
+                "cache_version": (dep.cache_version, "version of the installed released cache"),
+                "swaps_total": (self.swaps, "deployments swapped in"),
+                "cloud_calls_total": (s["cloud_calls"], "calls to the cloud (or the tier above)"),
+                "cloud_errors_total": (s["cloud_failures"], "cloud calls that failed or missed their deadline"),
+                "journal_records_total": (s["records"], "requests journaled since start"),
+                "journal_bytes": (self.journal.size_bytes(), "bytes of the journal database and its WAL")}
+
+    # -- one request ------------------------------------------------------------------------------------
+    def _policy(self, routing):
+        name = self.cfg.policy
+        if routing.target_cloud_share is not None:
+            if name != "reward" or not self.head_meta or not self.head_meta.get("table"):
+                raise JobError("target_cloud_share needs the reward policy with a calibration table: give a "
+                               "threshold instead", "target_cloud_share")
+            threshold = tau_for_share(self.head_meta, routing.target_cloud_share)
+        elif routing.threshold is not None:
+            threshold = routing.threshold
+        else:
+            threshold = self.default_threshold
+        try:
+            return make_policy(name, threshold, head=self.head)
+        except InferenceError as exc:
+            raise JobError(str(exc), "threshold") from exc
+
+    def run(self, job: Job, emit: Emit) -> JobDone:
+        dep = self.current  # this request's version, whatever is installed meanwhile
+        p = job.params
+        policy = self._policy(job.routing)
+        privacy = PrivacyPolicy(job.routing.privacy or self.cfg.privacy)
+        seed = p.seed if p.seed is not None else int(time.time_ns() % (2**31))
+        try:
+            dcfg = DecodeConfig(max_new_tokens=max(1, p.max_tokens), temperature=p.temperature,
+                                seed=seed % (2**63), deadline_s=self.cfg.profile.deadline_s,
+                                stop_at_eos=not p.ignore_eos)
+        except InferenceError as exc:
+            raise JobError(str(exc)) from exc
+        text, on_token = self.streamer(job, emit, self.tokenizer)
+        try:
+            gen = dep.decoder.generate(job.prompt_ids, policy, dcfg,
+                                       on_token=lambda t, prov: on_token(t, prov.value),
+                                       record=False, privacy=privacy)
+        except InferenceError as exc:
+            raise JobError(str(exc), "prompt") from exc
+        finished = text.stopped or (bool(gen.token_ids) and gen.token_ids[-1] == self.tokenizer.eos_token_id
+                                    and not p.ignore_eos)
+        if not text.stopped:
+            text.finish()
+        # durable before the response completes: an answered request is never lost
+        shareable = privacy.mode == "allow"
+        corrections = [(tuple(c.context), int(c.token)) for c in gen.corrections]
+        seq = self.journal.append(job.request_id, dep.cache.anchor_of(job.prompt_ids), upload=shareable,
+                                  train=shareable, corrections=corrections, feedback=dep.cache.drain_feedback(),
+                                  prompt=job.prompt_ids, output=gen.token_ids, finished=finished)
+        provenance = [q.value for q in gen.provenance]
+        counts = Counter(provenance)
+        for key, value in (("requests", 1), ("records", 1), ("tokens", len(gen.token_ids)),
+                           ("cloud_tokens", counts["cloud"]), ("cache_tokens", counts["cache"]),
+                           ("device_tokens", counts["device"]), ("cloud_calls", gen.cloud_calls),
+                           ("cloud_failures", gen.cloud_failures), ("corrections", len(corrections))):
+            self.stats[key] += value
+        usage = {"cloud_tokens": counts["cloud"], "cache_tokens": counts["cache"],
+                 "device_tokens": counts["device"], "cloud_calls": gen.cloud_calls}
+        extra = {"fedhybrid": {"request_id": job.request_id, "journal_seq": seq, "corrections": len(corrections),
+                               "adapter_version": dep.adapter_version, "cache_version": dep.cache_version,
+                               "cloud_failures": gen.cloud_failures, "privacy": privacy.mode}}
+        return JobDone(gen.token_ids, text.text, "stop" if finished else "length", provenance, usage, extra=extra)
+
+    # -- versions -------------------------------------------------------------------------------------
+    def install(self, adapter: dict[str, np.ndarray] | None, adapter_version: int, released: CountTable | None,
+                cache_version: int, round_: int) -> Deployment:
+        """Persist a new adapter and/or released cache (one transaction), build the deployment
+        beside the current one, and swap it in. Returns the new deployment."""
+        with self._build_lock:
+            model = self.current.model
+            blobs: dict[str, tuple[bytes, int]] = {}
+            if adapter is not None:
+                model = adapted_model(self.base, adapter, self.cfg.lora_seed)  # raises before anything changes
+                blobs["adapter"] = (encode_adapter(adapter), adapter_version)
+            if released is not None:
+                self.header.check_compatible(released.header, "released cache")
+                blobs["released"] = (released.to_bytes(), cache_version)
+            self.journal.put_blobs(blobs, {"round": round_})
+            if adapter is not None:
+                self.adapter, self.adapter_version = adapter, adapter_version
+            if released is not None:
+                self.released, self.cache_version = released, cache_version
+            self.round = round_
+            self._fold_new()
+            self.current = self._deployment(model, self.adapter_version, self.cache_version)
+            self.swaps += 1
+            return self.current
+
+    def _fold_new(self) -> bool:
+        rows, last, _ = fold(self.header, self.cfg.device, self.journal.records(self.local_upto), self.round)
+        if not last:
+            return False
+        self.local, self.local_upto = self.local.merge_add(rows), last
+        return True
+
+    def refresh(self) -> bool:
+        """Fold new journal records into the served cache (build + swap); False if none."""
+        with self._build_lock:
+            if self.journal.last_seq() <= self.local_upto or not self._fold_new():
+                return False
+            self.current = self._deployment(self.current.model, self.adapter_version, self.cache_version)
+            self.swaps += 1
+            if self.local_upto - self.journal.meta("local_upto") >= self.cfg.checkpoint_every:
+                self._checkpoint()
+            return True
+
+    def _checkpoint(self) -> None:
+        """Persist the local table (so a restart replays only the records after it)."""
+        budget = self.cfg.profile.cache_budget
+        if budget is not None and len(self.local) > 4 * budget:
+            self.local = self.local.prune(4 * budget, self.round)  # the device's own memory stays bounded
+        self.journal.put_blobs({"local": (self.local.to_bytes(), self.local_upto)}, {"local_upto": self.local_upto})
+
+    def checkpoint(self) -> None:
+        with self._build_lock:
+            self._fold_new()
+            self._checkpoint()
+
+    def _maintain(self) -> None:
+        torch.set_num_threads(1)  # the decode worker keeps the other core
+        while not self._stop.wait(self.cfg.index_refresh_s):
+            try:
+                self.refresh()
+            except (AgentError, CacheError, InferenceError, OSError) as exc:
+                log.error("%s: could not refresh the served cache: %s", self.cfg.device, exc)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._builder.join(timeout=30)
+        super().close()
+        self.journal.close()

@@ -1,0 +1,144 @@
+"""A federated round as the device agent lives it, off the request path.
+
+When the ClientApp brings a round (`RoundRequest`), the agent:
+1. confirms the uploads the server reports merged (`acked`): only now are they done;
+2. verifies the server's signed cache diff (a diff that does not verify is refused and
+   logged, and the agent keeps serving the cache it has) and installs it together with
+   the family's new global adapter: one transaction, then a swap (`AgentEngine.install`);
+3. turns the journal's records since the last upload into a new numbered delta (only
+   requests whose privacy allows it) and seals every unconfirmed delta again: uploads are
+   at-least-once, and the server's ledger of (device, seq) makes the merge exactly-once;
+4. fine-tunes its LoRA B on the outputs it served since the last round (bounded in time);
+5. replies with the fine-tuned adapter, the sealed deltas and its metrics for the period.
+Nothing here touches Flower or HTTP: `agent.app` and clients/ carry the messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+
+import numpy as np
+
+from agent.deployment import fold
+from agent.engine import AgentEngine
+from agent.wire import RoundReply, RoundRequest, decode_adapter, encode_adapter
+from cache_sync.envelope import EnvelopeError
+from cache_sync.errors import CacheError
+from cache_sync.merge import Delta
+from cache_sync.versioned import CacheUpdate
+from inference.lora import LoraSpec, attach, b_matrices, train_b
+
+log = logging.getLogger("fedhybrid.agent")
+MAX_TRAIN_SEQUENCES = 2048  # the most recent finished outputs a round trains on
+
+
+class RoundRunner:
+    """Runs rounds for one agent; keeps the counters of the previous round for the metrics."""
+
+    def __init__(self, engine: AgentEngine, channel=None):
+        self.engine, self.channel = engine, channel
+        self._last_stats: Counter[str] = Counter()
+
+    def _open_update(self, signed: bytes, round_: int) -> CacheUpdate | None:
+        payload = signed
+        if self.channel is not None:
+            try:
+                payload = self.channel.open_update(signed, round_)
+            except EnvelopeError as exc:
+                log.warning("%s: cache update of round %d rejected (%s); keeping the current cache",
+                            self.engine.cfg.device, round_, exc.reason)
+                return None
+        try:
+            return CacheUpdate.from_bytes(payload, self.engine.header)
+        except CacheError as exc:
+            log.warning("%s: cache update of round %d is unusable (%s); keeping the current cache",
+                        self.engine.cfg.device, round_, exc)
+            return None
+
+    def run(self, req: RoundRequest) -> RoundReply:
+        engine, journal, cfg = self.engine, self.engine.journal, self.engine.cfg
+        started = time.monotonic()
+        confirmed = journal.confirm(req.acked)
+        # -- install what the server pushed --------------------------------------------------------
+        released, version = None, engine.cache_version
+        if req.cache_update is not None:
+            update = self._open_update(req.cache_update, req.round)
+            if update is not None and update.base_version <= engine.cache_version:
+                released, version = update.apply_to(engine.released), update.version
+            elif update is not None:
+                # our released view is older than the diff's base (our state was lost): keep it and
+                # report our version; the server sends a diff from it next round
+                log.warning("%s: cache diff from version %d does not apply to our version %d; reporting ours",
+                            cfg.device, update.base_version, engine.cache_version)
+        global_b = decode_adapter(req.adapter) if req.adapter else None
+        if req.threshold is not None and req.threshold >= 0 and cfg.threshold is None:
+            engine.default_threshold = req.threshold  # the server's per-tier dial, unless pinned locally
+        engine.install(global_b, req.round, released, version, req.round)
+        installed_s = time.monotonic() - started
+        # -- upload: what the journal holds since the last upload ------------------------------------
+        after, last = journal.meta("uploaded_upto"), journal.last_seq()
+        if last > after:
+            table, _, corrections = fold(engine.header, cfg.device, journal.records(after, last), req.round,
+                                         only_upload=True)
+            if len(table):
+                seq = journal.meta("next_upload", 1)
+                journal.add_upload(seq, after + 1, last, Delta(cfg.device, seq, req.round, table).to_bytes(),
+                                   corrections)
+            else:  # nothing of it may leave the device
+                journal.put_blobs({}, {"uploaded_upto": last})
+        pending = journal.pending_uploads()
+        sealed = [self.channel.seal_delta(u.delta, req.round, seq=u.seq) if self.channel else u.delta
+                  for u in pending]
+        journal.mark_sent([u.seq for u in pending])
+        # -- local fine-tuning on what was served since the last round --------------------------------
+        train = self._train(global_b, req)
+        engine.checkpoint()
+        self._compact()
+        stats = engine.stats.copy()
+        period = Counter({k: stats[k] - self._last_stats[k] for k in stats})
+        self._last_stats = stats
+        tokens = period["tokens"]
+        counts = journal.upload_counts()
+        metrics = {
+            "num-examples": float(max(1, period["requests"])), "requests": float(period["requests"]),
+            "tokens": float(tokens), "cloud-tokens": float(period["cloud_tokens"]),
+            "cache-tokens": float(period["cache_tokens"]), "cloud-share": period["cloud_tokens"] / max(1, tokens),
+            "cache-share": period["cache_tokens"] / max(1, tokens), "cloud-calls": float(period["cloud_calls"]),
+            "missed-escalations": float(period["cloud_failures"]), "corrections": float(period["corrections"]),
+            "train-loss": float(train["loss"] or 0.0), "train-steps": float(train["steps"]),
+            "train-examples": float(train["examples"]),
+            "cache-entries": float(len(engine.released) + len(engine.local)),
+            "uploads-confirmed": float(confirmed), "uploads-sent": float(len(sealed)),
+            "uploads-pending": float(counts["uploads_pending"]), "install-s": installed_s,
+            "round-s": time.monotonic() - started,
+        }
+        adapter = train["adapter"] if train["adapter"] is not None else (global_b or {})
+        return RoundReply(cfg.device, cfg.profile.tier, encode_adapter(adapter), sealed, [u.seq for u in pending],
+                          version, metrics)
+
+    def _compact(self) -> None:
+        """Drop records every consumer is done with: uploaded and confirmed, folded into the
+        local checkpoint, and trained on."""
+        journal = self.engine.journal
+        pending = journal.pending_uploads()
+        uploaded = pending[0].first_record - 1 if pending else journal.meta("uploaded_upto")
+        safe = min(uploaded, journal.meta("local_upto"), journal.meta("trained_upto"))
+        if safe > 0:
+            journal.compact(safe)
+
+    def _train(self, global_b: dict[str, np.ndarray] | None, req: RoundRequest) -> dict:
+        """Fine-tune B from the global adapter on finished, shareable outputs since the last round."""
+        engine, journal = self.engine, self.engine.journal
+        after, last = journal.meta("trained_upto"), journal.last_seq()
+        sequences = [(rec.prompt, rec.output) for rec in journal.records(after, last)
+                     if rec.train and rec.finished and rec.output][-MAX_TRAIN_SEQUENCES:]
+        journal.put_blobs({}, {"trained_upto": last})
+        if global_b is None or req.local_steps <= 0 or not sequences:
+            return {"adapter": None, "loss": None, "steps": 0, "examples": len(sequences)}
+        rank = next(iter(global_b.values())).shape[1]
+        model = attach(engine.base, LoraSpec(rank, rank, engine.cfg.lora_seed), global_b)
+        stats = train_b(model, sequences, req.local_steps, req.lr, seed=req.seed, batch=engine.cfg.train_batch,
+                        deadline_s=engine.cfg.train_budget_s)
+        return {"adapter": b_matrices(model), **stats}

@@ -1,0 +1,107 @@
+"""The messages between a round's ClientApp and the device agent, as msgpack.
+
+The ClientApp (clients/) receives the server's Flower Message, forwards what the device
+needs as a `RoundRequest` to the agent's admin endpoint, and turns the `RoundReply` into
+the reply Message. Both ends decode defensively: a malformed message is an AgentError
+naming the field, never a half-applied round.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import msgpack
+import numpy as np
+
+from agent.errors import AgentError
+
+MAX_MESSAGE = 256 << 20  # a round message holds an adapter and a cache diff: far below this
+
+
+def encode_adapter(adapter: dict[str, np.ndarray]) -> bytes:
+    """{key: float32 matrix} -> bytes (shape and raw little-endian float32 per key)."""
+    return msgpack.packb({k: [list(v.shape), np.ascontiguousarray(v, dtype="<f4").tobytes()]
+                          for k, v in sorted(adapter.items())}, use_bin_type=True)
+
+
+def decode_adapter(data: bytes) -> dict[str, np.ndarray]:
+    try:
+        raw = msgpack.unpackb(data, raw=False)
+        out = {}
+        for key, (shape, buf) in raw.items():
+            if not isinstance(key, str) or not isinstance(buf, bytes) or len(shape) != 2:
+                raise ValueError(f"entry {key!r} is not (shape, bytes)")
+            array = np.frombuffer(buf, dtype="<f4").reshape([int(s) for s in shape]).astype(np.float32)
+            if not np.isfinite(array).all():
+                raise ValueError(f"{key} holds NaN or Inf")
+            out[key] = array
+        return out
+    except (ValueError, TypeError, KeyError, msgpack.UnpackException) as exc:
+        raise AgentError(f"adapter bytes are malformed ({exc})") from exc
+
+
+@dataclass(frozen=True)
+class RoundRequest:
+    round: int
+    adapter: bytes | None  # the family's global B for this device's rank (encode_adapter)
+    cache_update: bytes | None  # the server-signed diff of this tier's released view
+    acked: list[int] = field(default_factory=list)  # this device's upload seqs the server has merged
+    threshold: float | None = None  # the server's routing threshold for the tier (None: keep the agent's)
+    seed: int = 0
+    lora_seed: int = 1234
+    local_steps: int = 4
+    lr: float = 3e-3
+
+
+@dataclass(frozen=True)
+class RoundReply:
+    device: str
+    tier: str
+    adapter: bytes  # this device's fine-tuned B (encode_adapter)
+    deltas: list[bytes]  # sealed correction deltas: unconfirmed earlier ones again, then the new one
+    delta_seqs: list[int]
+    cache_version: int
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+def _pack(message) -> bytes:
+    return msgpack.packb(asdict(message), use_bin_type=True)
+
+
+def _unpack(cls, data: bytes):
+    if len(data) > MAX_MESSAGE:
+        raise AgentError(f"{cls.__name__} of {len(data)} bytes is over {MAX_MESSAGE}")
+    try:
+        raw = msgpack.unpackb(data, raw=False)
+        return cls(**raw)
+    except (ValueError, TypeError, msgpack.UnpackException) as exc:
+        raise AgentError(f"malformed {cls.__name__} ({exc})") from exc
+
+
+def pack_request(req: RoundRequest) -> bytes:
+    return _pack(req)
+
+
+def unpack_request(data: bytes) -> RoundRequest:
+    req = _unpack(RoundRequest, data)
+    if not isinstance(req.round, int) or req.round < 1:
+        raise AgentError(f"RoundRequest.round={req.round!r} must be an integer >= 1")
+    if not all(isinstance(s, int) and s >= 0 for s in req.acked):
+        raise AgentError("RoundRequest.acked must be a list of non-negative integers")
+    for name in ("adapter", "cache_update"):
+        if getattr(req, name) is not None and not isinstance(getattr(req, name), bytes):
+            raise AgentError(f"RoundRequest.{name} must be bytes or absent")
+    return req
+
+
+def pack_reply(reply: RoundReply) -> bytes:
+    return _pack(reply)
+
+
+def unpack_reply(data: bytes) -> RoundReply:
+    reply = _unpack(RoundReply, data)
+    if not isinstance(reply.deltas, list) or not all(isinstance(d, bytes) for d in reply.deltas):
+        raise AgentError("RoundReply.deltas must be a list of bytes")
+    if len(reply.deltas) != len(reply.delta_seqs):
+        raise AgentError("RoundReply.deltas and delta_seqs differ in length")
+    return reply

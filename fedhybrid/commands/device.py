@@ -1,0 +1,109 @@
+"""`fedhybrid device serve`: a device agent answering its users over the OpenAI API."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    device = sub.add_parser("device", help="run a device agent (OpenAI-compatible API, journal, rounds)")
+    dsub = device.add_subparsers(dest="device_command", required=True, metavar="ACTION")
+    serve = dsub.add_parser(
+        "serve", help="serve a device's users with the hybrid decoder; rounds reach it through its SuperNode",
+        description="A long-running device agent: POST /v1/completions and /v1/chat/completions (streaming or "
+                    "not) answered by the device model, the correction cache and the cloud; every correction "
+                    "journaled durably in <state-dir>/journal.sqlite; adapters and cache updates that rounds push "
+                    "are swapped in without dropping a request. Listens on 127.0.0.1 unless --host says otherwise.")
+    serve.add_argument("--tier", default="edge", choices=["client", "edge", "iot"], help="the device's tier profile")
+    serve.add_argument("--device", required=True, help="stable device name (e.g. edge-3): names its keys and state")
+    serve.add_argument("--model", default=None, help="zoo model or HF folder (default: the tier's zoo model)")
+    serve.add_argument("--cloud-url", default=None,
+                       help="the tier above: an OpenAI/vLLM-compatible server (default: the zoo's cloud model "
+                            "in this process)")
+    serve.add_argument("--cloud-api-key", default=None, help="bearer key for --cloud-url")
+    serve.add_argument("--cloud-ca", type=Path, default=None, help="CA bundle to trust for an https --cloud-url")
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
+    serve.add_argument("--port", type=int, default=8100)
+    serve.add_argument("--state-dir", type=Path, default=None, help="journal and installed state "
+                       "(default: runs/agents/<device>)")
+    serve.add_argument("--key-dir", type=Path, default=None,
+                       help="keys from `fedhybrid keys init` (this device's signing key, the aggregator's and the "
+                            "server's public keys); without it uploads go unsealed (servers with secure=false only)")
+    serve.add_argument("--policy", default="reward", choices=["slm-only", "cloud-only", "reward", "confidence",
+                                                               "fusion"])
+    serve.add_argument("--threshold", type=float, default=None,
+                       help="default routing threshold (default: the tier's, else the calibrated tau); requests "
+                            "may set their own")
+    serve.add_argument("--privacy", default="allow", choices=["allow", "local-only", "redact"],
+                       help="privacy of requests that name none")
+    serve.add_argument("--api-key", default=None, help="require 'Authorization: Bearer KEY' on the OpenAI API")
+    serve.add_argument("--max-queue", type=int, default=64, help="requests waiting before new ones get 503")
+    serve.add_argument("--max-tokens-limit", type=int, default=256, help="most tokens one request may ask for")
+    serve.add_argument("--index-refresh", type=float, default=2.0,
+                       help="seconds between folding new corrections into the served cache")
+    serve.add_argument("--train-budget", type=float, default=30.0, help="seconds of local fine-tuning per round")
+    serve.add_argument("--lora-seed", type=int, default=1234, help="the federation's lora-seed (frozen A)")
+    serve.add_argument("--threads", type=int, default=1, help="torch threads (default 1: the other core builds)")
+    serve.set_defaults(run=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import torch
+    import uvicorn
+
+    from agent.app import create_agent_app, write_token
+    from agent.config import AgentConfig
+    from agent.engine import AgentEngine
+    from agent.sync import RoundRunner
+    from inference.runtime import load_head
+    from inference.tier_profile import profile
+    from inference.zoo import Zoo, load_causal_lm
+    from serving.http_app import HttpConfig
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    torch.set_num_threads(max(1, args.threads))
+    zoo = Zoo(args.zoo)
+    tier = profile(args.tier)
+    model_ref = args.model or tier.model
+    base, tokenizer = load_causal_lm(model_ref, zoo, expected_tokenizer_hash=zoo.tokenizer_hash)
+    folder = zoo.path(model_ref) if model_ref in zoo.tiers or model_ref in zoo.names else Path(model_ref)
+    cloud_name = zoo.model_name("cloud")
+    if args.cloud_url:
+        from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
+
+        cloud = RemoteCloud(RemoteCloudConfig(args.cloud_url, api_key=args.cloud_api_key,
+                                              verify_tls=str(args.cloud_ca) if args.cloud_ca else True))
+        cloud.connect(tokenizer)
+    else:
+        from inference.cloud import LocalCloud
+
+        cloud = LocalCloud(load_causal_lm("cloud", zoo)[0])
+    head, meta = (None, None)
+    if args.policy == "reward":
+        head, meta = load_head(folder, cloud_name)
+    cfg = AgentConfig(device=args.device, profile=tier, state_dir=args.state_dir or Path("runs/agents") / args.device,
+                      policy=args.policy, threshold=args.threshold, privacy=args.privacy,
+                      lora_seed=args.lora_seed, index_refresh_s=args.index_refresh, max_queue=args.max_queue,
+                      max_new_tokens=args.max_tokens_limit, train_budget_s=args.train_budget)
+    channel = None
+    if args.key_dir is not None:
+        from cache_sync.channel import DeviceChannel
+
+        channel = DeviceChannel.load(args.key_dir, args.device)
+    else:
+        logging.getLogger("fedhybrid.agent").warning(
+            "no --key-dir: uploads are not sealed and cache updates are not verified (servers with secure=false only)")
+    engine = AgentEngine(cfg, base, tokenizer, cloud, head, meta, model_name=f"{args.device}")
+    token = write_token(cfg.token_path)
+    app = create_agent_app(engine, RoundRunner(engine, channel),
+                           HttpConfig(api_key=args.api_key, max_tokens_limit=args.max_tokens_limit), token)
+    print(f"device {args.device} ({tier.tier}, model {Path(str(model_ref)).name}) serving at "
+          f"http://{args.host}:{args.port}/v1; journal {cfg.journal_path}; admin token {cfg.token_path}", flush=True)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    finally:
+        engine.close()
+        cloud.close()
+    return 0

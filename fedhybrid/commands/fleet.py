@@ -1,0 +1,126 @@
+"""`fedhybrid fleet up|traffic|down`: a deployed fleet on this machine, driven and measured."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+DEFAULT_WORKDIR = Path("runs/fleet-up")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    fleet = sub.add_parser("fleet", help="a deployed fleet on 127.0.0.1: device agents, SuperLink, rounds")
+    fsub = fleet.add_subparsers(dest="fleet_command", required=True, metavar="ACTION")
+    up = fsub.add_parser("up", help="start a cloud server, N device agents with their SuperNodes, a SuperLink and "
+                                    "the ServerApp running rounds on a schedule (returns once all are up)")
+    up.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="state, keys, logs and fleet.json")
+    up.add_argument("--tiers", default="client,client,edge,edge,edge,iot,iot,iot",
+                    help="one tier per device agent, comma-separated")
+    up.add_argument("--rounds", type=int, default=10)
+    up.add_argument("--round-interval", type=float, default=30.0, help="seconds between round starts")
+    up.add_argument("--train-budget", type=float, default=10.0, help="seconds of local fine-tuning per round")
+    up.add_argument("--tls", action="store_true", help="SuperLink over TLS with project-made certificates")
+    up.add_argument("--cloud-url", default=None, help="use this cloud instead of starting the zoo's")
+    up.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a [tool.flwr.app.config] value (TOML syntax), repeatable")
+    up.set_defaults(run=_up)
+    traffic = fsub.add_parser("traffic", help="open-loop requests at the fleet's agents; a table per round")
+    traffic.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    traffic.add_argument("--workload", default="fleet",
+                         help="'fleet' (the recurring fleet workload) or a JSONL file of requests (see README)")
+    traffic.add_argument("--rate", type=float, default=2.0, help="requests per second, all agents together")
+    traffic.add_argument("--duration", type=float, default=60.0, help="seconds of traffic")
+    traffic.add_argument("--max-tokens", type=int, default=128)
+    traffic.add_argument("--seed", type=int, default=0)
+    traffic.add_argument("--no-baseline", action="store_true", help="skip the cloud-only pass at the end")
+    traffic.add_argument("--json", type=Path, default=None, help="default: <workdir>/traffic.json")
+    traffic.set_defaults(run=_traffic)
+    down = fsub.add_parser("down", help="stop every process of the fleet by PID")
+    down.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    down.set_defaults(run=_down)
+
+
+def _up(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from fedhybrid.fleet_ops import FleetSpec, fleet_up
+    from fedhybrid.run_config import parse_sets
+
+    console = Console()
+    spec = FleetSpec(args.workdir, tuple(t.strip() for t in args.tiers.split(",") if t.strip()), args.rounds,
+                     args.round_interval, args.tls, args.cloud_url, args.zoo, args.train_budget, parse_sets(args.set))
+    fleet = fleet_up(spec, say=console.print)
+    for agent in fleet["agents"]:
+        console.print(f"  {agent['device']:>10} ({agent['tier']}): {agent['url']}/v1")
+    console.print(f"fleet up; `fedhybrid fleet traffic --workdir {args.workdir}` drives it, "
+                  f"`fedhybrid fleet down --workdir {args.workdir}` stops it")
+    return 0
+
+
+def _traffic(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from rich.console import Console
+
+    from fedhybrid import traffic
+    from fedhybrid.fleet_ops import load_fleet
+    from fedhybrid.tables import print_table
+    from workloads.errors import WorkloadError
+    from workloads.requests import load_jsonl
+
+    if args.rate <= 0 or args.duration <= 0:
+        raise WorkloadError("--rate and --duration must be positive")
+    console = Console()
+    fleet = load_fleet(args.workdir)
+    urls = {a["device"]: a["url"] for a in fleet["agents"]}
+    devices = list(urls)
+    stream = (traffic.fleet_stream(devices, args.seed) if args.workload == "fleet"
+              else traffic.file_stream(load_jsonl(Path(args.workload)), devices, args.seed))
+    done: list = []
+    shown = {"round": None}
+
+    def on_result(outcome) -> None:
+        done.append(outcome)
+        # a row for a round once answers from the next round arrive (rounds only move forward)
+        newest = max(r.adapter_version for r in done)
+        if shown["round"] is None:
+            shown["round"] = newest
+        if newest > shown["round"]:
+            for row in traffic.rows_by_round([r for r in done if r.adapter_version == shown["round"]]):
+                console.print(_line(row))
+            shown["round"] = newest
+
+    console.print(f"traffic: {args.rate:g} req/s for {args.duration:g} s at {len(devices)} agents "
+                  f"({args.workload} workload)")
+    results, sent = asyncio.run(traffic.drive(urls, stream, args.rate, args.duration, args.max_tokens, args.seed,
+                                              on_result=on_result))
+    baseline = None
+    if not args.no_baseline:
+        console.print("cloud-only pass over the distinct prompts ...")
+        baseline = asyncio.run(traffic.cloud_baseline(fleet["cloud_url"], list(sent.values()), args.max_tokens))
+    rows = traffic.rows_by_round(results, baseline, sent)
+    print_table("traffic by installed round (round 0: before the first round reached the agent)", rows,
+                [("round", "{}"), ("requests", "{}"), ("failed", "{}"), ("cloud_share", "{:.1%}"),
+                 ("cache_share", "{:.1%}"), ("accuracy", "{:.1%}"), ("cloud_only_accuracy", "{:.1%}"),
+                 ("vs_cloud_only", "{:.1%}"), ("ttft_p50_ms", "{:.0f}"), ("latency_p50_ms", "{:.0f}"),
+                 ("latency_p95_ms", "{:.0f}")])
+    path = args.json or args.workdir / "traffic.json"
+    traffic.write_report(path, results, rows, {"rate": args.rate, "duration": args.duration,
+                                               "workload": args.workload, "agents": len(devices)})
+    console.print(f"wrote {path}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+def _line(row: dict) -> str:
+    acc = "-" if row["accuracy"] is None else f"{row['accuracy']:.1%}"
+    return (f"round {row['round']}: {row['requests']} requests ({row['failed']} failed), cloud share "
+            f"{row['cloud_share']:.1%}, cache share {row['cache_share']:.1%}, accuracy {acc}, "
+            f"p50 latency {row['latency_p50_ms'] or 0:.0f} ms")
+
+
+def _down(args: argparse.Namespace) -> int:
+    from fedhybrid.fleet_ops import fleet_down
+
+    stopped = fleet_down(args.workdir)
+    print(f"stopped {len(stopped)} processes" + (f": {', '.join(stopped)}" if stopped else ""))
+    return 0

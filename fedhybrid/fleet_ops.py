@@ -1,0 +1,222 @@
+"""`fedhybrid fleet up|down`: a whole deployed fleet on 127.0.0.1, as a user would run it.
+
+`up` starts, each as its own process group (so `down` can stop it and everything it spawned
+by PID): a cloud server; one device agent per device (`fedhybrid device serve`, its own
+port, journal and keys); a Flower SuperLink (TLS with `--tls`); one SuperNode per device
+whose node config points at its agent (`agent-url`, `agent-token-file`); and `flwr run`,
+which drives the ServerApp's rounds on a schedule (`round-interval`) while the agents keep
+serving. Everything it started is written to `<workdir>/fleet.json`; `down` reads it and
+stops every process by its PID (SIGTERM, then SIGKILL after a grace period).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from fedhybrid.engines import FLWR_ENV, FlowerLoopback, _bin, free_port, run_config_arg
+from fedhybrid.run_config import default_run_config
+from server.errors import ServerError
+
+FLEET_FILE = "fleet.json"
+
+
+@dataclass(frozen=True)
+class FleetSpec:
+    workdir: Path
+    tiers: tuple[str, ...] = ("client", "client", "edge", "edge", "edge", "iot", "iot", "iot")
+    rounds: int = 10
+    round_interval: float = 30.0
+    tls: bool = False
+    cloud_url: str | None = None  # None: start the zoo's cloud model as a server
+    zoo: Path | None = None
+    train_budget: float = 10.0
+    overrides: dict = field(default_factory=dict)  # [tool.flwr.app.config] keys
+
+    def __post_init__(self) -> None:
+        if not self.tiers or any(t not in ("client", "edge", "iot") for t in self.tiers):
+            raise ServerError(f"fleet tiers {self.tiers} must be client, edge or iot")
+        if self.rounds < 1 or self.round_interval < 0 or self.train_budget < 0:
+            raise ServerError("rounds >= 1, round_interval >= 0 and train_budget >= 0 are required")
+
+
+def _env() -> dict:
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return {**os.environ, **FLWR_ENV, "PATH": path}
+
+
+def _spawn(name: str, cmd: list[str], workdir: Path, env: dict | None = None) -> dict:
+    log = workdir / "logs" / f"{name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(cmd, stdout=open(log, "ab"), stderr=subprocess.STDOUT, env=env or _env(),
+                            cwd=str(Path(__file__).resolve().parent.parent), start_new_session=True)
+    return {"name": name, "pid": proc.pid, "log": str(log), "cmd": cmd}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie child of this process still answers kill(0): reap it if it is ours
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        return done == 0
+    except ChildProcessError:
+        return True
+
+
+def _wait_health(url: str, proc: dict, timeout_s: float = 120.0, verify=True) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not _alive(proc["pid"]):
+            raise ServerError(f"{proc['name']} exited while starting; see {proc['log']}")
+        try:
+            if httpx.get(url, timeout=1.0, verify=verify).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise ServerError(f"{proc['name']} did not answer {url} within {timeout_s:.0f} s; see {proc['log']}")
+
+
+def load_fleet(workdir: Path) -> dict:
+    path = Path(workdir) / FLEET_FILE
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise ServerError(f"no fleet at {workdir} ({path} is missing): start one with `fedhybrid fleet up`") from exc
+    except json.JSONDecodeError as exc:
+        raise ServerError(f"{path} is damaged ({exc}); stop the processes it named by hand") from exc
+
+
+def _save(workdir: Path, fleet: dict) -> None:
+    tmp = workdir / f".{FLEET_FILE}.tmp"
+    tmp.write_text(json.dumps(fleet, indent=2))
+    os.replace(tmp, workdir / FLEET_FILE)
+
+
+def fleet_up(spec: FleetSpec, say=print) -> dict:
+    """Start the fleet (see the module docstring); returns what fleet.json records. On any
+    failure everything started so far is stopped again."""
+    from cache_sync.keys import init_keys
+
+    work = spec.workdir.resolve()
+    if (work / FLEET_FILE).is_file() and any(_alive(p["pid"]) for p in load_fleet(work)["processes"]):
+        raise ServerError(f"a fleet is already up in {work}: `fedhybrid fleet down --workdir {work}` first")
+    work.mkdir(parents=True, exist_ok=True)
+    devices = [f"{tier}-{i}" for i, tier in enumerate(spec.tiers)]
+    keys = work / "keys"
+    init_keys(keys, devices)
+    zoo_args = ["--zoo", str(spec.zoo.resolve())] if spec.zoo else []
+    cli = [sys.executable, "-m", "fedhybrid.cli", *zoo_args]
+    fleet: dict = {"workdir": str(work), "processes": [], "agents": [], "started": time.time()}
+    try:
+        cloud_url = spec.cloud_url
+        if cloud_url is None:
+            port = free_port()
+            proc = _spawn("cloud", [*cli, "cloud", "serve", "--host", "127.0.0.1", "--port", str(port)], work)
+            fleet["processes"].append(proc)
+            cloud_url = f"http://127.0.0.1:{port}"
+            _wait_health(f"{cloud_url}/health", proc)
+            say(f"cloud server at {cloud_url}")
+        fleet["cloud_url"] = cloud_url
+        run_config = {**default_run_config(), **spec.overrides, "num-rounds": spec.rounds,
+                      "round-interval": float(spec.round_interval), "fleet-tiers": ",".join(spec.tiers),
+                      "state-dir": str(work / "server-state"), "key-dir": str(keys), "cloud-url": cloud_url,
+                      **({"zoo": str(spec.zoo.resolve())} if spec.zoo else {})}
+        for device, tier in zip(devices, spec.tiers):
+            port = free_port()
+            state = work / "agents" / device
+            proc = _spawn(device, [*cli, "device", "serve", "--tier", tier, "--device", device, "--port", str(port),
+                                   "--state-dir", str(state), "--key-dir", str(keys), "--cloud-url", cloud_url,
+                                   "--lora-seed", str(run_config["lora-seed"]),
+                                   "--train-budget", str(spec.train_budget)], work)
+            fleet["processes"].append(proc)
+            fleet["agents"].append({"device": device, "tier": tier, "url": f"http://127.0.0.1:{port}",
+                                    "token_file": str(state / "admin.token"), "state_dir": str(state)})
+            _save(work, fleet)
+        for agent, proc in zip(fleet["agents"], fleet["processes"][-len(devices):]):
+            _wait_health(f"{agent['url']}/health", proc, timeout_s=180.0)
+        say(f"{len(devices)} device agents up ({', '.join(devices)})")
+        link = FlowerLoopback(work)
+        port = free_port()
+        security, node_security, root = ["--insecure"], ["--insecure"], None
+        if spec.tls:
+            from fedhybrid.certs import make_tls
+
+            files = make_tls(work / "tls")
+            root = files.ca_cert
+            security = ["--ssl-ca-certfile", str(files.ca_cert), "--ssl-certfile", str(files.server_cert),
+                        "--ssl-keyfile", str(files.server_key)]
+            node_security = ["--root-certificates", str(files.ca_cert)]
+        env = link.env()
+        superlink = _spawn("superlink", [_bin("flower-superlink"), *security, "--isolation", "subprocess",
+                                         "--host", "127.0.0.1", "--port", str(port), "--database",
+                                         str(work / "superlink.db"), "--disable-runtime-dependency-installation"],
+                           work, env)
+        fleet["processes"].append(superlink)
+        _save(work, fleet)
+        import ssl
+
+        verify = ssl.create_default_context(cafile=str(root)) if root else True
+        _wait_health(f"{'https' if spec.tls else 'http'}://127.0.0.1:{port}/health", superlink, verify=verify)
+        for i, agent in enumerate(fleet["agents"]):
+            node_config = (f'tier="{agent["tier"]}" device="{agent["device"]}" partition-id={i} '
+                           f'num-partitions={len(devices)} agent-url="{agent["url"]}" '
+                           f'agent-token-file="{agent["token_file"]}"')
+            fleet["processes"].append(_spawn(
+                f"supernode-{agent['device']}", [_bin("flower-supernode"), *node_security, "--superlink",
+                                                 f"127.0.0.1:{port}", "--host", "127.0.0.1", "--port",
+                                                 str(free_port()), "--node-config", node_config,
+                                                 "--isolation", "subprocess"], work, env))
+        link.write_connection("fleet", f"127.0.0.1:{port}", root)
+        fleet["processes"].append(_spawn("flwr-run", [_bin("flwr"), "run", ".", "fleet", "--stream", "--run-config",
+                                                      run_config_arg(run_config)], work, env))
+        fleet["superlink"] = f"127.0.0.1:{port}"
+        fleet["server_state"] = run_config["state-dir"]
+        fleet["rounds"], fleet["round_interval"] = spec.rounds, spec.round_interval
+        _save(work, fleet)
+        say(f"SuperLink at 127.0.0.1:{port}{' (TLS)' if spec.tls else ''}; {spec.rounds} rounds every "
+            f"{spec.round_interval:.0f} s; logs in {work / 'logs'}")
+        return fleet
+    except BaseException:
+        fleet_down(work, quiet=True, fleet=fleet)
+        raise
+
+
+def fleet_down(workdir: Path, quiet: bool = False, fleet: dict | None = None, grace_s: float = 15.0) -> list[str]:
+    """Stop every process of the fleet by PID (its process group); returns the names stopped."""
+    fleet = fleet or load_fleet(workdir)
+    stopped = []
+    for proc in reversed(fleet["processes"]):
+        if not _alive(proc["pid"]):
+            continue
+        try:
+            os.killpg(proc["pid"], signal.SIGTERM)  # each was started as its own session leader
+        except ProcessLookupError:
+            continue
+        stopped.append(proc["name"])
+    deadline = time.monotonic() + grace_s
+    for proc in fleet["processes"]:
+        while _alive(proc["pid"]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _alive(proc["pid"]):
+            try:
+                os.killpg(proc["pid"], signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    path = Path(fleet["workdir"]) / FLEET_FILE
+    if path.is_file():
+        path.rename(path.with_suffix(".down.json"))
+    return stopped

@@ -1,0 +1,250 @@
+"""`fedhybrid fleet traffic`: open-loop requests at a fleet's device agents, measured.
+
+Open loop: requests arrive as a Poisson process at `rate` per second whatever the agents
+are doing, so a slow agent shows up as latency (and queueing), not as a lower offered
+load. Every request streams (`/v1/completions`, `stream: true`) and records time to first
+token, the gaps between tokens, the provenance of every token (device / cache / cloud),
+the adapter and cache version that served it (the round), and whether the answer is right.
+Rows are grouped by the round installed at the agent when it answered; at the end, the
+cloud alone answers every distinct prompt once, so each round's accuracy is also given
+relative to cloud-only on exactly the requests of that round.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import httpx
+
+from workloads.requests import Request, grade
+
+
+@dataclass
+class Outcome:
+    request_id: str
+    device: str
+    sent: float  # seconds since the start of the run
+    ok: bool = False
+    status: int = 0
+    error: str = ""
+    ttft_s: float | None = None
+    total_s: float | None = None
+    gaps_s: list[float] = field(default_factory=list)
+    tokens: int = 0
+    provenance: dict[str, int] = field(default_factory=dict)
+    text: str = ""
+    correct: bool | None = None
+    adapter_version: int = -1
+    cache_version: int = -1
+    journal_seq: int | None = None
+    corrections: int = 0
+
+
+def fleet_stream(devices: list[str], seed: int = 0, queries_per_round: int = 6) -> Iterator[Request]:
+    """An endless stream of the fleet workload: each device's own Zipf-recurring queries
+    (shared and private pools), devices visited in random order."""
+    from workloads.fleet import FleetWorkload, FleetWorkloadConfig
+
+    work = FleetWorkload(FleetWorkloadConfig(devices=len(devices), queries_per_round=queries_per_round, seed=seed))
+    rng = random.Random(seed)
+    queues: dict[int, list] = {d: [] for d in range(len(devices))}
+    period = {d: 0 for d in range(len(devices))}
+    n = 0
+    while True:
+        d = rng.randrange(len(devices))
+        if not queues[d]:
+            period[d] += 1
+            queues[d] = list(work.queries(d, period[d]))
+        q = queues[d].pop(0)
+        n += 1
+        yield Request(f"{n}", prompt=q.problem.prompt, answer=str(q.problem.answer), device=devices[d])
+
+
+def file_stream(requests: list[Request], devices: list[str], seed: int = 0) -> Iterator[Request]:
+    """Cycle through a workload file; a request naming a device (or partition) goes there,
+    the others to a random device."""
+    rng = random.Random(seed)
+    i = 0
+    while True:
+        req = requests[i % len(requests)]
+        device = req.device if req.device in devices else (
+            devices[req.partition % len(devices)] if req.partition is not None else rng.choice(devices))
+        yield Request(f"{i + 1}", req.prompt, req.messages, req.answer, req.reference, device, req.partition,
+                      req.sensitive)
+        i += 1
+
+
+async def _one(client: httpx.AsyncClient, url: str, req: Request, max_tokens: int, started: float,
+               api_key: str | None) -> Outcome:
+    out = Outcome(req.id, req.device or "", time.monotonic() - started)
+    chat = req.messages is not None
+    body = {"max_tokens": max_tokens, "temperature": 0, "stream": True}
+    if chat:
+        body["messages"] = [{"role": r, "content": c} for r, c in req.messages]
+    else:
+        body["prompt"] = req.prompt
+    if req.sensitive:
+        body["privacy"] = "local-only"
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    t0 = time.monotonic()
+    last = None
+    try:
+        async with client.stream("POST", f"{url}/v1/{'chat/completions' if chat else 'completions'}", json=body,
+                                 headers=headers) as resp:
+            out.status = resp.status_code
+            if resp.status_code != 200:
+                out.error = (await resp.aread()).decode(errors="replace")[:300]
+                return out
+            async for line in resp.aiter_lines():
+                if not line.startswith("data: ") or line == "data: [DONE]":
+                    continue
+                chunk = json.loads(line[6:])
+                if "error" in chunk:
+                    out.error = chunk["error"].get("message", "error")
+                    return out
+                now = time.monotonic()
+                for choice in chunk.get("choices", []):
+                    prov = choice.get("provenance")
+                    if prov is not None:  # one event per token
+                        out.tokens += 1
+                        out.provenance[prov] = out.provenance.get(prov, 0) + 1
+                        if out.ttft_s is None:
+                            out.ttft_s = now - t0
+                        elif last is not None:
+                            out.gaps_s.append(now - last)
+                        last = now
+                    out.text += choice.get("text") or (choice.get("delta") or {}).get("content") or ""
+                for record in chunk.get("fedhybrid", []):
+                    out.adapter_version = record.get("adapter_version", -1)
+                    out.cache_version = record.get("cache_version", -1)
+                    out.journal_seq = record.get("journal_seq")
+                    out.corrections = record.get("corrections", 0)
+        out.total_s = time.monotonic() - t0
+        out.ok = out.journal_seq is not None
+        if not out.ok:
+            out.error = "stream ended without its final record"
+        out.correct = grade(req, out.text)
+    except (httpx.HTTPError, json.JSONDecodeError) as exc:
+        out.error = f"{type(exc).__name__}: {exc}"
+    return out
+
+
+async def drive(urls: dict[str, str], stream: Iterator[Request], rate: float, duration_s: float, max_tokens: int = 128,
+                seed: int = 0, api_key: str | None = None,
+                on_result: Callable[[Outcome], None] | None = None) -> tuple[list[Outcome], dict[str, Request]]:
+    """Send requests to `urls` (device -> agent URL) as a Poisson process for `duration_s`."""
+    rng = random.Random(seed)
+    limits = httpx.Limits(max_connections=512, max_keepalive_connections=64)
+    tasks: list[asyncio.Task] = []
+    sent: dict[str, Request] = {}
+    started = time.monotonic()
+    async with httpx.AsyncClient(timeout=httpx.Timeout(600.0, connect=10.0), limits=limits) as client:
+        next_at = 0.0
+        while True:
+            next_at += rng.expovariate(rate)
+            if next_at > duration_s:
+                break
+            delay = next_at - (time.monotonic() - started)
+            if delay > 0:
+                await asyncio.sleep(delay)
+            req = next(stream)
+            sent[req.id] = req
+            task = asyncio.create_task(_one(client, urls[req.device], req, max_tokens, started, api_key))
+            if on_result is not None:
+                task.add_done_callback(lambda t: on_result(t.result()))
+            tasks.append(task)
+        results = list(await asyncio.gather(*tasks))
+    return results, sent
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def rows_by_round(results: list[Outcome], baseline: dict[str, bool] | None = None,
+                  sent: dict[str, Request] | None = None) -> list[dict]:
+    """Per installed round: requests, failures, cloud/cache share, accuracy, latency."""
+    groups: dict[int, list[Outcome]] = defaultdict(list)
+    for r in results:
+        groups[r.adapter_version].append(r)
+    rows = []
+    for rnd in sorted(groups):
+        rs = groups[rnd]
+        ok = [r for r in rs if r.ok]
+        tokens = sum(r.tokens for r in ok)
+        graded = [r for r in ok if r.correct is not None]
+        row = {"round": rnd, "requests": len(rs), "failed": len(rs) - len(ok),
+               "cloud_share": sum(r.provenance.get("cloud", 0) for r in ok) / max(1, tokens),
+               "cache_share": sum(r.provenance.get("cache", 0) for r in ok) / max(1, tokens),
+               "accuracy": (sum(r.correct for r in graded) / len(graded)) if graded else None,
+               "ttft_p50_ms": _ms(_pct([r.ttft_s for r in ok if r.ttft_s is not None], 0.5)),
+               "latency_p50_ms": _ms(_pct([r.total_s for r in ok], 0.5)),
+               "latency_p95_ms": _ms(_pct([r.total_s for r in ok], 0.95))}
+        if baseline is not None and sent is not None and graded:
+            ref = [baseline.get(_prompt_key(sent[r.request_id])) for r in graded]
+            ref = [x for x in ref if x is not None]
+            row["cloud_only_accuracy"] = sum(ref) / len(ref) if ref else None
+            if row["cloud_only_accuracy"]:
+                row["vs_cloud_only"] = row["accuracy"] / row["cloud_only_accuracy"]
+        rows.append(row)
+    return rows
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else value * 1e3
+
+
+def _prompt_key(req: Request) -> str:
+    return req.prompt if req.prompt is not None else json.dumps(req.messages)
+
+
+async def cloud_baseline(cloud_url: str, requests: list[Request], max_tokens: int = 128) -> dict[str, bool]:
+    """Cloud-only correctness of every distinct graded prompt (greedy, one request each)."""
+    distinct = {}
+    for req in requests:
+        if req.answer is not None:
+            distinct.setdefault(_prompt_key(req), req)
+    out: dict[str, bool] = {}
+    sem = asyncio.Semaphore(4)
+    async with httpx.AsyncClient(timeout=600.0) as client:
+        async def one(key: str, req: Request) -> None:
+            async with sem:
+                if req.messages is not None:
+                    resp = await client.post(f"{cloud_url}/v1/chat/completions", json={
+                        "messages": [{"role": r, "content": c} for r, c in req.messages],
+                        "max_tokens": max_tokens, "temperature": 0})
+                    text = resp.json()["choices"][0]["message"]["content"]
+                else:
+                    resp = await client.post(f"{cloud_url}/v1/completions", json={
+                        "prompt": req.prompt, "max_tokens": max_tokens, "temperature": 0})
+                    text = resp.json()["choices"][0]["text"]
+                out[key] = bool(grade(req, text))
+
+        await asyncio.gather(*(one(k, r) for k, r in distinct.items()))
+    return out
+
+
+def summary(results: list[Outcome]) -> dict:
+    ok = [r for r in results if r.ok]
+    gaps = [g for r in ok for g in r.gaps_s]
+    return {"requests": len(results), "failed": len(results) - len(ok),
+            "ttft_ms": {q: _ms(_pct([r.ttft_s for r in ok if r.ttft_s is not None], p))
+                        for q, p in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))},
+            "per_token_ms": {q: _ms(_pct(gaps, p)) for q, p in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))},
+            "max_gap_ms": _ms(max(gaps)) if gaps else None}
+
+
+def write_report(path: Path, results: list[Outcome], rows: list[dict], meta: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"meta": meta, "summary": summary(results), "rounds": rows,
+                                "results": [asdict(r) for r in results]}, indent=1))

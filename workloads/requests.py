@@ -1,0 +1,125 @@
+"""Workloads as data: a JSONL file of requests, one per line.
+
+Each line is a JSON object with
+- `prompt` (a string) or `messages` (OpenAI chat messages: [{"role", "content"}]), one of
+  the two;
+- optional `answer` (the reference answer: graded by the last number in the output when
+  it is a number, by exact match otherwise), `reference` (a reference output text),
+  `device` (a device name such as "edge-3") or `partition` (an integer), `sensitive`
+  (true: the request is sent with privacy `local-only`), `id` (a string; default: the line
+  number).
+Loading is all or nothing: the first malformed line stops it with an error that names the
+file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from workloads.errors import WorkloadError
+
+FIELDS = {"prompt", "messages", "answer", "reference", "device", "partition", "sensitive", "id"}
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+@dataclass(frozen=True)
+class Request:
+    id: str
+    prompt: str | None = None
+    messages: tuple[tuple[str, str], ...] | None = None  # (role, content)
+    answer: str | None = None
+    reference: str | None = None
+    device: str | None = None
+    partition: int | None = None
+    sensitive: bool = False
+
+
+def _field(where: str, name: str, message: str) -> WorkloadError:
+    return WorkloadError(f"{where}: field {name!r} {message}")
+
+
+def parse_record(raw: object, where: str) -> Request:
+    """One request from one decoded JSON value; `where` names it in errors ("file:line")."""
+    if not isinstance(raw, dict):
+        raise WorkloadError(f"{where}: a request must be a JSON object, got {type(raw).__name__}")
+    unknown = sorted(set(raw) - FIELDS)
+    if unknown:
+        raise WorkloadError(f"{where}: unknown field(s) {unknown}; known: {sorted(FIELDS)}")
+    prompt, messages = raw.get("prompt"), raw.get("messages")
+    if (prompt is None) == (messages is None):
+        raise WorkloadError(f"{where}: give exactly one of 'prompt' or 'messages'")
+    if prompt is not None and (not isinstance(prompt, str) or not prompt):
+        raise _field(where, "prompt", "must be a non-empty string")
+    parsed_messages = None
+    if messages is not None:
+        if not isinstance(messages, list) or not messages:
+            raise _field(where, "messages", "must be a non-empty list of {role, content}")
+        parsed = []
+        for i, m in enumerate(messages):
+            if (not isinstance(m, dict) or not isinstance(m.get("role"), str)
+                    or not isinstance(m.get("content"), str)):
+                raise _field(where, f"messages[{i}]", "must be an object with string 'role' and 'content'")
+            parsed.append((m["role"], m["content"]))
+        parsed_messages = tuple(parsed)
+    for name in ("answer", "reference", "device", "id"):
+        value = raw.get(name)
+        if value is not None and not isinstance(value, (str, int)) or isinstance(value, bool):
+            raise _field(where, name, "must be a string (or an integer)")
+    partition = raw.get("partition")
+    if partition is not None and (not isinstance(partition, int) or isinstance(partition, bool) or partition < 0):
+        raise _field(where, "partition", "must be a non-negative integer")
+    sensitive = raw.get("sensitive", False)
+    if not isinstance(sensitive, bool):
+        raise _field(where, "sensitive", "must be true or false")
+    answer = raw.get("answer")
+    return Request(str(raw.get("id", where.rsplit(":", 1)[-1])), prompt, parsed_messages,
+                   None if answer is None else str(answer), raw.get("reference"), raw.get("device"), partition,
+                   sensitive)
+
+
+def load_jsonl(path: Path) -> list[Request]:
+    """Every request of a JSONL workload file (blank lines skipped)."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise WorkloadError(f"cannot read the workload {path}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise WorkloadError(f"{path} is not UTF-8 text ({exc})") from exc
+    out, ids = [], set()
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise WorkloadError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
+        req = parse_record(raw, where)
+        if req.id in ids:
+            raise WorkloadError(f"{where}: field 'id' repeats {req.id!r}")
+        ids.add(req.id)
+        out.append(req)
+    if not out:
+        raise WorkloadError(f"{path} holds no requests")
+    return out
+
+
+def last_number(text: str) -> str | None:
+    found = _NUMBER.findall(text)
+    return found[-1] if found else None
+
+
+def grade(req: Request, output: str) -> bool | None:
+    """Whether `output` answers `req` (None: the request carries no answer to grade by).
+    A numeric answer is compared with the last number of the output; any other answer must
+    equal the stripped output."""
+    if req.answer is None:
+        return None
+    if _NUMBER.fullmatch(req.answer.strip()):
+        got = last_number(output)
+        return got is not None and float(got) == float(req.answer)
+    return output.strip() == req.answer.strip()
