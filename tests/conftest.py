@@ -58,3 +58,110 @@ def pair(tiny_zoo):
     device, tok = load_causal_lm("edge", tiny_zoo)
     cloud, _ = load_causal_lm("cloud", tiny_zoo)
     return device, cloud, tok
+
+
+@pytest.fixture
+def serve_app():
+    """`with serve_app(asgi_app) as url:` runs the app under uvicorn on a free loopback port
+    in a thread (real HTTP for real clients) and stops it afterwards."""
+    import threading
+    import time
+    from contextlib import contextmanager
+
+    import httpx
+    import uvicorn
+
+    from serving.launch import free_port
+
+    @contextmanager
+    def serving(app, timeout_s: float = 30.0):
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none",
+                                               lifespan="off"))
+        thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+        thread.start()
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + timeout_s
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError(f"test server on port {port} did not start")
+            time.sleep(0.02)
+        try:
+            httpx.get(f"{url}/health", timeout=5.0)
+            yield url
+        finally:
+            server.should_exit = True
+            thread.join(timeout=30)
+
+    return serving
+
+
+# -- device agents over the micro-zoo (tests/agent, tests/clients) -------------------------------
+
+@pytest.fixture(scope="module")
+def zoo_models(tiny_zoo):
+    from inference.runtime import load_head
+    from inference.zoo import load_causal_lm
+
+    device, tok = load_causal_lm("edge", tiny_zoo)
+    cloud, _ = load_causal_lm("cloud", tiny_zoo)
+    head, meta = load_head(tiny_zoo.path("edge"), "cloud")
+    return device, cloud, tok, head, meta
+
+
+@pytest.fixture
+def make_agent(zoo_models, tmp_path):
+    """make_agent(device="edge-1", **AgentConfig overrides) -> a running AgentEngine."""
+    from agent.config import AgentConfig
+    from agent.engine import AgentEngine
+    from inference.cloud import LocalCloud
+    from inference.tier_profile import profile
+
+    device_model, cloud_model, tok, head, meta = zoo_models
+    made = []
+
+    def make(device: str = "edge-1", state_dir=None, **over) -> AgentEngine:
+        cfg = AgentConfig(device=device, profile=over.pop("profile", profile("edge")),
+                          state_dir=state_dir or tmp_path / device, threshold=over.pop("threshold", 0.3),
+                          index_refresh_s=over.pop("index_refresh_s", 3600.0), **over)
+        cloud = LocalCloud(cloud_model)
+        engine = AgentEngine(cfg, device_model, tok, cloud, head, meta, model_name=device)
+        made.append((engine, cloud))
+        return engine
+
+    yield make
+    for engine, cloud in made:
+        engine.close()
+        cloud.close()
+
+
+def _run_job(engine, prompt_ids, max_tokens=24, routing=None, on_event=None, **params):
+    """Submit one job and wait for it; returns (JobDone or JobFailed, token events)."""
+    import threading
+
+    from serving.engine_api import Job, RoutingParams, SamplingParams, TokenEvent
+
+    routing = routing or RoutingParams()
+
+    events, done = [], threading.Event()
+    result = {}
+
+    def emit(ev):
+        if isinstance(ev, TokenEvent):
+            events.append(ev)
+            if on_event is not None:
+                on_event(ev)
+        else:
+            result["final"] = ev
+            done.set()
+
+    engine.submit(Job(list(prompt_ids), SamplingParams(max_tokens=max_tokens, **params), routing), emit)
+    assert done.wait(120), "the job never finished"
+    return result["final"], events
+
+
+@pytest.fixture
+def run_job():
+    """run_job(engine, prompt_ids, max_tokens=24, routing=..., on_event=None, **sampling) ->
+    (JobDone or JobFailed, token events): submit one job and wait for it."""
+    return _run_job

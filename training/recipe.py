@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 from transformers import LlamaConfig, PreTrainedModel, PreTrainedTokenizerFast
+from transformers.utils import logging as hf_logging
 
 from inference.zoo import hash_folder
 from training.errors import TrainingError
@@ -76,6 +77,7 @@ class ZooRecipe:
 def save_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, folder: Path) -> None:
     """Write a standard HF folder: float16 weights, a config that loads as float32."""
     folder.mkdir(parents=True, exist_ok=True)
+    hf_logging.disable_progress_bar()  # one bar per small model write is noise, not progress
     model.to(torch.float16).save_pretrained(str(folder), safe_serialization=True)
     model.to(torch.float32)
     config_path = folder / "config.json"

@@ -52,7 +52,7 @@ def _serve(args: argparse.Namespace) -> int:
     scheme = "https" if args.tls_cert else "http"
     print(f"serving {name} at {scheme}://{args.host}:{args.port}/v1 (vocab {len(tokenizer)})", flush=True)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws="none",
                     ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
                     ssl_keyfile=str(args.tls_key) if args.tls_key else None)
     finally:

@@ -102,7 +102,7 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"device {args.device} ({tier.tier}, model {Path(str(model_ref)).name}) serving at "
           f"http://{args.host}:{args.port}/v1; journal {cfg.journal_path}; admin token {cfg.token_path}", flush=True)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws="none")
     finally:
         engine.close()
         cloud.close()

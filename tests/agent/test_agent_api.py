@@ -1,0 +1,109 @@
+"""The device agent over HTTP, as an application reaches it: the `openai` client package."""
+
+import httpx
+import msgpack
+import openai
+import pytest
+
+from agent.app import create_agent_app, write_token
+from agent.sync import RoundRunner
+from serving.http_app import HttpConfig
+from workloads import wordmath
+
+PROBLEM = wordmath.generate("heldout", 1, seed=31)[0]
+
+
+@pytest.fixture
+def agent(make_agent, serve_app):
+    engine = make_agent("edge-2")
+    token = write_token(engine.cfg.token_path)
+    with serve_app(create_agent_app(engine, RoundRunner(engine), HttpConfig(max_tokens_limit=64), token)) as url:
+        yield engine, url, token
+
+
+def test_chat_streams_tokens_with_provenance_and_the_journal_record(agent):
+    engine, url, _ = agent
+    client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0)
+    stream = client.chat.completions.create(model="edge-2", messages=[{"role": "user", "content": PROBLEM.question}],
+                                            max_tokens=20, temperature=0, stream=True,
+                                            stream_options={"include_usage": True})
+    chunks = list(stream)
+    tokens = [c for c in chunks if c.choices and c.choices[0].finish_reason is None and
+              c.choices[0].model_extra.get("provenance")]
+    assert len(tokens) == 20 and {c.choices[0].model_extra["provenance"] for c in tokens} <= {"device", "cloud", "cache"}
+    final = next(c for c in chunks if c.choices and c.choices[0].finish_reason)
+    (record,) = final.model_extra["fedhybrid"]
+    usage = chunks[-1].usage
+    assert usage.completion_tokens == 20
+    assert usage.model_extra["cloud_tokens"] == sum(c.choices[0].model_extra["provenance"] == "cloud" for c in tokens)
+    assert record["journal_seq"] == 1 and engine.journal.count() == 1
+
+
+def test_completions_answer_the_question_like_the_decoder_and_carry_provenance(agent):
+    _, url, _ = agent
+    client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0)
+    whole = client.completions.create(model="edge-2", prompt=PROBLEM.prompt, max_tokens=24, temperature=0)
+    choice = whole.choices[0]
+    assert len(choice.model_extra["provenance"]) == whole.usage.completion_tokens == 24
+    again = client.completions.create(model="edge-2", prompt=PROBLEM.prompt, max_tokens=24, temperature=0, stop=["."])
+    assert "." not in again.choices[0].text and whole.choices[0].text.startswith(again.choices[0].text)
+
+
+def test_privacy_and_the_quality_dial_by_field_or_header(agent):
+    engine, url, _ = agent
+    body = {"prompt": PROBLEM.prompt, "max_tokens": 12, "temperature": 0}
+    local = httpx.post(f"{url}/v1/completions", json={**body, "privacy": "local-only"}).json()
+    assert local["usage"]["cloud_calls"] == 0 and local["fedhybrid"][0]["privacy"] == "local-only"
+    by_header = httpx.post(f"{url}/v1/completions", json=body, headers={"x-fedhybrid-privacy": "local-only"}).json()
+    assert by_header["usage"]["cloud_calls"] == 0
+    eager = httpx.post(f"{url}/v1/completions", json={**body, "threshold": 0.0}).json()  # escalate unless sure
+    lax = httpx.post(f"{url}/v1/completions", json=body, headers={"x-fedhybrid-threshold": "1000"}).json()
+    assert eager["usage"]["cloud_tokens"] >= lax["usage"]["cloud_tokens"] and lax["usage"]["cloud_tokens"] == 0
+    share = httpx.post(f"{url}/v1/completions", json={**body, "target_cloud_share": 0.2})
+    assert share.status_code == 200, share.text  # the reward head's calibration table picks tau
+    assert [r.upload for r in engine.journal.records(0)] == [False, False, True, True, True]
+
+
+@pytest.mark.parametrize("body,headers,param", [
+    ({"threshold": -1}, {}, "threshold"),
+    ({}, {"x-fedhybrid-threshold": "lots"}, "threshold"),
+    ({"privacy": "public"}, {}, "privacy"),
+    ({}, {"x-fedhybrid-privacy": "public"}, "privacy"),
+    ({"threshold": 0.1, "target_cloud_share": 0.1}, {}, "threshold"),
+    ({"target_cloud_share": 1.5}, {}, "target_cloud_share"),
+    ({"logprobs": 2}, {}, "logprobs"),
+    ({"max_tokens": 65}, {}, "max_tokens"),
+])
+def test_bad_requests_are_400_never_500(agent, body, headers, param):
+    _, url, _ = agent
+    resp = httpx.post(f"{url}/v1/completions", json={"prompt": PROBLEM.prompt, "max_tokens": 4, **body},
+                      headers=headers)
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["error"]["param"] == param
+    assert httpx.post(f"{url}/v1/completions", json={"prompt": "Q: x\nA:", "max_tokens": 2}).status_code == 200
+
+
+def test_admin_endpoints_need_the_token_and_reject_malformed_rounds(agent):
+    engine, url, token = agent
+    assert httpx.get(f"{url}/admin/v1/identity").status_code == 401
+    assert httpx.get(f"{url}/admin/v1/identity", headers={"Authorization": "Bearer nope"}).status_code == 401
+    auth = {"Authorization": f"Bearer {token}"}
+    ident = httpx.get(f"{url}/admin/v1/identity", headers=auth).json()
+    assert ident["device"] == "edge-2" and ident["tier"] == "edge" and ident["adapter_version"] == 0
+    for body in (b"\x00not msgpack", msgpack.packb({"round": 0}), msgpack.packb({"round": 1, "acked": ["x"]}),
+                 msgpack.packb({"round": 1, "adapter": b"junk", "cache_update": None})):
+        resp = httpx.post(f"{url}/admin/v1/round", content=body, headers=auth)
+        assert resp.status_code == 400 and "round refused" in resp.json()["error"]["message"], resp.text
+    assert engine.current.adapter_version == 0 and engine.journal.pending_uploads() == []  # nothing changed
+
+
+def test_metrics_report_what_operators_watch(agent):
+    _, url, _ = agent
+    httpx.post(f"{url}/v1/completions", json={"prompt": PROBLEM.prompt, "max_tokens": 4})
+    text = httpx.get(f"{url}/metrics").text
+    for name in ('fedhybrid_requests_total{endpoint="/v1/completions",status="200"}',
+                 "fedhybrid_generated_tokens_total", "fedhybrid_cloud_calls_total", "fedhybrid_cloud_errors_total",
+                 "fedhybrid_request_seconds_bucket", "fedhybrid_time_to_first_token_seconds_bucket",
+                 "fedhybrid_cache_entries", "fedhybrid_adapter_version", "fedhybrid_cache_version",
+                 "fedhybrid_queue_depth"):
+        assert name in text, name

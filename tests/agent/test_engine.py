@@ -1,0 +1,122 @@
+"""The agent's engine without HTTP: requests, journal, privacy, cache refresh, version swaps."""
+
+import threading
+
+import numpy as np
+
+from agent.wire import encode_adapter
+from inference.lora import LoraSpec, attach, b_matrices
+from inference.tokenizer import encode_prompt
+from serving.engine_api import JobDone, JobFailed, RoutingParams
+from workloads import wordmath
+
+PROBLEMS = wordmath.generate("heldout", 3, seed=11)
+
+
+def _ids(engine, i=0):
+    return encode_prompt(engine.tokenizer, PROBLEMS[i].prompt)
+
+
+def test_a_request_is_answered_with_provenance_and_journaled_before_it_completes(make_agent, run_job):
+    engine = make_agent(policy="cloud-only")
+    done, events = run_job(engine, _ids(engine), max_tokens=16)
+    assert isinstance(done, JobDone) and len(events) == len(done.token_ids) == 16
+    assert done.provenance == ["cloud"] * 16 and done.usage["cloud_tokens"] == 16
+    record = done.extra["fedhybrid"]
+    assert record["journal_seq"] == 1 and record["corrections"] == 16
+    (rec,) = list(engine.journal.records(0))  # committed by the time the job reported done
+    assert rec.request_id == record["request_id"] and rec.upload and rec.train
+    assert len(rec.corrections) == 16 and rec.output == done.token_ids and not rec.finished
+    assert "".join(ev.text for ev in events) + "" == done.text or done.text.startswith("".join(e.text for e in events))
+
+
+def test_local_only_and_redact_keep_the_request_on_the_device(make_agent, run_job):
+    engine = make_agent(policy="cloud-only")
+    done, _ = run_job(engine, _ids(engine), max_tokens=8, routing=RoutingParams(privacy="local-only"))
+    assert done.usage["cloud_calls"] == 0 and set(done.provenance) <= {"device", "cache"}
+    done, _ = run_job(engine, _ids(engine, 1), max_tokens=8, routing=RoutingParams(privacy="redact"))
+    assert done.usage["cloud_calls"] > 0
+    recs = list(engine.journal.records(0))
+    assert [(r.upload, r.train) for r in recs] == [(False, False), (False, False)]
+    assert list(engine.journal.records(0, only_upload=True)) == []
+
+
+def test_bad_routing_dials_fail_the_job_not_the_engine(make_agent, run_job):
+    engine = make_agent(policy="confidence", threshold=0.5)
+    failed, _ = run_job(engine, _ids(engine), routing=RoutingParams(target_cloud_share=0.1))
+    assert isinstance(failed, JobFailed) and failed.status == 400 and failed.param == "target_cloud_share"
+    failed, _ = run_job(engine, _ids(engine), routing=RoutingParams(threshold=7.0))
+    assert isinstance(failed, JobFailed) and failed.param == "threshold"
+    too_long, _ = run_job(engine, [5] * 600)
+    assert isinstance(too_long, JobFailed) and too_long.status == 400 and "context" in too_long.message
+    ok, _ = run_job(engine, _ids(engine), max_tokens=4)  # the worker is still serving
+    assert isinstance(ok, JobDone)
+
+
+def test_a_recurring_question_is_served_from_the_cache_after_a_refresh(make_agent, run_job):
+    engine = make_agent(policy="cloud-only")
+    ids = _ids(engine)
+    first, _ = run_job(engine, ids, max_tokens=24)
+    run_job(engine, ids, max_tokens=24)  # entries need two sightings
+    assert engine.refresh() and engine.current.index_upto == 2
+    third, _ = run_job(engine, ids, max_tokens=24)
+    assert third.usage["cache_tokens"] > 0 and third.token_ids == first.token_ids
+    (rec,) = list(engine.journal.records(2))  # its serves are journaled as feedback for the entries
+    assert sum(served for _, _, served, _ in rec.feedback) == third.usage["cache_tokens"]
+    assert rec.corrections == []  # the cloud was not asked
+
+
+def test_state_survives_a_restart(make_agent, run_job, tmp_path):
+    engine = make_agent("edge-5", policy="cloud-only", state_dir=tmp_path / "edge-5")
+    ids = _ids(engine)
+    first, _ = run_job(engine, ids, max_tokens=24)
+    run_job(engine, ids, max_tokens=24)
+    engine.close()
+    again = make_agent("edge-5", policy="cloud-only", state_dir=tmp_path / "edge-5")
+    assert again.local_upto == 2 and len(again.local) > 0  # the journal replayed into the local table
+    served, _ = run_job(again, ids, max_tokens=24)
+    assert served.usage["cache_tokens"] > 0 and served.token_ids == first.token_ids
+
+
+def test_requests_in_flight_finish_on_the_old_version_and_new_ones_take_the_new(make_agent, run_job):
+    engine = make_agent(policy="slm-only")
+    base = engine.base
+    spec = LoraSpec(engine.cfg.profile.lora_rank, engine.cfg.profile.lora_rank, engine.cfg.lora_seed)
+    rng = np.random.default_rng(0)
+    adapter = {k: rng.normal(0, 0.5, v.shape).astype(np.float32) for k, v in b_matrices(attach(base, spec)).items()}
+    first_token, release = threading.Event(), threading.Event()
+
+    def hold(_ev):  # the request pauses after its first token until the install is done
+        if not first_token.is_set():
+            first_token.set()
+            release.wait(60)
+
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(
+        old=run_job(engine, _ids(engine), max_tokens=12, on_event=hold)[0]))
+    worker.start()
+    assert first_token.wait(60)
+    dep = engine.install(adapter, 1, None, 0, 1)  # while the request is mid-stream
+    assert dep.adapter_version == 1 and engine.current is dep
+    release.set()
+    worker.join(60)
+    old = result["old"]
+    assert isinstance(old, JobDone) and old.extra["fedhybrid"]["adapter_version"] == 0 and len(old.token_ids) == 12
+    new, _ = run_job(engine, _ids(engine), max_tokens=12)
+    assert new.extra["fedhybrid"]["adapter_version"] == 1
+    assert new.token_ids != old.token_ids  # the new adapter does change the model
+    assert engine.journal.blob("adapter")[1] == 1  # and it is what a restart loads
+    assert encode_adapter(engine.adapter) == encode_adapter(adapter)
+
+
+def test_an_adapter_that_does_not_fit_changes_nothing(make_agent, run_job):
+    engine = make_agent(policy="slm-only")
+    before = engine.current
+    import pytest
+
+    from agent.errors import AgentError
+
+    with pytest.raises(AgentError, match="does not fit"):
+        engine.install({"base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight":
+                        np.zeros((3, 2), dtype=np.float32)}, 1, None, 0, 1)
+    assert engine.current is before and engine.journal.blob("adapter") is None
