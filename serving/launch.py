@@ -1,4 +1,4 @@
-"""Start and stop `fedhybrid cloud serve` as a child process (tests, benchmarks, demos).
+"""Start and stop `fedhybrid` servers (cloud, device agent) as child processes (tests, benches, demos).
 
 Servers listen on 127.0.0.1 only and are stopped by their PID.
 """
@@ -25,24 +25,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class CloudServerProcess:
-    """A `fedhybrid cloud serve` child; use as a context manager."""
+class ServerProcess:
+    """A `fedhybrid ...` server child on 127.0.0.1 (`args` after the CLI's global options,
+    with `{port}` filled in); use as a context manager. Stopped by its PID."""
 
-    def __init__(self, model: str, zoo: Path | None = None, port: int | None = None,
-                 extra: list[str] | None = None, log: Path | None = None, scheme: str = "http"):
+    def __init__(self, args: list[str], zoo: Path | None = None, port: int | None = None,
+                 log: Path | None = None, scheme: str = "http"):
         self.port = port or free_port()
         self.url = f"{scheme}://127.0.0.1:{self.port}"
         cmd = [sys.executable, "-m", "fedhybrid.cli"]
         if zoo is not None:
             cmd += ["--zoo", str(zoo)]
-        cmd += ["cloud", "serve", "--model", model, "--host", "127.0.0.1", "--port", str(self.port),
-                *(extra or [])]
-        self.cmd = cmd
+        self.cmd = cmd + [a.replace("{port}", str(self.port)) for a in args]
         self.log = log
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout_s: float = 60.0, verify: bool | str = True, headers: dict | None = None
-              ) -> "CloudServerProcess":
+              ) -> "ServerProcess":
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
         self.proc = subprocess.Popen(self.cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
@@ -50,7 +49,7 @@ class CloudServerProcess:
         verify = tls_verify(verify)
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise ServingError(f"cloud server exited with {self.proc.returncode} while starting: {self.cmd}")
+                raise ServingError(f"server exited with {self.proc.returncode} while starting: {self.cmd}")
             try:
                 if httpx.get(f"{self.url}/health", timeout=1.0, verify=verify).status_code == 200:
                     return self
@@ -58,7 +57,7 @@ class CloudServerProcess:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise ServingError(f"cloud server did not answer /health within {timeout_s:.0f} s")
+        raise ServingError(f"server did not answer /health within {timeout_s:.0f} s: {self.cmd}")
 
     @property
     def pid(self) -> int | None:
@@ -79,8 +78,17 @@ class CloudServerProcess:
                 os.kill(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
 
-    def __enter__(self) -> "CloudServerProcess":
+    def __enter__(self) -> "ServerProcess":
         return self if self.proc is not None else self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class CloudServerProcess(ServerProcess):
+    """A `fedhybrid cloud serve` child; use as a context manager."""
+
+    def __init__(self, model: str, zoo: Path | None = None, port: int | None = None,
+                 extra: list[str] | None = None, log: Path | None = None, scheme: str = "http"):
+        super().__init__(["cloud", "serve", "--model", model, "--host", "127.0.0.1", "--port", "{port}",
+                          *(extra or [])], zoo, port, log, scheme)

@@ -36,6 +36,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     cloud.add_argument("--problems", type=int, default=6, help="wordmath problems per device")
     cloud.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 8])
     _common(cloud, _cloud)
+    agent = bsub.add_parser("agent", help="a device agent under load: latency/throughput vs the cloud server, "
+                                          "overhead vs the bare decoder, swaps under load, kill -9 drill")
+    agent.add_argument("--tier", default="edge", choices=["client", "edge", "iot"])
+    agent.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
+    agent.add_argument("--requests", type=int, default=32, help="requests per concurrency level")
+    agent.add_argument("--max-tokens", type=int, default=128)
+    agent.add_argument("--overhead-prompts", type=int, default=12, help="prompts per overhead run (3 runs)")
+    agent.add_argument("--installs", type=int, default=5, help="adapter installs during the swap test (0: skip)")
+    agent.add_argument("--kills", type=int, default=20, help="kill -9 restarts in the drill (0: skip)")
+    _common(agent, _agent)
     fed = bsub.add_parser("fed", help="aggregation time, round overhead, bytes per node, per-round tier metrics")
     fed.add_argument("--rounds", type=int, default=5)
     fed.add_argument("--queries", type=int, default=4, help="queries per node per round")
@@ -158,6 +168,37 @@ def _cloud(args: argparse.Namespace) -> int:
     print_table(f"remote cloud over loopback ({args.problems} wordmath problems per device, "
                 f"reward @ tau={tau:.3g} vs cloud-only)", rows, bench_cloud.COLUMNS)
     write_json(args, "cloud", rows)
+    return 0
+
+
+def _agent(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from fedhybrid.bench import agent as bench_agent
+    from inference.zoo import Zoo
+
+    console = Console()
+    out = bench_agent.run(Zoo(args.zoo), args.tier, args.concurrency, args.requests, args.max_tokens, args.installs,
+                          args.kills, args.overhead_prompts, log=lambda m: console.print(m, style="dim"))
+    print_table(f"device agent ({args.tier}) and cloud server over loopback: {args.requests} streamed requests "
+                f"per level, {args.max_tokens} max tokens (latencies in ms)", out["load"],
+                [("target", "{}"), ("streams", "{}"), ("requests", "{}"), ("failed", "{}"), ("tok_s", "{:.0f}"),
+                 ("ttft_p50", "{:.0f}"), ("ttft_p95", "{:.0f}"), ("ttft_p99", "{:.0f}"), ("tok_p50", "{:.2f}"),
+                 ("tok_p95", "{:.2f}"), ("tok_p99", "{:.2f}")])
+    o = out["overhead"]
+    print_table("agent overhead per token over the bare decoder (median of runs)", [o],
+                [("bare_ms_per_token", "{:.3f}"), ("agent_ms_per_token", "{:.3f}"), ("overhead", "{:+.1%}")])
+    if "swap" in out:
+        print_table("swap under load (16 streams)", out["swap"],
+                    [("case", "{}"), ("requests", "{}"), ("failed", "{}"), ("max_stall_ms", "{:.1f}"),
+                     ("p95_stall_ms", "{:.1f}"), ("install_s_p50", "{:.2f}")])
+    if "drill" in out:
+        d, r = out["drill"], out["drill_round"]
+        print_table("kill -9 drill", [{**d, **r}],
+                    [("kills", "{}"), ("acknowledged_requests", "{}"), ("acknowledged_corrections", "{}"),
+                     ("recovered_corrections", "{}"), ("missing", "{}"), ("expected_count", "{}"),
+                     ("merged_count", "{}"), ("duplicates", "{}")])
+    write_json(args, "agent", out)
     return 0
 
 
