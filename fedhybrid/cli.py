@@ -1,7 +1,9 @@
 """`fedhybrid` command line: the boundary where flags become frozen configs.
 
 Each command imports its heavy modules lazily, so `fedhybrid --help` answers at once.
-Domain errors of any package end the command with a one-line message and exit code 2.
+Every failure a user can cause ends the command with one line on stderr that names what was
+wrong, and an exit code (see EXIT_CODES); a traceback appears only with --debug. The global
+options (--zoo, --debug) are accepted before or after the sub-command.
 """
 
 from __future__ import annotations
@@ -12,31 +14,81 @@ from pathlib import Path
 
 from fedhybrid import commands
 
+EXIT_CODES = """exit codes:
+  0    success
+  1    the command ran but what it checked failed (e.g. requests that failed under traffic)
+  2    bad arguments, input, files, state or configuration (the message says which and what to do)
+  3    an unexpected internal error (rerun with --debug for the traceback, and report it)
+  130  interrupted (Ctrl-C)"""
+
+
+def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--zoo", type=Path, default=default,
+                        help="zoo folder (default: the zoo shipped beside the packages)")
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS if suppress else False,
+                        help="show the Python traceback of a failure")
+
+
+def _leaves(parser: argparse.ArgumentParser):
+    """Every parser that runs a command (sub-parsers without sub-parsers of their own)."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        yield parser
+        return
+    for action in subs:
+        for child in dict.fromkeys(action.choices.values()):
+            yield from _leaves(child)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fedhybrid",
         description="Federated hybrid LLM inference: device SLMs, reward-routed cloud "
-                    "corrections, federated correction caches and LoRA adapters.")
-    parser.add_argument("--zoo", type=Path, default=None,
-                        help="zoo folder (default: the zoo shipped beside the packages)")
+                    "corrections, federated correction caches and LoRA adapters.",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _global_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in commands.REGISTRY:
         register(sub)
+    for leaf in _leaves(parser):
+        if leaf is not parser:
+            # after the sub-command too; SUPPRESS keeps a value given before it
+            _global_options(leaf, suppress=True)
+            leaf.epilog = (leaf.epilog + "\n\n" if leaf.epilog else "") + EXIT_CODES
+            leaf.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    name = " ".join(v for v in (args.command, *(getattr(args, k, None) for k in
+                                                ("cloud_command", "device_command", "fleet_command", "fed_command",
+                                                 "keys_command", "zoo_command", "suite"))) if isinstance(v, str))
+
+    def fail(message: str, code: int) -> int:
+        if args.debug:
+            raise
+        print(f"fedhybrid {name}: error: {message}", file=sys.stderr)
+        return code
+
     try:
         return int(args.run(args) or 0)
     except commands.DOMAIN_ERRORS as exc:
-        print(f"fedhybrid {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        return fail(str(exc), 2)
+    except FileNotFoundError as exc:
+        return fail(f"{exc.filename or exc}: no such file or folder", 2)
+    except PermissionError as exc:
+        return fail(f"{exc.filename or exc}: permission denied", 2)
+    except OSError as exc:
+        return fail(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), 2)
     except KeyboardInterrupt:
-        print(f"fedhybrid {args.command}: interrupted", file=sys.stderr)
+        print(f"fedhybrid {name}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+        return fail(f"internal error ({type(exc).__name__}: {exc}); rerun with --debug for the traceback and "
+                    "report it", 3)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     gen.add_argument("--temperature", type=float, default=0.0, help="0: greedy")
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--deadline", type=float, default=None, help="cloud deadline in seconds (default: tier's)")
+    gen.add_argument("--privacy", default="allow", choices=["allow", "local-only", "redact"],
+                     help="local-only: nothing reaches the cloud; redact: e-mails and digit runs are masked "
+                          "before the cloud sees the prompt")
     gen.set_defaults(run=_generate)
 
     cal = sub.add_parser("calibrate", help="train the reward head of a device/cloud pair and calibrate tau")
@@ -47,10 +50,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _generate(args: argparse.Namespace) -> int:
     from inference.decoder import HybridDecoder
+    from inference.errors import InferenceError
     from inference.generation import DecodeConfig
+    from inference.privacy import PrivacyPolicy
     from inference.router import make_policy
     from inference.runtime import load_head, load_stack, resolve_threshold
     from inference.tier_profile import DEFAULT_PROFILES
+    from inference.tokenizer import encode_prompt
     from inference.zoo import Zoo
 
     zoo = Zoo(args.zoo)
@@ -74,6 +80,13 @@ def _generate(args: argparse.Namespace) -> int:
     decoder = HybridDecoder(stack.device_model, stack.tokenizer, stack.cloud)
     console = Console(highlight=False)
     prompt = args.prompt.replace("\\n", "\n")
+    ids = encode_prompt(stack.tokenizer, prompt)
+    limit = int(getattr(stack.device_model.config, "max_position_embeddings", 1 << 30))
+    if not ids:
+        raise InferenceError("the prompt is empty: give the text to continue, e.g. 'Q: ...\\nA:'")
+    if len(ids) >= limit:
+        raise InferenceError(f"the prompt has {len(ids)} tokens; the {args.tier} model's context holds {limit}: "
+                             "shorten the prompt")
     console.print(Text(prompt, style="dim"), end="")
     shown: list[int] = []
     printed = ""
@@ -87,7 +100,7 @@ def _generate(args: argparse.Namespace) -> int:
         printed = text
 
     try:
-        gen = decoder.generate(prompt, policy, cfg, on_token=on_token)
+        gen = decoder.generate(ids, policy, cfg, on_token=on_token, privacy=PrivacyPolicy(args.privacy))
     finally:
         if stack.cloud is not None:
             stack.cloud.close()
