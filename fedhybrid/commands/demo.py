@@ -16,9 +16,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo.add_argument("--out", type=Path, default=Path("runs/demo"),
                       help="report folder (report.md, report.json, PNGs; state in OUT/state)")
     demo.add_argument("--rounds", type=int, default=10, help="federated rounds (default 10)")
-    demo.add_argument("--engine", choices=["simulation", "inprocess", "deployment"], default="simulation",
+    demo.add_argument("--engine", choices=["simulation", "inprocess", "deployment", "agents"], default="simulation",
                       help="simulation: Flower's simulation engine (default); inprocess: one process, no Ray; "
-                           "deployment: SuperLink + one SuperNode per device on 127.0.0.1")
+                           "deployment: SuperLink + one SuperNode per device on 127.0.0.1; agents: the deployed "
+                           "shape (fleet up: device agents serving open-loop traffic, rounds on a schedule)")
+    demo.add_argument("--round-interval", type=float, default=40.0, help="agents engine: seconds between rounds")
+    demo.add_argument("--rate", type=float, default=2.0, help="agents engine: requests per second, whole fleet")
     demo.add_argument("--resume", action="store_true", help="continue the state in OUT/state instead of starting fresh")
     demo.add_argument("--fleet-tiers", default=None,
                       help="comma-separated tier per node, e.g. 'client,client,edge,edge,edge,iot,iot,iot'")
@@ -46,9 +49,22 @@ def _run(args: argparse.Namespace) -> int:
             "threshold": args.threshold, "release-k": args.release_k, "private-fraction": args.private_fraction,
             "local-steps": args.local_steps, "dp-epsilon": args.dp_epsilon, "seed": args.seed,
             "cloud-url": args.cloud_url}
+    console = Console()
+    if args.engine == "agents":
+        from fedhybrid.demo_agents import run_agents
+        from fedhybrid.tables import print_table
+
+        tiers = tuple((args.fleet_tiers or "client,client,edge,edge,edge,iot,iot,iot").split(","))
+        result = run_agents(args.out.resolve(), args.zoo, args.rounds, args.round_interval, args.rate, tiers,
+                            console, {k: v for k, v in over.items() if v is not None and k != "fleet-tiers"})
+        print_table("fleet of device agents, by installed round", result["rows"],
+                    [("round", "{}"), ("requests", "{}"), ("failed", "{}"), ("cloud_share", "{:.1%}"),
+                     ("cache_share", "{:.1%}"), ("accuracy", "{:.1%}"), ("cloud_only_accuracy", "{:.1%}"),
+                     ("vs_cloud_only", "{:.1%}"), ("latency_p50_ms", "{:.0f}")])
+        console.print(f"report: {result['report']} ({result['elapsed_s']:.0f} s)")
+        return 0
     cfg = DemoConfig(out=args.out.resolve(), engine=args.engine, rounds=args.rounds, fresh=not args.resume,
                      overrides=tuple((k, v) for k, v in over.items() if v is not None))
-    console = Console()
     result = run(cfg, args.zoo, console)
     print_summary(result, console)
     return 0

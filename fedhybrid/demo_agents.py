@@ -1,0 +1,110 @@
+"""`fedhybrid demo --engine agents`: the fleet demo on the deployed path.
+
+Instead of rounds that invent their own queries, the fleet runs as it is deployed:
+`fleet up` (cloud server, one device agent per device with its SuperNode, SuperLink, the
+ServerApp running rounds every `round_interval` seconds), open-loop traffic of the recurring
+fleet workload at the agents for the whole run (`fleet traffic`), then `fleet down`. The
+report groups the answers by the round installed at the agent that gave them: cloud share,
+cache share, accuracy and its ratio to cloud-only on exactly those requests, latency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+
+def run_agents(out: Path, zoo_root: Path | None, rounds: int, round_interval: float, rate: float,
+               tiers: tuple[str, ...], console: Console, overrides: dict | None = None) -> dict:
+    from fedhybrid import traffic
+    from fedhybrid.fleet_ops import FleetSpec, fleet_down, fleet_up
+
+    started = time.time()
+    work = out / "fleet"
+    if work.exists() and not (work / "fleet.json").exists():
+        shutil.rmtree(work)  # a fresh run (a fleet still up there is refused by fleet_up)
+    overrides = dict(overrides or {})
+    cloud_url = overrides.pop("cloud-url", None)
+    spec = FleetSpec(work, tiers, rounds, round_interval, zoo=zoo_root, cloud_url=cloud_url, overrides=overrides)
+    fleet = fleet_up(spec, say=console.print)
+    try:
+        urls = {a["device"]: a["url"] for a in fleet["agents"]}
+        # traffic for every round plus the time the last round's install needs to reach the agents
+        duration = rounds * round_interval + 45.0
+        console.print(f"traffic: {rate:g} req/s for {duration:.0f} s (fleet workload)")
+        shown = {"round": 0}
+        done: list = []
+
+        def on_result(outcome) -> None:
+            done.append(outcome)
+            newest = max(r.adapter_version for r in done)
+            if newest > shown["round"]:
+                for row in traffic.rows_by_round([r for r in done if r.adapter_version == shown["round"]]):
+                    console.print(f"round {row['round']}: {row['requests']} requests, cloud share "
+                                  f"{row['cloud_share']:.1%}, cache share {row['cache_share']:.1%}, accuracy "
+                                  f"{row['accuracy'] or 0:.1%}")
+                shown["round"] = newest
+
+        results, sent = asyncio.run(traffic.drive(urls, traffic.fleet_stream(list(urls)), rate, duration,
+                                                  on_result=on_result))
+        console.print("cloud-only pass over the distinct prompts ...")
+        baseline = asyncio.run(traffic.cloud_baseline(fleet["cloud_url"], list(sent.values())))
+    finally:
+        fleet_down(work)
+    rows = traffic.rows_by_round(results, baseline, sent)
+    elapsed = time.time() - started
+    out.mkdir(parents=True, exist_ok=True)
+    traffic.write_report(out / "traffic.json", results, rows, {"rate": rate, "rounds": rounds,
+                                                              "round_interval": round_interval, "tiers": tiers})
+    report = write_agents_report(out, rows, traffic.summary(results), elapsed, tiers, rate, round_interval)
+    return {"rows": rows, "report": report, "elapsed_s": elapsed, "summary": traffic.summary(results)}
+
+
+def write_agents_report(out: Path, rows: list[dict], summary: dict, elapsed: float, tiers, rate: float,
+                        interval: float) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rounds = [r["round"] for r in rows]
+    fig, ax = plt.subplots(1, 2, figsize=(10, 3.5))
+    ax[0].plot(rounds, [r["cloud_share"] for r in rows], "o-", label="cloud share")
+    ax[0].plot(rounds, [r["cache_share"] for r in rows], "s-", label="cache share")
+    ax[0].set_xlabel("round installed at the agent")
+    ax[0].set_ylabel("share of tokens")
+    ax[0].legend()
+    ax[1].plot(rounds, [r["accuracy"] for r in rows], "o-", label="fleet")
+    ax[1].plot(rounds, [r.get("cloud_only_accuracy") for r in rows], "x--", label="cloud only, same requests")
+    ax[1].set_xlabel("round installed at the agent")
+    ax[1].set_ylabel("accuracy")
+    ax[1].legend()
+    fig.tight_layout()
+    fig.savefig(out / "agents.png", dpi=110)
+    plt.close(fig)
+    lines = [
+        "# fedhybrid fleet demo on device agents", "",
+        f"{len(tiers)} device agents ({', '.join(tiers)}) serving open-loop traffic of the recurring fleet workload "
+        f"({rate:g} requests/s), rounds every {interval:.0f} s on Flower's deployment engine (loopback), finished in "
+        f"{elapsed:.0f} s. Requests are grouped by the round installed at the agent that answered them.", "",
+        "| round | requests | failed | cloud share | cache share | accuracy | cloud-only | vs cloud-only | "
+        "p50 latency ms |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        def pct(v):
+            return "-" if v is None else f"{v:.1%}"
+        lines.append(f"| {r['round']} | {r['requests']} | {r['failed']} | {pct(r['cloud_share'])} | "
+                     f"{pct(r['cache_share'])} | {pct(r['accuracy'])} | {pct(r.get('cloud_only_accuracy'))} | "
+                     f"{pct(r.get('vs_cloud_only'))} | {r['latency_p50_ms'] or 0:.0f} |")
+    lines += ["", f"Latency (ms): time to first token p50/p95/p99 "
+              f"{'/'.join(f'{v:.0f}' if v is not None else '-' for v in summary['ttft_ms'].values())}, per token "
+              f"{'/'.join(f'{v:.1f}' if v is not None else '-' for v in summary['per_token_ms'].values())}.", "",
+              "![shares and accuracy by round](agents.png)", ""]
+    path = out / "report.md"
+    path.write_text("\n".join(lines))
+    (out / "report.json").write_text(json.dumps({"rows": rows, "summary": summary, "elapsed_s": elapsed}, indent=1))
+    return path
