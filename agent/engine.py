@@ -173,10 +173,14 @@ class AgentEngine(WorkerEngine):
         except InferenceError as exc:
             raise JobError(str(exc)) from exc
         text, on_token = self.streamer(job, emit, self.tokenizer)
+        stamps: list[float] = []  # when each token left the decoder: stalls are measured here, not by clients
+
+        def each(token: int, prov) -> bool:
+            stamps.append(time.perf_counter())
+            return on_token(token, prov.value)
+
         try:
-            gen = dep.decoder.generate(job.prompt_ids, policy, dcfg,
-                                       on_token=lambda t, prov: on_token(t, prov.value),
-                                       record=False, privacy=privacy)
+            gen = dep.decoder.generate(job.prompt_ids, policy, dcfg, on_token=each, record=False, privacy=privacy)
         except InferenceError as exc:
             raise JobError(str(exc), "prompt") from exc
         finished = text.stopped or (bool(gen.token_ids) and gen.token_ids[-1] == self.tokenizer.eos_token_id
@@ -200,7 +204,8 @@ class AgentEngine(WorkerEngine):
                  "device_tokens": counts["device"], "cloud_calls": gen.cloud_calls}
         extra = {"fedhybrid": {"request_id": job.request_id, "journal_seq": seq, "corrections": len(corrections),
                                "adapter_version": dep.adapter_version, "cache_version": dep.cache_version,
-                               "cloud_failures": gen.cloud_failures, "privacy": privacy.mode}}
+                               "cloud_failures": gen.cloud_failures, "privacy": privacy.mode,
+                               "max_token_gap_ms": max((b - a for a, b in zip(stamps, stamps[1:])), default=0.0) * 1e3}}
         return JobDone(gen.token_ids, text.text, "stop" if finished else "length", provenance, usage, extra=extra)
 
     # -- versions -------------------------------------------------------------------------------------

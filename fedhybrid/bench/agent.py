@@ -222,10 +222,12 @@ def swap(zoo, tier: str, cloud: CloudServerProcess, work: Path, installs: int, s
                                                             every_s=1.5))
             ok = [r for r in results if r["ok"]]
             stalls = [max(r["gaps"]) for r in ok if r["gaps"]]
+            server = [(r["record"] or {}).get("max_token_gap_ms", 0.0) for r in ok]
             versions = sorted({(r["record"] or {}).get("adapter_version") for r in ok})
             rows.append({"case": label, "requests": len(results), "failed": len(results) - len(ok),
                          "max_stall_ms": max(stalls) * 1e3, "p50_stall_ms": _pct(stalls, 0.5) * 1e3,
-                         "p95_stall_ms": _pct(stalls, 0.95) * 1e3,
+                         "p95_stall_ms": _pct(stalls, 0.95) * 1e3, "max_stall_server_ms": max(server),
+                         "p95_stall_server_ms": _pct(server, 0.95),
                          "install_s_p50": _pct(install_s, 0.5), "adapter_versions_seen": versions})
             log(rows[-1])
     return rows

@@ -191,7 +191,8 @@ def _agent(args: argparse.Namespace) -> int:
     if "swap" in out:
         print_table("swap under load (16 streams)", out["swap"],
                     [("case", "{}"), ("requests", "{}"), ("failed", "{}"), ("max_stall_ms", "{:.1f}"),
-                     ("p95_stall_ms", "{:.1f}"), ("install_s_p50", "{:.2f}")])
+                     ("p95_stall_ms", "{:.1f}"), ("max_stall_server_ms", "{:.1f}"), ("p95_stall_server_ms", "{:.1f}"),
+                     ("install_s_p50", "{:.2f}")])
     if "drill" in out:
         d, r = out["drill"], out["drill_round"]
         print_table("kill -9 drill", [{**d, **r}],
