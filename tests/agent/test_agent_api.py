@@ -1,5 +1,7 @@
 """The device agent over HTTP, as an application reaches it: the `openai` client package."""
 
+import json
+
 import httpx
 import msgpack
 import openai
@@ -107,3 +109,49 @@ def test_metrics_report_what_operators_watch(agent):
                  "fedhybrid_cache_entries", "fedhybrid_adapter_version", "fedhybrid_cache_version",
                  "fedhybrid_queue_depth"):
         assert name in text, name
+
+
+def test_every_byte_the_cloud_receives_local_only_none_redact_no_masked_value(zoo_models, serve_app, tmp_path):
+    """The agent's cloud is a real cloud server behind a recorder of raw request bodies."""
+    from agent.config import AgentConfig
+    from agent.engine import AgentEngine
+    from inference.tier_profile import profile
+    from serving.cloud_engine import CloudEngine
+    from serving.cloud_server import create_cloud_app
+    from serving.prefix_engine import PrefixEngine
+    from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
+
+    device_model, cloud_model, tok, head, meta = zoo_models
+    cloud_engine = CloudEngine(PrefixEngine(cloud_model), tok, "cloud")
+    inner = create_cloud_app(cloud_engine, HttpConfig())
+    bodies: list[bytes] = []
+
+    async def recorder(scope, receive, send):
+        async def tap():
+            message = await receive()
+            if message["type"] == "http.request":
+                bodies.append(message.get("body", b""))
+            return message
+        await inner(scope, tap, send)
+
+    with serve_app(recorder) as cloud_url:
+        remote = RemoteCloud(RemoteCloudConfig(cloud_url))
+        remote.connect(tok)
+        engine = AgentEngine(AgentConfig("edge-8", profile("edge"), tmp_path / "edge-8", policy="cloud-only"),
+                             device_model, tok, remote, head, meta)
+        token = write_token(engine.cfg.token_path)
+        with serve_app(create_agent_app(engine, RoundRunner(engine), HttpConfig(), token)) as url:
+            prompt = "Q: Mail ava.smith@example.com about card 4111222233334444. Ava has 12 apples.\nA:"
+            bodies.clear()
+            local = httpx.post(f"{url}/v1/completions", json={"prompt": prompt, "max_tokens": 6,
+                                                              "privacy": "local-only"}).json()
+            assert local["usage"]["completion_tokens"] == 6 and bodies == []  # not one byte
+            redacted = httpx.post(f"{url}/v1/completions", json={"prompt": prompt, "max_tokens": 6},
+                                  headers={"x-fedhybrid-privacy": "redact"}).json()
+            assert redacted["usage"]["cloud_calls"] > 0 and bodies
+            for body in bodies:
+                seen = tok.decode(json.loads(body)["prompt"])
+                assert "example.com" not in seen and "4111" not in seen and "[redacted]" in seen
+        engine.close()
+        remote.close()
+    cloud_engine.close()
