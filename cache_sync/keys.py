@@ -7,6 +7,12 @@ Layout of a key folder:
     devices/<device>.pem / .pub      Ed25519 per device (the server needs only .pub)
 Rotation: `rotate_aggregator` makes a new current key; the previous one keeps opening
 envelopes for `grace_s` seconds, then `load_aggregator_keys` drops it.
+
+Every file is written durably (`cache_sync.durable.write_durable`: temporary file, fsync,
+rename, folder fsync); private keys are 0600 from their first byte. Keys stay plain PEM
+(other tools read them), so a damaged one is caught by the PEM parser, which names it.
+A pair is written public half first: the private file is what `init_keys` checks for, so
+a crash between the two halves leaves no private key without its public one.
 """
 
 from __future__ import annotations
@@ -26,25 +32,27 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import (
     X25519PublicKey,
 )
 
+from cache_sync.durable import ensure_dir, write_durable
 from cache_sync.envelope import key_id
 from cache_sync.errors import CacheError
 
 
 def _write_private(path: Path, key) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_dir(path.parent)
     data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    write_durable(path, data, mode=0o600)
 
 
 def _write_public(path: Path, key) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    ensure_dir(path.parent)
+    write_durable(path, key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
+def _write_pair(folder: Path, stem: str, key) -> None:
+    """`stem`.pub then `stem`.pem (see the module docstring for the order)."""
+    _write_public(folder / f"{stem}.pub", key.public_key())
+    _write_private(folder / f"{stem}.pem", key)
 
 
 def _read_private(path: Path, kind):
@@ -76,30 +84,24 @@ def init_keys(folder: Path, devices: list[str]) -> None:
     if not ring.is_file():
         rotate_aggregator(folder)
     if not (folder / "server-signing.pem").is_file():
-        key = Ed25519PrivateKey.generate()
-        _write_private(folder / "server-signing.pem", key)
-        _write_public(folder / "server-signing.pub", key.public_key())
+        _write_pair(folder, "server-signing", Ed25519PrivateKey.generate())
     for device in devices:
         if not (folder / "devices" / f"{device}.pem").is_file():
-            key = Ed25519PrivateKey.generate()
-            _write_private(folder / "devices" / f"{device}.pem", key)
-            _write_public(folder / "devices" / f"{device}.pub", key.public_key())
+            _write_pair(folder / "devices", device, Ed25519PrivateKey.generate())
 
 
 def rotate_aggregator(folder: Path, now: float | None = None) -> str:
     """Make a new current aggregator key; the old one enters its grace period."""
     key = X25519PrivateKey.generate()
     kid = key_id(key.public_key()).hex()
-    _write_private(folder / "aggregator" / f"{kid}.pem", key)
-    _write_public(folder / "aggregator" / f"{kid}.pub", key.public_key())
+    # the key files land before the keyring names them: a crash in between leaves an unused key
+    _write_pair(folder / "aggregator", kid, key)
     ring_path = folder / "aggregator" / "keyring.json"
-    ring = json.loads(ring_path.read_text()) if ring_path.is_file() else {"current": None, "retired": {}}
+    ring = _keyring(folder) if ring_path.is_file() else {"current": None, "retired": {}}
     if ring["current"]:
         ring["retired"][ring["current"]] = now if now is not None else time.time()
     ring["current"] = kid
-    tmp = ring_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(ring, indent=2, sort_keys=True))
-    os.replace(tmp, ring_path)
+    write_durable(ring_path, json.dumps(ring, indent=2, sort_keys=True).encode())
     return kid
 
 
@@ -107,7 +109,15 @@ def _keyring(folder: Path) -> dict:
     path = folder / "aggregator" / "keyring.json"
     if not path.is_file():
         raise CacheError(f"no aggregator keyring at {path}: run `fedhybrid keys init`")
-    return json.loads(path.read_text())
+    try:
+        ring = json.loads(path.read_bytes())
+        if not isinstance(ring, dict) or not isinstance(ring.get("retired"), dict) or "current" not in ring:
+            raise ValueError("expected {\"current\": id, \"retired\": {id: time}}")
+    except (OSError, ValueError) as exc:
+        raise CacheError(f"cannot read the aggregator keyring {path} ({exc}): restore it from a backup, or "
+                         "rebuild the key folder with `fedhybrid keys init` (devices then need their new keys)"
+                         ) from exc
+    return ring
 
 
 def aggregator_public(folder: Path) -> X25519PublicKey:

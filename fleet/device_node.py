@@ -6,11 +6,16 @@ the hybrid decoder (reward policy, correction cache), fine-tune B on the served 
 (which carry the cloud's corrections), and report the adapter, metrics and the
 correction delta. State is saved per round, so a round re-run after a crash starts from
 exactly the same state.
+
+State files are checksummed and written durably (`cache_sync.durable`). A damaged one
+does not take the device out of the run: the device re-joins from the server's view, as
+a device that lost its state does: empty tables at cache version 0, which it reports, so
+the server's next diff is a full snapshot. The round's `state-rejoined` metric is 1.0 then.
 """
 
 from __future__ import annotations
 
-import os
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +24,7 @@ import numpy as np
 import torch
 
 from cache_sync.correction_cache import CacheHeader, CountTable
+from cache_sync.durable import DamagedFile, ensure_dir, read_checked, write_checked
 from cache_sync.merge import Delta
 from cache_sync.versioned import CacheUpdate
 from fleet.errors import FleetError
@@ -31,6 +37,8 @@ from inference.tier_profile import TierProfile
 from inference.tokenizer import stop_token_ids
 from workloads import wordmath
 from workloads.fleet import FleetWorkload, Query
+
+log = logging.getLogger("fedhybrid.device")
 
 
 @dataclass(frozen=True)
@@ -71,8 +79,17 @@ class RoundOutput:
     metrics: dict[str, float] = field(default_factory=dict)
 
 
+class DamagedState(FleetError):
+    """A device's saved state file that is truncated, fails its checksum or cannot be decoded."""
+
+    def __init__(self, path: Path, problem: str):
+        super().__init__(f"device state {path} {problem}: the device re-joins with an empty state at cache "
+                         "version 0 (the server then sends a full cache snapshot)")
+        self.path, self.problem = path, problem
+
+
 class DeviceState:
-    """What a device keeps between rounds (one file per round, atomically written)."""
+    """What a device keeps between rounds (one checksummed file per round, durably written)."""
 
     def __init__(self, header: CacheHeader, released: CountTable | None = None, local: CountTable | None = None,
                  version: int = 0):
@@ -82,26 +99,34 @@ class DeviceState:
         self.version = version
 
     def save(self, folder: Path, round_: int) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        ensure_dir(folder)
         data = msgpack.packb({"version": self.version, "released": self.released.to_bytes(),
                               "local": self.local.to_bytes()}, use_bin_type=True)
-        tmp = folder / f".round-{round_}.tmp"
-        tmp.write_bytes(data)
-        os.replace(tmp, folder / f"round-{round_}.msgpack")
-        for old in folder.glob("round-*.msgpack"):  # keep the last two rounds
-            n = int(old.stem.split("-")[1])
-            if n < round_ - 1:
+        write_checked(folder / f"round-{round_}.msgpack", data)
+        for old in folder.glob("round-*.msgpack"):  # keep the last three rounds, as the server does,
+            n = int(old.stem.split("-")[1])  # so a server that falls back to an older round finds ours
+            if n < round_ - 2:
                 old.unlink(missing_ok=True)
 
     @staticmethod
     def load(folder: Path, round_: int, header: CacheHeader) -> "DeviceState":
-        """The state as of the end of `round_` (empty when there is none)."""
+        """The state as of the end of `round_` (empty when there is none).
+
+        Raises `DamagedState` for a file that is damaged; a sound file of another cache header
+        (tokenizer, orders) is a `CacheError`, as a configuration error and not damage.
+        """
         path = folder / f"round-{round_}.msgpack"
         if round_ <= 0 or not path.is_file():
             return DeviceState(header)
-        raw = msgpack.unpackb(path.read_bytes(), raw=False)
-        return DeviceState(header, CountTable.from_bytes(raw["released"], header),
-                           CountTable.from_bytes(raw["local"], header), int(raw["version"]))
+        try:
+            raw = msgpack.unpackb(read_checked(path), raw=False)
+            released, local, version = raw["released"], raw["local"], int(raw["version"])
+        except DamagedFile as exc:
+            raise DamagedState(path, exc.problem) from exc
+        except (ValueError, KeyError, TypeError, msgpack.UnpackException) as exc:  # checksummed, yet not ours
+            raise DamagedState(path, f"does not hold a device state ({type(exc).__name__}: {exc})") from exc
+        return DeviceState(header, CountTable.from_bytes(released, header), CountTable.from_bytes(local, header),
+                           version)
 
 
 class DeviceNode:
@@ -117,13 +142,25 @@ class DeviceNode:
         cfg, profile = self.cfg, self.cfg.profile
         torch.manual_seed(inp.seed)
         folder = cfg.state_dir / cfg.device
-        state = DeviceState.load(folder, inp.round - 1, self.header)
+        rejoined = False
+        try:
+            state = DeviceState.load(folder, inp.round - 1, self.header)
+            if inp.round > 1 and not (folder / f"round-{inp.round - 1}.msgpack").is_file():
+                log.warning("%s: no saved state of round %d in %s: re-joining from the server's view",
+                            cfg.device, inp.round - 1, folder)
+                rejoined = True
+        except DamagedState as exc:
+            # Our own state is gone, the server's view of us is not: start where a new device
+            # starts (empty, cache version 0) and let the version check below do the rest.
+            log.warning("%s: %s", cfg.device, exc)
+            state, rejoined = DeviceState(self.header), True
         update = CacheUpdate.from_bytes(inp.cache_update, self.header) if inp.cache_update is not None else None
         if update is not None and update.base_version <= state.version:
             state.released = update.apply_to(state.released)
             state.version = update.version
-        # else: we are behind the diff's base (state lost): keep ours, report our version,
-        # and the server sends a diff from it next round
+        # else: we are behind the diff's base (state lost or damaged): keep ours, report our
+        # version (0 after a re-join), and the server sends a diff from it next round (from 0:
+        # a full snapshot)
         spec = LoraSpec(profile.lora_rank, cfg.r_max, cfg.lora_seed)
         peft_model = attach(self.base, spec, inp.adapter)
         device_model = merged(peft_model)
@@ -163,6 +200,7 @@ class DeviceNode:
             "private-queries": float(sum(1 for q in queries if q.private)),
             "malformed-outputs": float(sum(1 for s in served if not s["well_formed"])),
             "cache-loops": float(sum(s["loops"] for s in served)),
+            "state-rejoined": 1.0 if rejoined else 0.0,  # this round started from an empty state: damaged
         }
         return RoundOutput(b_matrices(peft_model), delta.to_bytes(), state.version, metrics)
 

@@ -147,12 +147,27 @@ def run_federation(grid: Grid, cfg: FederationConfig,
 
 
 def write_adapters(cfg: FederationConfig, state, families) -> None:
-    """Each family's global adapter as a PEFT folder (PeftModel.from_pretrained loads it)."""
+    """Each family's global adapter as a PEFT folder (PeftModel.from_pretrained loads it).
+
+    peft writes several files, so each folder is written under a hidden temporary name and
+    renamed into place (`cache_sync.durable.replace_folder`): a crash never leaves a
+    half-written adapter folder.
+    """
+    import shutil
+
+    from cache_sync.durable import replace_folder, temp_sibling
     from inference.lora import LoraSpec, attach
     from inference.zoo import Zoo, load_causal_lm
 
     zoo = Zoo(cfg.zoo or None)
+    folder = cfg.state_path / "server" / "adapters"
+    folder.mkdir(parents=True, exist_ok=True)
     for family in families.values():
+        dest = folder / family.name
+        for stale in [*folder.glob(f".{family.name}.tmp-*"), *folder.glob(f".{family.name}.old-*")]:
+            shutil.rmtree(stale, ignore_errors=True)  # left by a crashed write; the server is the only writer
         base, _ = load_causal_lm(family.name, zoo)
         model = attach(base, LoraSpec(family.r_max, family.r_max, cfg.lora_seed), state.adapters[family.name])
-        model.save_pretrained(str(cfg.state_path / "server" / "adapters" / family.name))
+        tmp = temp_sibling(dest)
+        model.save_pretrained(str(tmp))
+        replace_folder(tmp, dest)

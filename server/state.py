@@ -1,19 +1,28 @@
 """The server's whole federated state, persisted after every round and resumable.
 
 Layout under `<state_dir>/server/`:
-    round-<n>.msgpack   everything needed to continue after round n (atomic write)
-    LATEST              the number of the last complete round (atomic replace)
+    round-<n>.msgpack   everything needed to continue after round n (the last three are kept)
+    LATEST              the number of the last complete round
     adapters/<family>/  the global adapter as a PEFT folder (PeftModel.from_pretrained)
-A crash at any point leaves LATEST naming a complete state; resuming re-runs the round
-that was in flight, and devices restore their own state of the previous round, so the
-final state is the same as an uninterrupted run's (`state_hash`).
+Round files and LATEST are checksummed and written durably (`cache_sync.durable`: temp
+file, fsync, rename, folder fsync), round file first. A crash at any point leaves LATEST
+naming a complete state; resuming re-runs the round that was in flight, and devices
+restore their own state of the previous round, so the final state is the same as an
+uninterrupted run's (`state_hash`, which hashes content, not file bytes).
+
+Damage (a flipped bit, a truncation, garbage) is detected by the checksum, never loaded:
+`load_latest` logs a WARNING naming each damaged file and resumes from the newest intact
+round file instead (re-running the rounds after it; devices keep their state of the last
+two rounds, so falling back one round still ends at the same final state). With no
+intact round file left it refuses with a `ServerError`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
+import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,11 +30,36 @@ import msgpack
 import numpy as np
 
 from cache_sync.correction_cache import CacheHeader
+from cache_sync.durable import DamagedFile, ensure_dir, is_framed, read_checked, unframe, write_checked
 from cache_sync.merge import Aggregate
 from cache_sync.versioned import VersionedView
 from server.errors import ServerError
 
 STATE_SCHEMA = 2  # 2: frozen A keyed by the sha256 of the module name (adapters of 1 do not apply)
+KEEP_ROUNDS = 3  # round files kept: what a resume can fall back to when the newest is damaged
+ROUND_FILE = re.compile(r"round-(\d+)\.msgpack")
+DAMAGED_REMEDY = "the server resumes from the newest intact round file instead"
+
+log = logging.getLogger("fedhybrid.server")
+
+
+def round_files(folder: Path) -> dict[int, Path]:
+    """round number -> round file in `folder` (other names are ignored)."""
+    found = {}
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if match := ROUND_FILE.fullmatch(path.name):
+                found[int(match.group(1))] = path
+    return found
+
+
+def read_latest(folder: Path) -> int:
+    """The round LATEST in `folder` names; `DamagedFile` when it is missing or damaged."""
+    latest = folder / "LATEST"
+    text = read_checked(latest, DAMAGED_REMEDY)
+    if not text.isdigit():  # intact, yet not a number: not ours; as unusable as a damaged file
+        raise DamagedFile(latest, f"holds {text[:40]!r}, not a round number", DAMAGED_REMEDY)
+    return int(text)
 
 
 @dataclass
@@ -58,6 +92,12 @@ class ServerState:
 
     @staticmethod
     def from_bytes(data: bytes) -> "ServerState":
+        """The state from `to_bytes` output, or from a round file's bytes (checked format: verified)."""
+        if is_framed(data):
+            try:
+                data = unframe(data, "server state bytes")
+            except DamagedFile as exc:
+                raise ServerError(str(exc)) from exc
         try:
             raw = msgpack.unpackb(data, raw=False, strict_map_key=False)
             if raw["schema"] != STATE_SCHEMA:
@@ -77,33 +117,53 @@ class ServerState:
 
     def save(self, state_dir: Path) -> Path:
         folder = state_dir / "server"
-        folder.mkdir(parents=True, exist_ok=True)
+        ensure_dir(folder)  # a new folder's own entry must survive a power cut too
         path = folder / f"round-{self.round}.msgpack"
-        tmp = folder / f".round-{self.round}.tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(self.to_bytes())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        latest_tmp = folder / ".LATEST.tmp"
-        latest_tmp.write_text(str(self.round))
-        os.replace(latest_tmp, folder / "LATEST")
-        for old in folder.glob("round-*.msgpack"):  # keep the last three rounds
-            if int(old.stem.split("-")[1]) < self.round - 2:
-                old.unlink(missing_ok=True)
+        # the round file is on disk before LATEST names it: LATEST never points at a missing round
+        write_checked(path, self.to_bytes())
+        write_checked(folder / "LATEST", str(self.round).encode())
+        for n, old in round_files(folder).items():
+            if n <= self.round - KEEP_ROUNDS:
+                old.unlink(missing_ok=True)  # not fsync'd: an old round file coming back is harmless
         return path
 
     @staticmethod
     def load_latest(state_dir: Path) -> "ServerState | None":
-        latest = state_dir / "server" / "LATEST"
-        if not latest.is_file():
+        """The state LATEST names (None for a fresh folder), else the newest intact round file.
+
+        Every damaged file on the way is named in a WARNING together with the round resumed
+        from; with no intact round file left, a `ServerError` says to start over.
+        """
+        folder = state_dir / "server"
+        rounds = round_files(folder)
+        if not (folder / "LATEST").exists() and not rounds:
             return None
-        round_ = int(latest.read_text().strip())
-        path = state_dir / "server" / f"round-{round_}.msgpack"
-        if not path.is_file():
-            raise ServerError(f"{latest} names round {round_} but {path} is missing: the state folder is "
-                              "damaged; delete it to start over")
-        return ServerState.from_bytes(path.read_bytes())
+        damaged: list[DamagedFile] = []
+        try:
+            named = read_latest(folder)
+        except DamagedFile as exc:  # then every kept round file is a candidate, newest first
+            damaged.append(exc)
+            named = None
+        if named is not None and named not in rounds:
+            damaged.append(DamagedFile(folder / f"round-{named}.msgpack", f"is missing (LATEST names round {named})",
+                                       DAMAGED_REMEDY))
+        # a round file newer than LATEST is one whose round never completed: LATEST is the commit point
+        for n in sorted((n for n in rounds if named is None or n <= named), reverse=True):
+            try:
+                state = ServerState.from_bytes(read_checked(rounds[n], DAMAGED_REMEDY))
+            except DamagedFile as exc:
+                damaged.append(exc)
+                continue
+            if state.round != n:
+                damaged.append(DamagedFile(rounds[n], f"holds round {state.round}", DAMAGED_REMEDY))
+                continue
+            for exc in damaged:
+                log.warning("server state file %s %s: resuming from round %d (%s), the newest intact round; "
+                            "the rounds after it run again", exc.path, exc.problem, n, rounds[n].name)
+            return state
+        found = "; ".join(f"{exc.path.name} {exc.problem}" for exc in damaged) or "no round file"
+        raise ServerError(f"no intact server state is left in {folder} ({found}): start over with another "
+                          "--state-dir (or move this one away)")
 
     def state_hash(self) -> str:
         """sha256 over everything that defines the federation's outcome (not timings)."""

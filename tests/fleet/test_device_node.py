@@ -14,6 +14,7 @@ from inference.tier_profile import DEFAULT_PROFILES
 
 LORA_SEED, R_MAX = 1234, 8  # the edge family: edge (rank 8) and iot (rank 4) nodes
 METRIC_KEYS = {
+    "state-rejoined",
     "num-examples", "tokens", "cloud-tokens", "cache-tokens", "cloud-share", "cache-share", "accuracy",
     "cloud-calls", "cloud-tokens-computed", "missed-escalations", "train-loss", "cache-entries",
     "private-queries", "malformed-outputs", "cache-loops",
@@ -66,10 +67,10 @@ def test_device_state_save_load_round_trips(tmp_path):
     assert len(loaded.released) and len(loaded.local)
 
 
-def test_device_state_keeps_only_the_last_two_rounds(tmp_path):
-    for round_ in range(1, 5):
+def test_device_state_keeps_only_the_last_three_rounds(tmp_path):
+    for round_ in range(1, 6):
         DeviceState(HEADER, local=_table("dev", round_, [([round_, 2, 3], 4)]), version=round_).save(tmp_path, round_)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["round-3.msgpack", "round-4.msgpack"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["round-3.msgpack", "round-4.msgpack", "round-5.msgpack"]
     assert DeviceState.load(tmp_path, 3, HEADER).version == 3  # the previous round stays loadable
 
 

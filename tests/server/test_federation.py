@@ -13,6 +13,7 @@ from flwr.app import Message
 from flwr.clientapp import ClientApp
 
 import clients.app as client_module
+from cache_sync.durable import read_checked
 from fedhybrid.engines import run_inprocess
 from fleet.config import FederationConfig
 from server.app import run_federation
@@ -122,14 +123,14 @@ def test_run_killed_mid_round_resumes_to_the_same_final_state(tiny_zoo_dir, tmp_
     killed_mid_round = False
     while time.monotonic() < deadline and proc.poll() is None:
         # mid-round: round 2 has started on some node but the server has not saved it
-        if latest.is_file() and latest.read_text() == "1" and any(nodes.glob("*/round-2.msgpack")):
+        if latest.is_file() and read_checked(latest) == b"1" and any(nodes.glob("*/round-2.msgpack")):
             os.kill(proc.pid, signal.SIGKILL)
             killed_mid_round = True
             break
         time.sleep(0.005)
     proc.wait(timeout=30)
     assert killed_mid_round, "the run finished before it could be killed mid-round"
-    assert latest.read_text() == "1"
+    assert read_checked(latest) == b"1"
     resumed = subprocess.run(_run_cli(tiny_zoo_dir, tmp_path / "crash", 3, ["--json", str(tmp_path / "crash.json")]),
                              capture_output=True, env=env, timeout=300)
     assert resumed.returncode == 0, resumed.stderr.decode()[-2000:]
