@@ -107,10 +107,12 @@ Emit = Callable[[Event], None]
 class WorkerEngine:
     """One worker thread over a bounded FIFO queue; subclasses implement `run`."""
 
-    def __init__(self, name: str, max_queue: int = 64):
+    def __init__(self, name: str, max_queue: int = 64, idle_tick_s: float | None = None):
+        """`idle_tick_s`: how often an idle worker calls `maintain()` (None: only between jobs)."""
         if max_queue < 1:
             raise ServingError(f"max_queue={max_queue} must be >= 1")
         self.name = name
+        self.idle_tick_s = idle_tick_s
         self._queue: queue.Queue[tuple[Job, Emit] | None] = queue.Queue(maxsize=max_queue)
         self._thread = threading.Thread(target=self._work, name=f"{name}-worker", daemon=True)
         self._started = False
@@ -144,7 +146,11 @@ class WorkerEngine:
     # -- the worker ---------------------------------------------------------------------------
     def _work(self) -> None:
         while True:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=self.idle_tick_s)
+            except queue.Empty:
+                self._maintain()
+                continue
             if item is None:
                 return
             job, emit = item
@@ -162,6 +168,16 @@ class WorkerEngine:
                 emit(JobFailed(500, f"internal error while generating ({type(exc).__name__}); see the server log"))
             finally:
                 self.busy = False
+            self._maintain()
+
+    def _maintain(self) -> None:
+        try:
+            self.maintain()
+        except Exception:  # noqa: BLE001 - housekeeping must not stop the worker; it is retried next time
+            log.exception("%s: maintenance failed", self.name)
+
+    def maintain(self) -> None:
+        """Housekeeping on the worker thread between jobs (no request is mid-stream then)."""
 
     def run(self, job: Job, emit: Emit) -> JobDone:
         """Generate for `job`, calling `emit(TokenEvent)` per token; returns the JobDone."""

@@ -223,11 +223,13 @@ def swap(zoo, tier: str, cloud: CloudServerProcess, work: Path, installs: int, s
             ok = [r for r in results if r["ok"]]
             stalls = [max(r["gaps"]) for r in ok if r["gaps"]]
             server = [(r["record"] or {}).get("max_token_gap_ms", 0.0) for r in ok]
+            local = [(r["record"] or {}).get("max_local_gap_ms", 0.0) for r in ok]
             versions = sorted({(r["record"] or {}).get("adapter_version") for r in ok})
             rows.append({"case": label, "requests": len(results), "failed": len(results) - len(ok),
                          "max_stall_ms": max(stalls) * 1e3, "p50_stall_ms": _pct(stalls, 0.5) * 1e3,
                          "p95_stall_ms": _pct(stalls, 0.95) * 1e3, "max_stall_server_ms": max(server),
-                         "p95_stall_server_ms": _pct(server, 0.95),
+                         "p95_stall_server_ms": _pct(server, 0.95), "max_local_stall_ms": max(local),
+                         "p95_local_stall_ms": _pct(local, 0.95),
                          "install_s_p50": _pct(install_s, 0.5), "adapter_versions_seen": versions})
             log(rows[-1])
     return rows
@@ -316,17 +318,22 @@ def drill_round(zoo, tier: str, cloud: CloudServerProcess, work: Path, state: Pa
             "duplicates": sum(h["ingest"].get("duplicates", 0) for h in fed_state.history)}
 
 
+PARTS = ("load", "overhead", "swap", "drill")
+
+
 def run(zoo, tier: str, levels: list[int], requests: int, max_tokens: int, installs: int, kills: int,
-        overhead_prompts: int, log) -> dict:
+        overhead_prompts: int, log, parts: tuple[str, ...] = PARTS) -> dict:
     work = Path(tempfile.mkdtemp(prefix="fedhybrid-bench-agent-"))
     out: dict = {"workdir": str(work)}
     with CloudServerProcess("cloud", zoo.root, log=work / "cloud.log") as cloud:
-        out["load"] = load(zoo, tier, cloud, work, levels, requests, max_tokens, log)
-        out["overhead"] = overhead(zoo, tier, cloud, work, overhead_prompts, max_tokens)
-        log(out["overhead"])
-        if installs:
+        if "load" in parts:
+            out["load"] = load(zoo, tier, cloud, work, levels, requests, max_tokens, log)
+        if "overhead" in parts:
+            out["overhead"] = overhead(zoo, tier, cloud, work, overhead_prompts, max_tokens)
+            log(out["overhead"])
+        if installs and "swap" in parts:
             out["swap"] = swap(zoo, tier, cloud, work, installs, 16, max_tokens, log)
-        if kills:
+        if kills and "drill" in parts:
             out["drill"] = drill(zoo, tier, cloud, work, kills, log)
             log(out["drill"])
             out["drill_round"] = drill_round(zoo, tier, cloud, work, Path(out["drill"]["state"]))
