@@ -91,3 +91,57 @@ def test_calibrate_retarget_reuses_the_head_and_moves_tau(tiny_zoo_dir, tmp_path
     _, meta = RewardHead.load(head_dir)
     assert meta["target"]["cloud_share"] == 0.5 and "heldout_share" in meta["target"]
     assert "target 50.0%" in capsys.readouterr().out
+
+
+def test_global_options_work_after_the_sub_command(tiny_zoo_dir, tmp_path, capsys):
+    assert main(["zoo", "verify", "--zoo", str(tiny_zoo_dir)]) == 0
+    assert "edge: ok" in capsys.readouterr().out
+    assert main(["zoo", "verify", "--zoo", str(tmp_path / "nowhere")]) == 2
+    assert "no zoo manifest" in capsys.readouterr().err
+
+
+def test_user_mistakes_are_one_line_with_exit_2_and_a_traceback_only_with_debug(tiny_zoo_dir, capsys):
+    import pytest
+
+    from inference.errors import InferenceError
+
+    cases = [(["generate", "", "--zoo", str(tiny_zoo_dir)], "the prompt is empty"),
+             (["generate", "Q: x " * 2000 + "\\nA:", "--policy", "slm-only", "--zoo", str(tiny_zoo_dir)],
+              "context holds"),
+             (["generate", "Q: x\\nA:", "--policy", "confidence", "--zoo", str(tiny_zoo_dir)], "needs --threshold"),
+             (["fleet", "down", "--workdir", "/nonexistent/fleet"], "fleet up")]
+    for argv, expected in cases:
+        assert main(argv) == 2, argv
+        captured = capsys.readouterr()
+        lines = [line for line in captured.err.splitlines() if line.strip()]
+        assert len(lines) == 1 and expected in lines[0] and "Traceback" not in captured.err, captured.err
+        assert "Q: x" not in captured.out  # nothing was printed before the check
+    with pytest.raises(InferenceError):
+        main(["generate", "", "--zoo", str(tiny_zoo_dir), "--debug"])
+
+
+def test_damaged_federation_state_is_a_clear_error_naming_the_file(tiny_zoo_dir, tmp_path, capsys):
+    state = tmp_path / "state"
+    (state / "server").mkdir(parents=True)
+    (state / "server" / "LATEST").write_text("garbage")
+    code = main(["--zoo", str(tiny_zoo_dir), "fed", "run", "--engine", "inprocess", "--rounds", "1",
+                 "--state-dir", str(state), "--set", "queries-per-round=1", "--set", "max-new-tokens=8"])
+    err = capsys.readouterr().err
+    assert code == 2 and "LATEST" in err and "Traceback" not in err
+
+
+def test_generate_local_only_never_asks_the_cloud(tiny_zoo_dir, capsys):
+    prompt = "Q: Ava has 12 apples. She buys 5 more apples at the shop. How many apples does Ava have now?\\nA:"
+    assert main(["--zoo", str(tiny_zoo_dir), "generate", prompt, "--policy", "cloud-only", "--privacy", "local-only",
+                 "--max-new-tokens", "8"]) == 0
+    assert "cloud share 0.0%" in capsys.readouterr().out
+
+
+def test_every_command_documents_its_exit_codes(capsys):
+    import pytest
+
+    for argv in (["--help"], ["generate", "--help"], ["device", "serve", "--help"], ["fleet", "traffic", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        out = capsys.readouterr().out
+        assert "exit codes:" in out and "130" in out, argv

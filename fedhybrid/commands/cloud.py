@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 from pathlib import Path
 
 
@@ -49,6 +50,8 @@ def _serve(args: argparse.Namespace) -> int:
     engine = CloudEngine(prefix, tokenizer, name, max_queue=args.max_queue)
     app = create_cloud_app(engine, HttpConfig(api_key=args.api_key, max_body_bytes=args.max_body_bytes,
                                               max_tokens_limit=args.max_tokens_limit))
+    gc.collect()
+    gc.freeze()  # the models and libraries live as long as the process: keep full collections off them
     scheme = "https" if args.tls_cert else "http"
     print(f"serving {name} at {scheme}://{args.host}:{args.port}/v1 (vocab {len(tokenizer)})", flush=True)
     try:
