@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 HELP = """Run the fleet demo: the shipped zoo on Flower's simulation engine, >= 8 nodes over the
@@ -49,7 +50,8 @@ def _run(args: argparse.Namespace) -> int:
             "threshold": args.threshold, "release-k": args.release_k, "private-fraction": args.private_fraction,
             "local-steps": args.local_steps, "dp-epsilon": args.dp_epsilon, "seed": args.seed,
             "cloud-url": args.cloud_url}
-    console = Console()
+    # rich falls back to 80 columns when piped: keep the tables readable in logs
+    console = Console(width=None if sys.stdout.isatty() else 160)
     if args.engine == "agents":
         from fedhybrid.demo_agents import run_agents
         from fedhybrid.tables import print_table
