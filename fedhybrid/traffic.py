@@ -45,6 +45,7 @@ class Outcome:
     cache_version: int = -1
     journal_seq: int | None = None
     corrections: int = 0
+    record: dict | None = None  # the agent's `fedhybrid` record of the request
 
 
 def fleet_stream(devices: list[str], seed: int = 0, queries_per_round: int = 6) -> Iterator[Request]:
@@ -81,23 +82,16 @@ def file_stream(requests: list[Request], devices: list[str], seed: int = 0) -> I
         i += 1
 
 
-async def _one(client: httpx.AsyncClient, url: str, req: Request, max_tokens: int, started: float,
-               api_key: str | None) -> Outcome:
-    out = Outcome(req.id, req.device or "", time.monotonic() - started)
-    chat = req.messages is not None
-    body = {"max_tokens": max_tokens, "temperature": 0, "stream": True}
-    if chat:
-        body["messages"] = [{"role": r, "content": c} for r, c in req.messages]
-    else:
-        body["prompt"] = req.prompt
-    if req.sensitive:
-        body["privacy"] = "local-only"
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+async def stream_completion(client: httpx.AsyncClient, url: str, body: dict, out: Outcome,
+                            headers: dict | None = None, chat: bool = False) -> Outcome:
+    """Stream one request to an OpenAI-compatible server and measure it into `out`: every
+    chunk of a choice that is not the final one is one token (these servers send one event per
+    token); `ok` once the final chunk (with its finish_reason) arrived."""
     t0 = time.monotonic()
     last = None
     try:
-        async with client.stream("POST", f"{url}/v1/{'chat/completions' if chat else 'completions'}", json=body,
-                                 headers=headers) as resp:
+        async with client.stream("POST", f"{url}/v1/{'chat/completions' if chat else 'completions'}",
+                                 json={**body, "stream": True}, headers=headers or {}) as resp:
             out.status = resp.status_code
             if resp.status_code != 200:
                 out.error = (await resp.aread()).decode(errors="replace")[:300]
@@ -111,28 +105,51 @@ async def _one(client: httpx.AsyncClient, url: str, req: Request, max_tokens: in
                     return out
                 now = time.monotonic()
                 for choice in chunk.get("choices", []):
-                    prov = choice.get("provenance")
-                    if prov is not None:  # one event per token
-                        out.tokens += 1
-                        out.provenance[prov] = out.provenance.get(prov, 0) + 1
-                        if out.ttft_s is None:
-                            out.ttft_s = now - t0
-                        elif last is not None:
-                            out.gaps_s.append(now - last)
-                        last = now
                     out.text += choice.get("text") or (choice.get("delta") or {}).get("content") or ""
+                    if choice.get("finish_reason") is not None:
+                        out.ok = True
+                        continue
+                    if chat and "role" in (choice.get("delta") or {}):
+                        continue  # the role announcement precedes the tokens
+                    out.tokens += 1
+                    prov = choice.get("provenance")
+                    if prov is not None:
+                        out.provenance[prov] = out.provenance.get(prov, 0) + 1
+                    if out.ttft_s is None:
+                        out.ttft_s = now - t0
+                    elif last is not None:
+                        out.gaps_s.append(now - last)
+                    last = now
                 for record in chunk.get("fedhybrid", []):
+                    out.record = record
                     out.adapter_version = record.get("adapter_version", -1)
                     out.cache_version = record.get("cache_version", -1)
                     out.journal_seq = record.get("journal_seq")
                     out.corrections = record.get("corrections", 0)
         out.total_s = time.monotonic() - t0
-        out.ok = out.journal_seq is not None
         if not out.ok:
-            out.error = "stream ended without its final record"
-        out.correct = grade(req, out.text)
+            out.error = "the stream ended without its final chunk"
     except (httpx.HTTPError, json.JSONDecodeError) as exc:
-        out.error = f"{type(exc).__name__}: {exc}"
+        out.error, out.ok = f"{type(exc).__name__}: {exc}", False
+    return out
+
+
+async def _one(client: httpx.AsyncClient, url: str, req: Request, max_tokens: int, started: float,
+               api_key: str | None) -> Outcome:
+    out = Outcome(req.id, req.device or "", time.monotonic() - started)
+    chat = req.messages is not None
+    body = {"max_tokens": max_tokens, "temperature": 0}
+    if chat:
+        body["messages"] = [{"role": r, "content": c} for r, c in req.messages]
+    else:
+        body["prompt"] = req.prompt
+    if req.sensitive:
+        body["privacy"] = "local-only"
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    await stream_completion(client, url, body, out, headers, chat)
+    if out.ok and out.journal_seq is None:
+        out.ok, out.error = False, "no journal record in the final chunk (is this a device agent?)"
+    out.correct = grade(req, out.text) if out.ok else None
     return out
 
 

@@ -18,7 +18,6 @@ as separate processes on 127.0.0.1, requests streamed over HTTP. Four measuremen
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import random
 import signal
@@ -30,6 +29,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+from fedhybrid.traffic import Outcome, stream_completion
 from serving.launch import CloudServerProcess, ServerProcess
 from workloads import wordmath
 
@@ -42,31 +42,10 @@ def _pct(values: list[float], q: float) -> float | None:
 
 
 async def _stream(client: httpx.AsyncClient, url: str, prompt: str, max_tokens: int) -> dict:
-    t0 = time.monotonic()
-    times, out, record = [], {"ok": False, "error": ""}, None
-    try:
-        async with client.stream("POST", f"{url}/v1/completions", json={
-                "prompt": prompt, "max_tokens": max_tokens, "temperature": 0, "stream": True}) as resp:
-            if resp.status_code != 200:
-                out["error"] = f"HTTP {resp.status_code}: {(await resp.aread())[:200]!r}"
-                return out
-            async for line in resp.aiter_lines():
-                if not line.startswith("data: ") or line == "data: [DONE]":
-                    continue
-                chunk = json.loads(line[6:])
-                if "error" in chunk:
-                    out["error"] = str(chunk["error"])
-                    return out
-                if chunk.get("choices") and chunk["choices"][0].get("finish_reason") is None:
-                    times.append(time.monotonic())
-                record = (chunk.get("fedhybrid") or [record])[0] if chunk.get("fedhybrid") else record
-    except (httpx.HTTPError, json.JSONDecodeError) as exc:
-        out["error"] = f"{type(exc).__name__}: {exc}"
-        return out
-    end = time.monotonic()
-    gaps = [b - a for a, b in zip(times, times[1:])]
-    return {"ok": bool(times), "error": "" if times else "no tokens", "tokens": len(times),
-            "ttft": times[0] - t0 if times else None, "total": end - t0, "gaps": gaps, "record": record}
+    out = await stream_completion(client, url, {"prompt": prompt, "max_tokens": max_tokens, "temperature": 0},
+                                  Outcome("", "", 0.0))
+    return {"ok": out.ok and out.tokens > 0, "error": out.error, "tokens": out.tokens, "ttft": out.ttft_s,
+            "total": out.total_s, "gaps": out.gaps_s, "record": out.record}
 
 
 async def _closed_loop(url: str, prompts: list[str], concurrency: int, max_tokens: int) -> tuple[list[dict], float]:
