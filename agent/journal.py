@@ -129,6 +129,9 @@ class Journal:
                         "transaction is dropped on recovery, every committed record is kept", self.path, torn)
         try:
             self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+            # a damaged page can hold text that is not UTF-8: read it replaced, never as an exception
+            # (request ids are the only text we store, and they are only compared)
+            self._db.text_factory = lambda raw: raw.decode("utf-8", "replace")
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")  # fsync the WAL at every commit
             self._db.executescript(_DDL)
@@ -138,8 +141,10 @@ class Journal:
             elif schema != SCHEMA:
                 raise AgentError(f"journal {self.path} has schema {schema}, this fedhybrid reads {SCHEMA}: move "
                                  "it aside and start the agent again (the server re-sends its view)")
-            self._db.execute("PRAGMA quick_check").fetchone()
-        except sqlite3.DatabaseError as exc:
+            check = self._db.execute("PRAGMA quick_check").fetchone()
+            if check is None or check[0] != "ok":
+                raise sqlite3.DatabaseError(f"quick_check reports {check[0] if check else 'nothing'!r:.120}")
+        except (sqlite3.DatabaseError, UnicodeDecodeError, ValueError, TypeError) as exc:
             raise AgentError(f"journal {self.path} cannot be opened ({exc}): move it aside to start over "
                              "(its unsent corrections would be lost)") from exc
         self._lock = threading.Lock()

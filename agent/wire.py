@@ -8,12 +8,14 @@ naming the field, never a half-applied round.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 import msgpack
 import numpy as np
 
 from agent.errors import AgentError
+from cache_sync.errors import DECODE_ERRORS
 
 MAX_MESSAGE = 256 << 20  # a round message holds an adapter and a cache diff: far below this
 
@@ -36,8 +38,8 @@ def decode_adapter(data: bytes) -> dict[str, np.ndarray]:
                 raise ValueError(f"{key} holds NaN or Inf")
             out[key] = array
         return out
-    except (ValueError, TypeError, KeyError, msgpack.UnpackException) as exc:
-        raise AgentError(f"adapter bytes are malformed ({exc})") from exc
+    except DECODE_ERRORS as exc:
+        raise AgentError(f"adapter bytes are malformed ({type(exc).__name__}: {exc})") from exc
 
 
 @dataclass(frozen=True)
@@ -74,23 +76,42 @@ def _unpack(cls, data: bytes):
     try:
         raw = msgpack.unpackb(data, raw=False)
         return cls(**raw)
-    except (ValueError, TypeError, msgpack.UnpackException) as exc:
-        raise AgentError(f"malformed {cls.__name__} ({exc})") from exc
+    except DECODE_ERRORS as exc:
+        raise AgentError(f"malformed {cls.__name__} ({type(exc).__name__}: {exc})") from exc
 
 
 def pack_request(req: RoundRequest) -> bytes:
     return _pack(req)
 
 
+def _is_int(value, low: int | None = None) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and (low is None or value >= low)
+
+
+def _is_float(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check(cls, message, checks: dict) -> None:
+    """Every field of a decoded message against its rule: the message names the first that fails."""
+    for name, (ok, rule) in checks.items():
+        if not ok(getattr(message, name)):
+            raise AgentError(f"{cls.__name__}.{name}={getattr(message, name)!r:.80} must be {rule}")
+
+
 def unpack_request(data: bytes) -> RoundRequest:
     req = _unpack(RoundRequest, data)
-    if not isinstance(req.round, int) or req.round < 1:
-        raise AgentError(f"RoundRequest.round={req.round!r} must be an integer >= 1")
-    if not all(isinstance(s, int) and s >= 0 for s in req.acked):
-        raise AgentError("RoundRequest.acked must be a list of non-negative integers")
-    for name in ("adapter", "cache_update"):
-        if getattr(req, name) is not None and not isinstance(getattr(req, name), bytes):
-            raise AgentError(f"RoundRequest.{name} must be bytes or absent")
+    _check(RoundRequest, req, {
+        "round": (lambda v: _is_int(v, 1), "an integer >= 1"),
+        "adapter": (lambda v: v is None or isinstance(v, bytes), "bytes or absent"),
+        "cache_update": (lambda v: v is None or isinstance(v, bytes), "bytes or absent"),
+        "acked": (lambda v: isinstance(v, list) and all(_is_int(s, 0) for s in v), "a list of integers >= 0"),
+        "threshold": (lambda v: v is None or _is_float(v), "a finite number or absent"),
+        "seed": (_is_int, "an integer"),
+        "lora_seed": (_is_int, "an integer"),
+        "local_steps": (lambda v: _is_int(v, 0), "an integer >= 0"),
+        "lr": (lambda v: _is_float(v) and v > 0, "a finite number > 0"),
+    })
     return req
 
 
@@ -100,8 +121,18 @@ def pack_reply(reply: RoundReply) -> bytes:
 
 def unpack_reply(data: bytes) -> RoundReply:
     reply = _unpack(RoundReply, data)
-    if not isinstance(reply.deltas, list) or not all(isinstance(d, bytes) for d in reply.deltas):
-        raise AgentError("RoundReply.deltas must be a list of bytes")
+    _check(RoundReply, reply, {
+        "device": (lambda v: isinstance(v, str), "a string"),
+        "tier": (lambda v: isinstance(v, str), "a string"),
+        "adapter": (lambda v: isinstance(v, bytes), "bytes"),
+        "deltas": (lambda v: isinstance(v, list) and all(isinstance(d, bytes) for d in v), "a list of bytes"),
+        "delta_seqs": (lambda v: isinstance(v, list) and all(_is_int(s, 0) for s in v), "a list of integers >= 0"),
+        "cache_version": (_is_int, "an integer"),
+        # a metric may be NaN (a diverged loss): reported as it is, not a reason to drop the reply
+        "metrics": (lambda v: isinstance(v, dict) and all(
+            isinstance(k, str) and isinstance(x, (int, float)) and not isinstance(x, bool) for k, x in v.items()),
+            "a map of names to numbers"),
+    })
     if len(reply.deltas) != len(reply.delta_seqs):
         raise AgentError("RoundReply.deltas and delta_seqs differ in length")
     return reply

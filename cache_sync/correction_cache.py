@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass
 import msgpack
 import numpy as np
 
-from cache_sync.errors import CacheError
+from cache_sync.errors import DECODE_ERRORS, CacheError
 
 SCHEMA_VERSION = 2  # 2: contexts may start with a prompt anchor
 MAX_ROUND = np.iinfo(np.uint16).max
@@ -239,7 +239,7 @@ class CountTable:
             entries = np.frombuffer(buf, dtype=header.dtype).copy()
         except CacheError:
             raise
-        except (ValueError, TypeError, KeyError, AttributeError, msgpack.UnpackException) as exc:
+        except DECODE_ERRORS as exc:
             raise CacheError(f"not a correction-cache table ({type(exc).__name__}: {exc})") from exc
         if header.schema != SCHEMA_VERSION:
             raise CacheError(f"table has schema {header.schema}, this fedhybrid reads {SCHEMA_VERSION}: "

@@ -19,7 +19,7 @@ import msgpack
 import numpy as np
 
 from cache_sync.correction_cache import CacheHeader, CountTable
-from cache_sync.errors import CacheError
+from cache_sync.errors import DECODE_ERRORS, CacheError
 
 Ledger = frozenset[tuple[str, int]]
 
@@ -49,7 +49,7 @@ class Delta:
         try:
             raw = msgpack.unpackb(data, raw=False, strict_map_key=True)
             device, seq, round_, table = raw["device"], raw["seq"], raw["round"], raw["table"]
-        except (ValueError, TypeError, KeyError, msgpack.UnpackException) as exc:
+        except DECODE_ERRORS as exc:
             raise CacheError(f"not a correction delta ({type(exc).__name__}: {exc})") from exc
         if not (isinstance(device, str) and isinstance(seq, int) and isinstance(round_, int)
                 and isinstance(table, bytes)):
@@ -106,7 +106,7 @@ class Aggregate:
             raw = msgpack.unpackb(data, raw=False, strict_map_key=True)
             ledger = frozenset((str(d), int(s)) for d, s in raw["ledger"])
             table = raw["table"]
-        except (ValueError, TypeError, KeyError, msgpack.UnpackException) as exc:
+        except DECODE_ERRORS as exc:
             raise CacheError(f"not a correction aggregate ({type(exc).__name__}: {exc})") from exc
         if not isinstance(table, bytes):
             raise CacheError("aggregate table must be bytes")

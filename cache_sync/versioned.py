@@ -23,7 +23,7 @@ from cache_sync.correction_cache import (
     key_words,
     take,
 )
-from cache_sync.errors import CacheError
+from cache_sync.errors import DECODE_ERRORS, CacheError
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class CacheUpdate:
             raw = msgpack.unpackb(data, raw=False, strict_map_key=True)
             base, version = int(raw["base"]), int(raw["version"])
             upserts, removed = raw["upserts"], raw["removed"]
-        except (ValueError, TypeError, KeyError, msgpack.UnpackException) as exc:
+        except DECODE_ERRORS as exc:
             raise CacheError(f"not a cache update ({type(exc).__name__}: {exc})") from exc
         if not isinstance(upserts, bytes) or not isinstance(removed, bytes) or not 0 <= base <= version:
             raise CacheError("cache update fields are malformed")
@@ -158,7 +158,7 @@ class VersionedView:
             view.tomb_versions = np.frombuffer(raw["tomb_versions"], dtype=np.int64).copy()
         except CacheError:
             raise
-        except (ValueError, TypeError, KeyError, msgpack.UnpackException) as exc:
+        except DECODE_ERRORS as exc:
             raise CacheError(f"not a versioned view ({type(exc).__name__}: {exc})") from exc
         if len(view.changed) != len(view.table) or len(view.tomb_versions) != len(view.tombstones):
             raise CacheError("versioned view is inconsistent (version arrays do not match tables)")

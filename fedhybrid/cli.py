@@ -60,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(message: str) -> str:
+    """The message with every unprintable character (line breaks in a path the user typed, say)
+    escaped as Python writes it, so the error stays the one line scripts and logs expect."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -70,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     def fail(message: str, code: int) -> int:
         if args.debug:
             raise
-        print(f"fedhybrid {name}: error: {message}", file=sys.stderr)
+        print(f"fedhybrid {name}: error: {_one_line(message)}", file=sys.stderr)
         return code
 
     try:

@@ -27,6 +27,7 @@ from fedhybrid.run_config import default_run_config
 from server.errors import ServerError
 
 FLEET_FILE = "fleet.json"
+PID_MAX = 4_194_304  # Linux pid_max ceiling (2**22): anything above is not a process
 
 
 @dataclass(frozen=True)
@@ -91,13 +92,40 @@ def _wait_health(url: str, proc: dict, timeout_s: float = 120.0, verify=True) ->
 
 
 def load_fleet(workdir: Path) -> dict:
+    """The fleet record `fleet up` wrote, checked before any PID in it is signalled: a damaged
+    record (not JSON, not UTF-8, a PID that is not a positive number) is refused by name, since
+    `killpg` on a PID of 0 would stop this very process group."""
     path = Path(workdir) / FLEET_FILE
     try:
-        return json.loads(path.read_text())
+        fleet = json.loads(path.read_text())
     except FileNotFoundError as exc:
         raise ServerError(f"no fleet at {workdir} ({path} is missing): start one with `fedhybrid fleet up`") from exc
-    except json.JSONDecodeError as exc:
-        raise ServerError(f"{path} is damaged ({exc}); stop the processes it named by hand") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ServerError(f"{path} is damaged ({type(exc).__name__}); stop the processes it named by hand") from exc
+    problem = _fleet_problem(fleet)
+    if problem:
+        raise ServerError(f"{path} is damaged ({problem}); stop the processes it named by hand")
+    return fleet
+
+
+def _fleet_problem(fleet) -> str | None:
+    if not isinstance(fleet, dict):
+        return f"a JSON {type(fleet).__name__}, not an object"
+    if not isinstance(fleet.get("workdir"), str):
+        return "no 'workdir' string"
+    for key, fields in (("processes", ("pid", "name")), ("agents", ("device", "tier", "url"))):
+        entries = fleet.get(key)
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            return f"'{key}' is not a list of objects"
+        for entry in entries:
+            missing = [f for f in fields if f not in entry]
+            if missing:
+                return f"an entry of '{key}' lacks {', '.join(missing)}"
+    for proc in fleet["processes"]:
+        pid = proc["pid"]
+        if not isinstance(pid, int) or isinstance(pid, bool) or not 1 < pid <= PID_MAX:
+            return f"process {proc['name']!r} has pid {pid!r}"
+    return None
 
 
 def _save(workdir: Path, fleet: dict) -> None:

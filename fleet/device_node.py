@@ -25,6 +25,7 @@ import torch
 
 from cache_sync.correction_cache import CacheHeader, CountTable
 from cache_sync.durable import DamagedFile, ensure_dir, read_checked, write_checked
+from cache_sync.errors import DECODE_ERRORS, CacheError
 from cache_sync.merge import Delta
 from cache_sync.versioned import CacheUpdate
 from fleet.errors import FleetError
@@ -121,12 +122,15 @@ class DeviceState:
         try:
             raw = msgpack.unpackb(read_checked(path), raw=False)
             released, local, version = raw["released"], raw["local"], int(raw["version"])
+            # decoded without the header check first: a table that does not decode is damage
+            tables = [CountTable.from_bytes(released), CountTable.from_bytes(local)]
         except DamagedFile as exc:
             raise DamagedState(path, exc.problem) from exc
-        except (ValueError, KeyError, TypeError, msgpack.UnpackException) as exc:  # checksummed, yet not ours
+        except (CacheError, *DECODE_ERRORS) as exc:  # checksummed, yet not ours
             raise DamagedState(path, f"does not hold a device state ({type(exc).__name__}: {exc})") from exc
-        return DeviceState(header, CountTable.from_bytes(released, header), CountTable.from_bytes(local, header),
-                           version)
+        for table in tables:  # sound, of another tokenizer or orders: configuration, not damage
+            header.check_compatible(table.header)
+        return DeviceState(header, *tables, version)
 
 
 class DeviceNode:

@@ -37,6 +37,7 @@ from inference.errors import InferenceError
 from inference.generation import Correction, DecodeConfig, Generation, Provenance
 from inference.privacy import ALLOW, PrivacyPolicy
 from inference.router import Policy, SlmOnly
+from inference.sampling import sample_token
 from inference.tokenizer import encode_prompt
 
 
@@ -193,16 +194,12 @@ class _Run:
         self.gen.corrections.append(Correction(tuple(self.tokens[lo:position]), token, device_token))
 
     def _sample(self, logprobs: torch.Tensor) -> int:
-        if self.cfg.temperature == 0:
-            return int(logprobs.argmax())
-        probs = torch.softmax(logprobs / self.cfg.temperature, dim=-1)
-        return int(torch.multinomial(probs, 1, generator=self.rng))
+        return sample_token(logprobs, self.cfg.temperature, self.rng)
 
     def _cloud_choice(self, step: DeviceStep, prediction: CloudPrediction, proposal: int) -> int:
         if self.cfg.temperature == 0:
             return self.policy.choose(step, prediction, proposal)
-        logits = torch.tensor(prediction.top_logprobs) / self.cfg.temperature
-        pick = int(torch.multinomial(torch.softmax(logits, -1), 1, generator=self.rng))
+        pick = sample_token(torch.tensor(prediction.top_logprobs), self.cfg.temperature, self.rng)
         return prediction.top_ids[pick]
 
     def _ask_cloud(self, verify_from: int) -> CloudPrediction | None:

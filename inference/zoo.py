@@ -57,6 +57,47 @@ def hash_folder(folder: Path) -> dict[str, str]:
     return {p.name: _file_hash(p) for p in sorted(folder.iterdir()) if p.is_file()}
 
 
+def read_manifest(path: Path) -> dict:
+    """A zoo's manifest.json, its shape checked so a damaged one is a ZooError naming the file.
+
+    Raises:
+        ZooError: not UTF-8 JSON, another schema, or a field missing or of the wrong type.
+    """
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise ZooError(f"zoo manifest {path} is not readable JSON ({type(exc).__name__}: {exc}): "
+                       f"{REBUILD_HINT.format(name='<model>')}") from exc
+    if not isinstance(manifest, dict):
+        raise ZooError(f"zoo manifest {path} holds a JSON {type(manifest).__name__}, not an object: "
+                       f"{REBUILD_HINT.format(name='<model>')}")
+    if manifest.get("schema") != SCHEMA_VERSION:
+        raise ZooError(f"zoo manifest {path} has schema {manifest.get('schema')!r}, "
+                       f"this fedhybrid reads schema {SCHEMA_VERSION}: rebuild the zoo")
+    problem = _manifest_problem(manifest)
+    if problem:
+        raise ZooError(f"zoo manifest {path} is damaged ({problem}): {REBUILD_HINT.format(name='<model>')}")
+    return manifest
+
+
+def _str_map(value) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+
+
+def _manifest_problem(manifest: dict) -> str | None:
+    models = manifest.get("models")
+    if not isinstance(models, dict):
+        return "'models' is not an object"
+    for name, entry in models.items():
+        if not isinstance(entry, dict) or not _str_map(entry.get("files")):
+            return f"model {name!r} has no 'files' map of names to hashes"
+    if not _str_map(manifest.get("tiers")):
+        return "'tiers' is not a map of tier to model name"
+    if not isinstance(manifest.get("tokenizer_hash"), str):
+        return "'tokenizer_hash' is not a string"
+    return None
+
+
 class Zoo:
     """A zoo folder with a verified manifest."""
 
@@ -66,14 +107,7 @@ class Zoo:
         if not path.is_file():
             raise ZooError(f"no zoo manifest at {path}: {REBUILD_HINT.format(name='<model>')}"
                            f" --out {self.root}")
-        try:
-            self.manifest = json.loads(path.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ZooError(f"zoo manifest {path} is not valid JSON ({exc}): "
-                           f"{REBUILD_HINT.format(name='<model>')}") from exc
-        if self.manifest.get("schema") != SCHEMA_VERSION:
-            raise ZooError(f"zoo manifest {path} has schema {self.manifest.get('schema')!r}, "
-                           f"this fedhybrid reads schema {SCHEMA_VERSION}: rebuild the zoo")
+        self.manifest = read_manifest(path)
 
     @property
     def names(self) -> list[str]:

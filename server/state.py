@@ -31,6 +31,7 @@ import numpy as np
 
 from cache_sync.correction_cache import CacheHeader
 from cache_sync.durable import DamagedFile, ensure_dir, is_framed, read_checked, unframe, write_checked
+from cache_sync.errors import DECODE_ERRORS
 from cache_sync.merge import Aggregate
 from cache_sync.versioned import VersionedView
 from server.errors import ServerError
@@ -57,7 +58,9 @@ def read_latest(folder: Path) -> int:
     """The round LATEST in `folder` names; `DamagedFile` when it is missing or damaged."""
     latest = folder / "LATEST"
     text = read_checked(latest, DAMAGED_REMEDY)
-    if not text.isdigit():  # intact, yet not a number: not ours; as unusable as a damaged file
+    # intact, yet not a round number (or one of more digits than int() takes): not ours, as
+    # unusable as a damaged file
+    if not text.isdigit() or len(text) > 18:
         raise DamagedFile(latest, f"holds {text[:40]!r}, not a round number", DAMAGED_REMEDY)
     return int(text)
 
@@ -111,7 +114,7 @@ class ServerState:
                                raw["node_versions"], raw["history"], raw.get("high_water", {}))
         except ServerError:
             raise
-        except (ValueError, KeyError, TypeError, msgpack.UnpackException) as exc:
+        except DECODE_ERRORS as exc:
             raise ServerError(f"server state is unreadable ({type(exc).__name__}: {exc}); delete the "
                               "state folder to start over or point --state-dir elsewhere") from exc
 

@@ -22,6 +22,7 @@ import torch
 from transformers import DynamicCache, PreTrainedModel
 
 from inference.kv import common_prefix, crop_cache, forward_kv
+from inference.sampling import sample_token
 from serving.errors import ServingError
 
 MAX_TOP_K = 20  # log-probs kept per position (the OpenAI API allows up to 20)
@@ -181,11 +182,7 @@ class PrefixEngine:
         next_lps = feed(prompt[reuse:], carried)
         generated, gen_lps, gen_top = [], [], []
         for step in range(max_tokens):
-            if temperature > 0:
-                probs = torch.softmax(next_lps / temperature, dim=-1)
-                token = int(torch.multinomial(probs, 1, generator=gen))
-            else:
-                token = int(next_lps.argmax())
+            token = sample_token(next_lps, temperature, gen)
             generated.append(token)
             gen_lps.append(float(next_lps[token]))
             gen_top.append(_top_dict(next_lps, top_k))

@@ -27,7 +27,7 @@ from rich.progress import (
 
 from inference.errors import ZooError
 from inference.tokenizer import load_tokenizer, tokenizer_hash, train_tokenizer
-from inference.zoo import MANIFEST, SCHEMA_VERSION
+from inference.zoo import MANIFEST, SCHEMA_VERSION, read_manifest
 from training import evaluate
 from training.recipe import ModelSpec, ZooRecipe, manifest_entry, save_model
 from training.train import Batches, TrainConfig, encode_corpus, train
@@ -104,7 +104,7 @@ def build_zoo(out: Path, recipe: ZooRecipe, only: tuple[str, ...] = (), quiet: b
     if only:
         if not manifest_path.is_file() or not (tok_dir / "tokenizer.json").is_file():
             raise ZooError(f"a partial rebuild needs an existing zoo in {out}: run `fedhybrid zoo build` first")
-        manifest = json.loads(manifest_path.read_text())
+        manifest = read_manifest(manifest_path)
         tokenizer = load_tokenizer(tok_dir)
     else:
         manifest = {"schema": SCHEMA_VERSION, "models": {}}
