@@ -71,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     name = " ".join(v for v in (args.command, *(getattr(args, k, None) for k in
                                                 ("cloud_command", "device_command", "fleet_command", "fed_command",
-                                                 "keys_command", "zoo_command", "suite"))) if isinstance(v, str))
+                                                 "keys_command", "zoo_command", "workload_command", "suite")))
+                    if isinstance(v, str))
 
     def fail(message: str, code: int) -> int:
         if args.debug:

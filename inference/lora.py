@@ -26,7 +26,34 @@ from inference.lora_basis import frozen_a
 # with a FutureWarning on every attach; the call is peft's, so the one warning is filtered here.
 warnings.filterwarnings("ignore", message=r"`is_gradient_checkpointing` is deprecated", category=FutureWarning)
 
-TARGET_MODULES = ("q_proj", "v_proj")
+TARGET_MODULES = ("q_proj", "v_proj")  # Llama, Qwen2, Mistral, Gemma and the zoo's models
+# fused attention projections of families peft's table does not list, in the order tried
+_FUSED = ("qkv_proj", "c_attn", "query_key_value", "Wqkv")
+
+
+def target_modules_for(model: PreTrainedModel) -> tuple[str, ...]:
+    """The modules LoRA adapts in `model`: peft's own table by `config.model_type` (GPT-2:
+    c_attn, GPT-NeoX: query_key_value, Phi: q_proj, v_proj, fc1, fc2, ...), else q_proj and
+    v_proj when the model has them, else a fused attention projection it has.
+
+    Raises:
+        InferenceError: none of these exists; the message lists the model's linear layers.
+    """
+    from peft.utils.constants import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING as PEFT_TABLE
+
+    leaf_names = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
+    known = PEFT_TABLE.get(getattr(model.config, "model_type", None))
+    if known and set(known) <= leaf_names:
+        return tuple(known)
+    if set(TARGET_MODULES) <= leaf_names:
+        return TARGET_MODULES
+    for fused in _FUSED:
+        if fused in leaf_names:
+            return (fused,)
+    linear = sorted({name.rsplit(".", 1)[-1] for name, m in model.named_modules()
+                     if isinstance(m, torch.nn.Linear) or type(m).__name__ == "Conv1D"})
+    raise InferenceError(f"no LoRA target modules known for model type {model.config.model_type!r}: its linear "
+                         f"layers are {linear}; name the attention projections in LoraSpec.target_modules")
 
 
 @dataclass(frozen=True)
@@ -34,7 +61,7 @@ class LoraSpec:
     rank: int
     r_max: int
     seed: int  # the family's public seed for A
-    target_modules: tuple[str, ...] = TARGET_MODULES
+    target_modules: tuple[str, ...] | None = None  # None: target_modules_for(the base model)
 
     def __post_init__(self) -> None:
         if not 1 <= self.rank <= self.r_max:
@@ -43,8 +70,12 @@ class LoraSpec:
 
 def attach(base: PreTrainedModel, spec: LoraSpec, b: dict[str, np.ndarray] | None = None) -> PeftModel:
     """A copy of `base` with LoRA on the target modules: A frozen from the seed, B given (or 0)."""
-    config = LoraConfig(r=spec.rank, lora_alpha=spec.rank, target_modules=list(spec.target_modules),
-                        lora_dropout=0.0, bias="none", init_lora_weights=True)
+    targets = spec.target_modules or target_modules_for(base)
+    # GPT-2's Conv1D stores its weight transposed: peft must know, or it warns and guesses
+    conv1d = any(type(m).__name__ == "Conv1D" for name, m in base.named_modules()
+                 if name.rsplit(".", 1)[-1] in targets)
+    config = LoraConfig(r=spec.rank, lora_alpha=spec.rank, target_modules=list(targets),
+                        lora_dropout=0.0, bias="none", init_lora_weights=True, fan_in_fan_out=conv1d)
     model = get_peft_model(copy.deepcopy(base), config)
     state = get_peft_model_state_dict(model)
     with torch.no_grad():

@@ -12,6 +12,7 @@ from inference.cloud import Cloud, LocalCloud
 from inference.errors import InferenceError
 from inference.reward_head import RewardHead
 from inference.tier_profile import TierProfile
+from inference.tokenizer import tokenizer_hash
 from inference.zoo import Zoo, load_causal_lm
 
 
@@ -58,14 +59,15 @@ class Stack:
 
 def load_stack(zoo: Zoo, device: str, cloud: str | None = "cloud", device_str: str = "cpu") -> Stack:
     """Load the device model (tier or path) and a local cloud model sharing its tokenizer."""
-    device_model, tokenizer = load_causal_lm(device, zoo, device=device_str,
-                                             expected_tokenizer_hash=zoo.tokenizer_hash)
+    # a zoo model is checked against the zoo's tokenizer; a model folder a user brings may
+    # have its own, and the cloud must then share the device's (both hashes named if not)
+    device_model, tokenizer = load_causal_lm(device, zoo, device=device_str)
     folder = zoo.path(device) if device in zoo.tiers or device in zoo.names else Path(device)
     local = None
     cloud_name = ""
     if cloud is not None:
         cloud_model, _ = load_causal_lm(cloud, zoo, device=device_str,
-                                        expected_tokenizer_hash=zoo.tokenizer_hash)
+                                        expected_tokenizer_hash=tokenizer_hash(tokenizer))
         local = LocalCloud(cloud_model)
         cloud_name = zoo.model_name(cloud) if cloud in zoo.tiers or cloud in zoo.names else Path(cloud).name
     return Stack(device_model, tokenizer, folder, local, cloud_name)

@@ -66,7 +66,7 @@ def read_manifest(path: Path) -> dict:
     try:
         manifest = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-        raise ZooError(f"zoo manifest {path} is not readable JSON ({type(exc).__name__}: {exc}): "
+        raise ZooError(f"zoo manifest {path} is not valid JSON ({type(exc).__name__}: {exc}): "
                        f"{REBUILD_HINT.format(name='<model>')}") from exc
     if not isinstance(manifest, dict):
         raise ZooError(f"zoo manifest {path} holds a JSON {type(manifest).__name__}, not an object: "
@@ -165,7 +165,8 @@ def load_causal_lm(name_or_path: str | Path, zoo: Zoo | None = None, device: str
         TokenizerMismatchError: the model's tokenizer differs from `expected_tokenizer_hash`.
     """
     folder: Path
-    if zoo is not None and (str(name_or_path) in zoo.tiers or str(name_or_path) in zoo.names):
+    in_zoo = zoo is not None and (str(name_or_path) in zoo.tiers or str(name_or_path) in zoo.names)
+    if in_zoo:
         folder = zoo.verify(str(name_or_path))
         expected_tokenizer_hash = expected_tokenizer_hash or zoo.tokenizer_hash
     else:
@@ -178,8 +179,9 @@ def load_causal_lm(name_or_path: str | Path, zoo: Zoo | None = None, device: str
         tokenizer = load_tokenizer(folder)
         model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=torch.float32)
     except (OSError, ValueError, RuntimeError) as exc:
-        raise ZooError(f"could not load the model in {folder}: {exc}. "
-                       f"{REBUILD_HINT.format(name=folder.name)}") from exc
+        fix = (REBUILD_HINT.format(name=folder.name) if in_zoo else
+               "the folder must hold a causal LM saved with save_pretrained and its tokenizer (tokenizer.json)")
+        raise ZooError(f"could not load the model in {folder}: {exc}. {fix}") from exc
     if expected_tokenizer_hash is not None:
         check_same(expected_tokenizer_hash, tokenizer, f"model {folder}")
     model.to(device).eval()

@@ -15,14 +15,13 @@ file, the line and the field.
 from __future__ import annotations
 
 import json
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from workloads.errors import WorkloadError
 
 FIELDS = {"prompt", "messages", "answer", "reference", "device", "partition", "sensitive", "id"}
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 @dataclass(frozen=True)
@@ -35,6 +34,7 @@ class Request:
     device: str | None = None
     partition: int | None = None
     sensitive: bool = False
+    explicit_id: bool = False  # the file gave the id (else it is the line number)
 
 
 def _field(where: str, name: str, message: str) -> WorkloadError:
@@ -75,9 +75,26 @@ def parse_record(raw: object, where: str) -> Request:
     if not isinstance(sensitive, bool):
         raise _field(where, "sensitive", "must be true or false")
     answer = raw.get("answer")
-    return Request(str(raw.get("id", where.rsplit(":", 1)[-1])), prompt, parsed_messages,
-                   None if answer is None else str(answer), raw.get("reference"), raw.get("device"), partition,
-                   sensitive)
+    default_id = where.rsplit(":", 1)[-1].strip().removeprefix("row ")
+    reference = raw.get("reference")
+    return Request(str(raw.get("id", default_id)), prompt, parsed_messages,
+                   None if answer is None else str(answer), None if reference is None else str(reference),
+                   None if raw.get("device") is None else str(raw["device"]), partition, sensitive,
+                   explicit_id="id" in raw)
+
+
+def parse_records(rows: Iterable[tuple[str, object]], path: Path) -> list[Request]:
+    """Requests from (where, decoded record) pairs: ids unique, at least one request."""
+    out, ids = [], set()
+    for where, raw in rows:
+        req = parse_record(raw, where)
+        if req.id in ids:
+            raise WorkloadError(f"{where}: field 'id' repeats {req.id!r}")
+        ids.add(req.id)
+        out.append(req)
+    if not out:
+        raise WorkloadError(f"{path} holds no requests")
+    return out
 
 
 def load_jsonl(path: Path) -> list[Request]:
@@ -89,37 +106,25 @@ def load_jsonl(path: Path) -> list[Request]:
         raise WorkloadError(f"cannot read the workload {path}: {exc}") from exc
     except UnicodeDecodeError as exc:
         raise WorkloadError(f"{path} is not UTF-8 text ({exc})") from exc
-    out, ids = [], set()
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise WorkloadError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
-        req = parse_record(raw, where)
-        if req.id in ids:
-            raise WorkloadError(f"{where}: field 'id' repeats {req.id!r}")
-        ids.add(req.id)
-        out.append(req)
-    if not out:
-        raise WorkloadError(f"{path} holds no requests")
-    return out
 
+    def rows():
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                yield where, json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise WorkloadError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
 
-def last_number(text: str) -> str | None:
-    found = _NUMBER.findall(text)
-    return found[-1] if found else None
+    return parse_records(rows(), path)
 
 
 def grade(req: Request, output: str) -> bool | None:
-    """Whether `output` answers `req` (None: the request carries no answer to grade by).
-    A numeric answer is compared with the last number of the output; any other answer must
-    equal the stripped output."""
+    """Whether `output` answers `req` by its `answer` (the auto grader of workloads.graders:
+    the last number for a numeric answer, exact match otherwise); None without an answer."""
+    from workloads.graders import Grader  # graders builds on Request: imported here, not at the top
+
     if req.answer is None:
         return None
-    if _NUMBER.fullmatch(req.answer.strip()):
-        got = last_number(output)
-        return got is not None and float(got) == float(req.answer)
-    return output.strip() == req.answer.strip()
+    return Grader().correct(req, output, (), None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agent.errors import AgentError
 from cache_sync.errors import CacheError
-from fedhybrid.commands import bench, cloud, decode, demo, device, fed, fleet, zoo
+from fedhybrid.commands import bench, cloud, decode, demo, device, evaluate, fed, fleet, workload, zoo
 from fleet.errors import FleetError
 from inference.errors import InferenceError
 from server.errors import ServerError
@@ -17,5 +17,5 @@ from workloads.errors import WorkloadError
 DOMAIN_ERRORS: tuple[type[Exception], ...] = (InferenceError, CacheError, ServerError, ServingError, FleetError,
                                               StrategyError, TrainingError, WorkloadError, AgentError)
 
-REGISTRY = [demo.register, zoo.register, decode.register, cloud.register, device.register, fleet.register,
-            fed.register, bench.register]
+REGISTRY = [demo.register, zoo.register, decode.register, evaluate.register, workload.register, cloud.register,
+            device.register, fleet.register, fed.register, bench.register]

@@ -1,0 +1,112 @@
+"""`fedhybrid eval`: a workload file through every policy; a table, JSON and a plot."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from fedhybrid.tables import print_table
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of numbers") from exc
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    ev = sub.add_parser("eval", help="your workload file through every routing policy: cloud share, quality, "
+                                     "tokens/s and cost cut vs cloud-only (table, JSON, plot)")
+    ev.add_argument("--workload", required=True, type=Path,
+                    help="a .jsonl, .csv or .parquet file, or a folder of them (see README: Workload files)")
+    ev.add_argument("--columns", default=None,
+                    help="map request fields to your columns, e.g. prompt=question,answer=final")
+    ev.add_argument("--grader", default="auto",
+                    choices=["auto", "exact-number", "exact-match", "contains", "regex", "agreement-with-cloud"],
+                    help="how outputs are judged (auto: by the answer when a request has one, else agreement "
+                         "with the cloud-only output)")
+    ev.add_argument("--pattern", default=None, help="the regex grader's pattern (default: each request's answer)")
+    ev.add_argument("--device", default="edge", help="device tier, zoo model or HF folder (default: edge)")
+    ev.add_argument("--cloud", default="cloud", help="cloud tier, zoo model or HF folder (default: cloud)")
+    ev.add_argument("--cloud-url", default=None, help="a remote OpenAI/vLLM-compatible cloud instead of --cloud")
+    ev.add_argument("--api-key", default=None, help="bearer key for --cloud-url")
+    ev.add_argument("--policies", default="reward,confidence",
+                    help="comma-separated, of reward, confidence, fusion (cloud-only and slm-only always run)")
+    ev.add_argument("--thresholds", type=_floats, default=(),
+                    help="thresholds for every policy, e.g. 0.5,0.9 (default: reward at --target-shares, "
+                         "confidence at 0.5,0.7,0.9, fusion at 0.8)")
+    ev.add_argument("--target-shares", type=_floats, default=(0.05, 0.10, 0.20),
+                    help="reward: the cloud shares whose calibrated tau is tried (default 0.05,0.1,0.2)")
+    ev.add_argument("--max-new-tokens", type=int, default=128)
+    ev.add_argument("--stop", action="append", default=[],
+                    help="a stop string (repeatable; '\\n' for a newline); EOS always stops")
+    ev.add_argument("--price-per-1k", type=float, default=1.0,
+                    help="price of 1k cloud tokens processed, in your currency (default 1.0)")
+    ev.add_argument("--limit", type=int, default=None, help="evaluate only the first N requests")
+    ev.add_argument("--out", type=Path, default=Path("runs/eval"), help="folder for eval.json and eval.png")
+    ev.set_defaults(run=_eval)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from fedhybrid.workload_eval import EvalConfig, evaluate, plot
+    from inference.decoder import HybridDecoder
+    from inference.errors import InferenceError
+    from inference.runtime import load_head, load_stack
+    from inference.zoo import Zoo
+    from workloads.files import load_workload, parse_columns
+    from workloads.graders import Grader
+
+    cfg = EvalConfig(policies=tuple(p.strip() for p in args.policies.split(",") if p.strip()),
+                     thresholds=args.thresholds, target_shares=args.target_shares,
+                     max_new_tokens=args.max_new_tokens, stop=tuple(s.replace("\\n", "\n") for s in args.stop),
+                     price_per_1k=args.price_per_1k, limit=args.limit)
+    grader = Grader(args.grader, args.pattern)
+    requests = load_workload(args.workload, parse_columns(args.columns))
+    zoo = Zoo(args.zoo)
+    stack = load_stack(zoo, args.device, None if args.cloud_url else args.cloud)
+    if args.cloud_url:
+        from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
+
+        stack.cloud = RemoteCloud(RemoteCloudConfig(args.cloud_url, api_key=args.api_key))
+        stack.cloud.connect(stack.tokenizer)
+        stack.cloud_name = zoo.model_name("cloud")  # the reward head calibrated against the zoo cloud
+    head, meta = None, None
+    if "reward" in cfg.policies:
+        try:
+            head, meta = load_head(stack.device_folder, stack.cloud_name)
+        except InferenceError as exc:
+            raise InferenceError(f"{exc} (or leave reward out: --policies confidence)") from exc
+    decoder = HybridDecoder(stack.device_model, stack.tokenizer, stack.cloud)
+    try:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()) as bar:
+            tasks: dict[str, int] = {}
+
+            def report(label: str, i: int, n: int) -> None:
+                if label not in tasks:
+                    tasks[label] = bar.add_task(label, total=n)
+                bar.update(tasks[label], completed=i)
+
+            result = evaluate(decoder, stack.tokenizer, requests, grader, cfg, head=head, head_meta=meta,
+                              progress=report)
+    finally:
+        if stack.cloud is not None:
+            stack.cloud.close()
+    rows = result["rows"]
+    title = (f"eval {args.workload.name}: {len(result['requests'])} requests, device {args.device}, cloud "
+             f"{args.cloud_url or args.cloud}, grader {args.grader}")
+    print_table(title, rows, [
+        ("policy", "{}"), ("threshold", "{:g}"), ("cloud_share", "{:.1%}"), ("quality", "{:.1%}"),
+        ("quality_vs_cloud", "{:.1%}"), ("agreement", "{:.1%}"), ("tok_s", "{:.0f}"), ("cost", "{:.3f}"),
+        ("cost_cut", "{:.1%}")])
+    args.out.mkdir(parents=True, exist_ok=True)
+    payload = {"workload": str(args.workload), "device": args.device, "cloud": args.cloud_url or args.cloud,
+               "grader": args.grader, "pattern": args.pattern, "price_per_1k": cfg.price_per_1k,
+               "max_new_tokens": cfg.max_new_tokens, "stop": list(cfg.stop), **result}
+    (args.out / "eval.json").write_text(json.dumps(payload, indent=2) + "\n")
+    png = plot(rows, args.out / "eval.png", title)
+    print(f"wrote {args.out / 'eval.json'} and {png}")
+    return 0

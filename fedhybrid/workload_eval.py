@@ -1,0 +1,199 @@
+"""`fedhybrid eval`: a user's workload through every routing policy, graded, priced.
+
+The question a platform engineer brings: "with my prompts and my models, what cloud share
+and what quality does each policy give, and what does it save?". One run answers it:
+1. cloud-only decodes every request first: the quality ceiling, the cost baseline, and the
+   reference the `agreement-with-cloud` grader compares against;
+2. slm-only, then each policy at each threshold, decode the same requests (greedy, no
+   correction cache: the routing alone is measured, as `bench routing` does);
+3. every output is graded (workloads.graders), and the cloud cost is counted as DESIGN.md
+   defines it: cloud tokens processed (prefill + generated + verification), priced per 1k,
+   against cloud-only on the same requests.
+A request marked `sensitive` is decoded with privacy local-only in every configuration
+(cloud-only too): its text never reaches the cloud, and its row says what that costs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from inference.decoder import HybridDecoder
+from inference.errors import InferenceError
+from inference.generation import DecodeConfig, Provenance
+from inference.privacy import PrivacyPolicy
+from inference.router import make_policy
+from inference.tokenizer import encode_prompt, stop_token_ids
+from workloads.graders import Grader, token_agreement
+from workloads.requests import Request
+
+POLICIES = ("reward", "confidence", "fusion")
+DEFAULT_THRESHOLDS = {"confidence": (0.5, 0.7, 0.9), "fusion": (0.8,)}
+DEFAULT_TARGET_SHARES = (0.05, 0.10, 0.20)  # reward: taus read off the head's calibration table
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """What to sweep and how to price it; validated once at the CLI boundary."""
+
+    policies: tuple[str, ...] = ("reward", "confidence")
+    thresholds: tuple[float, ...] = ()  # () : the defaults per policy
+    target_shares: tuple[float, ...] = DEFAULT_TARGET_SHARES
+    max_new_tokens: int = 128
+    stop: tuple[str, ...] = ()
+    price_per_1k: float = 1.0  # per 1k cloud tokens processed
+    deadline_s: float = 30.0
+    fusion_weight: float = 0.7
+    limit: int | None = None  # evaluate only the first N requests
+
+    def __post_init__(self) -> None:
+        unknown = [p for p in self.policies if p not in POLICIES]
+        if unknown:
+            raise InferenceError(f"unknown policy {unknown[0]!r}: choose from {', '.join(POLICIES)} "
+                                 "(cloud-only and slm-only always run)")
+        if self.max_new_tokens <= 0:
+            raise InferenceError(f"--max-new-tokens={self.max_new_tokens} must be positive")
+        if not (math.isfinite(self.price_per_1k) and self.price_per_1k >= 0):
+            raise InferenceError(f"--price-per-1k={self.price_per_1k} must be a finite number >= 0")
+        if any(not math.isfinite(t) for t in self.thresholds):
+            raise InferenceError("--thresholds must be finite numbers")
+        if any(not 0 < s < 1 for s in self.target_shares):
+            raise InferenceError("--target-shares must lie strictly between 0 and 1")
+        if self.limit is not None and self.limit <= 0:
+            raise InferenceError(f"--limit={self.limit} must be positive")
+
+
+@dataclass
+class Run:
+    """One configuration's outputs over the workload."""
+
+    ids: list[list[int]] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    tokens: int = 0
+    cloud_tokens: int = 0
+    computed: int = 0  # cloud tokens processed
+    seconds: float = 0.0
+    missed: int = 0
+
+
+def prompt_ids(tokenizer, req: Request) -> list[int]:
+    """The request's prompt as the device agent would tokenize it."""
+    if req.messages is not None:
+        from inference.chat import chat_prompt_ids
+
+        return chat_prompt_ids(tokenizer, req.messages)
+    return encode_prompt(tokenizer, req.prompt or "")
+
+
+def configurations(cfg: EvalConfig, head_meta: dict | None) -> list[tuple[str, float | None]]:
+    """(policy, threshold) in run order: cloud-only first (the reference), slm-only, the sweep."""
+    from inference.runtime import tau_for_share
+
+    out: list[tuple[str, float | None]] = [("cloud-only", None), ("slm-only", None)]
+    for policy in cfg.policies:
+        if cfg.thresholds:
+            out += [(policy, t) for t in cfg.thresholds]
+        elif policy == "reward":
+            if not head_meta or not head_meta.get("table"):
+                raise InferenceError("the reward policy needs a calibrated head for this device/cloud pair: run "
+                                     "`fedhybrid calibrate --device D --cloud C`, pass --thresholds, or leave "
+                                     "reward out of --policies")
+            out += [("reward", round(tau_for_share(head_meta, s), 4)) for s in cfg.target_shares]
+        else:
+            out += [(policy, t) for t in DEFAULT_THRESHOLDS[policy]]
+    return out
+
+
+def evaluate(decoder: HybridDecoder, tokenizer, requests: Sequence[Request], grader: Grader, cfg: EvalConfig,
+             head=None, head_meta: dict | None = None,
+             progress: Callable[[str, int, int], None] | None = None) -> dict:
+    """Every configuration over `requests`; returns {"rows": [...], "requests": [...]}.
+
+    Raises:
+        InferenceError: a prompt too long for the device's context, or a policy without what
+            it needs; WorkloadError: a request the grader cannot judge (before any decoding).
+    """
+    requests = list(requests)[: cfg.limit] if cfg.limit else list(requests)
+    grader.check(requests)
+    prompts = [prompt_ids(tokenizer, r) for r in requests]
+    limit = int(getattr(decoder.device.model.config, "max_position_embeddings", 1 << 30))
+    for req, ids in zip(requests, prompts):
+        if not ids:
+            raise InferenceError(f"request {req.id!r} has an empty prompt")
+        if len(ids) + cfg.max_new_tokens > limit:
+            raise InferenceError(f"request {req.id!r}: {len(ids)} prompt tokens + --max-new-tokens "
+                                 f"{cfg.max_new_tokens} exceed the device model's context of {limit}")
+    dcfg = DecodeConfig(max_new_tokens=cfg.max_new_tokens, deadline_s=cfg.deadline_s,
+                        stop_ids=stop_token_ids(tokenizer, cfg.stop))
+    privacy = [PrivacyPolicy("local-only" if r.sensitive else "allow") for r in requests]
+    rows, reference = [], None
+    configs = configurations(cfg, head_meta)
+    for name, threshold in configs:
+        policy = make_policy(name, threshold, head=head, weight=cfg.fusion_weight)
+        label = name if threshold is None else f"{name} @ {threshold:g}"
+        run = Run()
+        for i, (ids, private) in enumerate(zip(prompts, privacy)):
+            gen = decoder.generate(ids, policy, dcfg, use_cache=False, record=False, privacy=private)
+            run.ids.append(list(gen.token_ids))
+            run.texts.append(gen.text)
+            run.tokens += len(gen.token_ids)
+            run.cloud_tokens += gen.count(Provenance.CLOUD)
+            run.computed += gen.cloud_tokens_computed
+            run.seconds += gen.elapsed_s
+            run.missed += gen.missed_escalations
+            if progress:
+                progress(label, i + 1, len(prompts))
+        if reference is None:
+            reference = run
+        rows.append(_row(name, threshold, run, reference, requests, grader, cfg))
+    per_request = [{"id": r.id, "sensitive": r.sensitive, "grader": grader.resolve(r),
+                    "cloud_only": reference.texts[i]} for i, r in enumerate(requests)]
+    return {"rows": rows, "requests": per_request}
+
+
+def _row(name: str, threshold: float | None, run: Run, reference: Run, requests: Sequence[Request],
+         grader: Grader, cfg: EvalConfig) -> dict:
+    correct = [grader.correct(r, text, ids, ref_ids)
+               for r, text, ids, ref_ids in zip(requests, run.texts, run.ids, reference.ids)]
+    quality = sum(correct) / len(correct)
+    base_quality = sum(grader.correct(r, t, i, i) for r, t, i in zip(requests, reference.texts, reference.ids))
+    cost = run.computed / 1000 * cfg.price_per_1k
+    base_cost = reference.computed / 1000 * cfg.price_per_1k
+    return {
+        "policy": name, "threshold": threshold,
+        "cloud_share": run.cloud_tokens / max(1, run.tokens),
+        "quality": quality,
+        "quality_vs_cloud": quality / (base_quality / len(requests)) if base_quality else None,
+        "agreement": sum(token_agreement(a, b) for a, b in zip(run.ids, reference.ids)) / len(requests),
+        "identical": sum(a == b for a, b in zip(run.ids, reference.ids)) / len(requests),
+        "tok_s": run.tokens / run.seconds if run.seconds else 0.0,
+        "tokens": run.tokens, "cloud_tokens": run.cloud_tokens, "cloud_tokens_processed": run.computed,
+        "cost": cost, "cost_cut": 1.0 - cost / base_cost if base_cost else None,
+        "missed_escalations": run.missed, "requests": len(requests),
+    }
+
+
+def plot(rows: list[dict], path: Path, title: str) -> Path:
+    """Quality against cloud share, one line per policy; cloud-only and slm-only as points."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for policy in dict.fromkeys(r["policy"] for r in rows):
+        pts = sorted((r["cloud_share"] * 100, r["quality"] * 100) for r in rows if r["policy"] == policy)
+        style = "o-" if len(pts) > 1 else "s"
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], style, label=policy)
+    ax.set_xlabel("cloud share (% of tokens)")
+    ax.set_ylabel("quality (% correct)")
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -1,0 +1,69 @@
+"""`fedhybrid eval`: a workload file through every policy on the micro-zoo."""
+
+import json
+
+from fedhybrid.cli import main
+from workloads import wordmath
+
+
+def _workload(path, n=3, sensitive=()):
+    problems = wordmath.generate("heldout", n, seed="eval-test")
+    with path.open("w") as f:
+        for i, p in enumerate(problems):
+            f.write(json.dumps({"id": f"q{i}", "prompt": p.prompt, "answer": str(p.answer),
+                                "sensitive": i in sensitive}) + "\n")
+        f.write(json.dumps({"id": "free", "prompt": "def add(a, b):\n"}) + "\n")  # no answer: graded vs cloud
+    return path
+
+
+def test_eval_prints_the_table_and_writes_json_and_a_plot(tiny_zoo_dir, tmp_path, capsys):
+    workload = _workload(tmp_path / "w.jsonl", sensitive=(1,))
+    out = tmp_path / "eval"
+    assert main(["--zoo", str(tiny_zoo_dir), "eval", "--workload", str(workload), "--device", "edge",
+                 "--max-new-tokens", "8", "--stop", "\\n", "--price-per-1k", "2.0", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "cloud_share" in printed and "cost_cut" in printed and "reward" in printed
+    result = json.loads((out / "eval.json").read_text())
+    rows = result["rows"]
+    assert [r["policy"] for r in rows[:2]] == ["cloud-only", "slm-only"]
+    assert {r["policy"] for r in rows[2:]} == {"reward", "confidence"}
+    cloud_only, slm_only = rows[0], rows[1]
+    assert cloud_only["agreement"] == 1.0 and cloud_only["identical"] == 1.0 and cloud_only["cost_cut"] == 0.0
+    assert slm_only["cloud_share"] == 0.0 and slm_only["cost"] == 0.0 and slm_only["cost_cut"] == 1.0
+    # the sensitive request never reaches the cloud, even under cloud-only: not every token is the cloud's
+    assert cloud_only["cloud_share"] < 1.0
+    assert cloud_only["cost"] == cloud_only["cloud_tokens_processed"] / 1000 * 2.0
+    for row in rows:
+        assert 0.0 <= row["quality"] <= 1.0 and 0.0 <= row["cloud_share"] <= 1.0 and row["requests"] == 4
+    graders = {r["id"]: r["grader"] for r in result["requests"]}
+    assert graders == {"q0": "exact-number", "q1": "exact-number", "q2": "exact-number",
+                       "free": "agreement-with-cloud"}
+    assert (out / "eval.png").stat().st_size > 1000
+
+
+def test_eval_refuses_a_workload_its_grader_cannot_judge_before_decoding(tiny_zoo_dir, tmp_path, capsys):
+    workload = _workload(tmp_path / "w.jsonl", n=1)
+    out = tmp_path / "eval"
+    assert main(["--zoo", str(tiny_zoo_dir), "eval", "--workload", str(workload), "--grader", "contains",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "request 'free' has no 'answer' or 'reference' for the contains grader" in err
+    assert len(err.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_eval_names_the_bad_line_of_a_malformed_workload(tiny_zoo_dir, tmp_path, capsys):
+    workload = tmp_path / "w.jsonl"
+    workload.write_text('{"prompt": "Q: 1?\\nA:"}\n{"prompt": "Q: 2?\\nA:", "answer": {"x": 1}}\n')
+    assert main(["--zoo", str(tiny_zoo_dir), "eval", "--workload", str(workload)]) == 2
+    assert f"{workload}:2: field 'answer' must be a string" in capsys.readouterr().err
+
+
+def test_eval_with_confidence_only_and_explicit_thresholds(tiny_zoo_dir, tmp_path):
+    workload = _workload(tmp_path / "w.jsonl", n=2)
+    out = tmp_path / "eval"
+    assert main(["--zoo", str(tiny_zoo_dir), "eval", "--workload", str(workload), "--policies", "confidence",
+                 "--thresholds", "0.3,0.99", "--max-new-tokens", "6", "--limit", "2", "--out", str(out)]) == 0
+    rows = json.loads((out / "eval.json").read_text())["rows"]
+    assert [(r["policy"], r["threshold"]) for r in rows] == [
+        ("cloud-only", None), ("slm-only", None), ("confidence", 0.3), ("confidence", 0.99)]
+    assert rows[3]["cloud_share"] >= rows[2]["cloud_share"]  # a higher floor escalates at least as often

@@ -1,0 +1,222 @@
+"""Workload files (JSONL, CSV, Parquet, folders, column mapping) and the graders."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from workloads.errors import WorkloadError
+from workloads.files import load_workload, parse_columns
+from workloads.graders import Grader, last_number, token_agreement
+from workloads.requests import Request
+
+
+def _jsonl(path, records):
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+# -- formats ------------------------------------------------------------------------------------------
+
+
+def test_jsonl_csv_and_parquet_of_the_same_requests_load_alike(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    rows = [{"id": "a", "prompt": "Q: 2+2?\nA:", "answer": "4", "partition": 1, "sensitive": False},
+            {"id": "b", "prompt": "Say hi, 'you'", "reference": "hi", "device": "edge-3", "sensitive": True}]
+    from_jsonl = load_workload(_jsonl(tmp_path / "w.jsonl", rows))
+    csv_path = tmp_path / "w.csv"
+    csv_path.write_text('id,prompt,answer,reference,device,partition,sensitive\n'
+                        'a,"Q: 2+2?\nA:",4,,,1,false\n'
+                        'b,"Say hi, \'you\'",,hi,edge-3,,yes\n')
+    from_csv = load_workload(csv_path)
+    table = pa.table({"id": ["a", "b"], "prompt": ["Q: 2+2?\nA:", "Say hi, 'you'"], "answer": [4.0, None],
+                      "reference": [None, "hi"], "device": [None, "edge-3"], "partition": [1, None],
+                      "sensitive": [False, True]})
+    pq.write_table(table, tmp_path / "w.parquet")
+    from_parquet = load_workload(tmp_path / "w.parquet")
+    assert from_jsonl == from_csv == from_parquet
+    assert from_jsonl[0] == Request("a", "Q: 2+2?\nA:", None, "4", None, None, 1, False, explicit_id=True)
+    assert from_jsonl[1].sensitive and from_jsonl[1].device == "edge-3"
+
+
+def test_column_mapping_renames_and_ignores_extra_columns(tmp_path):
+    path = tmp_path / "gsm.csv"
+    path.write_text("question,final,split,notes\nHow many?,7,train,x\nAnd now?,8,test,y\n")
+    with pytest.raises(WorkloadError, match=r"unknown field\(s\) \['final', 'notes', 'question', 'split'\]"):
+        load_workload(path)  # without a mapping, foreign columns are named, not guessed at
+    requests = load_workload(path, parse_columns("prompt=question,answer=final"))
+    assert [(r.id, r.prompt, r.answer) for r in requests] == [("2", "How many?", "7"), ("3", "And now?", "8")]
+    with pytest.raises(WorkloadError, match="no column 'query'.*fix --columns"):
+        load_workload(path, parse_columns("prompt=query"))
+
+
+def test_a_folder_is_read_like_a_datasets_data_folder(tmp_path):
+    (tmp_path / "data").mkdir()
+    _jsonl(tmp_path / "data" / "train-00000.jsonl", [{"prompt": "one"}, {"prompt": "two"}])
+    _jsonl(tmp_path / "data" / "train-00001.jsonl", [{"prompt": "three"}])
+    (tmp_path / "README.md").write_text("not a workload")
+    requests = load_workload(tmp_path)
+    assert [r.prompt for r in requests] == ["one", "two", "three"]
+    assert len({r.id for r in requests}) == 3  # line numbers of two files kept apart
+
+
+def test_chat_messages_in_jsonl_and_csv(tmp_path):
+    messages = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "2+2?"}]
+    path = tmp_path / "chat.csv"
+    path.write_text("messages,answer\n" + '"' + json.dumps(messages).replace('"', '""') + '",4\n')
+    (req,) = load_workload(path)
+    assert req.messages == (("system", "be brief"), ("user", "2+2?")) and req.prompt is None
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ('{"prompt": "ok"}\n{"prompt": 3}\n', r"w.jsonl:2: field 'prompt' must be a non-empty string"),
+    ('{"prompt": "ok"}\n{"prompt": "x", "answer": [1]}\n', r"w.jsonl:2: field 'answer' must be a string"),
+    ('{"prompt": "ok"}\n{"prompt": "x"\n', r"w.jsonl:2: not valid JSON"),
+    ('{"prompt": "ok"}\n["prompt"]\n', r"w.jsonl:2: a request must be a JSON object"),
+    ('{"prompt": "a", "messages": []}\n', r"w.jsonl:1: give exactly one of 'prompt' or 'messages'"),
+    ('{"prompt": "a", "partition": -1}\n', r"w.jsonl:1: field 'partition' must be a non-negative integer"),
+    ('{"prompt": "a", "sensitive": "yes"}\n', r"w.jsonl:1: field 'sensitive' must be true or false"),
+    ('{"prompt": "a", "id": "x"}\n{"prompt": "b", "id": "x"}\n', r"w.jsonl:2: field 'id' repeats 'x'"),
+    ('{"prompt": "a", "colour": 1}\n', r"unknown field\(s\) \['colour'\]"),
+    ("\n\n", r"holds no requests"),
+])
+def test_malformed_jsonl_names_the_line_and_the_field_and_loads_nothing(tmp_path, content, message):
+    path = tmp_path / "w.jsonl"
+    path.write_text(content)
+    with pytest.raises(WorkloadError, match=message):
+        load_workload(path)
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("prompt,partition\nx,two\n", r"w.csv:2: field 'partition' must be a non-negative integer, got 'two'"),
+    ("prompt,sensitive\nx,maybe\n", r"w.csv:2: field 'sensitive' must be true or false"),
+    ("prompt,answer\nx,1,extra\n", r"w.csv:2: more cells than the header has columns"),
+    ("prompt,messages\n,[not json\n", r"w.csv:2: field 'messages' must hold a JSON list"),
+    ("", r"no header row"),
+])
+def test_malformed_csv_names_the_row_and_the_field(tmp_path, content, message):
+    path = tmp_path / "w.csv"
+    path.write_text(content)
+    with pytest.raises(WorkloadError, match=message):
+        load_workload(path)
+
+
+def test_unreadable_inputs_are_workload_errors(tmp_path):
+    with pytest.raises(WorkloadError, match="no workload at"):
+        load_workload(tmp_path / "missing.jsonl")
+    (tmp_path / "w.jsonl").write_bytes(b'{"prompt": "\xff"}\n')
+    with pytest.raises(WorkloadError, match="not UTF-8"):
+        load_workload(tmp_path / "w.jsonl")
+    (tmp_path / "w.parquet").write_bytes(b"PAR1 not really")
+    pytest.importorskip("pyarrow")
+    with pytest.raises(WorkloadError, match="not a readable Parquet file"):
+        load_workload(tmp_path / "w.parquet")
+    (tmp_path / "w.txt").write_text("prompt\n")
+    with pytest.raises(WorkloadError, match="unknown workload format '.txt'"):
+        load_workload(tmp_path / "w.txt")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(WorkloadError, match="holds no"):
+        load_workload(empty)
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("prompt", "is not FIELD=COLUMN"), ("colour=c", "names the field 'colour'"),
+    ("prompt=a,prompt=b", "maps the field 'prompt' twice")])
+def test_bad_column_mappings_are_refused(spec, message):
+    with pytest.raises(WorkloadError, match=message):
+        parse_columns(spec)
+
+
+# -- graders ------------------------------------------------------------------------------------------
+
+
+def _req(answer=None, reference=None, id_="r"):
+    return Request(id_, "p", answer=answer, reference=reference)
+
+
+def test_exact_number_reads_the_last_number_of_both_sides():
+    g = Grader("exact-number")
+    assert g.correct(_req("17"), "so 9 + 8 = 17. The answer is 17.", (), None)
+    assert g.correct(_req("1,200"), "It costs 1200", (), None)
+    assert g.correct(_req("The answer is 17.0"), "17", (), None)
+    assert not g.correct(_req("17"), "The answer is 71.", (), None)
+    assert not g.correct(_req("17"), "", (), None)
+    assert last_number("a -3.5 b 12, c") == 12.0
+
+
+def test_exact_match_contains_and_regex():
+    assert Grader("exact-match").correct(_req("return x"), "  return x\n", (), None)
+    assert not Grader("exact-match").correct(_req("return x"), "return x + 1", (), None)
+    assert Grader("contains").correct(_req(reference="Paris"), "It is Paris, France.", (), None)
+    assert not Grader("contains").correct(_req(reference="Paris"), "It is Lyon.", (), None)
+    assert Grader("regex", r"\bdef \w+\(").correct(_req(), "def add(a, b):", (), None)
+    assert Grader("regex").correct(_req(r"^\s*yes\b"), " yes, it does", (), None)  # the answer as the pattern
+    assert not Grader("regex").correct(_req(r"^\s*yes\b"), "no", (), None)
+
+
+def test_agreement_with_cloud_compares_token_ids_with_the_cloud_only_output():
+    g = Grader("agreement-with-cloud")
+    assert g.correct(_req(), "x", [1, 2, 3], [1, 2, 3])
+    assert not g.correct(_req(), "x", [1, 2, 4], [1, 2, 3])
+    assert token_agreement([1, 2, 4], [1, 2, 3]) == pytest.approx(2 / 3)
+    assert token_agreement([1, 2], [1, 2, 3, 4]) == 0.5
+    with pytest.raises(WorkloadError, match="needs the cloud-only output"):
+        g.correct(_req(), "x", [1], None)
+
+
+def test_auto_picks_by_what_the_request_carries():
+    g = Grader()
+    assert g.resolve(_req("42")) == "exact-number"
+    assert g.resolve(_req("forty-two")) == "exact-match"
+    assert g.resolve(_req(reference="print(x)")) == "exact-match"
+    assert g.resolve(_req()) == "agreement-with-cloud"
+
+
+def test_a_request_a_grader_cannot_judge_is_refused_before_decoding():
+    with pytest.raises(WorkloadError, match="request 'q7' has no 'answer' or 'reference' for the contains grader"):
+        Grader("contains").check([_req("a", id_="q1"), _req(id_="q7")])
+    with pytest.raises(WorkloadError, match="needs a number in its answer"):
+        Grader("exact-number").check([_req("none")])
+    with pytest.raises(WorkloadError, match="not a valid regular expression"):
+        Grader("regex").check([_req("(unclosed")])
+    with pytest.raises(WorkloadError, match="not a valid regular expression"):
+        Grader("regex", "(unclosed")
+    with pytest.raises(WorkloadError, match="grader 'fuzzy' is unknown"):
+        Grader("fuzzy")
+    with pytest.raises(WorkloadError, match="--pattern goes with the regex grader"):
+        Grader("contains", "x")
+
+
+# -- generated workload files ------------------------------------------------------------------------
+
+
+def test_paraphrases_share_no_name_item_or_sentence_frame_with_wordmath():
+    from workloads import paraphrase
+
+    problems = paraphrase.generate(300, seed=1)
+    assert len({p.question for p in problems}) == 300
+    assert all(paraphrase.shares_no_template_with_wordmath(p) for p in problems)
+    assert all(2 <= p.answer <= 99 for p in problems)
+    assert paraphrase.generate(5, seed=1) == problems[:5]  # reproducible from the seed
+    # the check itself can fail: a wordmath question does share its frames
+    from workloads import wordmath
+
+    (w,) = wordmath.generate("heldout", 1)
+    assert not paraphrase.shares_no_template_with_wordmath(paraphrase.Paraphrase(w.question, w.answer, w.steps))
+
+
+def test_workload_make_writes_files_that_load_and_grade(tmp_path, capsys):
+    from fedhybrid.cli import main
+
+    for kind, grader in (("wordmath", "exact-number"), ("paraphrase", "exact-number"), ("pycode", "exact-match")):
+        out = tmp_path / f"{kind}.jsonl"
+        assert main(["workload", "make", kind, "--n", "5", "--out", str(out)]) == 0
+        requests = load_workload(out)
+        assert len(requests) == 5 and all(r.explicit_id for r in requests)
+        assert {Grader().resolve(r) for r in requests} == {grader}
+    assert main(["workload", "make", "wordmath", "--n", "0", "--out", str(tmp_path / "x.jsonl")]) == 2
+    assert "--n=0 must be positive" in capsys.readouterr().err
