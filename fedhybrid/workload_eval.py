@@ -108,8 +108,11 @@ def configurations(cfg: EvalConfig, head_meta: dict | None) -> list[tuple[str, f
 
 def evaluate(decoder: HybridDecoder, tokenizer, requests: Sequence[Request], grader: Grader, cfg: EvalConfig,
              head=None, head_meta: dict | None = None,
-             progress: Callable[[str, int, int], None] | None = None) -> dict:
+             progress: Callable[[str, int, int], None] | None = None,
+             configs: list[tuple[str, float | None]] | None = None) -> dict:
     """Every configuration over `requests`; returns {"rows": [...], "requests": [...]}.
+
+    `configs`: (policy, threshold) pairs to run, cloud-only first (default: from `cfg`).
 
     Raises:
         InferenceError: a prompt too long for the device's context, or a policy without what
@@ -129,7 +132,9 @@ def evaluate(decoder: HybridDecoder, tokenizer, requests: Sequence[Request], gra
                         stop_ids=stop_token_ids(tokenizer, cfg.stop))
     privacy = [PrivacyPolicy("local-only" if r.sensitive else "allow") for r in requests]
     rows, reference = [], None
-    configs = configurations(cfg, head_meta)
+    configs = configs or configurations(cfg, head_meta)
+    if configs[0] != ("cloud-only", None):
+        raise InferenceError("the first configuration must be cloud-only: it is every other row's reference")
     for name, threshold in configs:
         policy = make_policy(name, threshold, head=head, weight=cfg.fusion_weight)
         label = name if threshold is None else f"{name} @ {threshold:g}"

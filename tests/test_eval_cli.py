@@ -67,3 +67,45 @@ def test_eval_with_confidence_only_and_explicit_thresholds(tiny_zoo_dir, tmp_pat
     assert [(r["policy"], r["threshold"]) for r in rows] == [
         ("cloud-only", None), ("slm-only", None), ("confidence", 0.3), ("confidence", 0.99)]
     assert rows[3]["cloud_share"] >= rows[2]["cloud_share"]  # a higher floor escalates at least as often
+
+
+def test_calibrate_on_a_workload_file_and_retarget_with_it(tiny_zoo_dir, tmp_path, capsys):
+    import shutil
+
+    from inference.reward_head import RewardHead
+
+    zoo = tmp_path / "zoo"
+    shutil.copytree(tiny_zoo_dir, zoo)
+    workload = _workload(tmp_path / "w.jsonl", n=9)  # 9 graded by number + 1 judged against the cloud
+    args = ["--zoo", str(zoo), "calibrate", "--device", "edge", "--workload", str(workload), "--stop", "\\n",
+            "--grid", "3"]
+    assert main([*args, "--target-cloud-share", "0.3"]) == 0
+    _, meta = RewardHead.load(zoo / "edge" / "reward-cloud")
+    assert meta["sets"]["kind"] == "workload" and meta["sets"]["requests"] == 10
+    assert meta["train_problems"] == 6 and meta["calibration_problems"] == 2  # 60% / 20% / 20%
+    assert 0.0 <= meta["baseline"]["cloud-only"]["accuracy"] <= 1.0 and "target" in meta
+    capsys.readouterr()
+    # retargeting a workload-calibrated head needs the same file again
+    assert main(["--zoo", str(zoo), "calibrate", "--device", "edge", "--retarget", "--target-cloud-share", "0.2"]) == 2
+    assert "retarget with the same --workload" in capsys.readouterr().err
+    assert main([*args, "--retarget", "--target-cloud-share", "0.2"]) == 0
+    _, again = RewardHead.load(zoo / "edge" / "reward-cloud")
+    assert again["target"]["cloud_share"] == 0.2 and again["table"] == meta["table"]
+
+
+def test_calibrate_refuses_a_workload_too_small_to_split(tiny_zoo_dir, tmp_path, capsys):
+    workload = _workload(tmp_path / "w.jsonl", n=3)
+    assert main(["--zoo", str(tiny_zoo_dir), "calibrate", "--workload", str(workload)]) == 2
+    assert "a workload of 4 requests is too small to calibrate on: give at least 7" in capsys.readouterr().err
+
+
+def test_bench_routing_sweeps_a_workload_file(tiny_zoo_dir, tmp_path, capsys):
+    workload = _workload(tmp_path / "w.jsonl", n=2)
+    out_json = tmp_path / "routing.json"
+    assert main(["--zoo", str(tiny_zoo_dir), "bench", "routing", "--workload", str(workload), "--stop", "\\n",
+                 "--json", str(out_json)]) == 0
+    result = json.loads(out_json.read_text())
+    policies = [r["policy"] for r in result["rows"]]
+    assert policies[:2] == ["cloud-only", "slm-only"] and {"reward", "confidence", "fusion"} <= set(policies)
+    assert all(r["requests"] == 3 for r in result["rows"]) and out_json.with_suffix(".png").is_file()
+    assert f"routing on {workload}" in capsys.readouterr().out

@@ -24,8 +24,9 @@ from inference.errors import InferenceError
 from inference.generation import DecodeConfig
 from inference.reward_head import RewardHead, RewardHeadConfig, fit
 from inference.router import RewardPolicy, make_policy
+from inference.tokenizer import encode_prompt
+from training.calibration_sets import CalibrationSets, Task, wordmath_sets
 from training.errors import TrainingError
-from workloads import wordmath
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,10 @@ class CalibrationConfig:
 
 
 @torch.no_grad()
-def collect_labels(device: DeviceModel, cloud: Cloud, tokenizer, prompts: list[str],
+def collect_labels(device: DeviceModel, cloud: Cloud, tokenizer, prompts: list[str | list[int]],
                    max_new_tokens: int, deadline_s: float,
-                   progress: Callable[[int], None] | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                   progress: Callable[[int], None] | None = None,
+                   stop_ids: frozenset[int] = frozenset()) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Device-only greedy decoding, then cloud teacher-forced labels.
 
     Returns (hidden (N, d), logprobs (N, V) of the device's next-token distribution, labels (N,)).
@@ -60,7 +62,7 @@ def collect_labels(device: DeviceModel, cloud: Cloud, tokenizer, prompts: list[s
     hiddens, logprobs, labels = [], [], []
     eos = tokenizer.eos_token_id
     for i, prompt in enumerate(prompts):
-        ids = tokenizer(prompt)["input_ids"]
+        ids = encode_prompt(tokenizer, prompt) if isinstance(prompt, str) else list(prompt)
         tokens = list(ids)
         device.reset()
         steps = []
@@ -68,7 +70,7 @@ def collect_labels(device: DeviceModel, cloud: Cloud, tokenizer, prompts: list[s
             step = device.step(tokens)
             steps.append(step)
             tokens.append(step.top_token)
-            if tokens[-1] == eos:
+            if tokens[-1] == eos or tokens[-1] in stop_ids:
                 break
         prediction = cloud.predict(f"calibrate-{i}", tokens, len(ids), 1, deadline_s)
         cloud.end_session(f"calibrate-{i}")
@@ -90,7 +92,7 @@ def train_head(hidden: torch.Tensor, logprobs: torch.Tensor, labels: torch.Tenso
     return head, stats
 
 
-def measure(decoder: HybridDecoder, policy, problems: list[wordmath.Problem], cfg: DecodeConfig
+def measure(decoder: HybridDecoder, policy, problems: list[Task], cfg: DecodeConfig
             ) -> dict:
     """Decode `problems` with `policy`: cloud share (token-weighted), accuracy, outputs."""
     tokens = cloud = 0
@@ -100,13 +102,13 @@ def measure(decoder: HybridDecoder, policy, problems: list[wordmath.Problem], cf
         gen = decoder.generate(p.prompt, policy, cfg, use_cache=False)
         tokens += len(gen.token_ids)
         cloud += round(gen.cloud_share * len(gen.token_ids))
-        correct += wordmath.is_correct(p, gen.text)
+        correct += p.is_correct(gen.text, gen.token_ids)
         outputs.append(gen.token_ids)
     return {"cloud_share": cloud / max(1, tokens), "accuracy": correct / len(problems),
             "tokens": tokens, "outputs": outputs}
 
 
-def calibration_table(decoder: HybridDecoder, head: RewardHead, problems: list[wordmath.Problem],
+def calibration_table(decoder: HybridDecoder, head: RewardHead, problems: list[Task],
                       taus: list[float], cfg: DecodeConfig) -> list[dict]:
     rows = []
     for tau in taus:
@@ -124,7 +126,7 @@ def tau_grid(head: RewardHead, hidden: torch.Tensor, logprobs: torch.Tensor, n: 
     return taus
 
 
-def pick_tau(decoder: HybridDecoder, head: RewardHead, problems: list[wordmath.Problem],
+def pick_tau(decoder: HybridDecoder, head: RewardHead, problems: list[Task],
              table: list[dict], target: float, cfg: CalibrationConfig, dcfg: DecodeConfig) -> dict:
     """Bisection on tau (share falls as tau grows) until |share - target| <= tolerance."""
     below = [r for r in table if r["cloud_share"] <= target]
@@ -153,44 +155,50 @@ def pick_tau(decoder: HybridDecoder, head: RewardHead, problems: list[wordmath.P
 
 def calibrate(device_model, cloud: Cloud, tokenizer, out_dir: Path, cfg: CalibrationConfig,
               target_cloud_share: float | None = None, meta: dict | None = None,
-              progress: Callable[[str, int, int], None] | None = None) -> dict:
-    """Run the whole pipeline; writes head + calibration into `out_dir`; returns the metadata."""
+              progress: Callable[[str, int, int], None] | None = None,
+              sets: CalibrationSets | None = None) -> dict:
+    """Run the whole pipeline; writes head + calibration into `out_dir`; returns the metadata.
+
+    `sets`: what to label and calibrate on (default: the zoo's word problems, sized by `cfg`).
+    """
     if target_cloud_share is not None:
         _check_share(target_cloud_share)
     report = (lambda stage, i, n: progress(stage, i, n)) if progress else (lambda *a: None)
-    train = wordmath.generate("train", cfg.train_problems, seed=f"calibrate/{cfg.seed}")
-    calib, check = _heldout_sets(cfg.calib_problems, cfg.seed)
+    sets = sets or wordmath_sets(cfg.train_problems, cfg.calib_problems, cfg.seed)
     device = DeviceModel(device_model)
     hidden, logprobs, labels = collect_labels(
-        device, cloud, tokenizer, [p.prompt for p in train], cfg.max_new_tokens, cfg.deadline_s,
-        lambda i: report("label", i, len(train)))
+        device, cloud, tokenizer, sets.train, cfg.max_new_tokens, cfg.deadline_s,
+        lambda i: report("label", i, len(sets.train)), stop_ids=sets.stop_ids)
     head, stats = train_head(hidden, logprobs, labels, cfg)
     decoder = HybridDecoder(device_model, tokenizer, cloud)
-    dcfg = DecodeConfig(max_new_tokens=cfg.max_new_tokens, deadline_s=cfg.deadline_s)
+    dcfg = DecodeConfig(max_new_tokens=cfg.max_new_tokens, deadline_s=cfg.deadline_s, stop_ids=sets.stop_ids)
+    _fill_references(decoder, sets.calib + sets.check, dcfg)
     taus = tau_grid(head, hidden, logprobs, cfg.grid)
     table = []
     for i, tau in enumerate(taus):
-        table.extend(calibration_table(decoder, head, calib, [tau], dcfg))
+        table.extend(calibration_table(decoder, head, sets.calib, [tau], dcfg))
         report("calibrate", i + 1, len(taus))
-    baseline = {name: {k: v for k, v in measure(decoder, make_policy(name), calib, dcfg).items()
+    baseline = {name: {k: v for k, v in measure(decoder, make_policy(name), sets.calib, dcfg).items()
                        if k != "outputs"} for name in ("slm-only", "cloud-only")}
-    result = {"head": stats, "table": table, "baseline": baseline, "calibration_problems": len(calib),
-              "train_problems": len(train), "seed": cfg.seed, **(meta or {})}
+    result = {"head": stats, "table": table, "baseline": baseline, "calibration_problems": len(sets.calib),
+              "train_problems": len(sets.train), "seed": cfg.seed, "sets": sets.source, **(meta or {})}
     if target_cloud_share is not None:
-        result["target"] = _pick_target(decoder, head, calib, check, table, target_cloud_share, cfg, dcfg)
+        result["target"] = _pick_target(decoder, head, sets.calib, sets.check, table, target_cloud_share, cfg, dcfg)
     head.save(out_dir, extra=result)
     return result
+
+
+def _fill_references(decoder: HybridDecoder, tasks: list[Task], dcfg: DecodeConfig) -> None:
+    """The cloud-only output of every task judged by agreement with it (once, before the table)."""
+    for task in tasks:
+        if task.needs_reference and task.reference is None:
+            task.reference = list(decoder.generate(task.prompt, make_policy("cloud-only"), dcfg, use_cache=False,
+                                                   record=False).token_ids)
 
 
 def _check_share(share: float) -> None:
     if not 0 < share < 1:
         raise InferenceError(f"--target-cloud-share {share} must lie in (0, 1)")
-
-
-def _heldout_sets(n: int, seed) -> tuple[list, list]:
-    """(calibration set, held-out check set): disjoint seeds, both from the held-out split."""
-    return (wordmath.generate("heldout", n, seed=f"calibrate/{seed}"),
-            wordmath.generate("heldout", n, seed=f"calibrate-check/{seed}"))
 
 
 def _pick_target(decoder, head, calib, check, table, share: float, cfg, dcfg) -> dict:
@@ -203,14 +211,22 @@ def _pick_target(decoder, head, calib, check, table, share: float, cfg, dcfg) ->
 
 
 def retarget(device_model, cloud: Cloud, tokenizer, out_dir: Path, cfg: CalibrationConfig,
-             target_cloud_share: float) -> dict:
+             target_cloud_share: float, sets: CalibrationSets | None = None) -> dict:
     """Pick a new tau for an already trained head: bisection on its calibration set,
-    then the held-out check. Reuses the head and its table (minutes instead of ten)."""
+    then the held-out check. Reuses the head and its table (minutes instead of ten).
+    A head calibrated on a workload file needs the same file's `sets` again."""
     _check_share(target_cloud_share)
     head, meta = RewardHead.load(out_dir)
-    calib, check = _heldout_sets(meta["calibration_problems"], meta.get("seed", cfg.seed))
+    kind = meta.get("sets", {}).get("kind", "wordmath")
+    if sets is None:
+        if kind != "wordmath":
+            raise TrainingError(f"the head in {out_dir} was calibrated on the workload {meta['sets'].get('path')}: "
+                                "retarget with the same --workload")
+        sets = wordmath_sets(4, meta["calibration_problems"], meta.get("seed", cfg.seed))
     decoder = HybridDecoder(device_model, tokenizer, cloud)
-    dcfg = DecodeConfig(max_new_tokens=cfg.max_new_tokens, deadline_s=cfg.deadline_s)
-    meta["target"] = _pick_target(decoder, head, calib, check, meta["table"], target_cloud_share, cfg, dcfg)
+    dcfg = DecodeConfig(max_new_tokens=cfg.max_new_tokens, deadline_s=cfg.deadline_s, stop_ids=sets.stop_ids)
+    _fill_references(decoder, sets.calib + sets.check, dcfg)
+    meta["target"] = _pick_target(decoder, head, sets.calib, sets.check, meta["table"], target_cloud_share, cfg,
+                                  dcfg)
     head.save(out_dir, extra={k: v for k, v in meta.items() if k != "config"})
     return meta

@@ -21,6 +21,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     routing.add_argument("--pycode-tasks", type=int, default=40, help="held-out line completions")
     routing.add_argument("--kv-problems", type=int, default=10, help="problems for the KV-vs-recompute timing")
     routing.add_argument("--plot", type=Path, default=None, help="PNG path (default: next to the JSON)")
+    routing.add_argument("--workload", type=Path, default=None,
+                         help="sweep your requests instead of held-out wordmath and pycode (README: Workload files)")
+    routing.add_argument("--columns", default=None, help="with --workload: map fields to columns")
+    routing.add_argument("--grader", default="auto",
+                         choices=["auto", "exact-number", "exact-match", "contains", "regex", "agreement-with-cloud"],
+                         help="with --workload: how outputs are judged")
+    routing.add_argument("--stop", action="append", default=[], help="with --workload: a stop string (repeatable)")
     _common(routing, _routing)
     cache = bsub.add_parser("cache", help="correction cache: lookup rate, size, merge, build, serving quality")
     cache.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000, 1_000_000])
@@ -85,9 +92,16 @@ def _routing(args: argparse.Namespace) -> int:
     from inference.zoo import Zoo
 
     zoo = Zoo(args.zoo)
+    requests = None
+    if args.workload is not None:  # read and checked before any model is loaded
+        from workloads.files import load_workload, parse_columns
+
+        requests = load_workload(args.workload, parse_columns(args.columns))
     stack = load_stack(zoo, args.device, args.cloud)
     head, meta = load_head(stack.device_folder, stack.cloud_name)
     taus = sorted({r["tau"] for r in meta["table"]} | ({meta["target"]["tau"]} if "target" in meta else set()))
+    if requests is not None:
+        return _routing_on_workload(args, stack, head, meta, taus, requests)
     with Progress() as progress:
         task = progress.add_task("policies x thresholds", total=None)
         rows = routing.sweep(stack.device_model, stack.cloud, stack.tokenizer, head, taus, args.problems,
@@ -112,6 +126,45 @@ def _routing(args: argparse.Namespace) -> int:
                                         "calibration_target": meta.get("target")})
     png = args.plot or path.with_suffix(".png")
     routing.plot(rows, png)
+    print(f"wrote {png}")
+    return 0
+
+
+def _routing_on_workload(args, stack, head, meta, taus, requests) -> int:
+    """The routing sweep (every calibrated tau, the confidence and fusion sweeps) over a
+    user's requests, graded by the file's grader: the same rows `fedhybrid eval` writes."""
+    from rich.progress import Progress
+
+    from fedhybrid.bench import routing
+    from fedhybrid.workload_eval import EvalConfig, evaluate, plot
+    from inference.decoder import HybridDecoder
+    from workloads.graders import Grader
+
+    configs = ([("cloud-only", None), ("slm-only", None)] + [("reward", t) for t in taus]
+               + [("confidence", t) for t in routing.CONFIDENCE_SWEEP] + [("fusion", t) for t in routing.FUSION_SWEEP])
+    cfg = EvalConfig(policies=("reward", "confidence", "fusion"), stop=tuple(s.replace("\\n", "\n") for s in args.stop))
+    decoder = HybridDecoder(stack.device_model, stack.tokenizer, stack.cloud)
+    try:
+        with Progress() as progress:
+            task = progress.add_task("policies x thresholds x requests", total=len(configs) * len(requests))
+            done: set = set()
+
+            def report(label: str, i: int, n: int) -> None:
+                done.add((label, i))
+                progress.update(task, completed=len(done))
+
+            result = evaluate(decoder, stack.tokenizer, requests, Grader(args.grader), cfg, head=head,
+                              head_meta=meta, progress=report, configs=configs)
+    finally:
+        stack.cloud.close()
+    rows = result["rows"]
+    print_table(f"routing on {args.workload} ({len(requests)} requests, {args.device} + {args.cloud}, grader "
+                f"{args.grader})", rows,
+                [("policy", "{}"), ("threshold", "{:.3g}"), ("cloud_share", "{:.1%}"), ("quality", "{:.1%}"),
+                 ("agreement", "{:.1%}"), ("identical", "{:.1%}"), ("tok_s", "{:.0f}"), ("cost_cut", "{:.1%}")])
+    path = write_json(args, "routing", {"workload": str(args.workload), "grader": args.grader, **result,
+                                        "calibration_target": meta.get("target")})
+    png = plot(rows, args.plot or path.with_suffix(".png"), f"routing on {args.workload.name}")
     print(f"wrote {png}")
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
@@ -45,6 +46,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.add_argument("--seed", type=int, default=0)
     cal.add_argument("--retarget", action="store_true",
                      help="keep the trained head and its table; only pick tau for --target-cloud-share again")
+    cal.add_argument("--workload", type=Path, default=None,
+                     help="calibrate on your requests (a .jsonl/.csv/.parquet file or folder; 60%% label the head, "
+                          "20%% build the tau table, 20%% check it) instead of the zoo's word problems")
+    cal.add_argument("--columns", default=None, help="with --workload: map fields to columns (prompt=question,...)")
+    cal.add_argument("--grader", default="auto",
+                     choices=["auto", "exact-number", "exact-match", "contains", "regex", "agreement-with-cloud"],
+                     help="with --workload: how the table's accuracy is judged")
+    cal.add_argument("--pattern", default=None, help="with --grader regex: the pattern")
+    cal.add_argument("--stop", action="append", default=[], help="with --workload: a stop string (repeatable)")
     cal.set_defaults(run=_calibrate)
 
 
@@ -117,18 +127,38 @@ def _calibrate(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from inference.runtime import head_dir, load_stack
+    from inference.tokenizer import tokenizer_hash
     from inference.zoo import Zoo
     from training.calibrate import CalibrationConfig, calibrate, retarget
+    from training.errors import TrainingError
 
     zoo = Zoo(args.zoo)
-    stack = load_stack(zoo, args.device, args.cloud)
     cfg = CalibrationConfig(train_problems=args.train_problems, calib_problems=args.calib_problems,
                             grid=args.grid, seed=args.seed)
+    if args.retarget and args.target_cloud_share is None:
+        raise TrainingError("--retarget needs --target-cloud-share")
+    requests = None
+    if args.workload is not None:  # read and checked before any model is loaded
+        from workloads.files import load_workload, parse_columns
+
+        requests = load_workload(args.workload, parse_columns(args.columns))
+    stack = load_stack(zoo, args.device, args.cloud)
+    sets = None
+    if requests is not None:
+        from fedhybrid.workload_eval import prompt_ids
+        from inference.tokenizer import stop_token_ids
+        from training.calibration_sets import workload_sets
+        from workloads.graders import Grader
+
+        stops = tuple(s.replace("\\n", "\n") for s in args.stop)
+        sets = workload_sets(requests, Grader(args.grader, args.pattern), lambda r: prompt_ids(stack.tokenizer, r),
+                             stop_token_ids(stack.tokenizer, stops), seed=args.seed,
+                             source={"path": str(args.workload), "columns": args.columns, "grader": args.grader,
+                                     "requests": len(requests)})
     out = head_dir(stack.device_folder, stack.cloud_name)
     if args.retarget:
-        if args.target_cloud_share is None:
-            raise SystemExit("--retarget needs --target-cloud-share")
-        meta = retarget(stack.device_model, stack.cloud, stack.tokenizer, out, cfg, args.target_cloud_share)
+        meta = retarget(stack.device_model, stack.cloud, stack.tokenizer, out, cfg, args.target_cloud_share,
+                        sets=sets)
         stack.cloud.close()
         _print_calibration(meta, out)
         return 0
@@ -143,7 +173,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         meta = calibrate(stack.device_model, stack.cloud, stack.tokenizer, out, cfg,
                          target_cloud_share=args.target_cloud_share,
                          meta={"device": args.device, "cloud": stack.cloud_name,
-                               "tokenizer_hash": zoo.tokenizer_hash}, progress=report)
+                               "tokenizer_hash": tokenizer_hash(stack.tokenizer)}, progress=report, sets=sets)
     stack.cloud.close()
     _print_calibration(meta, out)
     return 0
