@@ -27,7 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     traffic = fsub.add_parser("traffic", help="open-loop requests at the fleet's agents; a table per round")
     traffic.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     traffic.add_argument("--workload", default="fleet",
-                         help="'fleet' (the recurring fleet workload) or a JSONL file of requests (see README)")
+                         help="'fleet' (the recurring fleet workload) or a workload file or folder (.jsonl, .csv, "
+                              ".parquet; see README: Workload files)")
+    traffic.add_argument("--columns", default=None, help="map request fields to your columns (prompt=question,...)")
     traffic.add_argument("--rate", type=float, default=2.0, help="requests per second, all agents together")
     traffic.add_argument("--duration", type=float, default=60.0, help="seconds of traffic")
     traffic.add_argument("--max-tokens", type=int, default=128)
@@ -66,16 +68,17 @@ def _traffic(args: argparse.Namespace) -> int:
     from fedhybrid.fleet_ops import load_fleet
     from fedhybrid.tables import print_table
     from workloads.errors import WorkloadError
-    from workloads.requests import load_jsonl
+    from workloads.files import load_workload, parse_columns
 
     if args.rate <= 0 or args.duration <= 0:
         raise WorkloadError("--rate and --duration must be positive")
     console = Console()
+    requests = None if args.workload == "fleet" else load_workload(Path(args.workload), parse_columns(args.columns))
     fleet = load_fleet(args.workdir)
     urls = {a["device"]: a["url"] for a in fleet["agents"]}
     devices = list(urls)
     stream = (traffic.fleet_stream(devices, args.seed) if args.workload == "fleet"
-              else traffic.file_stream(load_jsonl(Path(args.workload)), devices, args.seed))
+              else traffic.file_stream(requests, devices, args.seed))
     done: list = []
     shown = {"round": None}
 
