@@ -68,18 +68,24 @@ def fleet_stream(devices: list[str], seed: int = 0, queries_per_round: int = 6) 
         yield Request(f"{n}", prompt=q.problem.prompt, answer=str(q.problem.answer), device=devices[d])
 
 
-def file_stream(requests: list[Request], devices: list[str], seed: int = 0) -> Iterator[Request]:
-    """Cycle through a workload file; a request naming a device (or partition) goes there,
-    the others to a random device."""
-    rng = random.Random(seed)
-    i = 0
-    while True:
-        req = requests[i % len(requests)]
-        device = req.device if req.device in devices else (
-            devices[req.partition % len(devices)] if req.partition is not None else rng.choice(devices))
-        yield Request(f"{i + 1}", req.prompt, req.messages, req.answer, req.reference, device, req.partition,
-                      req.sensitive)
-        i += 1
+def file_stream(requests: list[Request], devices: list[str], seed: int = 0, split: str = "uniform",
+                zipf_s: float = 1.1, alpha: float = 0.5) -> Iterator[Request]:
+    """Cycle through a workload file; each request goes to its device (workloads.partition:
+    its `device`, its `partition`, else the split rule, fixed per request), so a file's
+    repeats recur on the device that saw them."""
+    from workloads.partition import assign
+
+    targets = assign(requests, devices, split, seed, zipf_s, alpha)  # here: a bad device is refused up front
+
+    def cycle() -> Iterator[Request]:
+        i = 0
+        while True:
+            req, device = requests[i % len(requests)], targets[i % len(requests)]
+            yield Request(f"{i + 1}", req.prompt, req.messages, req.answer, req.reference, device, req.partition,
+                          req.sensitive)
+            i += 1
+
+    return cycle()
 
 
 async def stream_completion(client: httpx.AsyncClient, url: str, body: dict, out: Outcome,

@@ -109,3 +109,16 @@ def test_bench_routing_sweeps_a_workload_file(tiny_zoo_dir, tmp_path, capsys):
     assert policies[:2] == ["cloud-only", "slm-only"] and {"reward", "confidence", "fusion"} <= set(policies)
     assert all(r["requests"] == 3 for r in result["rows"]) and out_json.with_suffix(".png").is_file()
     assert f"routing on {workload}" in capsys.readouterr().out
+
+
+def test_bench_cache_quality_rows_on_a_workload_file(tiny_zoo_dir, tmp_path, capsys):
+    workload = _workload(tmp_path / "w.jsonl", n=2)
+    out_json = tmp_path / "cache.json"
+    assert main(["--zoo", str(tiny_zoo_dir), "bench", "cache", "--workload", str(workload), "--stop", "\\n",
+                 "--sizes", "1000", "--text-tokens", "2000", "--merge-devices", "2", "--merge-entries", "100",
+                 "--passes", "2", "--json", str(out_json)]) == 0
+    quality = json.loads(out_json.read_text())["quality"]
+    assert [q["pass"] for q in quality] == [1, 2]
+    assert all(0.0 <= q["accuracy"] <= 1.0 and 0.0 <= q["cache_share"] <= 1.0 for q in quality)
+    assert quality[1]["cache_entries"] >= quality[0]["cache_entries"] > 0  # the passes recur: the cache learns
+    assert f"3 requests of {workload}" in capsys.readouterr().out

@@ -76,9 +76,16 @@ def workload_sets(requests: Sequence[Request], grader: Grader, prompt_ids: Calla
     n_calib = max(2, (len(ordered) - n_train) // 2)
     train, calib, check = ordered[:n_train], ordered[n_train:n_train + n_calib], ordered[n_train + n_calib:]
 
+    return CalibrationSets([prompt_ids(r) for r in train], tasks_from_requests(calib, grader, prompt_ids),
+                           tasks_from_requests(check, grader, prompt_ids), stop_ids,
+                           source={"kind": "workload", **(source or {})})
+
+
+def tasks_from_requests(requests: Sequence[Request], grader: Grader,
+                        prompt_ids: Callable[[Request], list[int]]) -> list[Task]:
+    """One Task per request, judged by `grader` (a cloud-only reference where it needs one)."""
     def task(req: Request) -> Task:
         return Task(prompt_ids(req), lambda text, ids, ref: grader.correct(req, text, ids, ref),
                     needs_reference=grader.resolve(req) == "agreement-with-cloud")
 
-    return CalibrationSets([prompt_ids(r) for r in train], [task(r) for r in calib], [task(r) for r in check],
-                           stop_ids, source={"kind": "workload", **(source or {})})
+    return [task(r) for r in requests]

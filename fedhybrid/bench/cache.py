@@ -20,6 +20,7 @@ from inference.decoder import HybridDecoder
 from inference.device_cache import DeviceCache
 from inference.generation import DecodeConfig, Provenance
 from inference.router import RewardPolicy, make_policy
+from training.calibration_sets import Task
 from workloads import wordmath
 
 
@@ -108,17 +109,29 @@ def merge_rate(header: CacheHeader, deltas: list[Delta], repeats: int = 3) -> di
 
 
 def quality_rows(device_model, cloud_model, tokenizer, head, tau: float, header: CacheHeader,
-                 problems: int, passes: int) -> list[dict]:
-    """Cloud and cache share pass after pass on a recurring workload; served precision."""
-    probs = wordmath.generate("heldout", problems, seed="bench-cache")
+                 problems: int, passes: int, tasks: list | None = None,
+                 stop_ids: frozenset[int] = frozenset()) -> list[dict]:
+    """Cloud and cache share pass after pass on a recurring workload; served precision.
+
+    `tasks` (training.calibration_sets.Task): a user's requests with their grader; default
+    `problems` held-out word problems judged by their final answer.
+    """
+    if tasks is None:
+        tasks = [Task(p.prompt, _judge(p)) for p in wordmath.generate("heldout", problems, seed="bench-cache")]
     cloud = LocalCloud(cloud_model)
     plain = HybridDecoder(device_model, tokenizer, cloud)
-    cfg = DecodeConfig(max_new_tokens=128, deadline_s=30.0)
+    cfg = DecodeConfig(max_new_tokens=128, deadline_s=30.0, stop_ids=stop_ids)
     policy = RewardPolicy(head, tau)
-    baseline = [plain.generate(p.prompt, policy, cfg) for p in probs]
-    base_acc = sum(wordmath.is_correct(p, g.text) for p, g in zip(probs, baseline)) / len(probs)
-    cloud_only = [plain.generate(p.prompt, make_policy("cloud-only"), cfg) for p in probs]
-    cloud_acc = sum(wordmath.is_correct(p, g.text) for p, g in zip(probs, cloud_only)) / len(probs)
+    baseline = [plain.generate(t.prompt, policy, cfg) for t in tasks]
+    cloud_only = [plain.generate(t.prompt, make_policy("cloud-only"), cfg) for t in tasks]
+    for t, g in zip(tasks, cloud_only):
+        if t.needs_reference:
+            t.reference = list(g.token_ids)
+
+    def accuracy(gens) -> float:
+        return sum(t.is_correct(g.text, g.token_ids) for t, g in zip(tasks, gens)) / len(tasks)
+
+    base_acc, cloud_acc = accuracy(baseline), accuracy(cloud_only)
     from inference.tier_profile import profile as tier_profile
 
     edge = tier_profile("edge")  # the serve rule devices of the edge tier use
@@ -126,10 +139,10 @@ def quality_rows(device_model, cloud_model, tokenizer, head, tau: float, header:
     decoder = HybridDecoder(device_model, tokenizer, cloud, cache=cache)
     rows = []
     for n in range(1, passes + 1):
-        gens = [decoder.generate(p.prompt, policy, cfg) for p in probs]
+        gens = [decoder.generate(t.prompt, policy, cfg) for t in tasks]
         tokens = sum(len(g.token_ids) for g in gens)
         served = matched = 0
-        for p, g in zip(probs, gens):
+        for g in gens:
             cached = [i for i, prov in enumerate(g.provenance) if prov is Provenance.CACHE]
             if not cached:
                 continue
@@ -141,14 +154,18 @@ def quality_rows(device_model, cloud_model, tokenizer, head, tau: float, header:
                 served += 1
                 matched += pred.positions[i].greedy == g.token_ids[i]
         rows.append({
-            "pass": n, "cloud_share": sum(g.count(Provenance.CLOUD) for g in gens) / tokens,
-            "cache_share": sum(g.count(Provenance.CACHE) for g in gens) / tokens,
-            "accuracy": sum(wordmath.is_correct(p, g.text) for p, g in zip(probs, gens)) / len(probs),
+            "pass": n, "cloud_share": sum(g.count(Provenance.CLOUD) for g in gens) / max(1, tokens),
+            "cache_share": sum(g.count(Provenance.CACHE) for g in gens) / max(1, tokens),
+            "accuracy": accuracy(gens),
             "accuracy_no_cache": base_acc, "accuracy_cloud_only": cloud_acc,
             "served_precision": matched / served if served else None, "cache_entries": cache.entries,
         })
     cloud.close()
     return rows
+
+
+def _judge(problem: wordmath.Problem):
+    return lambda text, ids, ref: wordmath.is_correct(problem, text)
 
 
 SPEED_COLUMNS = [("entries", "{:,}"), ("bytes_per_entry", "{:.1f}"), ("lookup_steps_s", "{:,.0f}"),

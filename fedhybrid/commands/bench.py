@@ -37,6 +37,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     cache.add_argument("--device", default="edge", help="device tier for the quality rows")
     cache.add_argument("--problems", type=int, default=30, help="recurring wordmath problems")
     cache.add_argument("--passes", type=int, default=4)
+    cache.add_argument("--workload", type=Path, default=None,
+                       help="quality rows on your requests, pass after pass (README: Workload files)")
+    cache.add_argument("--columns", default=None, help="with --workload: map fields to columns")
+    cache.add_argument("--grader", default="auto",
+                       choices=["auto", "exact-number", "exact-match", "contains", "regex", "agreement-with-cloud"],
+                       help="with --workload: how outputs are judged")
+    cache.add_argument("--stop", action="append", default=[], help="with --workload: a stop string (repeatable)")
     _common(cache, _cache)
     cloud = bsub.add_parser("cloud", help="remote cloud on loopback: latency, prefix reuse, concurrency")
     cloud.add_argument("--device", default="edge", help="device tier")
@@ -176,8 +183,25 @@ def _cache(args: argparse.Namespace) -> int:
     from inference.zoo import Zoo
 
     zoo = Zoo(args.zoo)
+    requests = None
+    if args.workload is not None:  # read and checked before any model is loaded
+        from workloads.files import load_workload, parse_columns
+        from workloads.graders import Grader
+
+        requests = load_workload(args.workload, parse_columns(args.columns))
+        grader = Grader(args.grader)
+        grader.check(requests)
     stack = load_stack(zoo, args.device, "cloud")
     header = CacheHeader(zoo.tokenizer_hash, len(stack.tokenizer), 2, 8)
+    tasks, stop_ids, described = None, frozenset(), f"{args.problems} held-out problems"
+    if requests is not None:
+        from fedhybrid.workload_eval import prompt_ids
+        from inference.tokenizer import stop_token_ids
+        from training.calibration_sets import tasks_from_requests
+
+        tasks = tasks_from_requests(requests, grader, lambda r: prompt_ids(stack.tokenizer, r))
+        stop_ids = stop_token_ids(stack.tokenizer, tuple(s.replace("\\n", "\n") for s in args.stop))
+        described = f"{len(requests)} requests of {args.workload}"
     stream = bench_cache.code_stream(stack.tokenizer)
     speed = bench_cache.speed_rows(header, stream, tuple(args.sizes), args.text_tokens)
     print_table("correction cache speed (decode-loop call path: serve() + advance(), 1 core)", speed,
@@ -190,9 +214,9 @@ def _cache(args: argparse.Namespace) -> int:
     head, meta = load_head(stack.device_folder, stack.cloud_name)
     tau = resolve_threshold("reward", None, None, meta)
     quality = bench_cache.quality_rows(stack.device_model, stack.cloud.model, stack.tokenizer, head, tau,
-                                       header, args.problems, args.passes)
+                                       header, args.problems, args.passes, tasks=tasks, stop_ids=stop_ids)
     stack.cloud.close()
-    print_table(f"recurring workload ({args.problems} held-out problems x {args.passes} passes, "
+    print_table(f"recurring workload ({described} x {args.passes} passes, "
                 f"reward @ tau={tau:.3g})", quality, bench_cache.QUALITY_COLUMNS)
     rows = [{**row, "merge_entries_s": merge["merge_entries_s"]} for row in speed]
     rows[0].update({"cache_share": quality[-1]["cache_share"], "served_precision": quality[-1]["served_precision"]})

@@ -30,6 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                          help="'fleet' (the recurring fleet workload) or a workload file or folder (.jsonl, .csv, "
                               ".parquet; see README: Workload files)")
     traffic.add_argument("--columns", default=None, help="map request fields to your columns (prompt=question,...)")
+    traffic.add_argument("--split", default="uniform", choices=["uniform", "zipf", "dirichlet"],
+                         help="which agent serves a file request that names no device or partition (fixed per "
+                              "request; default uniform)")
+    traffic.add_argument("--zipf-s", type=float, default=1.1, help="with --split zipf: the exponent")
+    traffic.add_argument("--dirichlet-alpha", type=float, default=0.5, help="with --split dirichlet: alpha")
     traffic.add_argument("--rate", type=float, default=2.0, help="requests per second, all agents together")
     traffic.add_argument("--duration", type=float, default=60.0, help="seconds of traffic")
     traffic.add_argument("--max-tokens", type=int, default=128)
@@ -78,7 +83,7 @@ def _traffic(args: argparse.Namespace) -> int:
     urls = {a["device"]: a["url"] for a in fleet["agents"]}
     devices = list(urls)
     stream = (traffic.fleet_stream(devices, args.seed) if args.workload == "fleet"
-              else traffic.file_stream(requests, devices, args.seed))
+              else traffic.file_stream(requests, devices, args.seed, args.split, args.zipf_s, args.dirichlet_alpha))
     done: list = []
     shown = {"round": None}
 

@@ -220,3 +220,39 @@ def test_workload_make_writes_files_that_load_and_grade(tmp_path, capsys):
         assert {Grader().resolve(r) for r in requests} == {grader}
     assert main(["workload", "make", "wordmath", "--n", "0", "--out", str(tmp_path / "x.jsonl")]) == 2
     assert "--n=0 must be positive" in capsys.readouterr().err
+
+
+# -- which device serves a request ---------------------------------------------------------------------
+
+
+def test_assignment_honours_device_and_partition_and_splits_the_rest_stably():
+    import numpy as np
+
+    from workloads.partition import assign, device_shares
+
+    devices = [f"edge-{i}" for i in range(4)]
+    named = [Request("a", "p", device="edge-2"), Request("b", "p", partition=5)]
+    free = [Request(f"r{i}", "p") for i in range(4000)]
+    out = assign(named + free, devices, "uniform")
+    assert out[:2] == ["edge-2", "edge-1"]
+    counts = np.array([out.count(d) for d in devices])
+    assert (abs(counts - 1000) < 120).all()  # uniform: about a quarter each
+    assert assign(free, devices, "uniform") == out[2:]  # fixed per request, whatever else is in the file
+    zipf = assign(free, devices, "zipf", zipf_s=1.5)
+    zipf_counts = [zipf.count(d) for d in devices]
+    assert zipf_counts == sorted(zipf_counts, reverse=True) and zipf_counts[0] > 2 * zipf_counts[-1]
+    shares = device_shares(4, "dirichlet", seed=3, alpha=0.1)
+    assert shares.sum() == pytest.approx(1.0) and shares.max() > 0.5  # small alpha: skewed
+    assert assign(free, devices, "dirichlet", seed=3, alpha=0.1) == assign(free, devices, "dirichlet", seed=3,
+                                                                            alpha=0.1)
+
+
+def test_assignment_refuses_an_unknown_device_and_a_bad_rule():
+    from workloads.partition import assign
+
+    with pytest.raises(WorkloadError, match="request 'x' names device 'edge-9'; the fleet has"):
+        assign([Request("x", "p", device="edge-9")], ["edge-0", "edge-1"])
+    with pytest.raises(WorkloadError, match="split 'random' is unknown"):
+        assign([Request("x", "p")], ["edge-0"], "random")
+    with pytest.raises(WorkloadError, match="must be positive"):
+        assign([Request("x", "p")], ["edge-0"], "dirichlet", alpha=0.0)
