@@ -14,7 +14,7 @@ import torch
 from cache_sync.correction_cache import CacheHeader
 from fleet.config import FederationConfig
 from fleet.device_node import DeviceNode, NodeConfig
-from workloads.fleet import FleetWorkload, FleetWorkloadConfig
+from workloads.fleet import FileFleetWorkload, FleetWorkload, FleetWorkloadConfig
 
 
 @functools.lru_cache(maxsize=4)
@@ -65,10 +65,22 @@ def header_for(cfg: FederationConfig) -> CacheHeader:
     return CacheHeader(zoo.tokenizer_hash, int(zoo.manifest["vocab_size"]), cfg.n_min, cfg.n_max)
 
 
-def workload_for(cfg: FederationConfig) -> FleetWorkload:
+def workload_for(cfg: FederationConfig):
+    """The generated fleet workload, or the run's workload file (read once per process)."""
+    if cfg.workload_file:
+        return file_workload_for(cfg)
     return FleetWorkload(FleetWorkloadConfig(
         devices=len(cfg.fleet_tiers), queries_per_round=cfg.queries_per_round, shared_pool=cfg.shared_pool,
         private_pool=cfg.private_pool, private_fraction=cfg.private_fraction, zipf_s=cfg.zipf_s, seed=cfg.seed))
+
+
+@functools.lru_cache(maxsize=4)
+def file_workload_for(cfg: FederationConfig) -> FileFleetWorkload:
+    from workloads.files import load_workload
+
+    devices = [cfg.device_name(i) for i in range(len(cfg.fleet_tiers))]
+    return FileFleetWorkload(load_workload(cfg.workload_file), devices, cfg.queries_per_round, cfg.workload_split,
+                             cfg.seed, cfg.zipf_s)
 
 
 @functools.lru_cache(maxsize=16)

@@ -43,29 +43,44 @@ class DemoConfig:
 
 
 def cloud_only_reference(cfg, zoo, console: Console) -> dict[str, dict]:
-    """Cloud-only greedy answers for every question the workload can ask: key -> result."""
+    """Cloud-only greedy answers for every question the workload can ask: key -> result
+    (`correct` is None for a file request with no answer or reference to grade it by)."""
     from inference.zoo import load_causal_lm
     from training.evaluate import greedy_batch
     from workloads import wordmath
     from workloads.fleet import FleetWorkload, FleetWorkloadConfig
 
-    work = FleetWorkload(FleetWorkloadConfig(
-        devices=len(cfg.fleet_tiers), queries_per_round=cfg.queries_per_round, shared_pool=cfg.shared_pool,
-        private_pool=cfg.private_pool, private_fraction=cfg.private_fraction, zipf_s=cfg.zipf_s, seed=cfg.seed))
-    items = [(f"shared/{i}", p) for i, p in enumerate(work.shared)]
-    for d in range(len(cfg.fleet_tiers)):
-        items += [(f"private/{d}/{i}", p) for i, p in enumerate(work.private_pool(d))]
     model, tok = load_causal_lm("cloud", zoo)
+    if cfg.workload_file:
+        from clients.runtime import file_workload_for
+        from inference.chat import render_chat
+        from workloads.graders import Grader
+
+        work = file_workload_for(cfg)
+        grader = Grader()
+        items = [(key, req.prompt if req.messages is None else render_chat(tok, req.messages),
+                  (lambda text, req=req: grader.correct(req, text, (), None)
+                   if req.answer is not None or req.reference is not None else None))
+                 for key, req in work.items()]
+    else:
+        work = FleetWorkload(FleetWorkloadConfig(
+            devices=len(cfg.fleet_tiers), queries_per_round=cfg.queries_per_round, shared_pool=cfg.shared_pool,
+            private_pool=cfg.private_pool, private_fraction=cfg.private_fraction, zipf_s=cfg.zipf_s,
+            seed=cfg.seed))
+        problems = [(f"shared/{i}", p) for i, p in enumerate(work.shared)]
+        for d in range(len(cfg.fleet_tiers)):
+            problems += [(f"private/{d}/{i}", p) for i, p in enumerate(work.private_pool(d))]
+        items = [(key, p.prompt, lambda text, p=p: wordmath.is_correct(p, text)) for key, p in problems]
     out = {}
     with Progress(TextColumn("cloud-only baseline"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task("", total=len(items))
         for start in range(0, len(items), 32):
             chunk = items[start: start + 32]
-            texts = greedy_batch(model, tok, [p.prompt for _, p in chunk], cfg.max_new_tokens)
-            for (key, problem), text in zip(chunk, texts):
-                out[key] = {"correct": wordmath.is_correct(problem, text),
-                            "cost": len(tok(problem.prompt)["input_ids"]) + len(tok(text)["input_ids"]) + 1}
+            texts = greedy_batch(model, tok, [prompt for _, prompt, _ in chunk], cfg.max_new_tokens)
+            for (key, prompt, judge), text in zip(chunk, texts):
+                out[key] = {"correct": judge(text),
+                            "cost": len(tok(prompt)["input_ids"]) + len(tok(text)["input_ids"]) + 1}
             progress.update(task, advance=len(chunk))
     return {"results": out, "workload": work}
 
@@ -82,8 +97,9 @@ def baseline_rows(history: list[dict], cfg, reference: dict) -> dict[tuple[int, 
                 slot = rows.setdefault((rnd, tier), {"correct": 0, "queries": 0, "cost": 0})
                 for query in work.queries(partition, rnd):
                     r = results[query.key]
-                    slot["correct"] += r["correct"]
-                    slot["queries"] += 1
+                    if r["correct"] is not None:  # graded queries only (all of them, but for file requests)
+                        slot["correct"] += r["correct"]
+                        slot["queries"] += 1
                     slot["cost"] += r["cost"]
     return rows
 
@@ -122,8 +138,18 @@ def sample_stream(cfg, zoo, state_dir: Path, console: Console) -> list[tuple[str
     cloud_model, _ = load_causal_lm("cloud", zoo)
     head, meta = load_head(zoo.path(name), zoo.model_name("cloud"))
     tau = cfg.threshold if cfg.threshold >= 0 else float(meta["target"]["tau"])
-    work = FleetWorkload(FleetWorkloadConfig(devices=len(cfg.fleet_tiers), shared_pool=cfg.shared_pool, seed=cfg.seed))
-    problem = work.shared[0]
+    if cfg.workload_file:  # the file's first request (a prompt one) stands in for the most popular question
+        from clients.runtime import file_workload_for
+
+        first = next((r for _, r in file_workload_for(cfg).items() if r.messages is None and not r.sensitive), None)
+        if first is None:
+            return []
+        prompt = first.prompt
+    else:
+        work = FleetWorkload(FleetWorkloadConfig(devices=len(cfg.fleet_tiers), shared_pool=cfg.shared_pool,
+                                                 seed=cfg.seed))
+        problem = work.shared[0]
+        prompt = problem.prompt
     cloud = LocalCloud(cloud_model)
     pieces: list[tuple[str, str]] = []
     shown: list[int] = []
@@ -134,12 +160,12 @@ def sample_stream(cfg, zoo, state_dir: Path, console: Console) -> list[tuple[str
         pieces.append((tok.decode(shown, skip_special_tokens=True)[len(before):], provenance.value))
 
     HybridDecoder(model, tok, cloud, cache=cache).generate(
-        problem.prompt, RewardPolicy(head, tau),
+        prompt, RewardPolicy(head, tau),
         DecodeConfig(max_new_tokens=cfg.max_new_tokens, stop_ids=stop_token_ids(tok, wordmath.STOP)),
         on_token=on_token,
         record=False)
     cloud.close()
-    return [(problem.prompt, "prompt")] + pieces
+    return [(prompt, "prompt")] + pieces
 
 
 def run(demo: DemoConfig, zoo_root: Path | None, console: Console) -> dict:

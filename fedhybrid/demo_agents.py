@@ -20,7 +20,8 @@ from rich.console import Console
 
 
 def run_agents(out: Path, zoo_root: Path | None, rounds: int, round_interval: float, rate: float,
-               tiers: tuple[str, ...], console: Console, overrides: dict | None = None) -> dict:
+               tiers: tuple[str, ...], console: Console, overrides: dict | None = None, requests=None,
+               split: str = "uniform") -> dict:
     from fedhybrid import traffic
     from fedhybrid.fleet_ops import FleetSpec, fleet_down, fleet_up
 
@@ -36,7 +37,10 @@ def run_agents(out: Path, zoo_root: Path | None, rounds: int, round_interval: fl
         urls = {a["device"]: a["url"] for a in fleet["agents"]}
         # traffic for every round plus the time the last round's install needs to reach the agents
         duration = rounds * round_interval + 45.0
-        console.print(f"traffic: {rate:g} req/s for {duration:.0f} s (fleet workload)")
+        stream = (traffic.file_stream(requests, list(urls), 0, split) if requests
+                  else traffic.fleet_stream(list(urls)))
+        console.print(f"traffic: {rate:g} req/s for {duration:.0f} s "
+                      f"({'workload file' if requests else 'fleet workload'})")
         shown = {"round": 0}
         done: list = []
 
@@ -50,7 +54,7 @@ def run_agents(out: Path, zoo_root: Path | None, rounds: int, round_interval: fl
                                   f"{row['accuracy'] or 0:.1%}")
                 shown["round"] = newest
 
-        results, sent = asyncio.run(traffic.drive(urls, traffic.fleet_stream(list(urls)), rate, duration,
+        results, sent = asyncio.run(traffic.drive(urls, stream, rate, duration,
                                                   on_result=on_result))
         console.print("cloud-only pass over the distinct prompts ...")
         baseline = asyncio.run(traffic.cloud_baseline(fleet["cloud_url"], list(sent.values())))

@@ -125,6 +125,14 @@ def _pct(value) -> str:
     return "-" if value is None else f"{value:.1%}"
 
 
+def _workload_text(cfg) -> str:
+    if cfg.workload_file:
+        return (f"the workload file {cfg.workload_file} ({cfg.queries_per_round} queries per node per round, "
+                f"requests without a device split {cfg.workload_split})")
+    return (f"the recurring fleet workload ({cfg.queries_per_round} queries per node per round, "
+            f"Zipf s={cfg.zipf_s}, {cfg.private_fraction:.0%} device-private)")
+
+
 def write_report(out, rows: list[dict], state, cfg, stream, elapsed_s: float, engine: str):
     """report.md + report.json + PNG plots in `out`; returns the markdown path."""
     import json
@@ -143,8 +151,7 @@ def write_report(out, rows: list[dict], state, cfg, stream, elapsed_s: float, en
     lines = [
         "# fedhybrid fleet demo report", "",
         f"{len(cfg.fleet_tiers)} nodes ({', '.join(f'{t} x{cfg.fleet_tiers.count(t)}' for t in sorted(set(cfg.fleet_tiers)))}), "
-        f"{state.round} rounds of the recurring fleet workload ({cfg.queries_per_round} queries per node per round, "
-        f"Zipf s={cfg.zipf_s}, {cfg.private_fraction:.0%} device-private), {engine} engine, "
+        f"{state.round} rounds of {_workload_text(cfg)}, {engine} engine, "
         f"release rule k={cfg.release_k}, finished in {elapsed_s:.0f} s. Final state hash `{state.state_hash()[:16]}`.", "",
         "## Headline", "",
         "| | round 1 | round %d |" % last["round"], "|---|---|---|",

@@ -41,6 +41,16 @@ def build_run_config(args: argparse.Namespace) -> dict:
         cfg["state-dir"] = str(args.state_dir)
     if getattr(args, "zoo", None):
         cfg["zoo"] = str(Path(args.zoo).resolve())
+    if getattr(args, "workload", None) is not None:
+        cfg["workload-file"] = str(args.workload)
+    if getattr(args, "workload_split", None):
+        cfg["workload-split"] = args.workload_split
+    if cfg.get("workload-file"):  # read, and split over this fleet, here: before any process starts
+        from clients.runtime import file_workload_for
+        from fleet.config import FederationConfig
+
+        cfg["workload-file"] = str(Path(cfg["workload-file"]).resolve())
+        file_workload_for(FederationConfig.from_run_config(cfg))
     cfg["state-dir"] = str(Path(cfg["state-dir"]).resolve())
     if cfg.get("zoo"):
         cfg["zoo"] = str(Path(cfg["zoo"]).resolve())

@@ -38,6 +38,10 @@ class FederationConfig:
     max_new_tokens: int = 128
     state_dir: str = "runs/fleet"
     zoo: str = ""  # "": the shipped zoo
+    # a workload file (README: Workload files) instead of the generated fleet workload; its
+    # requests without device/partition are split over the fleet by `workload_split`
+    workload_file: str = ""
+    workload_split: str = "uniform"
     cloud_url: str = ""  # "": each node runs the zoo's cloud model in-process
     timeout: float = 900.0
     secure: bool = True  # seal deltas and sign updates (cache_sync.envelope)
@@ -63,6 +67,8 @@ class FederationConfig:
             raise FleetError("queries-per-round >= 1, local-steps >= 0 and timeout > 0 are required")
         if self.release_k < 1 or self.per_device_cap < 1 or self.dp_epsilon < 0:
             raise FleetError("release-k >= 1, per-device-cap >= 1 and dp-epsilon >= 0 are required")
+        if self.workload_split not in ("uniform", "zipf", "dirichlet"):
+            raise FleetError(f"workload-split={self.workload_split!r}: use uniform, zipf or dirichlet")
         if not 1 <= self.n_min <= self.n_max <= 16:
             raise FleetError(f"n-gram orders [{self.n_min}, {self.n_max}] need 1 <= n_min <= n_max <= 16")
 
@@ -102,4 +108,6 @@ class FederationConfig:
     def digest_values(self) -> dict:
         """The fields that must not change across a resume (all but paths and timeouts)."""
         skip = {"num_rounds", "state_dir", "timeout", "cloud_url", "key_dir", "round_interval"}
+        if not self.workload_file:  # state folders from before the file workload resume unchanged
+            skip |= {"workload_file", "workload_split"}
         return {k: v for k, v in dataclasses.asdict(self).items() if k not in skip}

@@ -29,15 +29,18 @@ from cache_sync.errors import DECODE_ERRORS, CacheError
 from cache_sync.merge import Delta
 from cache_sync.versioned import CacheUpdate
 from fleet.errors import FleetError
+from inference.chat import chat_prompt_ids
 from inference.decoder import HybridDecoder
 from inference.device_cache import DeviceCache
 from inference.generation import DecodeConfig, Provenance
 from inference.lora import LoraSpec, attach, b_matrices, merged, train_b
+from inference.privacy import PrivacyPolicy
 from inference.router import RewardPolicy
 from inference.tier_profile import TierProfile
 from inference.tokenizer import stop_token_ids
 from workloads import wordmath
-from workloads.fleet import FleetWorkload, Query
+from workloads.fleet import FileFleetWorkload, FleetWorkload, Query
+from workloads.graders import Grader
 
 log = logging.getLogger("fedhybrid.device")
 
@@ -137,7 +140,7 @@ class DeviceNode:
     """Runs rounds for one device. Models are passed in (loaded once per process)."""
 
     def __init__(self, cfg: NodeConfig, base_model, tokenizer, cloud, head, header: CacheHeader,
-                 workload: FleetWorkload):
+                 workload: FleetWorkload | FileFleetWorkload):
         self.cfg, self.base, self.tokenizer = cfg, base_model, tokenizer
         self.cloud, self.head, self.header, self.workload = cloud, head, header, workload
         self.stop_ids = stop_token_ids(tokenizer, wordmath.STOP)
@@ -195,7 +198,8 @@ class DeviceNode:
             "cache-tokens": float(sum(s["cache"] for s in served)),
             "cloud-share": sum(s["cloud"] for s in served) / max(1, tokens),
             "cache-share": sum(s["cache"] for s in served) / max(1, tokens),
-            "accuracy": sum(s["correct"] for s in served) / max(1, len(served)),
+            "accuracy": sum(bool(s["correct"]) for s in served) / max(1, sum(s["correct"] is not None
+                                                                             for s in served)),
             "cloud-calls": float(sum(s["calls"] for s in served)),
             "cloud-tokens-computed": float(sum(s["computed"] for s in served)),
             "missed-escalations": float(sum(s["missed"] for s in served)),
@@ -209,11 +213,25 @@ class DeviceNode:
         return RoundOutput(b_matrices(peft_model), delta.to_bytes(), state.version, metrics)
 
     def _serve(self, decoder: HybridDecoder, policy, dcfg: DecodeConfig, query: Query) -> dict:
-        gen = decoder.generate(query.problem.prompt, policy, dcfg)
+        if query.problem is not None:
+            gen = decoder.generate(query.problem.prompt, policy, dcfg)
+            correct = wordmath.is_correct(query.problem, gen.text)
+            # a worked solution ends in "The answer is N." and EOS
+            well_formed = (wordmath.extract_answer(gen.text) is not None and bool(gen.token_ids)
+                           and gen.token_ids[-1] == self.tokenizer.eos_token_id)
+        else:  # a workload file's request: its own grader, its own privacy
+            req = query.request
+            prompt = (chat_prompt_ids(self.tokenizer, req.messages) if req.messages is not None
+                      else req.prompt)
+            gen = decoder.generate(prompt, policy, dcfg,
+                                   privacy=PrivacyPolicy("local-only" if req.sensitive else "allow"))
+            # graded only by an answer or reference: agreement with the cloud is the demo's to measure
+            correct = (Grader().correct(req, gen.text, gen.token_ids, None)
+                       if req.answer is not None or req.reference is not None else None)
+            well_formed = bool(gen.token_ids) and (gen.token_ids[-1] == self.tokenizer.eos_token_id
+                                                   or gen.token_ids[-1] in self.stop_ids)
         return {"prompt_ids": gen.prompt_ids, "output_ids": gen.token_ids, "tokens": len(gen.token_ids),
                 "cloud": gen.count(Provenance.CLOUD), "cache": gen.count(Provenance.CACHE),
-                "correct": wordmath.is_correct(query.problem, gen.text), "calls": gen.cloud_calls,
+                "correct": correct, "calls": gen.cloud_calls,
                 "computed": gen.cloud_tokens_computed, "missed": gen.missed_escalations,
-                "key": query.key, "loops": gen.cache_loops,
-                "well_formed": (wordmath.extract_answer(gen.text) is not None and bool(gen.token_ids)
-                                and gen.token_ids[-1] == self.tokenizer.eos_token_id)}
+                "key": query.key, "loops": gen.cache_loops, "well_formed": well_formed}

@@ -122,3 +122,29 @@ def test_bench_cache_quality_rows_on_a_workload_file(tiny_zoo_dir, tmp_path, cap
     assert all(0.0 <= q["accuracy"] <= 1.0 and 0.0 <= q["cache_share"] <= 1.0 for q in quality)
     assert quality[1]["cache_entries"] >= quality[0]["cache_entries"] > 0  # the passes recur: the cache learns
     assert f"3 requests of {workload}" in capsys.readouterr().out
+
+
+def test_demo_and_fed_run_serve_a_workload_file(tiny_zoo_dir, tmp_path, capsys):
+    workload = _workload(tmp_path / "w.jsonl", n=5, sensitive=(2,))
+    with workload.open("a") as f:  # two requests pinned to one device, by name and by partition
+        f.write(json.dumps({"id": "pinned", "prompt": "Q: Ava has 3 pens. She finds 4 more. How many pens does "
+                            "Ava have now?\nA:", "answer": "7", "device": "edge-2"}) + "\n")
+        f.write(json.dumps({"id": "by-partition", "prompt": "Q: Leo has 9 cups.\nA:", "partition": 10}) + "\n")
+    out = tmp_path / "demo"
+    assert main(["--zoo", str(tiny_zoo_dir), "demo", "--engine", "inprocess", "--rounds", "2", "--out", str(out),
+                 "--queries-per-round", "2", "--release-k", "2", "--workload", str(workload),
+                 "--workload-split", "zipf"]) == 0
+    report = (out / "report.md").read_text()
+    assert f"the workload file {workload.resolve()}" in report and "| round | tier |" in report
+    state = tmp_path / "fed"
+    assert main(["--zoo", str(tiny_zoo_dir), "fed", "run", "--engine", "inprocess", "--rounds", "1",
+                 "--state-dir", str(state), "--workload", str(workload), "--set", "queries-per-round=1",
+                 "--json", str(tmp_path / "fed.json")]) == 0
+    rows = json.loads((tmp_path / "fed.json").read_text())["rows"]
+    assert {"edge", "all"} <= {r["tier"] for r in rows} and all(0 <= r["cloud_share"] <= 1 for r in rows)
+    capsys.readouterr()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"prompt": "x", "device": "edge-77"}\n')
+    assert main(["--zoo", str(tiny_zoo_dir), "fed", "run", "--engine", "inprocess", "--rounds", "1",
+                 "--state-dir", str(tmp_path / "fed2"), "--workload", str(bad)]) == 2
+    assert "names device 'edge-77'" in capsys.readouterr().err  # refused before any process starts

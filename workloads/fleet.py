@@ -18,6 +18,8 @@ import numpy as np
 
 from workloads import wordmath
 from workloads.errors import WorkloadError
+from workloads.partition import assign
+from workloads.requests import Request
 
 _SYLLABLES = ("ka", "zo", "ri", "mu", "te", "vax", "lo", "qui", "ne", "dra", "sy", "bel",
               "xo", "fen", "ul", "pra", "ji", "wor", "ek", "sam")
@@ -51,13 +53,15 @@ class FleetWorkloadConfig:
 
 @dataclass(frozen=True)
 class Query:
-    """One request of one device in one round."""
+    """One request of one device in one round: a generated problem, or a request of a
+    workload file (then `problem` is None and `request` holds it)."""
 
     device: int
     round: int
-    problem: wordmath.Problem
+    problem: wordmath.Problem | None
     private: bool
-    key: str  # which pool entry: "shared/12" or "private/3/2"
+    key: str  # which pool entry: "shared/12", "private/3/2" or "file/<request id>"
+    request: Request | None = None
 
 
 def private_name(seed: int, device: int, index: int = 0) -> str:
@@ -107,3 +111,34 @@ class FleetWorkload:
                 index = int(rng.choice(len(self.shared), p=shared_p))
                 out.append(Query(device, round_, self.shared[index], False, f"shared/{index}"))
         return out
+
+
+class FileFleetWorkload:
+    """A workload file as the rounds serve it: each request belongs to one device
+    (workloads.partition: its `device`, its `partition`, else the split rule), and in round r a
+    device serves the next `queries_per_round` requests of its own share, cycling, so what
+    recurs is what recurs in the file. A `sensitive` request is the device's private one."""
+
+    def __init__(self, requests: list[Request], device_names: list[str], queries_per_round: int,
+                 split: str = "uniform", seed: int = 0, zipf_s: float = 1.1, alpha: float = 0.5):
+        if queries_per_round <= 0:
+            raise WorkloadError(f"queries_per_round={queries_per_round} must be positive")
+        self.requests = list(requests)
+        self.queries_per_round = queries_per_round
+        owners = assign(self.requests, device_names, split, seed, zipf_s, alpha)
+        self.pools: list[list[Request]] = [[r for r, o in zip(self.requests, owners) if o == name]
+                                           for name in device_names]
+
+    def items(self) -> list[tuple[str, Request]]:
+        """Every request the rounds can serve, by query key (for the cloud-only baseline)."""
+        return [(f"file/{r.id}", r) for r in self.requests]
+
+    def queries(self, device: int, round_: int) -> list[Query]:
+        if not 0 <= device < len(self.pools):
+            raise WorkloadError(f"device {device} is outside the fleet of {len(self.pools)}")
+        pool = self.pools[device]
+        if not pool:
+            return []
+        start = (round_ - 1) * self.queries_per_round
+        picked = [pool[(start + i) % len(pool)] for i in range(self.queries_per_round)]
+        return [Query(device, round_, None, r.sensitive, f"file/{r.id}", r) for r in picked]

@@ -36,6 +36,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo.add_argument("--local-steps", type=int, default=None, help="LoRA steps per node per round")
     demo.add_argument("--dp-epsilon", type=float, default=None, help="Laplace noise on support before release (0: off)")
     demo.add_argument("--seed", type=int, default=None, help="workload and training seed")
+    demo.add_argument("--workload", type=Path, default=None,
+                      help="serve your requests instead of the generated fleet workload (README: Workload files); "
+                           "each device serves its share, queries-per-round at a time, cycling")
+    demo.add_argument("--workload-split", default="uniform", choices=["uniform", "zipf", "dirichlet"],
+                      help="which device serves a file request that names no device or partition")
     demo.add_argument("--cloud-url", default=None,
                       help="an OpenAI/vLLM-compatible cloud (fedhybrid cloud serve, vLLM); default: in-process")
     demo.set_defaults(run=_run)
@@ -50,6 +55,13 @@ def _run(args: argparse.Namespace) -> int:
             "threshold": args.threshold, "release-k": args.release_k, "private-fraction": args.private_fraction,
             "local-steps": args.local_steps, "dp-epsilon": args.dp_epsilon, "seed": args.seed,
             "cloud-url": args.cloud_url}
+    requests = None
+    if args.workload is not None:  # read and checked here, before any process starts
+        from workloads.files import load_workload
+
+        requests = load_workload(args.workload)
+        if args.engine != "agents":
+            over.update({"workload-file": str(args.workload.resolve()), "workload-split": args.workload_split})
     # rich falls back to 80 columns when piped: keep the tables readable in logs
     console = Console(width=None if sys.stdout.isatty() else 160)
     if args.engine == "agents":
@@ -58,7 +70,8 @@ def _run(args: argparse.Namespace) -> int:
 
         tiers = tuple((args.fleet_tiers or "client,client,edge,edge,edge,iot,iot,iot").split(","))
         result = run_agents(args.out.resolve(), args.zoo, args.rounds, args.round_interval, args.rate, tiers,
-                            console, {k: v for k, v in over.items() if v is not None and k != "fleet-tiers"})
+                            console, {k: v for k, v in over.items() if v is not None and k != "fleet-tiers"},
+                            requests=requests, split=args.workload_split)
         print_table("fleet of device agents, by installed round", result["rows"],
                     [("round", "{}"), ("requests", "{}"), ("failed", "{}"), ("cloud_share", "{:.1%}"),
                      ("cache_share", "{:.1%}"), ("accuracy", "{:.1%}"), ("cloud_only_accuracy", "{:.1%}"),

@@ -21,6 +21,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--state-dir", type=Path, default=None, help="where the server and nodes keep state")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a [tool.flwr.app.config] value (TOML syntax), repeatable")
+    run.add_argument("--workload", type=Path, default=None,
+                     help="devices serve your requests instead of the generated fleet workload (README: Workload "
+                          "files); same as --set workload-file=PATH")
+    run.add_argument("--workload-split", default=None, choices=["uniform", "zipf", "dirichlet"],
+                     help="which device serves a file request that names no device or partition")
     run.add_argument("--json", type=Path, default=None, help="write the round history as JSON here")
     run.set_defaults(run=_run)
     keys = sub.add_parser("keys", help="key material for sealed cache propagation")
