@@ -133,6 +133,12 @@ class FederatedLoRA(Strategy):
             except (KeyError, TypeError, ValueError) as exc:
                 self.dropped.append((node.device, f"malformed reply ({type(exc).__name__}: {exc})"))
                 continue
+            if weight == 0.0 and metrics.get("tokens", 0.0) == 0.0:
+                # a device that served nothing this round (its share of a workload file is
+                # empty): nothing to average into the adapter, but its reply (cache version,
+                # an empty delta) is a reply, not a failure
+                self.accepted.append(Accepted(node, metrics, config))
+                continue
             per_family.setdefault(node.family, []).append(Reply(node.device, node.rank, weight, tensors))
             infos[node.device] = Accepted(node, metrics, config)
         previous_adapters = split_families(previous)

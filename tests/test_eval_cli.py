@@ -124,7 +124,7 @@ def test_bench_cache_quality_rows_on_a_workload_file(tiny_zoo_dir, tmp_path, cap
     assert f"3 requests of {workload}" in capsys.readouterr().out
 
 
-def test_demo_and_fed_run_serve_a_workload_file(tiny_zoo_dir, tmp_path, capsys):
+def test_demo_and_fed_run_serve_a_workload_file(tiny_zoo_dir, tmp_path, capsys, caplog):
     workload = _workload(tmp_path / "w.jsonl", n=5, sensitive=(2,))
     with workload.open("a") as f:  # two requests pinned to one device, by name and by partition
         f.write(json.dumps({"id": "pinned", "prompt": "Q: Ava has 3 pens. She finds 4 more. How many pens does "
@@ -136,6 +136,8 @@ def test_demo_and_fed_run_serve_a_workload_file(tiny_zoo_dir, tmp_path, capsys):
                  "--workload-split", "zipf"]) == 0
     report = (out / "report.md").read_text()
     assert f"the workload file {workload.resolve()}" in report and "| round | tier |" in report
+    # 7 requests over 8 devices under zipf: some devices serve nothing, and their replies still count
+    assert "dropped reply" not in caplog.text
     state = tmp_path / "fed"
     assert main(["--zoo", str(tiny_zoo_dir), "fed", "run", "--engine", "inprocess", "--rounds", "1",
                  "--state-dir", str(state), "--workload", str(workload), "--set", "queries-per-round=1",
