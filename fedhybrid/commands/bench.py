@@ -21,13 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     routing.add_argument("--pycode-tasks", type=int, default=40, help="held-out line completions")
     routing.add_argument("--kv-problems", type=int, default=10, help="problems for the KV-vs-recompute timing")
     routing.add_argument("--plot", type=Path, default=None, help="PNG path (default: next to the JSON)")
-    routing.add_argument("--workload", type=Path, default=None,
-                         help="sweep your requests instead of held-out wordmath and pycode (README: Workload files)")
-    routing.add_argument("--columns", default=None, help="with --workload: map fields to columns")
-    routing.add_argument("--grader", default="auto",
-                         choices=["auto", "exact-number", "exact-match", "contains", "regex", "agreement-with-cloud"],
-                         help="with --workload: how outputs are judged")
-    routing.add_argument("--stop", action="append", default=[], help="with --workload: a stop string (repeatable)")
+    _workload_args(routing, "sweep your requests instead of held-out wordmath and pycode (README: Workload files)")
     _common(routing, _routing)
     cache = bsub.add_parser("cache", help="correction cache: lookup rate, size, merge, build, serving quality")
     cache.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000, 1_000_000])
@@ -37,13 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cache.add_argument("--device", default="edge", help="device tier for the quality rows")
     cache.add_argument("--problems", type=int, default=30, help="recurring wordmath problems")
     cache.add_argument("--passes", type=int, default=4)
-    cache.add_argument("--workload", type=Path, default=None,
-                       help="quality rows on your requests, pass after pass (README: Workload files)")
-    cache.add_argument("--columns", default=None, help="with --workload: map fields to columns")
-    cache.add_argument("--grader", default="auto",
-                       choices=["auto", "exact-number", "exact-match", "contains", "regex", "agreement-with-cloud"],
-                       help="with --workload: how outputs are judged")
-    cache.add_argument("--stop", action="append", default=[], help="with --workload: a stop string (repeatable)")
+    _workload_args(cache, "quality rows on your requests, pass after pass (README: Workload files)")
     _common(cache, _cache)
     cloud = bsub.add_parser("cloud", help="remote cloud on loopback: latency, prefix reuse, concurrency")
     cloud.add_argument("--device", default="edge", help="device tier")
@@ -72,6 +60,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     sync.add_argument("--devices", type=int, default=100)
     sync.add_argument("--entries", type=int, default=10_000, help="entries per device delta")
     _common(sync, _sync)
+
+
+def _workload_args(parser: argparse.ArgumentParser, what: str) -> None:
+    """--workload and the options that go with it, alike on every bench that takes a file."""
+    from workloads.graders import KINDS
+
+    parser.add_argument("--workload", type=Path, default=None, help=what)
+    parser.add_argument("--columns", default=None, help="with --workload: map fields to columns")
+    parser.add_argument("--grader", default="auto", choices=list(KINDS), help="with --workload: how outputs are judged")
+    parser.add_argument("--stop", action="append", default=[], help="with --workload: a stop string (repeatable)")
 
 
 def _common(parser: argparse.ArgumentParser, run) -> None:
