@@ -100,6 +100,27 @@ class Upload:
     attempts: int
 
 
+def _columns(db: sqlite3.Connection) -> dict[str, list[tuple[str, str, int]]]:
+    """Each table's (name, declared type, not-null) columns, in order."""
+    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                       "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    return {t: [tuple(c) for c in db.execute('SELECT name, type, "notnull" FROM pragma_table_info(?)', (t,))]
+            for t in tables}
+
+
+def _expected_columns() -> dict[str, list[tuple[str, str, int]]]:
+    # the schema this code writes, read back from a scratch database so it is never written twice
+    db = sqlite3.connect(":memory:")
+    try:
+        db.executescript(_DDL)
+        return _columns(db)
+    finally:
+        db.close()
+
+
+EXPECTED_COLUMNS = _expected_columns()
+
+
 def _torn_tail(wal: Path) -> int:
     """Bytes at the end of a WAL file that do not make a whole frame (a torn write)."""
     try:
@@ -141,6 +162,13 @@ class Journal:
             elif schema != SCHEMA:
                 raise AgentError(f"journal {self.path} has schema {schema}, this fedhybrid reads {SCHEMA}: move "
                                  "it aside and start the agent again (the server re-sends its view)")
+            # CREATE TABLE IF NOT EXISTS keeps a table whose stored definition was damaged: compare
+            # the columns, or the first query would fail later with "no such column"
+            found = _columns(self._db)
+            for table, columns in EXPECTED_COLUMNS.items():
+                if found.get(table) != columns:
+                    raise sqlite3.DatabaseError(f"table {table!r} does not have the columns this fedhybrid "
+                                                f"wrote ({', '.join(c[0] for c in columns)})")
             check = self._db.execute("PRAGMA quick_check").fetchone()
             if check is None or check[0] != "ok":
                 raise sqlite3.DatabaseError(f"quick_check reports {check[0] if check else 'nothing'!r:.120}")

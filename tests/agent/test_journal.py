@@ -129,6 +129,21 @@ def test_a_file_that_is_not_a_journal_is_a_clear_error(tmp_path):
         Journal(path)
 
 
+def test_a_damaged_table_definition_is_refused_at_open_and_the_file_is_left_as_it_was(tmp_path):
+    # found by the fuzz suite in CI: one flipped byte in the stored CREATE TABLE text renamed a
+    # column, CREATE TABLE IF NOT EXISTS kept the table, and the first upload query failed with
+    # sqlite3's "no such column" long after the agent had started
+    path = tmp_path / "j.sqlite"
+    journal = Journal(path)
+    _append(journal, 1)
+    journal.close()
+    damaged = path.read_bytes().replace(b"attempts INTEGER", b"attemptz INTEGER")
+    path.write_bytes(damaged)
+    with pytest.raises(AgentError, match="table 'uploads' does not have the columns .*attempts.*move it aside"):
+        Journal(path)
+    assert path.read_bytes() == damaged  # nothing rewritten: the user can still inspect or salvage it
+
+
 def test_uploads_are_pending_until_confirmed(tmp_path):
     journal = Journal(tmp_path / "j.sqlite")
     journal.add_upload(1, 1, 3, b"delta-1", 6)
