@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.fedhybrid-installed
 PYTEST_ARGS ?= -q
 
-.PHONY: setup demo test bench clean-venv
+.PHONY: setup demo test fuzz bench clean-venv
 
 setup: $(STAMP)
 
@@ -24,6 +24,14 @@ demo: $(STAMP)
 test: $(STAMP)
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
+
+# The fuzz suites with fresh random examples, 10x as many (FUZZ_SCALE); `make test` runs them
+# derandomized, so CI sees the same examples every run.
+FUZZ_SCALE ?= 10
+fuzz: $(STAMP)
+	FEDHYBRID_FUZZ=explore FEDHYBRID_FUZZ_SCALE=$(FUZZ_SCALE) $(PY) -m pytest $(PYTEST_ARGS) \
+	  tests/test_fuzz_cli.py tests/cache_sync/test_fuzz_envelope.py tests/server/test_fuzz_state.py \
+	  tests/serving/test_fuzz_http.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -26,14 +26,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, event, example, given, settings
+from hypothesis import assume, event, example, given
 from hypothesis import strategies as st
 
 from fedhybrid.cli import build_parser, main
+from tests.fuzzing import examples
 
 # every property: no deadline (main() imports torch on its first call), no example database (CI
 # starts from a clean clone; the runs here must take the same time)
-FUZZ = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 # -- the parser's vocabulary, read from the parser itself --------------------------------------
 
@@ -127,7 +127,7 @@ def test_parser_vocabulary_is_read_from_the_parser():
     assert {"--zoo", "--workdir", "--max-new-tokens", "--devices", "--set"} <= set(OPTION_STRINGS)
 
 
-@settings(FUZZ, max_examples=1000)
+@examples(1000)
 @given(argv=argvs())
 def test_parse_args_returns_a_command_or_exits_0_or_2(argv):
     parser = build_parser()
@@ -142,7 +142,7 @@ def test_parse_args_returns_a_command_or_exits_0_or_2(argv):
     assert callable(args.run) and isinstance(args.command, str)
 
 
-@settings(FUZZ, max_examples=600)
+@examples(600)
 @given(argv=st.lists(RANDOM_TOKENS, max_size=8))
 def test_parse_args_on_random_words_returns_a_command_or_exits_0_or_2(argv):
     with captured():
@@ -253,7 +253,7 @@ def _assert_one_line_failure(argv: list[str], may_succeed: bool = False) -> None
         raise NotOneLine(f"{len(lines)} lines on stderr for {argv!r}: {text!r}")
 
 
-@settings(FUZZ, max_examples=800)
+@examples(800)
 @given(data=st.data())
 def test_main_on_cheap_failing_commands_exits_2_with_one_line(base, data):
     argv = data.draw(failing_commands(base), label="argv")
@@ -262,7 +262,7 @@ def test_main_on_cheap_failing_commands_exits_2_with_one_line(base, data):
     assert (base / "a-file").is_file()
 
 
-@settings(FUZZ, max_examples=50)
+@examples(50)
 @given(data=st.data())
 @example(data=None)  # once 3 lines on stderr: the path's line break was echoed raw
 def test_main_error_for_a_path_with_a_line_break_is_one_line(base, data):
@@ -304,7 +304,7 @@ REGRESSIONS = {"zoo-manifest": [b"null", b'{"schema":1}', b'{"schema":1,"models"
 
 
 @pytest.mark.parametrize("what", ["zoo-manifest", "fleet-json", "keyring"])
-@settings(FUZZ, max_examples=100)
+@examples(100)
 @given(data=st.data())
 @example(data=None)  # the regressions of `what`, first
 def test_main_with_a_damaged_file_exits_2_with_one_line(what, data):

@@ -16,10 +16,11 @@ import struct
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from cache_sync.envelope import EnvelopeError, Opener, key_id, seal, sign_update, verify_update
+from tests.fuzzing import byte_mutations, examples
 
 # the wire formats, as the envelope module's docstring documents them
 ENVELOPE_HEADER = struct.Struct(">3sB8sQIQQB")  # magic, version, key id, run, round, seq, time ms, sender length
@@ -37,7 +38,6 @@ ENVELOPE = seal(PAYLOAD, sender="edge-1", signing_key=DEVICE, aggregator=AGGREGA
 UPDATE = sign_update(UPDATE_PAYLOAD, signing_key=SERVER, round_=4, version=9, now=lambda: NOW)
 HEADER_END = ENVELOPE_HEADER.size + len("edge-1")
 
-FUZZ = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _opener() -> Opener:
@@ -53,31 +53,6 @@ def test_the_untouched_envelope_and_update_are_accepted():
 
 
 # -- damage ----------------------------------------------------------------------------------------
-
-
-@st.composite
-def byte_mutations(draw, original: bytes) -> bytes:
-    """`original` after 1-4 byte edits anywhere (header, HPKE bytes, signature)."""
-    data = bytearray(original)
-    for _ in range(draw(st.integers(1, 4))):
-        op = draw(st.sampled_from(["flip", "flip", "set", "insert", "delete", "truncate", "extend", "overwrite"]))
-        pos = draw(st.integers(0, max(0, len(data) - 1)))
-        if op == "flip" and data:
-            data[pos] ^= 1 << draw(st.integers(0, 7))
-        elif op == "set" and data:
-            data[pos] = draw(st.integers(0, 255))
-        elif op == "insert":
-            data[pos:pos] = draw(st.binary(min_size=1, max_size=8))
-        elif op == "delete":
-            del data[pos:pos + draw(st.integers(1, 8))]
-        elif op == "truncate":
-            del data[pos:]
-        elif op == "extend":
-            data += draw(st.binary(min_size=1, max_size=8))
-        elif op == "overwrite":
-            chunk = draw(st.binary(min_size=1, max_size=8))
-            data[pos:pos + len(chunk)] = chunk
-    return bytes(data)
 
 
 U64 = st.one_of(st.integers(0, 2**64 - 1), st.sampled_from([0, 1, 2, 3, 4, 6, 7, 8, 2**63, 2**64 - 1]))
@@ -135,15 +110,15 @@ def _open(data, **expect):
     return header, payload
 
 
-@settings(FUZZ, max_examples=1000)
+@examples(1000)
 @given(data=st.one_of(st.binary(max_size=400), NOT_BYTES,
                       st.binary(max_size=300).map(lambda tail: ENVELOPE[:HEADER_END] + tail)))
 def test_opener_on_random_input_only_raises_envelope_error(data):
     assert _open(data) is None
 
 
-@settings(FUZZ, max_examples=1500)
-@given(data=st.one_of(byte_mutations(ENVELOPE), byte_mutations(ENVELOPE).map(bytearray), header_changes()),
+@examples(1500)
+@given(data=st.one_of(byte_mutations(ENVELOPE, 8), byte_mutations(ENVELOPE, 8).map(bytearray), header_changes()),
        expect=st.fixed_dictionaries({}, optional={"expect_run": st.sampled_from([7, 8]),
                                                   "expect_sender": st.sampled_from(["edge-1", "edge-2"])}))
 def test_opener_accepts_no_damaged_envelope(data, expect):
@@ -189,15 +164,15 @@ def _verify(data, **expect):
     return result
 
 
-@settings(FUZZ, max_examples=1000)
+@examples(1000)
 @given(data=st.one_of(st.binary(max_size=300), NOT_BYTES,
                       st.binary(max_size=200).map(lambda tail: UPDATE[:UPDATE_HEADER.size] + tail)))
 def test_verify_update_on_random_input_only_raises_envelope_error(data):
     assert _verify(data) is None
 
 
-@settings(FUZZ, max_examples=1000)
-@given(data=st.one_of(byte_mutations(UPDATE), byte_mutations(UPDATE).map(bytearray), update_header_changes()),
+@examples(1000)
+@given(data=st.one_of(byte_mutations(UPDATE, 8), byte_mutations(UPDATE, 8).map(bytearray), update_header_changes()),
        expect_round=st.sampled_from([None, 4, 5]))
 def test_verify_update_accepts_no_damaged_update(data, expect_round):
     verified = _verify(data, expect_round=expect_round)

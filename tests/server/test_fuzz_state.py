@@ -28,7 +28,7 @@ from pathlib import Path
 import msgpack
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from agent import wire
@@ -43,8 +43,7 @@ from fleet.device_node import DamagedState, DeviceState
 from fleet.errors import FleetError
 from server.errors import ServerError
 from server.state import ROUND_FILE, ServerState, read_latest
-
-FUZZ = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+from tests.fuzzing import byte_mutations, examples
 
 # -- real objects ----------------------------------------------------------------------------------
 
@@ -126,31 +125,6 @@ def test_real_objects_round_trip(tmp_path):
 
 
 # -- damage ----------------------------------------------------------------------------------------
-
-
-@st.composite
-def byte_mutations(draw, original: bytes) -> bytes:
-    """`original` after 1-4 random byte edits."""
-    data = bytearray(original)
-    for _ in range(draw(st.integers(1, 4))):
-        op = draw(st.sampled_from(["flip", "set", "insert", "delete", "truncate", "extend", "overwrite"]))
-        pos = draw(st.integers(0, max(0, len(data) - 1)))
-        if op == "flip" and data:
-            data[pos] ^= 1 << draw(st.integers(0, 7))
-        elif op == "set" and data:
-            data[pos] = draw(st.integers(0, 255))
-        elif op == "insert":
-            data[pos:pos] = draw(st.binary(min_size=1, max_size=16))
-        elif op == "delete":
-            del data[pos:pos + draw(st.integers(1, 16))]
-        elif op == "truncate":
-            del data[pos:]
-        elif op == "extend":
-            data += draw(st.binary(min_size=1, max_size=16))
-        elif op == "overwrite":
-            chunk = draw(st.binary(min_size=1, max_size=16))
-            data[pos:pos + len(chunk)] = chunk
-    return bytes(data)
 
 
 MSGPACK_SCALARS = st.one_of(
@@ -343,7 +317,7 @@ def _check_load(loader: Loader, data: bytes) -> None:
 
 
 @pytest.mark.parametrize("name", list(LOADERS))
-@settings(FUZZ, max_examples=800)
+@examples(800)
 @given(data=st.data())
 def test_loader_on_random_and_mutated_bytes_raises_only_its_domain_error(name, data):
     loader = LOADERS[name]
@@ -400,7 +374,7 @@ FIELD_LOADERS = [name for name, loader in LOADERS.items() if loader.fields]
 
 
 @pytest.mark.parametrize("name", FIELD_LOADERS)
-@settings(FUZZ, max_examples=400)
+@examples(400)
 @given(plan=PLANS)
 @example(plan=None)  # the loader's escape of old (FIELD_ESCAPES), first
 def test_loader_on_mutated_fields_raises_only_its_domain_error(name, plan):
@@ -417,7 +391,7 @@ def test_loader_on_mutated_fields_raises_only_its_domain_error(name, plan):
 CHECKED_PAYLOADS = [b"", b"3", STATE_BYTES[1], DEVICE_PAYLOAD]
 
 
-@settings(FUZZ, max_examples=800)
+@examples(800)
 @given(data=st.data())
 def test_read_checked_returns_the_original_payload_or_raises_damaged_file(data):
     payload = data.draw(st.one_of(st.sampled_from(CHECKED_PAYLOADS), st.binary(max_size=64)), label="payload")
@@ -435,7 +409,7 @@ def test_read_checked_returns_the_original_payload_or_raises_damaged_file(data):
     assert loaded == payload, f"{content!r} read as {loaded!r}"
 
 
-@settings(FUZZ, max_examples=800)
+@examples(800)
 @given(data=st.data())
 def test_device_state_load_of_a_damaged_file_raises_damaged_state_or_loads_the_original(data):
     original = frame(DEVICE_PAYLOAD)
@@ -452,7 +426,7 @@ def test_device_state_load_of_a_damaged_file_raises_damaged_state_or_loads_the_o
     assert _same_device_state(loaded, DEVICE_STATE), f"{content!r} loaded as another state"
 
 
-@settings(FUZZ, max_examples=200)
+@examples(200)
 @given(payload=field_mutations(DEVICE_PAYLOAD))
 @example(payload=mutate(DEVICE_PAYLOAD, _inf("version")))  # once an OverflowError from int(inf)
 def test_device_state_load_of_a_sound_file_with_mutated_fields_raises_fleet_or_cache_error(payload):
@@ -503,7 +477,7 @@ def _latest_round(files: dict[str, bytes]) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-@settings(FUZZ, max_examples=600)
+@examples(600)
 @given(files=server_folders())
 def test_server_state_load_latest_resumes_only_an_intact_round_or_raises_server_error(files):
     with tempfile.TemporaryDirectory() as tmp:
@@ -525,7 +499,7 @@ def test_server_state_load_latest_resumes_only_an_intact_round_or_raises_server_
     assert named is None or state.round <= named, f"resumed round {state.round} past LATEST's {named}"
 
 
-@settings(FUZZ, max_examples=100)
+@examples(100)
 @given(content=st.one_of(st.binary(max_size=64), st.text("0123456789", min_size=1, max_size=24).map(str.encode),
                          st.integers(1, 6000).map(lambda n: b"7" * n)))
 @example(content=b"7" * 4301)  # once a bare ValueError: more digits than int() takes
@@ -586,7 +560,7 @@ def journal_folders(draw) -> dict[str, bytes]:
             "journal.sqlite-wal": draw(byte_mutations(wal)) if which != "db" else wal}
 
 
-@settings(FUZZ, max_examples=600)
+@examples(600)
 @given(files=journal_folders())
 def test_journal_on_a_damaged_database_opens_or_raises_agent_error(files):
     with tempfile.TemporaryDirectory() as tmp:

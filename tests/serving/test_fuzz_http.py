@@ -29,7 +29,7 @@ from pathlib import Path
 import httpx
 import pytest
 import torch
-from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -38,6 +38,7 @@ from serving.cloud_engine import CloudEngine
 from serving.cloud_server import create_cloud_app
 from serving.http_app import HttpConfig
 from serving.prefix_engine import PrefixEngine
+from tests.fuzzing import examples
 
 ZOO_TOKENIZER = Path(__file__).resolve().parents[2] / "zoo" / "tokenizer"
 VOCAB = 2048  # the zoo tokenizer's (checked in the fixture)
@@ -46,7 +47,6 @@ MAX_TOKENS = 16  # the server's per-request limit: examples stay fast
 MAX_BODY = 4096
 ENDPOINTS = ("/v1/completions", "/v1/chat/completions")
 
-FUZZ = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 class ServerErrorStatus(AssertionError):
@@ -234,7 +234,7 @@ def _post_json(post, endpoint: str, body) -> httpx.Response:
     return post(endpoint, json.dumps(body).encode(), {"content-type": "application/json"})
 
 
-@settings(FUZZ, max_examples=600)
+@examples(600)
 @given(endpoint=st.sampled_from(ENDPOINTS), data=st.data())
 def test_openai_endpoint_on_random_bodies_answers_below_500_in_the_openai_shape(post, endpoint, data):
     body = data.draw(bodies(endpoint), label="body")
@@ -256,7 +256,7 @@ def sampling_bodies(draw, endpoint: str) -> dict:
     return body
 
 
-@settings(FUZZ, max_examples=150)
+@examples(150)
 @given(request=st.sampled_from(ENDPOINTS).flatmap(lambda e: st.tuples(st.just(e), sampling_bodies(e))))
 @example(request=("/v1/completions", {"prompt": "0", "temperature": 1.5142641295655836e-305, "seed": 0,
                                       "max_tokens": 1}))  # once a 500: float32 softmax of lps / 1e-305 is NaN
@@ -281,7 +281,7 @@ CONTENT_TYPES = st.sampled_from([None, "application/json", "application/json; ch
                                  "application/merge-patch+json", ""])
 
 
-@settings(FUZZ, max_examples=800)
+@examples(800)
 @given(endpoint=st.sampled_from(ENDPOINTS), content=RAW_BODIES, content_type=CONTENT_TYPES)
 def test_openai_endpoint_on_raw_bytes_answers_below_500_in_the_openai_shape(post, endpoint, content, content_type):
     headers = {} if content_type is None else {"content-type": content_type}
