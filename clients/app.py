@@ -5,7 +5,10 @@ Two kinds of node, one message contract:
   running agent's (`agent.sync`: install, upload from its journal, fine-tune); this app
   only carries the messages over the agent's loopback admin API (`clients.agent_link`);
 - a simulated device (no agent): `fleet.device_node` serves its slice of the fleet
-  workload inside the round (the simulation and the demo).
+  workload inside the round (the simulation and the demo); with `record-dir` set, what it
+  sends is also recorded (`fleet.replay.Recorder`);
+- a replayed device (`replay-dir` set): `fleet.replay` answers with a resampled recording,
+  no decoding: how the server is measured with thousands of nodes (`bench fed --nodes`).
 Messages:
 - `query`: the node's identity (device name, tier, partition), so the server can key
   state by stable device names whatever node ids this run assigned.
@@ -93,10 +96,13 @@ def train(msg: Message, context: Context) -> Message:
         metrics = {**reply.metrics, "bytes-down": float(bytes_down), "bytes-up": float(bytes_up)}
         return _reply(msg, trained, metrics, reply.deltas, reply.cache_version, reply.device, reply.tier)
 
+    device, tier, partition = identity(context, cfg)
+    if cfg.replay_dir:
+        return _replay(msg, cfg, device, tier, round_, config["cache-update"], bytes_down)
+
     from clients.runtime import node_for  # heavy imports only when training
     from fleet.device_node import RoundInput
 
-    device, tier, partition = identity(context, cfg)
     state_dir = Path(str(context.node_config.get("state-dir") or cfg.state_path / "nodes"))
     node, secure = node_for(cfg, device, tier, partition, state_dir)
     update_bytes = config["cache-update"]
@@ -111,7 +117,32 @@ def train(msg: Message, context: Context) -> Message:
             update_bytes = None
     out = node.run_round(RoundInput(round=round_, adapter=adapter, cache_update=update_bytes,
                                     threshold=float(config["threshold"]), seed=int(config["seed"])))
+    if cfg.record_dir:
+        from fleet.replay import Recorder
+
+        Recorder(Path(cfg.record_dir)).write(device, tier, round_, out.adapter, out.delta, out.metrics)
     delta = secure.seal_delta(out.delta, round_) if secure else out.delta
     bytes_up = sum(np.asarray(v).nbytes for v in out.adapter.values()) + len(delta)
+    metrics = {**out.metrics, "bytes-down": float(bytes_down), "bytes-up": float(bytes_up)}
+    return _reply(msg, out.adapter, metrics, [delta], out.cache_version, device, tier)
+
+
+def _replay(msg: Message, cfg: FederationConfig, device: str, tier: str, round_: int, update: bytes,
+            bytes_down: int) -> Message:
+    """A replayed device's round: verify the update as a device does, answer from the corpus."""
+    from clients.runtime import replay_node_for
+
+    node, secure = replay_node_for(cfg, device, tier)
+    if secure is not None:
+        from cache_sync.envelope import EnvelopeError
+
+        try:
+            update = secure.open_update(update, round_)
+        except EnvelopeError as exc:
+            log.warning("%s: cache update rejected (%s); keeping the current cache", device, exc.reason)
+            update = None
+    out = node.reply(round_, cfg.profile(tier).lora_rank, update)
+    delta = secure.seal_delta(out.delta, round_) if secure else out.delta
+    bytes_up = sum(v.nbytes for v in out.adapter.values()) + len(delta)
     metrics = {**out.metrics, "bytes-down": float(bytes_down), "bytes-up": float(bytes_up)}
     return _reply(msg, out.adapter, metrics, [delta], out.cache_version, device, tier)

@@ -104,3 +104,24 @@ def node_for(cfg: FederationConfig, device: str, tier: str, partition: int, stat
 
         secure = DeviceChannel.load(cfg.key_path, device)
     return node, secure
+
+
+@functools.lru_cache(maxsize=4)
+def _replay_corpus(cfg: FederationConfig):
+    from fleet.replay import ReplayCorpus
+
+    return ReplayCorpus.load(Path(cfg.replay_dir), header_for(cfg))
+
+
+@functools.lru_cache(maxsize=65536)
+def replay_node_for(cfg: FederationConfig, device: str, tier: str):
+    """(ReplayNode, secure channel or None): a device replayed from the run's corpus."""
+    from fleet.replay import ReplayNode
+
+    node = ReplayNode(_replay_corpus(cfg), device, tier, cfg.seed)
+    secure = None
+    if cfg.secure:
+        from cache_sync.channel import DeviceChannel
+
+        secure = DeviceChannel.load(cfg.key_path, device)
+    return node, secure

@@ -49,6 +49,10 @@ class FederationConfig:
     # rounds on a schedule: a round starts at least this many seconds after the previous one
     # started (device agents serve traffic in between); 0: back to back (simulation)
     round_interval: float = 0.0
+    # fleet scale (fleet.replay): a simulated run writes what every node sent to record_dir;
+    # with replay_dir set, every node answers with a resampled recording instead of decoding
+    record_dir: str = ""
+    replay_dir: str = ""
 
     def __post_init__(self) -> None:
         if self.num_rounds < 1:
@@ -107,7 +111,9 @@ class FederationConfig:
 
     def digest_values(self) -> dict:
         """The fields that must not change across a resume (all but paths and timeouts)."""
-        skip = {"num_rounds", "state_dir", "timeout", "cloud_url", "key_dir", "round_interval"}
+        skip = {"num_rounds", "state_dir", "timeout", "cloud_url", "key_dir", "round_interval", "record_dir"}
+        if not self.replay_dir:  # state folders from before replay nodes resume unchanged
+            skip.add("replay_dir")
         if not self.workload_file:  # state folders from before the file workload resume unchanged
             skip |= {"workload_file", "workload_split"}
         return {k: v for k, v in dataclasses.asdict(self).items() if k not in skip}

@@ -128,15 +128,27 @@ def run_federation(grid: Grid, cfg: FederationConfig,
                 time.sleep(wait)
         last_start = time.monotonic()
         started = time.perf_counter()
+        # each phase of the server's round, timed: what grows with the fleet (`bench fed --nodes`)
+        clock = _PhaseClock()
         messages = strategy.configure_train(rnd, arrays, ConfigRecord({}), grid)
+        clock.lap("configure")  # per node: its adapter, its tier's signed cache diff
         replies = list(grid.send_and_receive(messages, timeout=cfg.timeout))
+        clock.lap("exchange")  # transport and the nodes' own work
         arrays, _ = strategy.aggregate_train(rnd, replies)
         fed.state.adapters = split_families(arrays)
+        clock.lap("aggregate")  # validate replies, robust adapter aggregation
         fed.ingest(rnd, strategy.accepted)
+        clock.lap("ingest")  # open, verify and merge the sealed deltas
         released = fed.release(rnd)
+        clock.lap("release")  # release rule, per-tier views
         per_node = {a.node.device: {"tier": a.node.tier, **{k: float(v) for k, v in a.metrics.items()}}
                     for a in strategy.accepted}
-        fed.finish_round(rnd, per_node, strategy.dropped, time.perf_counter() - started)
+        path = fed.finish_round(rnd, per_node, strategy.dropped, time.perf_counter() - started, clock.phases)
+        clock.lap("save")
+        record = fed.state.history[-1]
+        # measured after the file was written: in memory now, on disk from the next round's file
+        record["phases"]["save_s"] = clock.phases["save_s"]
+        record["state_bytes"] = path.stat().st_size
         log.info("round %d/%d: %d replies, %d dropped, %d released, %d withheld (%.1f s)", rnd, cfg.num_rounds,
                  len(strategy.accepted), len(strategy.dropped), released["released"], released["withheld"],
                  time.perf_counter() - started)
@@ -144,6 +156,19 @@ def run_federation(grid: Grid, cfg: FederationConfig,
             on_round(rnd, fed.state.history[-1])
     write_adapters(cfg, fed.state, families)
     return fed.state
+
+
+class _PhaseClock:
+    """Seconds per named phase, lap by lap."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.phases[f"{name}_s"] = now - self._last
+        self._last = now
 
 
 def write_adapters(cfg: FederationConfig, state, families) -> None:

@@ -142,13 +142,14 @@ class Federation:
         self._round["release"] = info
         return info
 
-    def finish_round(self, round_: int, per_node: dict[str, dict], dropped: list, seconds: float) -> Path:
+    def finish_round(self, round_: int, per_node: dict[str, dict], dropped: list, seconds: float,
+                     phases: dict[str, float] | None = None) -> Path:
         self.state.round = round_
         if self.channel is not None:
             self.state.high_water = {k: list(v) for k, v in self.channel.high_water.items()}
         self.state.history.append({
             "round": round_, "nodes": per_node, "dropped": [list(d) for d in dropped],
             "ingest": self._round.get("ingest", {}), "release": self._round.get("release", {}),
-            "bytes_down": self._round.get("bytes_down", {}), "seconds": seconds})
+            "bytes_down": self._round.get("bytes_down", {}), "seconds": seconds, "phases": dict(phases or {})})
         self._round = {}
         return self.state.save(self.cfg.state_path)

@@ -55,6 +55,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     fed.add_argument("--queries", type=int, default=4, help="queries per node per round")
     fed.add_argument("--overhead-nodes", type=int, default=10)
     fed.add_argument("--state-dir", type=Path, default=None, help="default: a temporary folder")
+    fed.add_argument("--nodes", type=int, nargs="+", default=None, metavar="N",
+                     help="instead: the server's round cost at each fleet size, on replay nodes (README: Fleet scale)")
+    fed.add_argument("--scale-rounds", type=int, default=3, help="with --nodes: rounds per fleet size")
+    fed.add_argument("--corpus", type=Path, default=Path("bench-results/replay-corpus"),
+                     help="with --nodes: the recorded replies replay nodes resample (recorded first if absent)")
+    fed.add_argument("--record-rounds", type=int, default=3, help="with --nodes: rounds of the recording run")
+    fed.add_argument("--plot", type=Path, default=None, help="with --nodes: PNG path (default: next to the JSON)")
     _common(fed, _fed)
     sync = bsub.add_parser("sync", help="seal/open throughput, envelope overhead, merge and release cost")
     sync.add_argument("--devices", type=int, default=100)
@@ -285,6 +292,9 @@ def _agent(args: argparse.Namespace) -> int:
 def _fed(args: argparse.Namespace) -> int:
     import tempfile
 
+    if args.nodes:
+        return _fed_scale(args)
+
     from fedhybrid.bench import fed as bench_fed
     from fedhybrid.report import tier_rows
     from fedhybrid.run_config import default_run_config
@@ -330,6 +340,47 @@ def _fed(args: argparse.Namespace) -> int:
     print(f"100 rank-8 adapters aggregate in {payload['summary']['aggregate_s']:.3f} s; round overhead "
           f"(median, {args.overhead_nodes} nodes) {overhead:.3f} s")
     write_json(args, "fed", payload)
+    return 0
+
+
+def _fed_scale(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from fedhybrid.bench import scale
+    from fedhybrid.run_config import default_run_config
+    from inference.zoo import Zoo
+
+    if any(n < 1 for n in args.nodes) or args.scale_rounds < 1 or args.record_rounds < 1:
+        raise SystemExit("--nodes, --scale-rounds and --record-rounds must be >= 1")
+    zoo = Zoo(args.zoo)
+    base_cfg = {**default_run_config(), "zoo": str(zoo.root)}
+    corpus = args.corpus.resolve()
+    if not any(corpus.glob("*/*.msgpack")):
+        print(f"recording a replay corpus in {corpus}: a real {len(base_cfg['fleet-tiers'].split(','))}-node "
+              f"run of {args.record_rounds} rounds ...", flush=True)
+        seconds = scale.record_corpus(base_cfg, corpus, args.record_rounds)
+        print(f"recorded in {seconds:.0f} s", flush=True)
+    run_cfg = {**base_cfg, "replay-dir": str(corpus)}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.state_dir.resolve() if args.state_dir else Path(tmp)
+        results = scale.run_sizes(run_cfg, sorted(set(args.nodes)), args.scale_rounds, work)
+    summary, exponents = scale.summarize(results)
+    print_table(f"server round cost by fleet size (replay nodes, in-process, median of rounds 2-{args.scale_rounds})",
+                summary, [("nodes", "{}"), ("server_s", "{:.3f}"), ("configure_s", "{:.3f}"),
+                          ("aggregate_s", "{:.3f}"), ("ingest_s", "{:.3f}"), ("release_s", "{:.3f}"),
+                          ("save_s", "{:.3f}"), ("transport_s", "{:.3f}"), ("nodes_s", "{:.2f}"),
+                          ("peak_rss_mb", "{:.0f}"), ("bytes_up_per_node", "{:,.0f}"),
+                          ("bytes_down_per_node", "{:,.0f}"), ("state_bytes", "{:,.0f}"), ("released", "{}")])
+    if exponents:
+        print_table("growth exponent (slope of log value on log nodes; 1.0 = linear)",
+                    [{"quantity": k, "exponent": v} for k, v in exponents.items()],
+                    [("quantity", "{}"), ("exponent", "{:.2f}")])
+    path = write_json(args, "fed-scale", {"sizes": summary, "exponents": exponents, "rounds": results,
+                                          "corpus": str(corpus)})
+    if len(summary) >= 2:
+        png = args.plot or path.with_suffix(".png")
+        scale.plot(summary, png)
+        print(f"wrote {png}")
     return 0
 
 
