@@ -129,11 +129,12 @@ class ReplayNode:
     """One replayed device. Stateless: everything is derived from (seed, device, round)."""
 
     def __init__(self, corpus: ReplayCorpus, device: str, tier: str, seed: int = 0, keep: float = 0.75,
-                 noise: float = 0.1):
-        if not 0.0 < keep <= 1.0 or noise < 0.0:
-            raise FleetError(f"replay keep={keep} must be in (0, 1] and noise={noise} >= 0")
+                 noise: float = 0.1, private: float = 0.25):
+        if not 0.0 < keep <= 1.0 or noise < 0.0 or not 0.0 <= private <= 1.0:
+            raise FleetError(f"replay keep={keep} must be in (0, 1], noise={noise} >= 0 and private={private} "
+                             "in [0, 1]")
         self.corpus, self.device, self.tier = corpus, device, tier
-        self.seed, self.keep, self.noise = seed, keep, noise
+        self.seed, self.keep, self.noise, self.private = seed, keep, noise, private
         self.recordings = corpus.recordings(tier)
 
     def _rng(self, round_: int) -> np.random.Generator:
@@ -148,6 +149,8 @@ class ReplayNode:
         for other in rest:
             table = table.merge_add(other.table)
         entries = table.entries[rng.random(len(table.entries)) < self.keep].copy()
+        mine = rng.random(len(entries)) < self.private
+        entries["ctx"][mine, -1] = rng.integers(0, self.corpus.header.vocab_size, int(mine.sum()))
         entries["devices"] = device_bit(self.device)
         entries["last_seen"] = min(round_, MAX_ROUND)
         delta = Delta(self.device, round_, round_, CountTable(self.corpus.header, entries))

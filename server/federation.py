@@ -17,7 +17,7 @@ import numpy as np
 
 from cache_sync.correction_cache import CacheHeader
 from cache_sync.errors import CacheError
-from cache_sync.merge import Delta
+from cache_sync.merge import Delta, merge_all
 from cache_sync.versioned import VersionedView
 from fleet.config import FederationConfig
 from server.errors import ServerError
@@ -25,6 +25,7 @@ from server.release import ReleasePolicy, cap_delta, release, tier_view
 from server.state import ServerState, config_digest
 
 log = logging.getLogger("fedhybrid.server")
+MERGE_BATCH = 256  # opened deltas held before they are merged into the global table
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,15 @@ class Federation:
     def payload(self, device: str, tier: str, round_: int) -> dict:
         """What one node receives besides its adapter: its tier's cache diff and settings."""
         since = self.state.node_versions.get(device, {}).get(tier, 0)
-        update = self.state.views[tier].diff(since).to_bytes()
-        if self.channel is not None:
-            update = self.channel.sign_update(update, round_, self.state.views[tier].version)
+        # devices of a tier at the same version get the same signed diff: built once per round
+        # (a fleet in sync shares a handful of versions, so this is not one diff per device)
+        memo = self._round.setdefault("updates", {})
+        if (tier, since) not in memo:
+            update = self.state.views[tier].diff(since).to_bytes()
+            if self.channel is not None:
+                update = self.channel.sign_update(update, round_, self.state.views[tier].version)
+            memo[(tier, since)] = update
+        update = memo[(tier, since)]
         self._round.setdefault("bytes_down", {})[device] = len(update)
         return {"cache-update": update, "threshold": self.thresholds[tier],
                 "seed": device_seed(self.cfg.seed, round_, device), "acked-seqs": self.acked(device)}
@@ -93,6 +100,11 @@ class Federation:
         """
         merged, duplicates, rejected = 0, 0, []
         aggregate = self.state.aggregate
+        # Deltas are merged in batches: one sort per batch, not one sort of the whole global
+        # table per delta (that made ingest grow as nodes x table size), and at most
+        # MERGE_BATCH opened deltas are held at once, whatever the fleet's size.
+        batch: list[Delta] = []
+        batch_keys: set[tuple[str, int]] = set()
         for item in accepted:
             device, tier = item.node.device, item.node.tier
             raw = item.config.get("deltas", [])
@@ -113,14 +125,19 @@ class Federation:
                 if delta.device_id != device:
                     rejected.append((device, f"delta names device {delta.device_id!r}"))
                     continue
-                if aggregate.contains(device, delta.seq):
+                if aggregate.contains(device, delta.seq) or (device, delta.seq) in batch_keys:
                     duplicates += 1  # a re-sent upload already merged: exactly once
                     continue
-                aggregate = aggregate.apply(Delta(device, delta.seq, delta.round,
-                                                  cap_delta(delta.table, self.policy.per_device_cap)))
+                batch.append(Delta(device, delta.seq, delta.round, cap_delta(delta.table, self.policy.per_device_cap)))
+                batch_keys.add((device, delta.seq))
                 merged += 1
+                if len(batch) >= MERGE_BATCH:
+                    aggregate = aggregate.merge(merge_all(self.header, batch))
+                    batch.clear()
             version = int(item.config.get("cache-version", 0))
             self.state.node_versions.setdefault(device, {})[tier] = version
+        if batch:
+            aggregate = aggregate.merge(merge_all(self.header, batch))
         self.state.aggregate = aggregate
         self._acked = None
         for device, reason in rejected:

@@ -96,11 +96,15 @@ class FederatedLoRA(Strategy):
         self._sent = arrays
         adapters = split_families(arrays)
         messages = []
+        # one serialised adapter per (family, rank), not per node: thousands of nodes share a few
+        sized: dict[tuple[str, int], dict] = {}
         for node in self.nodes.values():
-            mine = truncate_for_rank(adapters[node.family], node.rank)
+            if (node.family, node.rank) not in sized:
+                mine = truncate_for_rank(adapters[node.family], node.rank)
+                sized[(node.family, node.rank)] = {k: _array(v) for k, v in sorted(mine.items())}
             cfg = ConfigRecord({**dict(config), **dict(self.payload(node, server_round)),
                                 "server-round": server_round, "rank": node.rank, "family": node.family})
-            content = RecordDict({"arrays": ArrayRecord({k: _array(v) for k, v in sorted(mine.items())}),
+            content = RecordDict({"arrays": ArrayRecord(dict(sized[(node.family, node.rank)])),
                                   "config": cfg})
             messages.append(Message(content=content, message_type=MessageType.TRAIN,
                                     dst_node_id=node.node_id, group_id=str(server_round)))
