@@ -53,6 +53,11 @@ class FederationConfig:
     # with replay_dir set, every node answers with a resampled recording instead of decoding
     record_dir: str = ""
     replay_dir: str = ""
+    # partial participation: the share of the fleet asked each round (sampled per round from
+    # the seed), and the fewest accepted replies that update the adapters (below it the round
+    # still merges what arrived, and the adapters stay as they were)
+    fraction_train: float = 1.0
+    min_replies: int = 1
 
     def __post_init__(self) -> None:
         if self.num_rounds < 1:
@@ -73,6 +78,9 @@ class FederationConfig:
             raise FleetError("release-k >= 1, per-device-cap >= 1 and dp-epsilon >= 0 are required")
         if self.workload_split not in ("uniform", "zipf", "dirichlet"):
             raise FleetError(f"workload-split={self.workload_split!r}: use uniform, zipf or dirichlet")
+        if not 0.0 < self.fraction_train <= 1.0 or self.min_replies < 1:
+            raise FleetError(f"fraction-train={self.fraction_train} must be in (0, 1] and min-replies="
+                             f"{self.min_replies} >= 1")
         if not 1 <= self.n_min <= self.n_max <= 16:
             raise FleetError(f"n-gram orders [{self.n_min}, {self.n_max}] need 1 <= n_min <= n_max <= 16")
 
@@ -112,8 +120,10 @@ class FederationConfig:
     def digest_values(self) -> dict:
         """The fields that must not change across a resume (all but paths and timeouts)."""
         skip = {"num_rounds", "state_dir", "timeout", "cloud_url", "key_dir", "round_interval", "record_dir"}
-        if not self.replay_dir:  # state folders from before replay nodes resume unchanged
-            skip.add("replay_dir")
+        # state folders from before these options resume unchanged while they keep their defaults
+        for name, default in (("replay_dir", ""), ("fraction_train", 1.0), ("min_replies", 1)):
+            if getattr(self, name) == default:
+                skip.add(name)
         if not self.workload_file:  # state folders from before the file workload resume unchanged
             skip |= {"workload_file", "workload_split"}
         return {k: v for k, v in dataclasses.asdict(self).items() if k not in skip}

@@ -16,6 +16,7 @@ the server's next diff is a full snapshot. The round's `state-rejoined` metric i
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +44,7 @@ from workloads.fleet import FileFleetWorkload, FleetWorkload, Query
 from workloads.graders import Grader
 
 log = logging.getLogger("fedhybrid.device")
+_STATE_FILE = re.compile(r"round-(\d{1,9})\.msgpack")
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,13 @@ class DeviceState:
                 old.unlink(missing_ok=True)
 
     @staticmethod
+    def newest_before(folder: Path, round_: int) -> int:
+        """The newest round < `round_` with a state file in `folder` (0: none)."""
+        rounds = [int(m.group(1)) for p in folder.glob("round-*.msgpack")
+                  if (m := _STATE_FILE.fullmatch(p.name))] if folder.is_dir() else []
+        return max((n for n in rounds if n < round_), default=0)
+
+    @staticmethod
     def load(folder: Path, round_: int, header: CacheHeader) -> "DeviceState":
         """The state as of the end of `round_` (empty when there is none).
 
@@ -150,11 +159,15 @@ class DeviceNode:
         torch.manual_seed(inp.seed)
         folder = cfg.state_dir / cfg.device
         rejoined = False
+        # the newest state saved before this round: the previous round's, or an older one when
+        # the device was not asked since (partial participation); a re-run round ignores its own
+        previous = DeviceState.newest_before(folder, inp.round)
         try:
-            state = DeviceState.load(folder, inp.round - 1, self.header)
-            if inp.round > 1 and not (folder / f"round-{inp.round - 1}.msgpack").is_file():
-                log.warning("%s: no saved state of round %d in %s: re-joining from the server's view",
-                            cfg.device, inp.round - 1, folder)
+            state = DeviceState.load(folder, previous, self.header)
+            if inp.round > 1 and previous == 0:
+                log.warning("%s: no saved state before round %d in %s: starting from the server's view (a "
+                            "device asked for the first time, or one whose state is gone)", cfg.device,
+                            inp.round, folder)
                 rejoined = True
         except DamagedState as exc:
             # Our own state is gone, the server's view of us is not: start where a new device

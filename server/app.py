@@ -106,6 +106,7 @@ def build_federation(cfg: FederationConfig):
 def run_federation(grid: Grid, cfg: FederationConfig,
                    on_round: Callable[[int, dict], None] | None = None):
     """Run (or resume) the federation on `grid`; returns the final ServerState."""
+    from server.federation import participants
     from strategies.federated_lora import FederatedLoRA, join_families, split_families
     from strategies.lora_math import RobustConfig
 
@@ -130,12 +131,20 @@ def run_federation(grid: Grid, cfg: FederationConfig,
         started = time.perf_counter()
         # each phase of the server's round, timed: what grows with the fleet (`bench fed --nodes`)
         clock = _PhaseClock()
+        asked = participants(sorted(nodes), {n: info.device for n, info in nodes.items()}, cfg.fraction_train,
+                             cfg.min_replies, cfg.seed, rnd)
+        strategy.participants = set(asked)
         messages = strategy.configure_train(rnd, arrays, ConfigRecord({}), grid)
         clock.lap("configure")  # per node: its adapter, its tier's signed cache diff
         replies = list(grid.send_and_receive(messages, timeout=cfg.timeout))
         clock.lap("exchange")  # transport and the nodes' own work
-        arrays, _ = strategy.aggregate_train(rnd, replies)
-        fed.state.adapters = split_families(arrays)
+        aggregated, _ = strategy.aggregate_train(rnd, replies)
+        if len(strategy.accepted) >= cfg.min_replies:
+            arrays = aggregated
+            fed.state.adapters = split_families(arrays)
+        else:  # too few to average safely: keep the adapters, still merge the deltas that came
+            log.warning("round %d: %d accepted replies, fewer than min-replies=%d: the adapters stay as they "
+                        "were", rnd, len(strategy.accepted), cfg.min_replies)
         clock.lap("aggregate")  # validate replies, robust adapter aggregation
         fed.ingest(rnd, strategy.accepted)
         clock.lap("ingest")  # open, verify and merge the sealed deltas
@@ -143,7 +152,8 @@ def run_federation(grid: Grid, cfg: FederationConfig,
         clock.lap("release")  # release rule, per-tier views
         per_node = {a.node.device: {"tier": a.node.tier, **{k: float(v) for k, v in a.metrics.items()}}
                     for a in strategy.accepted}
-        path = fed.finish_round(rnd, per_node, strategy.dropped, time.perf_counter() - started, clock.phases)
+        path = fed.finish_round(rnd, per_node, strategy.dropped, time.perf_counter() - started, clock.phases,
+                                len(asked))
         clock.lap("save")
         record = fed.state.history[-1]
         # measured after the file was written: in memory now, on disk from the next round's file

@@ -40,6 +40,18 @@ def device_seed(seed: int, round_: int, device: str) -> int:
     return int.from_bytes(digest[:4], "big")
 
 
+def participants(node_ids: list[int], devices: dict[int, str], fraction: float, minimum: int, seed: int,
+                 round_: int) -> list[int]:
+    """The nodes asked in this round: ceil(fraction x fleet), at least `minimum` (capped at the
+    fleet), drawn without replacement by a hash of (seed, round, device) so that a resumed
+    round asks the same devices whatever node ids this run assigned."""
+    if fraction >= 1.0:
+        return list(node_ids)
+    want = min(len(node_ids), max(minimum, -(-len(node_ids) * fraction // 1)))
+    ranked = sorted(node_ids, key=lambda n: hashlib.sha256(f"{seed}/{round_}/{devices[n]}".encode()).digest())
+    return sorted(ranked[: int(want)])
+
+
 class Federation:
     def __init__(self, cfg: FederationConfig, header: CacheHeader, families: dict[str, Family],
                  thresholds: dict[str, float], channel=None):
@@ -160,13 +172,14 @@ class Federation:
         return info
 
     def finish_round(self, round_: int, per_node: dict[str, dict], dropped: list, seconds: float,
-                     phases: dict[str, float] | None = None) -> Path:
+                     phases: dict[str, float] | None = None, asked: int | None = None) -> Path:
         self.state.round = round_
         if self.channel is not None:
             self.state.high_water = {k: list(v) for k, v in self.channel.high_water.items()}
         self.state.history.append({
             "round": round_, "nodes": per_node, "dropped": [list(d) for d in dropped],
             "ingest": self._round.get("ingest", {}), "release": self._round.get("release", {}),
-            "bytes_down": self._round.get("bytes_down", {}), "seconds": seconds, "phases": dict(phases or {})})
+            "bytes_down": self._round.get("bytes_down", {}), "seconds": seconds, "phases": dict(phases or {}),
+            "asked": len(per_node) + len(dropped) if asked is None else asked})
         self._round = {}
         return self.state.save(self.cfg.state_path)

@@ -86,6 +86,7 @@ class FederatedLoRA(Strategy):
         self.accepted: list[Accepted] = []
         self.dropped: list[tuple[str, str]] = []
         self._sent: ArrayRecord | None = None  # the global adapters of the round in flight
+        self.participants: set[int] | None = None  # node ids asked this round (None: every node)
 
     def summary(self) -> None:
         log.info("FederatedLoRA: %d nodes, families %s, aggregation %s, robust %s",
@@ -99,6 +100,8 @@ class FederatedLoRA(Strategy):
         # one serialised adapter per (family, rank), not per node: thousands of nodes share a few
         sized: dict[tuple[str, int], dict] = {}
         for node in self.nodes.values():
+            if self.participants is not None and node.node_id not in self.participants:
+                continue
             if (node.family, node.rank) not in sized:
                 mine = truncate_for_rank(adapters[node.family], node.rank)
                 sized[(node.family, node.rank)] = {k: _array(v) for k, v in sorted(mine.items())}
