@@ -27,6 +27,11 @@ def parse_sets(items: list[str]) -> dict:
     return out
 
 
+def stop_strings(items: list[str]) -> tuple[str, ...]:
+    """--stop values as typed on a shell (`--stop '\\n'`): the two characters \\n are a newline."""
+    return tuple(s.replace("\\n", "\n") for s in items)
+
+
 def build_run_config(args: argparse.Namespace) -> dict:
     """Defaults from pyproject, overridden by --set and flags; paths made absolute."""
     cfg = default_run_config()

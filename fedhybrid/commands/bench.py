@@ -148,13 +148,14 @@ def _routing_on_workload(args, stack, head, meta, taus, requests) -> int:
     from rich.progress import Progress
 
     from fedhybrid.bench import routing
+    from fedhybrid.run_config import stop_strings
     from fedhybrid.workload_eval import EvalConfig, evaluate, plot
     from inference.decoder import HybridDecoder
     from workloads.graders import Grader
 
     configs = ([("cloud-only", None), ("slm-only", None)] + [("reward", t) for t in taus]
                + [("confidence", t) for t in routing.CONFIDENCE_SWEEP] + [("fusion", t) for t in routing.FUSION_SWEEP])
-    cfg = EvalConfig(policies=("reward", "confidence", "fusion"), stop=tuple(s.replace("\\n", "\n") for s in args.stop))
+    cfg = EvalConfig(policies=("reward", "confidence", "fusion"), stop=stop_strings(args.stop))
     decoder = HybridDecoder(stack.device_model, stack.tokenizer, stack.cloud)
     try:
         with Progress() as progress:
@@ -184,6 +185,7 @@ def _routing_on_workload(args, stack, head, meta, taus, requests) -> int:
 def _cache(args: argparse.Namespace) -> int:
     from cache_sync.correction_cache import CacheHeader
     from fedhybrid.bench import cache as bench_cache
+    from fedhybrid.run_config import stop_strings
     from inference.runtime import load_head, load_stack, resolve_threshold
     from inference.zoo import Zoo
 
@@ -205,7 +207,7 @@ def _cache(args: argparse.Namespace) -> int:
         from training.calibration_sets import tasks_from_requests
 
         tasks = tasks_from_requests(requests, grader, lambda r: prompt_ids(stack.tokenizer, r))
-        stop_ids = stop_token_ids(stack.tokenizer, tuple(s.replace("\\n", "\n") for s in args.stop))
+        stop_ids = stop_token_ids(stack.tokenizer, stop_strings(args.stop))
         described = f"{len(requests)} requests of {args.workload}"
     stream = bench_cache.code_stream(stack.tokenizer)
     speed = bench_cache.speed_rows(header, stream, tuple(args.sizes), args.text_tokens)

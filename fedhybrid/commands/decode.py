@@ -126,6 +126,7 @@ def _generate(args: argparse.Namespace) -> int:
 def _calibrate(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
+    from fedhybrid.run_config import stop_strings
     from inference.runtime import head_dir, load_stack
     from inference.tokenizer import tokenizer_hash
     from inference.zoo import Zoo
@@ -150,7 +151,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         from training.calibration_sets import workload_sets
         from workloads.graders import Grader
 
-        stops = tuple(s.replace("\\n", "\n") for s in args.stop)
+        stops = stop_strings(args.stop)
         sets = workload_sets(requests, Grader(args.grader, args.pattern), lambda r: prompt_ids(stack.tokenizer, r),
                              stop_token_ids(stack.tokenizer, stops), seed=args.seed,
                              source={"path": str(args.workload), "columns": args.columns, "grader": args.grader,

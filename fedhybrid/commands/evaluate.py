@@ -52,6 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _eval(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from fedhybrid.run_config import stop_strings
     from fedhybrid.workload_eval import EvalConfig, evaluate, plot
     from inference.decoder import HybridDecoder
     from inference.errors import InferenceError
@@ -62,7 +63,7 @@ def _eval(args: argparse.Namespace) -> int:
 
     cfg = EvalConfig(policies=tuple(p.strip() for p in args.policies.split(",") if p.strip()),
                      thresholds=args.thresholds, target_shares=args.target_shares,
-                     max_new_tokens=args.max_new_tokens, stop=tuple(s.replace("\\n", "\n") for s in args.stop),
+                     max_new_tokens=args.max_new_tokens, stop=stop_strings(args.stop),
                      price_per_1k=args.price_per_1k, limit=args.limit)
     grader = Grader(args.grader, args.pattern)
     requests = load_workload(args.workload, parse_columns(args.columns))
