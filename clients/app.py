@@ -65,13 +65,50 @@ def query(msg: Message, context: Context) -> Message:
         {"device": device, "tier": tier, "partition": partition})}), reply_to=msg)
 
 
+@app.query("secagg_keys")
+def secagg_keys(msg: Message, context: Context) -> Message:
+    from clients import secure
+
+    cfg = FederationConfig.from_run_config(context.run_config)
+    device, _, _ = identity(context, cfg)
+    link = agent_link(context)
+    if link is not None:
+        device = str(link.identity()["device"])
+    return secure.keys(msg, context, device)
+
+
+@app.query("secagg_share")
+def secagg_share(msg: Message, context: Context) -> Message:
+    from clients import secure
+
+    return secure.share(msg, context)
+
+
+@app.query("secagg_unmask")
+def secagg_unmask(msg: Message, context: Context) -> Message:
+    from clients import secure
+
+    return secure.unmask(msg, context)
+
+
 def _reply(msg: Message, adapter: dict, metrics: dict, deltas: list[bytes], cache_version: int, device: str,
-           tier: str) -> Message:
+           tier: str, context: Context | None = None) -> Message:
+    config = {"deltas": list(deltas), "cache-version": int(cache_version), "device": device, "tier": tier}
+    secagg = msg.content["config"].get("secagg")
+    if secagg is not None and context is not None:
+        # secure aggregation: the adapter leaves this device only masked (clients/secure.py)
+        from clients import secure
+
+        config["secagg-masked"] = secure.mask(context, secagg, int(msg.content["config"]["server-round"]),
+                                              adapter, float(metrics.get("num-examples", 0.0)))
+        if "bytes-up" in metrics:  # what actually goes up: the masked vector, not the adapter
+            plain = sum(np.asarray(v).nbytes for v in adapter.values())
+            metrics = {**metrics, "bytes-up": metrics["bytes-up"] - plain + len(config["secagg-masked"])}
+        adapter = {}
     return Message(RecordDict({
         "arrays": ArrayRecord({k: Array(np.ascontiguousarray(v, dtype=np.float32)) for k, v in adapter.items()}),
         "metrics": MetricRecord({k: float(v) for k, v in metrics.items()}),
-        "config": ConfigRecord({"deltas": list(deltas), "cache-version": int(cache_version), "device": device,
-                                "tier": tier}),
+        "config": ConfigRecord(config),
     }), reply_to=msg)
 
 
@@ -94,11 +131,12 @@ def train(msg: Message, context: Context) -> Message:
         trained = decode_adapter(reply.adapter)
         bytes_up = sum(v.nbytes for v in trained.values()) + sum(len(d) for d in reply.deltas)
         metrics = {**reply.metrics, "bytes-down": float(bytes_down), "bytes-up": float(bytes_up)}
-        return _reply(msg, trained, metrics, reply.deltas, reply.cache_version, reply.device, reply.tier)
+        return _reply(msg, trained, metrics, reply.deltas, reply.cache_version, reply.device, reply.tier,
+                      context)
 
     device, tier, partition = identity(context, cfg)
     if cfg.replay_dir:
-        return _replay(msg, cfg, device, tier, round_, config["cache-update"], bytes_down)
+        return _replay(msg, cfg, device, tier, round_, config["cache-update"], bytes_down, context)
 
     from clients.runtime import node_for  # heavy imports only when training
     from fleet.device_node import RoundInput
@@ -124,11 +162,11 @@ def train(msg: Message, context: Context) -> Message:
     delta = secure.seal_delta(out.delta, round_) if secure else out.delta
     bytes_up = sum(np.asarray(v).nbytes for v in out.adapter.values()) + len(delta)
     metrics = {**out.metrics, "bytes-down": float(bytes_down), "bytes-up": float(bytes_up)}
-    return _reply(msg, out.adapter, metrics, [delta], out.cache_version, device, tier)
+    return _reply(msg, out.adapter, metrics, [delta], out.cache_version, device, tier, context)
 
 
 def _replay(msg: Message, cfg: FederationConfig, device: str, tier: str, round_: int, update: bytes,
-            bytes_down: int) -> Message:
+            bytes_down: int, context: Context) -> Message:
     """A replayed device's round: verify the update as a device does, answer from the corpus."""
     from clients.runtime import replay_node_for
 
@@ -145,4 +183,4 @@ def _replay(msg: Message, cfg: FederationConfig, device: str, tier: str, round_:
     delta = secure.seal_delta(out.delta, round_) if secure else out.delta
     bytes_up = sum(v.nbytes for v in out.adapter.values()) + len(delta)
     metrics = {**out.metrics, "bytes-down": float(bytes_down), "bytes-up": float(bytes_up)}
-    return _reply(msg, out.adapter, metrics, [delta], out.cache_version, device, tier)
+    return _reply(msg, out.adapter, metrics, [delta], out.cache_version, device, tier, context)

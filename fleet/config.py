@@ -58,6 +58,11 @@ class FederationConfig:
     # still merges what arrived, and the adapters stay as they were)
     fraction_train: float = 1.0
     min_replies: int = 1
+    # secure aggregation of the adapters (strategies.secagg, SecAgg+): the server learns only
+    # each family's sum; the alternative to robust aggregation, which needs every update
+    secure_aggregation: bool = False
+    secagg_threshold: float = 0.5  # share of a device's neighbours that must survive to unmask
+    secagg_degree: int = 0  # neighbours per device; 0: 2 ceil(2 log2 n)
 
     def __post_init__(self) -> None:
         if self.num_rounds < 1:
@@ -81,6 +86,13 @@ class FederationConfig:
         if not 0.0 < self.fraction_train <= 1.0 or self.min_replies < 1:
             raise FleetError(f"fraction-train={self.fraction_train} must be in (0, 1] and min-replies="
                              f"{self.min_replies} >= 1")
+        if self.secure_aggregation and (self.robust or self.aggregation != "frozen-a"):
+            raise FleetError("secure-aggregation=true hides each device's adapter from the server, so it needs "
+                             "aggregation='frozen-a' and robust=false (robust aggregation needs the individual "
+                             "updates): set --set robust=false, or leave secure-aggregation off")
+        if not 0.0 < self.secagg_threshold < 1.0 or self.secagg_degree < 0:
+            raise FleetError(f"secagg-threshold={self.secagg_threshold} must lie in (0, 1) and secagg-degree="
+                             f"{self.secagg_degree} must be >= 0")
         if not 1 <= self.n_min <= self.n_max <= 16:
             raise FleetError(f"n-gram orders [{self.n_min}, {self.n_max}] need 1 <= n_min <= n_max <= 16")
 
@@ -121,7 +133,8 @@ class FederationConfig:
         """The fields that must not change across a resume (all but paths and timeouts)."""
         skip = {"num_rounds", "state_dir", "timeout", "cloud_url", "key_dir", "round_interval", "record_dir"}
         # state folders from before these options resume unchanged while they keep their defaults
-        for name, default in (("replay_dir", ""), ("fraction_train", 1.0), ("min_replies", 1)):
+        for name, default in (("replay_dir", ""), ("fraction_train", 1.0), ("min_replies", 1),
+                              ("secure_aggregation", False), ("secagg_threshold", 0.5), ("secagg_degree", 0)):
             if getattr(self, name) == default:
                 skip.add(name)
         if not self.workload_file:  # state folders from before the file workload resume unchanged

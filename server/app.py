@@ -107,6 +107,8 @@ def run_federation(grid: Grid, cfg: FederationConfig,
                    on_round: Callable[[int, dict], None] | None = None):
     """Run (or resume) the federation on `grid`; returns the final ServerState."""
     from server.federation import participants
+    from server.secure_round import SecureRound
+    from strategies.secagg import SecAggConfig
     from strategies.federated_lora import FederatedLoRA, join_families, split_families
     from strategies.lora_math import RobustConfig
 
@@ -117,6 +119,7 @@ def run_federation(grid: Grid, cfg: FederationConfig,
         payload=lambda node, rnd: ConfigRecord(fed.payload(node.device, node.tier, rnd)),
         robust=RobustConfig(enabled=cfg.robust, method=cfg.robust_method, trim=cfg.trim),
         aggregation=cfg.aggregation)
+    strategy.secure = cfg.secure_aggregation
     arrays = join_families(fed.state.adapters)
     if fed.state.round:
         log.info("resuming after round %d from %s", fed.state.round, cfg.state_path)
@@ -133,12 +136,24 @@ def run_federation(grid: Grid, cfg: FederationConfig,
         clock = _PhaseClock()
         asked = participants(sorted(nodes), {n: info.device for n, info in nodes.items()}, cfg.fraction_train,
                              cfg.min_replies, cfg.seed, rnd)
-        strategy.participants = set(asked)
-        messages = strategy.configure_train(rnd, arrays, ConfigRecord({}), grid)
+        secure = None
+        if cfg.secure_aggregation:  # SecAgg+ steps 1-2: keys, then encrypted shares
+            secure = SecureRound(SecAggConfig(cfg.secagg_threshold, cfg.secagg_degree), nodes, asked,
+                                 {f.name: f.shapes for f in families.values()}, cfg.seed, rnd, cfg.timeout)
+            asked_train = secure.setup(grid)
+            clock.lap("secagg_setup")
+        strategy.participants = set(asked_train if secure else asked)
+        messages = list(strategy.configure_train(rnd, arrays, ConfigRecord({}), grid))
+        if secure is not None:
+            secure.attach(messages)
         clock.lap("configure")  # per node: its adapter, its tier's signed cache diff
         replies = list(grid.send_and_receive(messages, timeout=cfg.timeout))
         clock.lap("exchange")  # transport and the nodes' own work
         aggregated, _ = strategy.aggregate_train(rnd, replies)
+        if secure is not None:  # SecAgg+ steps 3-4: unmask, read each family's sum
+            sums = secure.finish(grid, strategy.masked)
+            aggregated = strategy.apply_secure_sums(sums, secure.excluded())
+            clock.lap("secagg_unmask")
         if len(strategy.accepted) >= cfg.min_replies:
             arrays = aggregated
             fed.state.adapters = split_families(arrays)

@@ -31,6 +31,7 @@ from strategies.lora_math import (
     RobustConfig,
     aggregate_fedavg_ab,
     aggregate_frozen_a,
+    mean_from_sum,
     truncate_for_rank,
     validate,
 )
@@ -87,6 +88,10 @@ class FederatedLoRA(Strategy):
         self.dropped: list[tuple[str, str]] = []
         self._sent: ArrayRecord | None = None  # the global adapters of the round in flight
         self.participants: set[int] | None = None  # node ids asked this round (None: every node)
+        # secure aggregation (server/secure_round.py): replies carry masked updates, which are
+        # collected here; the adapters come from their sum (`apply_secure_sums`)
+        self.secure = False
+        self.masked: dict[str, bytes] = {}
 
     def summary(self) -> None:
         log.info("FederatedLoRA: %d nodes, families %s, aggregation %s, robust %s",
@@ -121,6 +126,8 @@ class FederatedLoRA(Strategy):
             raise RuntimeError("aggregate_train before configure_train: no adapters were sent")
         previous = self._sent
         self.accepted, self.dropped = [], []
+        if self.secure:
+            return self._collect_masked(server_round, replies)
         per_family: dict[str, list[Reply]] = {}
         infos: dict[str, Accepted] = {}
         for msg in replies:
@@ -163,11 +170,54 @@ class FederatedLoRA(Strategy):
             self.accepted.extend(infos[r.node] for r in good)
         for device, reason in self.dropped:
             log.warning("round %d: dropped reply of %s: %s", server_round, device, reason)
+        return join_families(new_adapters), self._metrics()
+
+    def _collect_masked(self, server_round: int, replies: Iterable[Message]
+                        ) -> tuple[ArrayRecord | None, MetricRecord | None]:
+        """Secure mode: keep each reply's masked update (checked by the SecAgg session), its
+        metrics and deltas; the adapters stay until `apply_secure_sums`."""
+        self.masked = {}
+        for msg in replies:
+            node = self.nodes.get(msg.metadata.src_node_id)
+            if node is None:
+                self.dropped.append((f"node {msg.metadata.src_node_id}", "unknown node"))
+                continue
+            if msg.has_error():
+                self.dropped.append((node.device, f"error reply: {msg.error.reason}"))
+                continue
+            try:
+                config = dict(msg.content["config"])
+                metrics = dict(msg.content["metrics"])
+                masked = config.pop("secagg-masked")
+            except (KeyError, TypeError, ValueError) as exc:
+                self.dropped.append((node.device, f"malformed reply ({type(exc).__name__}: {exc})"))
+                continue
+            if not isinstance(masked, bytes):
+                self.dropped.append((node.device, "masked update is not bytes"))
+                continue
+            self.masked[node.device] = masked
+            self.accepted.append(Accepted(node, metrics, config))
+        for device, reason in self.dropped:
+            log.warning("round %d: dropped reply of %s: %s", server_round, device, reason)
+        return self._sent, self._metrics()
+
+    def apply_secure_sums(self, sums: dict[str, tuple[dict, float, list[str]]], refused: set[str]) -> ArrayRecord:
+        """The new global adapters from each family's secure sum; replies whose masked update
+        the session refused are dropped (their deltas are not merged, as in plain mode)."""
+        for a in self.accepted:
+            if a.node.device in refused:
+                self.dropped.append((a.node.device, "masked update refused by secure aggregation"))
+        self.accepted = [a for a in self.accepted if a.node.device not in refused]
+        adapters = split_families(self._sent)
+        for family, (weighted, weight, _) in sums.items():
+            adapters[family] = mean_from_sum(weighted, weight, adapters[family])
+        return join_families(adapters)
+
+    def _metrics(self) -> MetricRecord:
         total = sum(a.metrics.get("num-examples", 0.0) for a in self.accepted) or 1.0
         keys = sorted({k for a in self.accepted for k, v in a.metrics.items() if isinstance(v, (int, float))})
-        metrics = MetricRecord({k: sum(a.metrics.get(k, 0.0) * a.metrics.get("num-examples", 0.0)
-                                       for a in self.accepted) / total for k in keys})
-        return join_families(new_adapters), metrics
+        return MetricRecord({k: sum(a.metrics.get(k, 0.0) * a.metrics.get("num-examples", 0.0)
+                                    for a in self.accepted) / total for k in keys})
 
     def configure_evaluate(self, server_round: int, arrays: ArrayRecord, config: ConfigRecord,
                            grid: Grid) -> Iterable[Message]:

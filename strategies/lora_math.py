@@ -165,6 +165,17 @@ def aggregate_frozen_a(replies: list[Reply], previous: Adapter, r_max: int,
     return new, {"clients": len(replies), "update_norms": norms}
 
 
+def mean_from_sum(weighted: Adapter, weight: float, previous: Adapter) -> Adapter:
+    """The frozen-A average from a secure sum: sum_k w_k pad(B_k) / sum_k w_k, which is what
+    `aggregate_frozen_a` computes without robust aggregation (previous + the mean update
+    = the weighted mean of the padded B). A round in which nobody served keeps `previous`."""
+    if set(weighted) != set(previous):
+        raise StrategyError("the secure sum's keys differ from the global adapter's")
+    if not np.isfinite(weight) or weight <= 0:
+        return previous
+    return {k: (np.asarray(weighted[k], dtype=np.float64) / weight).astype(np.float32) for k in previous}
+
+
 def aggregate_fedavg_ab(replies: list[Reply], r_max: int) -> tuple[Adapter, dict]:
     """FedAvg of A and B separately (zero-padded to r_max): the inexact baseline."""
     weights = np.array([r.weight for r in replies], dtype=np.float64)
