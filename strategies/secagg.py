@@ -269,7 +269,7 @@ class DeviceSession:
         return msgpack.packb(self.__dict__, use_bin_type=True)
 
     @staticmethod
-    def from_bytes(data: bytes) -> "DeviceSession":
+    def from_bytes(data: bytes) -> DeviceSession:
         try:
             return DeviceSession(**msgpack.unpackb(data, raw=False))
         except (ValueError, TypeError, msgpack.ExtraData) as exc:
@@ -330,8 +330,9 @@ class ServerSession:
         """Step 3 replies in; per device of U3, whose shares to reveal."""
         for u, y in masked.items():
             if u not in self.outbox or not isinstance(y, bytes) or len(y) != 8 * self.length:
-                self.excluded.append((u, f"masked update of {len(y) if isinstance(y, bytes) else '?'} bytes, "
-                                         f"expected {8 * self.length} from a device that shared its secrets"))
+                size = len(y) if isinstance(y, bytes) else "?"
+                why = f"masked update of {size} bytes, expected {8 * self.length} from a device that shared its secrets"
+                self.excluded.append((u, why))
                 continue
             self.masked[u] = np.frombuffer(y, dtype="<u8")
         survivors = set(self.masked)

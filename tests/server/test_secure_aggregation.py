@@ -11,7 +11,6 @@ from fleet.errors import FleetError
 from server.app import run_federation
 from server.inprocess_grid import InProcessGrid
 
-
 TIERS = "client,edge,iot,edge,iot,client,edge,iot,edge,iot"
 
 
