@@ -174,6 +174,9 @@ def run_federation(grid: Grid, cfg: FederationConfig,
         # measured after the file was written: in memory now, on disk from the next round's file
         record["phases"]["save_s"] = clock.phases["save_s"]
         record["state_bytes"] = path.stat().st_size
+        if secure is not None:  # the key, share and unmask steps' own bytes (the train step's are in metrics)
+            record["secagg"] = {"bytes_down": secure.bytes["down"], "bytes_up": secure.bytes["up"],
+                                "dropped": secure.dropped(), "degree": {f: s.k for f, s in secure.sessions.items()}}
         log.info("round %d/%d: %d replies, %d dropped, %d released, %d withheld (%.1f s)", rnd, cfg.num_rounds,
                  len(strategy.accepted), len(strategy.dropped), released["released"], released["withheld"],
                  time.perf_counter() - started)

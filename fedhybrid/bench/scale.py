@@ -21,6 +21,7 @@ from pathlib import Path
 
 PHASES = ("configure", "exchange", "aggregate", "ingest", "release", "save")
 SERVER_PHASES = ("configure", "aggregate", "ingest", "release", "save")  # exchange is transport + nodes
+SECAGG_PHASES = ("secagg_setup", "secagg_unmask")  # secure aggregation's extra exchanges (and their math)
 
 
 def fleet_tiers(base: tuple[str, ...], n: int) -> str:
@@ -38,8 +39,10 @@ def record_corpus(run_config: dict, folder: Path, rounds: int) -> float:
     return time.perf_counter() - started
 
 
-def run_size(run_config: dict, n: int, rounds: int, work: Path) -> dict:
-    """One fleet size, in this process: per-round rows and the process's peak RSS."""
+def run_size(run_config: dict, n: int, rounds: int, work: Path, drop: float = 0.0, tag: str = "") -> dict:
+    """One fleet size, in this process: per-round rows, the process's peak RSS and the final
+    adapters. `drop`: the share of nodes that crash in every train step (after any secure
+    aggregation key and share steps: a dropout in mid-round)."""
     from clients.app import app as client_app
     from fleet.config import FederationConfig
     from server.app import run_federation
@@ -47,9 +50,11 @@ def run_size(run_config: dict, n: int, rounds: int, work: Path) -> dict:
 
     tiers = tuple(str(run_config["fleet-tiers"]).split(","))
     rc = {**run_config, "fleet-tiers": fleet_tiers(tiers, n), "num-rounds": rounds,
-          "state-dir": str(work / f"n{n}"), "key-dir": str(work / f"keys-{n}")}
+          "state-dir": str(work / f"n{n}{tag}"), "key-dir": str(work / f"keys-{n}{tag}")}
     cfg = FederationConfig.from_run_config(rc)
     grid = InProcessGrid(client_app, rc, [{"partition-id": i, "num-partitions": n} for i in range(n)])
+    ids = sorted(grid.contexts)
+    grid.failing = set(ids[:: max(1, round(1 / drop))][: math.ceil(drop * n)]) if drop > 0 else set()
     rows, mark = [], {"client": 0.0}
 
     def on_round(rnd: int, record: dict) -> None:
@@ -57,13 +62,18 @@ def run_size(run_config: dict, n: int, rounds: int, work: Path) -> dict:
         mark["client"] = grid.client_seconds
         nodes = record["nodes"].values()
         phases = record["phases"]
+        secagg = record.get("secagg", {})
         rows.append({
             "nodes": n, "round": rnd, "replies": len(record["nodes"]), "dropped": len(record["dropped"]),
-            **{f"{p}_s": phases[f"{p}_s"] for p in PHASES}, "nodes_s": client,
-            "transport_s": phases["exchange_s"] - client,
-            "server_s": sum(phases[f"{p}_s"] for p in SERVER_PHASES) + phases["exchange_s"] - client,
-            "bytes_up_per_node": statistics.fmean(v.get("bytes-up", 0.0) for v in nodes) if nodes else 0.0,
-            "bytes_down_per_node": statistics.fmean(v.get("bytes-down", 0.0) for v in nodes) if nodes else 0.0,
+            **{f"{p}_s": phases.get(f"{p}_s", 0.0) for p in (*PHASES, *SECAGG_PHASES)}, "nodes_s": client,
+            # the nodes' own time spans every exchange (secure aggregation steps included)
+            "transport_s": phases["exchange_s"] + sum(phases.get(f"{p}_s", 0.0) for p in SECAGG_PHASES) - client,
+            "server_s": sum(phases.values()) - client,
+            # per replying node; secure aggregation's key/share/unmask messages spread over them
+            "bytes_up_per_node": (statistics.fmean(v.get("bytes-up", 0.0) for v in nodes)
+                                  + secagg.get("bytes_up", 0) / len(nodes)) if nodes else 0.0,
+            "bytes_down_per_node": (statistics.fmean(v.get("bytes-down", 0.0) for v in nodes)
+                                    + secagg.get("bytes_down", 0) / len(nodes)) if nodes else 0.0,
             "state_bytes": record["state_bytes"], "merged": record["ingest"].get("merged", 0),
             "released": record["release"].get("released", 0),
             "global_entries": record["release"].get("global_entries", 0),
@@ -72,8 +82,9 @@ def run_size(run_config: dict, n: int, rounds: int, work: Path) -> dict:
               f"(nodes {client:.2f} s), state {record['state_bytes'] / 1e6:.1f} MB", flush=True)
 
     started = time.perf_counter()
-    run_federation(grid, cfg, on_round=on_round)
-    return {"nodes": n, "rows": rows, "peak_rss_mb": _rss_mb(), "wall_s": time.perf_counter() - started}
+    state = run_federation(grid, cfg, on_round=on_round)
+    return {"nodes": n, "rows": rows, "peak_rss_mb": _rss_mb(), "wall_s": time.perf_counter() - started,
+            "adapters": state.adapters, "dropped_nodes": len(grid.failing)}
 
 
 def _rss_mb() -> float:
@@ -89,6 +100,32 @@ def run_sizes(run_config: dict, sizes: list[int], rounds: int, work: Path) -> li
         with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
             out.append(pool.submit(run_size, run_config, n, rounds, work).result())
     return out
+
+
+def secagg_compare(run_config: dict, n: int, rounds: int, drop: float, work: Path) -> dict:
+    """Plain (robust off) and secure aggregation on the same replay fleet with the same
+    crashing nodes, each in a fresh process: per mode the median round, and how far the
+    secure adapters are from the plain ones."""
+    ctx = multiprocessing.get_context("spawn")
+    runs = {}
+    for mode, secure in (("plain", False), ("secagg", True)):
+        rc = {**run_config, "robust": False, "secure-aggregation": secure}
+        with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+            runs[mode] = pool.submit(run_size, rc, n, rounds, work, drop, f"-{mode}").result()
+    rows = []
+    for mode, res in runs.items():
+        later = res["rows"][1:] or res["rows"]
+        row = {"mode": mode, "nodes": n, "dropped_nodes": res["dropped_nodes"],
+               "replies": statistics.median(r["replies"] for r in later)}
+        for key in ("server_s", "secagg_setup_s", "secagg_unmask_s", "aggregate_s", "nodes_s", "transport_s",
+                    "bytes_up_per_node", "bytes_down_per_node"):
+            row[key] = statistics.median(r[key] for r in later)
+        rows.append(row)
+    plain, secure = runs["plain"]["adapters"], runs["secagg"]["adapters"]
+    diff = max(float(abs(secure[f][k].astype("float64") - plain[f][k]).max()) for f in plain for k in plain[f])
+    scale = max(float(abs(plain[f][k]).max()) for f in plain for k in plain[f])
+    return {"rows": rows, "max_abs_diff": diff, "max_abs_value": scale, "runs": {
+        m: {k: v for k, v in r.items() if k != "adapters"} for m, r in runs.items()}}
 
 
 def summarize(results: list[dict]) -> tuple[list[dict], dict[str, float]]:
