@@ -136,7 +136,7 @@ def train(msg: Message, context: Context) -> Message:
 
     device, tier, partition = identity(context, cfg)
     if cfg.replay_dir:
-        return _replay(msg, cfg, device, tier, round_, config["cache-update"], bytes_down, context)
+        return _replay(msg, cfg, device, tier, round_, config, bytes_down, context)
 
     from clients.runtime import node_for  # heavy imports only when training
     from fleet.device_node import RoundInput
@@ -159,18 +159,31 @@ def train(msg: Message, context: Context) -> Message:
         from fleet.replay import Recorder
 
         Recorder(Path(cfg.record_dir)).write(device, tier, round_, out.adapter, out.delta, out.metrics)
-    delta = secure.seal_delta(out.delta, round_) if secure else out.delta
-    bytes_up = sum(np.asarray(v).nbytes for v in out.adapter.values()) + len(delta)
-    metrics = {**out.metrics, "bytes-down": float(bytes_down), "bytes-up": float(bytes_up)}
-    return _reply(msg, out.adapter, metrics, [delta], out.cache_version, device, tier, context)
+    deltas = _outgoing(state_dir / device / "outbox", out.delta, round_, config, secure)
+    bytes_up = sum(np.asarray(v).nbytes for v in out.adapter.values()) + sum(len(d) for d in deltas)
+    metrics = {**out.metrics, "bytes-down": float(bytes_down), "bytes-up": float(bytes_up),
+               "deltas-sent": float(len(deltas))}
+    return _reply(msg, out.adapter, metrics, deltas, out.cache_version, device, tier, context)
 
 
-def _replay(msg: Message, cfg: FederationConfig, device: str, tier: str, round_: int, update: bytes,
+def _outgoing(folder: Path, delta: bytes, round_: int, config: dict, secure) -> list[bytes]:
+    """This round's delta and every earlier one the server has not confirmed merged (a reply
+    lost or late: `fleet.outbox`), each sealed now; the server merges each once."""
+    from fleet.outbox import Outbox
+
+    outbox = Outbox(folder)
+    outbox.confirm([int(s) for s in config.get("acked-seqs", [])])
+    outbox.put(round_, delta)  # a simulated or replayed device numbers its deltas by round
+    return [secure.seal_delta(d, round_, seq=seq) if secure else d for seq, d in outbox.pending()]
+
+
+def _replay(msg: Message, cfg: FederationConfig, device: str, tier: str, round_: int, config: dict,
             bytes_down: int, context: Context) -> Message:
     """A replayed device's round: verify the update as a device does, answer from the corpus."""
     from clients.runtime import replay_node_for
 
     node, secure = replay_node_for(cfg, device, tier)
+    update = config["cache-update"]
     if secure is not None:
         from cache_sync.envelope import EnvelopeError
 
@@ -180,7 +193,9 @@ def _replay(msg: Message, cfg: FederationConfig, device: str, tier: str, round_:
             log.warning("%s: cache update rejected (%s); keeping the current cache", device, exc.reason)
             update = None
     out = node.reply(round_, cfg.profile(tier).lora_rank, update)
-    delta = secure.seal_delta(out.delta, round_) if secure else out.delta
-    bytes_up = sum(v.nbytes for v in out.adapter.values()) + len(delta)
-    metrics = {**out.metrics, "bytes-down": float(bytes_down), "bytes-up": float(bytes_up)}
-    return _reply(msg, out.adapter, metrics, [delta], out.cache_version, device, tier, context)
+    state_dir = Path(str(context.node_config.get("state-dir") or cfg.state_path / "nodes"))
+    deltas = _outgoing(state_dir / device / "outbox", out.delta, round_, config, secure)
+    bytes_up = sum(v.nbytes for v in out.adapter.values()) + sum(len(d) for d in deltas)
+    metrics = {**out.metrics, "bytes-down": float(bytes_down), "bytes-up": float(bytes_up),
+               "deltas-sent": float(len(deltas))}
+    return _reply(msg, out.adapter, metrics, deltas, out.cache_version, device, tier, context)

@@ -150,6 +150,11 @@ def run_federation(grid: Grid, cfg: FederationConfig,
         replies = list(grid.send_and_receive(messages, timeout=cfg.timeout))
         clock.lap("exchange")  # transport and the nodes' own work
         aggregated, _ = strategy.aggregate_train(rnd, replies)
+        answered = {r.metadata.src_node_id for r in replies}
+        for n in sorted(strategy.participants - answered):  # late (past `timeout`) or lost on the way
+            strategy.dropped.append((nodes[n].device, f"no reply within timeout={cfg.timeout:g} s: its corrections "
+                                                      "come with its next reply (merged once)"))
+            log.warning("round %d: no reply from %s within %g s", rnd, nodes[n].device, cfg.timeout)
         if secure is not None:  # SecAgg+ steps 3-4: unmask, read each family's sum
             sums = secure.finish(grid, strategy.masked)
             aggregated = strategy.apply_secure_sums(sums, secure.excluded())

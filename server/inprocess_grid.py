@@ -43,6 +43,12 @@ class InProcessGrid(Grid):
         self.down: list[Message] = []  # what was sent (for byte accounting in benchmarks)
         self._pending: dict[str, Message] = {}
         self.failing: set[int] = set()  # node ids whose train calls raise (fault injection)
+        # stragglers: node id -> seconds its train reply takes beyond its own work. Nodes are
+        # called one after another here but modelled as running in parallel: a reply arrives
+        # at (its node's own time + delay) after the send, and one arriving after the
+        # `timeout` of send_and_receive is held back, as Flower's grid never returns it
+        self.delays: dict[int, float] = {}
+        self.late: list[Message] = []
         self.client_seconds = 0.0  # time spent inside the ClientApp (benchmarks subtract it)
 
     # -- Grid -----------------------------------------------------------------------------------
@@ -73,7 +79,18 @@ class InProcessGrid(Grid):
         return [self._deliver(self._pending.pop(mid)) for mid in list(message_ids)]
 
     def send_and_receive(self, messages: Iterable[Message], *, timeout: float | None = None) -> Iterable[Message]:
-        return [self._deliver(m) for m in messages]
+        out = []
+        for message in messages:
+            started = time.perf_counter()
+            reply = self._deliver(message)
+            took = time.perf_counter() - started
+            if message.metadata.message_type == "train":
+                took += self.delays.get(message.metadata.dst_node_id, 0.0)
+            if timeout is not None and took > timeout:
+                self.late.append(reply)
+                continue
+            out.append(reply)
+        return out
 
     def _deliver(self, message: Message) -> Message:
         node_id = message.metadata.dst_node_id

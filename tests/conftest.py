@@ -50,6 +50,19 @@ def tiny_zoo(tiny_zoo_dir):
     return Zoo(tiny_zoo_dir)
 
 
+@pytest.fixture(scope="session")
+def replay_corpus(tiny_zoo_dir, tmp_path_factory) -> Path:
+    """What a real 3-node, 2-round in-process run sent (`record-dir`): replay nodes answer with
+    resampled, perturbed copies of it, so tests get many distinct nodes without decoding."""
+    from fedhybrid.engines import run_inprocess
+
+    folder = tmp_path_factory.mktemp("replay-corpus")
+    run_inprocess({"num-rounds": 2, "zoo": str(tiny_zoo_dir), "state-dir": str(folder / "run"),
+                   "queries-per-round": 2, "max-new-tokens": 16, "local-steps": 1, "release-k": 2,
+                   "fleet-tiers": "client,edge,iot", "record-dir": str(folder / "rec")})
+    return folder / "rec"
+
+
 @pytest.fixture(scope="module")
 def pair(tiny_zoo):
     """(device model, cloud model, tokenizer) from the micro-zoo."""

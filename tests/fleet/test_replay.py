@@ -24,10 +24,8 @@ def _config(zoo, state_dir, **over):
 
 
 @pytest.fixture(scope="module")
-def corpus(tiny_zoo_dir, tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("corpus")
-    run_inprocess(_config(tiny_zoo_dir, folder / "run", **{"record-dir": str(folder / "rec")}))
-    return folder / "rec"
+def corpus(replay_corpus) -> Path:
+    return replay_corpus
 
 
 @pytest.fixture(scope="module")

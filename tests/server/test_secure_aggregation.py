@@ -15,16 +15,8 @@ TIERS = "client,edge,iot,edge,iot,client,edge,iot,edge,iot"
 
 
 @pytest.fixture(scope="module")
-def corpus(tiny_zoo_dir, tmp_path_factory):
-    """Recorded replies of a real 3-node run: replayed nodes answer with perturbed copies
-    (trained adapters that differ per node, without decoding)."""
-    from fedhybrid.engines import run_inprocess
-
-    folder = tmp_path_factory.mktemp("secagg-corpus")
-    run_inprocess({"num-rounds": 2, "zoo": str(tiny_zoo_dir), "state-dir": str(folder / "run"),
-                   "queries-per-round": 2, "max-new-tokens": 16, "local-steps": 1, "release-k": 2,
-                   "fleet-tiers": "client,edge,iot", "record-dir": str(folder / "rec")})
-    return folder / "rec"
+def corpus(replay_corpus):
+    return replay_corpus
 
 
 def _run(zoo, corpus, state_dir, secure: bool, drop: bool):
