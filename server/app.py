@@ -107,6 +107,7 @@ def run_federation(grid: Grid, cfg: FederationConfig,
                    on_round: Callable[[int, dict], None] | None = None):
     """Run (or resume) the federation on `grid`; returns the final ServerState."""
     from server.federation import participants
+    from server.exchange import Exchange
     from server.secure_round import SecureRound
     from strategies.secagg import SecAggConfig
     from strategies.federated_lora import FederatedLoRA, join_families, split_families
@@ -146,17 +147,25 @@ def run_federation(grid: Grid, cfg: FederationConfig,
         messages = list(strategy.configure_train(rnd, arrays, ConfigRecord({}), grid))
         if secure is not None:
             secure.attach(messages)
+            strategy.masked_sink = secure.add_masked  # each masked update into the running sum
         clock.lap("configure")  # per node: its adapter, its tier's signed cache diff
-        replies = list(grid.send_and_receive(messages, timeout=cfg.timeout))
-        clock.lap("exchange")  # transport and the nodes' own work
-        aggregated, _ = strategy.aggregate_train(rnd, replies)
-        answered = {r.metadata.src_node_id for r in replies}
+        # Replies stream in: each is checked and its deltas opened and merged while others are
+        # still on the way, and dropped once merged (server/exchange.py): the server never
+        # holds the fleet's deltas at once. The streamed section is split into waiting for
+        # replies (exchange), checking them (aggregate) and merging (ingest) by measurement.
+        exchange = Exchange(grid, messages, cfg.timeout)
+        del messages
+        accept_s = [0.0]
+        fed.ingest(rnd, _timed(strategy.stream_train(rnd, exchange), accept_s, exchange))
+        streamed = clock.lap("streamed")
+        aggregated, _ = strategy.finish_train(rnd)
+        answered = {n for n in strategy.participants if n in exchange.replied}
         for n in sorted(strategy.participants - answered):  # late (past `timeout`) or lost on the way
             strategy.dropped.append((nodes[n].device, f"no reply within timeout={cfg.timeout:g} s: its corrections "
                                                       "come with its next reply (merged once)"))
             log.warning("round %d: no reply from %s within %g s", rnd, nodes[n].device, cfg.timeout)
         if secure is not None:  # SecAgg+ steps 3-4: unmask, read each family's sum
-            sums = secure.finish(grid, strategy.masked)
+            sums = secure.finish(grid)
             aggregated = strategy.apply_secure_sums(sums, secure.excluded())
             clock.lap("secagg_unmask")
         if len(strategy.accepted) >= cfg.min_replies:
@@ -165,9 +174,12 @@ def run_federation(grid: Grid, cfg: FederationConfig,
         else:  # too few to average safely: keep the adapters, still merge the deltas that came
             log.warning("round %d: %d accepted replies, fewer than min-replies=%d: the adapters stay as they "
                         "were", rnd, len(strategy.accepted), cfg.min_replies)
-        clock.lap("aggregate")  # validate replies, robust adapter aggregation
-        fed.ingest(rnd, strategy.accepted)
-        clock.lap("ingest")  # open, verify and merge the sealed deltas
+        clock.lap("aggregate")  # robust adapter aggregation (checking each reply is in the streamed part)
+        phases = clock.phases
+        phases["exchange_s"] = exchange.seconds  # transport and the nodes' own work
+        phases["aggregate_s"] += accept_s[0]  # validate each reply
+        phases["ingest_s"] = max(0.0, streamed - exchange.seconds - accept_s[0])  # open, verify, merge deltas
+        del phases["streamed_s"]
         released = fed.release(rnd)
         clock.lap("release")  # release rule, per-tier views
         per_node = {a.node.device: {"tier": a.node.tier, **{k: float(v) for k, v in a.metrics.items()}}
@@ -198,10 +210,26 @@ class _PhaseClock:
         self.phases: dict[str, float] = {}
         self._last = time.perf_counter()
 
-    def lap(self, name: str) -> None:
+    def lap(self, name: str) -> float:
         now = time.perf_counter()
         self.phases[f"{name}_s"] = now - self._last
         self._last = now
+        return self.phases[f"{name}_s"]
+
+
+def _timed(accepted, seconds: list[float], exchange):
+    """Yield from the strategy's accepted replies, adding the time spent checking them (the
+    generator's own time, less the time it waited on the exchange) to seconds[0]."""
+    iterator = iter(accepted)
+    while True:
+        started, waited = time.perf_counter(), exchange.seconds
+        try:
+            item = next(iterator)
+        except StopIteration:
+            seconds[0] += time.perf_counter() - started - (exchange.seconds - waited)
+            return
+        seconds[0] += time.perf_counter() - started - (exchange.seconds - waited)
+        yield item
 
 
 def write_adapters(cfg: FederationConfig, state, families) -> None:

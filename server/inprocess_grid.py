@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from flwr.app import Context, Error, Message, RecordDict
 from flwr.clientapp import ClientApp
@@ -79,7 +79,10 @@ class InProcessGrid(Grid):
         return [self._deliver(self._pending.pop(mid)) for mid in list(message_ids)]
 
     def send_and_receive(self, messages: Iterable[Message], *, timeout: float | None = None) -> Iterable[Message]:
-        out = []
+        return list(self.stream_replies(messages, timeout=timeout))
+
+    def stream_replies(self, messages: Iterable[Message], *, timeout: float | None = None) -> Iterator[Message]:
+        """Each reply as soon as its node is done (server.exchange.Exchange uses this)."""
         for message in messages:
             started = time.perf_counter()
             reply = self._deliver(message)
@@ -89,8 +92,7 @@ class InProcessGrid(Grid):
             if timeout is not None and took > timeout:
                 self.late.append(reply)
                 continue
-            out.append(reply)
-        return out
+            yield reply
 
     def _deliver(self, message: Message) -> Message:
         node_id = message.metadata.dst_node_id

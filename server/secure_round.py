@@ -119,13 +119,19 @@ class SecureRound:
             self.bytes["down"] += len(body)
             message.content["config"][FIELD] = body
 
-    def finish(self, grid: Grid, masked: dict[str, bytes]) -> dict[str, tuple[dict, float, list[str]]]:
-        """Steps 3-4: family -> (sum of weighted B per key, total weight, contributors); a
-        family whose sum cannot be read (too many dropouts) is left out with a warning."""
-        self.bytes["up"] += sum(len(y) for y in masked.values() if isinstance(y, bytes))
+    def add_masked(self, device: str, masked: bytes) -> None:
+        """A train reply's masked update, into its family's running sum as it arrives."""
+        self.bytes["up"] += len(masked)
+        if device in self.by_device:
+            self.sessions[self._family(device)].add(device, masked)
+
+    def finish(self, grid: Grid) -> dict[str, tuple[dict, float, list[str]]]:
+        """Steps 3-4 after the train replies (`add_masked`): family -> (sum of weighted B per
+        key, total weight, contributors); a family whose sum cannot be read (too many
+        dropouts) is left out with a warning."""
         requests = {}
-        for fam, session in self.sessions.items():
-            requests.update(session.collect({d: y for d, y in masked.items() if self._family(d) == fam}))
+        for session in self.sessions.values():
+            requests.update(session.collect())
         answers = self._exchange(grid, "secagg_unmask", requests)
         out = {}
         for fam, session in self.sessions.items():

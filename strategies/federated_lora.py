@@ -11,7 +11,7 @@ Only the hooks that differ from Flower's Strategy are overridden; the math is pu
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +35,7 @@ from strategies.lora_math import (
     truncate_for_rank,
     validate,
 )
+from strategies.secagg import vector_length
 
 log = logging.getLogger("fedhybrid.strategy")
 SEP = "|"
@@ -92,6 +93,8 @@ class FederatedLoRA(Strategy):
         # collected here; the adapters come from their sum (`apply_secure_sums`)
         self.secure = False
         self.masked: dict[str, bytes] = {}
+        self.masked_sink: Callable[[str, bytes], None] | None = None  # streamed to the SecAgg session
+        self._replies: dict[str, list[Reply]] = {}
 
     def summary(self) -> None:
         log.info("FederatedLoRA: %d nodes, families %s, aggregation %s, robust %s",
@@ -122,84 +125,102 @@ class FederatedLoRA(Strategy):
                         ) -> tuple[ArrayRecord | None, MetricRecord | None]:
         """Validate and aggregate one round's replies per family (updates are taken against
         the adapters sent by `configure_train`, for clipping)."""
+        for _ in self.stream_train(server_round, replies):
+            pass
+        return self.finish_train(server_round)
+
+    def stream_train(self, server_round: int, replies: Iterable[Message]) -> Iterator[Accepted]:
+        """Check each reply as it arrives and yield it once accepted (the server merges its
+        deltas meanwhile); after the consumer has it, its sealed deltas are dropped here.
+
+        Plain mode keeps each accepted adapter for `finish_train` (robust aggregation needs
+        them all); secure mode hands each masked update to `masked_sink` and keeps nothing.
+        """
         if self._sent is None:
             raise RuntimeError("aggregate_train before configure_train: no adapters were sent")
-        previous = self._sent
-        self.accepted, self.dropped = [], []
-        if self.secure:
-            return self._collect_masked(server_round, replies)
-        per_family: dict[str, list[Reply]] = {}
-        infos: dict[str, Accepted] = {}
+        self.accepted, self.dropped, self.masked = [], [], {}
+        self._replies: dict[str, list[Reply]] = {}
         for msg in replies:
-            node = self.nodes.get(msg.metadata.src_node_id)
-            if node is None:
-                self.dropped.append((f"node {msg.metadata.src_node_id}", "unknown node"))
+            accepted = self._accept_masked(msg) if self.secure else self._accept(msg)
+            if accepted is None:
                 continue
-            if msg.has_error():
-                self.dropped.append((node.device, f"error reply: {msg.error.reason}"))
-                continue
-            try:
-                content = msg.content
-                tensors = {k: v.numpy() for k, v in content["arrays"].items()}
-                metrics = dict(content["metrics"])
-                config = dict(content["config"])
-                weight = float(metrics["num-examples"])
-            except (KeyError, TypeError, ValueError) as exc:
-                self.dropped.append((node.device, f"malformed reply ({type(exc).__name__}: {exc})"))
-                continue
-            if weight == 0.0 and metrics.get("tokens", 0.0) == 0.0:
-                # a device that served nothing this round (its share of a workload file is
-                # empty): nothing to average into the adapter, but its reply (cache version,
-                # an empty delta) is a reply, not a failure
-                self.accepted.append(Accepted(node, metrics, config))
-                continue
-            per_family.setdefault(node.family, []).append(Reply(node.device, node.rank, weight, tensors))
-            infos[node.device] = Accepted(node, metrics, config)
-        previous_adapters = split_families(previous)
-        new_adapters = dict(previous_adapters)
-        for family, family_replies in per_family.items():
-            good, dropped = validate(family_replies, self.shapes[family], self.r_max[family])
+            self.accepted.append(accepted)
+            yield accepted
+            accepted.config.pop("deltas", None)  # merged by now: the sealed bytes are not kept
+
+    def _node_of(self, msg: Message) -> NodeInfo | None:
+        node = self.nodes.get(msg.metadata.src_node_id)
+        if node is None:
+            self.dropped.append((f"node {msg.metadata.src_node_id}", "unknown node"))
+        elif msg.has_error():
+            self.dropped.append((node.device, f"error reply: {msg.error.reason}"))
+            node = None
+        return node
+
+    def _accept(self, msg: Message) -> Accepted | None:
+        node = self._node_of(msg)
+        if node is None:
+            return None
+        try:
+            content = msg.content
+            tensors = {k: v.numpy() for k, v in content["arrays"].items()}
+            metrics = dict(content["metrics"])
+            config = dict(content["config"])
+            weight = float(metrics["num-examples"])
+        except (KeyError, TypeError, ValueError) as exc:
+            self.dropped.append((node.device, f"malformed reply ({type(exc).__name__}: {exc})"))
+            return None
+        if weight == 0.0 and metrics.get("tokens", 0.0) == 0.0:
+            # a device that served nothing this round (its share of a workload file is
+            # empty): nothing to average into the adapter, but its reply (cache version,
+            # an empty delta) is a reply, not a failure
+            return Accepted(node, metrics, config)
+        good, dropped = validate([Reply(node.device, node.rank, weight, tensors)], self.shapes[node.family],
+                                 self.r_max[node.family])
+        if dropped:
             self.dropped.extend(dropped)
-            if not good:
-                continue
+            return None
+        self._replies.setdefault(node.family, []).extend(good)
+        return Accepted(node, metrics, config)
+
+    def _accept_masked(self, msg: Message) -> Accepted | None:
+        node = self._node_of(msg)
+        if node is None:
+            return None
+        try:
+            config = dict(msg.content["config"])
+            metrics = dict(msg.content["metrics"])
+            masked = config.pop("secagg-masked")
+        except (KeyError, TypeError, ValueError) as exc:
+            self.dropped.append((node.device, f"malformed reply ({type(exc).__name__}: {exc})"))
+            return None
+        want = 8 * vector_length(self.shapes[node.family])
+        if not isinstance(masked, bytes) or len(masked) != want:
+            self.dropped.append((node.device, f"masked update is not {want} bytes"))
+            return None
+        if self.masked_sink is not None:
+            self.masked_sink(node.device, masked)
+        else:
+            self.masked[node.device] = masked
+        return Accepted(node, metrics, config)
+
+    def finish_train(self, server_round: int) -> tuple[ArrayRecord | None, MetricRecord | None]:
+        """The new global adapters from the accepted replies (plain mode; secure mode keeps
+        them until `apply_secure_sums`)."""
+        for device, reason in self.dropped:
+            log.warning("round %d: dropped reply of %s: %s", server_round, device, reason)
+        if self.secure:
+            return self._sent, self._metrics()
+        previous_adapters = split_families(self._sent)
+        new_adapters = dict(previous_adapters)
+        for family, good in self._replies.items():
             if self.aggregation == "frozen-a":
                 new_adapters[family], _ = aggregate_frozen_a(good, previous_adapters[family],
                                                              self.r_max[family], self.robust)
             else:
                 new_adapters[family], _ = aggregate_fedavg_ab(good, self.r_max[family])
-            self.accepted.extend(infos[r.node] for r in good)
-        for device, reason in self.dropped:
-            log.warning("round %d: dropped reply of %s: %s", server_round, device, reason)
+        self._replies = {}
         return join_families(new_adapters), self._metrics()
-
-    def _collect_masked(self, server_round: int, replies: Iterable[Message]
-                        ) -> tuple[ArrayRecord | None, MetricRecord | None]:
-        """Secure mode: keep each reply's masked update (checked by the SecAgg session), its
-        metrics and deltas; the adapters stay until `apply_secure_sums`."""
-        self.masked = {}
-        for msg in replies:
-            node = self.nodes.get(msg.metadata.src_node_id)
-            if node is None:
-                self.dropped.append((f"node {msg.metadata.src_node_id}", "unknown node"))
-                continue
-            if msg.has_error():
-                self.dropped.append((node.device, f"error reply: {msg.error.reason}"))
-                continue
-            try:
-                config = dict(msg.content["config"])
-                metrics = dict(msg.content["metrics"])
-                masked = config.pop("secagg-masked")
-            except (KeyError, TypeError, ValueError) as exc:
-                self.dropped.append((node.device, f"malformed reply ({type(exc).__name__}: {exc})"))
-                continue
-            if not isinstance(masked, bytes):
-                self.dropped.append((node.device, "masked update is not bytes"))
-                continue
-            self.masked[node.device] = masked
-            self.accepted.append(Accepted(node, metrics, config))
-        for device, reason in self.dropped:
-            log.warning("round %d: dropped reply of %s: %s", server_round, device, reason)
-        return self._sent, self._metrics()
 
     def apply_secure_sums(self, sums: dict[str, tuple[dict, float, list[str]]], refused: set[str]) -> ArrayRecord:
         """The new global adapters from each family's secure sum; replies whose masked update

@@ -291,7 +291,8 @@ class ServerSession:
         self.length = vector_length(shapes)
         self.keys: dict[str, tuple[bytes, bytes]] = {}  # U1
         self.outbox: dict[str, dict[str, bytes]] = {}  # U2: sender -> receiver -> ciphertext
-        self.masked: dict[str, np.ndarray] = {}  # U3
+        self.masked: set[str] = set()  # U3
+        self.total = np.zeros(self.length, dtype=np.uint64)  # sum of their masked updates, mod 2^64
         self.excluded: list[tuple[str, str]] = []  # (device, why) left out along the way
 
     def offers(self, keys: dict[str, dict]) -> dict[str, dict]:
@@ -326,16 +327,24 @@ class ServerSession:
             self.outbox[u] = dict(cts)
         return {v: {u: cts[v] for u, cts in self.outbox.items() if v in cts} for v in self.outbox}
 
-    def collect(self, masked: dict[str, bytes]) -> dict[str, dict[str, list[str]]]:
-        """Step 3 replies in; per device of U3, whose shares to reveal."""
-        for u, y in masked.items():
-            if u not in self.outbox or not isinstance(y, bytes) or len(y) != 8 * self.length:
-                size = len(y) if isinstance(y, bytes) else "?"
-                why = f"masked update of {size} bytes, expected {8 * self.length} from a device that shared its secrets"
-                self.excluded.append((u, why))
-                continue
-            self.masked[u] = np.frombuffer(y, dtype="<u8")
-        survivors = set(self.masked)
+    def add(self, u: str, y: bytes) -> bool:
+        """One step-3 reply in, added to the running sum at once (nothing per device is
+        kept); False (and the device left out) when it is not a valid masked update."""
+        if u not in self.outbox or u in self.masked or not isinstance(y, bytes) or len(y) != 8 * self.length:
+            size = len(y) if isinstance(y, bytes) else "?"
+            why = f"masked update of {size} bytes, expected {8 * self.length} from a device that shared its secrets"
+            self.excluded.append((u, why if u not in self.masked else "a second masked update"))
+            return False
+        self.total += np.frombuffer(y, dtype="<u8")
+        self.masked.add(u)
+        return True
+
+    def collect(self, masked: dict[str, bytes] | None = None) -> dict[str, dict[str, list[str]]]:
+        """Step 3 closed (after `add`, or with the replies here); per device of U3, whose
+        shares to reveal."""
+        for u, y in (masked or {}).items():
+            self.add(u, y)
+        survivors = self.masked
         return {u: {"b": sorted(v for v in self.graph[u] if v in survivors and v in self.outbox),
                     "s": sorted(v for v in self.graph[u] if v in self.outbox and v not in survivors)}
                 for u in sorted(survivors)}
@@ -349,9 +358,7 @@ class ServerSession:
         """Step 4 replies in; (sum of weighted padded B per key, total weight, contributors)."""
         if not self.masked:
             raise StrategyError(f"secagg {self.family} round {self.round}: no masked update arrived")
-        total = np.zeros(self.length, dtype=np.uint64)
-        for y in self.masked.values():
-            total += y
+        total = self.total.copy()
         if self.k:
             b_shares, s_shares = self._gather(answers)
             for u in self.masked:
