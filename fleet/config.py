@@ -63,6 +63,9 @@ class FederationConfig:
     secure_aggregation: bool = False
     secagg_threshold: float = 0.5  # share of a device's neighbours that must survive to unmask
     secagg_degree: int = 0  # neighbours per device; 0: 2 ceil(2 log2 n)
+    # the server's resident memory (MB) checked after every phase of a round; above it the run
+    # stops after saving that round, naming the phase (0: not checked)
+    memory_cap_mb: float = 0.0
 
     def __post_init__(self) -> None:
         if self.num_rounds < 1:
@@ -93,6 +96,8 @@ class FederationConfig:
         if not 0.0 < self.secagg_threshold < 1.0 or self.secagg_degree < 0:
             raise FleetError(f"secagg-threshold={self.secagg_threshold} must lie in (0, 1) and secagg-degree="
                              f"{self.secagg_degree} must be >= 0")
+        if self.memory_cap_mb < 0:
+            raise FleetError(f"memory-cap-mb={self.memory_cap_mb} must be >= 0 (0: not checked)")
         if not 1 <= self.n_min <= self.n_max <= 16:
             raise FleetError(f"n-gram orders [{self.n_min}, {self.n_max}] need 1 <= n_min <= n_max <= 16")
 
@@ -131,7 +136,8 @@ class FederationConfig:
 
     def digest_values(self) -> dict:
         """The fields that must not change across a resume (all but paths and timeouts)."""
-        skip = {"num_rounds", "state_dir", "timeout", "cloud_url", "key_dir", "round_interval", "record_dir"}
+        skip = {"num_rounds", "state_dir", "timeout", "cloud_url", "key_dir", "round_interval", "record_dir",
+                "memory_cap_mb"}
         # state folders from before these options resume unchanged while they keep their defaults
         for name, default in (("replay_dir", ""), ("fraction_train", 1.0), ("min_replies", 1),
                               ("secure_aggregation", False), ("secagg_threshold", 0.5), ("secagg_degree", 0)):

@@ -11,6 +11,7 @@ saved round.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 
@@ -157,7 +158,7 @@ def run_federation(grid: Grid, cfg: FederationConfig,
         del messages
         accept_s = [0.0]
         fed.ingest(rnd, _timed(strategy.stream_train(rnd, exchange), accept_s, exchange))
-        streamed = clock.lap("streamed")
+        streamed = clock.lap("ingest")  # exchange + checks + merges, split below
         aggregated, _ = strategy.finish_train(rnd)
         answered = {n for n in strategy.participants if n in exchange.replied}
         for n in sorted(strategy.participants - answered):  # late (past `timeout`) or lost on the way
@@ -179,7 +180,6 @@ def run_federation(grid: Grid, cfg: FederationConfig,
         phases["exchange_s"] = exchange.seconds  # transport and the nodes' own work
         phases["aggregate_s"] += accept_s[0]  # validate each reply
         phases["ingest_s"] = max(0.0, streamed - exchange.seconds - accept_s[0])  # open, verify, merge deltas
-        del phases["streamed_s"]
         released = fed.release(rnd)
         clock.lap("release")  # release rule, per-tier views
         per_node = {a.node.device: {"tier": a.node.tier, **{k: float(v) for k, v in a.metrics.items()}}
@@ -191,6 +191,7 @@ def run_federation(grid: Grid, cfg: FederationConfig,
         # measured after the file was written: in memory now, on disk from the next round's file
         record["phases"]["save_s"] = clock.phases["save_s"]
         record["state_bytes"] = path.stat().st_size
+        record["rss_mb"] = dict(clock.rss_mb)  # resident memory after each phase
         if secure is not None:  # the key, share and unmask steps' own bytes (the train step's are in metrics)
             record["secagg"] = {"bytes_down": secure.bytes["down"], "bytes_up": secure.bytes["up"],
                                 "dropped": secure.dropped(), "degree": {f: s.k for f, s in secure.sessions.items()}}
@@ -199,22 +200,49 @@ def run_federation(grid: Grid, cfg: FederationConfig,
                  time.perf_counter() - started)
         if on_round is not None:
             on_round(rnd, fed.state.history[-1])
+        check_memory(cfg, rnd, clock.rss_mb)
     write_adapters(cfg, fed.state, families)
     return fed.state
 
 
 class _PhaseClock:
-    """Seconds per named phase, lap by lap."""
+    """Seconds per named phase, lap by lap, and the resident memory after each."""
 
     def __init__(self) -> None:
         self.phases: dict[str, float] = {}
+        self.rss_mb: dict[str, float] = {}
         self._last = time.perf_counter()
 
     def lap(self, name: str) -> float:
         now = time.perf_counter()
         self.phases[f"{name}_s"] = now - self._last
+        self.rss_mb[name] = rss_mb()
         self._last = now
         return self.phases[f"{name}_s"]
+
+
+def rss_mb() -> float:
+    """This process's resident memory now (Linux /proc; elsewhere the peak so far)."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        import resource
+        import sys
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+        return peak / (2**20 if sys.platform == "darwin" else 2**10)
+
+
+def check_memory(cfg: FederationConfig, rnd: int, rss: dict[str, float]) -> None:
+    """Stop the run (the round is saved) when a phase left the server above memory-cap-mb."""
+    if cfg.memory_cap_mb <= 0 or not rss:
+        return
+    phase, peak = max(rss.items(), key=lambda item: item[1])
+    if peak > cfg.memory_cap_mb:
+        raise ServerError(f"round {rnd}: the server held {peak:.0f} MB after its {phase} phase, above "
+                          f"memory-cap-mb={cfg.memory_cap_mb:g} (round {rnd} is saved; the run resumes from it): "
+                          "raise the cap, or ask fewer devices per round (fraction-train)")
 
 
 def _timed(accepted, seconds: list[float], exchange):

@@ -66,3 +66,25 @@ def test_an_outbox_file_that_is_damaged_is_named_and_dropped(tmp_path, caplog):
     assert outbox.pending() == [(2, b"second")]
     assert "1.delta" in caplog.text
     assert outbox.confirm([2]) == 1 and outbox.pending() == []
+
+
+def test_a_round_above_the_memory_cap_stops_the_run_after_saving_it(tiny_zoo_dir, replay_corpus, tmp_path):
+    import pytest
+
+    from server.errors import ServerError
+    from server.state import ServerState
+
+    run_config = {"num-rounds": 3, "zoo": str(tiny_zoo_dir), "state-dir": str(tmp_path / "run"), "release-k": 2,
+                  "replay-dir": str(replay_corpus), "fleet-tiers": TIERS, "memory-cap-mb": 1.0}
+    n = len(TIERS.split(","))
+    grid = InProcessGrid(client_module.app, run_config, [{"partition-id": i, "num-partitions": n} for i in range(n)])
+    with pytest.raises(ServerError, match=r"round 1: the server held \d+ MB after its \w+ phase, above "
+                                          r"memory-cap-mb=1 \(round 1 is saved"):
+        run_federation(grid, FederationConfig.from_run_config(run_config))
+    saved = ServerState.load_latest(tmp_path / "run")
+    assert saved.round == 1 and saved.history[0]["ingest"]["merged"] == n  # nothing of the round lost
+    # a cap the server stays under: the run goes on, and every round records its memory by phase
+    grid = InProcessGrid(client_module.app, {**run_config, "memory-cap-mb": 1e6},
+                         [{"partition-id": i, "num-partitions": n} for i in range(n)])
+    state = run_federation(grid, FederationConfig.from_run_config({**run_config, "memory-cap-mb": 1e6}))
+    assert state.round == 3 and state.history[-1]["rss_mb"]["ingest"] > 1.0
