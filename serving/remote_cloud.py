@@ -118,6 +118,7 @@ class RemoteCloud:
         self._stats_lock = threading.Lock()
         self.vocab_size = 0
         self.model = cfg.model
+        self._deferred = None  # a tokenizer to check at the first call (`connect_later`)
 
     def connect(self, tokenizer) -> dict:
         """Check the server: model listed, tokenizer identical. Returns the model card.
@@ -160,6 +161,21 @@ class RemoteCloud:
         self.vocab_size = int(card.get("vocab_size") or local_vocab)
         return card
 
+    def connect_later(self, tokenizer) -> None:
+        """For a server that may be down now (a hop of an escalation chain): the compatibility
+        check of `connect` runs at the first call instead; until it passes, calls raise
+        `CloudUnavailable` (and count towards the circuit breaker)."""
+        self._deferred = tokenizer
+        self.vocab_size = len(tokenizer)
+
+    def _connect_deferred(self) -> None:
+        try:
+            self.connect(self._deferred)
+        except (ServingError, TokenizerMismatchError) as exc:
+            self._breaker.record(False)
+            raise CloudUnavailable(str(exc)) from exc
+        self._deferred = None
+
     def end_session(self, session: str) -> None:
         """Sessions live in the server's prefix cache: nothing to free here."""
 
@@ -179,6 +195,8 @@ class RemoteCloud:
             with self._stats_lock:
                 self.stats.short_circuited += 1
             raise CloudUnavailable(f"circuit open: the cloud at {self.cfg.url} failed repeatedly")
+        if self._deferred is not None:
+            self._connect_deferred()
         echo = verify_from < len(tokens)
         body = {"model": self.model, "prompt": tokens, "max_tokens": 1, "temperature": 0.0,
                 "logprobs": max(1, top_k), "echo": echo, "return_tokens_as_token_ids": True}

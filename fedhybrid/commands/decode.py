@@ -19,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     gen.add_argument("--cloud-url", default=None,
                      help="use a remote OpenAI/vLLM-compatible cloud instead (e.g. http://127.0.0.1:8000)")
     gen.add_argument("--api-key", default=None, help="bearer key for --cloud-url")
+    hop_args(gen)
     gen.add_argument("--policy", default="reward",
                      choices=["slm-only", "cloud-only", "reward", "confidence", "fusion"])
     gen.add_argument("--threshold", type=float, default=None,
@@ -58,6 +59,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.set_defaults(run=_calibrate)
 
 
+def hop_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--hop", action="append", default=[], metavar="TIER=URL[,confidence=P,deadline=S,price=X]",
+                        help="a tier above to ask before the cloud (repeatable, in order; e.g. "
+                             "edge=http://hub:8101): its answer is taken when its top-1 probability >= P "
+                             "(default 0.6), a hop down, late (S seconds, default 0.5) or garbled is skipped")
+    parser.add_argument("--cloud-price", type=float, default=1.0,
+                        help="with --hop: the cloud's price per 1k tokens it computes (hops have their own)")
+
+
+def chain_from_args(args: argparse.Namespace, cloud, tokenizer, deadline_s: float):
+    """`cloud`, or the escalation chain --hop describes ending at it."""
+    if not args.hop:
+        return cloud
+    from fedhybrid.hops import HopSpecError, build_chain, parse_hop
+
+    try:
+        specs = [parse_hop(s) for s in args.hop]
+    except HopSpecError as exc:
+        raise SystemExit(str(exc)) from exc
+    return build_chain(specs, cloud, tokenizer, deadline_s, args.cloud_price)
+
+
 def _generate(args: argparse.Namespace) -> int:
     from inference.decoder import HybridDecoder
     from inference.errors import InferenceError
@@ -85,6 +108,8 @@ def _generate(args: argparse.Namespace) -> int:
     threshold = resolve_threshold(args.policy, args.threshold, profile, meta)
     policy = make_policy(args.policy, threshold, head=head, weight=args.fusion_weight)
     deadline = args.deadline or (profile.deadline_s if profile else 2.0)
+    if stack.cloud is not None:
+        stack.cloud = chain_from_args(args, stack.cloud, stack.tokenizer, deadline)
     cfg = DecodeConfig(max_new_tokens=args.max_new_tokens, verify=args.verify,
                        temperature=args.temperature, seed=args.seed, deadline_s=deadline)
     decoder = HybridDecoder(stack.device_model, stack.tokenizer, stack.cloud)
@@ -120,6 +145,11 @@ def _generate(args: argparse.Namespace) -> int:
         f"{gen.cache_share:.1%} | {gen.tokens_per_s:.0f} tok/s | policy {policy.name}"
         f"{'' if threshold is None else f' @ {threshold:g}'} | rollbacks {gen.rollbacks} | "
         f"missed escalations {gen.missed_escalations}[/dim]")
+    summary = getattr(stack.cloud, "summary", None)
+    if summary is not None:  # an escalation chain: who answered, at what cost
+        console.print("[dim]" + " | ".join(
+            f"{h['tier']}: {h['answered']} answered, {h['escalated']} passed up, {h['failed']} failed, "
+            f"cost {h['cost']:.3f}" for h in summary()) + "[/dim]")
     return 0
 
 

@@ -8,6 +8,8 @@ import logging
 import sys
 from pathlib import Path
 
+from fedhybrid.commands.decode import hop_args, chain_from_args
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     device = sub.add_parser("device", help="run a device agent (OpenAI-compatible API, journal, rounds)")
@@ -26,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                             "in this process)")
     serve.add_argument("--cloud-api-key", default=None, help="bearer key for --cloud-url")
     serve.add_argument("--cloud-ca", type=Path, default=None, help="CA bundle to trust for an https --cloud-url")
+    hop_args(serve)
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
     serve.add_argument("--port", type=int, default=8100)
     serve.add_argument("--state-dir", type=Path, default=None, help="journal and installed state "
@@ -85,6 +88,7 @@ def _serve(args: argparse.Namespace) -> int:
         from inference.cloud import LocalCloud
 
         cloud = LocalCloud(load_causal_lm("cloud", zoo)[0])
+    cloud = chain_from_args(args, cloud, tokenizer, tier.deadline_s)
     head, meta = (None, None)
     if args.policy == "reward":
         head, meta = load_head(folder, cloud_name)

@@ -1,0 +1,124 @@
+"""Escalation up the tier hierarchy: IoT -> edge hub -> client tier -> cloud, as one `Cloud`.
+
+A device's escalations go to its next hop first. Each hop is any `Cloud` (in practice a
+`serving.remote_cloud.RemoteCloud` pointed at the tier above, which serves the same
+OpenAI-compatible completions protocol as the cloud: `fedhybrid cloud serve --model <tier
+model>` on the edge hub) with its own router rule, threshold and deadline:
+- the hop answers the call; its answer is taken when its top-1 probability is at least the
+  hop's `min_confidence` (the hop is sure enough), otherwise the call goes on to the next
+  hop (the last hop's answer is always taken);
+- a hop that is down, late (its `deadline_s` passed) or answers garbage raises
+  `CloudUnavailable` and is skipped: the next hop is asked within what remains of the
+  decoder's deadline. Only when every hop fails does the call fail (the decoder then keeps
+  its own token), so a request never fails for a hop.
+Per hop: calls, answers taken, escalations past it, failures, tokens computed and their
+cost at the hop's price per 1k tokens; `last_tier` names the tier whose answer the last
+call returned (the decoder's provenance for that token).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from inference.cloud import Cloud, CloudPrediction, CloudUnavailable
+from inference.errors import InferenceError
+
+
+@dataclass(frozen=True)
+class Hop:
+    tier: str  # who answers: "edge", "client", "cloud", or any name
+    cloud: Cloud
+    min_confidence: float = 0.0  # take the answer when p(top-1) >= this; 0: always (a last hop)
+    deadline_s: float = 1.0  # the most this hop may take per call
+    price_per_1k: float = 0.0  # cost per 1,000 tokens the hop computes
+
+    def __post_init__(self) -> None:
+        if not self.tier:
+            raise InferenceError("a hop needs a tier name")
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise InferenceError(f"hop {self.tier}: min_confidence {self.min_confidence} must lie in [0, 1]")
+        if self.deadline_s <= 0 or self.price_per_1k < 0:
+            raise InferenceError(f"hop {self.tier}: deadline_s must be > 0 and price_per_1k >= 0")
+
+
+@dataclass
+class HopStats:
+    calls: int = 0
+    answered: int = 0  # calls whose answer was taken from this hop
+    escalated: int = 0  # calls this hop answered unsure, passed to the next hop
+    failed: int = 0  # down, late or garbage: skipped
+    tokens_computed: int = 0
+    cost: float = 0.0
+    failures: list[str] = field(default_factory=list)  # the last few reasons
+
+
+class EscalationChain:
+    """A `Cloud` that tries the hops in order (see the module docstring)."""
+
+    def __init__(self, hops: Sequence[Hop]):
+        if not hops:
+            raise InferenceError("an escalation chain needs at least one hop")
+        vocab = {h.cloud.vocab_size for h in hops}
+        if len(vocab) != 1:
+            raise InferenceError(f"the hops disagree on the vocabulary size ({sorted(vocab)}): every tier must "
+                                 "share the device's tokenizer")
+        self.hops = list(hops)
+        self.vocab_size = vocab.pop()
+        self.stats = {h.tier: HopStats() for h in self.hops}
+        self.last_tier: str | None = None
+        self._lock = threading.Lock()
+
+    def predict(self, session: str, tokens: Sequence[int], verify_from: int, top_k: int,
+                deadline_s: float) -> CloudPrediction:
+        started = time.monotonic()
+        reasons = []
+        for i, hop in enumerate(self.hops):
+            remaining = deadline_s - (time.monotonic() - started)
+            if remaining <= 0:
+                reasons.append(f"{hop.tier}: no time left")
+                break
+            stats = self.stats[hop.tier]
+            try:
+                prediction = hop.cloud.predict(session, tokens, verify_from, top_k, min(hop.deadline_s, remaining))
+            except CloudUnavailable as exc:
+                with self._lock:
+                    stats.calls += 1
+                    stats.failed += 1
+                    stats.failures = [*stats.failures[-4:], str(exc)[:200]]
+                reasons.append(f"{hop.tier}: {exc}")
+                continue
+            last = i == len(self.hops) - 1
+            sure = bool(prediction.top_logprobs) and math.exp(prediction.top_logprobs[0]) >= hop.min_confidence
+            with self._lock:
+                stats.calls += 1
+                stats.tokens_computed += prediction.tokens_computed
+                stats.cost += prediction.tokens_computed * hop.price_per_1k / 1000.0
+                if sure or last:
+                    stats.answered += 1
+                    self.last_tier = hop.tier
+                else:
+                    stats.escalated += 1
+            if sure or last:
+                return prediction
+        # every hop failed (or time ran out): the decoder keeps the device's own token
+        raise CloudUnavailable("every hop failed: " + "; ".join(reasons))
+
+    def end_session(self, session: str) -> None:
+        for hop in self.hops:
+            hop.cloud.end_session(session)
+
+    def close(self) -> None:
+        for hop in self.hops:
+            close = getattr(hop.cloud, "close", None)
+            if close is not None:
+                close()
+
+    def summary(self) -> list[dict]:
+        """Per hop, in order: calls, answered, escalated, failed, tokens computed, cost."""
+        with self._lock:
+            return [{"tier": h.tier, **{k: v for k, v in vars(self.stats[h.tier]).items() if k != "failures"}}
+                    for h in self.hops]

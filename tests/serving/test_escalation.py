@@ -1,0 +1,129 @@
+"""Escalation up the tiers over the real cloud protocol: hops down, late or garbled are
+skipped, an unsure hop passes the call up, and a request never fails for a hop."""
+
+import asyncio
+import time
+
+import pytest
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from fedhybrid.hops import HopSpecError, build_chain, parse_hop
+from inference.cloud import CloudUnavailable, LocalCloud
+from inference.decoder import HybridDecoder
+from inference.errors import InferenceError
+from inference.escalation import EscalationChain, Hop
+from inference.generation import DecodeConfig
+from inference.router import CloudOnly
+from inference.tokenizer import encode_prompt, tokenizer_hash
+from serving.cloud_engine import CloudEngine
+from serving.cloud_server import create_cloud_app
+from serving.http_app import HttpConfig
+from serving.launch import free_port
+from serving.prefix_engine import PrefixEngine
+from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
+from workloads import wordmath
+
+PROMPT = wordmath.generate("heldout", 1, seed=3)[0].prompt
+
+
+def _bad_hub(tok, mode: str) -> FastAPI:
+    """A hub that lists a compatible model, then answers completions late or with garbage."""
+    app = FastAPI()
+
+    @app.get("/v1/models")
+    async def models():
+        return {"data": [{"id": "hub", "tokenizer_hash": tokenizer_hash(tok), "vocab_size": len(tok)}]}
+
+    @app.post("/v1/completions")
+    async def completions():
+        if mode == "late":
+            await asyncio.sleep(1.5)
+        return JSONResponse({"choices": [{"text": "not what you asked"}]})
+
+    return app
+
+
+def _remote(url, tok):
+    remote = RemoteCloud(RemoteCloudConfig(url, max_retries=0))
+    remote.connect_later(tok)
+    return remote
+
+
+@pytest.fixture(scope="module")
+def engines(pair):
+    device, cloud, tok = pair
+    hub = CloudEngine(PrefixEngine(device), tok, "edge-hub")  # the tier above: a smaller model than the cloud
+    top = CloudEngine(PrefixEngine(cloud), tok, "cloud")
+    yield hub, top, tok
+    hub.close()
+    top.close()
+
+
+def test_down_late_and_garbled_hops_are_skipped_and_the_next_answers(engines, serve_app):
+    hub, top, tok = engines
+    ids = encode_prompt(tok, PROMPT)
+    with serve_app(create_cloud_app(hub, HttpConfig())) as hub_url, \
+            serve_app(_bad_hub(tok, "late")) as late_url, serve_app(_bad_hub(tok, "garbage")) as garbage_url, \
+            serve_app(create_cloud_app(top, HttpConfig())) as cloud_url:
+        chain = EscalationChain([
+            Hop("down", _remote(f"http://127.0.0.1:{free_port()}", tok), deadline_s=0.3),
+            Hop("late", _remote(late_url, tok), deadline_s=0.3),
+            Hop("garbled", _remote(garbage_url, tok), deadline_s=0.3),
+            Hop("edge", _remote(hub_url, tok), min_confidence=0.0, deadline_s=2.0, price_per_1k=0.1),
+            Hop("cloud", _remote(cloud_url, tok), deadline_s=2.0, price_per_1k=1.0)])
+        started = time.monotonic()
+        prediction = chain.predict("s1", ids, len(ids), 4, deadline_s=5.0)
+        took = time.monotonic() - started
+        stats = {row["tier"]: row for row in chain.summary()}
+        assert chain.last_tier == "edge" and took < 3.0
+        assert [stats[t]["failed"] for t in ("down", "late", "garbled")] == [1, 1, 1]
+        assert stats["edge"]["answered"] == 1 and stats["cloud"]["calls"] == 0
+        assert stats["edge"]["cost"] == pytest.approx(stats["edge"]["tokens_computed"] * 0.1 / 1000)
+        # the hub's answer is its model's greedy token, the same as asking it directly
+        assert prediction.greedy == _remote(hub_url, tok).predict("s2", ids, len(ids), 4, 5.0).greedy
+        chain.close()
+
+
+def test_an_unsure_hop_passes_the_call_to_the_tier_above(engines, serve_app):
+    hub, top, tok = engines
+    ids = encode_prompt(tok, PROMPT)
+    with serve_app(create_cloud_app(hub, HttpConfig())) as hub_url, \
+            serve_app(create_cloud_app(top, HttpConfig())) as cloud_url:
+        chain = EscalationChain([Hop("edge", _remote(hub_url, tok), min_confidence=1.0, deadline_s=2.0),
+                                 Hop("cloud", _remote(cloud_url, tok), deadline_s=2.0, price_per_1k=1.0)])
+        prediction = chain.predict("s", ids, len(ids), 4, deadline_s=5.0)
+        stats = {row["tier"]: row for row in chain.summary()}
+        assert chain.last_tier == "cloud" and stats["edge"]["escalated"] == 1 and stats["cloud"]["answered"] == 1
+        assert stats["cloud"]["cost"] > 0 and stats["edge"]["cost"] == 0.0
+        assert prediction.greedy == _remote(cloud_url, tok).predict("t", ids, len(ids), 4, 5.0).greedy
+
+
+def test_with_every_hop_down_the_request_still_completes_on_the_device(pair):
+    device, _, tok = pair
+    chain = EscalationChain([Hop("edge", _remote(f"http://127.0.0.1:{free_port()}", tok), deadline_s=0.2),
+                             Hop("cloud", _remote(f"http://127.0.0.1:{free_port()}", tok), deadline_s=0.2)])
+    ids = encode_prompt(tok, PROMPT)
+    with pytest.raises(CloudUnavailable, match="every hop failed: edge: .*; cloud: "):
+        chain.predict("s", ids, len(ids), 4, deadline_s=1.0)
+    gen = HybridDecoder(device, tok, chain).generate(ids, CloudOnly(), DecodeConfig(max_new_tokens=6, deadline_s=0.5))
+    assert len(gen.token_ids) > 0 and gen.cloud_share == 0.0  # every token the device's own
+
+
+def test_hops_with_another_vocabulary_and_bad_specs_are_refused(pair):
+    _, cloud, tok = pair
+
+    other = _remote(f"http://127.0.0.1:{free_port()}", tok)
+    other.vocab_size = len(tok) + 1  # a hub whose model has another vocabulary
+
+    with pytest.raises(InferenceError, match="vocabulary"):
+        EscalationChain([Hop("edge", other), Hop("cloud", LocalCloud(cloud))])
+    with pytest.raises(InferenceError, match="min_confidence"):
+        Hop("edge", LocalCloud(cloud), min_confidence=1.5)
+    assert parse_hop("edge=http://hub:8101,confidence=0.7,deadline=0.3,price=0.1").min_confidence == 0.7
+    for bad in ("edge", "edge=hub:8101", "edge=http://h,speed=3", "edge=http://h,deadline=x",
+                "edge=http://h,confidence=2"):
+        with pytest.raises(HopSpecError, match="--hop"):
+            parse_hop(bad)
+    chain = build_chain([parse_hop(f"edge=http://127.0.0.1:{free_port()}")], LocalCloud(cloud), tok, 1.0)
+    assert [h.tier for h in chain.hops] == ["edge", "cloud"]  # a hub down at start-up is not an error
