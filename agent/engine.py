@@ -207,6 +207,9 @@ class AgentEngine(WorkerEngine):
         extra = {"fedhybrid": {"request_id": job.request_id, "journal_seq": seq, "corrections": len(corrections),
                                "adapter_version": dep.adapter_version, "cache_version": dep.cache_version,
                                "cloud_failures": gen.cloud_failures, "privacy": privacy.mode,
+                               # escalated tokens per answering tier (--hop: hubs before the cloud)
+                               "answered_by": dict(Counter(t for t, p in zip(gen.answered_by, provenance)
+                                                           if p == "cloud")),
                                "max_token_gap_ms": _max_gap(stamps, local_only=False),
                                "max_local_gap_ms": _max_gap(stamps, local_only=True)}}
         return JobDone(gen.token_ids, text.text, "stop" if finished else "length", provenance, usage, extra=extra)

@@ -105,6 +105,7 @@ class HybridDecoder:
         if run.stopped_at is not None:  # the caller ended the request: nothing after that token
             del run.tokens[run.prompt_len + run.stopped_at:]
             del gen.provenance[run.stopped_at:]
+            del gen.answered_by[run.stopped_at:]
         gen.token_ids = run.tokens[run.prompt_len:]
         gen.elapsed_s = time.perf_counter() - started
         gen.text = self.tokenizer.decode(gen.token_ids, skip_special_tokens=True)
@@ -177,12 +178,17 @@ class _Run:
             self.scored_upto += 1
         self.tokens.append(token)
         self.gen.provenance.append(prov)
+        # which tier produced the token: with an escalation chain (inference/escalation.py) a
+        # "cloud" token may be the answer of a hub in between
+        self.gen.answered_by.append(getattr(self.d.cloud, "last_tier", None) or prov.value
+                                    if prov is Provenance.CLOUD else prov.value)
         if self.cache is not None:
             self.cache.advance(token)
 
     def _truncate(self, length: int) -> None:
         del self.tokens[length:]
         del self.gen.provenance[length - self.prompt_len:]
+        del self.gen.answered_by[length - self.prompt_len:]
         self.d.device.rollback(length)
         if self.cache is not None:
             self.cache.begin(self.tokens, track=self.track, anchor=self.anchor)  # re-synchronise

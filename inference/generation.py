@@ -89,6 +89,7 @@ class Generation:
     prompt_ids: list[int]
     token_ids: list[int] = field(default_factory=list)
     provenance: list[Provenance] = field(default_factory=list)
+    answered_by: list[str] = field(default_factory=list)  # per token: device, cache, or the tier that answered
     corrections: list[Correction] = field(default_factory=list)
     cloud_calls: int = 0
     cloud_failures: int = 0  # escalations the cloud did not answer in time

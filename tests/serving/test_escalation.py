@@ -97,6 +97,12 @@ def test_an_unsure_hop_passes_the_call_to_the_tier_above(engines, serve_app):
         assert chain.last_tier == "cloud" and stats["edge"]["escalated"] == 1 and stats["cloud"]["answered"] == 1
         assert stats["cloud"]["cost"] > 0 and stats["edge"]["cost"] == 0.0
         assert prediction.greedy == _remote(cloud_url, tok).predict("t", ids, len(ids), 4, 5.0).greedy
+        # provenance per token names the tier that answered
+        sure_hub = EscalationChain([Hop("edge", _remote(hub_url, tok), min_confidence=0.0, deadline_s=2.0),
+                                    Hop("cloud", _remote(cloud_url, tok), deadline_s=2.0)])
+        gen = HybridDecoder(hub.prefix.model, tok, sure_hub).generate(
+            ids, CloudOnly(), DecodeConfig(max_new_tokens=5, deadline_s=4.0))
+        assert gen.answered_by == ["edge"] * len(gen.token_ids) and gen.cloud_share == 1.0
 
 
 def test_with_every_hop_down_the_request_still_completes_on_the_device(pair):
