@@ -52,7 +52,9 @@ def write_token(path: Path) -> str:
     return token
 
 
-def create_agent_app(engine: AgentEngine, runner: RoundRunner, cfg: HttpConfig, admin_token: str) -> ASGIApp:
+def create_agent_app(engine: AgentEngine, runner: RoundRunner, cfg: HttpConfig, admin_token: str,
+                     hop_app: ASGIApp | None = None) -> ASGIApp:
+    """The agent's server; with `hop_app` (agent/hop.py) it also answers the tiers below at /hop."""
     rounds = threading.Lock()  # one round at a time (a retried round waits for the first)
 
     def check_admin(request: Request) -> None:
@@ -82,6 +84,9 @@ def create_agent_app(engine: AgentEngine, runner: RoundRunner, cfg: HttpConfig, 
         return {"adapter_version": dep.adapter_version, "cache_version": dep.cache_version, "swaps": engine.swaps}
 
     def extend(app: FastAPI) -> None:
+        if hop_app is not None:
+            app.mount("/hop", hop_app)
+
         @app.get("/admin/v1/identity")
         async def identity(request: Request) -> dict:
             check_admin(request)

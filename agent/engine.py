@@ -69,6 +69,7 @@ class AgentEngine(WorkerEngine):
         self._build_lock = threading.Lock()
         self._last_refresh = time.monotonic()
         self.swaps = 0
+        self.on_swap: list = []  # called with each new deployment (agent/hop.py follows the model)
         self.round = self.journal.meta("round", 0)
         self.adapter, self.adapter_version = self._load_adapter()
         self.released, self.cache_version = self._load_released()
@@ -237,6 +238,8 @@ class AgentEngine(WorkerEngine):
             self._fold_new()
             self.current = self._deployment(model, self.adapter_version, self.cache_version)
             self.swaps += 1
+            for hook in self.on_swap:
+                hook(self.current)
             return self.current
 
     def _fold_new(self) -> bool:

@@ -29,6 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--cloud-api-key", default=None, help="bearer key for --cloud-url")
     serve.add_argument("--cloud-ca", type=Path, default=None, help="CA bundle to trust for an https --cloud-url")
     hop_args(serve)
+    serve.add_argument("--serve-hop", action="store_true",
+                       help="also answer the tiers below at /hop (the cloud protocol over this agent's model: "
+                            "their --hop TIER=http://HOST:PORT/hop)")
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
     serve.add_argument("--port", type=int, default=8100)
     serve.add_argument("--state-dir", type=Path, default=None, help="journal and installed state "
@@ -111,13 +114,23 @@ def _serve(args: argparse.Namespace) -> int:
     # full collection under load stalled a stream ~165 ms).
     gc.collect()
     gc.freeze()
-    app = create_agent_app(engine, RoundRunner(engine, channel),
-                           HttpConfig(api_key=args.api_key, max_tokens_limit=args.max_tokens_limit), token)
+    http_cfg = HttpConfig(api_key=args.api_key, max_tokens_limit=args.max_tokens_limit)
+    hop = None
+    if args.serve_hop:
+        from agent.hop import AgentHop
+
+        hop = AgentHop(engine, f"{args.device}-hop")
+    app = create_agent_app(engine, RoundRunner(engine, channel), http_cfg, token,
+                           hop.app(http_cfg) if hop is not None else None)
     print(f"device {args.device} ({tier.tier}, model {Path(str(model_ref)).name}) serving at "
-          f"http://{args.host}:{args.port}/v1; journal {cfg.journal_path}; admin token {cfg.token_path}", flush=True)
+          f"http://{args.host}:{args.port}/v1; journal {cfg.journal_path}; admin token {cfg.token_path}"
+          + (f"; answering the tiers below at http://{args.host}:{args.port}/hop" if hop is not None else ""),
+          flush=True)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws="none")
     finally:
+        if hop is not None:
+            hop.close()
         engine.close()
         cloud.close()
     return 0

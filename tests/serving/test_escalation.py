@@ -133,3 +133,39 @@ def test_hops_with_another_vocabulary_and_bad_specs_are_refused(pair):
             parse_hop(bad)
     chain = build_chain([parse_hop(f"edge=http://127.0.0.1:{free_port()}")], LocalCloud(cloud), tok, 1.0)
     assert [h.tier for h in chain.hops] == ["edge", "cloud"]  # a hub down at start-up is not an error
+
+
+def test_a_device_agent_answers_the_tier_below_at_hop_and_follows_its_adapter(make_agent, serve_app, pair):
+    import numpy as np
+
+    from agent.app import create_agent_app
+    from agent.hop import AgentHop
+    from agent.sync import RoundRunner
+    from inference.lora import b_shapes
+
+    _, _, tok = pair
+    agent = make_agent("edge-hub", policy="confidence", threshold=0.5)
+    hop = AgentHop(agent, "edge-hub")
+    ids = encode_prompt(tok, PROMPT)
+    try:
+        with serve_app(create_agent_app(agent, RoundRunner(agent, None), HttpConfig(), "t",
+                                        hop.app(HttpConfig()))) as url:
+            chain = EscalationChain([Hop("edge", _remote(f"{url}/hop", tok), min_confidence=0.0, deadline_s=3.0),
+                                     Hop("cloud", LocalCloud(pair[1]), deadline_s=3.0)])
+            before = chain.predict("s", ids, len(ids), 4, deadline_s=5.0)
+            assert chain.last_tier == "edge"
+            # the hub's model is its agent's: the same scores as the agent's deployed model
+            direct = LocalCloud(agent.current.model).predict("d", ids, len(ids), 4, 5.0)
+            assert before.greedy == direct.greedy
+            assert np.allclose(before.top_logprobs, direct.top_logprobs, atol=1e-4)
+            # a round installs a new adapter: the hop answers with the new model from then on
+            shapes = b_shapes(agent.base, agent.cfg.profile.lora_rank, agent.cfg.lora_seed)
+            rng = np.random.default_rng(0)
+            adapter = {k: rng.normal(scale=0.5, size=s).astype(np.float32) for k, s in shapes.items()}
+            agent.install(adapter, 1, None, agent.cache_version, 1)
+            after = chain.predict("s2", ids, len(ids), 4, deadline_s=5.0)
+            moved = LocalCloud(agent.current.model).predict("d2", ids, len(ids), 4, 5.0)
+            assert hop.swaps == 1 and np.allclose(after.top_logprobs, moved.top_logprobs, atol=1e-4)
+            assert not np.allclose(after.top_logprobs, before.top_logprobs, atol=1e-4)
+    finally:
+        hop.close()
