@@ -17,7 +17,7 @@ import numpy as np
 
 from cache_sync.correction_cache import CacheHeader
 from cache_sync.errors import CacheError
-from cache_sync.merge import Delta, merge_all
+from cache_sync.merge import Aggregate, Delta, merge_all
 from cache_sync.versioned import VersionedView
 from fleet.config import FederationConfig
 from server.errors import ServerError
@@ -50,6 +50,29 @@ def participants(node_ids: list[int], devices: dict[int, str], fraction: float, 
     want = min(len(node_ids), max(minimum, -(-len(node_ids) * fraction // 1)))
     ranked = sorted(node_ids, key=lambda n: hashlib.sha256(f"{seed}/{round_}/{devices[n]}".encode()).digest())
     return sorted(ranked[: int(want)])
+
+
+class _PartialSums:
+    """A round's merged batches, combined like a binary counter: a new partial sum merges with
+    the last one while they hold as many deltas, so each delta takes part in O(log n) merges
+    of tables no larger than what the round brought (not of the whole global table)."""
+
+    def __init__(self) -> None:
+        self.stack: list[tuple[Aggregate, int]] = []
+
+    def add(self, aggregate: Aggregate, deltas: int) -> None:
+        while self.stack and self.stack[-1][1] <= deltas:
+            previous, count = self.stack.pop()
+            aggregate, deltas = previous.merge(aggregate), count + deltas
+        self.stack.append((aggregate, deltas))
+
+    def total(self) -> Aggregate | None:
+        if not self.stack:
+            return None
+        out = self.stack[-1][0]
+        for aggregate, _ in reversed(self.stack[:-1]):
+            out = aggregate.merge(out)
+        return out
 
 
 class Federation:
@@ -114,7 +137,11 @@ class Federation:
         aggregate = self.state.aggregate
         # Deltas are merged in batches: one sort per batch, not one sort of the whole global
         # table per delta (that made ingest grow as nodes x table size), and at most
-        # MERGE_BATCH opened deltas are held at once, whatever the fleet's size.
+        # MERGE_BATCH opened deltas are held at once, whatever the fleet's size. The batches
+        # are merged with each other like a binary counter (two partial sums of equal size
+        # merge), and the round's sum into the global table once: merging every batch into
+        # the global table made ingest grow as (nodes / batch) x table size.
+        partial = _PartialSums()
         batch: list[Delta] = []
         batch_keys: set[tuple[str, int]] = set()
         for item in accepted:
@@ -144,12 +171,14 @@ class Federation:
                 batch_keys.add((device, delta.seq))
                 merged += 1
                 if len(batch) >= MERGE_BATCH:
-                    aggregate = aggregate.merge(merge_all(self.header, batch))
+                    partial.add(merge_all(self.header, batch), len(batch))
                     batch.clear()
             version = int(item.config.get("cache-version", 0))
             self.state.node_versions.setdefault(device, {})[tier] = version
         if batch:
-            aggregate = aggregate.merge(merge_all(self.header, batch))
+            partial.add(merge_all(self.header, batch), len(batch))
+        if partial.total() is not None:
+            aggregate = aggregate.merge(partial.total())
         self.state.aggregate = aggregate
         self._acked = None
         for device, reason in rejected:
