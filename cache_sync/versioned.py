@@ -34,11 +34,14 @@ class CacheUpdate:
     version: int
     upserts: CountTable
     removed: CountTable  # keys only (values unused)
+    full: bool = False  # a whole view that replaces the device's table (it was too far behind)
 
     def to_bytes(self) -> bytes:
-        return msgpack.packb({"base": self.base_version, "version": self.version,
-                              "upserts": self.upserts.to_bytes(), "removed": self.removed.to_bytes()},
-                             use_bin_type=True)
+        raw = {"base": self.base_version, "version": self.version,
+               "upserts": self.upserts.to_bytes(), "removed": self.removed.to_bytes()}
+        if self.full:  # absent otherwise: the bytes (and signatures) of diffs are as before
+            raw["full"] = True
+        return msgpack.packb(raw, use_bin_type=True)
 
     @staticmethod
     def from_bytes(data: bytes, expect: CacheHeader | None = None) -> "CacheUpdate":
@@ -46,15 +49,19 @@ class CacheUpdate:
             raw = msgpack.unpackb(data, raw=False, strict_map_key=True)
             base, version = int(raw["base"]), int(raw["version"])
             upserts, removed = raw["upserts"], raw["removed"]
+            full = raw.get("full", False)
         except DECODE_ERRORS as exc:
             raise CacheError(f"not a cache update ({type(exc).__name__}: {exc})") from exc
-        if not isinstance(upserts, bytes) or not isinstance(removed, bytes) or not 0 <= base <= version:
+        if (not isinstance(upserts, bytes) or not isinstance(removed, bytes) or not 0 <= base <= version
+                or not isinstance(full, bool)):
             raise CacheError("cache update fields are malformed")
         return CacheUpdate(base, version, CountTable.from_bytes(upserts, expect),
-                           CountTable.from_bytes(removed, expect))
+                           CountTable.from_bytes(removed, expect), full)
 
     def apply_to(self, table: CountTable) -> CountTable:
         """The device's released table after this update."""
+        if self.full:
+            return self.upserts
         out = table.upsert(self.upserts)
         if len(self.removed) and len(out):
             gone = _member(out.entries, self.removed.entries)
@@ -91,11 +98,20 @@ def _member(entries: np.ndarray, probe: np.ndarray) -> np.ndarray:
     return np.isin(inverse[: len(entries)], inverse[len(entries):])
 
 
+TOMBSTONE_VERSIONS = 16  # removals remembered per view; a device further behind gets the whole view
+
+
 class VersionedView:
-    """One tier's released view with per-entry versions and tombstones."""
+    """One tier's released view with per-entry versions and tombstones.
+
+    Tombstones are kept for the last `TOMBSTONE_VERSIONS` versions only, so the view does not
+    grow with every key that ever left it; a device older than that (`horizon`) gets the whole
+    view as a replacing update instead of a diff from its version.
+    """
 
     def __init__(self, header: CacheHeader):
         self.header = header
+        self.horizon = 0  # tombstones of versions <= horizon were dropped
         self.version = 0
         self.table = CountTable(header)
         self.changed = np.zeros(0, dtype=np.int64)  # per entry of `table`
@@ -125,26 +141,34 @@ class VersionedView:
         back, _ = _match(self.tombstones.entries, new.entries)
         tomb = np.concatenate([self.tombstones.entries[~back], removed.entries])
         versions = np.concatenate([self.tomb_versions[~back], np.full(len(removed), version, dtype=np.int64)])
+        horizon = max(self.horizon, version - TOMBSTONE_VERSIONS)
+        recent = versions > horizon
+        tomb, versions = tomb[recent], versions[recent]
         order = _canonical(tomb)
         self.tombstones = CountTable(self.header, take(tomb, order), _canonical=True)
         self.tomb_versions = versions[order]
-        self.table, self.changed, self.version = new, changed, version
+        self.table, self.changed, self.version, self.horizon = new, changed, version, horizon
         return version
 
     def diff(self, since: int) -> CacheUpdate:
         """Everything a device at version `since` needs to reach the current version."""
         if since > self.version:
             since = 0  # a device ahead of us (state from another run): send everything
+        if 0 < since < self.horizon:  # removals it missed are forgotten: replace its table
+            return CacheUpdate(0, self.version, self.table, CountTable(self.header), full=True)
         upserts = self.table.select(self.changed > since)
         removed = self.tombstones.select(self.tomb_versions > since) if since > 0 else CountTable(self.header)
         return CacheUpdate(since, self.version, upserts, removed)
 
     # -- persistence -------------------------------------------------------------------------
     def to_bytes(self) -> bytes:
-        return msgpack.packb({"version": self.version, "table": self.table.to_bytes(),
-                              "changed": self.changed.astype(np.int64).tobytes(),
-                              "tombstones": self.tombstones.to_bytes(),
-                              "tomb_versions": self.tomb_versions.astype(np.int64).tobytes()}, use_bin_type=True)
+        raw = {"version": self.version, "table": self.table.to_bytes(),
+               "changed": self.changed.astype(np.int64).tobytes(),
+               "tombstones": self.tombstones.to_bytes(),
+               "tomb_versions": self.tomb_versions.astype(np.int64).tobytes()}
+        if self.horizon:  # absent until tombstones were first dropped (older state files read as 0)
+            raw["horizon"] = self.horizon
+        return msgpack.packb(raw, use_bin_type=True)
 
     @staticmethod
     def from_bytes(data: bytes, header: CacheHeader) -> "VersionedView":
@@ -156,6 +180,7 @@ class VersionedView:
             view.changed = np.frombuffer(raw["changed"], dtype=np.int64).copy()
             view.tombstones = CountTable.from_bytes(raw["tombstones"], header)
             view.tomb_versions = np.frombuffer(raw["tomb_versions"], dtype=np.int64).copy()
+            view.horizon = int(raw.get("horizon", 0))
         except CacheError:
             raise
         except DECODE_ERRORS as exc:

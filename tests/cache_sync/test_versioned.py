@@ -53,3 +53,26 @@ def test_versioned_view_persists():
     again = VersionedView.from_bytes(view.to_bytes(), HEADER)
     assert again.version == view.version and again.table == view.table
     assert again.diff(1).to_bytes() == view.diff(1).to_bytes()
+
+
+def test_a_device_further_behind_than_the_tombstones_gets_the_whole_view_and_tombstones_stay_bounded():
+    from cache_sync.versioned import TOMBSTONE_VERSIONS
+
+    view = VersionedView(HEADER)
+    follower, laggard, laggard_version = CountTable(HEADER), CountTable(HEADER), 0
+    for i in range(3 * TOMBSTONE_VERSIONS):
+        # every version drops one key and adds another: removals the laggard must not keep
+        view.publish(_table([([i % 7, (i + 1) % 7], i % 5), ([(i + 2) % 7, i % 3], 1), ([5, i % 6], 2)]))
+        follower = CacheUpdate.from_bytes(view.diff(view.version - 1).to_bytes(), HEADER).apply_to(follower)
+        if i == 1:
+            laggard = CacheUpdate.from_bytes(view.diff(0).to_bytes(), HEADER).apply_to(laggard)
+            laggard_version = view.version
+    assert view.horizon == view.version - TOMBSTONE_VERSIONS and set(view.tomb_versions) <= set(
+        range(view.horizon + 1, view.version + 1))
+    update = CacheUpdate.from_bytes(view.diff(laggard_version).to_bytes(), HEADER)
+    assert update.full and update.apply_to(laggard) == view.table == follower
+    # a device within the window still gets a diff, not the whole view
+    recent = view.diff(view.version - 2)
+    assert not recent.full and len(recent.removed) > 0
+    again = VersionedView.from_bytes(view.to_bytes(), HEADER)
+    assert again.horizon == view.horizon and again.diff(laggard_version).full
