@@ -109,6 +109,7 @@ def run_federation(grid: Grid, cfg: FederationConfig,
     """Run (or resume) the federation on `grid`; returns the final ServerState."""
     from server.federation import participants
     from server.exchange import Exchange
+    from server.faults import crash_point
     from server.secure_round import SecureRound
     from strategies.secagg import SecAggConfig
     from strategies.federated_lora import FederatedLoRA, join_families, split_families
@@ -159,6 +160,7 @@ def run_federation(grid: Grid, cfg: FederationConfig,
         accept_s = [0.0]
         fed.ingest(rnd, _timed(strategy.stream_train(rnd, exchange), accept_s, exchange))
         streamed = clock.lap("ingest")  # exchange + checks + merges, split below
+        crash_point("ingest", rnd)
         aggregated, _ = strategy.finish_train(rnd)
         answered = {n for n in strategy.participants if n in exchange.replied}
         for n in sorted(strategy.participants - answered):  # late (past `timeout`) or lost on the way
@@ -198,6 +200,7 @@ def run_federation(grid: Grid, cfg: FederationConfig,
         log.info("round %d/%d: %d replies, %d dropped, %d released, %d withheld (%.1f s)", rnd, cfg.num_rounds,
                  len(strategy.accepted), len(strategy.dropped), released["released"], released["withheld"],
                  time.perf_counter() - started)
+        crash_point("saved", rnd)
         if on_round is not None:
             on_round(rnd, fed.state.history[-1])
         check_memory(cfg, rnd, clock.rss_mb)

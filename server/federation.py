@@ -177,8 +177,10 @@ class Federation:
             self.state.node_versions.setdefault(device, {})[tier] = version
         if batch:
             partial.add(merge_all(self.header, batch), len(batch))
-        if partial.total() is not None:
-            aggregate = aggregate.merge(partial.total())
+        total = partial.total()
+        if total is not None:
+            aggregate = aggregate.merge(total)
+            self.state.unsaved.append(total)  # a segment stores the round's merge, not the global table
         self.state.aggregate = aggregate
         self._acked = None
         for device, reason in rejected:

@@ -1,18 +1,25 @@
 """The server's whole federated state, persisted after every round and resumable.
 
 Layout under `<state_dir>/server/`:
-    round-<n>.msgpack   everything needed to continue after round n (the last three are kept)
+    round-<n>.msgpack   a snapshot: everything needed to continue after round n
+    segment-<n>.msgpack what round n changed, on top of round n-1's state: the round's
+                        merged deltas (not the global table), the adapters and tier views
+                        (bounded by ranks and cache budgets), device versions, new history
     LATEST              the number of the last complete round
     adapters/<family>/  the global adapter as a PEFT folder (PeftModel.from_pretrained)
-Round files and LATEST are checksummed and written durably (`cache_sync.durable`: temp
-file, fsync, rename, folder fsync), round file first. A crash at any point leaves LATEST
-naming a complete state; resuming re-runs the round that was in flight, and devices
-restore their own state of the previous round, so the final state is the same as an
-uninterrupted run's (`state_hash`, which hashes content, not file bytes).
+A round writes a segment while the state is large (>= SNAPSHOT_MIN_BYTES) and the segments
+since the last snapshot stay smaller than COMPACT_RATIO times it (at most SNAPSHOT_EVERY of
+them); otherwise a snapshot (compaction). The newest KEEP_ROUNDS snapshots and the segments after the oldest
+of them are kept. Every file and LATEST is checksummed and written durably
+(`cache_sync.durable`: temp file, fsync, rename, folder fsync), the round's file first. A
+crash at any point leaves LATEST naming a complete state; resuming re-runs the round that
+was in flight, and devices restore their own state of the previous round, so the final
+state is the same as an uninterrupted run's (`state_hash`, which hashes content, not file
+bytes; tests/server/test_state_segments.py kills the server at three points).
 
 Damage (a flipped bit, a truncation, garbage) is detected by the checksum, never loaded:
-`load_latest` logs a WARNING naming each damaged file and resumes from the newest intact
-round file instead (re-running the rounds after it; devices keep their state of the last
+`load_latest` logs a WARNING naming each damaged file and resumes from the newest round
+its intact snapshot and segments rebuild instead (re-running the rounds after it; devices keep their state of the last
 two rounds, so falling back one round still ends at the same final state). With no
 intact round file left it refuses with a `ServerError`.
 """
@@ -37,19 +44,26 @@ from cache_sync.versioned import VersionedView
 from server.errors import ServerError
 
 STATE_SCHEMA = 2  # 2: frozen A keyed by the sha256 of the module name (adapters of 1 do not apply)
-KEEP_ROUNDS = 3  # round files kept: what a resume can fall back to when the newest is damaged
+KEEP_ROUNDS = 3  # snapshots kept: what a resume can fall back to when the newest is damaged
+SNAPSHOT_MIN_BYTES = 4 << 20  # a smaller state is written whole every round (segments would not pay)
+SNAPSHOT_EVERY = 16  # at most this many segments after a snapshot
+# compact when the segments since the snapshot would reach this share of its size: a resume
+# then reads at most (1 + ratio) x the state, and a round writes at most what it changed or,
+# every few rounds, the whole state
+COMPACT_RATIO = 1.0
 ROUND_FILE = re.compile(r"round-(\d+)\.msgpack")
+SEGMENT_FILE = re.compile(r"segment-(\d+)\.msgpack")
 DAMAGED_REMEDY = "the server resumes from the newest intact round file instead"
 
 log = logging.getLogger("fedhybrid.server")
 
 
-def round_files(folder: Path) -> dict[int, Path]:
-    """round number -> round file in `folder` (other names are ignored)."""
+def round_files(folder: Path, pattern: re.Pattern = ROUND_FILE) -> dict[int, Path]:
+    """round number -> snapshot (or, with SEGMENT_FILE, segment) file in `folder`."""
     found = {}
     if folder.is_dir():
         for path in folder.iterdir():
-            if match := ROUND_FILE.fullmatch(path.name):
+            if match := pattern.fullmatch(path.name):
                 found[int(match.group(1))] = path
     return found
 
@@ -76,6 +90,10 @@ class ServerState:
     node_versions: dict[str, dict[str, int]] = field(default_factory=dict)  # device -> {tier: version}
     history: list[dict] = field(default_factory=list)  # per-round records (metrics, releases)
     high_water: dict[str, list[int]] = field(default_factory=dict)  # sender -> [round, seq] (replay)
+    # not persisted as such: what was merged into `aggregate` since the last save (a segment
+    # stores these, not the table), and what the files on disk hold (None: nothing yet)
+    unsaved: list[Aggregate] = field(default_factory=list, repr=False, compare=False)
+    saved: dict | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.aggregate is None:
@@ -118,51 +136,131 @@ class ServerState:
             raise ServerError(f"server state is unreadable ({type(exc).__name__}: {exc}); delete the "
                               "state folder to start over or point --state-dir elsewhere") from exc
 
+    def _segment(self) -> bytes:
+        """What this round changed since the last save, on top of round `saved["round"]`."""
+        start = max(0, self.saved["history_len"] - 1)  # the last saved record again: amended since
+        return msgpack.packb({
+            "schema": STATE_SCHEMA, "kind": "segment", "round": self.round, "base": self.saved["round"],
+            "config_digest": self.config_digest,
+            "adapters": {fam: {k: [list(v.shape), v.astype(np.float32).tobytes()] for k, v in sorted(ad.items())}
+                         for fam, ad in sorted(self.adapters.items())},
+            "merged": [a.to_bytes() for a in self.unsaved],
+            "views": {tier: view.to_bytes() for tier, view in sorted(self.views.items())},
+            "node_versions": self.node_versions, "history_from": start, "history": self.history[start:],
+            "high_water": self.high_water}, use_bin_type=True)
+
+    def _apply_segment(self, data: bytes, round_: int) -> None:
+        raw = msgpack.unpackb(data, raw=False, strict_map_key=False)
+        if raw.get("kind") != "segment" or raw["schema"] != STATE_SCHEMA or int(raw["round"]) != round_:
+            raise ServerError(f"not the segment of round {round_}")
+        if int(raw["base"]) != self.round or raw["config_digest"] != self.config_digest:
+            raise ServerError(f"segment of round {round_} continues round {raw['base']}, not {self.round}")
+        self.adapters = {fam: {k: np.frombuffer(b, dtype=np.float32).reshape(shape).copy()
+                               for k, (shape, b) in ad.items()} for fam, ad in raw["adapters"].items()}
+        for merged in raw["merged"]:
+            self.aggregate = self.aggregate.merge(Aggregate.from_bytes(merged, self.header))
+        self.views = {t: VersionedView.from_bytes(v, self.header) for t, v in raw["views"].items()}
+        self.node_versions, self.high_water = raw["node_versions"], raw["high_water"]
+        self.history = self.history[: int(raw["history_from"])] + list(raw["history"])
+        self.round = round_
+
     def save(self, state_dir: Path) -> Path:
+        """Write this round (a segment or a snapshot, see the module docstring), then LATEST;
+        returns the file written (its size is the state bytes this round wrote)."""
+        from server.faults import crash_point
+
         folder = state_dir / "server"
         ensure_dir(folder)  # a new folder's own entry must survive a power cut too
-        path = folder / f"round-{self.round}.msgpack"
-        # the round file is on disk before LATEST names it: LATEST never points at a missing round
-        write_checked(path, self.to_bytes())
+        saved, segment = self.saved, None
+        if (saved is not None and saved["round"] == self.round - 1 and saved["snapshot_bytes"] >= SNAPSHOT_MIN_BYTES
+                and self.round - saved["snapshot_round"] <= SNAPSHOT_EVERY):
+            segment = self._segment()
+            if saved["segment_bytes"] + len(segment) >= COMPACT_RATIO * saved["snapshot_bytes"]:
+                segment = None  # the segments would outgrow a snapshot: compact
+        # the round's file is on disk before LATEST names it: LATEST never points at a missing round
+        if segment is None:
+            path, data = folder / f"round-{self.round}.msgpack", self.to_bytes()
+            write_checked(path, data)
+            self.saved = {"round": self.round, "snapshot_round": self.round, "snapshot_bytes": len(data),
+                          "segment_bytes": 0, "history_len": len(self.history)}
+        else:
+            path = folder / f"segment-{self.round}.msgpack"
+            write_checked(path, segment)
+            self.saved = {**saved, "round": self.round, "segment_bytes": saved["segment_bytes"] + len(segment),
+                          "history_len": len(self.history)}
+        crash_point("save", self.round)
         write_checked(folder / "LATEST", str(self.round).encode())
-        for n, old in round_files(folder).items():
-            if n <= self.round - KEEP_ROUNDS:
-                old.unlink(missing_ok=True)  # not fsync'd: an old round file coming back is harmless
+        self.unsaved = []
+        self._prune(folder, path)
         return path
+
+    def _prune(self, folder: Path, written: Path) -> None:
+        """Keep the newest KEEP_ROUNDS snapshots and the segments after the oldest of them;
+        files of later rounds (a crashed run's) and this round's other kind go too. Not
+        fsync'd: an old file coming back is harmless."""
+        snapshots = sorted(n for n in round_files(folder) if n <= self.round)
+        oldest = snapshots[-KEEP_ROUNDS] if len(snapshots) >= KEEP_ROUNDS else 0
+        for pattern, keep_from in ((ROUND_FILE, oldest), (SEGMENT_FILE, oldest + 1)):
+            for n, path in round_files(folder, pattern).items():
+                if path != written and (n < keep_from or n >= self.round):
+                    path.unlink(missing_ok=True)
 
     @staticmethod
     def load_latest(state_dir: Path) -> "ServerState | None":
-        """The state LATEST names (None for a fresh folder), else the newest intact round file.
+        """The state LATEST names (None for a fresh folder), else the newest round the intact
+        files rebuild: a snapshot and the segments after it.
 
         Every damaged file on the way is named in a WARNING together with the round resumed
-        from; with no intact round file left, a `ServerError` says to start over.
+        from; with nothing intact left, a `ServerError` says to start over.
         """
         folder = state_dir / "server"
-        rounds = round_files(folder)
-        if not (folder / "LATEST").exists() and not rounds:
+        snapshots, segments = round_files(folder), round_files(folder, SEGMENT_FILE)
+        if not (folder / "LATEST").exists() and not snapshots and not segments:
             return None
         damaged: list[DamagedFile] = []
         try:
             named = read_latest(folder)
-        except DamagedFile as exc:  # then every kept round file is a candidate, newest first
+        except DamagedFile as exc:  # then every kept file is a candidate, newest first
             damaged.append(exc)
-            named = None
-        if named is not None and named not in rounds:
+            named = max([*snapshots, *segments], default=0)
+        if named not in snapshots and named not in segments:
             damaged.append(DamagedFile(folder / f"round-{named}.msgpack", f"is missing (LATEST names round {named})",
                                        DAMAGED_REMEDY))
-        # a round file newer than LATEST is one whose round never completed: LATEST is the commit point
-        for n in sorted((n for n in rounds if named is None or n <= named), reverse=True):
+        # a file newer than LATEST is one whose round never completed: LATEST is the commit point
+        for n in sorted((n for n in snapshots if n <= named), reverse=True):
             try:
-                state = ServerState.from_bytes(read_checked(rounds[n], DAMAGED_REMEDY))
+                data = read_checked(snapshots[n], DAMAGED_REMEDY)
+                state = ServerState.from_bytes(data)
             except DamagedFile as exc:
                 damaged.append(exc)
                 continue
             if state.round != n:
-                damaged.append(DamagedFile(rounds[n], f"holds round {state.round}", DAMAGED_REMEDY))
+                damaged.append(DamagedFile(snapshots[n], f"holds round {state.round}", DAMAGED_REMEDY))
                 continue
+            state.saved = {"round": n, "snapshot_round": n, "snapshot_bytes": len(data), "segment_bytes": 0,
+                           "history_len": len(state.history)}
+            source = snapshots[n]
+            for k in range(n + 1, named + 1):
+                if k not in segments:
+                    if k in snapshots:  # a newer snapshot was damaged: its segments do not apply here
+                        break
+                    damaged.append(DamagedFile(folder / f"segment-{k}.msgpack", "is missing", DAMAGED_REMEDY))
+                    break
+                try:
+                    data = read_checked(segments[k], DAMAGED_REMEDY)
+                    state._apply_segment(data, k)
+                except DamagedFile as exc:
+                    damaged.append(exc)
+                    break
+                except (ServerError, *DECODE_ERRORS) as exc:
+                    damaged.append(DamagedFile(segments[k], f"is not a segment of this state ({exc})", DAMAGED_REMEDY))
+                    break
+                state.saved = {**state.saved, "round": k, "segment_bytes": state.saved["segment_bytes"] + len(data),
+                               "history_len": len(state.history)}
+                source = segments[k]
             for exc in damaged:
                 log.warning("server state file %s %s: resuming from round %d (%s), the newest intact round; "
-                            "the rounds after it run again", exc.path, exc.problem, n, rounds[n].name)
+                            "the rounds after it run again", exc.path, exc.problem, state.round, source.name)
             return state
         found = "; ".join(f"{exc.path.name} {exc.problem}" for exc in damaged) or "no round file"
         raise ServerError(f"no intact server state is left in {folder} ({found}): start over with another "
