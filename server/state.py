@@ -9,19 +9,21 @@ Layout under `<state_dir>/server/`:
     adapters/<family>/  the global adapter as a PEFT folder (PeftModel.from_pretrained)
 A round writes a segment while the state is large (>= SNAPSHOT_MIN_BYTES) and the segments
 since the last snapshot stay smaller than COMPACT_RATIO times it (at most SNAPSHOT_EVERY of
-them); otherwise a snapshot (compaction). The newest KEEP_ROUNDS snapshots and the segments after the oldest
-of them are kept. Every file and LATEST is checksummed and written durably
-(`cache_sync.durable`: temp file, fsync, rename, folder fsync), the round's file first. A
-crash at any point leaves LATEST naming a complete state; resuming re-runs the round that
-was in flight, and devices restore their own state of the previous round, so the final
-state is the same as an uninterrupted run's (`state_hash`, which hashes content, not file
-bytes; tests/server/test_state_segments.py kills the server at three points).
+them); otherwise a snapshot (compaction). The newest KEEP_ROUNDS snapshots and the segments
+after the oldest of them are kept. Every file and LATEST is checksummed and written durably
+(`cache_sync.durable`: temp file, fsync, rename, folder fsync), the round's file first; the
+temporary files of a killed save are removed by the next one. A crash at any point leaves
+LATEST naming a complete state; resuming re-runs the round that was in flight, and devices
+restore their own state of the previous round, so the final state is the same as an
+uninterrupted run's (`state_hash`, which hashes content, not file bytes;
+tests/server/test_state_segments.py kills the server at three points).
 
 Damage (a flipped bit, a truncation, garbage) is detected by the checksum, never loaded:
-`load_latest` logs a WARNING naming each damaged file and resumes from the newest round
-its intact snapshot and segments rebuild instead (re-running the rounds after it; devices keep their state of the last
-two rounds, so falling back one round still ends at the same final state). With no
-intact round file left it refuses with a `ServerError`.
+`load_latest` logs a WARNING naming each damaged file and resumes from the newest round its
+intact snapshot and segments rebuild instead (re-running the rounds after it; devices keep
+their state of the last two rounds, so falling back one round still ends at the same final
+state). A segment is applied all or nothing. With no intact round file left it refuses with
+a `ServerError`.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ SNAPSHOT_EVERY = 16  # at most this many segments after a snapshot
 COMPACT_RATIO = 1.0
 ROUND_FILE = re.compile(r"round-(\d+)\.msgpack")
 SEGMENT_FILE = re.compile(r"segment-(\d+)\.msgpack")
+# a temporary file of `write_checked` (cache_sync.durable.temp_sibling) that a kill left behind
+LEFTOVER_FILE = re.compile(r"\.(?:(?:round|segment)-\d+\.msgpack|LATEST)\.tmp-[0-9a-f]{8}")
 DAMAGED_REMEDY = "the server resumes from the newest intact round file instead"
 
 log = logging.getLogger("fedhybrid.server")
@@ -150,19 +154,29 @@ class ServerState:
             "high_water": self.high_water}, use_bin_type=True)
 
     def _apply_segment(self, data: bytes, round_: int) -> None:
+        """Advance to `round_` by its segment, all or nothing: everything is decoded before
+        anything is assigned, so a segment that fails half-way leaves this state at its round
+        (the fallback of `load_latest`), not a mix of two rounds."""
         raw = msgpack.unpackb(data, raw=False, strict_map_key=False)
         if raw.get("kind") != "segment" or raw["schema"] != STATE_SCHEMA or int(raw["round"]) != round_:
             raise ServerError(f"not the segment of round {round_}")
         if int(raw["base"]) != self.round or raw["config_digest"] != self.config_digest:
             raise ServerError(f"segment of round {round_} continues round {raw['base']}, not {self.round}")
-        self.adapters = {fam: {k: np.frombuffer(b, dtype=np.float32).reshape(shape).copy()
-                               for k, (shape, b) in ad.items()} for fam, ad in raw["adapters"].items()}
+        adapters = {fam: {k: np.frombuffer(b, dtype=np.float32).reshape(shape).copy()
+                          for k, (shape, b) in ad.items()} for fam, ad in raw["adapters"].items()}
+        aggregate = self.aggregate
         for merged in raw["merged"]:
-            self.aggregate = self.aggregate.merge(Aggregate.from_bytes(merged, self.header))
-        self.views = {t: VersionedView.from_bytes(v, self.header) for t, v in raw["views"].items()}
-        self.node_versions, self.high_water = raw["node_versions"], raw["high_water"]
-        self.history = self.history[: int(raw["history_from"])] + list(raw["history"])
-        self.round = round_
+            aggregate = aggregate.merge(Aggregate.from_bytes(merged, self.header))
+        views = {str(t): VersionedView.from_bytes(v, self.header) for t, v in raw["views"].items()}
+        node_versions, high_water, records = raw["node_versions"], raw["high_water"], raw["history"]
+        if not (isinstance(node_versions, dict) and isinstance(high_water, dict) and isinstance(records, list)):
+            raise ServerError(f"segment of round {round_} has fields of the wrong type")
+        start = int(raw["history_from"])
+        if not 0 <= start <= len(self.history):
+            raise ServerError(f"segment of round {round_} amends history from record {start} of {len(self.history)}")
+        history = self.history[:start] + records
+        self.adapters, self.aggregate, self.views = adapters, aggregate, views
+        self.node_versions, self.high_water, self.history, self.round = node_versions, high_water, history, round_
 
     def save(self, state_dir: Path) -> Path:
         """Write this round (a segment or a snapshot, see the module docstring), then LATEST;
@@ -196,14 +210,18 @@ class ServerState:
 
     def _prune(self, folder: Path, written: Path) -> None:
         """Keep the newest KEEP_ROUNDS snapshots and the segments after the oldest of them;
-        files of later rounds (a crashed run's) and this round's other kind go too. Not
-        fsync'd: an old file coming back is harmless."""
+        files of later rounds (a crashed run's) and this round's other kind go too, and so do
+        temporary files a killed save left (this save's own are renamed by now). Not fsync'd:
+        an old file coming back is harmless."""
         snapshots = sorted(n for n in round_files(folder) if n <= self.round)
         oldest = snapshots[-KEEP_ROUNDS] if len(snapshots) >= KEEP_ROUNDS else 0
         for pattern, keep_from in ((ROUND_FILE, oldest), (SEGMENT_FILE, oldest + 1)):
             for n, path in round_files(folder, pattern).items():
                 if path != written and (n < keep_from or n >= self.round):
                     path.unlink(missing_ok=True)
+        for path in folder.iterdir():
+            if LEFTOVER_FILE.fullmatch(path.name):
+                path.unlink(missing_ok=True)
 
     @staticmethod
     def load_latest(state_dir: Path) -> "ServerState | None":
