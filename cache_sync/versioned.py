@@ -6,6 +6,9 @@ changed; keys that left the view leave a tombstone with the version of their rem
 A device at version v downloads `diff(v)`: entries changed after v plus tombstones
 after v. Applying a diff is an upsert followed by deletions, so a device that missed
 any number of rounds catches up with one diff, and re-applying a diff changes nothing.
+Tombstones are kept for the last TOMBSTONE_VERSIONS versions: a device further behind, or
+at a version the view never had, gets the whole view flagged `full`, which replaces its
+table instead of being merged into it.
 """
 
 from __future__ import annotations
@@ -105,8 +108,8 @@ class VersionedView:
     """One tier's released view with per-entry versions and tombstones.
 
     Tombstones are kept for the last `TOMBSTONE_VERSIONS` versions only, so the view does not
-    grow with every key that ever left it; a device older than that (`horizon`) gets the whole
-    view as a replacing update instead of a diff from its version.
+    grow with every key that ever left it; a device older than that (`horizon`), or at a
+    version this view never had, gets the whole view as a replacing update instead of a diff.
     """
 
     def __init__(self, header: CacheHeader):
@@ -152,9 +155,9 @@ class VersionedView:
 
     def diff(self, since: int) -> CacheUpdate:
         """Everything a device at version `since` needs to reach the current version."""
-        if since > self.version:
-            since = 0  # a device ahead of us (state from another run): send everything
-        if 0 < since < self.horizon:  # removals it missed are forgotten: replace its table
+        # a device ahead of us holds a table of another run (no tombstone says what to drop from
+        # it), one older than the horizon missed removals that are forgotten: replace its table
+        if since > self.version or 0 < since < self.horizon:
             return CacheUpdate(0, self.version, self.table, CountTable(self.header), full=True)
         upserts = self.table.select(self.changed > since)
         removed = self.tombstones.select(self.tomb_versions > since) if since > 0 else CountTable(self.header)
