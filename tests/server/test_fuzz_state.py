@@ -522,6 +522,107 @@ def test_server_state_load_latest_with_a_sound_latest_of_any_content_raises_only
     assert state.to_bytes() == STATE_BYTES[2] and (named is None or named >= 2)
 
 
+# -- the server's chain: a snapshot and the segments after it ---------------------------------------
+
+
+def _chain() -> tuple[dict[str, bytes], dict[int, bytes]]:
+    """A real chain (round 1 a snapshot, rounds 2 and 3 segments: the thresholds are lowered
+    while it is written) and the state bytes of each round."""
+    import server.state as state_module
+
+    thresholds = state_module.SNAPSHOT_MIN_BYTES, state_module.COMPACT_RATIO
+    state_module.SNAPSHOT_MIN_BYTES, state_module.COMPACT_RATIO = 0, 100.0
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            state, rounds = ServerState(HEADER, "0123456789abcdef"), {}
+            for n in (1, 2, 3):
+                merged = Aggregate.of(Delta(f"edge-{n}", n, n, TABLE_A if n % 2 else TABLE_B))
+                state.aggregate = state.aggregate.merge(merged)
+                state.unsaved.append(merged)
+                state.round, state.adapters = n, STATES[n].adapters
+                state.views = {"edge": _view(n), "iot": _view(1)}
+                state.node_versions, state.high_water = {"edge-1": {"edge": n}}, {"edge-1": [n, 3]}
+                state.history.append({"round": n, "released": 3 * n})
+                state.save(Path(tmp))
+                rounds[n] = state.to_bytes()
+            files = {p.name: p.read_bytes() for p in (Path(tmp) / "server").iterdir() if p.is_file()}
+    finally:
+        state_module.SNAPSHOT_MIN_BYTES, state_module.COMPACT_RATIO = thresholds
+    return files, rounds
+
+
+CHAIN_FILES, CHAIN_ROUNDS = _chain()
+CHAIN_NAMES = ("round-1.msgpack", "segment-2.msgpack", "segment-3.msgpack")
+
+
+def test_the_chain_is_a_snapshot_and_two_segments():
+    assert sorted(CHAIN_FILES) == ["LATEST", *CHAIN_NAMES]
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "server").mkdir()
+        for name, content in CHAIN_FILES.items():
+            (Path(tmp) / "server" / name).write_bytes(content)
+        assert ServerState.load_latest(Path(tmp)).to_bytes() == CHAIN_ROUNDS[3]
+
+
+def _load_chain(files: dict[str, bytes]) -> ServerState | None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "server"
+        folder.mkdir()
+        for name, content in files.items():
+            (folder / name).write_bytes(content)
+        return ServerState.load_latest(Path(tmp))
+
+
+@st.composite
+def damaged_chains(draw) -> dict[str, bytes]:
+    """The chain with each file intact, byte-mutated or absent, and LATEST as in `server_folders`."""
+    files = {}
+    for name in CHAIN_NAMES:
+        how = draw(st.sampled_from(["intact", "mutated", "absent"]))
+        if how != "absent":
+            files[name] = CHAIN_FILES[name] if how == "intact" else draw(byte_mutations(CHAIN_FILES[name]))
+    how = draw(st.sampled_from(["intact", "mutated", "absent", "names"]))
+    if how == "intact":
+        files["LATEST"] = CHAIN_FILES["LATEST"]
+    elif how == "mutated":
+        files["LATEST"] = draw(byte_mutations(CHAIN_FILES["LATEST"]))
+    elif how == "names":
+        files["LATEST"] = frame(str(draw(st.integers(0, 5))).encode())
+    return files
+
+
+@examples(400)
+@given(files=damaged_chains())
+def test_server_state_load_latest_of_a_damaged_chain_resumes_only_a_round_it_had_or_raises_server_error(files):
+    try:
+        state = _load_chain(files)
+    except ServerError:
+        event("refused: ServerError")
+        return
+    event("fresh folder" if state is None else f"resumed round {state.round}")
+    if state is None:
+        assert not files, sorted(files)
+        return
+    assert state.to_bytes() == CHAIN_ROUNDS[state.round], "loaded an altered state"
+    named = _latest_round(files)
+    assert named is None or state.round <= named, f"resumed round {state.round} past LATEST's {named}"
+
+
+@examples(300)
+@given(name=st.sampled_from(CHAIN_NAMES[1:]), data=st.data())
+def test_server_state_load_latest_with_a_sound_segment_of_mutated_fields_raises_only_server_error(name, data):
+    payload = data.draw(field_mutations(unframe(CHAIN_FILES[name], name)), label="segment")
+    round_ = int(name[8:-8])
+    try:
+        state = _load_chain({**CHAIN_FILES, name: frame(payload)})
+    except ServerError:
+        event("refused: ServerError")
+        return
+    event(f"resumed round {state.round}")
+    # a segment that is refused is not applied at all: the resume is exactly the round before it
+    assert state.round >= round_ or state.to_bytes() == CHAIN_ROUNDS[state.round], "a half-applied segment"
+
+
 # -- the journal -----------------------------------------------------------------------------------
 
 
