@@ -37,7 +37,7 @@ def test_a_device_at_any_version_catches_up_to_the_view_with_one_update():
 
 def test_a_device_ahead_of_the_view_has_its_table_replaced():
     view, tables = _churning_view(4)
-    other, other_tables = _churning_view(9)  # another run's view, further along
+    _, other_tables = _churning_view(9)  # another run's view, further along
     stray = other_tables[9].upsert(_table([([39, 39], 39)]))  # keys this view never had
     update = CacheUpdate.from_bytes(view.diff(9).to_bytes(), HEADER)
     assert update.full and update.version == view.version
