@@ -135,30 +135,46 @@ def train(msg: Message, context: Context) -> Message:
                       context)
 
     device, tier, partition = identity(context, cfg)
-    if cfg.replay_dir:
-        return _replay(msg, cfg, device, tier, round_, config, bytes_down, context)
+    state_dir = Path(str(context.node_config.get("state-dir") or cfg.state_path / "nodes"))
+    if cfg.replay_dir:  # a replayed device: verify the update as a device does, answer from the corpus
+        from clients.runtime import replay_node_for
+
+        node, secure = replay_node_for(cfg, device, tier)
+        update = _verified_update(secure, config["cache-update"], round_, device)
+        out = node.reply(round_, cfg.profile(tier).lora_rank, update)
+        return _answer(msg, context, out, secure, state_dir, device, tier, round_, config, bytes_down)
 
     from clients.runtime import node_for  # heavy imports only when training
     from fleet.device_node import RoundInput
 
-    state_dir = Path(str(context.node_config.get("state-dir") or cfg.state_path / "nodes"))
     node, secure = node_for(cfg, device, tier, partition, state_dir)
-    update_bytes = config["cache-update"]
-    if secure is not None:
-        from cache_sync.envelope import EnvelopeError
-
-        try:
-            update_bytes = secure.open_update(update_bytes, round_)
-        except EnvelopeError as exc:
-            # never merge what does not verify; keep serving with the cache we have
-            log.warning("%s: cache update rejected (%s); keeping the current cache", device, exc.reason)
-            update_bytes = None
-    out = node.run_round(RoundInput(round=round_, adapter=adapter, cache_update=update_bytes,
+    update = _verified_update(secure, config["cache-update"], round_, device)
+    out = node.run_round(RoundInput(round=round_, adapter=adapter, cache_update=update,
                                     threshold=float(config["threshold"]), seed=int(config["seed"])))
     if cfg.record_dir:
         from fleet.replay import Recorder
 
         Recorder(Path(cfg.record_dir)).write(device, tier, round_, out.adapter, out.delta, out.metrics)
+    return _answer(msg, context, out, secure, state_dir, device, tier, round_, config, bytes_down)
+
+
+def _verified_update(secure, update: bytes, round_: int, device: str) -> bytes | None:
+    """The signed cache update's payload, or None when it does not verify: never merge what
+    does not verify; the device keeps serving with the cache it has."""
+    if secure is None:
+        return update
+    from cache_sync.envelope import EnvelopeError
+
+    try:
+        return secure.open_update(update, round_)
+    except EnvelopeError as exc:
+        log.warning("%s: cache update rejected (%s); keeping the current cache", device, exc.reason)
+        return None
+
+
+def _answer(msg: Message, context: Context, out, secure, state_dir: Path, device: str, tier: str, round_: int,
+            config: dict, bytes_down: int) -> Message:
+    """A simulated or replayed device's reply: its adapter, metrics and every unconfirmed delta."""
     deltas = _outgoing(state_dir / device / "outbox", out.delta, round_, config, secure)
     bytes_up = sum(np.asarray(v).nbytes for v in out.adapter.values()) + sum(len(d) for d in deltas)
     metrics = {**out.metrics, "bytes-down": float(bytes_down), "bytes-up": float(bytes_up),
@@ -175,27 +191,3 @@ def _outgoing(folder: Path, delta: bytes, round_: int, config: dict, secure) -> 
     outbox.confirm([int(s) for s in config.get("acked-seqs", [])])
     outbox.put(round_, delta)  # a simulated or replayed device numbers its deltas by round
     return [secure.seal_delta(d, round_, seq=seq) if secure else d for seq, d in outbox.pending()]
-
-
-def _replay(msg: Message, cfg: FederationConfig, device: str, tier: str, round_: int, config: dict,
-            bytes_down: int, context: Context) -> Message:
-    """A replayed device's round: verify the update as a device does, answer from the corpus."""
-    from clients.runtime import replay_node_for
-
-    node, secure = replay_node_for(cfg, device, tier)
-    update = config["cache-update"]
-    if secure is not None:
-        from cache_sync.envelope import EnvelopeError
-
-        try:
-            update = secure.open_update(update, round_)
-        except EnvelopeError as exc:
-            log.warning("%s: cache update rejected (%s); keeping the current cache", device, exc.reason)
-            update = None
-    out = node.reply(round_, cfg.profile(tier).lora_rank, update)
-    state_dir = Path(str(context.node_config.get("state-dir") or cfg.state_path / "nodes"))
-    deltas = _outgoing(state_dir / device / "outbox", out.delta, round_, config, secure)
-    bytes_up = sum(v.nbytes for v in out.adapter.values()) + sum(len(d) for d in deltas)
-    metrics = {**out.metrics, "bytes-down": float(bytes_down), "bytes-up": float(bytes_up),
-               "deltas-sent": float(len(deltas))}
-    return _reply(msg, out.adapter, metrics, deltas, out.cache_version, device, tier, context)
