@@ -8,17 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import server.state as state_module
-from cache_sync.correction_cache import CacheHeader, CountTable
 from cache_sync.durable import read_checked
-from cache_sync.merge import Aggregate, Delta, merge_all
 from server.errors import ServerError
 from server.state import ServerState
+from tests.server.state_rounds import HEADER, play
 
-HEADER = CacheHeader("test-tokenizer", vocab_size=50, n_min=2, n_max=4)
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -28,33 +25,8 @@ def segments(monkeypatch):
     monkeypatch.setattr(state_module, "SNAPSHOT_MIN_BYTES", 0)
 
 
-def _round(state: ServerState, round_: int, devices: int = 4) -> None:
-    """One round's changes: new corrections from a few devices, adapters, versions, history."""
-    rng = np.random.default_rng(round_)
-    deltas = []
-    for d in range(devices):
-        pairs = [([int(x) for x in rng.integers(0, 50, size=3)], int(rng.integers(0, 50))) for _ in range(20)]
-        deltas.append(Delta(f"edge-{d}", round_, round_, CountTable.from_corrections(HEADER, pairs, f"edge-{d}",
-                                                                                     round_)))
-    merged = merge_all(HEADER, deltas)
-    state.aggregate = state.aggregate.merge(merged)
-    state.unsaved.append(merged)
-    state.round = round_
-    state.adapters = {"edge": {"layer.lora_B": np.full((4, 2), float(round_), dtype=np.float32)}}
-    state.node_versions = {f"edge-{d}": {"edge": round_} for d in range(devices)}
-    state.history.append({"round": round_})
-
-
-def _run(root: Path, rounds: int, start: ServerState | None = None) -> ServerState:
-    state = start or ServerState(HEADER, "digest")
-    for r in range(state.round + 1, rounds + 1):
-        _round(state, r)
-        state.save(root)
-    return state
-
-
 def test_rounds_write_segments_and_a_resume_rebuilds_the_same_state(tmp_path, segments):
-    state = _run(tmp_path, 6)
+    state = play(tmp_path, 6)
     folder = tmp_path / "server"
     names = sorted(p.name for p in folder.iterdir())
     assert "round-1.msgpack" in names and any(n.startswith("segment-") for n in names)
@@ -66,13 +38,13 @@ def test_rounds_write_segments_and_a_resume_rebuilds_the_same_state(tmp_path, se
     snapshot = max(folder.glob("round-*.msgpack"), key=lambda p: int(p.stem.split("-")[1]))
     assert seg.stat().st_size < snapshot.stat().st_size
     # resuming continues the chain: the next round is a segment on top of the loaded state
-    more = _run(tmp_path, 8, start=loaded)
-    assert ServerState.load_latest(tmp_path).state_hash() == more.state_hash() == _run(tmp_path / "b", 8).state_hash()
+    more = play(tmp_path, 8, start=loaded)
+    assert ServerState.load_latest(tmp_path).state_hash() == more.state_hash() == play(tmp_path / "b", 8).state_hash()
 
 
 def test_segments_are_compacted_into_a_snapshot_and_old_files_pruned(tmp_path, segments, monkeypatch):
     monkeypatch.setattr(state_module, "SNAPSHOT_EVERY", 2)
-    _run(tmp_path, 9)
+    play(tmp_path, 9)
     names = sorted(p.name for p in (tmp_path / "server").iterdir())
     snapshots = [n for n in names if n.startswith("round-")]
     assert 1 < len(snapshots) <= state_module.KEEP_ROUNDS
@@ -83,8 +55,8 @@ def test_segments_are_compacted_into_a_snapshot_and_old_files_pruned(tmp_path, s
 
 @pytest.mark.parametrize("kind", ["flip", "truncate"])
 def test_a_damaged_segment_is_named_and_the_resume_falls_back_to_the_round_before(tmp_path, segments, caplog, kind):
-    _run(tmp_path, 5)
-    expected = _run(tmp_path / "ref", 4).state_hash()
+    play(tmp_path, 5)
+    expected = play(tmp_path / "ref", 4).state_hash()
     path = tmp_path / "server" / "segment-5.msgpack"
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2] if kind == "truncate" else
@@ -99,7 +71,7 @@ def test_a_damaged_segment_is_named_and_the_resume_falls_back_to_the_round_befor
 def test_a_damaged_snapshot_falls_back_to_the_older_snapshot_and_its_segments(tmp_path, segments, monkeypatch,
                                                                              caplog, kind):
     monkeypatch.setattr(state_module, "SNAPSHOT_EVERY", 2)
-    _run(tmp_path, 6)
+    play(tmp_path, 6)
     folder = tmp_path / "server"
     newest = max(int(p.stem.split("-")[1]) for p in folder.glob("round-*.msgpack"))
     path = folder / f"round-{newest}.msgpack"
@@ -107,7 +79,7 @@ def test_a_damaged_snapshot_falls_back_to_the_older_snapshot_and_its_segments(tm
     path.write_bytes(data[: len(data) // 2] if kind == "truncate" else data[:-50] + bytes([data[-50] ^ 1]) + data[-49:])
     with caplog.at_level(logging.WARNING, logger="fedhybrid.server"):
         loaded = ServerState.load_latest(tmp_path)
-    assert loaded.round == newest - 1 and loaded.state_hash() == _run(tmp_path / "ref", newest - 1).state_hash()
+    assert loaded.round == newest - 1 and loaded.state_hash() == play(tmp_path / "ref", newest - 1).state_hash()
     assert str(path) in caplog.text
     for other in folder.glob("*.msgpack"):  # nothing intact left: refused, named
         other.write_bytes(b"garbage")
@@ -116,8 +88,8 @@ def test_a_damaged_snapshot_falls_back_to_the_older_snapshot_and_its_segments(tm
 
 
 def test_a_segment_of_another_chain_is_refused(tmp_path, segments, caplog):
-    _run(tmp_path, 2)
-    _run(tmp_path / "other", 2, start=ServerState(HEADER, "another-digest"))
+    play(tmp_path, 2)
+    play(tmp_path / "other", 2, start=ServerState(HEADER, "another-digest"))
     (tmp_path / "server" / "segment-2.msgpack").write_bytes(
         (tmp_path / "other" / "server" / "segment-2.msgpack").read_bytes())
     with caplog.at_level(logging.WARNING, logger="fedhybrid.server"):
