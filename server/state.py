@@ -83,6 +83,17 @@ def read_latest(folder: Path) -> int:
     return int(text)
 
 
+def _pack_adapters(adapters: dict[str, dict[str, np.ndarray]]) -> dict:
+    """family -> key -> [shape, float32 bytes]: how snapshots and segments store adapters."""
+    return {fam: {k: [list(v.shape), v.astype(np.float32).tobytes()] for k, v in sorted(ad.items())}
+            for fam, ad in sorted(adapters.items())}
+
+
+def _unpack_adapters(raw: dict) -> dict[str, dict[str, np.ndarray]]:
+    return {fam: {k: np.frombuffer(b, dtype=np.float32).reshape(shape).copy() for k, (shape, b) in ad.items()}
+            for fam, ad in raw.items()}
+
+
 @dataclass
 class ServerState:
     header: CacheHeader
@@ -108,8 +119,7 @@ class ServerState:
         return msgpack.packb({
             "schema": STATE_SCHEMA, "config_digest": self.config_digest, "round": self.round,
             "header": self.header.__dict__,
-            "adapters": {fam: {k: [list(v.shape), v.astype(np.float32).tobytes()] for k, v in sorted(ad.items())}
-                         for fam, ad in sorted(self.adapters.items())},
+            "adapters": _pack_adapters(self.adapters),
             "aggregate": self.aggregate.to_bytes(),
             "views": {tier: view.to_bytes() for tier, view in sorted(self.views.items())},
             "node_versions": self.node_versions, "history": self.history, "high_water": self.high_water,
@@ -128,8 +138,7 @@ class ServerState:
             if raw["schema"] != STATE_SCHEMA:
                 raise ServerError(f"server state has schema {raw['schema']}, this fedhybrid reads {STATE_SCHEMA}")
             header = CacheHeader(**raw["header"])
-            adapters = {fam: {k: np.frombuffer(b, dtype=np.float32).reshape(shape).copy()
-                              for k, (shape, b) in ad.items()} for fam, ad in raw["adapters"].items()}
+            adapters = _unpack_adapters(raw["adapters"])
             return ServerState(header, raw["config_digest"], int(raw["round"]), adapters,
                                Aggregate.from_bytes(raw["aggregate"], header),
                                {t: VersionedView.from_bytes(v, header) for t, v in raw["views"].items()},
@@ -146,8 +155,7 @@ class ServerState:
         return msgpack.packb({
             "schema": STATE_SCHEMA, "kind": "segment", "round": self.round, "base": self.saved["round"],
             "config_digest": self.config_digest,
-            "adapters": {fam: {k: [list(v.shape), v.astype(np.float32).tobytes()] for k, v in sorted(ad.items())}
-                         for fam, ad in sorted(self.adapters.items())},
+            "adapters": _pack_adapters(self.adapters),
             "merged": [a.to_bytes() for a in self.unsaved],
             "views": {tier: view.to_bytes() for tier, view in sorted(self.views.items())},
             "node_versions": self.node_versions, "history_from": start, "history": self.history[start:],
@@ -162,8 +170,7 @@ class ServerState:
             raise ServerError(f"not the segment of round {round_}")
         if int(raw["base"]) != self.round or raw["config_digest"] != self.config_digest:
             raise ServerError(f"segment of round {round_} continues round {raw['base']}, not {self.round}")
-        adapters = {fam: {k: np.frombuffer(b, dtype=np.float32).reshape(shape).copy()
-                          for k, (shape, b) in ad.items()} for fam, ad in raw["adapters"].items()}
+        adapters = _unpack_adapters(raw["adapters"])
         aggregate = self.aggregate
         for merged in raw["merged"]:
             aggregate = aggregate.merge(Aggregate.from_bytes(merged, self.header))
