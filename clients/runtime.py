@@ -45,6 +45,14 @@ def _cloud(root: str, url: str):
     return LocalCloud(_model(root, "cloud")[0])
 
 
+@functools.lru_cache(maxsize=4)
+def _hub_model(root: str, name: str):
+    """A hub's model (fleet.hierarchy) as a `Cloud`, one per process."""
+    from inference.cloud import LocalCloud
+
+    return LocalCloud(_model(root, name)[0])
+
+
 def _tokenizer(root: str):
     from inference.tokenizer import load_tokenizer
 
@@ -96,8 +104,15 @@ def node_for(cfg: FederationConfig, device: str, tier: str, partition: int, stat
     node_cfg = NodeConfig(device=device, partition=partition, profile=profile, state_dir=state_dir,
                           r_max=max(family_ranks), lora_seed=cfg.lora_seed, local_steps=cfg.local_steps,
                           lr=cfg.lr, max_new_tokens=cfg.max_new_tokens)
-    node = DeviceNode(node_cfg, base, tokenizer, _cloud(cfg.zoo, cfg.cloud_url), head, header_for(cfg),
-                      workload_for(cfg))
+    cloud = _cloud(cfg.zoo, cfg.cloud_url)
+    chain = None
+    if cfg.hierarchy:
+        from fleet.hierarchy import chain_builder
+
+        chain = chain_builder(cfg.fleet_tiers, tier, state_dir, header_for(cfg), cfg.profile,
+                              lambda t: zoo.model_name(cfg.profile(t).model),
+                              lambda name: _hub_model(cfg.zoo, name), cloud, cfg.hop_confidence)
+    node = DeviceNode(node_cfg, base, tokenizer, cloud, head, header_for(cfg), workload_for(cfg), chain)
     secure = None
     if cfg.secure:
         from cache_sync.channel import DeviceChannel

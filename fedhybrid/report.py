@@ -24,10 +24,20 @@ def tier_rows(history: list[dict], tiers: tuple[str, ...] = ("client", "edge", "
                 continue
             tokens = sum(m["tokens"] for m in nodes) or 1.0
             queries = sum(m["num-examples"] for m in nodes) or 1.0
+            cloud, cache = sum(m["cloud-tokens"] for m in nodes), sum(m["cache-tokens"] for m in nodes)
+            # the tier hierarchy: tokens answered by the hubs above (per hub tier)
+            hubs = {key[len("hub-tokens-"):]: sum(m.get(key, 0.0) for m in nodes)
+                    for key in sorted({k for m in nodes for k in m if k.startswith("hub-tokens-")}) if key !=
+                    "hub-tokens-computed"}
+            hub = sum(hubs.values())
             rows.append({
                 "round": record["round"], "tier": tier, "nodes": len(nodes),
-                "cloud_share": sum(m["cloud-tokens"] for m in nodes) / tokens,
-                "cache_share": sum(m["cache-tokens"] for m in nodes) / tokens,
+                "cloud_share": cloud / tokens,
+                "cache_share": cache / tokens,
+                "hub_share": hub / tokens,
+                "hub_shares": {t: n / tokens for t, n in hubs.items()},
+                "local_share": (tokens - cloud - cache - hub) / tokens,  # the device's own tokens
+                "hub_tokens_computed": sum(m.get("hub-tokens-computed", 0.0) for m in nodes),
                 "accuracy": sum(m["accuracy"] * m["num-examples"] for m in nodes) / queries,
                 "cloud_tokens_computed": sum(m["cloud-tokens-computed"] for m in nodes),
                 "tokens": sum(m["tokens"] for m in nodes), "queries": queries,

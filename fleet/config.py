@@ -46,6 +46,10 @@ class FederationConfig:
     timeout: float = 900.0
     secure: bool = True  # seal deltas and sign updates (cache_sync.envelope)
     key_dir: str = ""  # "": <state_dir>/keys
+    # a hub's round also carries the server's signed updates of the tier below it (client ->
+    # edge -> iot), which its agent hands to the devices that poll it (`device serve
+    # --relay-url`, agent/relay.py); they verify each with the server's key, so it needs secure
+    relay: bool = False
     # rounds on a schedule: a round starts at least this many seconds after the previous one
     # started (device agents serve traffic in between); 0: back to back (simulation)
     round_interval: float = 0.0
@@ -66,6 +70,11 @@ class FederationConfig:
     # the server's resident memory (MB) checked after every phase of a round; above it the run
     # stops after saving that round, naming the phase (0: not checked)
     memory_cap_mb: float = 0.0
+    # the tier hierarchy (fleet.hierarchy): a device escalates to the tier above before the
+    # cloud (iot -> edge hub -> client hub -> cloud); a hub's model answer is taken when its
+    # top-1 probability is at least hop-confidence (its cache's answers always are)
+    hierarchy: bool = False
+    hop_confidence: float = 0.9
 
     def __post_init__(self) -> None:
         if self.num_rounds < 1:
@@ -93,9 +102,14 @@ class FederationConfig:
             raise FleetError("secure-aggregation=true hides each device's adapter from the server, so it needs "
                              "aggregation='frozen-a' and robust=false (robust aggregation needs the individual "
                              "updates): set --set robust=false, or leave secure-aggregation off")
+        if self.relay and not self.secure:
+            raise FleetError("relay=true needs secure=true: the devices below a hub accept only updates the "
+                             "server signed")
         if not 0.0 < self.secagg_threshold < 1.0 or self.secagg_degree < 0:
             raise FleetError(f"secagg-threshold={self.secagg_threshold} must lie in (0, 1) and secagg-degree="
                              f"{self.secagg_degree} must be >= 0")
+        if not 0.0 <= self.hop_confidence <= 1.0:
+            raise FleetError(f"hop-confidence={self.hop_confidence} must lie in [0, 1]")
         if self.memory_cap_mb < 0:
             raise FleetError(f"memory-cap-mb={self.memory_cap_mb} must be >= 0 (0: not checked)")
         if not 1 <= self.n_min <= self.n_max <= 16:
@@ -136,11 +150,13 @@ class FederationConfig:
 
     def digest_values(self) -> dict:
         """The fields that must not change across a resume (all but paths and timeouts)."""
+        # (relay changes what a round sends, never the state: turning it on or off resumes a run)
         skip = {"num_rounds", "state_dir", "timeout", "cloud_url", "key_dir", "round_interval", "record_dir",
-                "memory_cap_mb"}
+                "memory_cap_mb", "relay"}
         # state folders from before these options resume unchanged while they keep their defaults
         for name, default in (("replay_dir", ""), ("fraction_train", 1.0), ("min_replies", 1),
-                              ("secure_aggregation", False), ("secagg_threshold", 0.5), ("secagg_degree", 0)):
+                              ("secure_aggregation", False), ("secagg_threshold", 0.5), ("secagg_degree", 0),
+                              ("hierarchy", False), ("hop_confidence", 0.9)):
             if getattr(self, name) == default:
                 skip.add(name)
         if not self.workload_file:  # state folders from before the file workload resume unchanged

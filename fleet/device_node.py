@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from cache_sync.correction_cache import CacheHeader, CountTable
-from cache_sync.durable import DamagedFile, ensure_dir, read_checked, write_checked
+from cache_sync.durable import DamagedFile, ensure_dir, read_checked, write_checked, write_durable
 from cache_sync.errors import DECODE_ERRORS, CacheError
 from cache_sync.merge import Delta
 from cache_sync.versioned import CacheUpdate
@@ -145,13 +145,42 @@ class DeviceState:
         return DeviceState(header, *tables, version)
 
 
+SERVED_FIELDS = ("key", "correct", "tokens", "cloud", "cache", "hubs", "computed", "hub_computed")
+
+
+def write_served(folder: Path, round_: int, served: list[dict]) -> None:
+    """The round's per-query outcomes (`served-<round>.jsonl`, on the device only): what the demo's
+    confidence intervals resample. Written atomically; the last three rounds are kept."""
+    import json
+
+    lines = "".join(json.dumps({k: s[k] for k in SERVED_FIELDS}) + "\n" for s in served)
+    write_durable(folder / f"served-{round_}.jsonl", lines.encode())
+    for old in folder.glob("served-*.jsonl"):
+        stem = old.stem.split("-", 1)[1]
+        if stem.isdigit() and int(stem) < round_ - 2:
+            old.unlink(missing_ok=True)
+
+
+def read_served(folder: Path, round_: int) -> list[dict]:
+    """The per-query outcomes a device wrote for `round_` (empty when it wrote none)."""
+    import json
+
+    path = folder / f"served-{round_}.jsonl"
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
 class DeviceNode:
     """Runs rounds for one device. Models are passed in (loaded once per process)."""
 
     def __init__(self, cfg: NodeConfig, base_model, tokenizer, cloud, head, header: CacheHeader,
-                 workload: FleetWorkload | FileFleetWorkload):
+                 workload: FleetWorkload | FileFleetWorkload, chain_for_round=None):
+        """`chain_for_round(round) -> EscalationChain` (fleet.hierarchy): the tiers above are
+        asked before `cloud`; None: the device escalates straight to `cloud`."""
         self.cfg, self.base, self.tokenizer = cfg, base_model, tokenizer
         self.cloud, self.head, self.header, self.workload = cloud, head, header, workload
+        self.chain_for_round = chain_for_round
         self.stop_ids = stop_token_ids(tokenizer, wordmath.STOP)
 
     def run_round(self, inp: RoundInput) -> RoundOutput:
@@ -188,9 +217,13 @@ class DeviceNode:
                             profile.serve_rule(),
                             budget=profile.cache_budget, max_order=profile.ngram_orders[1])
         cache.released, cache.local, cache.round = state.released, state.local, inp.round
-        decoder = HybridDecoder(device_model, self.tokenizer, self.cloud, cache=cache)
+        upstream, deadline_s = self.cloud, profile.deadline_s
+        if self.chain_for_round is not None:
+            upstream = self.chain_for_round(inp.round)
+            deadline_s = sum(hop.deadline_s for hop in upstream.hops)  # room to ask every hop
+        decoder = HybridDecoder(device_model, self.tokenizer, upstream, cache=cache)
         policy = RewardPolicy(self.head, inp.threshold)
-        dcfg = DecodeConfig(max_new_tokens=cfg.max_new_tokens, deadline_s=profile.deadline_s,
+        dcfg = DecodeConfig(max_new_tokens=cfg.max_new_tokens, deadline_s=deadline_s,
                             stop_ids=self.stop_ids)
         queries = self.workload.queries(cfg.partition, inp.round)
         served = [self._serve(decoder, policy, dcfg, q) for q in queries]
@@ -204,6 +237,7 @@ class DeviceNode:
         delta = Delta(cfg.device, inp.round, inp.round, cache.take_delta(inp.round))
         state.local = cache.local
         state.save(folder, inp.round)
+        write_served(folder, inp.round, served)
         metrics = {
             "num-examples": float(len(served)),
             "tokens": float(tokens),
@@ -213,6 +247,11 @@ class DeviceNode:
             "cache-share": sum(s["cache"] for s in served) / max(1, tokens),
             "accuracy": sum(bool(s["correct"]) for s in served) / max(1, sum(s["correct"] is not None
                                                                              for s in served)),
+            # tokens answered by the hubs of the tier hierarchy (fleet.hierarchy), per tier
+            **{f"hub-tokens-{tier}": float(sum(s["hubs"].get(tier, 0) for s in served))
+               for tier in sorted({t for s in served for t in s["hubs"]})},
+            "hub-tokens": float(sum(sum(s["hubs"].values()) for s in served)),
+            "hub-tokens-computed": float(sum(s["hub_computed"] for s in served)),
             "cloud-calls": float(sum(s["calls"] for s in served)),
             "cloud-tokens-computed": float(sum(s["computed"] for s in served)),
             "missed-escalations": float(sum(s["missed"] for s in served)),
@@ -243,8 +282,12 @@ class DeviceNode:
                        if req.answer is not None or req.reference is not None else None)
             well_formed = bool(gen.token_ids) and (gen.token_ids[-1] == self.tokenizer.eos_token_id
                                                    or gen.token_ids[-1] in self.stop_ids)
+        # an escalated token is answered by the cloud or by a hub of the hierarchy
+        hubs = {t: gen.answered(t) for t in set(gen.answered_by) - {"cloud", "device", "cache"}}
         return {"prompt_ids": gen.prompt_ids, "output_ids": gen.token_ids, "tokens": len(gen.token_ids),
-                "cloud": gen.count(Provenance.CLOUD), "cache": gen.count(Provenance.CACHE),
+                "cloud": gen.answered("cloud"),
+                "hubs": hubs, "hub_computed": sum(gen.hub_tokens_computed.values()),
+                "cache": gen.count(Provenance.CACHE),
                 "correct": correct, "calls": gen.cloud_calls,
                 "computed": gen.cloud_tokens_computed, "missed": gen.missed_escalations,
                 "key": query.key, "loops": gen.cache_loops, "well_formed": well_formed}

@@ -59,6 +59,12 @@ class CloudPrediction:
     verified_from: int  # first position scored in `positions`
     positions: list[PositionScore]  # scores of t_i for i in [verified_from, n)
     tokens_computed: int  # tokens the cloud ran a forward pass over (cost)
+    # with an escalation chain (inference/escalation.py): the tier that answered, whether it is
+    # the chain's last hop (the source of truth: only its answers teach the correction cache),
+    # and the tokens each hub below it computed for this call (tier, tokens)
+    tier: str | None = None
+    authoritative: bool = True
+    hub_computed: tuple[tuple[str, int], ...] = ()
 
     @property
     def greedy(self) -> int:

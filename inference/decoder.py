@@ -143,12 +143,19 @@ class _Run:
         self.observe = cfg.observe and self.cache is not None
         self.scored_upto = self.prompt_len  # positions < this are prompt or scored by the cloud
         self.cache_looped = False
+        # the tier that answered the last escalation (an escalation chain's hub, or None: the
+        # cloud) and whether it is the source of truth: a hub's answer is used, never learnt
+        self.answer_tier: str | None = None
+        self.authoritative = True
         decoder.device.reset()
         # the prompt's anchor keys what the cache learns from this request to its prompt
         self.anchor = self.cache.anchor_of(prompt_ids) if self.cache is not None else None
         if self.cache is not None:
             self.cache.begin(self.tokens, track=track, anchor=self.anchor)
         self.track = track
+        begin = getattr(decoder.cloud, "begin", None)  # hubs that serve a prompt's own entries
+        if self.cloud_enabled and begin is not None:
+            begin(self.session, self.cloud_prompt)
 
     # -- helpers ----------------------------------------------------------------------
     def emit(self, final: bool = False) -> None:
@@ -172,7 +179,7 @@ class _Run:
         return self.gen.provenance[position - self.prompt_len]
 
     def _append(self, token: int, prov: Provenance) -> None:
-        if prov is Provenance.CLOUD and self.scored_upto == len(self.tokens):
+        if prov is Provenance.CLOUD and self.authoritative and self.scored_upto == len(self.tokens):
             # the cloud's own token needs no score: the next call then starts at the tokens
             # the cloud has not run yet (no position is fed twice)
             self.scored_upto += 1
@@ -180,8 +187,7 @@ class _Run:
         self.gen.provenance.append(prov)
         # which tier produced the token: with an escalation chain (inference/escalation.py) a
         # "cloud" token may be the answer of a hub in between
-        self.gen.answered_by.append(getattr(self.d.cloud, "last_tier", None) or prov.value
-                                    if prov is Provenance.CLOUD else prov.value)
+        self.gen.answered_by.append(self.answer_tier or prov.value if prov is Provenance.CLOUD else prov.value)
         if self.cache is not None:
             self.cache.advance(token)
 
@@ -221,6 +227,9 @@ class _Run:
             self.gen.cloud_failures += 1
             return None
         self.gen.cloud_tokens_computed += prediction.tokens_computed
+        for tier, computed in prediction.hub_computed:
+            self.gen.hub_tokens_computed[tier] = self.gen.hub_tokens_computed.get(tier, 0) + computed
+        self.answer_tier, self.authoritative = prediction.tier, prediction.authoritative
         return prediction
 
     def _verify_from(self) -> int:
@@ -238,7 +247,7 @@ class _Run:
         back there and records the correction); without it, the output keeps its token and
         the cloud's choice is recorded as a correction, a cache-served token as contradicted.
         """
-        if not self.observe:
+        if not self.observe or not prediction.authoritative:
             return
         for k, score in enumerate(prediction.positions):
             position = prediction.verified_from + k - self.offset  # back to device positions
@@ -268,10 +277,11 @@ class _Run:
             if score.greedy != self.tokens[position]:
                 bad, bad_prov = self.tokens[position], self._prov(position)
                 self._truncate(position)
-                self._record(position, score.greedy, bad)
+                if prediction.authoritative:
+                    self._record(position, score.greedy, bad)
                 self._append(score.greedy, Provenance.CLOUD)
                 self.gen.rollbacks += 1
-                if bad_prov is Provenance.CACHE and self.cache is not None:
+                if bad_prov is Provenance.CACHE and self.cache is not None and prediction.authoritative:
                     self.cache.contradicted(tuple(self.tokens[:position]), bad)
                     self.gen.cache_contradictions += 1
                 self.verified_upto = position + 1
@@ -340,7 +350,8 @@ class _Run:
         if self.cfg.verify and self._apply_verification(prediction):
             return
         token = self._cloud_choice(step, prediction, proposal)
-        self._record(position, token, proposal)
+        if prediction.authoritative:
+            self._record(position, token, proposal)
         self._append(token, Provenance.CLOUD)
         if self.cfg.verify:
             self.verified_upto = len(self.tokens)

@@ -12,8 +12,11 @@ model>` on the edge hub) with its own router rule, threshold and deadline:
   decoder's deadline. Only when every hop fails does the call fail (the decoder then keeps
   its own token), so a request never fails for a hop.
 Per hop: calls, answers taken, escalations past it, failures, tokens computed and their
-cost at the hop's price per 1k tokens; `last_tier` names the tier whose answer the last
-call returned (the decoder's provenance for that token).
+cost at the hop's price per 1k tokens. The returned prediction names the tier that answered
+(`tier`), whether that is the last hop (`authoritative`: only the last hop's answers teach
+the correction cache, so a hub's guess never spreads through the fleet), the tokens the
+last hop computed (`tokens_computed`: 0 when a hub answered) and the tokens each hub asked
+on the way computed (`hub_computed`).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import math
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from inference.cloud import Cloud, CloudPrediction, CloudUnavailable
 from inference.errors import InferenceError
@@ -76,6 +79,7 @@ class EscalationChain:
                 deadline_s: float) -> CloudPrediction:
         started = time.monotonic()
         reasons = []
+        hubs: list[tuple[str, int]] = []  # (tier, tokens computed) of the hubs asked before the answer
         for i, hop in enumerate(self.hops):
             remaining = deadline_s - (time.monotonic() - started)
             if remaining <= 0:
@@ -92,6 +96,12 @@ class EscalationChain:
                 reasons.append(f"{hop.tier}: {exc}")
                 continue
             last = i == len(self.hops) - 1
+            if last and not prediction.top_ids:
+                with self._lock:
+                    stats.calls += 1
+                    stats.failed += 1
+                reasons.append(f"{hop.tier}: no answer")
+                break
             sure = bool(prediction.top_logprobs) and math.exp(prediction.top_logprobs[0]) >= hop.min_confidence
             with self._lock:
                 stats.calls += 1
@@ -103,9 +113,21 @@ class EscalationChain:
                 else:
                     stats.escalated += 1
             if sure or last:
-                return prediction
+                if last:
+                    return replace(prediction, tier=hop.tier, authoritative=True, hub_computed=tuple(hubs))
+                hubs.append((hop.tier, prediction.tokens_computed))
+                return replace(prediction, tier=hop.tier, authoritative=False, tokens_computed=0,
+                               hub_computed=tuple(hubs))
+            hubs.append((hop.tier, prediction.tokens_computed))
         # every hop failed (or time ran out): the decoder keeps the device's own token
         raise CloudUnavailable("every hop failed: " + "; ".join(reasons))
+
+    def begin(self, session: str, prompt_ids: Sequence[int]) -> None:
+        """Tell the hops that can use it (an in-process `TierHub`) the session's prompt."""
+        for hop in self.hops:
+            begin = getattr(hop.cloud, "begin", None)
+            if begin is not None:
+                begin(session, prompt_ids)
 
     def end_session(self, session: str) -> None:
         for hop in self.hops:

@@ -95,6 +95,7 @@ class Generation:
     cloud_failures: int = 0  # escalations the cloud did not answer in time
     missed_escalations: int = 0  # tokens kept from the device because the cloud failed
     cloud_tokens_computed: int = 0  # prefill + verification tokens the cloud ran
+    hub_tokens_computed: dict[str, int] = field(default_factory=dict)  # per hub tier below the cloud
     rollbacks: int = 0
     cache_contradictions: int = 0
     cache_loops: int = 0  # requests where the cache loop guard stopped cache serving
@@ -103,6 +104,10 @@ class Generation:
 
     def count(self, provenance: Provenance) -> int:
         return sum(1 for p in self.provenance if p is provenance)
+
+    def answered(self, tier: str) -> int:
+        """Tokens produced by `tier` ("device", "cache", a hub's tier, "cloud")."""
+        return sum(1 for t in self.answered_by if t == tier)
 
     @property
     def cloud_share(self) -> float:

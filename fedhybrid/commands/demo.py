@@ -41,6 +41,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                            "each device serves its share, queries-per-round at a time, cycling")
     demo.add_argument("--workload-split", default="uniform", choices=["uniform", "zipf", "dirichlet"],
                       help="which device serves a file request that names no device or partition")
+    demo.add_argument("--hierarchy", action=argparse.BooleanOptionalAction, default=None,
+                      help="escalate to the tier above before the cloud: iot -> edge hub -> client hub -> cloud "
+                           "(--no-hierarchy: every device straight to the cloud)")
+    demo.add_argument("--hop-confidence", type=float, default=None,
+                      help="with --hierarchy: a hub's model answer is taken at top-1 probability >= this")
     demo.add_argument("--cloud-url", default=None,
                       help="an OpenAI/vLLM-compatible cloud (fedhybrid cloud serve, vLLM); default: in-process")
     demo.set_defaults(run=_run)
@@ -54,7 +59,7 @@ def _run(args: argparse.Namespace) -> int:
     over = {"fleet-tiers": args.fleet_tiers, "queries-per-round": args.queries_per_round,
             "threshold": args.threshold, "release-k": args.release_k, "private-fraction": args.private_fraction,
             "local-steps": args.local_steps, "dp-epsilon": args.dp_epsilon, "seed": args.seed,
-            "cloud-url": args.cloud_url}
+            "cloud-url": args.cloud_url, "hierarchy": args.hierarchy, "hop-confidence": args.hop_confidence}
     requests = None
     if args.workload is not None:  # read and checked here, before any process starts
         from workloads.files import load_workload

@@ -17,7 +17,7 @@ METRIC_KEYS = {
     "state-rejoined",
     "num-examples", "tokens", "cloud-tokens", "cache-tokens", "cloud-share", "cache-share", "accuracy",
     "cloud-calls", "cloud-tokens-computed", "missed-escalations", "train-loss", "cache-entries",
-    "private-queries", "malformed-outputs", "cache-loops",
+    "private-queries", "malformed-outputs", "cache-loops", "hub-tokens", "hub-tokens-computed",
 }
 
 
@@ -164,6 +164,7 @@ def test_run_round_reports_the_documented_metrics(first_round):
     assert m["cloud-share"] == pytest.approx(m["cloud-tokens"] / m["tokens"])
     assert m["cache-share"] == pytest.approx(m["cache-tokens"] / m["tokens"])
     assert 0 <= m["cloud-share"] + m["cache-share"] <= 1 and 0 <= m["accuracy"] <= 1
+    assert m["hub-tokens"] == 0.0  # no hierarchy: every escalation went to the cloud
     assert out.cache_version == 0  # no cache update arrived
 
 

@@ -103,6 +103,8 @@ def test_an_unsure_hop_passes_the_call_to_the_tier_above(engines, serve_app):
         gen = HybridDecoder(hub.prefix.model, tok, sure_hub).generate(
             ids, CloudOnly(), DecodeConfig(max_new_tokens=5, deadline_s=4.0))
         assert gen.answered_by == ["edge"] * len(gen.token_ids) and gen.cloud_share == 1.0
+        assert gen.answered("cloud") == 0 and gen.cloud_tokens_computed == 0 and gen.hub_tokens_computed["edge"] > 0
+        assert not gen.corrections  # a hub's answers are used, never learnt
 
 
 def test_with_every_hop_down_the_request_still_completes_on_the_device(pair):
