@@ -8,7 +8,7 @@ import pytest
 from cache_sync.correction_cache import CacheHeader, CountTable
 from cache_sync.errors import CacheError
 from cache_sync.merge import Delta
-from fleet.device_node import DeviceNode, DeviceState, NodeConfig, RoundInput
+from fleet.device_node import DeviceNode, DeviceState, NodeConfig, RoundInput, read_served
 from fleet.errors import FleetError
 from inference.tier_profile import DEFAULT_PROFILES
 
@@ -190,4 +190,9 @@ def test_run_round_twice_from_the_same_saved_state_gives_identical_outputs(first
         assert other.delta == a.delta and other.metrics == a.metrics and other.cache_version == a.cache_version
         assert other.adapter.keys() == a.adapter.keys()
         assert all(np.array_equal(other.adapter[k], a.adapter[k]) for k in a.adapter)
-    assert sorted(p.name for p in folder.iterdir()) == ["round-1.msgpack", "round-2.msgpack"]
+    assert sorted(p.name for p in folder.iterdir()) == ["round-1.msgpack", "round-2.msgpack",
+                                                        "served-1.jsonl", "served-2.jsonl"]
+    # the per-query outcomes the demo's confidence intervals resample
+    rows = read_served(folder, 2)
+    assert len(rows) == a.metrics["num-examples"] and sum(r["tokens"] for r in rows) == a.metrics["tokens"]
+    assert sum(r["cloud"] for r in rows) == a.metrics["cloud-tokens"]
