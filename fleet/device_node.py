@@ -149,16 +149,12 @@ SERVED_FIELDS = ("key", "correct", "tokens", "cloud", "cache", "hubs", "computed
 
 
 def write_served(folder: Path, round_: int, served: list[dict]) -> None:
-    """The round's per-query outcomes (`served-<round>.jsonl`, on the device only): what the demo's
-    confidence intervals resample. Written atomically; the last three rounds are kept."""
+    """The round's per-query outcomes (`served-<round>.jsonl`, on the device only, ~100 bytes a
+    query, every round kept): what the demo's confidence intervals resample. Written atomically."""
     import json
 
     lines = "".join(json.dumps({k: s[k] for k in SERVED_FIELDS}) + "\n" for s in served)
     write_durable(folder / f"served-{round_}.jsonl", lines.encode())
-    for old in folder.glob("served-*.jsonl"):
-        stem = old.stem.split("-", 1)[1]
-        if stem.isdigit() and int(stem) < round_ - 2:
-            old.unlink(missing_ok=True)
 
 
 def read_served(folder: Path, round_: int) -> list[dict]:
