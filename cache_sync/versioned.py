@@ -9,6 +9,10 @@ any number of rounds catches up with one diff, and re-applying a diff changes no
 Tombstones are kept for the last TOMBSTONE_VERSIONS versions: a device further behind, or
 at a version the view never had, gets the whole view flagged `full`, which replaces its
 table instead of being merged into it.
+
+An update names the tier whose view it is: signed with it, that name keeps a relay (a hub
+handing the server's updates down the hierarchy, agent/relay.py) from passing one tier's
+view off as another's. `relayed()` is what a hub keeps for the devices of one view.
 """
 
 from __future__ import annotations
@@ -38,12 +42,15 @@ class CacheUpdate:
     upserts: CountTable
     removed: CountTable  # keys only (values unused)
     full: bool = False  # a whole view that replaces the device's table (it was too far behind)
+    tier: str = ""  # the tier whose view this is ("": unnamed, as updates were before relays)
 
     def to_bytes(self) -> bytes:
         raw = {"base": self.base_version, "version": self.version,
                "upserts": self.upserts.to_bytes(), "removed": self.removed.to_bytes()}
         if self.full:  # absent otherwise: the bytes (and signatures) of diffs are as before
             raw["full"] = True
+        if self.tier:
+            raw["tier"] = self.tier
         return msgpack.packb(raw, use_bin_type=True)
 
     @staticmethod
@@ -52,14 +59,14 @@ class CacheUpdate:
             raw = msgpack.unpackb(data, raw=False, strict_map_key=True)
             base, version = int(raw["base"]), int(raw["version"])
             upserts, removed = raw["upserts"], raw["removed"]
-            full = raw.get("full", False)
+            full, tier = raw.get("full", False), raw.get("tier", "")
         except DECODE_ERRORS as exc:
             raise CacheError(f"not a cache update ({type(exc).__name__}: {exc})") from exc
         if (not isinstance(upserts, bytes) or not isinstance(removed, bytes) or not 0 <= base <= version
-                or not isinstance(full, bool)):
+                or not isinstance(full, bool) or not isinstance(tier, str) or len(tier) > 32):
             raise CacheError("cache update fields are malformed")
         return CacheUpdate(base, version, CountTable.from_bytes(upserts, expect),
-                           CountTable.from_bytes(removed, expect), full)
+                           CountTable.from_bytes(removed, expect), full, tier)
 
     def apply_to(self, table: CountTable) -> CountTable:
         """The device's released table after this update."""
@@ -153,15 +160,30 @@ class VersionedView:
         self.table, self.changed, self.version, self.horizon = new, changed, version, horizon
         return version
 
-    def diff(self, since: int) -> CacheUpdate:
-        """Everything a device at version `since` needs to reach the current version."""
+    def diff(self, since: int, tier: str = "") -> CacheUpdate:
+        """Everything a device at version `since` needs to reach the current version (named
+        as the view of `tier`)."""
         # a device ahead of us holds a table of another run (no tombstone says what to drop from
         # it), one older than the horizon missed removals that are forgotten: replace its table
         if since > self.version or 0 < since < self.horizon:
-            return CacheUpdate(0, self.version, self.table, CountTable(self.header), full=True)
+            return self.whole(tier)
         upserts = self.table.select(self.changed > since)
         removed = self.tombstones.select(self.tomb_versions > since) if since > 0 else CountTable(self.header)
-        return CacheUpdate(since, self.version, upserts, removed)
+        return CacheUpdate(since, self.version, upserts, removed, tier=tier)
+
+    def whole(self, tier: str = "") -> CacheUpdate:
+        """The whole view as an update that replaces a device's table, whatever it held."""
+        return CacheUpdate(0, self.version, self.table, CountTable(self.header), full=True, tier=tier)
+
+    def relayed(self, tier: str) -> list[CacheUpdate]:
+        """What a hub keeps for the devices of this view (named `tier`), whatever version they
+        hold: the step diff from the previous version (a device one version behind, the common
+        case between rounds) and the whole view (any device further behind, or new). Nothing
+        before the first version."""
+        if self.version == 0:
+            return []
+        step = [self.diff(self.version - 1, tier)] if self.version >= 2 else []  # diff(0) would lack removals
+        return [*step, self.whole(tier)]
 
     # -- persistence -------------------------------------------------------------------------
     def to_bytes(self) -> bytes:
