@@ -8,6 +8,7 @@ and `finish_round()`, which saves everything atomically.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import time
 from dataclasses import dataclass
@@ -18,14 +19,16 @@ import numpy as np
 from cache_sync.correction_cache import CacheHeader
 from cache_sync.errors import CacheError
 from cache_sync.merge import Aggregate, Delta, merge_all
-from cache_sync.versioned import VersionedView
+from cache_sync.versioned import CacheUpdate, VersionedView
 from fleet.config import FederationConfig
+from inference.tier_profile import TIERS
 from server.errors import ServerError
 from server.release import ReleasePolicy, cap_delta, release, tier_view
 from server.state import ServerState, config_digest
 
 log = logging.getLogger("fedhybrid.server")
 MERGE_BATCH = 256  # opened deltas held before they are merged into the global table
+TIER_BELOW = dict(itertools.pairwise(TIERS))  # the tier whose updates a hub relays (client -> edge -> iot)
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,9 @@ class Federation:
                  thresholds: dict[str, float], channel=None):
         self.cfg, self.header, self.families = cfg, header, families
         self.thresholds, self.channel = thresholds, channel
+        if cfg.relay and channel is None:
+            raise ServerError("relay=true needs a signing channel: the devices below verify what a hub relays "
+                              "with the server's key")
         self.policy = ReleasePolicy(cfg.release_k, cfg.per_device_cap, cfg.dp_epsilon or None, cfg.seed)
         digest = config_digest(cfg.digest_values())
         state = ServerState.load_latest(cfg.state_path)
@@ -100,20 +106,30 @@ class Federation:
 
     # -- out ---------------------------------------------------------------------------------------
     def payload(self, device: str, tier: str, round_: int) -> dict:
-        """What one node receives besides its adapter: its tier's cache diff and settings."""
+        """What one node receives besides its adapter: its tier's cache diff and settings, and
+        with `relay` the signed updates of the tier below it, for its agent to hand down."""
         since = self.state.node_versions.get(device, {}).get(tier, 0)
         # devices of a tier at the same version get the same signed diff: built once per round
         # (a fleet in sync shares a handful of versions, so this is not one diff per device)
         memo = self._round.setdefault("updates", {})
         if (tier, since) not in memo:
-            update = self.state.views[tier].diff(since).to_bytes()
-            if self.channel is not None:
-                update = self.channel.sign_update(update, round_, self.state.views[tier].version)
-            memo[(tier, since)] = update
+            memo[(tier, since)] = self._signed(self.state.views[tier].diff(since, tier), round_)
         update = memo[(tier, since)]
-        self._round.setdefault("bytes_down", {})[device] = len(update)
-        return {"cache-update": update, "threshold": self.thresholds[tier],
-                "seed": device_seed(self.cfg.seed, round_, device), "acked-seqs": self.acked(device)}
+        out = {"cache-update": update, "threshold": self.thresholds[tier],
+               "seed": device_seed(self.cfg.seed, round_, device), "acked-seqs": self.acked(device)}
+        below = TIER_BELOW.get(tier)
+        if self.cfg.relay and below in self.state.views:
+            # the same for every hub of a tier: the step diff and the whole view, signed once per round
+            if ("relay", below) not in memo:
+                memo[("relay", below)] = [self._signed(u, round_) for u in self.state.views[below].relayed(below)]
+            if memo[("relay", below)]:
+                out["relay-updates"] = memo[("relay", below)]
+        self._round.setdefault("bytes_down", {})[device] = len(update) + sum(map(len, out.get("relay-updates", [])))
+        return out
+
+    def _signed(self, update: CacheUpdate, round_: int) -> bytes:
+        payload = update.to_bytes()
+        return payload if self.channel is None else self.channel.sign_update(payload, round_, update.version)
 
     def acked(self, device: str, keep: int = 64) -> list[int]:
         """The device's most recent delta seqs the merged table holds: a device agent marks its
