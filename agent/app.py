@@ -8,6 +8,11 @@ Admin endpoints need `Authorization: Bearer <token>`, the token the agent writes
 - POST /admin/v1/install: push an adapter and/or a signed cache diff now (the same install
   rounds use), e.g. to roll out an adapter between rounds;
 - GET  /admin/v1/journal: journal counters (records, corrections, uploads).
+
+A hub also serves, read-only and behind the OpenAI API's key when it has one:
+- GET  /relay/v1/updates?tier=T&since=V: the server-signed update a device of tier T at
+  cache version V needs, as the server signed it (application/octet-stream), or 204 when
+  there is nothing newer (agent/relay.py).
 """
 
 from __future__ import annotations
@@ -16,7 +21,6 @@ import hmac
 import logging
 import os
 import secrets
-import threading
 from pathlib import Path
 
 import msgpack
@@ -27,6 +31,7 @@ from starlette.types import ASGIApp
 
 from agent.engine import AgentEngine
 from agent.errors import AgentError
+from agent.relay import ROUTE as RELAY_ROUTE
 from agent.sync import RoundRunner
 from agent.wire import decode_adapter, pack_reply, unpack_request
 from cache_sync.errors import CacheError
@@ -55,7 +60,7 @@ def write_token(path: Path) -> str:
 def create_agent_app(engine: AgentEngine, runner: RoundRunner, cfg: HttpConfig, admin_token: str,
                      hop_app: ASGIApp | None = None) -> ASGIApp:
     """The agent's server; with `hop_app` (agent/hop.py) it also answers the tiers below at /hop."""
-    rounds = threading.Lock()  # one round at a time (a retried round waits for the first)
+    rounds = runner.lock  # one install at a time (a retried round waits for the first; relays wait too)
 
     def check_admin(request: Request) -> None:
         given = request.headers.get("authorization", "").encode()
@@ -75,10 +80,10 @@ def create_agent_app(engine: AgentEngine, runner: RoundRunner, cfg: HttpConfig, 
             update = runner._open_update(raw["cache_update"], round_) if raw.get("cache_update") else None
         except (ValueError, TypeError, AttributeError, msgpack.UnpackException) as exc:
             raise AgentError(f"malformed install message ({exc})") from exc
-        released, version = None, engine.cache_version
-        if update is not None and update.base_version <= engine.cache_version:
-            released, version = update.apply_to(engine.released), update.version
-        with rounds:
+        with rounds:  # the table the diff applies to is the one installed now, not before a relay's install
+            released, version = None, engine.cache_version
+            if update is not None and update.base_version <= engine.cache_version:
+                released, version = update.apply_to(engine.released), update.version
             dep = engine.install(adapter, int(raw.get("adapter_version", round_)) if adapter else engine.adapter_version,
                                  released, version, round_)
         return {"adapter_version": dep.adapter_version, "cache_version": dep.cache_version, "swaps": engine.swaps}
@@ -112,6 +117,15 @@ def create_agent_app(engine: AgentEngine, runner: RoundRunner, cfg: HttpConfig, 
                 return await run_in_threadpool(install, body)
             except (AgentError, CacheError, InferenceError) as exc:
                 raise OpenAIError(400, f"install refused: {exc}", "body") from exc
+
+        @app.get(RELAY_ROUTE)
+        async def relayed(tier: str, since: int = 0) -> Response:
+            if since < 0:
+                raise OpenAIError(400, f"since={since} must be a cache version >= 0", "since")
+            signed = runner.relay.pick(tier, since)
+            if signed is None:
+                return Response(status_code=204)
+            return Response(signed, media_type="application/octet-stream")
 
         @app.get("/admin/v1/journal")
         async def journal(request: Request) -> dict:

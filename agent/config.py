@@ -52,3 +52,19 @@ class AgentConfig:
     @property
     def token_path(self) -> Path:
         return self.state_dir / "admin.token"
+
+
+@dataclass(frozen=True)
+class RelayConfig:
+    """Where a device fetches the server's updates between rounds: the hub above it (agent/relay.py)."""
+
+    url: str  # the hub agent's base URL, e.g. http://hub:8101 (it answers GET /relay/v1/updates)
+    api_key: str | None = None  # the hub's --api-key, when it has one
+    interval_s: float = 30.0  # between two polls of the hub
+    timeout_s: float = 10.0  # one poll's HTTP deadline
+
+    def __post_init__(self) -> None:
+        if not self.url.startswith(("http://", "https://")):
+            raise AgentError(f"relay url {self.url!r} must start with http:// or https://")
+        if not (self.interval_s > 0 and self.timeout_s > 0):
+            raise AgentError(f"relay interval ({self.interval_s}) and timeout ({self.timeout_s}) must be > 0 s")

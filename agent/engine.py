@@ -70,6 +70,7 @@ class AgentEngine(WorkerEngine):
         self._last_refresh = time.monotonic()
         self.swaps = 0
         self.on_swap: list = []  # called with each new deployment (agent/hop.py follows the model)
+        self.gauge_sources: list = []  # more gauges for /metrics, each a gauges()-like call (agent/relay.py)
         self.round = self.journal.meta("round", 0)
         self.adapter, self.adapter_version = self._load_adapter()
         self.released, self.cache_version = self._load_released()
@@ -134,7 +135,8 @@ class AgentEngine(WorkerEngine):
 
     def gauges(self) -> dict[str, tuple[float, str]]:
         dep, s = self.current, self.stats
-        return {"queue_depth": (self.queued, "requests waiting for the decoder"),
+        extra = {name: value for source in self.gauge_sources for name, value in source().items()}
+        return {**extra, "queue_depth": (self.queued, "requests waiting for the decoder"),
                 "cache_entries": (len(dep.cache.released) + len(dep.cache.local), "correction-cache entries served from"),
                 "adapter_version": (dep.adapter_version, "round of the installed adapter (0: base model)"),
                 "cache_version": (dep.cache_version, "version of the installed released cache"),

@@ -10,12 +10,15 @@ When the ClientApp brings a round (`RoundRequest`), the agent:
    at-least-once, and the server's ledger of (device, seq) makes the merge exactly-once;
 4. fine-tunes its LoRA B on the outputs it served since the last round (bounded in time);
 5. replies with the fine-tuned adapter, the sealed deltas and its metrics for the period.
+With the server's `relay`, a hub's round also brings the signed updates of the tier below it,
+which the agent keeps for the devices there (`agent.relay.RelayStore`).
 Nothing here touches Flower or HTTP: `agent.app` and clients/ carry the messages.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import Counter
 
@@ -23,6 +26,7 @@ import numpy as np
 
 from agent.deployment import fold
 from agent.engine import AgentEngine
+from agent.relay import RelayStore
 from agent.wire import RoundReply, RoundRequest, decode_adapter, encode_adapter
 from cache_sync.envelope import EnvelopeError
 from cache_sync.errors import CacheError
@@ -39,6 +43,8 @@ class RoundRunner:
 
     def __init__(self, engine: AgentEngine, channel=None):
         self.engine, self.channel = engine, channel
+        self.lock = threading.Lock()  # one install at a time: a round, an admin push or a relayed update
+        self.relay = RelayStore(engine, channel)  # what this agent holds for the tiers below (a hub)
         self._last_stats: Counter[str] = Counter()
 
     def _open_update(self, signed: bytes, round_: int) -> CacheUpdate | None:
@@ -51,11 +57,16 @@ class RoundRunner:
                             self.engine.cfg.device, round_, exc.reason)
                 return None
         try:
-            return CacheUpdate.from_bytes(payload, self.engine.header)
+            update = CacheUpdate.from_bytes(payload, self.engine.header)
         except CacheError as exc:
             log.warning("%s: cache update of round %d is unusable (%s); keeping the current cache",
                         self.engine.cfg.device, round_, exc)
             return None
+        if update.tier and update.tier != self.engine.cfg.profile.tier:
+            log.warning("%s: cache update of round %d is the view of tier %r, not %r; keeping the current cache",
+                        self.engine.cfg.device, round_, update.tier, self.engine.cfg.profile.tier)
+            return None
+        return update
 
     def run(self, req: RoundRequest) -> RoundReply:
         engine, journal, cfg = self.engine, self.engine.journal, self.engine.cfg
@@ -76,6 +87,8 @@ class RoundRunner:
         if req.threshold is not None and req.threshold >= 0 and cfg.threshold is None:
             engine.default_threshold = req.threshold  # the server's per-tier dial, unless pinned locally
         engine.install(global_b, req.round, released, version, req.round)
+        if req.relayed:
+            self.relay.keep(req.relayed, req.round)
         installed_s = time.monotonic() - started
         # -- upload: what the journal holds since the last upload ------------------------------------
         after, last = journal.meta("uploaded_upto"), journal.last_seq()

@@ -53,6 +53,9 @@ class RoundRequest:
     lora_seed: int = 1234
     local_steps: int = 4
     lr: float = 3e-3
+    # with the server's `relay`: its signed updates of the tier below, kept for the devices
+    # there to fetch (agent/relay.py); packed only when there are some, as older agents expect
+    relayed: list[bytes] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,10 @@ def _unpack(cls, data: bytes):
 
 
 def pack_request(req: RoundRequest) -> bytes:
-    return _pack(req)
+    raw = asdict(req)
+    if not raw["relayed"]:
+        del raw["relayed"]
+    return msgpack.packb(raw, use_bin_type=True)
 
 
 def _is_int(value, low: int | None = None) -> bool:
@@ -111,6 +117,7 @@ def unpack_request(data: bytes) -> RoundRequest:
         "lora_seed": (_is_int, "an integer"),
         "local_steps": (lambda v: _is_int(v, 0), "an integer >= 0"),
         "lr": (lambda v: _is_float(v) and v > 0, "a finite number > 0"),
+        "relayed": (lambda v: isinstance(v, list) and all(isinstance(u, bytes) for u in v), "a list of bytes"),
     })
     return req
 

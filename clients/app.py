@@ -12,9 +12,11 @@ Two kinds of node, one message contract:
 Messages:
 - `query`: the node's identity (device name, tier, partition), so the server can key
   state by stable device names whatever node ids this run assigned.
-- `train`: one federated round: the family's adapter and the signed cache diff in; the
-  fine-tuned adapter, metrics and the sealed correction deltas (`deltas`, a list: an agent
-  re-sends unconfirmed ones) out.
+- `train`: one federated round: the family's adapter and the signed cache diff in (with
+  the server's `relay`, a hub also gets the signed updates of the tier below in
+  `relay-updates`, which only a device agent keeps: agent/relay.py); the fine-tuned adapter,
+  metrics and the sealed correction deltas (`deltas`, a list: an agent re-sends unconfirmed
+  ones) out.
 A node's tier comes from node_config (`tier="edge"` in deployment) or, in simulation,
 from its partition id and the run's `fleet-tiers`.
 """
@@ -119,7 +121,8 @@ def train(msg: Message, context: Context) -> Message:
     config = dict(content["config"])
     adapter = {k: v.numpy() for k, v in content["arrays"].items()}
     round_ = int(config["server-round"])
-    bytes_down = sum(v.nbytes for v in adapter.values()) + len(config["cache-update"])
+    relayed = [bytes(u) for u in config.get("relay-updates", [])]
+    bytes_down = sum(v.nbytes for v in adapter.values()) + len(config["cache-update"]) + sum(map(len, relayed))
     link = agent_link(context)
     if link is not None:
         from agent.wire import RoundRequest, decode_adapter, encode_adapter
@@ -127,7 +130,8 @@ def train(msg: Message, context: Context) -> Message:
         reply = link.round(RoundRequest(
             round=round_, adapter=encode_adapter(adapter), cache_update=config["cache-update"],
             acked=[int(s) for s in config.get("acked-seqs", [])], threshold=float(config["threshold"]),
-            seed=int(config["seed"]), lora_seed=cfg.lora_seed, local_steps=cfg.local_steps, lr=cfg.lr))
+            seed=int(config["seed"]), lora_seed=cfg.lora_seed, local_steps=cfg.local_steps, lr=cfg.lr,
+            relayed=relayed))
         trained = decode_adapter(reply.adapter)
         bytes_up = sum(v.nbytes for v in trained.values()) + sum(len(d) for d in reply.deltas)
         metrics = {**reply.metrics, "bytes-down": float(bytes_down), "bytes-up": float(bytes_up)}

@@ -118,3 +118,47 @@ def test_an_unreachable_agent_is_left_out_and_the_rest_of_the_fleet_goes_on(flee
     assert list(state.history[0]["nodes"]) == ["edge-0"]
     assert sorted(state.aggregate.ledger) == [("edge-0", 1)]
     assert "failed to identify itself" in caplog.text
+
+
+def test_with_relay_a_device_that_missed_a_round_gets_the_update_from_its_hub(fleet, tiny_zoo_dir, tmp_path):
+    """relay=true: the edge hub's round carries the iot view; iot-1 misses round 3 and fetches the
+    same update from the hub over HTTP (agent/relay.py), equal to what the round would have brought."""
+    import threading
+
+    from agent.config import RelayConfig
+    from agent.relay import RelayPoller
+    from cache_sync.versioned import CacheUpdate
+
+    node_configs, keys, engines = fleet
+    missed = {}
+
+    def faults(msg: Message, context, call_next):
+        device = context.node_config["device"]
+        if msg.metadata.message_type == "train" and device == "iot-1" and \
+                int(msg.content["config"]["server-round"]) == 3:
+            missed["signed"] = msg.content["config"]["cache-update"]  # what the server sent it directly
+            return Message(Error(code=1, reason="injected: node offline"), reply_to=msg)
+        return call_next(msg, context)
+
+    app = ClientApp(mods=[faults])
+    app.query()(client_module.query)
+    app.train()(client_module.train)
+    rc = {"num-rounds": 3, "zoo": str(tiny_zoo_dir), "state-dir": str(tmp_path / "server"), "key-dir": str(keys),
+          "fleet-tiers": "edge,iot", "release-k": 1, "local-steps": 0, "relay": True}
+    _traffic(engines)
+    state = run_federation(InProcessGrid(app, rc, node_configs), FederationConfig.from_run_config(rc),
+                           on_round=lambda rnd, record: _traffic(engines))
+    assert [sorted(h["nodes"]) for h in state.history] == [["edge-0", "iot-1"]] * 2 + [["edge-0"]]
+    iot, _ = engines["iot-1"]
+    _, hub_url = engines["edge-0"]
+    channel = DeviceChannel.load(keys, "iot-1")
+    direct = CacheUpdate.from_bytes(channel.open_update(missed["signed"], 3), iot.header)
+    assert iot.cache_version == direct.base_version >= 1 and direct.version > iot.cache_version
+    expected = direct.apply_to(iot.released)
+    # the hub's round 3 held the same version of the iot view, relayed
+    assert state.history[2]["bytes_down"]["edge-0"] > state.history[0]["bytes_down"]["edge-0"]
+    poller = RelayPoller(iot, threading.Lock(), channel.server_key, RelayConfig(hub_url))
+    assert poller.poll_once() == "installed"
+    poller.close()
+    assert iot.cache_version == direct.version
+    assert sorted(map(bytes, iot.released.entries)) == sorted(map(bytes, expected.entries))
