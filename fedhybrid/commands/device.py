@@ -32,6 +32,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--serve-hop", action="store_true",
                        help="also answer the tiers below at /hop (the cloud protocol over this agent's model: "
                             "their --hop TIER=http://HOST:PORT/hop)")
+    serve.add_argument("--relay-url", default=None, metavar="URL",
+                       help="the hub above (a device agent of the tier above, e.g. http://hub:8101) to fetch the "
+                            "server's cache updates from between rounds (needs --key-dir: each is checked against "
+                            "the server's signature, this device's tier and header, its version and budget)")
+    serve.add_argument("--relay-api-key", default=None, help="the hub's --api-key, when it has one")
+    serve.add_argument("--relay-interval", type=float, default=30.0, help="seconds between polls of --relay-url")
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
     serve.add_argument("--port", type=int, default=8100)
     serve.add_argument("--state-dir", type=Path, default=None, help="journal and installed state "
@@ -62,14 +68,21 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from agent.app import create_agent_app, write_token
-    from agent.config import AgentConfig
+    from agent.config import AgentConfig, RelayConfig
     from agent.engine import AgentEngine
+    from agent.errors import AgentError
     from agent.sync import RoundRunner
     from inference.runtime import load_head
     from inference.tier_profile import profile
     from inference.zoo import Zoo, load_causal_lm
     from serving.http_app import HttpConfig
 
+    relay = None
+    if args.relay_url:  # checked before any model loads
+        if args.key_dir is None:
+            raise AgentError("--relay-url needs --key-dir: relayed updates are installed only when the server's "
+                             "signature verifies")
+        relay = RelayConfig(args.relay_url, api_key=args.relay_api_key, interval_s=args.relay_interval)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     torch.set_num_threads(max(1, args.threads))
     # the decode worker shares the GIL with the HTTP event loop and the builder thread: hand it
@@ -120,15 +133,24 @@ def _serve(args: argparse.Namespace) -> int:
         from agent.hop import AgentHop
 
         hop = AgentHop(engine, f"{args.device}-hop")
-    app = create_agent_app(engine, RoundRunner(engine, channel), http_cfg, token,
-                           hop.app(http_cfg) if hop is not None else None)
+    runner = RoundRunner(engine, channel)
+    app = create_agent_app(engine, runner, http_cfg, token, hop.app(http_cfg) if hop is not None else None)
+    poller = None
+    if relay is not None:
+        from agent.relay import RelayPoller
+
+        poller = RelayPoller(engine, runner.lock, channel.server_key, relay)
+        poller.start()
     print(f"device {args.device} ({tier.tier}, model {Path(str(model_ref)).name}) serving at "
           f"http://{args.host}:{args.port}/v1; journal {cfg.journal_path}; admin token {cfg.token_path}"
-          + (f"; answering the tiers below at http://{args.host}:{args.port}/hop" if hop is not None else ""),
+          + (f"; answering the tiers below at http://{args.host}:{args.port}/hop" if hop is not None else "")
+          + (f"; cache updates also from the hub at {relay.url}" if relay is not None else ""),
           flush=True)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws="none")
     finally:
+        if poller is not None:
+            poller.close()
         if hop is not None:
             hop.close()
         engine.close()
