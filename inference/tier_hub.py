@@ -63,16 +63,18 @@ class TierHub:
             while len(self._anchors) > self._max_sessions:
                 self._anchors.popitem(last=False)
 
-    def _cached(self, session: str, tokens: Sequence[int]) -> int | None:
+    def lookup(self, tokens: Sequence[int], session: str | None = None) -> int | None:
+        """The token the hub's released cache serves after `tokens`, or None."""
         if self.cache is None:
             return None
         with self._lock:
-            self.cache.begin(list(tokens), track=False, anchor=self._anchors.get(session))
+            anchor = self._anchors.get(session) if session is not None else None
+            self.cache.begin(list(tokens), track=False, anchor=anchor)
             return self.cache.serve()
 
     def predict(self, session: str, tokens: Sequence[int], verify_from: int, top_k: int,
                 deadline_s: float) -> CloudPrediction:
-        token = self._cached(session, tokens)
+        token = self.lookup(tokens, session)
         if token is not None and (verify_from >= len(tokens) or self.model is None):
             self.cache_answers += 1
             return CloudPrediction([token], [0.0], len(tokens), [], 0)

@@ -169,5 +169,20 @@ def test_a_device_agent_answers_the_tier_below_at_hop_and_follows_its_adapter(ma
             moved = LocalCloud(agent.current.model).predict("d2", ids, len(ids), 4, 5.0)
             assert hop.swaps == 1 and np.allclose(after.top_logprobs, moved.top_logprobs, atol=1e-4)
             assert not np.allclose(after.top_logprobs, before.top_logprobs, atol=1e-4)
+            # a released cache entry for the context: the hub answers it for free, with certainty
+            from cache_sync.correction_cache import CountTable
+
+            wanted = (after.greedy + 1) % len(tok)
+            pair = (tuple(ids[-7:]), wanted)
+            released = CountTable.from_corrections(agent.header, [pair, pair], "server", 1)
+            agent.install(None, 1, released, agent.cache_version + 1, 2)
+            hit = chain.predict("s3", ids, len(ids), 4, deadline_s=5.0)
+            assert hit.greedy == wanted and hit.top_logprobs[0] == 0.0 and hit.tier == "edge"
+            assert hop.cache_answers == 1 and hop.swaps == 1  # the model stayed; only the lookup changed
+            stats = {row["tier"]: row for row in chain.summary()}
+            assert hit.hub_computed == (("edge", 0),) and hit.tokens_computed == 0  # no forward pass anywhere
+            assert stats["edge"]["tokens_computed"] == sum(n for p in (before, after) for _, n in p.hub_computed)
+            # the hub's private (local) entries never answer another device: only what the server released
+            assert agent.current.cache.released is released
     finally:
         hop.close()
