@@ -44,10 +44,11 @@ from agent.wire import MAX_MESSAGE
 from cache_sync.envelope import verify_update
 from cache_sync.errors import DECODE_ERRORS, CacheError
 from cache_sync.versioned import CacheUpdate
+from inference.tier_profile import TIERS
 
 log = logging.getLogger("fedhybrid.agent")
 ROUTE = "/relay/v1/updates"
-RELAY_TIERS = ("client", "edge", "iot")  # the tiers a hub may hold updates of (its journal blobs)
+RELAY_TIERS = TIERS[1:]  # the device tiers a hub may hold updates of (its journal blobs)
 
 
 class RelayRefused(AgentError):

@@ -64,6 +64,16 @@ def _device(make_agent, keys, **over):
     return engine, RoundRunner(engine, DeviceChannel.load(keys, "iot-1"))
 
 
+def _two_versions(make_agent, keys):
+    """An iot device, the server, and its relayed updates of the iot view at versions 1 and 2."""
+    device, runner = _device(make_agent, keys)
+    server = Server(keys, device.header)
+    server.publish("iot")
+    first = server.relayed("iot", 1)
+    server.publish("iot")
+    return device, runner, server, first, server.relayed("iot", 2)
+
+
 def _poller(engine, runner, url="http://hub.test", handler=None, **cfg):
     transport = httpx.MockTransport(handler) if handler is not None else None
     return RelayPoller(engine, runner.lock, runner.channel.server_key, RelayConfig(url, **cfg), transport=transport)
@@ -142,12 +152,7 @@ def test_the_hub_route_takes_the_api_key_when_the_agent_has_one(make_agent, keys
 
 
 def test_an_update_the_relay_altered_is_refused_and_nothing_changes(make_agent, keys):
-    device, runner = _device(make_agent, keys)
-    server = Server(keys, device.header)
-    server.publish("iot")
-    first = server.relayed("iot", 1)[-1]
-    server.publish("iot")
-    _, whole = server.relayed("iot", 2)
+    device, runner, _, (first,), (_, whole) = _two_versions(make_agent, keys)
     flipped = bytearray(whole)
     flipped[len(flipped) // 2] ^= 0x01  # one bit of the payload
     _, payload = verify_update(whole, runner.channel.server_key)
@@ -164,12 +169,7 @@ def test_an_update_the_relay_altered_is_refused_and_nothing_changes(make_agent, 
 
 
 def test_a_replayed_older_version_is_refused(make_agent, keys):
-    device, runner = _device(make_agent, keys)
-    server = Server(keys, device.header)
-    server.publish("iot")
-    old = server.relayed("iot", 1)[-1]
-    server.publish("iot")
-    new = server.relayed("iot", 2)[-1]
+    device, runner, server, (old,), (_, new) = _two_versions(make_agent, keys)
     poller = _poller(device, runner, handler=_hub_answers(new, old, new))
     assert poller.poll_once() == "installed" and device.cache_version == 2
     assert poller.poll_once() == "refused" and poller.counts["refused:replay"] == 1
@@ -224,11 +224,7 @@ def test_the_tier_budget_and_orders_are_enforced_on_apply(make_agent, keys):
 
 
 def test_a_round_that_brings_a_newer_version_wins_over_the_relay(make_agent, keys):
-    device, runner = _device(make_agent, keys)
-    server = Server(keys, device.header)
-    server.publish("iot")
-    relayed_v1 = server.relayed("iot", 1)[-1]
-    server.publish("iot")
+    device, runner, server, (relayed_v1,), _ = _two_versions(make_agent, keys)
     direct_v2 = server.direct("iot", 0, 2)
 
     def hub(request):  # the round installs version 2 while the poll of version 1 is on its way
