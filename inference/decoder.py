@@ -36,6 +36,7 @@ from inference.device_model import DeviceModel, DeviceStep
 from inference.errors import InferenceError
 from inference.generation import Correction, DecodeConfig, Generation, Provenance
 from inference.privacy import ALLOW, PrivacyPolicy
+from inference.reward_labels import LabelCollector
 from inference.router import Policy, SlmOnly
 from inference.sampling import sample_token
 from inference.tokenizer import encode_prompt
@@ -65,7 +66,8 @@ class HybridDecoder:
 
     def generate(self, prompt: str | Sequence[int], policy: Policy, cfg: DecodeConfig = DecodeConfig(),
                  on_token: Callable[[int, Provenance], bool | None] | None = None,
-                 use_cache: bool = True, record: bool = True, privacy: PrivacyPolicy = ALLOW) -> Generation:
+                 use_cache: bool = True, record: bool = True, privacy: PrivacyPolicy = ALLOW,
+                 labels: LabelCollector | None = None) -> Generation:
         """Decode one request. Never raises because of the cloud.
 
         `on_token(token_id, provenance)` streams tokens as they settle: at once without
@@ -80,6 +82,9 @@ class HybridDecoder:
         (the policy degrades to device + cache) and uploads nothing of the request;
         `redact` sends the prompt with sensitive spans masked and keeps the request's
         corrections on the device only.
+
+        `labels` collects reward-head labels from the cloud's answers and scores, and spot-checks
+        the request's unscored tail at its exploration rate (inference/reward_labels.py).
         """
         started = time.perf_counter()
         ids = encode_prompt(self.tokenizer, prompt) if isinstance(prompt, str) else list(prompt)
@@ -98,9 +103,11 @@ class HybridDecoder:
             text = prompt if isinstance(prompt, str) else self.tokenizer.decode(ids)
             cloud_ids = encode_prompt(self.tokenizer, privacy.cloud_prompt(text))
         run = _Run(self, policy, cfg, ids, use_cache and self.cache is not None, on_token,
-                   cloud_prompt=cloud_ids, track=privacy.record)
+                   cloud_prompt=cloud_ids, track=privacy.record, labels=labels)
         run.loop()
         run.emit(final=True)
+        if run.labels is not None and run.labels.spot_check():
+            run.explore()
         gen = run.gen
         if run.stopped_at is not None:  # the caller ended the request: nothing after that token
             del run.tokens[run.prompt_len + run.stopped_at:]
@@ -123,7 +130,8 @@ class _Run:
     def __init__(self, decoder: HybridDecoder, policy: Policy, cfg: DecodeConfig,
                  prompt_ids: list[int], use_cache: bool,
                  on_token: Callable[[int, Provenance], None] | None = None,
-                 cloud_prompt: list[int] | None = None, track: bool = True):
+                 cloud_prompt: list[int] | None = None, track: bool = True,
+                 labels: LabelCollector | None = None):
         self.d, self.policy, self.cfg = decoder, policy, cfg
         # the cloud's view of the prompt (None: the cloud may see nothing of this request);
         # generated tokens follow it, so positions shift by `offset`
@@ -147,6 +155,9 @@ class _Run:
         # cloud) and whether it is the source of truth: a hub's answer is used, never learnt
         self.answer_tier: str | None = None
         self.authoritative = True
+        self.labels = labels if self.cloud_enabled else None
+        if self.labels is not None:
+            self.labels.begin()
         decoder.device.reset()
         # the prompt's anchor keys what the cache learns from this request to its prompt
         self.anchor = self.cache.anchor_of(prompt_ids) if self.cache is not None else None
@@ -196,6 +207,8 @@ class _Run:
         del self.gen.provenance[length - self.prompt_len:]
         del self.gen.answered_by[length - self.prompt_len:]
         self.d.device.rollback(length)
+        if self.labels is not None:
+            self.labels.truncate(length)
         if self.cache is not None:
             self.cache.begin(self.tokens, track=self.track, anchor=self.anchor)  # re-synchronise
         self.verified_upto = min(self.verified_upto, length)
@@ -254,6 +267,8 @@ class _Run:
             if position < max(self.prompt_len, self.scored_upto) or self._prov(position) is Provenance.CLOUD:
                 continue
             token = self.tokens[position]
+            if self.labels is not None and self._prov(position) is Provenance.DEVICE:
+                self.labels.observed(position, score.reward)
             if score.greedy == token:
                 self._record(position, token, token)
                 continue
@@ -288,6 +303,26 @@ class _Run:
                 return True
         self.verified_upto = len(self.tokens)
         return False
+
+    def explore(self) -> None:
+        """The exploration spot check: one call to the top of the chain scores the accepted
+        tokens no escalation scored; each gets its label with weight 1 / explore rate."""
+        start = self.labels.tail_start()
+        authority = getattr(self.d.cloud, "authority", self.d.cloud)
+        context = self.cloud_prompt + self.tokens[self.prompt_len:]
+        try:
+            prediction = authority.predict(self.session, context, max(1, start + self.offset), self.cfg.cloud_top_k,
+                                           self.cfg.deadline_s)
+        except CloudUnavailable:
+            self.gen.cloud_failures += 1
+            return
+        self.gen.cloud_calls += 1
+        self.gen.cloud_tokens_computed += prediction.tokens_computed
+        self.labels.out.explore_calls += 1
+        self.labels.out.explore_tokens_computed += prediction.tokens_computed
+        weight = self.labels.tail_weight
+        for k, score in enumerate(prediction.positions):
+            self.labels.observed(prediction.verified_from + k - self.offset, score.reward, weight, "explored")
 
     # -- the loop -----------------------------------------------------------------------
     def loop(self) -> None:
@@ -337,6 +372,8 @@ class _Run:
                 self.gen.cache_loops += 1
         step = self.d.device.step(self.tokens)
         proposal = self._sample(step.logprobs)
+        if self.labels is not None:
+            self.labels.proposed(len(self.tokens), step.hidden, step.logprobs)
         if not self.policy.escalate(step):
             self._append(proposal, Provenance.DEVICE)
             return
@@ -349,6 +386,11 @@ class _Run:
         self._observe(prediction)
         if self.cfg.verify and self._apply_verification(prediction):
             return
+        if self.labels is not None:
+            if prediction.authoritative:
+                self.labels.escalated(position, proposal, prediction.top_ids, prediction.top_logprobs)
+            else:
+                self.labels.dropped(position)  # a hub's scores are not the cloud's
         token = self._cloud_choice(step, prediction, proposal)
         if prediction.authoritative:
             self._record(position, token, proposal)

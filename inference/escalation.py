@@ -122,6 +122,11 @@ class EscalationChain:
         # every hop failed (or time ran out): the decoder keeps the device's own token
         raise CloudUnavailable("every hop failed: " + "; ".join(reasons))
 
+    @property
+    def authority(self) -> Cloud:
+        """The top of the chain (its answers are the source of truth): where spot checks go."""
+        return self.hops[-1].cloud
+
     def begin(self, session: str, prompt_ids: Sequence[int]) -> None:
         """Tell the hops that can use it (an in-process `TierHub`) the session's prompt."""
         for hop in self.hops:

@@ -21,6 +21,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
@@ -184,3 +185,66 @@ def fit(features: torch.Tensor, labels: torch.Tensor, cfg: RewardHeadConfig, epo
     with torch.no_grad():
         train_loss = float(F.mse_loss(predict(features[train]), y[train]))
     return head, {"train_mse": train_loss, "val_mse": best, "tokens": len(features)}
+
+
+def fine_tune(head: RewardHead, features: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor,
+              epochs: int = 4, lr: float = 1e-3, seed: int = 0, batch: int = 128) -> tuple[RewardHead, dict]:
+    """A copy of `head` trained further on a device's labels (inference/reward_labels.py).
+
+    Weighted MSE: each label's weight is 1 / the probability it was collected with, so the
+    loss estimates the loss over every token the device produced (not only the labelled
+    ones). Returns the new head and {"loss_before", "loss_after", "labels"} (weighted MSE).
+    """
+    if len(features) != len(labels) or len(labels) != len(weights) or len(labels) == 0:
+        raise InferenceError(f"need matching features, labels and weights, got {len(features)}, {len(labels)}, "
+                             f"{len(weights)}")
+    if not torch.isfinite(features).all() or not torch.isfinite(labels).all() or (weights < 0).any():
+        raise InferenceError("reward labels hold non-finite values or negative weights")
+    torch.manual_seed(seed)
+    tuned = RewardHead(head.cfg)
+    tuned.load_state_dict(head.state_dict())
+    y = labels.clamp(min=head.cfg.label_floor)
+    w = weights / weights.mean()
+    d = head.cfg.hidden_size
+
+    def loss_of(rows: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        pred = tuned(torch.cat([tuned.norm(rows[:, :d]), rows[:, d:]], dim=-1))
+        return (weight * (pred - target) ** 2).mean()
+
+    with torch.no_grad():
+        before = float(loss_of(features, y, w))
+    opt = torch.optim.AdamW(tuned.parameters(), lr=lr, weight_decay=1e-4)
+    gen = torch.Generator().manual_seed(seed)
+    tuned.train()
+    for _ in range(epochs):
+        order = torch.randperm(len(y), generator=gen)
+        for start in range(0, len(order), batch):
+            idx = order[start: start + batch]
+            loss = loss_of(features[idx], y[idx], w[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    tuned.eval()
+    with torch.no_grad():
+        after = float(loss_of(features, y, w))
+    return tuned, {"loss_before": before, "loss_after": after, "labels": len(y)}
+
+
+def head_arrays(head: RewardHead) -> dict[str, np.ndarray]:
+    """The head's weights as float32 numpy arrays (what a round carries)."""
+    return {k: v.detach().cpu().float().numpy().copy() for k, v in head.state_dict().items()}
+
+
+def head_from_arrays(cfg: RewardHeadConfig, arrays: dict[str, np.ndarray]) -> RewardHead:
+    """A head of `cfg` with these weights; InferenceError when they do not fit it."""
+    head = RewardHead(cfg)
+    expected = {k: tuple(v.shape) for k, v in head.state_dict().items()}
+    got = {k: tuple(np.asarray(v).shape) for k, v in arrays.items()}
+    if got != expected:
+        raise InferenceError(f"reward head weights do not fit the head ({sorted(got.items())} vs "
+                             f"{sorted(expected.items())})")
+    if not all(np.isfinite(np.asarray(v)).all() for v in arrays.values()):
+        raise InferenceError("reward head weights hold NaN or Inf")
+    head.load_state_dict({k: torch.from_numpy(np.asarray(v, dtype=np.float32).copy()) for k, v in arrays.items()})
+    head.eval()
+    return head

@@ -118,7 +118,7 @@ def _is_b(key: str) -> bool:
     return "lora_B" in key
 
 
-def _robust_mean(stack: np.ndarray, weights: np.ndarray, cfg: RobustConfig) -> np.ndarray:
+def robust_mean(stack: np.ndarray, weights: np.ndarray, cfg: RobustConfig) -> np.ndarray:
     """stack (K, ...) -> (...): weighted mean, or trimmed mean / median when robust."""
     if not cfg.enabled:
         return np.tensordot(weights / weights.sum(), stack, axes=1)
@@ -161,7 +161,7 @@ def aggregate_frozen_a(replies: list[Reply], previous: Adapter, r_max: int,
     new = {}
     for key in previous:
         stack = np.stack([u[key] for u in updates])  # (K, d_out, r_max)
-        new[key] = (previous[key] + _robust_mean(stack, weights, cfg)).astype(np.float32)
+        new[key] = (previous[key] + robust_mean(stack, weights, cfg)).astype(np.float32)
     return new, {"clients": len(replies), "update_norms": norms}
 
 

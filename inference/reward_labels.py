@@ -1,0 +1,144 @@
+"""Reward-head labels a device collects while it serves, for the fleet to train the head.
+
+The head regresses r_t = log p_cloud(y_t|ctx) - max_v log p_cloud(v|ctx) (inference/
+reward_head.py, arXiv 2409.13757). A device learns r_t for its own tokens at almost no extra
+cloud cost:
+- escalated tokens: the cloud's answer carries its top-k log-probabilities, so the device's
+  proposal gets r = lp(proposal) - lp(top-1), or the label floor when the proposal is not
+  among the cloud's top k (far enough from the cloud's choice for routing);
+- accepted tokens before an escalation: the escalation's call scores every position the
+  cloud had not seen (the decoder's observations), so each such token gets its exact r;
+- accepted tokens after the request's last cloud call are never scored for free. With the
+  exploration rate eps, a request is spot-checked once it ends: one cloud call scores its
+  tail. The coin is thrown per request, independently of the tokens, so every accepted
+  token is labelled with a known probability: 1 (scored for free) or eps (the tail). Each
+  label carries the weight 1 / that probability (Horvitz-Thompson), which makes weighted
+  sums over the labelled accepted tokens unbiased estimates of the sums over all accepted
+  tokens; without the spot checks the labels would only cover tokens that preceded an
+  escalation, a biased sample of what the head accepts.
+Only the top of an escalation chain labels (a hub's scores are not the cloud's). Tokens the
+cache served have no device step, hence no features, and are not labelled.
+
+Shapes: a feature row is the device's last hidden state (d) then its top-k next-token
+log-probabilities (k), float32, exactly the head's input before its LayerNorm.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from inference.errors import InferenceError
+
+
+@dataclass(frozen=True)
+class LabelConfig:
+    top_k: int = 8  # the head's k
+    explore: float = 0.0  # share of requests spot-checked at their end
+    floor: float = -8.0  # label of a proposal outside the cloud's top k
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.explore <= 1.0:
+            raise InferenceError(f"explore={self.explore} must lie in [0, 1]")
+        if self.top_k <= 0 or self.floor >= 0:
+            raise InferenceError("top_k must be positive and floor negative")
+
+
+@dataclass
+class Labels:
+    """What one device collected: rows, labels, weights and how each label was obtained."""
+
+    features: list[np.ndarray] = field(default_factory=list)  # (d + k,) float32 each
+    labels: list[float] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)  # "escalated", "observed", "explored"
+    positions: list[int] = field(default_factory=list)  # the token's position in its request
+    accepted_tail: int = 0  # accepted tokens after a request's last cloud call (explored or not)
+    explore_calls: int = 0
+    explore_tokens_computed: int = 0
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def arrays(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(N, d + k) features, (N,) labels, (N,) weights as float32 tensors."""
+        if not self.labels:
+            raise InferenceError("no reward labels collected")
+        return (torch.from_numpy(np.stack(self.features)).float(), torch.tensor(self.labels, dtype=torch.float32),
+                torch.tensor(self.weights, dtype=torch.float32))
+
+    def count(self, kind: str) -> int:
+        return sum(1 for k in self.kinds if k == kind)
+
+
+class LabelCollector:
+    """Collects labels across a device's requests (one per device; the decoder calls it)."""
+
+    def __init__(self, cfg: LabelConfig = LabelConfig()):
+        self.cfg = cfg
+        self.out = Labels()
+        self._rng = random.Random(cfg.seed)
+        self._pending: dict[int, tuple[np.ndarray, bool]] = {}  # position -> (features, escalated)
+
+    # -- per request (the decoder's side) ------------------------------------------------------
+    def begin(self) -> None:
+        self._pending = {}
+
+    def proposed(self, position: int, hidden: torch.Tensor, logprobs: torch.Tensor) -> None:
+        """The device proposed a token at `position` (accepted or about to be escalated)."""
+        top = torch.topk(logprobs, self.cfg.top_k).values
+        self._pending[position] = (torch.cat([hidden.float(), top.float()]).numpy().copy(), False)
+
+    def escalated(self, position: int, proposal: int, top_ids: list[int], top_logprobs: list[float]) -> None:
+        """The cloud answered the escalation at `position`: label the device's proposal."""
+        row = self._pending.pop(position, None)
+        if row is None or not top_logprobs:
+            return
+        lp = dict(zip(top_ids, top_logprobs))
+        r = lp[proposal] - top_logprobs[0] if proposal in lp else self.cfg.floor
+        self._add(position, row[0], max(r, self.cfg.floor), 1.0, "escalated")
+
+    def dropped(self, position: int) -> None:
+        """The position's token was not the device's (a hub answered it, the cloud replaced it)."""
+        self._pending.pop(position, None)
+
+    def observed(self, position: int, reward: float, weight: float = 1.0, kind: str = "observed") -> None:
+        """The cloud scored the device's token at `position` (r exactly)."""
+        row = self._pending.pop(position, None)
+        if row is not None:
+            self._add(position, row[0], max(reward, self.cfg.floor), weight, kind)
+
+    def truncate(self, length: int) -> None:
+        """A rollback removed every position >= length."""
+        self._pending = {p: v for p, v in self._pending.items() if p < length}
+
+    def spot_check(self) -> bool:
+        """At the end of a request with unlabelled accepted tokens: throw the exploration coin
+        (counting those tokens as the tail either way)."""
+        self.out.accepted_tail += len(self._pending)
+        if not self._pending or self.cfg.explore <= 0:
+            return False
+        return self._rng.random() < self.cfg.explore
+
+    @property
+    def tail_weight(self) -> float:
+        return 1.0 / self.cfg.explore
+
+    def tail_start(self) -> int | None:
+        return min(self._pending) if self._pending else None
+
+    def _add(self, position: int, features: np.ndarray, label: float, weight: float, kind: str) -> None:
+        self.out.positions.append(position)
+        self.out.features.append(features)
+        self.out.labels.append(float(label))
+        self.out.weights.append(float(weight))
+        self.out.kinds.append(kind)
+
+    def take(self) -> Labels:
+        """Everything collected so far (then forgotten here)."""
+        out, self.out = self.out, Labels()
+        return out
