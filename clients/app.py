@@ -94,8 +94,9 @@ def secagg_unmask(msg: Message, context: Context) -> Message:
 
 
 def _reply(msg: Message, adapter: dict, metrics: dict, deltas: list[bytes], cache_version: int, device: str,
-           tier: str, context: Context | None = None) -> Message:
-    config = {"deltas": list(deltas), "cache-version": int(cache_version), "device": device, "tier": tier}
+           tier: str, context: Context | None = None, extra: dict | None = None) -> Message:
+    config = {"deltas": list(deltas), "cache-version": int(cache_version), "device": device, "tier": tier,
+              **(extra or {})}
     secagg = msg.content["config"].get("secagg")
     if secagg is not None and context is not None:
         # secure aggregation: the adapter leaves this device only masked (clients/secure.py)
@@ -153,8 +154,15 @@ def train(msg: Message, context: Context) -> Message:
 
     node, secure = node_for(cfg, device, tier, partition, state_dir)
     update = _verified_update(secure, config["cache-update"], round_, device)
+    head = None
+    if "reward-head" in config:  # the federated reward head (server/head_round.py)
+        from inference.reward_head import unpack_head
+
+        head = unpack_head(config["reward-head"])
+        bytes_down += len(config["reward-head"])
     out = node.run_round(RoundInput(round=round_, adapter=adapter, cache_update=update,
-                                    threshold=float(config["threshold"]), seed=int(config["seed"])))
+                                    threshold=float(config["threshold"]), seed=int(config["seed"]), head=head,
+                                    explore=float(config.get("explore-rate", 0.0))))
     if cfg.record_dir:
         from fleet.replay import Recorder
 
@@ -180,10 +188,18 @@ def _answer(msg: Message, context: Context, out, secure, state_dir: Path, device
             config: dict, bytes_down: int) -> Message:
     """A simulated or replayed device's reply: its adapter, metrics and every unconfirmed delta."""
     deltas = _outgoing(state_dir / device / "outbox", out.delta, round_, config, secure)
-    bytes_up = sum(np.asarray(v).nbytes for v in out.adapter.values()) + sum(len(d) for d in deltas)
+    extra = {}
+    if getattr(out, "head", None) is not None:  # a fine-tuned reward head (a replayed device has none)
+        from inference.reward_head import pack_head
+
+        extra["reward-head"] = pack_head(out.head)
+    if getattr(out, "route_hist", None) is not None:
+        extra["route-hist"] = [float(c) for c in out.route_hist]
+    bytes_up = (sum(np.asarray(v).nbytes for v in out.adapter.values()) + sum(len(d) for d in deltas)
+                + len(extra.get("reward-head", b"")))
     metrics = {**out.metrics, "bytes-down": float(bytes_down), "bytes-up": float(bytes_up),
                "deltas-sent": float(len(deltas))}
-    return _reply(msg, out.adapter, metrics, deltas, out.cache_version, device, tier, context)
+    return _reply(msg, out.adapter, metrics, deltas, out.cache_version, device, tier, context, extra)
 
 
 def _outgoing(folder: Path, delta: bytes, round_: int, config: dict, secure) -> list[bytes]:

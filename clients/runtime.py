@@ -103,7 +103,8 @@ def node_for(cfg: FederationConfig, device: str, tier: str, partition: int, stat
                     if zoo.model_name(cfg.profile(t).model) == model_name]
     node_cfg = NodeConfig(device=device, partition=partition, profile=profile, state_dir=state_dir,
                           r_max=max(family_ranks), lora_seed=cfg.lora_seed, local_steps=cfg.local_steps,
-                          lr=cfg.lr, max_new_tokens=cfg.max_new_tokens)
+                          lr=cfg.lr, max_new_tokens=cfg.max_new_tokens, head_epochs=cfg.head_epochs,
+                          head_lr=cfg.head_lr)
     cloud = _cloud(cfg.zoo, cfg.cloud_url)
     chain = None
     if cfg.hierarchy:

@@ -75,6 +75,16 @@ class FederationConfig:
     # top-1 probability is at least hop-confidence (its cache's answers always are)
     hierarchy: bool = False
     hop_confidence: float = 0.9
+    # the federated reward head (server/head_round.py): devices label their tokens from the
+    # cloud's answers and scores plus spot checks of explore-rate of their requests, fine-tune
+    # the family's head, and the server averages the heads per family each round; with
+    # target-escalation-share > 0 each tier's threshold is then recalibrated so that this
+    # share of the tokens its devices route (those the cache did not serve) goes up the chain
+    federated_head: bool = False
+    explore_rate: float = 0.05
+    target_escalation_share: float = 0.0
+    head_epochs: int = 4
+    head_lr: float = 1e-3
 
     def __post_init__(self) -> None:
         if self.num_rounds < 1:
@@ -108,6 +118,14 @@ class FederationConfig:
         if not 0.0 < self.secagg_threshold < 1.0 or self.secagg_degree < 0:
             raise FleetError(f"secagg-threshold={self.secagg_threshold} must lie in (0, 1) and secagg-degree="
                              f"{self.secagg_degree} must be >= 0")
+        if not 0.0 <= self.explore_rate <= 1.0 or not 0.0 <= self.target_escalation_share < 1.0:
+            raise FleetError(f"explore-rate={self.explore_rate} must lie in [0, 1] and target-escalation-share="
+                             f"{self.target_escalation_share} in [0, 1)")
+        if self.head_epochs < 1 or self.head_lr <= 0:
+            raise FleetError(f"head-epochs={self.head_epochs} must be >= 1 and head-lr={self.head_lr} > 0")
+        if self.federated_head and self.secure_aggregation:
+            raise FleetError("federated-head=true sends each device's fine-tuned reward head to the server, which "
+                             "secure-aggregation=true promises never to see per device: use one or the other")
         if not 0.0 <= self.hop_confidence <= 1.0:
             raise FleetError(f"hop-confidence={self.hop_confidence} must lie in [0, 1]")
         if self.memory_cap_mb < 0:
@@ -156,7 +174,9 @@ class FederationConfig:
         # state folders from before these options resume unchanged while they keep their defaults
         for name, default in (("replay_dir", ""), ("fraction_train", 1.0), ("min_replies", 1),
                               ("secure_aggregation", False), ("secagg_threshold", 0.5), ("secagg_degree", 0),
-                              ("hierarchy", False), ("hop_confidence", 0.9)):
+                              ("hierarchy", False), ("hop_confidence", 0.9), ("federated_head", False),
+                              ("explore_rate", 0.05), ("target_escalation_share", 0.0), ("head_epochs", 4),
+                              ("head_lr", 1e-3)):
             if getattr(self, name) == default:
                 skip.add(name)
         if not self.workload_file:  # state folders from before the file workload resume unchanged

@@ -33,9 +33,12 @@ from fleet.errors import FleetError
 from inference.chat import chat_prompt_ids
 from inference.decoder import HybridDecoder
 from inference.device_cache import DeviceCache
+from inference.errors import InferenceError
 from inference.generation import DecodeConfig, Provenance
 from inference.lora import LoraSpec, attach, b_matrices, merged, train_b
 from inference.privacy import PrivacyPolicy
+from inference.reward_head import fine_tune, head_arrays, head_from_arrays
+from inference.reward_labels import LabelCollector, LabelConfig, score_histogram
 from inference.router import RewardPolicy
 from inference.tier_profile import TierProfile
 from inference.tokenizer import stop_token_ids
@@ -60,6 +63,8 @@ class NodeConfig:
     local_steps: int = 4
     lr: float = 3e-3
     max_new_tokens: int = 128
+    head_epochs: int = 4  # the federated reward head's local fine-tuning (federated-head=true)
+    head_lr: float = 1e-3
 
     def __post_init__(self) -> None:
         if not self.device or any(c in self.device for c in "/\\") or self.device.startswith("."):
@@ -75,6 +80,8 @@ class RoundInput:
     cache_update: bytes | None  # a CacheUpdate (None: none arrived that verified)
     threshold: float  # tau of the reward policy
     seed: int
+    head: dict[str, np.ndarray] | None = None  # the family's global reward head (None: the zoo's, not trained)
+    explore: float = 0.0  # share of requests spot-checked for reward labels
 
 
 @dataclass
@@ -83,6 +90,8 @@ class RoundOutput:
     delta: bytes  # Delta of this round (seq = round)
     cache_version: int
     metrics: dict[str, float] = field(default_factory=dict)
+    head: dict[str, np.ndarray] | None = None  # the fine-tuned reward head (with inp.head)
+    route_hist: list[float] | None = None  # its scores of the round's routed tokens (reward_labels.HIST_EDGES)
 
 
 class DamagedState(FleetError):
@@ -143,6 +152,33 @@ class DeviceState:
         for table in tables:  # sound, of another tokenizer or orders: configuration, not damage
             header.check_compatible(table.header)
         return DeviceState(header, *tables, version)
+
+
+MIN_HEAD_LABELS = 10  # fewer labels: no head update from this device this round
+
+
+def train_head(head, labels, epochs: int, lr: float, seed: int):
+    """(fine-tuned head weights or None, score histogram of the routed tokens, metrics) from a
+    round's reward labels (inference/reward_labels.py)."""
+    metrics = {"head-labels": 0.0, "head-escalated": float(labels.count("escalated")),
+               "head-observed": float(labels.count("observed")), "head-explored": float(labels.count("explored")),
+               "explore-calls": float(labels.explore_calls),
+               "explore-tokens-computed": float(labels.explore_tokens_computed)}
+    tuned, arrays = head, None
+    if len(labels) >= MIN_HEAD_LABELS:
+        x, y, w = labels.arrays()
+        tuned, stats = fine_tune(head, x, y, w, epochs=epochs, lr=lr, seed=seed)
+        arrays = head_arrays(tuned)
+        metrics.update({"head-labels": float(len(labels)), "head-loss-before": stats["loss_before"],
+                        "head-loss-after": stats["loss_after"]})
+    hist = None
+    if labels.proposed:
+        rows = torch.from_numpy(np.stack(labels.proposed)).float()  # (N, d + k)
+        d = head.cfg.hidden_size
+        with torch.no_grad():
+            scores = tuned(torch.cat([tuned.norm(rows[:, :d]), rows[:, d:]], dim=-1)).numpy()
+        hist = score_histogram(scores)
+    return arrays, hist, metrics
 
 
 SERVED_FIELDS = ("key", "correct", "tokens", "cloud", "cache", "hubs", "computed", "hub_computed")
@@ -218,11 +254,19 @@ class DeviceNode:
             upstream = self.chain_for_round(inp.round)
             deadline_s = sum(hop.deadline_s for hop in upstream.hops)  # room to ask every hop
         decoder = HybridDecoder(device_model, self.tokenizer, upstream, cache=cache)
-        policy = RewardPolicy(self.head, inp.threshold)
+        head, collector = self.head, None
+        if inp.head is not None:  # the federated reward head: route with the fleet's, collect labels for it
+            try:
+                head = head_from_arrays(self.head.cfg, inp.head)
+            except InferenceError as exc:
+                raise FleetError(f"{cfg.device}: the round's reward head does not fit this device ({exc})") from exc
+            collector = LabelCollector(LabelConfig(top_k=head.cfg.top_k, explore=inp.explore,
+                                                   floor=head.cfg.label_floor, seed=inp.seed))
+        policy = RewardPolicy(head, inp.threshold)
         dcfg = DecodeConfig(max_new_tokens=cfg.max_new_tokens, deadline_s=deadline_s,
                             stop_ids=self.stop_ids)
         queries = self.workload.queries(cfg.partition, inp.round)
-        served = [self._serve(decoder, policy, dcfg, q) for q in queries]
+        served = [self._serve(decoder, policy, dcfg, q, collector) for q in queries]
         tokens = sum(s["tokens"] for s in served)
         # Self-training only on well-formed outputs (a final "The answer is N." and EOS):
         # a degenerate output trained into B comes back next round as a degenerate model
@@ -258,11 +302,16 @@ class DeviceNode:
             "cache-loops": float(sum(s["loops"] for s in served)),
             "state-rejoined": 1.0 if rejoined else 0.0,  # this round started from an empty state: damaged
         }
-        return RoundOutput(b_matrices(peft_model), delta.to_bytes(), state.version, metrics)
+        out = RoundOutput(b_matrices(peft_model), delta.to_bytes(), state.version, metrics)
+        if collector is not None:
+            out.head, out.route_hist, head_metrics = train_head(head, collector.take(), cfg.head_epochs, cfg.head_lr,
+                                                                 inp.seed)
+            out.metrics.update(head_metrics)
+        return out
 
-    def _serve(self, decoder: HybridDecoder, policy, dcfg: DecodeConfig, query: Query) -> dict:
+    def _serve(self, decoder: HybridDecoder, policy, dcfg: DecodeConfig, query: Query, labels=None) -> dict:
         if query.problem is not None:
-            gen = decoder.generate(query.problem.prompt, policy, dcfg)
+            gen = decoder.generate(query.problem.prompt, policy, dcfg, labels=labels)
             correct = wordmath.is_correct(query.problem, gen.text)
             # a worked solution ends in "The answer is N." and EOS
             well_formed = (wordmath.extract_answer(gen.text) is not None and bool(gen.token_ids)
@@ -271,7 +320,7 @@ class DeviceNode:
             req = query.request
             prompt = (chat_prompt_ids(self.tokenizer, req.messages) if req.messages is not None
                       else req.prompt)
-            gen = decoder.generate(prompt, policy, dcfg,
+            gen = decoder.generate(prompt, policy, dcfg, labels=labels,
                                    privacy=PrivacyPolicy("local-only" if req.sensitive else "allow"))
             # graded only by an answer or reference: agreement with the cloud is the demo's to measure
             correct = (Grader().correct(req, gen.text, gen.token_ids, None)

@@ -248,3 +248,21 @@ def head_from_arrays(cfg: RewardHeadConfig, arrays: dict[str, np.ndarray]) -> Re
     head.load_state_dict({k: torch.from_numpy(np.asarray(v, dtype=np.float32).copy()) for k, v in arrays.items()})
     head.eval()
     return head
+
+
+def pack_head(arrays: dict[str, np.ndarray]) -> bytes:
+    """Head weights as safetensors bytes (what a round message carries)."""
+    from safetensors.numpy import save
+
+    return save({k: np.ascontiguousarray(v, dtype=np.float32) for k, v in sorted(arrays.items())})
+
+
+def unpack_head(data: bytes) -> dict[str, np.ndarray]:
+    """The inverse of `pack_head`; InferenceError for bytes that are not a head's."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load
+
+    try:
+        return load(bytes(data))
+    except (SafetensorError, ValueError, TypeError) as exc:
+        raise InferenceError(f"reward head bytes are unreadable ({exc})") from exc

@@ -34,6 +34,36 @@ import torch
 from inference.errors import InferenceError
 
 
+# score histograms of a device's routed tokens (summed per tier by the server, server/head_round.py).
+# The head predicts r in [label_floor, 0] and most tokens score near 0, where the thresholds
+# lie (calibrated taus of 0.01-0.3): geometric bins from -8.5 to -1e-4, then a few above 0.
+HIST_EDGES = np.concatenate([-np.geomspace(8.5, 1e-4, 300), [0.0, 0.05, 0.1, 0.2, 0.5]])
+
+
+def score_histogram(scores: np.ndarray) -> list[float]:
+    """Counts of head scores per bin of HIST_EDGES (outside values land in the end bins)."""
+    clipped = np.clip(np.asarray(scores, dtype=np.float64), HIST_EDGES[0], HIST_EDGES[-1] - 1e-9)
+    counts, _ = np.histogram(clipped, bins=HIST_EDGES)
+    return [float(c) for c in counts]
+
+
+def threshold_for(hist: np.ndarray, share: float) -> float | None:
+    """tau >= 0 such that `share` of the scores lie below -tau, interpolated within the bin
+    where the cumulative share crosses it (None: no scores)."""
+    total = float(hist.sum())
+    if total <= 0:
+        return None
+    cdf = np.concatenate([[0.0], np.cumsum(hist) / total])  # cdf[i]: share of scores < HIST_EDGES[i]
+    i = int(np.searchsorted(cdf, share, side="left"))  # first edge at or past the target share
+    if i == 0:
+        return max(0.0, -float(HIST_EDGES[0]))
+    i = min(i, len(HIST_EDGES) - 1)
+    lo, hi = cdf[i - 1], cdf[i]
+    frac = 0.0 if hi <= lo else (share - lo) / (hi - lo)
+    edge = float(HIST_EDGES[i - 1] + frac * (HIST_EDGES[i] - HIST_EDGES[i - 1]))
+    return max(0.0, -edge)
+
+
 @dataclass(frozen=True)
 class LabelConfig:
     top_k: int = 8  # the head's k
@@ -57,6 +87,7 @@ class Labels:
     weights: list[float] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)  # "escalated", "observed", "explored"
     positions: list[int] = field(default_factory=list)  # the token's position in its request
+    proposed: list[np.ndarray] = field(default_factory=list)  # every routed token's features, labelled or not
     accepted_tail: int = 0  # accepted tokens after a request's last cloud call (explored or not)
     explore_calls: int = 0
     explore_tokens_computed: int = 0
@@ -91,7 +122,9 @@ class LabelCollector:
     def proposed(self, position: int, hidden: torch.Tensor, logprobs: torch.Tensor) -> None:
         """The device proposed a token at `position` (accepted or about to be escalated)."""
         top = torch.topk(logprobs, self.cfg.top_k).values
-        self._pending[position] = (torch.cat([hidden.float(), top.float()]).numpy().copy(), False)
+        row = torch.cat([hidden.float(), top.float()]).numpy().copy()
+        self._pending[position] = (row, False)
+        self.out.proposed.append(row)
 
     def escalated(self, position: int, proposal: int, top_ids: list[int], top_logprobs: list[float]) -> None:
         """The cloud answered the escalation at `position`: label the device's proposal."""

@@ -116,10 +116,21 @@ def run_federation(grid: Grid, cfg: FederationConfig,
     from strategies.lora_math import RobustConfig
 
     fed, families = build_federation(cfg)
+    heads = None
+    if cfg.federated_head:  # one reward head per family, averaged each round (server/head_round.py)
+        from inference.zoo import Zoo
+        from server.head_round import build_head_round
+
+        heads = build_head_round(cfg, Zoo(cfg.zoo or None), fed.state, fed.thresholds)
     nodes = discover(grid, cfg)
+
+    def payload(node, rnd: int) -> ConfigRecord:
+        extra = heads.payload(node.tier, rnd) if heads is not None else {}
+        return ConfigRecord({**fed.payload(node.device, node.tier, rnd), **extra})
+
     strategy = FederatedLoRA(
         nodes, {f.name: f.r_max for f in families.values()}, {f.name: f.shapes for f in families.values()},
-        payload=lambda node, rnd: ConfigRecord(fed.payload(node.device, node.tier, rnd)),
+        payload=payload,
         robust=RobustConfig(enabled=cfg.robust, method=cfg.robust_method, trim=cfg.trim),
         aggregation=cfg.aggregation)
     strategy.secure = cfg.secure_aggregation
@@ -177,6 +188,8 @@ def run_federation(grid: Grid, cfg: FederationConfig,
         else:  # too few to average safely: keep the adapters, still merge the deltas that came
             log.warning("round %d: %d accepted replies, fewer than min-replies=%d: the adapters stay as they "
                         "were", rnd, len(strategy.accepted), cfg.min_replies)
+        if heads is not None:  # average the reward heads per family, recalibrate each tier's threshold
+            fed.note_round(heads=heads.finish(rnd, strategy.accepted))
         clock.lap("aggregate")  # robust adapter aggregation (checking each reply is in the streamed part)
         phases = clock.phases
         phases["exchange_s"] = exchange.seconds  # transport and the nodes' own work

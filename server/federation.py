@@ -218,6 +218,10 @@ class Federation:
         self._round["release"] = info
         return info
 
+    def note_round(self, **fields) -> None:
+        """Add fields to this round's history record (saved with the round)."""
+        self._round.setdefault("extra", {}).update(fields)
+
     def finish_round(self, round_: int, per_node: dict[str, dict], dropped: list, seconds: float,
                      phases: dict[str, float] | None = None, asked: int | None = None) -> Path:
         self.state.round = round_
@@ -227,6 +231,6 @@ class Federation:
             "round": round_, "nodes": per_node, "dropped": [list(d) for d in dropped],
             "ingest": self._round.get("ingest", {}), "release": self._round.get("release", {}),
             "bytes_down": self._round.get("bytes_down", {}), "seconds": seconds, "phases": dict(phases or {}),
-            "asked": len(per_node) + len(dropped) if asked is None else asked})
+            "asked": len(per_node) + len(dropped) if asked is None else asked, **self._round.get("extra", {})})
         self._round = {}
         return self.state.save(self.cfg.state_path)

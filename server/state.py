@@ -105,6 +105,11 @@ class ServerState:
     node_versions: dict[str, dict[str, int]] = field(default_factory=dict)  # device -> {tier: version}
     history: list[dict] = field(default_factory=list)  # per-round records (metrics, releases)
     high_water: dict[str, list[int]] = field(default_factory=dict)  # sender -> [round, seq] (replay)
+    # the federated reward heads (federated-head=true): family -> weights, and the routing
+    # threshold recalibrated per tier; both absent from the files (and the hash) when empty,
+    # so state folders of runs without them are unchanged
+    heads: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    thresholds: dict[str, float] = field(default_factory=dict)
     # not persisted as such: what was merged into `aggregate` since the last save (a segment
     # stores these, not the table), and what the files on disk hold (None: nothing yet)
     unsaved: list[Aggregate] = field(default_factory=list, repr=False, compare=False)
@@ -115,6 +120,17 @@ class ServerState:
             self.aggregate = Aggregate.empty(self.header)
 
     # -- persistence ---------------------------------------------------------------------------
+    def _heads_fields(self) -> dict:
+        return ({"heads": _pack_adapters(self.heads), "thresholds": dict(sorted(self.thresholds.items()))}
+                if self.heads or self.thresholds else {})
+
+    @staticmethod
+    def _unpack_heads(raw: dict) -> tuple[dict, dict[str, float]]:
+        thresholds = raw.get("thresholds", {})
+        if not isinstance(thresholds, dict):
+            raise ServerError("server state thresholds are not a table")
+        return _unpack_adapters(raw.get("heads", {})), {str(t): float(v) for t, v in thresholds.items()}
+
     def to_bytes(self) -> bytes:
         return msgpack.packb({
             "schema": STATE_SCHEMA, "config_digest": self.config_digest, "round": self.round,
@@ -123,6 +139,7 @@ class ServerState:
             "aggregate": self.aggregate.to_bytes(),
             "views": {tier: view.to_bytes() for tier, view in sorted(self.views.items())},
             "node_versions": self.node_versions, "history": self.history, "high_water": self.high_water,
+            **self._heads_fields(),
         }, use_bin_type=True)
 
     @staticmethod
@@ -139,10 +156,11 @@ class ServerState:
                 raise ServerError(f"server state has schema {raw['schema']}, this fedhybrid reads {STATE_SCHEMA}")
             header = CacheHeader(**raw["header"])
             adapters = _unpack_adapters(raw["adapters"])
+            heads, thresholds = ServerState._unpack_heads(raw)
             return ServerState(header, raw["config_digest"], int(raw["round"]), adapters,
                                Aggregate.from_bytes(raw["aggregate"], header),
                                {t: VersionedView.from_bytes(v, header) for t, v in raw["views"].items()},
-                               raw["node_versions"], raw["history"], raw.get("high_water", {}))
+                               raw["node_versions"], raw["history"], raw.get("high_water", {}), heads, thresholds)
         except ServerError:
             raise
         except DECODE_ERRORS as exc:
@@ -159,7 +177,7 @@ class ServerState:
             "merged": [a.to_bytes() for a in self.unsaved],
             "views": {tier: view.to_bytes() for tier, view in sorted(self.views.items())},
             "node_versions": self.node_versions, "history_from": start, "history": self.history[start:],
-            "high_water": self.high_water}, use_bin_type=True)
+            "high_water": self.high_water, **self._heads_fields()}, use_bin_type=True)
 
     def _apply_segment(self, data: bytes, round_: int) -> None:
         """Advance to `round_` by its segment, all or nothing: everything is decoded before
@@ -171,6 +189,7 @@ class ServerState:
         if int(raw["base"]) != self.round or raw["config_digest"] != self.config_digest:
             raise ServerError(f"segment of round {round_} continues round {raw['base']}, not {self.round}")
         adapters = _unpack_adapters(raw["adapters"])
+        heads, thresholds = self._unpack_heads(raw)
         aggregate = self.aggregate
         for merged in raw["merged"]:
             aggregate = aggregate.merge(Aggregate.from_bytes(merged, self.header))
@@ -183,6 +202,7 @@ class ServerState:
             raise ServerError(f"segment of round {round_} amends history from record {start} of {len(self.history)}")
         history = self.history[:start] + records
         self.adapters, self.aggregate, self.views = adapters, aggregate, views
+        self.heads, self.thresholds = heads, thresholds
         self.node_versions, self.high_water, self.history, self.round = node_versions, high_water, history, round_
 
     def save(self, state_dir: Path) -> Path:
@@ -305,6 +325,12 @@ class ServerState:
             digest.update(view.to_bytes())
         digest.update(json.dumps(self.node_versions, sort_keys=True).encode())
         digest.update(json.dumps(self.high_water, sort_keys=True).encode())
+        for fam, head in sorted(self.heads.items()):  # only runs with federated heads have any
+            for key, value in sorted(head.items()):
+                digest.update(f"head/{fam}/{key}".encode())
+                digest.update(np.ascontiguousarray(value, dtype=np.float32).tobytes())
+        if self.thresholds:
+            digest.update(json.dumps(self.thresholds, sort_keys=True).encode())
         return digest.hexdigest()
 
 

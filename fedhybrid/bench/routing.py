@@ -23,6 +23,9 @@ from workloads import pycode, wordmath
 
 CONFIDENCE_SWEEP = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
 FUSION_SWEEP = (0.5, 0.8, 0.95)
+# the federated head (--head-from) has no calibration table of its own: a fixed tau grid
+FEDERATED_TAUS = (0.0, 0.005, 0.01, 0.02, 0.035, 0.06, 0.1, 0.2, 0.35, 0.6, 1.0)
+MATCHED_SHARES = (0.05, 0.075, 0.10, 0.125, 0.15, 0.175, 0.20)
 
 
 def agreement(outputs: list[list[int]], reference: list[list[int]]) -> tuple[float, float]:
@@ -50,16 +53,21 @@ def _run(decoder: HybridDecoder, policy, prompts: list[str], cfg: DecodeConfig) 
 
 def sweep(device_model, cloud: LocalCloud, tokenizer, head: RewardHead, taus: list[float],
           problems: int, seed: int = 0, max_new_tokens: int = 128,
-          progress=None) -> list[dict]:
+          progress=None, federated: RewardHead | None = None) -> list[dict]:
+    """Rows per (policy, threshold); with `federated` (a head the fleet trained) also
+    "reward-federated" over FEDERATED_TAUS."""
     probs = wordmath.generate("heldout", problems, seed=f"bench-routing/{seed}")
     prompts = [p.prompt for p in probs]
     decoder = HybridDecoder(device_model, tokenizer, cloud)
     cfg = DecodeConfig(max_new_tokens=max_new_tokens, deadline_s=30.0)
     configs = ([("cloud-only", None), ("slm-only", None)] + [("reward", t) for t in taus]
                + [("confidence", t) for t in CONFIDENCE_SWEEP] + [("fusion", t) for t in FUSION_SWEEP])
+    if federated is not None:
+        configs += [("reward-federated", t) for t in FEDERATED_TAUS]
     rows, reference = [], None
     for i, (name, threshold) in enumerate(configs):
-        policy = make_policy(name, threshold, head=head)
+        policy = (make_policy("reward", threshold, head=federated) if name == "reward-federated"
+                  else make_policy(name, threshold, head=head))
         result = _run(decoder, policy, prompts, cfg)
         if reference is None:
             reference = result["outputs"]
@@ -138,6 +146,24 @@ def kv_speedup(device_model, cloud_model, tokenizer, head: RewardHead, tau: floa
     return out
 
 
+def at_shares(rows: list[dict], shares=MATCHED_SHARES) -> list[dict]:
+    """Accuracy of each swept policy at equal cloud shares: linear interpolation between its
+    two thresholds that bracket the share (None outside the swept range)."""
+    out = []
+    for name in sorted({r["policy"] for r in rows if r["threshold"] is not None}):
+        pts = sorted((r["cloud_share"], r["accuracy"]) for r in rows if r["policy"] == name)
+        row = {"policy": name}
+        for share in shares:
+            value = None
+            for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+                if x0 <= share <= x1:
+                    value = y0 if x1 == x0 else y0 + (y1 - y0) * (share - x0) / (x1 - x0)
+                    break
+            row[f"{share:.1%}"] = value
+        out.append(row)
+    return out
+
+
 def plot(rows: list[dict], path: Path) -> None:
     import matplotlib
 
@@ -145,8 +171,9 @@ def plot(rows: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    markers = {"reward": "o-", "confidence": "s--", "fusion": "^:", "slm-only": "kx", "cloud-only": "k*"}
-    for name in ("reward", "confidence", "fusion", "slm-only", "cloud-only"):
+    markers = {"reward": "o-", "reward-federated": "D-", "confidence": "s--", "fusion": "^:", "slm-only": "kx",
+               "cloud-only": "k*"}
+    for name in ("reward", "reward-federated", "confidence", "fusion", "slm-only", "cloud-only"):
         pts = sorted((r["cloud_share"], r["accuracy"]) for r in rows if r["policy"] == name)
         if pts:
             ax.plot([p[0] for p in pts], [p[1] for p in pts], markers[name], label=name, markersize=8)

@@ -21,6 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     routing.add_argument("--pycode-tasks", type=int, default=40, help="held-out line completions")
     routing.add_argument("--kv-problems", type=int, default=10, help="problems for the KV-vs-recompute timing")
     routing.add_argument("--plot", type=Path, default=None, help="PNG path (default: next to the JSON)")
+    routing.add_argument("--head-from", type=Path, default=None,
+                         help="a federated run's state folder: also sweep the reward head the fleet trained "
+                              "(federated-head=true) for the device's model family")
     _workload_args(routing, "sweep your requests instead of held-out wordmath and pycode (README: Workload files)")
     _common(routing, _routing)
     cache = bsub.add_parser("cache", help="correction cache: lookup rate, size, merge, build, serving quality")
@@ -118,12 +121,16 @@ def _routing(args: argparse.Namespace) -> int:
     taus = sorted({r["tau"] for r in meta["table"]} | ({meta["target"]["tau"]} if "target" in meta else set()))
     if requests is not None:
         return _routing_on_workload(args, stack, head, meta, taus, requests)
+    federated = _federated_head(args.head_from, zoo.model_name(args.device), head) if args.head_from else None
     with Progress() as progress:
         task = progress.add_task("policies x thresholds", total=None)
         rows = routing.sweep(stack.device_model, stack.cloud, stack.tokenizer, head, taus, args.problems,
-                             progress=lambda i, n: progress.update(task, completed=i, total=n))
+                             progress=lambda i, n: progress.update(task, completed=i, total=n), federated=federated)
     print_table(f"routing on held-out wordmath ({args.problems} problems, {args.device} + {args.cloud})",
                 rows, routing.COLUMNS)
+    matched = routing.at_shares(rows)
+    print_table("accuracy at equal cloud share (interpolated between swept thresholds)", matched,
+                [("policy", "{}")] + [(k, "{:.1%}") for k in matched[0] if k != "policy"])
     tau = meta.get("target", {}).get("tau", taus[len(taus) // 2])
     code = routing.pycode_agreement(stack.device_model, stack.cloud, stack.tokenizer, head, tau,
                                     args.pycode_tasks)
@@ -139,11 +146,25 @@ def _routing(args: argparse.Namespace) -> int:
           f"(identical outputs: {kv['identical_outputs']})")
     stack.cloud.close()
     path = write_json(args, "routing", {"rows": rows, "pycode": code, "head_cost": cost, "kv": kv,
-                                        "calibration_target": meta.get("target")})
+                                        "calibration_target": meta.get("target"), "at_shares": matched,
+                                        "head_from": str(args.head_from) if args.head_from else None})
     png = args.plot or path.with_suffix(".png")
     routing.plot(rows, png)
     print(f"wrote {png}")
     return 0
+
+
+def _federated_head(state_dir: Path, family: str, zoo_head):
+    """The reward head a federated run trained for `family` (ServerError when it has none)."""
+    from inference.reward_head import head_from_arrays
+    from server.errors import ServerError
+    from server.state import ServerState
+
+    state = ServerState.load_latest(state_dir)
+    if state is None or family not in state.heads:
+        raise ServerError(f"--head-from {state_dir}: no federated reward head of {family} there (run the rounds "
+                          "with --set federated-head=true)")
+    return head_from_arrays(zoo_head.cfg, state.heads[family])
 
 
 def _routing_on_workload(args, stack, head, meta, taus, requests) -> int:
