@@ -196,3 +196,28 @@ def test_run_round_twice_from_the_same_saved_state_gives_identical_outputs(first
     rows = read_served(folder, 2)
     assert len(rows) == a.metrics["num-examples"] and sum(r["tokens"] for r in rows) == a.metrics["tokens"]
     assert sum(r["cloud"] for r in rows) == a.metrics["cloud-tokens"]
+
+
+def test_with_the_hierarchy_a_sure_hub_answers_and_nothing_it_says_is_learnt(stack, tiny_zoo_dir, tmp_path):
+    """iot -> client hub (always sure) -> cloud: every escalation is the hub's, so the round's
+    delta holds no correction, and the metrics count the tokens by tier."""
+    from inference.cloud import LocalCloud
+    from inference.escalation import EscalationChain, Hop
+    from inference.tier_hub import TierHub
+    from inference.zoo import Zoo, load_causal_lm
+
+    hub_model, _ = load_causal_lm("client", Zoo(tiny_zoo_dir))
+    hub, cloud = LocalCloud(hub_model), LocalCloud(load_causal_lm("cloud", Zoo(tiny_zoo_dir))[0])
+    node = stack["node"](tmp_path)
+    node.chain_for_round = lambda round_: EscalationChain([Hop("client", TierHub(None, hub), min_confidence=0.0),
+                                                          Hop("cloud", cloud)])
+    out = node.run_round(_round_input(stack, 1))
+    m = out.metrics
+    assert m["hub-tokens-client"] > 0 and m["hub-tokens"] == m["hub-tokens-client"]
+    assert m["cloud-tokens"] == 0 and m["cloud-tokens-computed"] == 0 and m["hub-tokens-computed"] > 0
+    delta = Delta.from_bytes(out.delta, stack["header"])
+    assert int(delta.table.entries["count"].sum()) == 0  # served/contradicted feedback at most: no correction
+    rows = read_served(tmp_path / "iot-0", 1)
+    assert sum(r["hubs"].get("client", 0) for r in rows) == m["hub-tokens-client"]
+    hub.close()
+    cloud.close()
