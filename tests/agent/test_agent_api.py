@@ -155,3 +155,16 @@ def test_every_byte_the_cloud_receives_local_only_none_redact_no_masked_value(zo
         engine.close()
         remote.close()
     cloud_engine.close()
+
+
+def test_an_agent_with_an_api_key_still_takes_its_rounds_on_the_admin_token(make_agent, serve_app):
+    """The API key guards the OpenAI routes; the admin routes keep their own token (a key on
+    both would need two Authorization headers: the round could never reach the agent)."""
+    engine = make_agent("edge-2")
+    token = write_token(engine.cfg.token_path)
+    with serve_app(create_agent_app(engine, RoundRunner(engine), HttpConfig(api_key="user-key"), token)) as url:
+        assert httpx.get(f"{url}/v1/models").status_code == 401
+        assert httpx.get(f"{url}/v1/models", headers={"Authorization": "Bearer user-key"}).status_code == 200
+        admin = httpx.get(f"{url}/admin/v1/identity", headers={"Authorization": f"Bearer {token}"})
+        assert admin.status_code == 200 and admin.json()["device"] == "edge-2"
+        assert httpx.get(f"{url}/admin/v1/identity", headers={"Authorization": "Bearer user-key"}).status_code == 401
