@@ -343,7 +343,7 @@ class _Run:
             if prediction is None:
                 return
             self._observe(prediction)
-            if not self._apply_verification(prediction):
+            if not prediction.authoritative or not self._apply_verification(prediction):
                 return
 
     def _cache_loops(self, token: int) -> bool:
@@ -384,7 +384,7 @@ class _Run:
             self._append(proposal, Provenance.DEVICE)
             return
         self._observe(prediction)
-        if self.cfg.verify and self._apply_verification(prediction):
+        if self.cfg.verify and prediction.authoritative and self._apply_verification(prediction):
             return
         if self.labels is not None:
             if prediction.authoritative:
@@ -395,5 +395,5 @@ class _Run:
         if prediction.authoritative:
             self._record(position, token, proposal)
         self._append(token, Provenance.CLOUD)
-        if self.cfg.verify:
+        if self.cfg.verify and prediction.authoritative:  # a hub verifies nothing
             self.verified_upto = len(self.tokens)

@@ -87,7 +87,11 @@ class EscalationChain:
                 break
             stats = self.stats[hop.tier]
             try:
-                prediction = hop.cloud.predict(session, tokens, verify_from, top_k, min(hop.deadline_s, remaining))
+                # a hub answers the next token only: scoring earlier positions (observations,
+                # verification, reward labels) is the top's job, and asking a hub for them would
+                # make it recompute everything since the top's last call, every call
+                hop_from = verify_from if i == len(self.hops) - 1 else len(tokens)
+                prediction = hop.cloud.predict(session, tokens, hop_from, top_k, min(hop.deadline_s, remaining))
             except CloudUnavailable as exc:
                 with self._lock:
                     stats.calls += 1

@@ -106,3 +106,19 @@ def test_the_simulated_fleet_asks_the_tiers_above_in_order(tiny_zoo, tmp_path):
     assert [h.tier for h in chain_for("edge").hops] == ["client", "cloud"]
     assert [h.tier for h in chain_for("client").hops] == ["cloud"]
     cloud.close()
+
+
+def test_a_hub_computes_only_what_it_has_not_seen(pair):
+    """A hub answers the next token only (scoring earlier positions is the top's job), so its
+    session KV makes each call cost the new tokens, not everything since the top's last call."""
+    device, cloud_model, tok = pair
+    header = _header(tok)
+    ids = encode_prompt(tok, PROMPT)
+    hub, cloud = LocalCloud(cloud_model), LocalCloud(cloud_model)
+    chain = EscalationChain([Hop("client", TierHub(None, hub), min_confidence=0.0), Hop("cloud", cloud)])
+    gen = HybridDecoder(device, tok, chain, cache=DeviceCache(header, "d")).generate(
+        ids, CloudOnly(), DecodeConfig(max_new_tokens=12, deadline_s=6.0))
+    assert gen.answered_by == ["client"] * 12
+    assert gen.hub_tokens_computed["client"] == len(ids) + 11  # the prompt once, then one token per call
+    hub.close()
+    cloud.close()
