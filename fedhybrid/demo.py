@@ -4,9 +4,10 @@ of the recurring fleet workload on Flower's simulation engine, then a report.
 Steps: (1) verify the zoo and reward heads; (2) decode every workload question once with
 the cloud alone (the quality and cost baseline); (3) run the rounds; (4) compute per
 round and tier: cloud share, cache share, accuracy and its ratio to cloud-only on the
-same queries, cloud cost reduction, bytes, released/withheld n-grams; (5) decode one
-recurring query with the final adapter and cache, coloured by provenance; (6) write
-report.md, report.json and PNG plots.
+same queries, cloud cost reduction, bytes, released/withheld n-grams, the chain (local,
+cache, each hub, cloud), and 95% intervals from the devices' per-query outcomes, checked
+against the goals; (5) decode one recurring query with the final adapter and cache,
+coloured by provenance; (6) write report.md, report.json and PNG plots.
 """
 
 from __future__ import annotations
@@ -104,6 +105,15 @@ def baseline_rows(history: list[dict], cfg, reference: dict) -> dict[tuple[int, 
     return rows
 
 
+def served_outcomes(history: list[dict], nodes_dir: Path) -> dict[tuple[int, str], list[dict]]:
+    """(round, device) -> the per-query outcomes the device wrote for the round
+    (fleet.device_node.read_served; empty for a device that wrote none, e.g. a replayed one)."""
+    from fleet.device_node import read_served
+
+    return {(record["round"], device): read_served(nodes_dir / device, record["round"])
+            for record in history for device in record["nodes"]}
+
+
 def sample_stream(cfg, zoo, state_dir: Path, console: Console) -> list[tuple[str, str]]:
     """Decode the most popular shared question on edge-2 with its final adapter and cache."""
     from cache_sync.correction_cache import CacheHeader
@@ -170,7 +180,7 @@ def sample_stream(cfg, zoo, state_dir: Path, console: Console) -> list[tuple[str
 
 def run(demo: DemoConfig, zoo_root: Path | None, console: Console) -> dict:
     from fedhybrid import engines
-    from fedhybrid.report import tier_rows, write_report
+    from fedhybrid.report import add_intervals, goal_verdicts, tier_rows, write_report
     from fedhybrid.run_config import default_run_config
     from fleet.config import FederationConfig
     from inference.zoo import Zoo
@@ -188,6 +198,7 @@ def run(demo: DemoConfig, zoo_root: Path | None, console: Console) -> dict:
     console.rule(f"fedhybrid fleet demo: {len(cfg.fleet_tiers)} nodes ({', '.join(sorted(set(cfg.fleet_tiers)))}), "
                  f"{demo.rounds} rounds, {demo.engine} engine")
     reference = cloud_only_reference(cfg, zoo, console)
+    phases = {"baseline_s": time.time() - started}  # where the time goes (sizing queries-per-round)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as progress:
         task = progress.add_task("federated rounds", total=demo.rounds)
@@ -212,6 +223,7 @@ def run(demo: DemoConfig, zoo_root: Path | None, console: Console) -> dict:
         else:
             state = engines.run_deployment(run_config, workdir=demo.out / "flower", on_line=on_line)
         progress.update(task, completed=demo.rounds)
+    phases["rounds_s"] = time.time() - started - phases["baseline_s"]
     rows = tier_rows(state.history)
     base = baseline_rows(state.history, cfg, reference)
     for row in rows:
@@ -219,15 +231,22 @@ def run(demo: DemoConfig, zoo_root: Path | None, console: Console) -> dict:
         row["accuracy_cloud_only"] = b["correct"] / max(1, b["queries"])
         row["accuracy_vs_cloud"] = row["accuracy"] / row["accuracy_cloud_only"] if b["correct"] else None
         row["cost_reduction"] = 1.0 - row["cloud_tokens_computed"] / max(1, b["cost"])
+    add_intervals(rows, state.history, served_outcomes(state.history, state_dir / "nodes"), reference["results"],
+                  seed=cfg.seed)
     stream = sample_stream(cfg, zoo, state_dir, console)
     elapsed = time.time() - started
-    report = write_report(demo.out, rows, state, cfg, stream, elapsed, demo.engine)
-    return {"rows": rows, "report": report, "elapsed_s": elapsed, "stream": stream, "state_hash": state.state_hash()}
+    phases["report_s"] = elapsed - phases["baseline_s"] - phases["rounds_s"]
+    report = write_report(demo.out, rows, state, cfg, stream, elapsed, demo.engine, phases)
+    return {"rows": rows, "goals": goal_verdicts(rows), "report": report, "elapsed_s": elapsed, "phases": phases,
+            "stream": stream, "state_hash": state.state_hash()}
 
 
 def print_summary(result: dict, console: Console) -> None:
     from rich.table import Table
     from rich.text import Text
+
+    from fedhybrid.report import FIGURE_NAMES, chain_parts, interval
+    from fedhybrid.stats import Interval
 
     colours = {"device": "green", "cloud": "bold magenta", "cache": "cyan", "prompt": "dim"}
     text = Text()
@@ -235,19 +254,38 @@ def print_summary(result: dict, console: Console) -> None:
         text.append(piece, style=colours[prov])
     console.rule("sample token stream (green: device, cyan: cache, magenta: cloud)")
     console.print(text)
-    table = Table(title="fleet, all tiers, per round")
-    for col in ("round", "cloud share", "cache share", "accuracy", "vs cloud-only", "cost cut", "up B/node",
-                "down B/node", "released", "withheld"):
+    fleet = [r for r in result["rows"] if r["tier"] == "all"]
+    sizes = "/".join(sorted({f"{r['queries']:.0f}" for r in fleet}, key=int))
+    table = Table(title=f"fleet, all tiers, per round ({sizes} queries a round; 95% intervals)")
+    for col in ("round", "cloud share", "cache share", "local+cache", "accuracy", "vs cloud-only", "cost cut",
+                "n-grams released/withheld"):  # bytes per node: in the report
         table.add_column(col, justify="right")
-    for r in result["rows"]:
-        if r["tier"] != "all":
-            continue
-        table.add_row(str(r["round"]), f"{r['cloud_share']:.1%}", f"{r['cache_share']:.1%}", f"{r['accuracy']:.1%}",
-                      "-" if r["accuracy_vs_cloud"] is None else f"{r['accuracy_vs_cloud']:.1%}",
-                      f"{r['cost_reduction']:.1%}", f"{r['bytes_up']:,.0f}", f"{r['bytes_down']:,.0f}",
-                      str(r["released"]), str(r["withheld"]))
+    for r in fleet:
+        table.add_row(str(r["round"]), interval(r, "cloud_share").fmt(), f"{r['cache_share']:.1%}",
+                      interval(r, "local_cache_share").fmt(), interval(r, "accuracy").fmt(),
+                      interval(r, "accuracy_vs_cloud").fmt(), f"{r['cost_reduction']:.1%}",
+                      f"{r['released']}/{r['withheld']}")
     console.print(table)
-    console.print(f"report: {result['report']} ({result['elapsed_s']:.0f} s)")
+    last = max(r["round"] for r in result["rows"])
+    chain = Table(title=f"the chain at round {last}: who served the tokens, by tier")
+    tier_rows_ = [r for r in result["rows"] if r["round"] == last]
+    names = [n for n, _ in chain_parts(max(tier_rows_, key=lambda r: len(r.get("hub_shares") or {})))]
+    for col in ("tier", *names, "local+cache (95%)"):
+        chain.add_column(col, justify="right")
+    for r in tier_rows_:
+        parts = dict(chain_parts(r))
+        chain.add_row(r["tier"], *(f"{parts.get(n, 0.0):.1%}" for n in names), interval(r, "local_cache_share").fmt())
+    console.print(chain)
+    styles = {"met": "green", "not met": "red", "undecided": "yellow"}
+    console.rule("goals (decided only when the whole 95% interval is on one side)")
+    for g in result["goals"]:
+        measured = "; ".join(f"{FIGURE_NAMES.get(p['figure'], p['figure'])} "
+                             f"{Interval(p['point'], p['low'], p['high']).fmt()}" for p in g["parts"])
+        console.print(Text.assemble(f"{g['goal']}: {measured} -> ", (g["verdict"], styles.get(g["verdict"], "dim"))))
+    phases = result.get("phases") or {}
+    took = (f"; cloud-only baseline {phases['baseline_s']:.0f} s, rounds {phases['rounds_s']:.0f} s, "
+            f"sample and report {phases['report_s']:.0f} s" if phases else "")
+    console.print(f"report: {result['report']} ({result['elapsed_s']:.0f} s{took})")
 
 
 def to_json(result: dict) -> str:

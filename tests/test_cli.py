@@ -51,18 +51,31 @@ def test_generate_without_a_calibrated_threshold_is_a_clear_error(tiny_zoo_dir, 
 
 
 def test_demo_writes_a_report(tiny_zoo_dir, tmp_path, capsys):
+    import pytest
+
     out = tmp_path / "demo"
     assert main(["--zoo", str(tiny_zoo_dir), "demo", "--engine", "inprocess", "--rounds", "2", "--out", str(out),
                  "--queries-per-round", "2", "--release-k", "2"]) == 0
     report = (out / "report.md").read_text()
     assert "## Headline" in report and "| round | tier |" in report and "Sample token stream" in report
+    assert "## Goals" in report and "## The chain" in report
     for png in ("cloud_share.png", "cache_share.png", "accuracy.png", "cost_reduction.png", "release.png",
-                "sample_stream.png"):
+                "sample_stream.png", "chain.png"):
         assert (out / png).stat().st_size > 1000
-    rows = json.loads((out / "report.json").read_text())["rows"]
+    saved = json.loads((out / "report.json").read_text())
+    rows = saved["rows"]
     assert {r["tier"] for r in rows} == {"client", "edge", "iot", "all"}
     assert all("cost_reduction" in r and "accuracy_cloud_only" in r for r in rows)
-    assert "fleet, all tiers, per round" in capsys.readouterr().out
+    # 95% intervals from every device's per-query outcomes, each holding its point
+    for r in rows:
+        for figure in ("cloud_share", "local_cache_share", "accuracy"):
+            ci = r["ci"][figure]
+            assert ci["low"] <= ci["point"] <= ci["high"]
+        assert r["ci"]["cloud_share"]["point"] == pytest.approx(r["cloud_share"])
+    # a 2-round run: the round-1 goal is judged, the round-10 goals are not evaluated
+    assert [g["verdict"] in ("met", "not met", "undecided") for g in saved["goals"]] == [True] + [False] * 4
+    out_text = capsys.readouterr().out
+    assert "fleet, all tiers, per round" in out_text and "goals" in out_text
 
 
 def test_demo_help_explains_every_knob(capsys):
