@@ -248,7 +248,10 @@ def _plot_chain(rows: list[dict], path) -> None:
         ax.set_ylim(0, 100)
         ax.grid(alpha=0.3, axis="y")
     axes[0][0].set_ylabel("share of generated tokens (%)")
-    fig.legend(list(seen.values()), list(seen), loc="lower center", ncol=len(seen), frameon=False)
+    # the legend in chain order, whichever panel first drew each part
+    order = [n for n, _ in chain_parts(max(rows, key=lambda r: len(r.get("hub_shares") or {})))]
+    names = sorted(seen, key=lambda n: order.index(n) if n in order else len(order))
+    fig.legend([seen[n] for n in names], names, loc="lower center", ncol=len(names), frameon=False)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
