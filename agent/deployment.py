@@ -51,8 +51,7 @@ def adapted_model(base: PreTrainedModel, adapter: dict[str, np.ndarray] | None, 
 def snapshot(header: CacheHeader, device: str, profile: TierProfile, released: CountTable, local: CountTable,
              round_: int) -> DeviceCache:
     """A frozen cache over the released and local tables, its automata built now."""
-    cache = DeviceCache(header, device, profile.serve_rule(), budget=profile.cache_budget,
-                        max_order=profile.ngram_orders[1], frozen=True)
+    cache = DeviceCache.for_profile(header, device, profile, frozen=True)
     cache.released, cache.local, cache.round = released, local, round_
     cache.rebuild()
     return cache

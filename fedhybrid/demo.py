@@ -142,8 +142,7 @@ def sample_stream(cfg, zoo, state_dir: Path, console: Console) -> list[tuple[str
     model = merged(attach(base, LoraSpec(profile.lora_rank, max(ranks), cfg.lora_seed), adapter))
     header = CacheHeader(zoo.tokenizer_hash, int(zoo.manifest["vocab_size"]), cfg.n_min, cfg.n_max)
     saved = DeviceState.load(state_dir / "nodes" / device, state.round, header)
-    cache = DeviceCache(header, device, profile.serve_rule(),
-                        budget=profile.cache_budget, max_order=profile.ngram_orders[1])
+    cache = DeviceCache.for_profile(header, device, profile)
     cache.released, cache.local = saved.released, saved.local
     cloud_model, _ = load_causal_lm("cloud", zoo)
     head, meta = load_head(zoo.path(name), zoo.model_name("cloud"))

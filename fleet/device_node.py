@@ -174,9 +174,8 @@ def train_head(head, labels, epochs: int, lr: float, seed: int):
     hist = None
     if labels.proposed:
         rows = torch.from_numpy(np.stack(labels.proposed)).float()  # (N, d + k)
-        d = head.cfg.hidden_size
         with torch.no_grad():
-            scores = tuned(torch.cat([tuned.norm(rows[:, :d]), rows[:, d:]], dim=-1)).numpy()
+            scores = tuned.predict_rows(rows).numpy()
         hist = score_histogram(scores)
     return arrays, hist, metrics
 
@@ -245,9 +244,7 @@ class DeviceNode:
         spec = LoraSpec(profile.lora_rank, cfg.r_max, cfg.lora_seed)
         peft_model = attach(self.base, spec, inp.adapter)
         device_model = merged(peft_model)
-        cache = DeviceCache(self.header, cfg.device,
-                            profile.serve_rule(),
-                            budget=profile.cache_budget, max_order=profile.ngram_orders[1])
+        cache = DeviceCache.for_profile(self.header, cfg.device, profile)
         cache.released, cache.local, cache.round = state.released, state.local, inp.round
         upstream, deadline_s = self.cloud, profile.deadline_s
         if self.chain_for_round is not None:

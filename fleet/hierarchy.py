@@ -40,8 +40,7 @@ def hub_cache(state_dir: Path, device: str, round_: int, header: CacheHeader, pr
     from fleet.device_node import DamagedState, DeviceState
 
     folder = state_dir / device
-    cache = DeviceCache(header, device, profile.serve_rule(), budget=profile.cache_budget,
-                        max_order=profile.ngram_orders[1], frozen=True)
+    cache = DeviceCache.for_profile(header, device, profile, frozen=True)
     try:
         state = DeviceState.load(folder, DeviceState.newest_before(folder, round_), header)
         cache.released = state.released

@@ -147,6 +147,12 @@ class DeviceCache:
         self.rebuilds = 0
         self.frozen = frozen
 
+    @staticmethod
+    def for_profile(header: CacheHeader, device_id: str, profile, frozen: bool = False) -> "DeviceCache":
+        """An empty cache with a tier profile's serve rule, budget and longest order."""
+        return DeviceCache(header, device_id, profile.serve_rule(), budget=profile.cache_budget,
+                           max_order=profile.ngram_orders[1], frozen=frozen)
+
     # -- decode-loop protocol ----------------------------------------------------------------
     def anchor_of(self, prompt_ids: Sequence[int]) -> int:
         return self.header.anchor_of(prompt_ids)

@@ -69,6 +69,12 @@ class RewardHead(torch.nn.Module):
         """(N, d + k) features (hidden part already normalised) -> (N,) predicted r."""
         return self.fc2(F.gelu(self.fc1(features))).squeeze(-1)
 
+    def predict_rows(self, rows: torch.Tensor) -> torch.Tensor:
+        """(N, d + k) raw rows (hidden state first, as `fit` and the labels keep them) -> (N,)
+        predicted r, the hidden part normalised by the head's LayerNorm here."""
+        d = self.cfg.hidden_size
+        return self(torch.cat([self.norm(rows[:, :d]), rows[:, d:]], dim=-1))
+
     @torch.no_grad()
     def score(self, hidden: torch.Tensor, logprobs: torch.Tensor) -> float:
         """Predicted r for one position: hidden (d,), logprobs (V,) (float32, on the CPU)."""
@@ -159,11 +165,7 @@ def fit(features: torch.Tensor, labels: torch.Tensor, cfg: RewardHeadConfig, epo
     perm = torch.randperm(len(features), generator=torch.Generator().manual_seed(seed))
     n_val = max(1, len(features) // 10)
     val, train = perm[:n_val], perm[n_val:]
-    d = cfg.hidden_size
-
-    def predict(rows: torch.Tensor) -> torch.Tensor:
-        return head(torch.cat([head.norm(rows[:, :d]), rows[:, d:]], dim=-1))
-
+    predict = head.predict_rows
     opt = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=1e-4)
     best, best_state = float("inf"), None
     for _ in range(epochs):
@@ -205,11 +207,9 @@ def fine_tune(head: RewardHead, features: torch.Tensor, labels: torch.Tensor, we
     tuned.load_state_dict(head.state_dict())
     y = labels.clamp(min=head.cfg.label_floor)
     w = weights / weights.mean()
-    d = head.cfg.hidden_size
 
     def loss_of(rows: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-        pred = tuned(torch.cat([tuned.norm(rows[:, :d]), rows[:, d:]], dim=-1))
-        return (weight * (pred - target) ** 2).mean()
+        return (weight * (tuned.predict_rows(rows) - target) ** 2).mean()
 
     with torch.no_grad():
         before = float(loss_of(features, y, w))

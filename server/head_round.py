@@ -21,33 +21,36 @@ import logging
 import numpy as np
 
 from inference.errors import InferenceError
-from inference.reward_head import RewardHeadConfig, head_arrays, pack_head, unpack_head
+from inference.reward_head import head_arrays, pack_head, unpack_head
 from inference.reward_labels import HIST_EDGES, threshold_for
 from server.errors import ServerError
 from strategies.lora_math import RobustConfig
 from strategies.reward_heads import aggregate_heads
 
 log = logging.getLogger("fedhybrid.server")
+
+
 class HeadRound:
-    def __init__(self, state, families: dict[str, RewardHeadConfig], zoo_heads: dict, tier_family: dict[str, str],
-                 thresholds: dict[str, float], explore: float, target: float, robust: RobustConfig):
+    def __init__(self, state, zoo_heads: dict, tier_family: dict[str, str], thresholds: dict[str, float],
+                 explore: float, target: float, robust: RobustConfig):
         """`zoo_heads`: family -> RewardHead (the starting point); `thresholds`: the calibrated taus,
         replaced by the state's when it has recalibrated ones (a resumed run)."""
-        self.state, self.configs, self.tier_family = state, families, tier_family
+        self.state, self.tier_family = state, tier_family
         self.explore, self.target, self.robust = explore, target, robust
         for family, head in zoo_heads.items():
             state.heads.setdefault(family, head_arrays(head))
         thresholds.update(state.thresholds)  # what the last round recalibrated
         self.thresholds = thresholds
-        self._packed: dict[tuple[int, str], bytes] = {}
+        self._packed: dict[str, bytes] = {}  # family -> its head's bytes, packed once per round
+        self._packed_round = 0
 
     def payload(self, tier: str, round_: int) -> dict:
+        if round_ != self._packed_round:
+            self._packed, self._packed_round = {}, round_
         family = self.tier_family[tier]
-        key = (round_, family)
-        if key not in self._packed:
-            self._packed = {key: pack_head(self.state.heads[family]),
-                            **{k: v for k, v in self._packed.items() if k[0] == round_}}
-        return {"reward-head": self._packed[key], "explore-rate": self.explore}
+        if family not in self._packed:
+            self._packed[family] = pack_head(self.state.heads[family])
+        return {"reward-head": self._packed[family], "explore-rate": self.explore}
 
     def finish(self, round_: int, accepted: list) -> dict:
         """Average the accepted replies' heads per family, recalibrate the tiers; returns the round's record."""
@@ -96,12 +99,11 @@ def build_head_round(cfg, zoo, state, thresholds: dict[str, float]) -> HeadRound
     from inference.runtime import load_head
 
     tier_family = {t: zoo.model_name(cfg.profile(t).model) for t in sorted(set(cfg.fleet_tiers))}
-    heads, configs = {}, {}
+    heads = {}
     for family in sorted(set(tier_family.values())):
         try:
-            head, _ = load_head(zoo.path(family), zoo.model_name("cloud"))
+            heads[family], _ = load_head(zoo.path(family), zoo.model_name("cloud"))
         except InferenceError as exc:
             raise ServerError(f"federated-head=true starts from the zoo's reward head of {family}: {exc}") from exc
-        heads[family], configs[family] = head, head.cfg
-    return HeadRound(state, configs, heads, tier_family, thresholds, cfg.explore_rate, cfg.target_escalation_share,
+    return HeadRound(state, heads, tier_family, thresholds, cfg.explore_rate, cfg.target_escalation_share,
                      RobustConfig(enabled=cfg.robust, method=cfg.robust_method, trim=cfg.trim))

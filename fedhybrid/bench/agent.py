@@ -132,7 +132,7 @@ def overhead(zoo, tier: str, cloud: CloudServerProcess, work: Path, n: int, max_
         for r in range(repeats):
             chunk = prompts[r * n: (r + 1) * n]
             header = CacheHeader(tokenizer_hash(tok), len(tok), 2, 8)
-            cache = DeviceCache(header, "bare", prof.serve_rule(), prof.cache_budget, prof.ngram_orders[1], frozen=True)
+            cache = DeviceCache.for_profile(header, "bare", prof, frozen=True)
             decoder = HybridDecoder(model, tok, remote, cache=cache)
             cfg = DecodeConfig(max_new_tokens=max_tokens, deadline_s=prof.deadline_s)
             t, tokens = 0.0, 0

@@ -40,7 +40,7 @@ def fed_run(tiny_zoo_dir, tmp_path_factory):
 def test_devices_train_the_head_and_the_server_averages_it_per_family(fed_run, tiny_zoo):
     from inference.runtime import load_head
 
-    config, state = fed_run
+    _, state = fed_run
     for family in ("edge", "client"):
         zoo_head, _ = load_head(tiny_zoo.path(family), "cloud")
         start = head_arrays(zoo_head)
@@ -73,7 +73,7 @@ def test_a_malformed_head_is_left_out_and_changes_nothing(tiny_zoo):
     head, _ = load_head(tiny_zoo.path("edge"), "cloud")
     start = head_arrays(head)
     state = SimpleNamespace(heads={}, thresholds={})
-    rounds = HeadRound(state, {"edge": head.cfg}, {"edge": head}, {"edge": "edge", "iot": "edge"}, {"edge": 0.1},
+    rounds = HeadRound(state, {"edge": head}, {"edge": "edge", "iot": "edge"}, {"edge": 0.1},
                        0.05, 0.0, RobustConfig(enabled=False))
     payload = rounds.payload("iot", 1)
     assert payload["explore-rate"] == 0.05 and payload["reward-head"] == pack_head(start)
