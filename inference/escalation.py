@@ -86,12 +86,15 @@ class EscalationChain:
                 reasons.append(f"{hop.tier}: no time left")
                 break
             stats = self.stats[hop.tier]
+            last = i == len(self.hops) - 1
             try:
                 # a hub answers the next token only: scoring earlier positions (observations,
                 # verification, reward labels) is the top's job, and asking a hub for them would
                 # make it recompute everything since the top's last call, every call
-                hop_from = verify_from if i == len(self.hops) - 1 else len(tokens)
-                prediction = hop.cloud.predict(session, tokens, hop_from, top_k, min(hop.deadline_s, remaining))
+                prediction = hop.cloud.predict(session, tokens, verify_from if last else len(tokens), top_k,
+                                               min(hop.deadline_s, remaining))
+                if last and not prediction.top_ids:  # a hub may pass; the top must answer
+                    raise CloudUnavailable("no answer")
             except CloudUnavailable as exc:
                 with self._lock:
                     stats.calls += 1
@@ -99,13 +102,6 @@ class EscalationChain:
                     stats.failures = [*stats.failures[-4:], str(exc)[:200]]
                 reasons.append(f"{hop.tier}: {exc}")
                 continue
-            last = i == len(self.hops) - 1
-            if last and not prediction.top_ids:
-                with self._lock:
-                    stats.calls += 1
-                    stats.failed += 1
-                reasons.append(f"{hop.tier}: no answer")
-                break
             sure = bool(prediction.top_logprobs) and math.exp(prediction.top_logprobs[0]) >= hop.min_confidence
             with self._lock:
                 stats.calls += 1
@@ -116,13 +112,12 @@ class EscalationChain:
                     self.last_tier = hop.tier
                 else:
                     stats.escalated += 1
-            if sure or last:
-                if last:
-                    return replace(prediction, tier=hop.tier, authoritative=True, hub_computed=tuple(hubs))
-                hubs.append((hop.tier, prediction.tokens_computed))
+            if last:
+                return replace(prediction, tier=hop.tier, authoritative=True, hub_computed=tuple(hubs))
+            hubs.append((hop.tier, prediction.tokens_computed))
+            if sure:
                 return replace(prediction, tier=hop.tier, authoritative=False, tokens_computed=0,
                                hub_computed=tuple(hubs))
-            hubs.append((hop.tier, prediction.tokens_computed))
         # every hop failed (or time ran out): the decoder keeps the device's own token
         raise CloudUnavailable("every hop failed: " + "; ".join(reasons))
 
