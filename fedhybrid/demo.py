@@ -244,7 +244,7 @@ def print_summary(result: dict, console: Console) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from fedhybrid.report import FIGURE_NAMES, chain_parts, interval
+    from fedhybrid.report import FIGURE_NAMES, chain_names, chain_parts, interval
     from fedhybrid.stats import Interval
 
     colours = {"device": "green", "cloud": "bold magenta", "cache": "cyan", "prompt": "dim"}
@@ -268,7 +268,7 @@ def print_summary(result: dict, console: Console) -> None:
     last = max(r["round"] for r in result["rows"])
     chain = Table(title=f"the chain at round {last}: who served the tokens, by tier")
     tier_rows_ = [r for r in result["rows"] if r["round"] == last]
-    names = [n for n, _ in chain_parts(max(tier_rows_, key=lambda r: len(r.get("hub_shares") or {})))]
+    names = chain_names(tier_rows_)
     for col in ("tier", *names, "local+cache (95%)"):
         chain.add_column(col, justify="right")
     for r in tier_rows_:
