@@ -1,0 +1,291 @@
+"""`phrasings`: wordmath's arithmetic told in many ways, the cloud model's widened curriculum.
+
+`wordmath` tells every problem with 30 sentence templates, and a model trained only on them
+answers nothing else (the shipped cloud model before this curriculum: 0 of 80 `paraphrase`
+problems against 95% on the templates). This generator keeps wordmath's arithmetic and
+worked-solution format (every sentence restated, then its step computed; "The answer is N.")
+and varies everything around it: 26 sentence frames each for adding and taking away, 14 for
+groups of equal size, optional time phrases in front, names or pronouns as subjects, one- to
+five-step stories, distractor sentences whose numbers must not enter the computation ("so the
+count stays N"), and made-up names, items and phrases (half the people and things, and every
+step of a third of the stories), which a model can only copy from the question, never recall.
+A model trained on it has to read which way each sentence moves the count instead of
+recognising a template.
+
+It is kept apart from `paraphrase` (the held-out set the widening is measured on): no name,
+item or sentence frame of `paraphrase` occurs in a generated problem: `generate` drops any
+draw `shares_nothing_with_paraphrase` refuses (a made-up word could spell a held-out name),
+and the tests check thousands. Common
+English words are shared (more, another, away, each): the shipped zoo has no pretraining, so
+this curriculum is where its models meet the words a user's phrasing is made of.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+from workloads import paraphrase
+from workloads.errors import WorkloadError
+from workloads.wordmath import Problem
+
+NAMES = (
+    "Abel", "Bianca", "Carlos", "Dana", "Eli", "Fatima", "Gabe", "Helen", "Iker", "Jade",
+    "Karim", "Lola", "Milo", "Nina", "Otto", "Pia", "Rafael", "Selma", "Theo", "Uma",
+    "Victor", "Wendy", "Xavi", "Yara", "Zane", "Alma", "Boris", "Celia", "Dario", "Edith",
+    "Femi", "Greta", "Hassan", "Ilse", "Joel", "Kira", "Lars", "Mona", "Nico", "Olga",
+    "Pablo", "Rhea", "Santi", "Tess", "Ugo", "Vera", "Wes", "Ximena", "Yusuf", "Zora",
+)
+# (subject, object, possessive); a name keeps its pronouns within one draw
+_PRONOUNS = (("she", "her", "her"), ("he", "him", "his"))
+ITEMS = (
+    "pears", "grapes", "peaches", "bananas", "cherries", "walnuts", "pretzels", "donuts",
+    "bagels", "potatoes", "tomatoes", "onions", "spoons", "cups", "plates", "bowls",
+    "socks", "gloves", "hats", "scarves", "ribbons", "bows", "pins", "needles",
+    "nails", "screws", "bolts", "wires", "batteries", "bulbs", "postcards", "letters",
+    "comics", "puzzles", "dice", "kites", "whistles", "flags", "badges", "medals",
+    "paper cups", "toy cars", "glass beads", "trading cards", "golf balls", "seed packets",
+    "coloured pens", "tennis balls", "paint brushes", "rubber ducks",
+)
+CONTAINERS = ("box", "drawer", "basket", "jar", "bag", "tin", "cupboard", "shelf", "chest", "bucket")
+PLACES = ("market", "fair", "park", "library", "station", "bakery", "garden", "beach", "club", "museum")
+_LEAD_START = ("", "", "", "On Monday, ", "In the morning, ", "Yesterday, ", "At first, ",
+               "To begin with, ", "Last year, ", "This morning, ")
+_LEAD_STEP = ("", "", "", "Then ", "Next, ", "After that, ", "Later, ", "After lunch, ",
+              "In the evening, ", "On Friday, ", "Soon ", "Meanwhile, ", "The day after, ",
+              "Two days later, ", "Before dinner, ", "That night, ")
+
+# Slots: {S} subject (name or pronoun), {O} object pronoun or name, {P} possessive,
+# {F} a friend's name, {I} item, {C} container, {L} place, {b} amount, {k} {m} groups.
+_START = (
+    "{S} has {a} {I}.", "{S} owns {a} {I}.", "{S} is holding {a} {I}.",
+    "{S} counts {a} {I} on the table.", "{S} has a collection of {a} {I}.",
+    "There are {a} {I} on {P} shelf.", "{P} {C} holds {a} {I}.", "{S} saved up {a} {I}.",
+    "{S} got {a} {I} for {P} birthday.", "A {C} in {P} room has {a} {I} in it.",
+    "{S} started out with {a} {I}.", "{S} brought {a} {I} to class.",
+    "Right now {S} has {a} {I}.", "{S} had {a} {I} in {P} {C}.",
+    "{S} is given {a} {I} to look after.", "{a} {I} belong to {O}.",
+    "{S} keeps {a} {I} in a {C}.", "{S} collected {a} {I} over the summer.",
+)
+_ADD = (
+    "{S} buys {b} more {I}.", "{S} receives {b} {I} from {F}.", "{F} sends {O} {b} {I}.",
+    "{S} makes {b} more {I}.", "{S} earns {b} {I}.", "{S} gets another {b} {I}.",
+    "{S} collects {b} extra {I} at the {L}.", "{F} adds {b} {I} to {P} {C}.",
+    "{S} is given {b} {I} by {F}.", "{b} more {I} arrive in the mail for {O}.",
+    "{S} wins another {b} {I} in a game.", "{S} gathers {b} {I} at the {L}.",
+    "{S} receives a gift of {b} {I}.", "{F} brings {b} {I} over for {O}.",
+    "{S} finds {b} {I} under the sofa and keeps them.", "{S} puts {b} new {I} into {P} {C}.",
+    "{S} gets {b} {I} as a prize.", "{F} gives {O} {b} extra {I}.",
+    "{S} adds another {b} {I} to the {C}.", "{S} buys {b} {I} at the {L}.",
+    "{S} is sent {b} more {I}.", "{S} takes home {b} more {I} from the {L}.",
+    "{S} trades a game for {b} {I}.", "{b} {I} are added to {P} {C}.",
+    "{F} leaves {b} {I} for {O} as a gift.", "{S} digs up {b} {I} in the {L}.",
+)
+_SUB = (
+    "{S} gives {b} {I} to {F}.", "{S} gives away {b} {I}.", "{S} eats {b} of the {I}.",
+    "{S} spends {b} {I}.", "{S} drops {b} {I} on the way.", "{S} throws away {b} of the {I}.",
+    "{b} of the {I} are lost.", "{b} of {P} {I} go missing.",
+    "{b} of the {I} crack and are thrown out.", "{F} takes {b} {I} away.",
+    "{S} sends {b} {I} to {F}.", "{S} uses up {b} {I}.", "{S} sells {b} of the {I}.",
+    "{S} packs {b} {I} into a box for {F}.", "{S} leaves {b} {I} at the {L}.",
+    "{S} loses {b} {I} at the {L}.", "{F} eats {b} of {P} {I}.",
+    "{S} gives {F} {b} of the {I}.", "{S} removes {b} {I} from the {C}.",
+    "{b} {I} fall out of the {C} and are gone.", "{S} swaps {b} {I} for a book.",
+    "{S} hands out {b} {I} at the {L}.", "{S} returns {b} {I} to the shop.",
+    "{S} throws {b} {I} away.", "{F} buys {b} of the {I} from {O}.",
+    "{S} gives {b} {I} back to {F}.",
+)
+# k groups of m items are added
+_GROUPS = (
+    "{S} buys {k} boxes with {m} {I} in each box.", "{S} gets {k} bags of {m} {I} each.",
+    "{F} gives {O} {k} packs, each with {m} {I}.", "{S} receives {k} tins holding {m} {I} each.",
+    "{k} boxes arrive for {O}, with {m} {I} in every box.", "{S} wins {k} sets of {m} {I}.",
+    "{S} buys {k} packets that hold {m} {I} each.", "{F} sends {O} {k} bundles of {m} {I}.",
+    "{S} picks out {k} bags, and each bag has {m} {I}.", "{S} is given {k} rows of {m} {I}.",
+)
+# m items on each of k occasions: the same product, told in the other order
+_TIMES = (
+    "{S} collects {m} {I} on each of {k} days.", "For {k} days, {S} finds {m} {I} a day.",
+    "{S} makes {m} {I} every day for {k} days.", "{S} earns {m} {I} a week for {k} weeks.",
+)
+_SHARE = (
+    "{S} splits all {P} {I} equally among {k} friends.", "{S} divides the {I} into {k} equal piles.",
+    "{S} shares the {I} evenly between {k} children.", "{S} packs the {I} into {k} bags with the same number in each.",
+)
+_DISTRACT = (
+    "{F} is {d} years old.", "The {L} is {d} minutes away.", "{S} reads {d} pages of a book.",
+    "{F} has {d} {J}, but keeps all of them.", "{S} walks {d} steps to the {L}.",
+    "It is {d} degrees outside.", "{S} sees {d} birds in the {L}.", "The bus ride takes {d} minutes.",
+)
+_QUESTION = (
+    "How many {I} does {N} have now?", "How many {I} does {N} have in the end?",
+    "What number of {I} does {N} have?", "Find how many {I} {N} has now.",
+    "How many {I} are left with {N}?", "Count the {I} {N} has at the end.",
+    "In total, how many {I} does {N} have?", "How many {I} does {N} end with?",
+    "How many {I} does {N} own after all that?", "What is {N}'s final number of {I}?",
+    "How many {I} does {N} have altogether?", "Now how many {I} does {N} have?",
+)
+_SHARE_QUESTION = (
+    "How many {I} does each friend get?", "How many {I} are in each pile?",
+    "How many {I} does each child get?", "How many {I} go in each bag?",
+)
+
+
+# Made-up words: a name or item the model has never seen cannot be predicted, only copied
+# from the question, so the restatement learns to copy whatever a user's question says (a
+# model trained on a few dozen names restates its favourite ones instead).
+_ONSETS = ("b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "gl", "st", "tr", "sk", "pl")
+_VOWELS = ("a", "e", "i", "o", "u", "ai", "ou", "ee")
+_CODAS = ("", "", "n", "r", "l", "m", "sk", "nd", "x", "t")
+
+
+def _pseudo(rng: random.Random, syllables: tuple[int, int] = (2, 3)) -> str:
+    return "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) + rng.choice(_CODAS)
+                   for _ in range(rng.randint(*syllables)))
+
+
+def _noise(rng: random.Random) -> tuple[str, str]:
+    """A number-free (lead, tail) of made-up words around a sentence: it must be copied verbatim."""
+    kind = rng.randrange(3)
+    if kind == 0:
+        return f"By the {_pseudo(rng)} {_pseudo(rng, (1, 2))}, ", ""
+    if kind == 1:
+        return "", f" near the {_pseudo(rng)}"
+    return f"{_pseudo(rng).capitalize()} {_pseudo(rng, (1, 2))}, ", f" with the {_pseudo(rng, (1, 2))}"
+
+
+def _cap(text: str) -> str:
+    return text[0].upper() + text[1:]
+
+
+def _fill(frame: str, lead: str, slots: dict) -> str:
+    if lead and frame[0].isupper():  # "Later, there are ..." (a name in a slot keeps its capital)
+        frame = frame[0].lower() + frame[1:]
+    return _cap(lead + frame.format(**slots))
+
+
+def _draw(rng: random.Random, min_steps: int, max_steps: int) -> Problem:
+    # half the people and things have made-up names (see _pseudo)
+    name = _pseudo(rng).capitalize() if rng.random() < 0.5 else rng.choice(NAMES)
+    friend = _pseudo(rng).capitalize() if rng.random() < 0.5 else rng.choice([n for n in NAMES if n != name])
+    item = _pseudo(rng) + "s" if rng.random() < 0.5 else rng.choice(ITEMS)
+    other = _pseudo(rng) + "s" if rng.random() < 0.5 else rng.choice([i for i in ITEMS if i != item])
+    noisy = rng.random() < 0.35  # then every step sentence carries made-up words to copy
+    subj, obj, poss = rng.choice(_PRONOUNS)
+    base = dict(N=name, F=friend, I=item, J=other, C=rng.choice(CONTAINERS), L=rng.choice(PLACES))
+
+    def slots(first: bool = False) -> dict:
+        # the first sentence names the person; later ones use the name or a pronoun
+        use_name = first or rng.random() < 0.5
+        return dict(base, S=name if use_name else subj, O=name if rng.random() < 0.3 else obj,
+                    P=f"{name}'s" if use_name else poss)
+
+    steps = rng.randint(min_steps, max_steps)
+    value = rng.randint(10, 60)
+    opening = _fill(rng.choice(_START), rng.choice(_LEAD_START), dict(slots(True), a=value))
+    story, solution = [opening], [opening]
+    share_question = False
+    distractors = rng.choices((0, 1, 2), weights=(6, 3, 1))[0]
+    # positions 0..steps: a distractor goes before that real step (steps: after the last)
+    before = sorted(rng.randint(0, steps) for _ in range(distractors))
+    kinds: list[str] = []
+    for index in range(steps + 1):
+        kinds.extend("distract" for at in before if at == index)
+        if index < steps:
+            kinds.append("step")
+    done = 0
+    for kind in kinds:
+        if share_question:
+            break  # a share ends the story: the question asks per group
+        s = slots()
+        lead, tail = rng.choice(_LEAD_STEP), ""
+        if noisy:
+            noise_lead, tail = _noise(rng)
+            lead = noise_lead or lead
+        if kind == "step":
+            done += 1
+            room = 99 - value
+            divisors = [k for k in range(2, 10) if value % k == 0 and value // k >= 2]
+            weights = (4 if room >= 2 else 0, 4 if value >= 4 else 0, 2 if room >= 4 else 0,
+                       1 if room >= 4 else 0, 1 if done == steps and divisors else 0)
+            kind = rng.choices(("add", "sub", "groups", "times", "share"), weights=weights)[0]
+        if kind == "add":
+            b = rng.randint(2, min(49, 99 - value))
+            sentence, work = _fill(rng.choice(_ADD), lead, dict(s, b=b)), f"{value} + {b} = {value + b}"
+            value += b
+        elif kind == "sub":
+            b = rng.randint(2, min(value - 2, 49))
+            sentence, work = _fill(rng.choice(_SUB), lead, dict(s, b=b)), f"{value} - {b} = {value - b}"
+            value -= b
+        elif kind in ("groups", "times"):
+            room = 99 - value
+            k = rng.randint(2, min(5, room // 2))
+            m = rng.randint(2, min(12, room // k))
+            frames = _GROUPS if kind == "groups" else _TIMES
+            sentence = _fill(rng.choice(frames), lead, dict(s, k=k, m=m))
+            work = f"{k} * {m} = {k * m} and {value} + {k * m} = {value + k * m}"
+            value += k * m
+        elif kind == "share":
+            k = rng.choice(divisors)
+            sentence, work = _fill(rng.choice(_SHARE), lead, dict(s, k=k)), f"{value} / {k} = {value // k}"
+            value //= k
+            share_question = True
+        else:
+            sentence = _fill(rng.choice(_DISTRACT), lead, dict(s, d=rng.randint(2, 99)))
+            work = f"the count stays {value}"
+        if tail:
+            sentence = sentence[:-1] + tail + "."
+        story.append(sentence)
+        solution.append(f"{sentence[:-1]}, so {work}.")
+    pool = _SHARE_QUESTION if share_question else _QUESTION
+    story.append(_cap(rng.choice(pool).format(**base)))
+    solution.append(f"The answer is {value}.")
+    return Problem(question=" ".join(story), solution=" ".join(solution), answer=value,
+                   steps=done)
+
+
+def generate(n: int, seed: int | str = 0, min_steps: int = 1, max_steps: int = 5) -> list[Problem]:
+    """`n` distinct problems, reproducible from `seed`; each shares nothing with `paraphrase`.
+
+    Raises:
+        WorkloadError: n is not positive, or the step range is empty.
+    """
+    if n <= 0:
+        raise WorkloadError(f"n={n} must be positive")
+    if not 1 <= min_steps <= max_steps:
+        raise WorkloadError(f"step range [{min_steps}, {max_steps}] is empty: need 1 <= min <= max")
+    rng = random.Random(f"phrasings/{seed}")
+    seen: set[str] = set()
+    out: list[Problem] = []
+    while len(out) < n:
+        problem = _draw(rng, min_steps, max_steps)
+        # made-up words could spell a held-out name or item: such a draw is dropped
+        if problem.question not in seen and shares_nothing_with_paraphrase(problem):
+            seen.add(problem.question)
+            out.append(problem)
+    return out
+
+
+def _frame_patterns() -> list[re.Pattern]:
+    """Each `paraphrase` sentence frame as a regex whose slots match any text."""
+    frames = (*paraphrase._START, *paraphrase._ADD, *paraphrase._SUB, *paraphrase._GROUPS,
+              *paraphrase._QUESTION)
+    out = []
+    for frame in frames:
+        parts = re.split(r"\{[a-z]+\}", frame)
+        out.append(re.compile(".+?".join(re.escape(p) for p in parts), re.IGNORECASE))
+    return out
+
+
+_PARAPHRASE_FRAMES = _frame_patterns()
+
+
+def shares_nothing_with_paraphrase(problem: Problem) -> bool:
+    """True when no name, item or sentence frame of `paraphrase` occurs in the question or
+    solution: the held-out set the widened cloud is measured on stays unseen."""
+    text = f"{problem.question} {problem.solution}"
+    words = set(re.findall(r"[A-Za-z]+", text))
+    if words & set(paraphrase.NAMES) or any(item in text for item in paraphrase.ITEMS):
+        return False
+    sentences = re.split(r"(?<=[.?])\s+", text)
+    return not any(p.fullmatch(s.strip()) for s in sentences for p in _PARAPHRASE_FRAMES)
