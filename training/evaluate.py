@@ -9,7 +9,8 @@ from transformers import DynamicCache, PreTrainedModel, PreTrainedTokenizerFast
 
 from inference.kv import forward_kv
 from training.errors import TrainingError
-from workloads import pycode, wordmath
+from workloads import paraphrase, pycode, wordmath
+from workloads.graders import last_number
 
 
 @torch.no_grad()
@@ -86,3 +87,13 @@ def decode_speed(model: PreTrainedModel, prompt_len: int = 128, new_tokens: int 
         fwd_ms.append((t1 - t0) * 1e3)
         tok_s.append(new_tokens / (t3 - t2))
     return sorted(tok_s[1:])[repeats // 2], sorted(fwd_ms[1:])[repeats // 2]
+
+
+def paraphrase_accuracy(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, n: int,
+                        seed: int | str = "zoo-eval", max_new_tokens: int = 256) -> float:
+    """Share of `n` held-out `paraphrase` problems (phrasings no zoo model trained on) whose
+    output's last number is the answer (the `exact-number` grader), greedy; 256 new tokens, since
+    a worked solution restates each sentence of these longer questions."""
+    problems = paraphrase.generate(n, seed=seed)
+    outs = greedy_batch(model, tokenizer, [p.prompt for p in problems], max_new_tokens)
+    return sum(last_number(o) == p.answer for p, o in zip(problems, outs)) / len(problems)

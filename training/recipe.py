@@ -31,6 +31,9 @@ class ModelSpec:
     ffn: int
     train: TrainConfig
     max_positions: int = 512
+    # a second stage continued from the saved first-stage model: the widened curriculum
+    # (`TrainConfig.wide_fraction`), kept apart so it can be rerun without the first stage
+    widen: TrainConfig | None = None
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
@@ -39,6 +42,9 @@ class ModelSpec:
             raise TrainingError(f"{self.name}: hidden={self.hidden} is not divisible by heads={self.heads}")
         if min(self.hidden, self.layers, self.heads, self.ffn) <= 0:
             raise TrainingError(f"{self.name}: all sizes must be positive")
+        if self.widen is not None and self.widen.wide_fraction == 0:
+            raise TrainingError(f"{self.name}: a widening stage with wide_fraction=0 trains on the "
+                                "templates again; give it a wide_fraction in (0, 1]")
 
     def config(self, vocab_size: int, eos_id: int) -> LlamaConfig:
         return LlamaConfig(
@@ -50,7 +56,13 @@ class ModelSpec:
 
     @staticmethod
     def from_dict(raw: dict) -> "ModelSpec":
-        return ModelSpec(**{**raw, "train": TrainConfig(**raw["train"])})
+        widen = raw.get("widen")
+        return ModelSpec(**{**raw, "train": TrainConfig(**raw["train"]),
+                            "widen": TrainConfig(**widen) if widen else None})
+
+    def first_stage(self) -> "ModelSpec":
+        """This spec without its widening stage (what a first-stage model was built from)."""
+        return ModelSpec(**{**{f: getattr(self, f) for f in self.__dataclass_fields__}, "widen": None})
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,10 @@ import torch
 from transformers import PreTrainedTokenizerFast
 
 from training.errors import TrainingError
-from workloads import wordmath
+from workloads import phrasings, wordmath
 
 IGNORE = -100  # label value that cross-entropy skips
+_POOL = 4096  # word problems generated at a time (a pool is regenerated from its seed on resume)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ class TrainConfig:
     code_window: int = 256  # tokens per pycode row
     seed: int = 0
     max_steps_per_problem: int = 4
+    # share of word problems drawn from `phrasings` (many phrasings, distractors, 1-5 steps)
+    # instead of wordmath's templates: the widened curriculum (0: templates only)
+    wide_fraction: float = 0.0
 
     def __post_init__(self) -> None:
         if self.steps <= 0 or self.batch <= 0 or self.code_batch <= 0:
@@ -47,6 +51,8 @@ class TrainConfig:
             raise TrainingError(f"lr={self.lr} is outside (0, 1)")
         if not 0 <= self.code_fraction <= 1:
             raise TrainingError(f"code_fraction={self.code_fraction} must lie in [0, 1]")
+        if not 0 <= self.wide_fraction <= 1:
+            raise TrainingError(f"wide_fraction={self.wide_fraction} must lie in [0, 1]")
         if self.warmup < 0 or self.warmup >= self.steps:
             raise TrainingError(f"warmup={self.warmup} must lie in [0, steps={self.steps})")
 
@@ -107,8 +113,14 @@ class Batches:
         return taken
 
     def _pool(self, index: int) -> list[wordmath.Problem]:
-        return wordmath.generate("train", 4096, seed=self.cfg.seed * 1000 + index,
-                                 max_steps=self.cfg.max_steps_per_problem)
+        seed = self.cfg.seed * 1000 + index
+        wide = round(_POOL * self.cfg.wide_fraction)
+        pool = wordmath.generate("train", _POOL - wide, seed=seed, max_steps=self.cfg.max_steps_per_problem) \
+            if wide < _POOL else []
+        if wide:
+            pool += phrasings.generate(wide, seed=seed)
+            random.Random(f"pool/{seed}").shuffle(pool)
+        return pool
 
     def state_dict(self) -> dict:
         """Where the stream stands: enough to continue it exactly after a restart."""
@@ -122,7 +134,7 @@ class Batches:
         left = int(state["left"])
         # Whatever is left always comes from the newest pool (a batch is smaller than a
         # pool), so the pool is regenerated from its seed instead of being stored.
-        self._problems = self._pool(self._pool_seed - 1)[4096 - left:] if left else []
+        self._problems = self._pool(self._pool_seed - 1)[_POOL - left:] if left else []
 
     def next(self) -> tuple[str, torch.Tensor, torch.Tensor]:
         """(kind, input_ids (B, T), labels (B, T))."""

@@ -40,12 +40,17 @@ TIERS = {"cloud": "cloud", "client": "client", "edge": "edge", "iot": "edge"}
 # models take 3e-3, the larger stall above ~1.5e-3. Step budgets are what a 2-core CPU
 # trains in a few hours in total; every model sees the same data mixture, the device
 # models for fewer steps (as devices get smaller, cheaper models). The cloud is built
-# first: it is the long pole and everything downstream needs it.
+# first: it is the long pole and everything downstream needs it. The cloud then continues on
+# the widened curriculum (`workloads/phrasings.py`, 60% of its word problems; templates keep
+# the rest so the fleet's template traffic stays answered): trained on the templates alone it
+# answered 0 of 80 problems phrased otherwise.
 FULL = ZooRecipe(
     vocab_size=2048,
     models=(
         ModelSpec("cloud", hidden=384, layers=6, heads=6, ffn=1024,
-                  train=TrainConfig(steps=2000, lr=1e-3, seed=3)),
+                  train=TrainConfig(steps=2000, lr=1e-3, seed=3),
+                  widen=TrainConfig(steps=500, lr=5e-4, warmup=50, seed=4, wide_fraction=0.6,
+                                    code_fraction=0.2)),
         ModelSpec("client", hidden=192, layers=6, heads=6, ffn=512,
                   train=TrainConfig(steps=1500, lr=2e-3, seed=2)),
         ModelSpec("edge", hidden=128, layers=4, heads=4, ffn=384,
@@ -86,8 +91,12 @@ def _write_manifest(out: Path, manifest: dict) -> None:
 
 
 def build_zoo(out: Path, recipe: ZooRecipe, only: tuple[str, ...] = (), quiet: bool = False,
-              device: torch.device | None = None) -> dict:
+              device: torch.device | None = None, widen_only: bool = False) -> dict:
     """Build (or partly rebuild) a zoo into `out`; returns the manifest written.
+
+    A model whose spec has a widening stage is trained in two stages: from scratch on the
+    templates, then continued from the saved model on the widened curriculum. `widen_only`
+    runs only the second stage of the `only` models, from the first-stage models in the zoo.
 
     Raises:
         ZooError: `only` names unknown models, or asks for a partial rebuild of a zoo
@@ -101,6 +110,8 @@ def build_zoo(out: Path, recipe: ZooRecipe, only: tuple[str, ...] = (), quiet: b
         raise ZooError(f"--only names unknown models {sorted(unknown)}: the recipe has {names}")
     tok_dir = out / "tokenizer"
     manifest_path = out / MANIFEST
+    if widen_only and not only:
+        raise ZooError("widening runs on models already in the zoo: name them with --only")
     if only:
         if not manifest_path.is_file() or not (tok_dir / "tokenizer.json").is_file():
             raise ZooError(f"a partial rebuild needs an existing zoo in {out}: run `fedhybrid zoo build` first")
@@ -124,6 +135,8 @@ def build_zoo(out: Path, recipe: ZooRecipe, only: tuple[str, ...] = (), quiet: b
     heldout_code = evaluate.pycode_heldout_stream(tokenizer, max_bytes=recipe.code_bytes or 400_000)
     eval_set = wordmath.generate("heldout", recipe.eval_problems, seed=0)
     todo = [m for m in recipe.models if not only or m.name in only]
+    if widen_only:
+        _check_widenable(manifest, todo)
     # Written before training, so a killed build can resume with `--only <unfinished>`.
     _write_manifest(out, manifest)
     probe = wordmath.generate("heldout", 64, seed="build-probe")
@@ -131,20 +144,60 @@ def build_zoo(out: Path, recipe: ZooRecipe, only: tuple[str, ...] = (), quiet: b
                   TextColumn("{task.fields[status]}"), TimeElapsedColumn(), TimeRemainingColumn(),
                   disable=quiet) as progress:
         for spec in todo:
-            task = progress.add_task(f"train {spec.name}", total=spec.train.steps, status="")
-            log_path = out / f".{spec.name}.train-log.jsonl"
-            if not _checkpoint_path(out, spec.name).exists():  # resuming keeps the probe log
-                log_path.unlink(missing_ok=True)
-            elif not quiet:
-                progress.console.print(f"{spec.name}: resuming from {_checkpoint_path(out, spec.name)}")
-            entry = _build_one(out, spec, tokenizer, code_stream, heldout_code, eval_set, device,
-                               _progress_hook(progress, task, log_path, tokenizer, probe,
-                                              every=recipe.probe_every))
-            manifest["models"][spec.name] = entry
-            manifest["built_with"] = {"torch": torch.__version__, "device": str(device),
-                                      "machine": platform.machine()}
-            _write_manifest(out, manifest)  # after every model: nothing finished is lost
+            if not widen_only:
+                manifest["models"][spec.name] = _stage(
+                    progress, out, spec, None, tokenizer, code_stream, heldout_code, eval_set,
+                    device, probe, recipe.probe_every, quiet)
+                _stamp(manifest, device)
+                _write_manifest(out, manifest)  # after every model: nothing finished is lost
+            if spec.widen is not None:
+                manifest["models"][spec.name] = _stage(
+                    progress, out, spec, manifest["models"][spec.name], tokenizer, code_stream,
+                    heldout_code, eval_set, device, probe, recipe.probe_every, quiet)
+                _stamp(manifest, device)
+                _write_manifest(out, manifest)
     return manifest
+
+
+def _stamp(manifest: dict, device: torch.device) -> None:
+    manifest["built_with"] = {"torch": torch.__version__, "device": str(device),
+                              "machine": platform.machine()}
+
+
+def _check_widenable(manifest: dict, todo: list[ModelSpec]) -> None:
+    """`widen_only` continues the first-stage model in the zoo: it must be there, built by
+    this recipe's first stage, and not widened already (widening twice is another model)."""
+    for spec in todo:
+        if spec.widen is None:
+            raise ZooError(f"{spec.name} has no widening stage in the recipe: rebuild it with --only {spec.name}")
+        entry = manifest["models"].get(spec.name)
+        if entry is None:
+            raise ZooError(f"{spec.name} is not in the zoo yet: build it with --only {spec.name}")
+        built = ModelSpec.from_dict(entry["spec"])
+        if built.widen is not None:
+            raise ZooError(f"{spec.name} is already widened; rebuild both stages with --only {spec.name}")
+        if built != spec.first_stage():
+            raise ZooError(f"{spec.name} in the zoo was built by another first stage ({entry['spec']}) than "
+                           f"this recipe's; rebuild it with --only {spec.name}")
+
+
+def _stage(progress, out: Path, spec: ModelSpec, base: dict | None, tokenizer, code_stream,
+           heldout_code, eval_set, device, probe, probe_every: int, quiet: bool) -> dict:
+    """Train one stage of `spec` and return its manifest entry: the first stage from scratch
+    (`base` None), else the widening stage from the first-stage model `base` describes."""
+    cfg = spec.train if base is None else spec.widen
+    label = spec.name if base is None else f"{spec.name} (widen)"
+    task = progress.add_task(f"train {label}", total=cfg.steps, status="")
+    tag = spec.name if base is None else f"{spec.name}.widen"
+    log_path = out / f".{tag}.train-log.jsonl"
+    if not _checkpoint_path(out, tag).exists():  # resuming keeps the probe log
+        log_path.unlink(missing_ok=True)
+    elif not quiet:
+        progress.console.print(f"{label}: resuming from {_checkpoint_path(out, tag)}")
+    hook = _progress_hook(progress, task, log_path, tokenizer, probe, every=probe_every)
+    if base is None:
+        return _build_one(out, spec, tokenizer, code_stream, heldout_code, eval_set, device, hook)
+    return _widen_one(out, spec, base, tokenizer, code_stream, heldout_code, eval_set, device, hook)
 
 
 def _checkpoint_path(out: Path, name: str) -> Path:
@@ -181,27 +234,64 @@ def _build_one(out: Path, spec: ModelSpec, tokenizer, code_stream: torch.Tensor,
 
     torch.manual_seed(spec.train.seed)
     model = LlamaForCausalLM(spec.config(len(tokenizer), tokenizer.eos_token_id))
-    params = sum(p.numel() for p in model.parameters())
-    ckpt = _checkpoint_path(out, spec.name)
     key = {"model": spec.name, "shape": [spec.hidden, spec.layers, spec.heads, spec.ffn],
            "tokenizer": tokenizer_hash(tokenizer)}
+    history = _train(model, tokenizer, code_stream, spec.train, device, on_step,
+                     _checkpoint_path(out, spec.name), key)
+    stage = spec.first_stage() if spec.widen is not None else spec
+    metrics = {"train_seconds": round(history[-1]["elapsed_s"], 1)}
+    return _finish(out, stage, model, tokenizer, heldout_code, eval_set, device, history, metrics,
+                   _checkpoint_path(out, spec.name))
+
+
+def _widen_one(out: Path, spec: ModelSpec, base: dict, tokenizer, code_stream: torch.Tensor,
+               heldout_code: torch.Tensor, eval_set: list[wordmath.Problem], device: torch.device,
+               on_step) -> dict:
+    """Continue the saved first-stage model (as written: float16 weights) on the widened
+    curriculum; the entry keeps the first stage's metrics beside the widened ones."""
+    from inference.zoo import load_causal_lm
+
+    model, _ = load_causal_lm(out / spec.name, device=str(device))
+    first = {k: v for k, v in base["metrics"].items() if k != "first_stage"}
+    if "paraphrase_acc" not in first:  # a zoo built before paraphrase was measured: the before
+        first["paraphrase_acc"] = evaluate.paraphrase_accuracy(model, tokenizer, len(eval_set))
+    key = {"model": spec.name, "stage": "widen", "tokenizer": tokenizer_hash(tokenizer),
+           "base": base["files"].get("model.safetensors")}
+    history = _train(model, tokenizer, code_stream, spec.widen, device, on_step,
+                     _checkpoint_path(out, f"{spec.name}.widen"), key)
+    widen_s = round(history[-1]["elapsed_s"], 1)
+    metrics = {"train_seconds": round(first.get("train_seconds", 0.0) + widen_s, 1),
+               "widen_seconds": widen_s, "first_stage": first}
+    return _finish(out, spec, model, tokenizer, heldout_code, eval_set, device, history, metrics,
+                   _checkpoint_path(out, f"{spec.name}.widen"))
+
+
+def _train(model, tokenizer, code_stream, cfg: TrainConfig, device, on_step, ckpt: Path, key: dict
+           ) -> list[dict]:
     try:
-        history = train(model, Batches(tokenizer, code_stream, spec.train), spec.train, device,
-                        lambda step, row: on_step(step, row, model), checkpoint=ckpt, checkpoint_key=key)
+        return train(model, Batches(tokenizer, code_stream, cfg), cfg, device,
+                     lambda step, row: on_step(step, row, model), checkpoint=ckpt, checkpoint_key=key)
     except ValueError as err:  # an unusable checkpoint: say which file, never train over it
         raise ZooError(str(err)) from err
-    seconds = history[-1]["elapsed_s"]
+
+
+def _finish(out: Path, spec: ModelSpec, model, tokenizer, heldout_code: torch.Tensor,
+            eval_set: list[wordmath.Problem], device: torch.device, history: list[dict],
+            metrics: dict, ckpt: Path) -> dict:
+    """Save `model` as `spec.name` (atomically), evaluate what was written, drop the checkpoint."""
+    from inference.zoo import load_causal_lm
+
+    params = sum(p.numel() for p in model.parameters())
     tmp = out / f".{spec.name}.partial"
     shutil.rmtree(tmp, ignore_errors=True)
     save_model(model.cpu(), tokenizer, tmp)
     # evaluate what was written (float16 round trip), not the in-memory float32 weights
-    from inference.zoo import load_causal_lm
-
     saved, _ = load_causal_lm(tmp, device=str(device))
     metrics = {
+        **metrics,
         "wordmath_acc": evaluate.wordmath_accuracy(saved, tokenizer, eval_set),
+        "paraphrase_acc": evaluate.paraphrase_accuracy(saved, tokenizer, len(eval_set)),
         "pycode_loss": evaluate.lm_loss(saved, heldout_code.to("cpu")),
-        "train_seconds": round(seconds, 1),
         "final_loss": {kind: sum(r["loss"] for r in history[-200:] if r["kind"] == kind)
                        / max(1, sum(1 for r in history[-200:] if r["kind"] == kind))
                        for kind in ("wordmath", "pycode")},

@@ -17,6 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="output folder (default: the --zoo folder, else the shipped zoo)")
     build.add_argument("--only", nargs="+", default=(), metavar="MODEL",
                        help="rebuild only these models against the existing tokenizer")
+    build.add_argument("--widen", action="store_true",
+                       help="run only the widening stage of the --only models, continuing the "
+                            "first-stage models already in the zoo")
     build.add_argument("--quiet", action="store_true", help="no progress bars")
     build.set_defaults(run=_build)
     verify = zsub.add_parser("verify", help="check every zoo file against the manifest hashes")
@@ -31,10 +34,11 @@ def _build(args: argparse.Namespace) -> int:
 
     out = args.out or args.zoo or default_zoo_dir()
     recipe = TINY if args.tiny else FULL
-    manifest = build_zoo(out, recipe, only=tuple(args.only), quiet=args.quiet)
+    manifest = build_zoo(out, recipe, only=tuple(args.only), quiet=args.quiet, widen_only=args.widen)
     for name, entry in sorted(manifest["models"].items()):
         m = entry["metrics"]
-        print(f"{name:8s} params={entry['params']:>10,d} wordmath_acc={m['wordmath_acc']:.3f} "
+        para = f" paraphrase_acc={m['paraphrase_acc']:.3f}" if "paraphrase_acc" in m else ""
+        print(f"{name:8s} params={entry['params']:>10,d} wordmath_acc={m['wordmath_acc']:.3f}{para} "
               f"pycode_loss={m['pycode_loss']:.3f} train_s={m['train_seconds']}")
     print(f"zoo written to {out}")
     return 0

@@ -91,3 +91,57 @@ def test_partial_rebuild_keeps_other_models(tiny_zoo_dir, tmp_path):
     Zoo(root).verify("edge")
     with pytest.raises(ZooError, match="unknown models"):
         build_zoo(root, TINY, only=("satellite",), quiet=True)
+
+
+def _widening(recipe, steps=8):
+    """`recipe` with a short widening stage on its cloud model."""
+    import dataclasses
+
+    cloud = next(m for m in recipe.models if m.name == "cloud")
+    widened = dataclasses.replace(cloud, widen=dataclasses.replace(cloud.train, steps=steps, warmup=1,
+                                                                   wide_fraction=0.5, seed=11))
+    return dataclasses.replace(recipe, models=tuple(widened if m.name == "cloud" else m for m in recipe.models))
+
+
+def test_widening_continues_the_zoo_model_and_keeps_its_first_stage(tiny_zoo_dir, tmp_path):
+    from training.zoo_build import TINY, build_zoo
+
+    root = _copy(tiny_zoo_dir, tmp_path)
+    before = json.loads((root / "manifest.json").read_text())
+    recipe = _widening(TINY)
+    after = build_zoo(root, recipe, only=("cloud",), widen_only=True, quiet=True, device=torch.device("cpu"))
+    cloud, old = after["models"]["cloud"], before["models"]["cloud"]
+    assert cloud["spec"]["widen"]["wide_fraction"] == 0.5 and cloud["spec"]["train"] == old["spec"]["train"]
+    assert cloud["files"]["model.safetensors"] != old["files"]["model.safetensors"]
+    assert cloud["metrics"]["first_stage"]["wordmath_acc"] == old["metrics"]["wordmath_acc"]
+    assert cloud["metrics"]["train_seconds"] == pytest.approx(
+        old["metrics"]["train_seconds"] + cloud["metrics"]["widen_seconds"], abs=0.11)
+    assert 0 <= cloud["metrics"]["paraphrase_acc"] <= 1
+    assert after["models"]["edge"] == before["models"]["edge"]
+    Zoo(root).verify("cloud")
+    assert not list(root.glob(".*.ckpt.pt"))  # the stage's training state is gone once saved
+    # widening twice would be another model: refused, the widened model untouched
+    with pytest.raises(ZooError, match="already widened"):
+        build_zoo(root, recipe, only=("cloud",), widen_only=True, quiet=True)
+    assert json.loads((root / "manifest.json").read_text())["models"]["cloud"] == cloud
+
+
+def test_widening_is_refused_where_it_cannot_continue_the_recipes_first_stage(tiny_zoo_dir, tmp_path):
+    import dataclasses
+
+    from training.zoo_build import TINY, build_zoo
+
+    root = _copy(tiny_zoo_dir, tmp_path)
+    manifest = (root / "manifest.json").read_text()
+    with pytest.raises(ZooError, match="--only"):
+        build_zoo(root, _widening(TINY), widen_only=True, quiet=True)
+    with pytest.raises(ZooError, match="no widening stage"):
+        build_zoo(root, TINY, only=("edge",), widen_only=True, quiet=True)
+    # a recipe whose first stage differs from what built the zoo's cloud model
+    other = _widening(TINY)
+    other = dataclasses.replace(other, models=tuple(
+        dataclasses.replace(m, train=dataclasses.replace(m.train, seed=99)) if m.name == "cloud" else m
+        for m in other.models))
+    with pytest.raises(ZooError, match="another first stage"):
+        build_zoo(root, other, only=("cloud",), widen_only=True, quiet=True)
+    assert (root / "manifest.json").read_text() == manifest

@@ -1,5 +1,7 @@
 """Training resumes exactly from a checkpoint, and refuses another run's checkpoint."""
 
+import re
+
 import pytest
 import torch
 from transformers import LlamaConfig, LlamaForCausalLM
@@ -69,3 +71,35 @@ def test_a_checkpoint_of_another_run_or_a_corrupt_one_is_refused(stream, tmp_pat
     ckpt.write_bytes(ckpt.read_bytes()[:100])
     with pytest.raises(ValueError, match="cannot be read"):
         train(_model(len(tok)), Batches(tok, code, CFG), CFG, torch.device("cpu"), checkpoint=ckpt)
+
+
+def test_the_widened_curriculum_mixes_phrasings_into_the_word_problems(stream):
+    from workloads import wordmath
+
+    tok, code = stream
+    wide = TrainConfig(**{**CFG.__dict__, "code_fraction": 0.0, "wide_fraction": 0.5, "batch": 64})
+    batches = Batches(tok, code, wide)
+    problems = batches._take_problems(512)
+    def told_by_phrasings(problem) -> bool:  # a template problem always names one of its people
+        return not set(re.findall(r"[A-Z][a-z]+", problem.question)) & set(wordmath.NAMES)
+
+    assert 0.4 < sum(map(told_by_phrasings, problems)) / len(problems) < 0.6
+    # templates only by default: no phrasings problem at all
+    plain = Batches(tok, code, TrainConfig(**{**CFG.__dict__, "code_fraction": 0.0}))._take_problems(256)
+    assert not any(map(told_by_phrasings, plain))
+    with pytest.raises(ValueError, match="wide_fraction"):
+        TrainConfig(**{**CFG.__dict__, "wide_fraction": 1.5})
+
+
+def test_a_killed_widened_run_resumes_mid_pool(stream, tmp_path):
+    """A checkpoint regenerates the mixed pool from its seed: the resumed stream is the same."""
+    tok, code = stream
+    wide = TrainConfig(**{**CFG.__dict__, "wide_fraction": 0.6})
+    a = Batches(tok, code, wide)
+    for _ in range(3):
+        a.next()
+    b = Batches(tok, code, wide)
+    b.load_state_dict(a.state_dict())
+    for _ in range(4):
+        (ka, ia, la), (kb, ib, lb) = a.next(), b.next()
+        assert ka == kb and torch.equal(ia, ib) and torch.equal(la, lb)
