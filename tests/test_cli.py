@@ -26,8 +26,8 @@ def test_bench_models_prints_a_table_and_writes_json(tiny_zoo_dir, tmp_path, cap
     rows = json.loads(out_json.read_text())
     assert [r["name"] for r in rows] == ["edge", "client", "cloud"]
     for row in rows:
-        assert {"name", "params", "bytes", "wordmath_acc", "pycode_loss", "decode_tok_s"} <= set(row)
-        assert 0 <= row["wordmath_acc"] <= 1 and row["decode_tok_s"] > 0 and row["bytes"] > 0
+        assert {"name", "params", "bytes", "wordmath_acc", "paraphrase_acc", "pycode_loss", "decode_tok_s"} <= set(row)
+        assert 0 <= row["wordmath_acc"] <= 1 and 0 <= row["paraphrase_acc"] <= 1 and row["decode_tok_s"] > 0 and row["bytes"] > 0
     assert "zoo models" in capsys.readouterr().out
 
 
