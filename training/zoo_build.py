@@ -8,6 +8,7 @@ tokenizer, so one model can be retrained without invalidating the others.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import platform
 import shutil
@@ -40,17 +41,12 @@ TIERS = {"cloud": "cloud", "client": "client", "edge": "edge", "iot": "edge"}
 # models take 3e-3, the larger stall above ~1.5e-3. Step budgets are what a 2-core CPU
 # trains in a few hours in total; every model sees the same data mixture, the device
 # models for fewer steps (as devices get smaller, cheaper models). The cloud is built
-# first: it is the long pole and everything downstream needs it. The cloud then continues on
-# the widened curriculum (`workloads/phrasings.py`, 60% of its word problems; templates keep
-# the rest so the fleet's template traffic stays answered): trained on the templates alone it
-# answered 0 of 80 problems phrased otherwise.
+# first: it is the long pole and everything downstream needs it.
 FULL = ZooRecipe(
     vocab_size=2048,
     models=(
         ModelSpec("cloud", hidden=384, layers=6, heads=6, ffn=1024,
-                  train=TrainConfig(steps=2000, lr=1e-3, seed=3),
-                  widen=TrainConfig(steps=500, lr=5e-4, warmup=50, seed=4, wide_fraction=0.6,
-                                    code_fraction=0.2)),
+                  train=TrainConfig(steps=2000, lr=1e-3, seed=3)),
         ModelSpec("client", hidden=192, layers=6, heads=6, ffn=512,
                   train=TrainConfig(steps=1500, lr=2e-3, seed=2)),
         ModelSpec("edge", hidden=128, layers=4, heads=4, ffn=384,
@@ -58,6 +54,17 @@ FULL = ZooRecipe(
     ),
     tiers=TIERS,
 )
+
+# The shipped zoo plus a widening stage for the cloud (`zoo build --only cloud --widen`): it
+# continues on `workloads/phrasings.py` (60% of its word problems; the templates keep the
+# rest). Not shipped: measured on this CPU (500 steps, 72 min), it moved held-out paraphrase
+# accuracy from 0.0% to 1.5% and cost 5 points on the templates (96.5% -> 91.5%); the model
+# writes a story of its own curriculum instead of restating the question (README, "The
+# shipped zoo").
+WIDENED = dataclasses.replace(FULL, models=tuple(
+    dataclasses.replace(m, widen=TrainConfig(steps=500, lr=5e-4, warmup=50, seed=4, wide_fraction=0.6,
+                                             code_fraction=0.2)) if m.name == "cloud" else m
+    for m in FULL.models))
 
 # A micro-zoo for tests: same shapes of everything, trained for seconds (enough steps that
 # the models copy the wordmath structure, so routing and calibration have a signal).

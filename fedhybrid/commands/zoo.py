@@ -18,8 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     build.add_argument("--only", nargs="+", default=(), metavar="MODEL",
                        help="rebuild only these models against the existing tokenizer")
     build.add_argument("--widen", action="store_true",
-                       help="run only the widening stage of the --only models, continuing the "
-                            "first-stage models already in the zoo")
+                       help="run only the cloud's widening stage (an experiment, not shipped: see README), "
+                            "continuing the first-stage model already in the zoo; with --only cloud")
     build.add_argument("--quiet", action="store_true", help="no progress bars")
     build.set_defaults(run=_build)
     verify = zsub.add_parser("verify", help="check every zoo file against the manifest hashes")
@@ -30,10 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _build(args: argparse.Namespace) -> int:
     from inference.zoo import default_zoo_dir
-    from training.zoo_build import FULL, TINY, build_zoo
+    from training.zoo_build import FULL, TINY, WIDENED, build_zoo
 
     out = args.out or args.zoo or default_zoo_dir()
-    recipe = TINY if args.tiny else FULL
+    recipe = TINY if args.tiny else WIDENED if args.widen else FULL
     manifest = build_zoo(out, recipe, only=tuple(args.only), quiet=args.quiet, widen_only=args.widen)
     for name, entry in sorted(manifest["models"].items()):
         m = entry["metrics"]
