@@ -96,14 +96,7 @@ def generate(n: int, seed: int | str = 0) -> list[Paraphrase]:
     if n <= 0:
         raise WorkloadError(f"n={n} must be positive")
     rng = random.Random(f"paraphrase/{seed}")
-    seen: set[str] = set()
-    out: list[Paraphrase] = []
-    while len(out) < n:
-        problem = _draw(rng)
-        if problem.question not in seen:
-            seen.add(problem.question)
-            out.append(problem)
-    return out
+    return wordmath.distinct(n, lambda: _draw(rng))
 
 
 def shares_no_template_with_wordmath(problem: Paraphrase) -> bool:

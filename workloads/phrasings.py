@@ -25,7 +25,7 @@ from __future__ import annotations
 import random
 import re
 
-from workloads import paraphrase
+from workloads import paraphrase, wordmath
 from workloads.errors import WorkloadError
 from workloads.wordmath import Problem
 
@@ -252,18 +252,10 @@ def generate(n: int, seed: int | str = 0, min_steps: int = 1, max_steps: int = 5
     """
     if n <= 0:
         raise WorkloadError(f"n={n} must be positive")
-    if not 1 <= min_steps <= max_steps:
-        raise WorkloadError(f"step range [{min_steps}, {max_steps}] is empty: need 1 <= min <= max")
+    wordmath.check_steps(min_steps, max_steps)
     rng = random.Random(f"phrasings/{seed}")
-    seen: set[str] = set()
-    out: list[Problem] = []
-    while len(out) < n:
-        problem = _draw(rng, min_steps, max_steps)
-        # made-up words could spell a held-out name or item: such a draw is dropped
-        if problem.question not in seen and shares_nothing_with_paraphrase(problem):
-            seen.add(problem.question)
-            out.append(problem)
-    return out
+    # made-up words could spell a held-out name or item: such a draw is dropped
+    return wordmath.distinct(n, lambda: _draw(rng, min_steps, max_steps), keep=shares_nothing_with_paraphrase)
 
 
 def _frame_patterns() -> list[re.Pattern]:

@@ -22,7 +22,9 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from workloads.errors import WorkloadError
 
@@ -30,6 +32,7 @@ SPLITS = ("train", "heldout")
 # share of the question-hash space that belongs to the held-out split
 _HELDOUT_BUCKETS = 2  # of 16
 _MAX_VALUE = 99
+P = TypeVar("P")  # a generated problem: anything with a `question`
 
 NAMES = (
     "Ava", "Liam", "Mia", "Noah", "Emma", "Omar", "Sofia", "Lucas", "Zoe", "Ethan",
@@ -209,16 +212,28 @@ def generate(split: str, n: int, seed: int | str = 0, min_steps: int = 2,
         raise WorkloadError(f"unknown wordmath split {split!r}: use one of {SPLITS}")
     if not names:
         raise WorkloadError("names must hold at least one name")
-    if not 1 <= min_steps <= max_steps:
-        raise WorkloadError(f"step range [{min_steps}, {max_steps}] is empty: need 1 <= min <= max")
+    check_steps(min_steps, max_steps)
     # string seed: random.Random hashes it with sha512, stable across runs and machines
     rng = random.Random(f"wordmath/{split}/{seed}")
+    return distinct(n, lambda: _draw(rng, min_steps, max_steps, names),
+                    keep=lambda problem: split_of(problem.question) == split)
+
+
+def check_steps(min_steps: int, max_steps: int) -> None:
+    """A generator's step range must hold at least one step count >= 1."""
+    if not 1 <= min_steps <= max_steps:
+        raise WorkloadError(f"step range [{min_steps}, {max_steps}] is empty: need 1 <= min <= max")
+
+
+def distinct(n: int, draw: Callable[[], P], keep: Callable[[P], bool] = lambda _: True) -> list[P]:
+    """The first `n` draws with distinct questions that `keep` accepts (every generated
+    workload draws this way, so a seed fixes the whole list)."""
     seen: set[str] = set()
-    problems: list[Problem] = []
-    while len(problems) < n:
-        problem = _draw(rng, min_steps, max_steps, names)
-        if problem.question in seen or split_of(problem.question) != split:
+    out: list[P] = []
+    while len(out) < n:
+        problem = draw()
+        if problem.question in seen or not keep(problem):
             continue
         seen.add(problem.question)
-        problems.append(problem)
-    return problems
+        out.append(problem)
+    return out
