@@ -8,7 +8,7 @@ is only needed to build one.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -62,7 +62,7 @@ class ModelSpec:
 
     def first_stage(self) -> "ModelSpec":
         """This spec without its widening stage (what a first-stage model was built from)."""
-        return ModelSpec(**{**{f: getattr(self, f) for f in self.__dataclass_fields__}, "widen": None})
+        return replace(self, widen=None)
 
 
 @dataclass(frozen=True)

@@ -151,24 +151,16 @@ def build_zoo(out: Path, recipe: ZooRecipe, only: tuple[str, ...] = (), quiet: b
                   TextColumn("{task.fields[status]}"), TimeElapsedColumn(), TimeRemainingColumn(),
                   disable=quiet) as progress:
         for spec in todo:
-            if not widen_only:
+            stages = ([None] if not widen_only else []) + (["widen"] if spec.widen is not None else [])
+            for stage in stages:
+                base = manifest["models"][spec.name] if stage == "widen" else None
                 manifest["models"][spec.name] = _stage(
-                    progress, out, spec, None, tokenizer, code_stream, heldout_code, eval_set,
+                    progress, out, spec, base, tokenizer, code_stream, heldout_code, eval_set,
                     device, probe, recipe.probe_every, quiet)
-                _stamp(manifest, device)
-                _write_manifest(out, manifest)  # after every model: nothing finished is lost
-            if spec.widen is not None:
-                manifest["models"][spec.name] = _stage(
-                    progress, out, spec, manifest["models"][spec.name], tokenizer, code_stream,
-                    heldout_code, eval_set, device, probe, recipe.probe_every, quiet)
-                _stamp(manifest, device)
-                _write_manifest(out, manifest)
+                manifest["built_with"] = {"torch": torch.__version__, "device": str(device),
+                                          "machine": platform.machine()}
+                _write_manifest(out, manifest)  # after every stage: nothing finished is lost
     return manifest
-
-
-def _stamp(manifest: dict, device: torch.device) -> None:
-    manifest["built_with"] = {"torch": torch.__version__, "device": str(device),
-                              "machine": platform.machine()}
 
 
 def _check_widenable(manifest: dict, todo: list[ModelSpec]) -> None:
