@@ -9,10 +9,13 @@ against a device step, and hybrid decoding with KV caches against recomputing th
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 from pathlib import Path
 
+import numpy as np
 import torch
 
+from fedhybrid.stats import bootstrap_ratios
 from inference.cloud import LocalCloud
 from inference.decoder import HybridDecoder
 from inference.device_model import DeviceModel
@@ -21,10 +24,13 @@ from inference.reward_head import RewardHead
 from inference.router import make_policy
 from workloads import pycode, wordmath
 
-CONFIDENCE_SWEEP = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
+CONFIDENCE_SWEEP = (0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99)
+# taus swept besides the head's calibration table, whose grid (quantiles of the head's scores)
+# leaves the 5-10% shares between two far-apart points: interpolating there would misjudge the head
+REWARD_SWEEP = (0.15, 0.3, 0.5, 0.8, 1.3, 2.0, 3.0)
 FUSION_SWEEP = (0.5, 0.8, 0.95)
 # the federated head (--head-from) has no calibration table of its own: a fixed tau grid
-FEDERATED_TAUS = (0.0, 0.005, 0.01, 0.02, 0.035, 0.06, 0.1, 0.2, 0.35, 0.6, 1.0)
+FEDERATED_TAUS = (0.0, 0.005, 0.01, 0.02, 0.035, 0.06, 0.1, 0.2, 0.35, 0.6, 1.0, 1.5, 2.0, 3.0)
 MATCHED_SHARES = (0.05, 0.075, 0.10, 0.125, 0.15, 0.175, 0.20)
 
 
@@ -72,10 +78,10 @@ def sweep(device_model, cloud: LocalCloud, tokenizer, head: RewardHead, taus: li
         if reference is None:
             reference = result["outputs"]
         agree, identical = agreement(result["outputs"], reference)
-        accuracy = sum(wordmath.is_correct(p, t) for p, t in zip(probs, result["texts"])) / len(probs)
+        correct = [int(wordmath.is_correct(p, t)) for p, t in zip(probs, result["texts"])]
         rows.append({"policy": name, "threshold": threshold, "cloud_share": result["cloud_share"],
-                     "accuracy": accuracy, "agreement": agree, "identical": identical,
-                     "tok_s": result["tok_s"], "problems": len(probs)})
+                     "accuracy": sum(correct) / len(probs), "agreement": agree, "identical": identical,
+                     "tok_s": result["tok_s"], "problems": len(probs), "correct": correct})
         if progress:
             progress(i + 1, len(configs))
     return rows
@@ -151,15 +157,57 @@ def at_shares(rows: list[dict], shares=MATCHED_SHARES) -> list[dict]:
     two thresholds that bracket the share (None outside the swept range)."""
     out = []
     for name in sorted({r["policy"] for r in rows if r["threshold"] is not None}):
-        pts = sorted((r["cloud_share"], r["accuracy"]) for r in rows if r["policy"] == name)
+        pts = sorted((r["cloud_share"], k) for k, r in enumerate(rows) if r["policy"] == name)
         row = {"policy": name}
         for share in shares:
-            value = None
-            for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
-                if x0 <= share <= x1:
-                    value = y0 if x1 == x0 else y0 + (y1 - y0) * (share - x0) / (x1 - x0)
-                    break
-            row[f"{share:.1%}"] = value
+            found = _bracket(pts, share)
+            row[f"{share:.1%}"] = (None if found is None else
+                                   (1 - found[2]) * rows[found[0]]["accuracy"] + found[2] * rows[found[1]]["accuracy"])
+        out.append(row)
+    return out
+
+
+def _bracket(pts: list[tuple[float, int]], share: float) -> tuple[int, int, float] | None:
+    """(i, j, w): the share lies between swept points i and j at weight w of the way (None outside)."""
+    for (x0, i), (x1, j) in pairwise(pts):
+        if x0 <= share <= x1:
+            return i, j, 0.0 if x1 == x0 else (share - x0) / (x1 - x0)
+    return None
+
+
+def gaps_at_shares(rows: list[dict], baseline: str = "confidence", shares=MATCHED_SHARES,
+                   resamples: int = 2000, seed: int = 0) -> list[dict]:
+    """Each policy's accuracy minus `baseline`'s at equal cloud share, with a 95% paired
+    percentile bootstrap interval over problems (fedhybrid/stats.py).
+
+    At a share between two swept thresholds a problem counts as the interpolation of its
+    correctness at both (the same weights `at_shares` uses), so the point estimate is the
+    difference of the `at_shares` rows; both policies are judged on the same resampled
+    problems. The interpolation weights come from the full sample. Rows without per-problem
+    `correct` lists are skipped. Returns [{"policy", share: Interval or None}].
+    """
+    def points(name: str) -> list[tuple[float, int]]:
+        return sorted((r["cloud_share"], k) for k, r in enumerate(rows) if r["policy"] == name and "correct" in r)
+
+    def at(pts, share) -> np.ndarray | None:
+        found = _bracket(pts, share)
+        if found is None:
+            return None
+        i, j, w = found
+        return (1 - w) * np.asarray(rows[i]["correct"], float) + w * np.asarray(rows[j]["correct"], float)
+
+    base = points(baseline)
+    out = []
+    for name in sorted({r["policy"] for r in rows if r["threshold"] is not None} - {baseline}):
+        pts, row, columns, ratios = points(name), {"policy": name}, {}, {}
+        for share in shares:
+            a, b = at(pts, share), at(base, share)
+            row[f"{share:.1%}"] = None
+            if a is not None and b is not None:
+                columns[f"{share:.1%}"], ratios[f"{share:.1%}"] = a - b, (f"{share:.1%}", "problems")
+        if columns:
+            columns["problems"] = np.ones(len(next(iter(columns.values()))))
+            row.update(bootstrap_ratios(columns, ratios, resamples=resamples, seed=seed))
         out.append(row)
     return out
 

@@ -20,6 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     routing.add_argument("--problems", type=int, default=100, help="held-out wordmath problems")
     routing.add_argument("--pycode-tasks", type=int, default=40, help="held-out line completions")
     routing.add_argument("--kv-problems", type=int, default=10, help="problems for the KV-vs-recompute timing")
+    routing.add_argument("--divergence-problems", type=int, default=150,
+                         help="held-out problems whose cloud-only outputs are scored token by token: which "
+                              "tokens each score would escalate (0 skips)")
     routing.add_argument("--plot", type=Path, default=None, help="PNG path (default: next to the JSON)")
     routing.add_argument("--head-from", type=Path, default=None,
                          help="a federated run's state folder: also sweep the reward head the fleet trained "
@@ -106,7 +109,7 @@ def _models(args: argparse.Namespace) -> int:
 def _routing(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
-    from fedhybrid.bench import routing
+    from fedhybrid.bench import divergence, routing
     from inference.runtime import load_head, load_stack
     from inference.zoo import Zoo
 
@@ -118,7 +121,8 @@ def _routing(args: argparse.Namespace) -> int:
         requests = load_workload(args.workload, parse_columns(args.columns))
     stack = load_stack(zoo, args.device, args.cloud)
     head, meta = load_head(stack.device_folder, stack.cloud_name)
-    taus = sorted({r["tau"] for r in meta["table"]} | ({meta["target"]["tau"]} if "target" in meta else set()))
+    taus = sorted({r["tau"] for r in meta["table"]} | ({meta["target"]["tau"]} if "target" in meta else set())
+                  | set(routing.REWARD_SWEEP))
     if requests is not None:
         return _routing_on_workload(args, stack, head, meta, taus, requests)
     federated = _federated_head(args.head_from, zoo.model_name(args.device), head) if args.head_from else None
@@ -131,6 +135,23 @@ def _routing(args: argparse.Namespace) -> int:
     matched = routing.at_shares(rows)
     print_table("accuracy at equal cloud share (interpolated between swept thresholds)", matched,
                 [("policy", "{}")] + [(k, "{:.1%}") for k in matched[0] if k != "policy"])
+    gaps = routing.gaps_at_shares(rows)
+    print_table("accuracy minus confidence's at equal cloud share (95% paired bootstrap over problems)",
+                divergence.printable(gaps), [("policy", "{}")] + [(k, "{}") for k in matched[0] if k != "policy"])
+    recall = None
+    if args.divergence_problems > 0:
+        heads = {"reward": head, **({"reward-federated": federated} if federated is not None else {})}
+        with Progress() as progress:
+            task = progress.add_task("cloud-only outputs to score", total=args.divergence_problems)
+            recall = divergence.measure(stack.device_model, stack.cloud, stack.tokenizer, heads,
+                                        args.divergence_problems,
+                                        progress=lambda i, n: progress.update(task, completed=i))
+        keys = [(k, "{:.1%}") for k in recall["recall"][0] if k != "scorer"]
+        print_table(f"recall of the tokens the cloud would change (r < {recall['bad']:g}: {recall['bad_share']:.1%} "
+                    f"of {recall['tokens']} tokens of {recall['prompts']} cloud-only outputs) at equal escalation "
+                    "share", recall["recall"], [("scorer", "{}")] + keys)
+        print_table("recall minus confidence's (95% paired bootstrap over prompts)",
+                    divergence.printable(recall["gaps"]), [("scorer", "{}")] + [(k, "{}") for k, _ in keys])
     tau = meta.get("target", {}).get("tau", taus[len(taus) // 2])
     code = routing.pycode_agreement(stack.device_model, stack.cloud, stack.tokenizer, head, tau,
                                     args.pycode_tasks)
@@ -145,8 +166,11 @@ def _routing(args: argparse.Namespace) -> int:
           f"{kv['recompute_tok_s']:.0f} tok/s recomputing the prefix: {kv['speedup']:.2f}x "
           f"(identical outputs: {kv['identical_outputs']})")
     stack.cloud.close()
+    if recall is not None:
+        recall = {**recall, "gaps": divergence.jsonable(recall["gaps"])}
     path = write_json(args, "routing", {"rows": rows, "pycode": code, "head_cost": cost, "kv": kv,
                                         "calibration_target": meta.get("target"), "at_shares": matched,
+                                        "gaps_to_confidence": divergence.jsonable(gaps), "divergence": recall,
                                         "head_from": str(args.head_from) if args.head_from else None})
     png = args.plot or path.with_suffix(".png")
     routing.plot(rows, png)
