@@ -6,6 +6,7 @@ ServerApp running rounds every `round_interval` seconds), open-loop traffic of t
 fleet workload at the agents for the whole run (`fleet traffic`), then `fleet down`. The
 report groups the answers by the round installed at the agent that gave them: cloud share,
 cache share, accuracy and its ratio to cloud-only on exactly those requests, latency.
+With `--hierarchy` the agents are started in the tier chain (`fleet up --hierarchy`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,12 @@ def run_agents(out: Path, zoo_root: Path | None, rounds: int, round_interval: fl
         shutil.rmtree(work)  # a fresh run (a fleet still up there is refused by fleet_up)
     overrides = dict(overrides or {})
     cloud_url = overrides.pop("cloud-url", None)
-    spec = FleetSpec(work, tiers, rounds, round_interval, zoo=zoo_root, cloud_url=cloud_url, overrides=overrides)
+    # deployed, the chain is each agent's own (--hop, --serve-hop, --relay-url: fleet_ops.chain_args)
+    chain = {"hierarchy": bool(overrides.pop("hierarchy", False))}
+    if "hop-confidence" in overrides:
+        chain["hop_confidence"] = float(overrides.pop("hop-confidence"))
+    spec = FleetSpec(work, tiers, rounds, round_interval, zoo=zoo_root, cloud_url=cloud_url, overrides=overrides,
+                     **chain)
     fleet = fleet_up(spec, say=console.print)
     try:
         urls = {a["device"]: a["url"] for a in fleet["agents"]}

@@ -7,6 +7,13 @@ whose node config points at its agent (`agent-url`, `agent-token-file`); and `fl
 which drives the ServerApp's rounds on a schedule (`round-interval`) while the agents keep
 serving. Everything it started is written to `<workdir>/fleet.json`; `down` reads it and
 stops every process by its PID (SIGTERM, then SIGKILL after a grace period).
+
+With `hierarchy` the agents form the tier chain of fleet/hierarchy.py, deployed: each tier's
+hub (its first device) also answers the tiers below at /hop (`--serve-hop`); an iot agent
+asks the edge hub, then the client hub, then the cloud; an edge agent the client hub, then
+the cloud (`--hop`, each hop at `hop_confidence`); and every agent below a hub fetches the
+server's updates for its tier from the hub above (`--relay-url`, the run config's `relay`
+on), each update checked against the server's signature on arrival.
 """
 
 from __future__ import annotations
@@ -41,12 +48,54 @@ class FleetSpec:
     zoo: Path | None = None
     train_budget: float = 10.0
     overrides: dict = field(default_factory=dict)  # [tool.flwr.app.config] keys
+    hierarchy: bool = False  # agents escalate through the tier hubs and fetch updates from them
+    hop_confidence: float = 0.9  # with hierarchy: a hub's answer is taken at top-1 probability >= this
+    hop_deadline_s: float = 1.0  # with hierarchy: a hub later than this is skipped
 
     def __post_init__(self) -> None:
         if not self.tiers or any(t not in ("client", "edge", "iot") for t in self.tiers):
             raise ServerError(f"fleet tiers {self.tiers} must be client, edge or iot")
         if self.rounds < 1 or self.round_interval < 0 or self.train_budget < 0:
             raise ServerError("rounds >= 1, round_interval >= 0 and train_budget >= 0 are required")
+        if not 0 <= self.hop_confidence <= 1 or self.hop_deadline_s <= 0:
+            raise ServerError(f"hop confidence {self.hop_confidence} must lie in [0, 1] and the hop deadline "
+                              f"{self.hop_deadline_s} s be positive")
+
+
+def chain_args(tiers: tuple[str, ...], urls: list[str], hop_confidence: float, hop_deadline_s: float
+               ) -> list[list[str]]:
+    """Per device (in fleet order), the `device serve` arguments that put it in the hierarchy:
+    `--serve-hop` for a hub some device below asks, `--hop` per hub above (nearest first, a
+    device never asks itself), and `--relay-url` of the hub of the tier directly above (the
+    server hands a tier's updates to the tier just above it, so an iot agent with no edge tier
+    in the fleet has no relay)."""
+    from fleet.hierarchy import ABOVE, hub_device
+
+    devices = [f"{tier}-{i}" for i, tier in enumerate(tiers)]
+    url_of = dict(zip(devices, urls))
+    hubs = {tier: hub_device(tiers, tier) for tier in ABOVE}
+    asked: set[str] = set()
+    out = []
+    for device, tier in zip(devices, tiers):
+        args = []
+        above = [(up, hubs[up]) for up in ABOVE[tier] if hubs[up] is not None and hubs[up] != device]
+        for up, hub in above:
+            args += ["--hop", f"{up}={url_of[hub]}/hop,confidence={hop_confidence:g},deadline={hop_deadline_s:g}"]
+            asked.add(hub)
+        if above and above[0][0] == ABOVE[tier][0]:  # the server relays a tier's updates to the tier just above
+            args += ["--relay-url", url_of[above[0][1]]]
+        out.append(args)
+    return [(["--serve-hop"] if device in asked else []) + args for device, args in zip(devices, out)]
+
+
+def _distinct_ports(n: int) -> list[int]:
+    """n free loopback ports, no two alike (the OS may hand a just-closed port out again)."""
+    ports: list[int] = []
+    while len(ports) < n:
+        port = free_port()
+        if port not in ports:
+            ports.append(port)
+    return ports
 
 
 def _env() -> dict:
@@ -162,17 +211,21 @@ def fleet_up(spec: FleetSpec, say=print) -> dict:
         run_config = {**default_run_config(), **spec.overrides, "num-rounds": spec.rounds,
                       "round-interval": float(spec.round_interval), "fleet-tiers": ",".join(spec.tiers),
                       "state-dir": str(work / "server-state"), "key-dir": str(keys), "cloud-url": cloud_url,
-                      **({"zoo": str(spec.zoo.resolve())} if spec.zoo else {})}
-        for device, tier in zip(devices, spec.tiers):
-            port = free_port()
+                      **({"zoo": str(spec.zoo.resolve())} if spec.zoo else {}),
+                      **({"relay": True} if spec.hierarchy else {})}
+        ports = _distinct_ports(len(devices))  # known up front: an agent's hops name the hubs' ports
+        chains = (chain_args(spec.tiers, [f"http://127.0.0.1:{p}" for p in ports], spec.hop_confidence,
+                             spec.hop_deadline_s) if spec.hierarchy else [[] for _ in devices])
+        for device, tier, port, chain in zip(devices, spec.tiers, ports, chains):
             state = work / "agents" / device
             proc = _spawn(device, [*cli, "device", "serve", "--tier", tier, "--device", device, "--port", str(port),
                                    "--state-dir", str(state), "--key-dir", str(keys), "--cloud-url", cloud_url,
                                    "--lora-seed", str(run_config["lora-seed"]),
-                                   "--train-budget", str(spec.train_budget)], work)
+                                   "--train-budget", str(spec.train_budget), *chain], work)
             fleet["processes"].append(proc)
             fleet["agents"].append({"device": device, "tier": tier, "url": f"http://127.0.0.1:{port}",
-                                    "token_file": str(state / "admin.token"), "state_dir": str(state)})
+                                    "token_file": str(state / "admin.token"), "state_dir": str(state),
+                                    "chain": chain})
             _save(work, fleet)
         for agent, proc in zip(fleet["agents"], fleet["processes"][-len(devices):]):
             _wait_health(f"{agent['url']}/health", proc, timeout_s=180.0)

@@ -194,9 +194,16 @@ def _pct(values: list[float], q: float) -> float | None:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def hub_tokens(r: Outcome) -> int:
+    """Tokens of the request a hub answered (an agent started with --hop): the stream marks every
+    escalated token "cloud", the agent's record says which tier answered each (`answered_by`)."""
+    answered = (r.record or {}).get("answered_by") or {}
+    return sum(int(v) for k, v in answered.items() if k != "cloud" and isinstance(v, (int, float)))
+
+
 def rows_by_round(results: list[Outcome], baseline: dict[str, bool] | None = None,
                   sent: dict[str, Request] | None = None) -> list[dict]:
-    """Per installed round: requests, failures, cloud/cache share, accuracy, latency."""
+    """Per installed round: requests, failures, cloud / hub / cache share, accuracy, latency."""
     groups: dict[int, list[Outcome]] = defaultdict(list)
     for r in results:
         groups[r.adapter_version].append(r)
@@ -207,7 +214,8 @@ def rows_by_round(results: list[Outcome], baseline: dict[str, bool] | None = Non
         tokens = sum(r.tokens for r in ok)
         graded = [r for r in ok if r.correct is not None]
         row = {"round": rnd, "requests": len(rs), "failed": len(rs) - len(ok),
-               "cloud_share": sum(r.provenance.get("cloud", 0) for r in ok) / max(1, tokens),
+               "cloud_share": sum(r.provenance.get("cloud", 0) - hub_tokens(r) for r in ok) / max(1, tokens),
+               "hub_share": sum(hub_tokens(r) for r in ok) / max(1, tokens),
                "cache_share": sum(r.provenance.get("cache", 0) for r in ok) / max(1, tokens),
                "accuracy": (sum(r.correct for r in graded) / len(graded)) if graded else None,
                "ttft_p50_ms": _ms(_pct([r.ttft_s for r in ok if r.ttft_s is not None], 0.5)),

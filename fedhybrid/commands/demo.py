@@ -79,7 +79,7 @@ def _run(args: argparse.Namespace) -> int:
                             requests=requests, split=args.workload_split)
         print_table("fleet of device agents, by installed round", result["rows"],
                     [("round", "{}"), ("requests", "{}"), ("failed", "{}"), ("cloud_share", "{:.1%}"),
-                     ("cache_share", "{:.1%}"), ("accuracy", "{:.1%}"), ("cloud_only_accuracy", "{:.1%}"),
+                     ("hub_share", "{:.1%}"), ("cache_share", "{:.1%}"), ("accuracy", "{:.1%}"), ("cloud_only_accuracy", "{:.1%}"),
                      ("vs_cloud_only", "{:.1%}"), ("latency_p50_ms", "{:.0f}")])
         console.print(f"report: {result['report']} ({result['elapsed_s']:.0f} s)")
         return 0

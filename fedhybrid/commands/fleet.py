@@ -23,6 +23,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--cloud-url", default=None, help="use this cloud instead of starting the zoo's")
     up.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a [tool.flwr.app.config] value (TOML syntax), repeatable")
+    up.add_argument("--hierarchy", action="store_true",
+                    help="iot agents ask the edge hub, then the client hub, edge agents the client hub, before the "
+                         "cloud (a tier's hub is its first agent, answering at /hop); agents below a hub fetch the "
+                         "server's signed updates from it (--relay-url; run config relay=true)")
+    up.add_argument("--hop-confidence", type=float, default=0.9,
+                    help="with --hierarchy: a hub's answer is taken at top-1 probability >= this")
+    up.add_argument("--hop-deadline", type=float, default=1.0, help="with --hierarchy: seconds before a hub is skipped")
     up.set_defaults(run=_up)
     traffic = fsub.add_parser("traffic", help="open-loop requests at the fleet's agents; a table per round")
     traffic.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
@@ -55,10 +62,14 @@ def _up(args: argparse.Namespace) -> int:
 
     console = Console()
     spec = FleetSpec(args.workdir, tuple(t.strip() for t in args.tiers.split(",") if t.strip()), args.rounds,
-                     args.round_interval, args.tls, args.cloud_url, args.zoo, args.train_budget, parse_sets(args.set))
+                     args.round_interval, args.tls, args.cloud_url, args.zoo, args.train_budget, parse_sets(args.set),
+                     args.hierarchy, args.hop_confidence, args.hop_deadline)
     fleet = fleet_up(spec, say=console.print)
     for agent in fleet["agents"]:
-        console.print(f"  {agent['device']:>10} ({agent['tier']}): {agent['url']}/v1")
+        hops = [a.split("=", 1)[0] for a in agent["chain"] if "/hop" in a]
+        console.print(f"  {agent['device']:>10} ({agent['tier']}): {agent['url']}/v1"
+                      + (" [hub]" if "--serve-hop" in agent["chain"] else "")
+                      + (f" -> {' -> '.join(hops)} hub -> cloud" if hops else ""))
     console.print(f"fleet up; `fedhybrid fleet traffic --workdir {args.workdir}` drives it, "
                   f"`fedhybrid fleet down --workdir {args.workdir}` stops it")
     return 0
@@ -109,8 +120,8 @@ def _traffic(args: argparse.Namespace) -> int:
     rows = traffic.rows_by_round(results, baseline, sent)
     print_table("traffic by installed round (round 0: before the first round reached the agent)", rows,
                 [("round", "{}"), ("requests", "{}"), ("failed", "{}"), ("cloud_share", "{:.1%}"),
-                 ("cache_share", "{:.1%}"), ("accuracy", "{:.1%}"), ("cloud_only_accuracy", "{:.1%}"),
-                 ("vs_cloud_only", "{:.1%}"), ("ttft_p50_ms", "{:.0f}"), ("latency_p50_ms", "{:.0f}"),
+                 ("hub_share", "{:.1%}"), ("cache_share", "{:.1%}"), ("accuracy", "{:.1%}"),
+                 ("cloud_only_accuracy", "{:.1%}"), ("vs_cloud_only", "{:.1%}"), ("ttft_p50_ms", "{:.0f}"), ("latency_p50_ms", "{:.0f}"),
                  ("latency_p95_ms", "{:.0f}")])
     path = args.json or args.workdir / "traffic.json"
     traffic.write_report(path, results, rows, {"rate": args.rate, "duration": args.duration,
@@ -122,7 +133,8 @@ def _traffic(args: argparse.Namespace) -> int:
 def _line(row: dict) -> str:
     acc = "-" if row["accuracy"] is None else f"{row['accuracy']:.1%}"
     return (f"round {row['round']}: {row['requests']} requests ({row['failed']} failed), cloud share "
-            f"{row['cloud_share']:.1%}, cache share {row['cache_share']:.1%}, accuracy {acc}, "
+            f"{row['cloud_share']:.1%}, hub share {row['hub_share']:.1%}, cache share {row['cache_share']:.1%}, "
+            f"accuracy {acc}, "
             f"p50 latency {row['latency_p50_ms'] or 0:.0f} ms")
 
 

@@ -1,0 +1,49 @@
+"""`fleet up --hierarchy`: the arguments that put each deployed agent in the tier chain."""
+
+import argparse
+
+import pytest
+
+from fedhybrid.commands import device
+from fedhybrid.fleet_ops import FleetSpec, chain_args
+from fedhybrid.hops import parse_hop
+from server.errors import ServerError
+
+TIERS = ("client", "client", "edge", "edge", "edge", "iot", "iot", "iot")
+URLS = [f"http://127.0.0.1:{9000 + i}" for i in range(len(TIERS))]
+
+
+def _serve_args(tier: str, name: str, chain: list[str]) -> argparse.Namespace:
+    """What `fedhybrid device serve` makes of them: the real parser, so a renamed flag fails here."""
+    parser = argparse.ArgumentParser()
+    device.register(parser.add_subparsers(dest="command"))
+    return parser.parse_args(["device", "serve", "--tier", tier, "--device", name, *chain])
+
+
+def test_each_tier_asks_the_hubs_above_nearest_first_and_relays_from_the_next_tier_up():
+    chains = chain_args(TIERS, URLS, 0.85, 0.7)
+    parsed = [_serve_args(t, f"{t}-{i}", c) for i, (t, c) in enumerate(zip(TIERS, chains))]
+    hops = [[parse_hop(h) for h in p.hop] for p in parsed]
+    # the hubs are each tier's first agent: client-0 and edge-2, and only they answer at /hop
+    assert [p.serve_hop for p in parsed] == [True, False, True, False, False, False, False, False]
+    assert hops[0] == [] and hops[1] == [] and parsed[0].relay_url is None  # client -> cloud
+    assert [h.url for h in hops[2]] == [f"{URLS[0]}/hop"] and parsed[3].relay_url == URLS[0]  # edge -> client hub
+    for i in (5, 6, 7):  # iot -> edge hub -> client hub -> cloud; updates from the edge hub
+        assert [(h.tier, h.url) for h in hops[i]] == [("edge", f"{URLS[2]}/hop"), ("client", f"{URLS[0]}/hop")]
+        assert all(h.min_confidence == 0.85 and h.deadline_s == 0.7 for h in hops[i])
+        assert parsed[i].relay_url == URLS[2]
+
+
+def test_a_missing_tier_is_skipped_and_no_relay_is_named_that_the_server_would_not_fill():
+    chains = chain_args(("client", "iot", "iot"), URLS[:3], 0.9, 1.0)
+    parsed = [_serve_args(t, f"{t}-{i}", c) for i, (t, c) in enumerate(zip(("client", "iot", "iot"), chains))]
+    assert parsed[0].serve_hop and [parse_hop(h).tier for h in parsed[1].hop] == ["client"]
+    assert parsed[1].relay_url is None  # the server relays iot updates to the edge tier, and there is none
+    assert chain_args(("iot", "iot"), URLS[:2], 0.9, 1.0) == [[], []]  # no tier above: straight to the cloud
+
+
+@pytest.mark.parametrize("over", [{"hop_confidence": 1.5}, {"hop_deadline_s": 0.0}])
+def test_bad_hop_settings_are_refused_before_anything_starts(tmp_path, over):
+    with pytest.raises(ServerError, match="hop"):
+        FleetSpec(tmp_path, hierarchy=True, **over)
+    assert not any(tmp_path.iterdir())
