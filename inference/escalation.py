@@ -8,9 +8,14 @@ model>` on the edge hub) with its own router rule, threshold and deadline:
   hop's `min_confidence` (the hop is sure enough), otherwise the call goes on to the next
   hop (the last hop's answer is always taken);
 - a hop that is down, late (its `deadline_s` passed) or answers garbage raises
-  `CloudUnavailable` and is skipped: the next hop is asked within what remains of the
-  decoder's deadline. Only when every hop fails does the call fail (the decoder then keeps
-  its own token), so a request never fails for a hop.
+  `CloudUnavailable` and is skipped, and the next hop is asked. Only when every hop fails
+  does the call fail (the decoder then keeps its own token), so a request never fails for
+  a hop.
+Time: the decoder's deadline is what the top of the chain (the cloud) gets per call; each
+hub below it may spend its own `deadline_s` on top of that, so a call takes at most the
+decoder's deadline plus the hubs' deadlines. Were the hubs to draw from the decoder's
+deadline, one late hub (iot's is 0.5 s per call) would leave the cloud no time, and the
+device would keep its own token: a late hub must be skipped, not end the escalation.
 Per hop: calls, answers taken, escalations past it, failures, tokens computed and their
 cost at the hop's price per 1k tokens. The returned prediction names the tier that answered
 (`tier`), whether that is the last hop (`authoritative`: only the last hop's answers teach
@@ -78,10 +83,11 @@ class EscalationChain:
     def predict(self, session: str, tokens: Sequence[int], verify_from: int, top_k: int,
                 deadline_s: float) -> CloudPrediction:
         started = time.monotonic()
+        budget = deadline_s + sum(h.deadline_s for h in self.hops[:-1])  # see the module doc: Time
         reasons = []
         hubs: list[tuple[str, int]] = []  # (tier, tokens computed) of the hubs asked before the answer
         for i, hop in enumerate(self.hops):
-            remaining = deadline_s - (time.monotonic() - started)
+            remaining = budget - (time.monotonic() - started)
             if remaining <= 0:
                 reasons.append(f"{hop.tier}: no time left")
                 break

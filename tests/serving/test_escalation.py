@@ -85,6 +85,24 @@ def test_down_late_and_garbled_hops_are_skipped_and_the_next_answers(engines, se
         chain.close()
 
 
+def test_a_late_hub_does_not_eat_the_clouds_time(engines, serve_app):
+    """The decoder's deadline is the cloud's: a hub that runs out its own deadline is skipped and
+    the cloud still gets the decoder's full deadline (the call takes at most the sum)."""
+    _, top, tok = engines
+    ids = encode_prompt(tok, PROMPT)
+    with serve_app(_bad_hub(tok, "late")) as late_url, serve_app(create_cloud_app(top, HttpConfig())) as cloud_url:
+        chain = EscalationChain([Hop("edge", _remote(late_url, tok), deadline_s=1.0),
+                                 Hop("cloud", _remote(cloud_url, tok), deadline_s=5.0)])
+        started = time.monotonic()
+        prediction = chain.predict("s", ids, len(ids), 4, deadline_s=0.9)  # less than the hub alone may take
+        elapsed = time.monotonic() - started
+        stats = {row["tier"]: row for row in chain.summary()}
+        assert chain.last_tier == "cloud" and stats["edge"]["failed"] == 1 and stats["cloud"]["answered"] == 1
+        assert prediction.greedy == _remote(cloud_url, tok).predict("t", ids, len(ids), 4, 5.0).greedy
+        assert elapsed < 1.0 + 0.9 + 0.5  # the hub's deadline plus the cloud's, with slack for the box
+        chain.close()
+
+
 def test_an_unsure_hop_passes_the_call_to_the_tier_above(engines, serve_app):
     hub, top, tok = engines
     ids = encode_prompt(tok, PROMPT)
