@@ -68,8 +68,8 @@ def _up(args: argparse.Namespace) -> int:
     for agent in fleet["agents"]:
         hops = [a.split("=", 1)[0] for a in agent["chain"] if "/hop" in a]
         console.print(f"  {agent['device']:>10} ({agent['tier']}): {agent['url']}/v1"
-                      + (" [hub]" if "--serve-hop" in agent["chain"] else "")
-                      + (f" -> {' -> '.join(hops)} hub -> cloud" if hops else ""))
+                      + (" (hub)" if "--serve-hop" in agent["chain"] else "")
+                      + "".join(f" -> {tier} hub" for tier in hops) + (" -> cloud" if hops else ""), markup=False)
     console.print(f"fleet up; `fedhybrid fleet traffic --workdir {args.workdir}` drives it, "
                   f"`fedhybrid fleet down --workdir {args.workdir}` stops it")
     return 0
