@@ -57,6 +57,9 @@ class FleetSpec:
             raise ServerError(f"fleet tiers {self.tiers} must be client, edge or iot")
         if self.rounds < 1 or self.round_interval < 0 or self.train_budget < 0:
             raise ServerError("rounds >= 1, round_interval >= 0 and train_budget >= 0 are required")
+        if self.hierarchy and self.overrides.get("secure") is False:
+            raise ServerError("--hierarchy relays the server's updates through the hubs, which needs secure=true: "
+                              "drop --set secure=false (the devices below a hub install only what the server signed)")
         if not 0 <= self.hop_confidence <= 1 or self.hop_deadline_s <= 0:
             raise ServerError(f"hop confidence {self.hop_confidence} must lie in [0, 1] and the hop deadline "
                               f"{self.hop_deadline_s} s be positive")

@@ -42,8 +42,11 @@ def test_a_missing_tier_is_skipped_and_no_relay_is_named_that_the_server_would_n
     assert chain_args(("iot", "iot"), URLS[:2], 0.9, 1.0) == [[], []]  # no tier above: straight to the cloud
 
 
-@pytest.mark.parametrize("over", [{"hop_confidence": 1.5}, {"hop_deadline_s": 0.0}])
-def test_bad_hop_settings_are_refused_before_anything_starts(tmp_path, over):
-    with pytest.raises(ServerError, match="hop"):
+@pytest.mark.parametrize("over, message", [({"hop_confidence": 1.5}, "hop confidence"),
+                                           ({"hop_deadline_s": 0.0}, "hop deadline"),
+                                           ({"overrides": {"secure": False}}, "needs secure=true")])
+def test_bad_hierarchy_settings_are_refused_before_anything_starts(tmp_path, over, message):
+    with pytest.raises(ServerError, match=message):
         FleetSpec(tmp_path, hierarchy=True, **over)
     assert not any(tmp_path.iterdir())
+    FleetSpec(tmp_path, overrides={"secure": False})  # without the hierarchy, secure=false stays the user's call
