@@ -76,7 +76,7 @@ def wilson(successes: int, n: int, level: float = 0.95) -> Interval:
     return Interval(p, float(low), float(high))
 
 
-def _resample_weights(n: int, strata: np.ndarray | None, resamples: int, rng: np.random.Generator) -> np.ndarray:
+def resample_weights(n: int, strata: np.ndarray | None, resamples: int, rng: np.random.Generator) -> np.ndarray:
     """(resamples, n) counts: how often each query is drawn into each bootstrap sample. With
     strata, each stratum draws as many of its own queries as it has (with replacement)."""
     if strata is None:
@@ -142,7 +142,7 @@ def bootstrap_ratios(columns: Mapping[str, Sequence[float] | np.ndarray],
     alpha = (1 - level) / 2
     _z(level)  # validates the level
     rng = np.random.default_rng(seed)
-    sums = _resample_weights(n, labels, resamples, rng) @ data  # (resamples, columns)
+    sums = resample_weights(n, labels, resamples, rng) @ data  # (resamples, columns)
     full = data.sum(axis=0)
     index = {k: i for i, k in enumerate(names)}
     out: dict[str, Interval] = {}

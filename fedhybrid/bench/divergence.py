@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from fedhybrid.stats import Interval
+from fedhybrid.stats import Interval, resample_weights
 from inference.reward_head import RewardHead
 
 CONFIDENCE = "confidence"
@@ -73,8 +73,7 @@ def score_trajectories(device_model, cloud_model, prompt_ids: Sequence[Sequence[
         rewards.append(r.numpy())
         scores[CONFIDENCE].append(top_lp.exp().numpy())
         for name, head in heads.items():
-            rows = torch.cat([hidden, torch.topk(dlp, head.cfg.top_k, dim=-1).values], dim=-1)
-            scores[name].append(head.predict_rows(rows).numpy())
+            scores[name].append(head(head.features(hidden, dlp)).numpy())
     if not rewards:
         raise ValueError("no output tokens to score: every output was empty or past the models' positions")
     return TokenScores(np.concatenate(prompt_of), np.concatenate(rewards).astype(np.float64),
@@ -113,9 +112,8 @@ def recall_at_shares(ts: TokenScores, shares: Sequence[float] = SHARES, bad: flo
     if not is_bad.any():
         raise ValueError(f"no token has r < {bad}: the cloud agrees with the device everywhere scored")
     prompts, index = np.unique(ts.prompt, return_inverse=True)
-    rng = np.random.default_rng(seed)
-    counts = rng.multinomial(len(prompts), np.full(len(prompts), 1.0 / len(prompts)), size=resamples)
-    weights = np.vstack([np.ones(len(ts)), counts[:, index].astype(np.float64)])  # row 0: the full sample
+    counts = resample_weights(len(prompts), None, resamples, np.random.default_rng(seed))  # (R, prompts)
+    weights = np.vstack([np.ones(len(ts)), counts[:, index]])  # (1 + R, N), row 0: the full sample
     per_scorer = {name: _recalls(np.argsort(s, kind="stable"), is_bad, weights, shares)
                   for name, s in ts.scores.items()}
     bad_share = float(is_bad.mean())

@@ -157,7 +157,7 @@ def at_shares(rows: list[dict], shares=MATCHED_SHARES) -> list[dict]:
     two thresholds that bracket the share (None outside the swept range)."""
     out = []
     for name in sorted({r["policy"] for r in rows if r["threshold"] is not None}):
-        pts = sorted((r["cloud_share"], k) for k, r in enumerate(rows) if r["policy"] == name)
+        pts = _points(rows, name, "accuracy")
         row = {"policy": name}
         for share in shares:
             found = _bracket(pts, share)
@@ -165,6 +165,11 @@ def at_shares(rows: list[dict], shares=MATCHED_SHARES) -> list[dict]:
                                    (1 - found[2]) * rows[found[0]]["accuracy"] + found[2] * rows[found[1]]["accuracy"])
         out.append(row)
     return out
+
+
+def _points(rows: list[dict], policy: str, field: str) -> list[tuple[float, int]]:
+    """(cloud share, row index) of `policy`'s swept rows that carry `field`, by share."""
+    return sorted((r["cloud_share"], k) for k, r in enumerate(rows) if r["policy"] == policy and field in r)
 
 
 def _bracket(pts: list[tuple[float, int]], share: float) -> tuple[int, int, float] | None:
@@ -186,9 +191,6 @@ def gaps_at_shares(rows: list[dict], baseline: str = "confidence", shares=MATCHE
     problems. The interpolation weights come from the full sample. Rows without per-problem
     `correct` lists are skipped. Returns [{"policy", share: Interval or None}].
     """
-    def points(name: str) -> list[tuple[float, int]]:
-        return sorted((r["cloud_share"], k) for k, r in enumerate(rows) if r["policy"] == name and "correct" in r)
-
     def at(pts, share) -> np.ndarray | None:
         found = _bracket(pts, share)
         if found is None:
@@ -196,10 +198,10 @@ def gaps_at_shares(rows: list[dict], baseline: str = "confidence", shares=MATCHE
         i, j, w = found
         return (1 - w) * np.asarray(rows[i]["correct"], float) + w * np.asarray(rows[j]["correct"], float)
 
-    base = points(baseline)
+    base = _points(rows, baseline, "correct")
     out = []
     for name in sorted({r["policy"] for r in rows if r["threshold"] is not None} - {baseline}):
-        pts, row, columns, ratios = points(name), {"policy": name}, {}, {}
+        pts, row, columns, ratios = _points(rows, name, "correct"), {"policy": name}, {}, {}
         for share in shares:
             a, b = at(pts, share), at(base, share)
             row[f"{share:.1%}"] = None
