@@ -40,12 +40,13 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from serving.engine_api import EngineOverloaded, Job, JobDone, JobFailed, RoutingParams, SamplingParams, TokenEvent
 from serving.errors import ServingError
 from serving.openai_protocol import ChatCompletionRequest, CompletionRequest, OpenAIError
 from serving.openai_shapes import ChatShape, CompletionShape, sse_event, usage
+from serving.transport import BodyLimit, error_response
 
 disable_created_metrics()  # the *_created series only add noise to every scrape
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -87,53 +88,6 @@ class HttpConfig:
             raise ServingError("max_tokens_limit and max_prompt_chars must be positive")
 
 
-# -- transport-level guards ---------------------------------------------------------------------
-def _error_response(err: OpenAIError, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse(status_code=err.status, content=err.body(), headers=headers)
-
-
-class BodyLimit:
-    """ASGI middleware: read the whole body first and refuse it with 413 (OpenAI shape) when
-    it is over the limit, by Content-Length or while chunks arrive; the app then reads the
-    buffered body. (Raising inside the app's own body read would be turned into a 400 by
-    FastAPI.) Also counts the bytes every request sent: what a server was told is auditable."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int, counter: Counter, admin_max_bytes: int | None = None):
-        self.app, self.max_bytes, self.counter = app, max_bytes, counter
-        self.admin_max_bytes = admin_max_bytes or max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self.admin_max_bytes if scope.get("path", "").startswith("/admin/") else self.max_bytes
-        too_large = OpenAIError(413, f"request body over {limit} bytes", kind="invalid_request_error")
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _error_response(too_large)(scope, receive, send)
-            return
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body = message.get("body", b"")
-            size += len(body)
-            self.counter.inc(len(body))
-            if size > limit:
-                await _error_response(too_large)(scope, receive, send)
-                return
-            chunks.append(body)
-            if not message.get("more_body", False):
-                break
-        buffered: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
-
-        async def replay() -> Message:
-            return buffered.pop() if buffered else await receive()
-
-        await self.app(scope, replay, send)
-
-
 # -- the app ------------------------------------------------------------------------------------
 def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
                extend: Callable[[FastAPI], None] | None = None) -> ASGIApp:
@@ -157,7 +111,7 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
     @app.exception_handler(OpenAIError)
     async def openai_error(_: Request, exc: OpenAIError) -> JSONResponse:
         headers = {"Retry-After": "1"} if exc.status == 503 else None
-        return _error_response(exc, headers)
+        return error_response(exc, headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -169,13 +123,13 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
         message = first.get("msg", "malformed body")
         if first.get("type") == "json_invalid":
             where, message = None, "the body is not valid JSON"
-        return _error_response(OpenAIError(400, f"invalid request: {message}" + (f" ({where})" if where else ""),
+        return error_response(OpenAIError(400, f"invalid request: {message}" + (f" ({where})" if where else ""),
                                            where))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         kind = "not_found_error" if exc.status_code == 404 else "invalid_request_error"
-        return _error_response(OpenAIError(exc.status_code, str(exc.detail), kind=kind))
+        return error_response(OpenAIError(exc.status_code, str(exc.detail), kind=kind))
 
     @app.middleware("http")
     async def auth_and_count(request: Request, call_next):
@@ -185,7 +139,7 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
             given = request.headers.get("authorization", "").encode()
             if not hmac.compare_digest(given, f"Bearer {cfg.api_key}".encode()):
                 requests.labels(endpoint, "401").inc()
-                return _error_response(OpenAIError(401, "missing or wrong API key: send 'Authorization: Bearer <key>'",
+                return error_response(OpenAIError(401, "missing or wrong API key: send 'Authorization: Bearer <key>'",
                                                    kind="authentication_error"))
         response = await call_next(request)
         if endpoint.startswith("/v1/"):
