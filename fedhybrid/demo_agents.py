@@ -24,6 +24,7 @@ def run_agents(out: Path, zoo_root: Path | None, rounds: int, round_interval: fl
                tiers: tuple[str, ...], console: Console, overrides: dict | None = None, requests=None,
                split: str = "uniform") -> dict:
     from fedhybrid import traffic
+    from fedhybrid import traffic_report as report
     from fedhybrid.fleet_ops import FleetSpec, fleet_down, fleet_up
 
     started = time.time()
@@ -54,7 +55,7 @@ def run_agents(out: Path, zoo_root: Path | None, rounds: int, round_interval: fl
             done.append(outcome)
             newest = max(r.adapter_version for r in done)
             if newest > shown["round"]:
-                for row in traffic.rows_by_round([r for r in done if r.adapter_version == shown["round"]]):
+                for row in report.rows_by_round([r for r in done if r.adapter_version == shown["round"]]):
                     console.print(f"round {row['round']}: {row['requests']} requests, cloud share "
                                   f"{row['cloud_share']:.1%}, cache share {row['cache_share']:.1%}, accuracy "
                                   f"{row['accuracy'] or 0:.1%}")
@@ -66,25 +67,32 @@ def run_agents(out: Path, zoo_root: Path | None, rounds: int, round_interval: fl
         baseline = asyncio.run(traffic.cloud_baseline(fleet["cloud_url"], list(sent.values())))
     finally:
         fleet_down(work)
-    rows = traffic.rows_by_round(results, baseline, sent)
+    rows = report.rows_by_round(results, baseline, sent)
+    tier_rows = report.tiers_by_round(results)
     elapsed = time.time() - started
     out.mkdir(parents=True, exist_ok=True)
-    traffic.write_report(out / "traffic.json", results, rows, {"rate": rate, "rounds": rounds,
-                                                              "round_interval": round_interval, "tiers": tiers})
-    report = write_agents_report(out, rows, traffic.summary(results), elapsed, tiers, rate, round_interval)
-    return {"rows": rows, "report": report, "elapsed_s": elapsed, "summary": traffic.summary(results)}
+    report.write_report(out / "traffic.json", results, rows, {"rate": rate, "rounds": rounds,
+                                                             "round_interval": round_interval, "tiers": tiers},
+                        baseline)
+    summary = report.summary(results)
+    path = write_agents_report(out, rows, tier_rows, summary, elapsed, tiers, rate, round_interval)
+    return {"rows": rows, "tiers": tier_rows, "report": path, "elapsed_s": elapsed, "summary": summary}
 
 
-def write_agents_report(out: Path, rows: list[dict], summary: dict, elapsed: float, tiers, rate: float,
-                        interval: float) -> Path:
+def write_agents_report(out: Path, rows: list[dict], tier_rows: list[dict], summary: dict, elapsed: float, tiers,
+                        rate: float, interval: float) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from fedhybrid.traffic_report import with_interval
+
     rounds = [r["round"] for r in rows]
-    fig, ax = plt.subplots(1, 2, figsize=(10, 3.5))
+    names = sorted({t["tier"] for t in tier_rows})
+    fig, ax = plt.subplots(1, 2 + len(names), figsize=(5 * (2 + len(names)), 3.5))
     ax[0].plot(rounds, [r["cloud_share"] for r in rows], "o-", label="cloud share")
+    ax[0].plot(rounds, [r["hub_share"] for r in rows], "^-", label="hub share")
     ax[0].plot(rounds, [r["cache_share"] for r in rows], "s-", label="cache share")
     ax[0].set_xlabel("round installed at the agent")
     ax[0].set_ylabel("share of tokens")
@@ -94,27 +102,47 @@ def write_agents_report(out: Path, rows: list[dict], summary: dict, elapsed: flo
     ax[1].set_xlabel("round installed at the agent")
     ax[1].set_ylabel("accuracy")
     ax[1].legend()
+    for axis, name in zip(ax[2:], names):  # the chain: where this tier's tokens came from, stacked
+        mine = [t for t in tier_rows if t["tier"] == name]
+        parts = ("local", "cache", "hub_edge", "hub_client", "cloud")
+        axis.stackplot([t["round"] for t in mine], *[[t[p] or 0.0 for t in mine] for p in parts], labels=parts)
+        axis.set_title(f"{name}: tokens by source")
+        axis.set_xlabel("round installed at the agent")
+        axis.legend(fontsize="small", loc="lower left")
     fig.tight_layout()
     fig.savefig(out / "agents.png", dpi=110)
     plt.close(fig)
+
+    def pct(v):
+        return "-" if v is None else f"{v:.1%}"
+
     lines = [
         "# fedhybrid fleet demo on device agents", "",
         f"{len(tiers)} device agents ({', '.join(tiers)}) serving open-loop traffic of the recurring fleet workload "
         f"({rate:g} requests/s), rounds every {interval:.0f} s on Flower's deployment engine (loopback), finished in "
-        f"{elapsed:.0f} s. Requests are grouped by the round installed at the agent that answered them.", "",
-        "| round | requests | failed | cloud share | cache share | accuracy | cloud-only | vs cloud-only | "
-        "p50 latency ms |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        f"{elapsed:.0f} s. Requests are grouped by the round installed at the agent that answered them; "
+        "[low, high] is a 95% interval over the round's requests.", "",
+        "| round | requests | failed | cloud share | hub share | cache share | accuracy | cloud-only | vs cloud-only | "
+        "p50 latency ms |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        def pct(v):
-            return "-" if v is None else f"{v:.1%}"
-        lines.append(f"| {r['round']} | {r['requests']} | {r['failed']} | {pct(r['cloud_share'])} | "
-                     f"{pct(r['cache_share'])} | {pct(r['accuracy'])} | {pct(r.get('cloud_only_accuracy'))} | "
-                     f"{pct(r.get('vs_cloud_only'))} | {r['latency_p50_ms'] or 0:.0f} |")
+        lines.append(f"| {r['round']} | {r['requests']} | {r['failed']} | {with_interval(r, 'cloud_share')} | "
+                     f"{pct(r['hub_share'])} | {pct(r['cache_share'])} | {with_interval(r, 'accuracy')} | "
+                     f"{pct(r.get('cloud_only_accuracy'))} | {with_interval(r, 'vs_cloud_only')} | "
+                     f"{r['latency_p50_ms'] or 0:.0f} |")
+    lines += ["", "Per tier and round, the share of its tokens from the device's model, its cache, each hub and "
+              "the cloud; the hit rate is local + cache (the seed claims iot 60%, edge 75%, client 90%).", "",
+              "| round | tier | requests | local | cache | edge hub | client hub | cloud | hit rate |",
+              "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for t in tier_rows:
+        lines.append(f"| {t['round']} | {t['tier']} | {t['requests']} | {pct(t['local'])} | {pct(t['cache'])} | "
+                     f"{pct(t['hub_edge'])} | {pct(t['hub_client'])} | {pct(t['cloud'])} | "
+                     f"{with_interval(t, 'hit_rate')} |")
     lines += ["", f"Latency (ms): time to first token p50/p95/p99 "
               f"{'/'.join(f'{v:.0f}' if v is not None else '-' for v in summary['ttft_ms'].values())}, per token "
               f"{'/'.join(f'{v:.1f}' if v is not None else '-' for v in summary['per_token_ms'].values())}.", "",
-              "![shares and accuracy by round](agents.png)", ""]
+              "![shares, accuracy and each tier's sources by round](agents.png)", ""]
     path = out / "report.md"
     path.write_text("\n".join(lines))
-    (out / "report.json").write_text(json.dumps({"rows": rows, "summary": summary, "elapsed_s": elapsed}, indent=1))
+    (out / "report.json").write_text(json.dumps({"rows": rows, "tiers": tier_rows, "summary": summary,
+                                                 "elapsed_s": elapsed}, indent=1))
     return path

@@ -7,7 +7,8 @@ token, the gaps between tokens, the provenance of every token (device / cache / 
 the adapter and cache version that served it (the round), and whether the answer is right.
 Rows are grouped by the round installed at the agent when it answered; at the end, the
 cloud alone answers every distinct prompt once, so each round's accuracy is also given
-relative to cloud-only on exactly the requests of that round.
+relative to cloud-only on exactly the requests of that round. The tables (per round, per tier,
+with intervals) are `fedhybrid.traffic_report`.
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ import asyncio
 import json
 import random
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import httpx
 
+from fedhybrid.traffic_report import prompt_key
 from workloads.requests import Request, grade
 
 
@@ -187,64 +187,12 @@ async def drive(urls: dict[str, str], stream: Iterator[Request], rate: float, du
     return results, sent
 
 
-def _pct(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def hub_tokens(r: Outcome) -> int:
-    """Tokens of the request a hub answered (an agent started with --hop): the stream marks every
-    escalated token "cloud", the agent's record says which tier answered each (`answered_by`)."""
-    answered = (r.record or {}).get("answered_by") or {}
-    return sum(int(v) for k, v in answered.items() if k != "cloud" and isinstance(v, (int, float)))
-
-
-def rows_by_round(results: list[Outcome], baseline: dict[str, bool] | None = None,
-                  sent: dict[str, Request] | None = None) -> list[dict]:
-    """Per installed round: requests, failures, cloud / hub / cache share, accuracy, latency."""
-    groups: dict[int, list[Outcome]] = defaultdict(list)
-    for r in results:
-        groups[r.adapter_version].append(r)
-    rows = []
-    for rnd in sorted(groups):
-        rs = groups[rnd]
-        ok = [r for r in rs if r.ok]
-        tokens = sum(r.tokens for r in ok)
-        graded = [r for r in ok if r.correct is not None]
-        row = {"round": rnd, "requests": len(rs), "failed": len(rs) - len(ok),
-               "cloud_share": sum(r.provenance.get("cloud", 0) - hub_tokens(r) for r in ok) / max(1, tokens),
-               "hub_share": sum(hub_tokens(r) for r in ok) / max(1, tokens),
-               "cache_share": sum(r.provenance.get("cache", 0) for r in ok) / max(1, tokens),
-               "accuracy": (sum(r.correct for r in graded) / len(graded)) if graded else None,
-               "ttft_p50_ms": _ms(_pct([r.ttft_s for r in ok if r.ttft_s is not None], 0.5)),
-               "latency_p50_ms": _ms(_pct([r.total_s for r in ok], 0.5)),
-               "latency_p95_ms": _ms(_pct([r.total_s for r in ok], 0.95))}
-        if baseline is not None and sent is not None and graded:
-            ref = [baseline.get(_prompt_key(sent[r.request_id])) for r in graded]
-            ref = [x for x in ref if x is not None]
-            row["cloud_only_accuracy"] = sum(ref) / len(ref) if ref else None
-            if row["cloud_only_accuracy"]:
-                row["vs_cloud_only"] = row["accuracy"] / row["cloud_only_accuracy"]
-        rows.append(row)
-    return rows
-
-
-def _ms(value: float | None) -> float | None:
-    return None if value is None else value * 1e3
-
-
-def _prompt_key(req: Request) -> str:
-    return req.prompt if req.prompt is not None else json.dumps(req.messages)
-
-
 async def cloud_baseline(cloud_url: str, requests: list[Request], max_tokens: int = 128) -> dict[str, bool]:
     """Cloud-only correctness of every distinct graded prompt (greedy, one request each)."""
     distinct = {}
     for req in requests:
         if req.answer is not None:
-            distinct.setdefault(_prompt_key(req), req)
+            distinct.setdefault(prompt_key(req), req)
     out: dict[str, bool] = {}
     sem = asyncio.Semaphore(4)
     async with httpx.AsyncClient(timeout=600.0) as client:
@@ -263,19 +211,3 @@ async def cloud_baseline(cloud_url: str, requests: list[Request], max_tokens: in
 
         await asyncio.gather(*(one(k, r) for k, r in distinct.items()))
     return out
-
-
-def summary(results: list[Outcome]) -> dict:
-    ok = [r for r in results if r.ok]
-    gaps = [g for r in ok for g in r.gaps_s]
-    return {"requests": len(results), "failed": len(results) - len(ok),
-            "ttft_ms": {q: _ms(_pct([r.ttft_s for r in ok if r.ttft_s is not None], p))
-                        for q, p in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))},
-            "per_token_ms": {q: _ms(_pct(gaps, p)) for q, p in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))},
-            "max_gap_ms": _ms(max(gaps)) if gaps else None}
-
-
-def write_report(path: Path, results: list[Outcome], rows: list[dict], meta: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"meta": meta, "summary": summary(results), "rounds": rows,
-                                "results": [asdict(r) for r in results]}, indent=1))

@@ -71,16 +71,13 @@ def _run(args: argparse.Namespace) -> int:
     console = Console(width=None if sys.stdout.isatty() else 160)
     if args.engine == "agents":
         from fedhybrid.demo_agents import run_agents
-        from fedhybrid.tables import print_table
+        from fedhybrid.traffic_report import print_tables
 
         tiers = tuple((args.fleet_tiers or "client,client,edge,edge,edge,iot,iot,iot").split(","))
         result = run_agents(args.out.resolve(), args.zoo, args.rounds, args.round_interval, args.rate, tiers,
                             console, {k: v for k, v in over.items() if v is not None and k != "fleet-tiers"},
                             requests=requests, split=args.workload_split)
-        print_table("fleet of device agents, by installed round", result["rows"],
-                    [("round", "{}"), ("requests", "{}"), ("failed", "{}"), ("cloud_share", "{:.1%}"),
-                     ("hub_share", "{:.1%}"), ("cache_share", "{:.1%}"), ("accuracy", "{:.1%}"), ("cloud_only_accuracy", "{:.1%}"),
-                     ("vs_cloud_only", "{:.1%}"), ("latency_p50_ms", "{:.0f}")])
+        print_tables(result["rows"], result["tiers"])
         console.print(f"report: {result['report']} ({result['elapsed_s']:.0f} s)")
         return 0
     cfg = DemoConfig(out=args.out.resolve(), engine=args.engine, rounds=args.rounds, fresh=not args.resume,

@@ -81,8 +81,8 @@ def _traffic(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from fedhybrid import traffic
+    from fedhybrid import traffic_report as report
     from fedhybrid.fleet_ops import load_fleet
-    from fedhybrid.tables import print_table
     from workloads.errors import WorkloadError
     from workloads.files import load_workload, parse_columns
 
@@ -105,7 +105,7 @@ def _traffic(args: argparse.Namespace) -> int:
         if shown["round"] is None:
             shown["round"] = newest
         if newest > shown["round"]:
-            for row in traffic.rows_by_round([r for r in done if r.adapter_version == shown["round"]]):
+            for row in report.rows_by_round([r for r in done if r.adapter_version == shown["round"]]):
                 console.print(_line(row))
             shown["round"] = newest
 
@@ -117,15 +117,11 @@ def _traffic(args: argparse.Namespace) -> int:
     if not args.no_baseline:
         console.print("cloud-only pass over the distinct prompts ...")
         baseline = asyncio.run(traffic.cloud_baseline(fleet["cloud_url"], list(sent.values()), args.max_tokens))
-    rows = traffic.rows_by_round(results, baseline, sent)
-    print_table("traffic by installed round (round 0: before the first round reached the agent)", rows,
-                [("round", "{}"), ("requests", "{}"), ("failed", "{}"), ("cloud_share", "{:.1%}"),
-                 ("hub_share", "{:.1%}"), ("cache_share", "{:.1%}"), ("accuracy", "{:.1%}"),
-                 ("cloud_only_accuracy", "{:.1%}"), ("vs_cloud_only", "{:.1%}"), ("ttft_p50_ms", "{:.0f}"), ("latency_p50_ms", "{:.0f}"),
-                 ("latency_p95_ms", "{:.0f}")])
+    rows = report.rows_by_round(results, baseline, sent)
+    report.print_tables(rows, report.tiers_by_round(results))
     path = args.json or args.workdir / "traffic.json"
-    traffic.write_report(path, results, rows, {"rate": args.rate, "duration": args.duration,
-                                               "workload": args.workload, "agents": len(devices)})
+    report.write_report(path, results, rows, {"rate": args.rate, "duration": args.duration,
+                                              "workload": args.workload, "agents": len(devices)}, baseline)
     console.print(f"wrote {path}")
     return 0 if all(r.ok for r in results) else 1
 
