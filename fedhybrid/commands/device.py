@@ -84,6 +84,9 @@ def _serve(args: argparse.Namespace) -> int:
                              "signature verifies")
         relay = RelayConfig(args.relay_url, api_key=args.relay_api_key, interval_s=args.relay_interval)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request at INFO: one line per cloud call, hop and relay poll buried the
+    # agent's own lines (127 of a client hub's 128 log lines); its warnings still show
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     torch.set_num_threads(max(1, args.threads))
     # the decode worker shares the GIL with the HTTP event loop and the builder thread: hand it
     # back every 1 ms instead of 5 so a burst of arrivals or a rebuild never stalls a stream long
