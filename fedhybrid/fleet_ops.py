@@ -49,7 +49,7 @@ class FleetSpec:
     train_budget: float = 10.0
     overrides: dict = field(default_factory=dict)  # [tool.flwr.app.config] keys
     hierarchy: bool = False  # agents escalate through the tier hubs and fetch updates from them
-    hop_confidence: float = 0.9  # with hierarchy: a hub's answer is taken at top-1 probability >= this
+    hop_confidence: float = 0.99  # with hierarchy: a hub's answer is taken at top-1 probability >= this
     hop_deadline_s: float = 1.0  # with hierarchy: a hub later than this is skipped
 
     def __post_init__(self) -> None:

@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help="iot agents ask the edge hub, then the client hub, edge agents the client hub, before the "
                          "cloud (a tier's hub is its first agent, answering at /hop); agents below a hub fetch the "
                          "server's signed updates from it (--relay-url; run config relay=true)")
-    up.add_argument("--hop-confidence", type=float, default=0.9,
+    up.add_argument("--hop-confidence", type=float, default=0.99,
                     help="with --hierarchy: a hub's answer is taken at top-1 probability >= this")
     up.add_argument("--hop-deadline", type=float, default=1.0, help="with --hierarchy: seconds before a hub is skipped")
     up.set_defaults(run=_up)
