@@ -27,6 +27,7 @@ import numpy as np
 from agent.config import AgentConfig
 from agent.deployment import Deployment, adapted_model, fold, snapshot
 from agent.errors import AgentError
+from agent.head import FleetHead
 from agent.journal import Journal
 from agent.wire import decode_adapter, encode_adapter
 from cache_sync.correction_cache import CacheHeader, CountTable
@@ -53,7 +54,7 @@ class AgentEngine(WorkerEngine):
                  head_meta: dict | None = None, model_name: str | None = None):
         super().__init__(f"agent-{cfg.device}", cfg.max_queue, idle_tick_s=cfg.index_refresh_s)
         self.cfg, self.base, self.tokenizer, self.cloud = cfg, base_model, tokenizer, cloud
-        self.head, self.head_meta = head, head_meta
+        self.head_meta = head_meta
         self.model_name = model_name or cfg.device
         self.max_positions = int(getattr(base_model.config, "max_position_embeddings", 1 << 30))
         self.vocab_size = int(base_model.config.vocab_size)
@@ -65,6 +66,7 @@ class AgentEngine(WorkerEngine):
                              "`fedhybrid calibrate` or start with --policy confidence --threshold X")
         cfg.state_dir.mkdir(parents=True, exist_ok=True)
         self.journal = Journal(cfg.journal_path)
+        self.fleet_head = FleetHead(self.journal, cfg.device, head)  # the zoo's head, then the fleet's
         self.stats: Counter[str] = Counter()  # served since start (the round takes differences)
         self._build_lock = threading.Lock()
         self._last_refresh = time.monotonic()
@@ -77,6 +79,11 @@ class AgentEngine(WorkerEngine):
         self.local, self.local_upto = self._load_local()
         model = adapted_model(base_model, self.adapter, cfg.lora_seed)
         self.current = self._deployment(model, self.adapter_version, self.cache_version)
+
+    @property
+    def head(self):
+        """The reward head requests route with: the fleet's once a round installed one (agent/head.py)."""
+        return self.fleet_head.head
 
     # -- start-up: what the journal holds ------------------------------------------------------------
     def _load_adapter(self) -> tuple[dict[str, np.ndarray] | None, int]:
@@ -184,10 +191,14 @@ class AgentEngine(WorkerEngine):
             stamps.append((time.perf_counter(), prov.value == "cloud"))
             return on_token(token, prov.value)
 
+        labels = self.fleet_head.collector(seed)  # the fleet's reward head learns from what the cloud scored
         try:
-            gen = dep.decoder.generate(job.prompt_ids, policy, dcfg, on_token=each, record=False, privacy=privacy)
+            gen = dep.decoder.generate(job.prompt_ids, policy, dcfg, on_token=each, record=False, privacy=privacy,
+                                       labels=labels)
         except InferenceError as exc:
             raise JobError(str(exc), "prompt") from exc
+        if labels is not None:
+            self.fleet_head.keep(labels)
         finished = text.stopped or (bool(gen.token_ids) and gen.token_ids[-1] == self.tokenizer.eos_token_id
                                     and not p.ignore_eos)
         if not text.stopped:

@@ -9,7 +9,9 @@ When the ClientApp brings a round (`RoundRequest`), the agent:
    requests whose privacy allows it) and seals every unconfirmed delta again: uploads are
    at-least-once, and the server's ledger of (device, seq) makes the merge exactly-once;
 4. fine-tunes its LoRA B on the outputs it served since the last round (bounded in time);
-5. replies with the fine-tuned adapter, the sealed deltas and its metrics for the period.
+   with the server's federated-head, also the family's reward head on the labels collected
+   since the last round, and routes with the round's head from then on (agent/head.py);
+5. replies with the fine-tuned adapter (and head), the sealed deltas and its metrics for the period.
 With the server's `relay`, a hub's round also brings the signed updates of the tier below it,
 which the agent keeps for the devices there (`agent.relay.RelayStore`).
 Nothing here touches Flower or HTTP: `agent.app` and clients/ carry the messages.
@@ -32,7 +34,10 @@ from cache_sync.envelope import EnvelopeError
 from cache_sync.errors import CacheError
 from cache_sync.merge import Delta
 from cache_sync.versioned import CacheUpdate
+from inference.errors import InferenceError
 from inference.lora import LoraSpec, attach, b_matrices, train_b
+from inference.reward_head import pack_head
+from inference.reward_labels import tune_on_labels
 
 log = logging.getLogger("fedhybrid.agent")
 MAX_TRAIN_SEQUENCES = 2048  # the most recent finished outputs a round trains on
@@ -107,6 +112,7 @@ class RoundRunner:
         journal.mark_sent([u.seq for u in pending])
         # -- local fine-tuning on what was served since the last round --------------------------------
         train = self._train(global_b, req)
+        head, hist, head_metrics = self._head(req)
         engine.checkpoint()
         self._compact()
         stats = engine.stats.copy()
@@ -125,11 +131,31 @@ class RoundRunner:
             "cache-entries": float(len(engine.released) + len(engine.local)),
             "uploads-confirmed": float(confirmed), "uploads-sent": float(len(sealed)),
             "uploads-pending": float(counts["uploads_pending"]), "install-s": installed_s,
-            "round-s": time.monotonic() - started,
+            **head_metrics, "round-s": time.monotonic() - started,
         }
         adapter = train["adapter"] if train["adapter"] is not None else (global_b or {})
         return RoundReply(cfg.device, cfg.profile.tier, encode_adapter(adapter), sealed, [u.seq for u in pending],
-                          version, metrics)
+                          version, metrics, head, hist)
+
+    def _head(self, req: RoundRequest) -> tuple[bytes | None, list[float], dict[str, float]]:
+        """The round's reward head: fine-tuned on the labels since the last round (what goes back:
+        packed weights, or None under MIN_HEAD_LABELS labels; the routed tokens' score histogram;
+        metrics), then installed to route with. A head that does not fit is refused and logged."""
+        if req.reward_head is None:
+            return None, [], {}
+        fleet = self.engine.fleet_head
+        try:
+            head = fleet.install(req.reward_head, req.explore, req.round)
+        except InferenceError as exc:
+            log.warning("%s: the reward head of round %d is refused (%s); keeping the current one",
+                        self.engine.cfg.device, req.round, exc)
+            return None, [], {"head-refused": 1.0}
+        labels = fleet.take()
+        arrays, hist, metrics = tune_on_labels(head, labels, req.head_epochs, req.head_lr, req.seed)
+        log.info("%s: routing with the fleet's reward head of round %d; %s on %d labels since the last round",
+                 self.engine.cfg.device, req.round, "tuned it" if arrays is not None else "too few to tune it",
+                 len(labels))
+        return (pack_head(arrays) if arrays is not None else None), hist or [], metrics
 
     def _compact(self) -> None:
         """Drop records every consumer is done with: uploaded and confirmed, folded into the

@@ -56,6 +56,12 @@ class RoundRequest:
     # with the server's `relay`: its signed updates of the tier below, kept for the devices
     # there to fetch (agent/relay.py); packed only when there are some, as older agents expect
     relayed: list[bytes] = field(default_factory=list)
+    # with the server's federated-head: the family's reward head (inference.reward_head.pack_head)
+    # and the share of requests spot-checked for unbiased labels; packed only when present
+    reward_head: bytes | None = None
+    explore: float = 0.0
+    head_epochs: int = 4  # the head's local fine-tuning (the run config's head-epochs, head-lr)
+    head_lr: float = 1e-3
 
 
 @dataclass(frozen=True)
@@ -67,10 +73,25 @@ class RoundReply:
     delta_seqs: list[int]
     cache_version: int
     metrics: dict[str, float] = field(default_factory=dict)
+    # the reward head fine-tuned on this device's labels and its scores' histogram over the
+    # tokens the device routed (server/head_round.py); packed only when present
+    reward_head: bytes | None = None
+    route_hist: list[float] = field(default_factory=list)
+
+
+# fields added after the first agents shipped: left out when empty, so an agent or ClientApp
+# of before them still reads every message that does not use them
+_OPTIONAL = {"relayed": [], "reward_head": None, "explore": 0.0, "route_hist": []}
 
 
 def _pack(message) -> bytes:
-    return msgpack.packb(asdict(message), use_bin_type=True)
+    raw = asdict(message)
+    for name, empty in _OPTIONAL.items():
+        if name in raw and raw[name] == empty:
+            del raw[name]
+    if isinstance(message, RoundRequest) and message.reward_head is None:
+        del raw["head_epochs"], raw["head_lr"]  # they only tune a head the request brings
+    return msgpack.packb(raw, use_bin_type=True)
 
 
 def _unpack(cls, data: bytes):
@@ -84,10 +105,7 @@ def _unpack(cls, data: bytes):
 
 
 def pack_request(req: RoundRequest) -> bytes:
-    raw = asdict(req)
-    if not raw["relayed"]:
-        del raw["relayed"]
-    return msgpack.packb(raw, use_bin_type=True)
+    return _pack(req)
 
 
 def _is_int(value, low: int | None = None) -> bool:
@@ -118,6 +136,10 @@ def unpack_request(data: bytes) -> RoundRequest:
         "local_steps": (lambda v: _is_int(v, 0), "an integer >= 0"),
         "lr": (lambda v: _is_float(v) and v > 0, "a finite number > 0"),
         "relayed": (lambda v: isinstance(v, list) and all(isinstance(u, bytes) for u in v), "a list of bytes"),
+        "reward_head": (lambda v: v is None or isinstance(v, bytes), "bytes or absent"),
+        "explore": (lambda v: _is_float(v) and 0.0 <= v <= 1.0, "a number in [0, 1]"),
+        "head_epochs": (lambda v: _is_int(v, 0), "an integer >= 0"),
+        "head_lr": (lambda v: _is_float(v) and v > 0, "a finite number > 0"),
     })
     return req
 
@@ -139,6 +161,9 @@ def unpack_reply(data: bytes) -> RoundReply:
         "metrics": (lambda v: isinstance(v, dict) and all(
             isinstance(k, str) and isinstance(x, (int, float)) and not isinstance(x, bool) for k, x in v.items()),
             "a map of names to numbers"),
+        "reward_head": (lambda v: v is None or isinstance(v, bytes), "bytes or absent"),
+        "route_hist": (lambda v: isinstance(v, list) and all(_is_float(c) and c >= 0 for c in v),
+                       "a list of finite counts >= 0"),
     })
     if len(reply.deltas) != len(reply.delta_seqs):
         raise AgentError("RoundReply.deltas and delta_seqs differ in length")

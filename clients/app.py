@@ -14,9 +14,10 @@ Messages:
   state by stable device names whatever node ids this run assigned.
 - `train`: one federated round: the family's adapter and the signed cache diff in (with
   the server's `relay`, a hub also gets the signed updates of the tier below in
-  `relay-updates`, which only a device agent keeps: agent/relay.py); the fine-tuned adapter,
-  metrics and the sealed correction deltas (`deltas`, a list: an agent re-sends unconfirmed
-  ones) out.
+  `relay-updates`, which only a device agent keeps: agent/relay.py; with federated-head, the
+  family's `reward-head` and `explore-rate`); the fine-tuned adapter, metrics and the sealed
+  correction deltas (`deltas`, a list: an agent re-sends unconfirmed ones) out, and with
+  federated-head the fine-tuned `reward-head` and its `route-hist`.
 A node's tier comes from node_config (`tier="edge"` in deployment) or, in simulation,
 from its partition id and the run's `fleet-tiers`.
 """
@@ -128,16 +129,25 @@ def train(msg: Message, context: Context) -> Message:
     if link is not None:
         from agent.wire import RoundRequest, decode_adapter, encode_adapter
 
+        head = bytes(config["reward-head"]) if "reward-head" in config else None  # server/head_round.py
         reply = link.round(RoundRequest(
             round=round_, adapter=encode_adapter(adapter), cache_update=config["cache-update"],
             acked=[int(s) for s in config.get("acked-seqs", [])], threshold=float(config["threshold"]),
             seed=int(config["seed"]), lora_seed=cfg.lora_seed, local_steps=cfg.local_steps, lr=cfg.lr,
-            relayed=relayed))
+            relayed=relayed, reward_head=head, explore=float(config.get("explore-rate", 0.0)),
+            head_epochs=cfg.head_epochs, head_lr=cfg.head_lr))
         trained = decode_adapter(reply.adapter)
-        bytes_up = sum(v.nbytes for v in trained.values()) + sum(len(d) for d in reply.deltas)
+        extra = {}
+        if reply.reward_head is not None:  # the agent's fine-tuned reward head
+            extra["reward-head"] = reply.reward_head
+        if reply.route_hist:
+            extra["route-hist"] = list(reply.route_hist)
+        bytes_down += len(head or b"")
+        bytes_up = (sum(v.nbytes for v in trained.values()) + sum(len(d) for d in reply.deltas)
+                    + len(reply.reward_head or b""))
         metrics = {**reply.metrics, "bytes-down": float(bytes_down), "bytes-up": float(bytes_up)}
         return _reply(msg, trained, metrics, reply.deltas, reply.cache_version, reply.device, reply.tier,
-                      context)
+                      context, extra)
 
     device, tier, partition = identity(context, cfg)
     state_dir = Path(str(context.node_config.get("state-dir") or cfg.state_path / "nodes"))

@@ -37,8 +37,8 @@ from inference.errors import InferenceError
 from inference.generation import DecodeConfig, Provenance
 from inference.lora import LoraSpec, attach, b_matrices, merged, train_b
 from inference.privacy import PrivacyPolicy
-from inference.reward_head import fine_tune, head_arrays, head_from_arrays
-from inference.reward_labels import LabelCollector, LabelConfig, score_histogram
+from inference.reward_head import head_from_arrays
+from inference.reward_labels import LabelCollector, LabelConfig, tune_on_labels
 from inference.router import RewardPolicy
 from inference.tier_profile import TierProfile
 from inference.tokenizer import stop_token_ids
@@ -152,32 +152,6 @@ class DeviceState:
         for table in tables:  # sound, of another tokenizer or orders: configuration, not damage
             header.check_compatible(table.header)
         return DeviceState(header, *tables, version)
-
-
-MIN_HEAD_LABELS = 10  # fewer labels: no head update from this device this round
-
-
-def train_head(head, labels, epochs: int, lr: float, seed: int):
-    """(fine-tuned head weights or None, score histogram of the routed tokens, metrics) from a
-    round's reward labels (inference/reward_labels.py)."""
-    metrics = {"head-labels": 0.0, "head-escalated": float(labels.count("escalated")),
-               "head-observed": float(labels.count("observed")), "head-explored": float(labels.count("explored")),
-               "explore-calls": float(labels.explore_calls),
-               "explore-tokens-computed": float(labels.explore_tokens_computed)}
-    tuned, arrays = head, None
-    if len(labels) >= MIN_HEAD_LABELS:
-        x, y, w = labels.arrays()
-        tuned, stats = fine_tune(head, x, y, w, epochs=epochs, lr=lr, seed=seed)
-        arrays = head_arrays(tuned)
-        metrics.update({"head-labels": float(len(labels)), "head-loss-before": stats["loss_before"],
-                        "head-loss-after": stats["loss_after"]})
-    hist = None
-    if labels.proposed:
-        rows = torch.from_numpy(np.stack(labels.proposed)).float()  # (N, d + k)
-        with torch.no_grad():
-            scores = tuned.predict_rows(rows).numpy()
-        hist = score_histogram(scores)
-    return arrays, hist, metrics
 
 
 SERVED_FIELDS = ("key", "correct", "tokens", "cloud", "cache", "hubs", "computed", "hub_computed")
@@ -301,7 +275,7 @@ class DeviceNode:
         }
         out = RoundOutput(b_matrices(peft_model), delta.to_bytes(), state.version, metrics)
         if collector is not None:
-            out.head, out.route_hist, head_metrics = train_head(head, collector.take(), cfg.head_epochs, cfg.head_lr,
+            out.head, out.route_hist, head_metrics = tune_on_labels(head, collector.take(), cfg.head_epochs, cfg.head_lr,
                                                                  inp.seed)
             out.metrics.update(head_metrics)
         return out

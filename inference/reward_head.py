@@ -250,6 +250,17 @@ def head_from_arrays(cfg: RewardHeadConfig, arrays: dict[str, np.ndarray]) -> Re
     return head
 
 
+def config_of_arrays(arrays: dict[str, np.ndarray], label_floor: float = -8.0) -> RewardHeadConfig:
+    """The config whose head these weights fit (norm.weight: (d,), fc1.weight: (width, d + k)):
+    how a device without a head of its own takes the fleet's. InferenceError when they are not a head's."""
+    try:
+        d = int(np.asarray(arrays["norm.weight"]).shape[0])
+        width, inputs = (int(n) for n in np.asarray(arrays["fc1.weight"]).shape)
+    except (KeyError, ValueError, IndexError) as exc:
+        raise InferenceError(f"reward head weights lack norm.weight or a 2-D fc1.weight ({exc})") from exc
+    return RewardHeadConfig(hidden_size=d, top_k=inputs - d, width=width, label_floor=label_floor)
+
+
 def pack_head(arrays: dict[str, np.ndarray]) -> bytes:
     """Head weights as safetensors bytes (what a round message carries)."""
     from safetensors.numpy import save

@@ -32,6 +32,7 @@ import numpy as np
 import torch
 
 from inference.errors import InferenceError
+from inference.reward_head import RewardHead, fine_tune, head_arrays
 
 
 # score histograms of a device's routed tokens (summed per tier by the server, server/head_round.py).
@@ -105,6 +106,20 @@ class Labels:
     def count(self, kind: str) -> int:
         return sum(1 for k in self.kinds if k == kind)
 
+    def extend(self, other: "Labels", max_rows: int | None = None) -> None:
+        """Append `other`'s labels (a device agent gathers each request's into one store); with
+        `max_rows`, the oldest labelled and proposed rows are dropped beyond it (bounded memory:
+        a row is ~1.6 KB at d=384)."""
+        for name in ("features", "labels", "weights", "kinds", "positions", "proposed"):
+            getattr(self, name).extend(getattr(other, name))
+        self.accepted_tail += other.accepted_tail
+        self.explore_calls += other.explore_calls
+        self.explore_tokens_computed += other.explore_tokens_computed
+        if max_rows is not None:
+            for name in ("features", "labels", "weights", "kinds", "positions", "proposed"):
+                rows = getattr(self, name)
+                del rows[:max(0, len(rows) - max_rows)]
+
 
 class LabelCollector:
     """Collects labels across a device's requests (one per device; the decoder calls it)."""
@@ -175,3 +190,29 @@ class LabelCollector:
         """Everything collected so far (then forgotten here)."""
         out, self.out = self.out, Labels()
         return out
+
+
+MIN_HEAD_LABELS = 10  # fewer labels: no head update from this device this round
+
+
+def tune_on_labels(head: RewardHead, labels: Labels, epochs: int, lr: float, seed: int):
+    """(fine-tuned head weights or None, score histogram of the routed tokens, metrics) from a
+    round's reward labels: what a device sends back for the fleet's head (server/head_round.py)."""
+    metrics = {"head-labels": 0.0, "head-escalated": float(labels.count("escalated")),
+               "head-observed": float(labels.count("observed")), "head-explored": float(labels.count("explored")),
+               "explore-calls": float(labels.explore_calls),
+               "explore-tokens-computed": float(labels.explore_tokens_computed)}
+    tuned, arrays = head, None
+    if len(labels) >= MIN_HEAD_LABELS:
+        x, y, w = labels.arrays()
+        tuned, stats = fine_tune(head, x, y, w, epochs=epochs, lr=lr, seed=seed)
+        arrays = head_arrays(tuned)
+        metrics.update({"head-labels": float(len(labels)), "head-loss-before": stats["loss_before"],
+                        "head-loss-after": stats["loss_after"]})
+    hist = None
+    if labels.proposed:
+        rows = torch.from_numpy(np.stack(labels.proposed)).float()  # (N, d + k)
+        with torch.no_grad():
+            scores = tuned.predict_rows(rows).numpy()
+        hist = score_histogram(scores)
+    return arrays, hist, metrics

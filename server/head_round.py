@@ -5,7 +5,8 @@ Each round (federated-head=true):
    the exploration rate; the first round's head is the zoo's calibrated one;
 2. a device labels its tokens while serving, fine-tunes the head and replies with it, the
    number of labels, and a histogram of its fine-tuned head's scores on the tokens it routed
-   (inference/reward_labels.py, fleet/device_node.py);
+   (inference/reward_labels.py; a simulated device within the round, fleet/device_node.py; a
+   device agent on what it served since the last round, agent/head.py);
 3. here, per family, the heads are averaged (strategies/reward_heads.py: label-weighted,
    clipped, robust when `robust`), and with target-escalation-share > 0 each tier's
    threshold tau becomes the one at which that share of the tier's routed tokens scores
@@ -61,7 +62,7 @@ class HeadRound:
             family = self.tier_family.get(a.node.tier)
             raw = a.config.get("reward-head")
             if family is None or raw is None:
-                continue  # a replayed device or an agent: no head this round
+                continue  # a replayed device, or too few labels this round: no head
             try:
                 head = unpack_head(raw)
                 labels = float(a.metrics.get("head-labels", 0.0))

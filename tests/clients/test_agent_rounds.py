@@ -2,6 +2,7 @@
 Grid, agents over real loopback HTTP): at-least-once uploads, exactly-once merges, installs."""
 
 import httpx
+import numpy as np
 import pytest
 from flwr.app import Error, Message
 from flwr.clientapp import ClientApp
@@ -25,13 +26,15 @@ DEVICES = [("edge-0", "edge"), ("iot-1", "iot")]
 
 
 @pytest.fixture
-def fleet(make_agent, serve_app, tmp_path):
-    """Two running agents (edge-0, iot-1) with keys; yields (node configs, keys dir, engines)."""
+def fleet(make_agent, serve_app, tmp_path, request):
+    """Two running agents (edge-0, iot-1) with keys; yields (node configs, keys dir, engines).
+    Their routing policy is cloud-only unless a test parametrizes it (indirect)."""
+    policy = getattr(request, "param", "cloud-only")
     keys = tmp_path / "keys"
     init_keys(keys, [d for d, _ in DEVICES])
     node_configs, engines, stack = [], {}, []
     for i, (device, tier) in enumerate(DEVICES):
-        engine = make_agent(device, policy="cloud-only", profile=profile(tier))
+        engine = make_agent(device, policy=policy, profile=profile(tier))
         token = write_token(engine.cfg.token_path)
         app = create_agent_app(engine, RoundRunner(engine, DeviceChannel.load(keys, device)), HttpConfig(), token)
         ctx = serve_app(app)
@@ -162,3 +165,41 @@ def test_with_relay_a_device_that_missed_a_round_gets_the_update_from_its_hub(fl
     poller.close()
     assert iot.cache_version == direct.version
     assert sorted(map(bytes, iot.released.entries)) == sorted(map(bytes, expected.entries))
+
+
+@pytest.mark.parametrize("fleet", ["confidence"], indirect=True)
+def test_with_federated_head_the_agents_tune_the_fleets_reward_head_and_route_with_it(fleet, tiny_zoo_dir, tmp_path):
+    """federated-head=true over running agents: round 1 hands them the zoo's head, they label what
+    they serve, round 2's replies carry heads fine-tuned on those labels, the server averages them,
+    and round 3 installs the average at every agent, which then routes with it."""
+    from inference.reward_head import head_arrays, unpack_head
+
+    node_configs, keys, engines = fleet
+    sent: dict[int, bytes] = {}
+
+    def spy(msg: Message, context, call_next):
+        if msg.metadata.message_type == "train":
+            sent[int(msg.content["config"]["server-round"])] = bytes(msg.content["config"]["reward-head"])
+        return call_next(msg, context)
+
+    app = ClientApp(mods=[spy])
+    app.query()(client_module.query)
+    app.train()(client_module.train)
+    rc = {"num-rounds": 3, "zoo": str(tiny_zoo_dir), "state-dir": str(tmp_path / "server"), "key-dir": str(keys),
+          "fleet-tiers": "edge,iot", "release-k": 1, "local-steps": 0, "federated-head": True,
+          "explore-rate": 1.0, "head-epochs": 2}
+    _traffic(engines)
+    state = run_federation(InProcessGrid(app, rc, node_configs), FederationConfig.from_run_config(rc),
+                           on_round=lambda rnd, record: _traffic(engines))
+    records = [h["heads"] for h in state.history]
+    (family,) = state.heads  # edge and iot run one model
+    assert records[0]["families"] == {}  # no agent had labels before round 1 asked for them
+    assert records[1]["families"][family]["heads"] == 2 and records[1]["families"][family]["labels"] > 0
+    assert records[1]["dropped"] == []
+    zoo_head, round2, round3 = (unpack_head(sent[r]) for r in (1, 2, 3))
+    assert all(np.array_equal(zoo_head[k], round2[k]) for k in zoo_head)  # round 1 changed nothing
+    assert any(not np.array_equal(round2[k], round3[k]) for k in round2)  # round 2 averaged tuned heads
+    for device, (engine, _) in engines.items():
+        installed = head_arrays(engine.head)
+        assert all(np.array_equal(installed[k], round3[k]) for k in round3), device
+        assert engine.fleet_head.version == 3, device
