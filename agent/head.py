@@ -51,17 +51,20 @@ class FleetHead:
             if blob is None:
                 return
             raw = msgpack.unpackb(blob[0], raw=False)
-            self._set(raw["head"], float(raw["explore"]), blob[1])
+            self._use(self._build(raw["head"]), float(raw["explore"]), blob[1])
         except (AgentError, InferenceError, KeyError, TypeError, *DECODE_ERRORS) as exc:
             log.error("%s: the installed fleet reward head is damaged (%s); routing with the zoo's until the "
                       "next round brings one", self.device, exc)
 
-    def _set(self, data: bytes, explore: float, round_: int) -> RewardHead:
+    def _build(self, data: bytes) -> RewardHead:
+        """The head these bytes hold, shaped like ours (or like the bytes when we have none);
+        InferenceError when they are not a head or do not fit this device's model."""
         arrays = unpack_head(data)
-        cfg = self.head.cfg if self.head is not None else config_of_arrays(arrays)
-        head = head_from_arrays(cfg, arrays)  # InferenceError when the weights do not fit this device's model
+        return head_from_arrays(self.head.cfg if self.head is not None else config_of_arrays(arrays), arrays)
+
+    def _use(self, head: RewardHead, explore: float, round_: int) -> RewardHead:
         self.head, self.version = head, round_
-        self.label_cfg = LabelConfig(top_k=cfg.top_k, explore=explore, floor=cfg.label_floor)
+        self.label_cfg = LabelConfig(top_k=head.cfg.top_k, explore=explore, floor=head.cfg.label_floor)
         return head
 
     def install(self, data: bytes, explore: float, round_: int) -> RewardHead:
@@ -69,12 +72,10 @@ class FleetHead:
         persisted first. InferenceError (nothing changed) when the bytes are not a head that fits."""
         if not 0.0 <= explore <= 1.0:
             raise InferenceError(f"explore={explore} must lie in [0, 1]")
-        arrays = unpack_head(data)
-        cfg = self.head.cfg if self.head is not None else config_of_arrays(arrays)
-        head_from_arrays(cfg, arrays)  # refuse before anything is written
+        head = self._build(data)  # refused before anything is written
         self.journal.put_blobs({BLOB: (msgpack.packb({"head": data, "explore": float(explore)}, use_bin_type=True),
                                        round_)})
-        return self._set(data, explore, round_)
+        return self._use(head, explore, round_)
 
     def collector(self, seed: int) -> LabelCollector | None:
         """A request's label collector (None until a round asked for labels)."""

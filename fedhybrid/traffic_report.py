@@ -35,35 +35,36 @@ def tier_of(device: str) -> str:
 
 
 def answered_by(r: Outcome) -> dict[str, int]:
-    """Escalated tokens per answering tier (hubs and the cloud), from the agent's record; a record
-    without it (an agent without hops) leaves every escalated token with the cloud."""
+    """Escalated tokens per answering tier (hubs and the cloud): the stream marks every escalated
+    token "cloud", the agent's record says which tier answered each; a record without it (an
+    agent without hops) leaves every escalated token with the cloud."""
     got = {k: int(v) for k, v in ((r.record or {}).get("answered_by") or {}).items() if isinstance(v, (int, float))}
     if not got:
         return {"cloud": r.provenance.get("cloud", 0)} if r.provenance.get("cloud") else {}
     return got
 
 
-def hub_tokens(r: Outcome) -> int:
-    """Tokens of the request a hub answered (an agent started with --hop): the stream marks every
-    escalated token "cloud", the agent's record says which tier answered each (`answered_by`)."""
-    return sum(v for k, v in answered_by(r).items() if k != "cloud")
+def _sources(r: Outcome) -> dict[str, int]:
+    """A request's tokens and where they came from (one row of the bootstrap's columns)."""
+    by = answered_by(r)
+    hubs = sum(v for k, v in by.items() if k != "cloud")
+    device, cache = r.provenance.get("device", 0), r.provenance.get("cache", 0)
+    return {"tokens": r.tokens, "device": device, "cache": cache, "served": device + cache,
+            "cloud": r.provenance.get("cloud", 0) - hubs, "hub": hubs,
+            **{f"hub_{t}": by.get(t, 0) for t in HUB_TIERS}}
 
 
-def _columns(ok: list[Outcome]) -> dict[str, list[float]]:
-    """One value per answered request: its tokens and where they came from."""
-    return {"tokens": [r.tokens for r in ok],
-            "device": [r.provenance.get("device", 0) for r in ok],
-            "cache": [r.provenance.get("cache", 0) for r in ok],
-            "served": [r.provenance.get("device", 0) + r.provenance.get("cache", 0) for r in ok],
-            "cloud": [r.provenance.get("cloud", 0) - hub_tokens(r) for r in ok],
-            "hub": [hub_tokens(r) for r in ok],
-            **{f"hub_{t}": [answered_by(r).get(t, 0) for r in ok] for t in HUB_TIERS}}
-
-
-def _shares(ok: list[Outcome], figures: dict[str, str], seed: int) -> dict[str, Interval]:
+def _shares(ok: list[Outcome], figures: dict[str, str], round_: int) -> dict[str, Interval]:
+    """Each figure (name -> source column) as a share of the tokens, resampled over the requests."""
     if not ok:
         return {name: Interval(None, None, None) for name in figures}
-    return bootstrap_ratios(_columns(ok), {name: (col, "tokens") for name, col in figures.items()}, seed=seed)
+    rows = [_sources(r) for r in ok]
+    columns = {k: [row[k] for row in rows] for k in rows[0]}
+    return bootstrap_ratios(columns, {name: (col, "tokens") for name, col in figures.items()}, seed=_seed(round_))
+
+
+def _seed(round_: int) -> int:
+    return round_ % 2**32  # a round's intervals are reproducible; round -1 (unknown) is a valid seed too
 
 
 def prompt_key(req: Request) -> str:
@@ -96,7 +97,7 @@ def rows_by_round(results: list[Outcome], baseline: dict[str, bool] | None = Non
     for rnd in sorted(groups):
         rs = groups[rnd]
         ok = [r for r in rs if r.ok]
-        shares = _shares(ok, {"cloud_share": "cloud", "hub_share": "hub", "cache_share": "cache"}, seed=rnd % 2**32)
+        shares = _shares(ok, {"cloud_share": "cloud", "hub_share": "hub", "cache_share": "cache"}, rnd)
         graded = [r for r in ok if r.correct is not None]
         right = sum(bool(r.correct) for r in graded)
         acc = wilson(right, len(graded)) if graded else Interval(None, None, None)
@@ -114,7 +115,7 @@ def rows_by_round(results: list[Outcome], baseline: dict[str, bool] | None = Non
                 vs = bootstrap_ratios({"fleet": [p[0] for p in pairs], "cloud": [p[1] for p in pairs],
                                        "one": [1.0] * len(pairs)},
                                       {"cloud_only_accuracy": ("cloud", "one"), "vs_cloud_only": ("fleet", "cloud")},
-                                      seed=rnd % 2**32)
+                                      seed=_seed(rnd))
                 row["cloud_only_accuracy"] = vs["cloud_only_accuracy"].point
                 row["vs_cloud_only"] = vs["vs_cloud_only"].point
                 row["vs_cloud_only_ci"] = _ci(vs["vs_cloud_only"])
@@ -136,7 +137,7 @@ def tiers_by_round(results: list[Outcome]) -> list[dict]:
         ok = groups[(rnd, tier)]
         figures = {"local": "device", "cache": "cache", **{f"hub_{t}": f"hub_{t}" for t in HUB_TIERS},
                    "cloud": "cloud", "hit_rate": "served"}
-        shares = _shares(ok, figures, seed=rnd % 2**32)
+        shares = _shares(ok, figures, rnd)
         rows.append({"round": rnd, "tier": tier, "requests": len(ok), "tokens": sum(r.tokens for r in ok),
                      **{k: v.point for k, v in shares.items()}, "hit_rate_ci": _ci(shares["hit_rate"]),
                      "claimed_hit_rate": CLAIMED_HIT_RATE.get(tier)})

@@ -275,8 +275,8 @@ class DeviceNode:
         }
         out = RoundOutput(b_matrices(peft_model), delta.to_bytes(), state.version, metrics)
         if collector is not None:
-            out.head, out.route_hist, head_metrics = tune_on_labels(head, collector.take(), cfg.head_epochs, cfg.head_lr,
-                                                                 inp.seed)
+            out.head, out.route_hist, head_metrics = tune_on_labels(head, collector.take(), cfg.head_epochs,
+                                                                    cfg.head_lr, inp.seed)
             out.metrics.update(head_metrics)
         return out
 

@@ -110,15 +110,17 @@ class Labels:
         """Append `other`'s labels (a device agent gathers each request's into one store); with
         `max_rows`, the oldest labelled and proposed rows are dropped beyond it (bounded memory:
         a row is ~1.6 KB at d=384)."""
-        for name in ("features", "labels", "weights", "kinds", "positions", "proposed"):
-            getattr(self, name).extend(getattr(other, name))
+        for name in _ROW_LISTS:
+            rows = getattr(self, name)
+            rows.extend(getattr(other, name))
+            if max_rows is not None:
+                del rows[:max(0, len(rows) - max_rows)]
         self.accepted_tail += other.accepted_tail
         self.explore_calls += other.explore_calls
         self.explore_tokens_computed += other.explore_tokens_computed
-        if max_rows is not None:
-            for name in ("features", "labels", "weights", "kinds", "positions", "proposed"):
-                rows = getattr(self, name)
-                del rows[:max(0, len(rows) - max_rows)]
+
+
+_ROW_LISTS = ("features", "labels", "weights", "kinds", "positions", "proposed")  # Labels' per-row lists
 
 
 class LabelCollector:
