@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.errors import AgentError
+from inference.generation import MIN_LOOP_STOP
 from inference.privacy import MODES
 from inference.router import POLICIES
 from inference.tier_profile import TierProfile
@@ -28,6 +29,9 @@ class AgentConfig:
     max_new_tokens: int = 256  # the most tokens one request may ask for
     train_budget_s: float = 30.0  # wall-clock cap on local fine-tuning per round
     train_batch: int = 8
+    # a request whose last `loop_stop` tokens are one short cycle ends there (DecodeConfig.loop_stop):
+    # a question the cloud cannot answer would otherwise cost max_tokens cloud tokens each time; 0: off
+    loop_stop: int = 32
 
     def __post_init__(self) -> None:
         if not self.device or any(c in self.device for c in "/\\") or self.device.startswith(".") or len(self.device) > 128:
@@ -44,6 +48,8 @@ class AgentConfig:
             raise AgentError("index_refresh_s > 0, checkpoint_every >= 1 and max_queue >= 1 are required")
         if self.max_new_tokens < 1 or self.train_budget_s < 0 or self.train_batch < 1:
             raise AgentError("max_new_tokens >= 1, train_budget_s >= 0 and train_batch >= 1 are required")
+        if self.loop_stop != 0 and self.loop_stop < MIN_LOOP_STOP:
+            raise AgentError(f"loop_stop={self.loop_stop}: use 0 (off) or at least {MIN_LOOP_STOP} tokens")
 
     @property
     def journal_path(self) -> Path:

@@ -151,6 +151,7 @@ class AgentEngine(WorkerEngine):
                 "cloud_calls_total": (s["cloud_calls"], "calls to the cloud (or the tier above)"),
                 "cloud_errors_total": (s["cloud_failures"], "cloud calls that failed or missed their deadline"),
                 "journal_records_total": (s["records"], "requests journaled since start"),
+                "loop_stops_total": (s["loop_stops"], "requests ended because their output looped"),
                 "journal_bytes": (self.journal.size_bytes(), "bytes of the journal database and its WAL")}
 
     # -- one request ------------------------------------------------------------------------------------
@@ -179,7 +180,7 @@ class AgentEngine(WorkerEngine):
         try:
             dcfg = DecodeConfig(max_new_tokens=max(1, p.max_tokens), temperature=p.temperature,
                                 seed=seed % (2**63), deadline_s=self.cfg.profile.deadline_s,
-                                stop_at_eos=not p.ignore_eos)
+                                stop_at_eos=not p.ignore_eos, loop_stop=self.cfg.loop_stop)
         except InferenceError as exc:
             raise JobError(str(exc)) from exc
         text, on_token = self.streamer(job, emit, self.tokenizer)
@@ -214,13 +215,15 @@ class AgentEngine(WorkerEngine):
         for key, value in (("requests", 1), ("records", 1), ("tokens", len(gen.token_ids)),
                            ("cloud_tokens", counts["cloud"]), ("cache_tokens", counts["cache"]),
                            ("device_tokens", counts["device"]), ("cloud_calls", gen.cloud_calls),
-                           ("cloud_failures", gen.cloud_failures), ("corrections", len(corrections))):
+                           ("cloud_failures", gen.cloud_failures), ("corrections", len(corrections)),
+                           ("loop_stops", int(gen.loop_stopped))):
             self.stats[key] += value
         usage = {"cloud_tokens": counts["cloud"], "cache_tokens": counts["cache"],
                  "device_tokens": counts["device"], "cloud_calls": gen.cloud_calls}
         extra = {"fedhybrid": {"request_id": job.request_id, "journal_seq": seq, "corrections": len(corrections),
                                "adapter_version": dep.adapter_version, "cache_version": dep.cache_version,
                                "cloud_failures": gen.cloud_failures, "privacy": privacy.mode,
+                               "loop_stopped": gen.loop_stopped,
                                # escalated tokens per answering tier (--hop: hubs before the cloud)
                                "answered_by": dict(Counter(t for t, p in zip(gen.answered_by, provenance)
                                                            if p == "cloud")),

@@ -105,6 +105,8 @@ def rows_by_round(results: list[Outcome], baseline: dict[str, bool] | None = Non
                **{k: (v.point if v.point is not None else 0.0) for k, v in shares.items()},
                **{f"{k}_ci": _ci(v) for k, v in shares.items()},
                "accuracy": acc.point, "accuracy_ci": _ci(acc),
+               # requests the agent ended because their output looped (its --loop-stop)
+               "looped": sum(1 for r in ok if (r.record or {}).get("loop_stopped")),
                "ttft_p50_ms": _ms(_pct([r.ttft_s for r in ok if r.ttft_s is not None], 0.5)),
                "latency_p50_ms": _ms(_pct([r.total_s for r in ok], 0.5)),
                "latency_p95_ms": _ms(_pct([r.total_s for r in ok], 0.95))}
@@ -178,7 +180,7 @@ def print_tables(rows: list[dict], tiers: list[dict]) -> None:
              for row in rows]
     print_table("traffic by installed round (round 0: before the first round reached the agent; "
                 "[95% interval])", shown,
-                [("round", "{}"), ("requests", "{}"), ("failed", "{}"), ("cloud_share", "{}"),
+                [("round", "{}"), ("requests", "{}"), ("failed", "{}"), ("looped", "{}"), ("cloud_share", "{}"),
                  ("hub_share", "{:.1%}"), ("cache_share", "{:.1%}"), ("accuracy", "{}"),
                  ("cloud_only_accuracy", "{:.1%}"), ("vs_cloud_only", "{}"), ("ttft_p50_ms", "{:.0f}"),
                  ("latency_p50_ms", "{:.0f}"), ("latency_p95_ms", "{:.0f}")])

@@ -328,9 +328,13 @@ class _Run:
     def loop(self) -> None:
         cfg = self.cfg
         while True:
+            self.gen.loop_stopped = False  # a rollback in the final verification reopens the request
             while self.new_count < cfg.max_new_tokens:
                 if self.new_count and ((cfg.stop_at_eos and self.tokens[-1] == self.d.eos)
                                        or self.tokens[-1] in cfg.stop_ids):
+                    break
+                if self._looping():
+                    self.gen.loop_stopped = True
                     break
                 self._one_token()
                 self.emit()
@@ -345,6 +349,15 @@ class _Run:
             self._observe(prediction)
             if not prediction.authoritative or not self._apply_verification(prediction):
                 return
+
+    def _looping(self) -> bool:
+        """Are the last `loop_stop` generated tokens one cycle of <= 4 tokens? (O(loop_stop) per
+        token at worst; a mismatch usually ends each period's check at its first comparison.)"""
+        n = self.cfg.loop_stop
+        if not n or self.new_count < n:
+            return False
+        tail = self.tokens[-n:]
+        return any(all(tail[i] == tail[i - period] for i in range(period, n)) for period in range(1, 5))
 
     def _cache_loops(self, token: int) -> bool:
         """Would serving `token` complete `cache_loop_repeats` cache-served periods of a

@@ -13,6 +13,9 @@ from enum import Enum
 from inference.errors import InferenceError
 
 
+MIN_LOOP_STOP = 8  # the shortest tail `DecodeConfig.loop_stop` may judge a loop on
+
+
 class Provenance(str, Enum):
     DEVICE = "device"
     CLOUD = "cloud"
@@ -41,6 +44,13 @@ class DecodeConfig:
     # head or cloud to break it. Once the last `cache_loop_repeats` periods (of <= 4
     # tokens) were all served from cache, the request stops serving from cache.
     cache_loop_repeats: int = 3
+    # Loop stop: once the last `loop_stop` generated tokens are one cycle of <= 4 tokens
+    # repeated ("\n#\n#..." from a model that cannot answer), the request ends there
+    # (`Generation.loop_stopped`; the finish reason is "length"). Whoever produced the loop,
+    # every further token is more of it, and once escalated each costs a cloud token: on the
+    # agents demo one recurring question the cloud loops on was 45% of the fleet's cloud
+    # tokens. 0 turns it off; otherwise >= 8, so a short legitimate repeat never ends a request.
+    loop_stop: int = 0
     # With a correction cache attached, every escalation also has the cloud score the
     # tokens it had not scored yet (session KV reuse computes them in the same forward pass
     # anyway) and records its greedy choice at each: a confirmation where it equals the
@@ -66,6 +76,8 @@ class DecodeConfig:
             raise InferenceError("correction_context and cloud_top_k must be positive")
         if self.cache_loop_repeats < 2:
             raise InferenceError(f"cache_loop_repeats={self.cache_loop_repeats} must be >= 2")
+        if self.loop_stop != 0 and self.loop_stop < MIN_LOOP_STOP:
+            raise InferenceError(f"loop_stop={self.loop_stop}: use 0 (off) or at least {MIN_LOOP_STOP} tokens")
 
 
 @dataclass(frozen=True)
@@ -99,6 +111,7 @@ class Generation:
     rollbacks: int = 0
     cache_contradictions: int = 0
     cache_loops: int = 0  # requests where the cache loop guard stopped cache serving
+    loop_stopped: bool = False  # ended by `DecodeConfig.loop_stop`: the output was looping
     elapsed_s: float = 0.0
     text: str = ""
 

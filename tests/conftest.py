@@ -73,6 +73,32 @@ def pair(tiny_zoo):
     return device, cloud, tok
 
 
+class LoopingModel(torch.nn.Module):
+    """Wraps a causal LM so it always continues with the next token of `cycle` (after a token not
+    in the cycle, its first): a cloud that answers a question it cannot answer with "\\n#\\n#...".
+    Each position's choice depends on its own input token only, so KV-cached calls agree."""
+
+    def __init__(self, model, cycle: list[int]):
+        super().__init__()
+        self.inner, self.config = model, model.config
+        self.next_of = torch.full((model.config.vocab_size,), cycle[0], dtype=torch.long)
+        for a, b in zip(cycle, cycle[1:] + cycle[:1]):
+            self.next_of[a] = b
+
+    def forward(self, input_ids=None, **kwargs):
+        out = self.inner(input_ids=input_ids, **kwargs)
+        # (1, n, V): push each position's cycle successor far above the rest
+        out.logits = out.logits + 50.0 * torch.nn.functional.one_hot(self.next_of[input_ids], out.logits.shape[-1])
+        return out
+
+
+@pytest.fixture
+def looping_cloud_model(pair):
+    """The micro-zoo's cloud model, made to answer every prompt with "\\n#" repeated."""
+    _, cloud_model, tok = pair
+    return LoopingModel(cloud_model, [tok("\n")["input_ids"][-1], tok("#")["input_ids"][-1]])
+
+
 @pytest.fixture
 def serve_app():
     """`with serve_app(asgi_app) as url:` runs the app under uvicorn on a free loopback port
@@ -124,7 +150,8 @@ def zoo_models(tiny_zoo):
 
 @pytest.fixture
 def make_agent(zoo_models, tmp_path):
-    """make_agent(device="edge-1", **AgentConfig overrides) -> a running AgentEngine."""
+    """make_agent(device="edge-1", cloud_model_override=None, **AgentConfig overrides) -> a running
+    AgentEngine (its cloud: the micro-zoo's, or the given model)."""
     from agent.config import AgentConfig
     from agent.engine import AgentEngine
     from inference.cloud import LocalCloud
@@ -133,11 +160,12 @@ def make_agent(zoo_models, tmp_path):
     device_model, cloud_model, tok, head, meta = zoo_models
     made = []
 
-    def make(device: str = "edge-1", state_dir=None, **over) -> AgentEngine:
+    def make(device: str = "edge-1", state_dir=None, cloud_model_override=None, **over) -> AgentEngine:
+        over_cloud = cloud_model_override
         cfg = AgentConfig(device=device, profile=over.pop("profile", profile("edge")),
                           state_dir=state_dir or tmp_path / device, threshold=over.pop("threshold", 0.3),
                           index_refresh_s=over.pop("index_refresh_s", 3600.0), **over)
-        cloud = LocalCloud(cloud_model)
+        cloud = LocalCloud(over_cloud or cloud_model)
         engine = AgentEngine(cfg, device_model, tok, cloud, head, meta, model_name=device)
         made.append((engine, cloud))
         return engine

@@ -49,6 +49,11 @@ def test_tokens_a_hub_answered_count_as_hub_share_not_cloud_share():
     # a record without answered_by (an agent without hops, an older agent) leaves every escalation with the cloud
     plain = report.rows_by_round([traffic.Outcome("d", "edge-3", 0.0, ok=True, tokens=4, total_s=1.0, provenance={"cloud": 4})])[0]
     assert plain["cloud_share"] == 1.0 and plain["hub_share"] == 0.0
+    # the requests an agent ended because they looped are counted per round
+    looped = traffic.Outcome("e", "edge-3", 0.0, ok=True, tokens=32, total_s=1.0, provenance={"cloud": 32},
+                             record={"answered_by": {"cloud": 32}, "loop_stopped": True})
+    assert report.rows_by_round(results)[0]["looped"] == 0
+    assert report.rows_by_round([*results, looped])[0]["looped"] == 1
 
 
 def _done(rid, device, provenance, answered_by=None, correct=None, round_=1):

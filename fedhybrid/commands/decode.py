@@ -28,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     gen.add_argument("--fusion-weight", type=float, default=0.7, help="cloud weight for fusion")
     gen.add_argument("--max-new-tokens", type=int, default=128)
     gen.add_argument("--verify", action="store_true", help="verify and roll back accepted tokens")
+    loop_stop_arg(gen)
     gen.add_argument("--temperature", type=float, default=0.0, help="0: greedy")
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--deadline", type=float, default=None, help="cloud deadline in seconds (default: tier's)")
@@ -57,6 +58,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.add_argument("--pattern", default=None, help="with --grader regex: the pattern")
     cal.add_argument("--stop", action="append", default=[], help="with --workload: a stop string (repeatable)")
     cal.set_defaults(run=_calibrate)
+
+
+def loop_stop_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--loop-stop", type=int, default=32, metavar="N",
+                        help="end a request once its last N tokens are one cycle of <= 4 tokens (a model looping "
+                             "on '\\n#'): every further token would be more of it, escalated ones at a cloud "
+                             "token each (default 32; 0: off)")
 
 
 def hop_args(parser: argparse.ArgumentParser) -> None:
@@ -111,7 +119,7 @@ def _generate(args: argparse.Namespace) -> int:
     if stack.cloud is not None:
         stack.cloud = chain_from_args(args, stack.cloud, stack.tokenizer, deadline)
     cfg = DecodeConfig(max_new_tokens=args.max_new_tokens, verify=args.verify,
-                       temperature=args.temperature, seed=args.seed, deadline_s=deadline)
+                       temperature=args.temperature, seed=args.seed, deadline_s=deadline, loop_stop=args.loop_stop)
     decoder = HybridDecoder(stack.device_model, stack.tokenizer, stack.cloud)
     console = Console(highlight=False)
     prompt = args.prompt.replace("\\n", "\n")
@@ -144,7 +152,8 @@ def _generate(args: argparse.Namespace) -> int:
         f"[dim]tokens {len(gen.token_ids)} | cloud share {gen.cloud_share:.1%} | cache share "
         f"{gen.cache_share:.1%} | {gen.tokens_per_s:.0f} tok/s | policy {policy.name}"
         f"{'' if threshold is None else f' @ {threshold:g}'} | rollbacks {gen.rollbacks} | "
-        f"missed escalations {gen.missed_escalations}[/dim]")
+        f"missed escalations {gen.missed_escalations}"
+        f"{f' | stopped: the last {cfg.loop_stop} tokens looped' if gen.loop_stopped else ''}[/dim]")
     summary = getattr(stack.cloud, "summary", None)
     if summary is not None:  # an escalation chain: who answered, at what cost
         console.print("[dim]" + " | ".join(

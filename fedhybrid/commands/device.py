@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from fedhybrid.commands.decode import hop_args, chain_from_args
+from fedhybrid.commands.decode import chain_from_args, hop_args, loop_stop_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,6 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--max-tokens-limit", type=int, default=256, help="most tokens one request may ask for")
     serve.add_argument("--index-refresh", type=float, default=2.0,
                        help="seconds between folding new corrections into the served cache")
+    loop_stop_arg(serve)
     serve.add_argument("--train-budget", type=float, default=30.0, help="seconds of local fine-tuning per round")
     serve.add_argument("--lora-seed", type=int, default=1234, help="the federation's lora-seed (frozen A)")
     serve.add_argument("--threads", type=int, default=1, help="torch threads (default 1: the other core builds)")
@@ -93,6 +94,11 @@ def _serve(args: argparse.Namespace) -> int:
     sys.setswitchinterval(0.001)
     zoo = Zoo(args.zoo)
     tier = profile(args.tier)
+    cfg = AgentConfig(device=args.device, profile=tier, state_dir=args.state_dir or Path("runs/agents") / args.device,
+                      policy=args.policy, threshold=args.threshold, privacy=args.privacy,
+                      lora_seed=args.lora_seed, index_refresh_s=args.index_refresh, max_queue=args.max_queue,
+                      max_new_tokens=args.max_tokens_limit, train_budget_s=args.train_budget,
+                      loop_stop=args.loop_stop)
     model_ref = args.model or tier.model
     base, tokenizer = load_causal_lm(model_ref, zoo, expected_tokenizer_hash=zoo.tokenizer_hash)
     folder = zoo.path(model_ref) if model_ref in zoo.tiers or model_ref in zoo.names else Path(model_ref)
@@ -111,10 +117,6 @@ def _serve(args: argparse.Namespace) -> int:
     head, meta = (None, None)
     if args.policy == "reward":
         head, meta = load_head(folder, cloud_name)
-    cfg = AgentConfig(device=args.device, profile=tier, state_dir=args.state_dir or Path("runs/agents") / args.device,
-                      policy=args.policy, threshold=args.threshold, privacy=args.privacy,
-                      lora_seed=args.lora_seed, index_refresh_s=args.index_refresh, max_queue=args.max_queue,
-                      max_new_tokens=args.max_tokens_limit, train_budget_s=args.train_budget)
     channel = None
     if args.key_dir is not None:
         from cache_sync.channel import DeviceChannel

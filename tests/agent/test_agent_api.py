@@ -168,3 +168,34 @@ def test_an_agent_with_an_api_key_still_takes_its_rounds_on_the_admin_token(make
         admin = httpx.get(f"{url}/admin/v1/identity", headers={"Authorization": f"Bearer {token}"})
         assert admin.status_code == 200 and admin.json()["device"] == "edge-2"
         assert httpx.get(f"{url}/admin/v1/identity", headers={"Authorization": "Bearer user-key"}).status_code == 401
+
+
+def test_an_answer_that_loops_ends_early_with_finish_reason_length(make_agent, serve_app, looping_cloud_model):
+    """A question the cloud answers with "\\n#" for ever: the agent stops after `loop_stop` tokens
+    (not max_tokens cloud tokens), says why, and counts it on /metrics; off, it runs to max_tokens."""
+    engine = make_agent("edge-5", cloud_model_override=looping_cloud_model, policy="cloud-only", loop_stop=16)
+    token = write_token(engine.cfg.token_path)
+    with serve_app(create_agent_app(engine, RoundRunner(engine), HttpConfig(max_tokens_limit=64), token)) as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0)
+        reply = client.chat.completions.create(model="edge-5", messages=[{"role": "user", "content": PROBLEM.question}],
+                                               max_tokens=60, temperature=0)
+        choice = reply.choices[0]
+        assert choice.finish_reason == "length" and reply.usage.completion_tokens == 16
+        assert reply.usage.model_extra["cloud_tokens"] == 16
+        assert reply.model_extra["fedhybrid"][0]["loop_stopped"] is True
+        assert "fedhybrid_loop_stops_total 1.0" in httpx.get(f"{url}/metrics").text
+    off = make_agent("edge-6", cloud_model_override=looping_cloud_model, policy="cloud-only", loop_stop=0)
+    token = write_token(off.cfg.token_path)
+    with serve_app(create_agent_app(off, RoundRunner(off), HttpConfig(max_tokens_limit=64), token)) as url:
+        reply = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0).chat.completions.create(
+            model="edge-6", messages=[{"role": "user", "content": PROBLEM.question}], max_tokens=60, temperature=0)
+        assert reply.usage.completion_tokens == 60 and reply.model_extra["fedhybrid"][0]["loop_stopped"] is False
+
+
+def test_a_loop_stop_too_short_to_judge_is_refused_at_config():
+    from agent.config import AgentConfig
+    from agent.errors import AgentError
+    from inference.tier_profile import profile
+
+    with pytest.raises(AgentError, match="loop_stop=3: use 0"):
+        AgentConfig("edge-1", profile("edge"), state_dir=".", loop_stop=3)

@@ -1,4 +1,5 @@
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -216,3 +217,48 @@ def test_stop_tokens_end_generation_and_are_found_inside_merged_tokens(pair, loc
         PROMPTS[0], make_policy("slm-only"), DecodeConfig(max_new_tokens=24, stop_ids=frozenset({cut_at})))
     first = full.token_ids.index(cut_at)
     assert gen.token_ids == full.token_ids[: first + 1]  # the stop token is kept, nothing after it
+
+
+def test_a_looping_output_ends_after_loop_stop_tokens_of_one_cycle(pair, looping_cloud_model):
+    """A cloud that answers "\\n#\\n#..." costs a cloud token per token until max_new_tokens;
+    with loop_stop the request ends once the last N tokens are one cycle."""
+    device, _, tok = pair
+    cloud = LocalCloud(looping_cloud_model)
+    dec = HybridDecoder(device, tok, cloud)
+    endless = dec.generate(PROMPTS[0], make_policy("cloud-only"), DecodeConfig(max_new_tokens=48))
+    stopped = dec.generate(PROMPTS[0], make_policy("cloud-only"), DecodeConfig(max_new_tokens=48, loop_stop=16))
+    cloud.close()
+    assert len(endless.token_ids) == 48 and not endless.loop_stopped
+    assert stopped.token_ids == endless.token_ids[:16] and stopped.loop_stopped
+    assert stopped.cloud_calls == 16 and stopped.count(Provenance.CLOUD) == 16
+
+
+def test_loop_stop_keeps_verification_exact_and_leaves_other_outputs_alone(pair, looping_cloud_model, local_cloud):
+    """With full verification the output is still exactly cloud-only's (both end at the same
+    token); an output that never loops is the same with or without loop_stop."""
+    device, _, tok = pair
+    cloud = LocalCloud(looping_cloud_model)
+    cfg = DecodeConfig(max_new_tokens=40, verify=True, loop_stop=12)
+    truth = HybridDecoder(device, tok, cloud).generate(PROMPTS[1], make_policy("cloud-only"), cfg)
+    hybrid = HybridDecoder(device, tok, cloud).generate(PROMPTS[1], make_policy("confidence", 0.5), cfg)
+    cloud.close()
+    assert hybrid.token_ids == truth.token_ids and len(truth.token_ids) == 12
+    assert hybrid.loop_stopped and truth.loop_stopped
+    dec = HybridDecoder(device, tok, local_cloud)
+    for prompt in PROMPTS:
+        plain = dec.generate(prompt, make_policy("confidence", 0.5), CFG)
+        guarded = dec.generate(prompt, make_policy("confidence", 0.5), replace(CFG, loop_stop=8))
+        if guarded.loop_stopped:  # the tiny model looped: cut where the last 8 tokens are one cycle
+            n = len(guarded.token_ids)
+            assert guarded.token_ids == plain.token_ids[:n] and n >= 8
+            tail = guarded.token_ids[-8:]
+            assert any(all(tail[i] == tail[i - p] for i in range(p, 8)) for p in range(1, 5))
+        else:
+            assert guarded.token_ids == plain.token_ids
+
+
+def test_loop_stop_shorter_than_the_smallest_judgeable_tail_is_refused():
+    from inference.errors import InferenceError
+
+    with pytest.raises(InferenceError, match="loop_stop=4: use 0"):
+        DecodeConfig(loop_stop=4)
