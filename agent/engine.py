@@ -158,10 +158,20 @@ class AgentEngine(WorkerEngine):
     def _policy(self, routing):
         name = self.cfg.policy
         if routing.target_cloud_share is not None:
-            if name != "reward" or not self.head_meta or not self.head_meta.get("table"):
+            if name == "reward" and self.fleet_head.version:
+                # the fleet's head has no calibration table: its scores on this agent's own routed
+                # tokens map the share (of the tokens the cache did not serve) to tau
+                threshold = self.fleet_head.tau_for_share(routing.target_cloud_share)
+                if threshold is None:
+                    raise JobError("target_cloud_share: this agent routes with the fleet's reward head of round "
+                                   f"{self.fleet_head.version}, which has no score histogram here yet (it is made "
+                                   "from the tokens routed between two rounds); give a threshold until the next "
+                                   "round", "target_cloud_share")
+            elif name != "reward" or not self.head_meta or not self.head_meta.get("table"):
                 raise JobError("target_cloud_share needs the reward policy with a calibration table: give a "
                                "threshold instead", "target_cloud_share")
-            threshold = tau_for_share(self.head_meta, routing.target_cloud_share)
+            else:
+                threshold = tau_for_share(self.head_meta, routing.target_cloud_share)
         elif routing.threshold is not None:
             threshold = routing.threshold
         else:

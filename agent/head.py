@@ -7,6 +7,12 @@ When a round brings the family's head, the agent fine-tunes it on the store (age
 sends the result back, and routes with the fleet's head from then on. The head is kept in the
 journal (blob `reward-head`), so a restarted agent routes with the fleet's head, not the zoo's.
 
+A request's `target_cloud_share` needs a map from share to tau for the head that routes it: the
+zoo's head has its calibration table, the fleet's has none. So when a round installs the fleet's
+head, the agent scores the tokens it routed since the last round with it and keeps the score
+histogram (in the same blob): tau for a share is then where that share of this agent's own
+routed tokens scores below -tau (`threshold_for`, the rule the server's per-tier recalibration uses).
+
 What is not kept: the labels themselves (in memory, the newest `MAX_LABEL_ROWS`): a restart
 loses the labels since the last round, never a request or a correction. Requests a user
 marked local-only make no cloud call, hence no labels; only the head's weights leave the
@@ -20,13 +26,14 @@ import threading
 from dataclasses import replace
 
 import msgpack
+import numpy as np
 
 from agent.errors import AgentError
 from agent.journal import Journal
 from cache_sync.errors import DECODE_ERRORS
 from inference.errors import InferenceError
 from inference.reward_head import RewardHead, config_of_arrays, head_from_arrays, unpack_head
-from inference.reward_labels import LabelCollector, LabelConfig, Labels
+from inference.reward_labels import LabelCollector, LabelConfig, Labels, routed_histogram, threshold_for
 
 log = logging.getLogger("fedhybrid.agent")
 BLOB = "reward-head"
@@ -40,6 +47,8 @@ class FleetHead:
         self.journal, self.device = journal, device
         self.head = own  # the zoo's calibrated head (None without one) until a round brings the fleet's
         self.version = 0  # round of the installed fleet head (0: none)
+        self.hist: np.ndarray | None = None  # the installed fleet head's scores on our routed tokens
+        self._saved: dict = {}  # the blob as persisted (head bytes, explore rate, histogram)
         self.label_cfg: LabelConfig | None = None  # labels are collected once a round asked for them
         self._labels = Labels()
         self._lock = threading.Lock()  # the worker adds a request's labels, the round takes them
@@ -52,7 +61,10 @@ class FleetHead:
                 return
             raw = msgpack.unpackb(blob[0], raw=False)
             self._use(self._build(raw["head"]), float(raw["explore"]), blob[1])
-        except (AgentError, InferenceError, KeyError, TypeError, *DECODE_ERRORS) as exc:
+            self._saved = raw
+            hist = raw.get("hist")  # absent in blobs of before the histogram
+            self.hist = np.asarray(hist, dtype=np.float64) if hist else None
+        except (AgentError, InferenceError, KeyError, TypeError, ValueError, *DECODE_ERRORS) as exc:
             log.error("%s: the installed fleet reward head is damaged (%s); routing with the zoo's until the "
                       "next round brings one", self.device, exc)
 
@@ -73,9 +85,27 @@ class FleetHead:
         if not 0.0 <= explore <= 1.0:
             raise InferenceError(f"explore={explore} must lie in [0, 1]")
         head = self._build(data)  # refused before anything is written
-        self.journal.put_blobs({BLOB: (msgpack.packb({"head": data, "explore": float(explore)}, use_bin_type=True),
-                                       round_)})
+        self._save({"head": data, "explore": float(explore)}, round_)
+        self.hist = None
         return self._use(head, explore, round_)
+
+    def _save(self, raw: dict, round_: int) -> None:
+        self.journal.put_blobs({BLOB: (msgpack.packb(raw, use_bin_type=True), round_)})
+        self._saved = raw
+
+    def calibrate(self, labels: Labels) -> None:
+        """Keep the installed head's score histogram on the tokens these labels' requests routed
+        (the traffic since the last round), for `tau_for_share`; persisted beside the head."""
+        hist = routed_histogram(self.head, labels) if self.head is not None else None
+        if hist is None:
+            return
+        self._save({**self._saved, "hist": hist}, self.version)
+        self.hist = np.asarray(hist, dtype=np.float64)
+
+    def tau_for_share(self, share: float) -> float | None:
+        """tau at which `share` of the tokens this agent routed between the last two rounds would
+        escalate under the installed fleet head (None: no histogram: none were routed)."""
+        return None if self.hist is None else threshold_for(self.hist, share)
 
     def collector(self, seed: int) -> LabelCollector | None:
         """A request's label collector (None until a round asked for labels)."""

@@ -211,10 +211,14 @@ def tune_on_labels(head: RewardHead, labels: Labels, epochs: int, lr: float, see
         arrays = head_arrays(tuned)
         metrics.update({"head-labels": float(len(labels)), "head-loss-before": stats["loss_before"],
                         "head-loss-after": stats["loss_after"]})
-    hist = None
-    if labels.proposed:
-        rows = torch.from_numpy(np.stack(labels.proposed)).float()  # (N, d + k)
-        with torch.no_grad():
-            scores = tuned.predict_rows(rows).numpy()
-        hist = score_histogram(scores)
-    return arrays, hist, metrics
+    return arrays, routed_histogram(tuned, labels), metrics
+
+
+def routed_histogram(head: RewardHead, labels: Labels) -> list[float] | None:
+    """`head`'s score histogram on the tokens the labels' requests routed (None: none routed)."""
+    if not labels.proposed:
+        return None
+    rows = torch.from_numpy(np.stack(labels.proposed)).float()  # (N, d + k)
+    with torch.no_grad():
+        scores = head.predict_rows(rows).numpy()
+    return score_histogram(scores)

@@ -13,7 +13,7 @@ from agent.wire import RoundReply, RoundRequest, pack_reply, pack_request, unpac
 from inference.reward_head import RewardHead, RewardHeadConfig, head_arrays, pack_head, unpack_head
 from inference.reward_labels import MIN_HEAD_LABELS
 from inference.tokenizer import encode_prompt
-from serving.engine_api import RoutingParams
+from serving.engine_api import JobDone, JobFailed, RoutingParams
 from workloads import wordmath
 
 PROBLEMS = wordmath.generate("heldout", 4, seed=31)
@@ -42,6 +42,11 @@ def test_the_agent_labels_what_it_serves_tunes_the_rounds_head_and_routes_with_i
     assert engine.fleet_head.pending() == 0  # no labels before a round asks for them
     first = runner.run(_request(1, pack_head(zoo)))
     assert first.reward_head is None and first.metrics["head-labels"] == 0 and first.route_hist == []
+    # the zoo's calibration table is not the fleet head's: with nothing routed yet, a target share is refused
+    refused, _ = run_job(engine, encode_prompt(engine.tokenizer, PROBLEMS[0].prompt),
+                         routing=RoutingParams(target_cloud_share=0.2))
+    assert isinstance(refused, JobFailed) and refused.status == 400 and refused.param == "target_cloud_share"
+    assert "fleet's reward head of round 1" in refused.message
     _serve(engine, run_job)
     assert engine.fleet_head.pending() >= MIN_HEAD_LABELS
     fleet = {k: v * 0.5 for k, v in zoo.items()}  # round 2's global head: another one than the zoo's
@@ -52,9 +57,18 @@ def test_the_agent_labels_what_it_serves_tunes_the_rounds_head_and_routes_with_i
     assert sum(reply.route_hist) > 0  # the tuned head's scores of the tokens the device proposed
     assert _same(head_arrays(engine.head), fleet)  # requests now route with the round's head
     assert engine.fleet_head.pending() == 0  # taken by the round
+    # round 2's head scored the tokens routed since round 1: a target share maps to tau through them
+    hist = engine.fleet_head.hist
+    assert hist is not None and hist.sum() > 0
+    taus = [engine.fleet_head.tau_for_share(s) for s in (0.05, 0.2, 0.6)]
+    assert taus[0] >= taus[1] >= taus[2] >= 0  # more escalation, a lower bar
+    done, _ = run_job(engine, encode_prompt(engine.tokenizer, PROBLEMS[0].prompt), max_tokens=8,
+                      routing=RoutingParams(target_cloud_share=0.2))
+    assert isinstance(done, JobDone)
     engine.close()
     again = make_agent("edge-7", policy="reward", state_dir=tmp_path / "edge-7")
     assert _same(head_arrays(again.head), fleet) and again.fleet_head.version == 2  # kept in the journal
+    assert np.array_equal(again.fleet_head.hist, hist)  # and so is its histogram
     assert again.fleet_head.label_cfg.explore == 1.0
     _serve(again, run_job, n=1)
     assert again.fleet_head.pending() > 0  # and it goes on collecting for the next round
