@@ -31,6 +31,7 @@ import httpx
 
 from fedhybrid.engines import FLWR_ENV, FlowerLoopback, _bin, free_port, run_config_arg
 from fedhybrid.run_config import default_run_config
+from inference.generation import MIN_LOOP_STOP
 from server.errors import ServerError
 
 FLEET_FILE = "fleet.json"
@@ -51,6 +52,7 @@ class FleetSpec:
     hierarchy: bool = False  # agents escalate through the tier hubs and fetch updates from them
     hop_confidence: float = 0.99  # with hierarchy: a hub's answer is taken at top-1 probability >= this
     hop_deadline_s: float = 1.0  # with hierarchy: a hub later than this is skipped
+    loop_stop: int = 32  # every agent's --loop-stop (0: off)
 
     def __post_init__(self) -> None:
         if not self.tiers or any(t not in ("client", "edge", "iot") for t in self.tiers):
@@ -63,6 +65,16 @@ class FleetSpec:
         if not 0 <= self.hop_confidence <= 1 or self.hop_deadline_s <= 0:
             raise ServerError(f"hop confidence {self.hop_confidence} must lie in [0, 1] and the hop deadline "
                               f"{self.hop_deadline_s} s be positive")
+        if self.loop_stop != 0 and self.loop_stop < MIN_LOOP_STOP:
+            raise ServerError(f"loop stop {self.loop_stop}: use 0 (off) or at least {MIN_LOOP_STOP} tokens")
+
+
+def agent_argv(spec: FleetSpec, device: str, tier: str, port: int, state: Path, keys: Path, cloud_url: str,
+               lora_seed: int, chain: list[str]) -> list[str]:
+    """`fedhybrid device serve ...` for one agent of the fleet (after the CLI's own path)."""
+    return ["device", "serve", "--tier", tier, "--device", device, "--port", str(port), "--state-dir", str(state),
+            "--key-dir", str(keys), "--cloud-url", cloud_url, "--lora-seed", str(lora_seed),
+            "--train-budget", str(spec.train_budget), "--loop-stop", str(spec.loop_stop), *chain]
 
 
 def chain_args(tiers: tuple[str, ...], urls: list[str], hop_confidence: float, hop_deadline_s: float
@@ -221,10 +233,8 @@ def fleet_up(spec: FleetSpec, say=print) -> dict:
                              spec.hop_deadline_s) if spec.hierarchy else [[] for _ in devices])
         for device, tier, port, chain in zip(devices, spec.tiers, ports, chains):
             state = work / "agents" / device
-            proc = _spawn(device, [*cli, "device", "serve", "--tier", tier, "--device", device, "--port", str(port),
-                                   "--state-dir", str(state), "--key-dir", str(keys), "--cloud-url", cloud_url,
-                                   "--lora-seed", str(run_config["lora-seed"]),
-                                   "--train-budget", str(spec.train_budget), *chain], work)
+            proc = _spawn(device, [*cli, *agent_argv(spec, device, tier, port, state, keys, cloud_url,
+                                                     int(run_config["lora-seed"]), chain)], work)
             fleet["processes"].append(proc)
             fleet["agents"].append({"device": device, "tier": tier, "url": f"http://127.0.0.1:{port}",
                                     "token_file": str(state / "admin.token"), "state_dir": str(state),

@@ -5,7 +5,7 @@ import argparse
 import pytest
 
 from fedhybrid.commands import device
-from fedhybrid.fleet_ops import FleetSpec, chain_args
+from fedhybrid.fleet_ops import FleetSpec, agent_argv, chain_args
 from fedhybrid.hops import parse_hop
 from server.errors import ServerError
 
@@ -13,11 +13,24 @@ TIERS = ("client", "client", "edge", "edge", "edge", "iot", "iot", "iot")
 URLS = [f"http://127.0.0.1:{9000 + i}" for i in range(len(TIERS))]
 
 
-def _serve_args(tier: str, name: str, chain: list[str]) -> argparse.Namespace:
+def _parse(argv: list[str]) -> argparse.Namespace:
     """What `fedhybrid device serve` makes of them: the real parser, so a renamed flag fails here."""
     parser = argparse.ArgumentParser()
     device.register(parser.add_subparsers(dest="command"))
-    return parser.parse_args(["device", "serve", "--tier", tier, "--device", name, *chain])
+    return parser.parse_args(argv)
+
+
+def _serve_args(tier: str, name: str, chain: list[str]) -> argparse.Namespace:
+    return _parse(["device", "serve", "--tier", tier, "--device", name, *chain])
+
+
+def test_every_agent_of_a_fleet_gets_the_fleets_settings(tmp_path):
+    spec = FleetSpec(tmp_path, train_budget=7.5, loop_stop=16)
+    chain = chain_args(TIERS, URLS, 0.99, 1.0)[5]
+    args = _parse(agent_argv(spec, "iot-5", "iot", 9005, tmp_path / "iot-5", tmp_path / "keys", URLS[0], 77, chain))
+    assert (args.tier, args.device, args.port, args.lora_seed) == ("iot", "iot-5", 9005, 77)
+    assert (args.train_budget, args.loop_stop, args.cloud_url) == (7.5, 16, URLS[0])
+    assert [parse_hop(h).tier for h in args.hop] == ["edge", "client"]
 
 
 def test_each_tier_asks_the_hubs_above_nearest_first_and_relays_from_the_next_tier_up():
@@ -44,7 +57,8 @@ def test_a_missing_tier_is_skipped_and_no_relay_is_named_that_the_server_would_n
 
 @pytest.mark.parametrize("over, message", [({"hop_confidence": 1.5}, "hop confidence"),
                                            ({"hop_deadline_s": 0.0}, "hop deadline"),
-                                           ({"overrides": {"secure": False}}, "needs secure=true")])
+                                           ({"overrides": {"secure": False}}, "needs secure=true"),
+                                           ({"loop_stop": 4}, "loop stop 4: use 0")])
 def test_bad_hierarchy_settings_are_refused_before_anything_starts(tmp_path, over, message):
     with pytest.raises(ServerError, match=message):
         FleetSpec(tmp_path, hierarchy=True, **over)

@@ -30,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--hop-confidence", type=float, default=0.99,
                     help="with --hierarchy: a hub's answer is taken at top-1 probability >= this")
     up.add_argument("--hop-deadline", type=float, default=1.0, help="with --hierarchy: seconds before a hub is skipped")
+    up.add_argument("--loop-stop", type=int, default=32, metavar="N",
+                    help="every agent ends a request once its last N tokens are one cycle of <= 4 tokens "
+                         "(device serve --loop-stop; default 32, 0: off)")
     up.set_defaults(run=_up)
     traffic = fsub.add_parser("traffic", help="open-loop requests at the fleet's agents; a table per round")
     traffic.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
@@ -63,7 +66,7 @@ def _up(args: argparse.Namespace) -> int:
     console = Console()
     spec = FleetSpec(args.workdir, tuple(t.strip() for t in args.tiers.split(",") if t.strip()), args.rounds,
                      args.round_interval, args.tls, args.cloud_url, args.zoo, args.train_budget, parse_sets(args.set),
-                     args.hierarchy, args.hop_confidence, args.hop_deadline)
+                     args.hierarchy, args.hop_confidence, args.hop_deadline, args.loop_stop)
     fleet = fleet_up(spec, say=console.print)
     for agent in fleet["agents"]:
         hops = [a.split("=", 1)[0] for a in agent["chain"] if "/hop" in a]
