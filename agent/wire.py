@@ -8,8 +8,9 @@ naming the field, never a half-applied round.
 
 from __future__ import annotations
 
+import logging
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import msgpack
 import numpy as np
@@ -17,6 +18,7 @@ import numpy as np
 from agent.errors import AgentError
 from cache_sync.errors import DECODE_ERRORS
 
+log = logging.getLogger("fedhybrid.agent")
 MAX_MESSAGE = 256 << 20  # a round message holds an adapter and a cache diff: far below this
 
 
@@ -99,7 +101,17 @@ def _unpack(cls, data: bytes):
         raise AgentError(f"{cls.__name__} of {len(data)} bytes is over {MAX_MESSAGE}")
     try:
         raw = msgpack.unpackb(data, raw=False)
-        return cls(**raw)
+        if not isinstance(raw, dict):
+            raise AgentError(f"malformed {cls.__name__}: a {type(raw).__name__}, not a map of fields")
+        # A newer peer's message may carry fields this version does not know (the ClientApp comes
+        # with the server's app, the agent may be older): read what we know, name what we skip,
+        # so a mixed-version fleet still installs the round's adapter and cache.
+        known = {f.name for f in fields(cls)}
+        extra = [k for k in raw if k not in known]
+        if extra:
+            log.warning("%s carries fields this version does not know, ignored: %s (a newer peer; update this "
+                        "agent to use them)", cls.__name__, ", ".join(repr(k) for k in extra)[:300])
+        return cls(**{k: v for k, v in raw.items() if k in known})
     except DECODE_ERRORS as exc:
         raise AgentError(f"malformed {cls.__name__} ({type(exc).__name__}: {exc})") from exc
 

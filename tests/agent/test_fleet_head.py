@@ -124,3 +124,20 @@ def test_round_messages_carry_the_head_only_when_there_is_one():
     bad = msgpack.unpackb(pack_reply(reply))
     with pytest.raises(AgentError, match="route_hist"):
         unpack_reply(msgpack.packb({**bad, "route_hist": [-1.0]}))
+
+
+def test_a_message_from_a_newer_peer_is_read_without_the_fields_this_version_does_not_know(caplog):
+    """The round's ClientApp comes with the server's app, the agent may be older: a field it does
+    not know is skipped (and named in the log) so the round's adapter and cache still install."""
+    req = _request(3, b"\x01\x02")
+    newer = msgpack.packb({**msgpack.unpackb(pack_request(req)), "future_knob": [1, 2]}, use_bin_type=True)
+    with caplog.at_level("WARNING", logger="fedhybrid.agent"):
+        assert unpack_request(newer) == req
+    assert "RoundRequest carries fields this version does not know, ignored: 'future_knob'" in caplog.text
+    reply = RoundReply("edge-1", "edge", b"", [], [], 0, {})
+    assert unpack_reply(msgpack.packb({**msgpack.unpackb(pack_reply(reply)), "x": 1})) == reply
+    # what it does know is still checked, and a message that is not a map is refused
+    with pytest.raises(AgentError, match="RoundRequest.explore="):
+        unpack_request(msgpack.packb({**msgpack.unpackb(newer), "explore": 7.0}))
+    with pytest.raises(AgentError, match="not a map of fields"):
+        unpack_request(msgpack.packb([1, 2, 3]))
