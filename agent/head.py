@@ -33,7 +33,8 @@ from agent.journal import Journal
 from cache_sync.errors import DECODE_ERRORS
 from inference.errors import InferenceError
 from inference.reward_head import RewardHead, config_of_arrays, head_from_arrays, unpack_head
-from inference.reward_labels import LabelCollector, LabelConfig, Labels, routed_histogram, threshold_for
+from inference.reward_labels import (HIST_EDGES, LabelCollector, LabelConfig, Labels, routed_histogram,
+                                     threshold_for)
 
 log = logging.getLogger("fedhybrid.agent")
 BLOB = "reward-head"
@@ -60,11 +61,11 @@ class FleetHead:
             if blob is None:
                 return
             raw = msgpack.unpackb(blob[0], raw=False)
-            self._use(self._build(raw["head"]), float(raw["explore"]), blob[1])
-            self._saved = raw
-            hist = raw.get("hist")  # absent in blobs of before the histogram
-            self.hist = np.asarray(hist, dtype=np.float64) if hist else None
-        except (AgentError, InferenceError, KeyError, TypeError, ValueError, *DECODE_ERRORS) as exc:
+            head, explore = self._build(raw["head"]), float(raw["explore"])
+            hist = _histogram(raw.get("hist"))  # absent in blobs of before the histogram
+            self._use(head, explore, blob[1])
+            self._saved, self.hist = raw, hist
+        except (AgentError, InferenceError, KeyError, TypeError, *DECODE_ERRORS) as exc:
             log.error("%s: the installed fleet reward head is damaged (%s); routing with the zoo's until the "
                       "next round brings one", self.device, exc)
 
@@ -127,3 +128,16 @@ class FleetHead:
     def pending(self) -> int:
         with self._lock:
             return len(self._labels)
+
+
+def _histogram(raw) -> np.ndarray | None:
+    """A kept score histogram (None when absent); AgentError when it is not one of HIST_EDGES' bins."""
+    if raw is None:
+        return None
+    try:
+        hist = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise AgentError(f"the kept score histogram is not numbers ({exc})") from exc
+    if hist.shape != (len(HIST_EDGES) - 1,) or not np.isfinite(hist).all() or (hist < 0).any():
+        raise AgentError(f"the kept score histogram has shape {hist.shape} or values outside [0, inf)")
+    return hist

@@ -105,6 +105,11 @@ def test_an_agent_without_a_head_of_its_own_takes_the_fleets(tmp_path):
     # a damaged blob: the agent starts with no fleet head (logged), never a crash
     journal.put_blobs({BLOB: (msgpack.packb({"head": b"junk", "explore": 0.2}), 4)})
     assert FleetHead(journal, "iot-3", None).head is None
+    # so is a sound head kept beside a damaged score histogram: nothing of the blob is half-used
+    for hist in (["x"], [1.0, 2.0], [float("nan")] * 304):
+        journal.put_blobs({BLOB: (msgpack.packb({"head": pack_head(arrays), "explore": 0.2, "hist": hist}), 4)})
+        restored = FleetHead(journal, "iot-3", None)
+        assert restored.head is None and restored.hist is None and restored.version == 0
     journal.close()
 
 
