@@ -121,11 +121,13 @@ def write_agents_report(out: Path, rows: list[dict], tier_rows: list[dict], summ
         f"{len(tiers)} device agents ({', '.join(tiers)}) serving open-loop traffic of the recurring fleet workload "
         f"({rate:g} requests/s), rounds every {interval:.0f} s on Flower's deployment engine (loopback), finished in "
         f"{elapsed:.0f} s. Requests are grouped by the round installed at the agent that answered them; "
-        "[low, high] is a 95% interval over the round's requests.", "",
-        "| round | requests | failed | cloud share | hub share | cache share | accuracy | cloud-only | vs cloud-only | "
-        "p50 latency ms |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        "[low, high] is a 95% interval over the round's requests; looped: requests an agent ended because "
+        "their answer looped (`--loop-stop`).", "",
+        "| round | requests | failed | looped | cloud share | hub share | cache share | accuracy | cloud-only | "
+        "vs cloud-only | p50 latency ms |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        lines.append(f"| {r['round']} | {r['requests']} | {r['failed']} | {with_interval(r, 'cloud_share')} | "
+        lines.append(f"| {r['round']} | {r['requests']} | {r['failed']} | {r.get('looped', 0)} | "
+                     f"{with_interval(r, 'cloud_share')} | "
                      f"{pct(r['hub_share'])} | {pct(r['cache_share'])} | {with_interval(r, 'accuracy')} | "
                      f"{pct(r.get('cloud_only_accuracy'))} | {with_interval(r, 'vs_cloud_only')} | "
                      f"{r['latency_p50_ms'] or 0:.0f} |")
