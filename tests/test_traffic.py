@@ -125,5 +125,6 @@ def test_the_agents_report_shows_every_tiers_chain_with_intervals(tmp_path):
     text = path.read_text()
     assert "| 1 | iot | 1 | 60.0% | 20.0% | 10.0% | 0.0% | 10.0% | 80.0% [80.0, 80.0] |" in text
     assert "| 2 | edge | 1 | 75.0% | 0.0% | 0.0% | 25.0% | 0.0% | 75.0% [75.0, 75.0] |" in text
+    assert "| round | requests | failed | looped |" in text and "| 2 | 1 | 0 | 0 | 0.0% [0.0, 0.0] |" in text
     assert (tmp_path / "agents.png").stat().st_size > 0
     assert json.loads((tmp_path / "report.json").read_text())["tiers"] == tiers
