@@ -64,7 +64,7 @@ def loop_stop_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--loop-stop", type=int, default=32, metavar="N",
                         help="end a request once its last N tokens are one cycle of <= 4 tokens (a model looping "
                              "on '\\n#'): every further token would be more of it, escalated ones at a cloud "
-                             "token each (default 32; 0: off)")
+                             "token each (default 32; 0: off; else >= 8)")
 
 
 def hop_args(parser: argparse.ArgumentParser) -> None:
@@ -121,7 +121,7 @@ def _generate(args: argparse.Namespace) -> int:
     cfg = DecodeConfig(max_new_tokens=args.max_new_tokens, verify=args.verify,
                        temperature=args.temperature, seed=args.seed, deadline_s=deadline, loop_stop=args.loop_stop)
     decoder = HybridDecoder(stack.device_model, stack.tokenizer, stack.cloud)
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)  # piped: no line breaks inside the answer
     prompt = args.prompt.replace("\\n", "\n")
     ids = encode_prompt(stack.tokenizer, prompt)
     limit = int(getattr(stack.device_model.config, "max_position_embeddings", 1 << 30))

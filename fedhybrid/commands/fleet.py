@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--hop-deadline", type=float, default=1.0, help="with --hierarchy: seconds before a hub is skipped")
     up.add_argument("--loop-stop", type=int, default=32, metavar="N",
                     help="every agent ends a request once its last N tokens are one cycle of <= 4 tokens "
-                         "(device serve --loop-stop; default 32, 0: off)")
+                         "(device serve --loop-stop; default 32, 0: off, else >= 8)")
     up.set_defaults(run=_up)
     traffic = fsub.add_parser("traffic", help="open-loop requests at the fleet's agents; a table per round")
     traffic.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
@@ -63,7 +63,7 @@ def _up(args: argparse.Namespace) -> int:
     from fedhybrid.fleet_ops import FleetSpec, fleet_up
     from fedhybrid.run_config import parse_sets
 
-    console = Console()
+    console = Console(soft_wrap=True)  # piped: one line per message, not 80 columns
     spec = FleetSpec(args.workdir, tuple(t.strip() for t in args.tiers.split(",") if t.strip()), args.rounds,
                      args.round_interval, args.tls, args.cloud_url, args.zoo, args.train_budget, parse_sets(args.set),
                      args.hierarchy, args.hop_confidence, args.hop_deadline, args.loop_stop)
@@ -91,7 +91,7 @@ def _traffic(args: argparse.Namespace) -> int:
 
     if args.rate <= 0 or args.duration <= 0:
         raise WorkloadError("--rate and --duration must be positive")
-    console = Console()
+    console = Console(soft_wrap=True)
     requests = None if args.workload == "fleet" else load_workload(Path(args.workload), parse_columns(args.columns))
     fleet = load_fleet(args.workdir)
     urls = {a["device"]: a["url"] for a in fleet["agents"]}
