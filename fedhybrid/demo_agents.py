@@ -48,21 +48,17 @@ def run_agents(out: Path, zoo_root: Path | None, rounds: int, round_interval: fl
                   else traffic.fleet_stream(list(urls)))
         console.print(f"traffic: {rate:g} req/s for {duration:.0f} s "
                       f"({'workload file' if requests else 'fleet workload'})")
-        shown = {"round": 0}
-        done: list = []
+        progress = report.RoundProgress()
 
-        def on_result(outcome) -> None:
-            done.append(outcome)
-            newest = max(r.adapter_version for r in done)
-            if newest > shown["round"]:
-                for row in report.rows_by_round([r for r in done if r.adapter_version == shown["round"]]):
-                    console.print(f"round {row['round']}: {row['requests']} requests, cloud share "
-                                  f"{row['cloud_share']:.1%}, cache share {row['cache_share']:.1%}, accuracy "
-                                  f"{row['accuracy'] or 0:.1%}")
-                shown["round"] = newest
+        def show(rows: list[dict]) -> None:
+            for row in rows:
+                console.print(f"round {row['round']} so far: {row['requests']} requests, cloud share "
+                              f"{row['cloud_share']:.1%}, cache share {row['cache_share']:.1%}, accuracy "
+                              f"{row['accuracy'] or 0:.1%}")
 
         results, sent = asyncio.run(traffic.drive(urls, stream, rate, duration,
-                                                  on_result=on_result))
+                                                  on_result=lambda outcome: show(progress.add(outcome))))
+        show(progress.rest())
         console.print("cloud-only pass over the distinct prompts ...")
         baseline = asyncio.run(traffic.cloud_baseline(fleet["cloud_url"], list(sent.values())))
     finally:

@@ -126,6 +126,33 @@ def rows_by_round(results: list[Outcome], baseline: dict[str, bool] | None = Non
     return rows
 
 
+class RoundProgress:
+    """Progress rows while traffic runs: a round's row once an answer from a later round arrives
+    (rounds only move forward at an agent, so the round is mostly done), the rows of the rounds
+    still open at the end from `rest()`. Counts are those so far: answers still in flight land in
+    the final tables only."""
+
+    def __init__(self) -> None:
+        self.done: list[Outcome] = []
+        self.shown: int | None = None  # the oldest round without a row yet
+
+    def add(self, outcome: Outcome) -> list[dict]:
+        self.done.append(outcome)
+        version = outcome.adapter_version
+        if self.shown is None:
+            self.shown = version
+        if version <= self.shown:
+            return []
+        rows = rows_by_round([r for r in self.done if self.shown <= r.adapter_version < version])
+        self.shown = version
+        return rows
+
+    def rest(self) -> list[dict]:
+        if self.shown is None:
+            return []
+        return rows_by_round([r for r in self.done if r.adapter_version >= self.shown])
+
+
 def tiers_by_round(results: list[Outcome]) -> list[dict]:
     """Per installed round and tier: the share of the tier's tokens its devices' own model
     produced (`local`), their cache served, each hub answered (`hub_edge`, `hub_client`) and the

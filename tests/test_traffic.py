@@ -128,3 +128,15 @@ def test_the_agents_report_shows_every_tiers_chain_with_intervals(tmp_path):
     assert "| round | requests | failed | looped |" in text and "| 2 | 1 | 0 | 0 | 0.0% [0.0, 0.0] |" in text
     assert (tmp_path / "agents.png").stat().st_size > 0
     assert json.loads((tmp_path / "report.json").read_text())["tiers"] == tiers
+
+
+def test_progress_rows_come_when_a_later_round_answers_and_the_open_rounds_at_the_end():
+    progress = report.RoundProgress()
+    order = [(0, "a"), (0, "b"), (1, "c"), (0, "late"), (3, "d"), (3, "e")]
+    shown = [[(row["round"], row["requests"]) for row in progress.add(_done(rid, "edge-2", {"device": 2},
+                                                                             round_=v))] for v, rid in order]
+    # round 0 when round 1 answers (2 so far: the late one is in the final tables only); rounds 1
+    # (and the skipped 2, which had none) when round 3 answers; round 3 at the end
+    assert shown == [[], [], [(0, 2)], [], [(1, 1)], []]
+    assert [(row["round"], row["requests"]) for row in progress.rest()] == [(3, 2)]
+    assert report.RoundProgress().rest() == []

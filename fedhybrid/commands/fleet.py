@@ -98,24 +98,18 @@ def _traffic(args: argparse.Namespace) -> int:
     devices = list(urls)
     stream = (traffic.fleet_stream(devices, args.seed) if args.workload == "fleet"
               else traffic.file_stream(requests, devices, args.seed, args.split, args.zipf_s, args.dirichlet_alpha))
-    done: list = []
-    shown = {"round": None}
+    progress = report.RoundProgress()
 
     def on_result(outcome) -> None:
-        done.append(outcome)
-        # a row for a round once answers from the next round arrive (rounds only move forward)
-        newest = max(r.adapter_version for r in done)
-        if shown["round"] is None:
-            shown["round"] = newest
-        if newest > shown["round"]:
-            for row in report.rows_by_round([r for r in done if r.adapter_version == shown["round"]]):
-                console.print(_line(row))
-            shown["round"] = newest
+        for row in progress.add(outcome):
+            console.print(_line(row))
 
     console.print(f"traffic: {args.rate:g} req/s for {args.duration:g} s at {len(devices)} agents "
                   f"({args.workload} workload)")
     results, sent = asyncio.run(traffic.drive(urls, stream, args.rate, args.duration, args.max_tokens, args.seed,
                                               on_result=on_result))
+    for row in progress.rest():
+        console.print(_line(row))
     baseline = None
     if not args.no_baseline:
         console.print("cloud-only pass over the distinct prompts ...")
@@ -131,7 +125,7 @@ def _traffic(args: argparse.Namespace) -> int:
 
 def _line(row: dict) -> str:
     acc = "-" if row["accuracy"] is None else f"{row['accuracy']:.1%}"
-    return (f"round {row['round']}: {row['requests']} requests ({row['failed']} failed), cloud share "
+    return (f"round {row['round']} so far: {row['requests']} requests ({row['failed']} failed), cloud share "
             f"{row['cloud_share']:.1%}, hub share {row['hub_share']:.1%}, cache share {row['cache_share']:.1%}, "
             f"accuracy {acc}, "
             f"p50 latency {row['latency_p50_ms'] or 0:.0f} ms")
