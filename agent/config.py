@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.errors import AgentError
-from inference.generation import MIN_LOOP_STOP
+from inference.generation import MIN_LOOP_STOP, valid_loop_stop
 from inference.privacy import MODES
 from inference.router import POLICIES
 from inference.tier_profile import TierProfile
@@ -48,7 +48,7 @@ class AgentConfig:
             raise AgentError("index_refresh_s > 0, checkpoint_every >= 1 and max_queue >= 1 are required")
         if self.max_new_tokens < 1 or self.train_budget_s < 0 or self.train_batch < 1:
             raise AgentError("max_new_tokens >= 1, train_budget_s >= 0 and train_batch >= 1 are required")
-        if self.loop_stop != 0 and self.loop_stop < MIN_LOOP_STOP:
+        if not valid_loop_stop(self.loop_stop):
             raise AgentError(f"loop_stop={self.loop_stop}: use 0 (off) or at least {MIN_LOOP_STOP} tokens")
 
     @property

@@ -31,7 +31,7 @@ import httpx
 
 from fedhybrid.engines import FLWR_ENV, FlowerLoopback, _bin, free_port, run_config_arg
 from fedhybrid.run_config import default_run_config
-from inference.generation import MIN_LOOP_STOP
+from inference.generation import MIN_LOOP_STOP, valid_loop_stop
 from server.errors import ServerError
 
 FLEET_FILE = "fleet.json"
@@ -65,7 +65,7 @@ class FleetSpec:
         if not 0 <= self.hop_confidence <= 1 or self.hop_deadline_s <= 0:
             raise ServerError(f"hop confidence {self.hop_confidence} must lie in [0, 1] and the hop deadline "
                               f"{self.hop_deadline_s} s be positive")
-        if self.loop_stop != 0 and self.loop_stop < MIN_LOOP_STOP:
+        if not valid_loop_stop(self.loop_stop):
             raise ServerError(f"loop stop {self.loop_stop}: use 0 (off) or at least {MIN_LOOP_STOP} tokens")
 
 

@@ -35,6 +35,7 @@ from inference.cloud import Cloud, CloudPrediction, CloudUnavailable
 from inference.device_model import DeviceModel, DeviceStep
 from inference.errors import InferenceError
 from inference.generation import Correction, DecodeConfig, Generation, Provenance
+from inference.loop_guard import cache_would_loop, output_loops
 from inference.privacy import ALLOW, PrivacyPolicy
 from inference.reward_labels import LabelCollector
 from inference.router import Policy, SlmOnly
@@ -333,7 +334,7 @@ class _Run:
                 if self.new_count and ((cfg.stop_at_eos and self.tokens[-1] == self.d.eos)
                                        or self.tokens[-1] in cfg.stop_ids):
                     break
-                if self._looping():
+                if output_loops(self.tokens, self.new_count, cfg.loop_stop):
                     self.gen.loop_stopped = True
                     break
                 self._one_token()
@@ -350,35 +351,12 @@ class _Run:
             if not prediction.authoritative or not self._apply_verification(prediction):
                 return
 
-    def _looping(self) -> bool:
-        """Are the last `loop_stop` generated tokens one cycle of <= 4 tokens? (O(loop_stop) per
-        token at worst; a mismatch usually ends each period's check at its first comparison.)"""
-        n = self.cfg.loop_stop
-        if not n or self.new_count < n:
-            return False
-        tail = self.tokens[-n:]
-        return any(all(tail[i] == tail[i - period] for i in range(period, n)) for period in range(1, 5))
-
-    def _cache_loops(self, token: int) -> bool:
-        """Would serving `token` complete `cache_loop_repeats` cache-served periods of a
-        cycle of <= 4 tokens? (Checked on the tail only: O(1) per token.)"""
-        longest = 4 * self.cfg.cache_loop_repeats  # the widest span any period needs
-        tail = self.tokens[-longest:] + [token]
-        prov = self.gen.provenance[-longest:] + [Provenance.CACHE]
-        for period in range(1, 5):
-            span = period * self.cfg.cache_loop_repeats
-            if self.new_count + 1 < span:
-                break
-            if all(p is Provenance.CACHE for p in prov[-span:]) and \
-                    all(tail[-i] == tail[-i - period] for i in range(1, span - period + 1)):
-                return True
-        return False
-
     def _one_token(self) -> None:
         if self.cache is not None and not self.cache_looped:
             served = self.cache.serve()
             if served is not None:
-                if not self._cache_loops(served):
+                if not cache_would_loop(self.tokens, self.gen.provenance, served, self.cfg.cache_loop_repeats,
+                                        self.new_count):
                     self._append(served, Provenance.CACHE)
                     return
                 self.cache_looped = True  # the device (and the policy) take over

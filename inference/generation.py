@@ -16,6 +16,11 @@ from inference.errors import InferenceError
 MIN_LOOP_STOP = 8  # the shortest tail `DecodeConfig.loop_stop` may judge a loop on
 
 
+def valid_loop_stop(n: int) -> bool:
+    """0 (off) or a tail of at least MIN_LOOP_STOP tokens (every config that carries one checks this)."""
+    return n == 0 or n >= MIN_LOOP_STOP
+
+
 class Provenance(str, Enum):
     DEVICE = "device"
     CLOUD = "cloud"
@@ -76,7 +81,7 @@ class DecodeConfig:
             raise InferenceError("correction_context and cloud_top_k must be positive")
         if self.cache_loop_repeats < 2:
             raise InferenceError(f"cache_loop_repeats={self.cache_loop_repeats} must be >= 2")
-        if self.loop_stop != 0 and self.loop_stop < MIN_LOOP_STOP:
+        if not valid_loop_stop(self.loop_stop):
             raise InferenceError(f"loop_stop={self.loop_stop}: use 0 (off) or at least {MIN_LOOP_STOP} tokens")
 
 
