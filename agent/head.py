@@ -33,8 +33,7 @@ from agent.journal import Journal
 from cache_sync.errors import DECODE_ERRORS
 from inference.errors import InferenceError
 from inference.reward_head import RewardHead, config_of_arrays, head_from_arrays, unpack_head
-from inference.reward_labels import (HIST_EDGES, LabelCollector, LabelConfig, Labels, routed_histogram,
-                                     threshold_for)
+from inference.reward_labels import HIST_EDGES, LabelCollector, LabelConfig, Labels, routed_histogram, threshold_for
 
 log = logging.getLogger("fedhybrid.agent")
 BLOB = "reward-head"
@@ -49,7 +48,6 @@ class FleetHead:
         self.head = own  # the zoo's calibrated head (None without one) until a round brings the fleet's
         self.version = 0  # round of the installed fleet head (0: none)
         self.hist: np.ndarray | None = None  # the installed fleet head's scores on our routed tokens
-        self._saved: dict = {}  # the blob as persisted (head bytes, explore rate, histogram)
         self.label_cfg: LabelConfig | None = None  # labels are collected once a round asked for them
         self._labels = Labels()
         self._lock = threading.Lock()  # the worker adds a request's labels, the round takes them
@@ -64,7 +62,7 @@ class FleetHead:
             head, explore = self._build(raw["head"]), float(raw["explore"])
             hist = _histogram(raw.get("hist"))  # absent in blobs of before the histogram
             self._use(head, explore, blob[1])
-            self._saved, self.hist = raw, hist
+            self.hist = hist
         except (AgentError, InferenceError, KeyError, TypeError, *DECODE_ERRORS) as exc:
             log.error("%s: the installed fleet reward head is damaged (%s); routing with the zoo's until the "
                       "next round brings one", self.device, exc)
@@ -80,28 +78,21 @@ class FleetHead:
         self.label_cfg = LabelConfig(top_k=head.cfg.top_k, explore=explore, floor=head.cfg.label_floor)
         return head
 
-    def install(self, data: bytes, explore: float, round_: int) -> RewardHead:
+    def install(self, data: bytes, explore: float, round_: int) -> tuple[RewardHead, Labels]:
         """Route with the round's head from now on and collect labels at its exploration rate;
-        persisted first. InferenceError (nothing changed) when the bytes are not a head that fits."""
+        persisted first. Ends the labelling period: returns the head and the labels since the last
+        round, whose routed tokens the new head scores for `tau_for_share` (the histogram is kept
+        in the same blob). InferenceError (nothing changed, no label taken) when the bytes are not a
+        head that fits."""
         if not 0.0 <= explore <= 1.0:
             raise InferenceError(f"explore={explore} must lie in [0, 1]")
         head = self._build(data)  # refused before anything is written
-        self._save({"head": data, "explore": float(explore)}, round_)
-        self.hist = None
-        return self._use(head, explore, round_)
-
-    def _save(self, raw: dict, round_: int) -> None:
+        labels = self.take()
+        hist = routed_histogram(head, labels)
+        raw = {"head": data, "explore": float(explore), **({"hist": hist} if hist is not None else {})}
         self.journal.put_blobs({BLOB: (msgpack.packb(raw, use_bin_type=True), round_)})
-        self._saved = raw
-
-    def calibrate(self, labels: Labels) -> None:
-        """Keep the installed head's score histogram on the tokens these labels' requests routed
-        (the traffic since the last round), for `tau_for_share`; persisted beside the head."""
-        hist = routed_histogram(self.head, labels) if self.head is not None else None
-        if hist is None:
-            return
-        self._save({**self._saved, "hist": hist}, self.version)
-        self.hist = np.asarray(hist, dtype=np.float64)
+        self.hist = None if hist is None else np.asarray(hist, dtype=np.float64)
+        return self._use(head, explore, round_), labels
 
     def tau_for_share(self, share: float) -> float | None:
         """tau at which `share` of the tokens this agent routed between the last two rounds would

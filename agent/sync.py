@@ -145,13 +145,11 @@ class RoundRunner:
             return None, [], {}
         fleet = self.engine.fleet_head
         try:
-            head = fleet.install(req.reward_head, req.explore, req.round)
+            head, labels = fleet.install(req.reward_head, req.explore, req.round)
         except InferenceError as exc:
             log.warning("%s: the reward head of round %d is refused (%s); keeping the current one",
                         self.engine.cfg.device, req.round, exc)
             return None, [], {"head-refused": 1.0}
-        labels = fleet.take()
-        fleet.calibrate(labels)  # the installed head's scores on our traffic: target_cloud_share's map
         arrays, hist, metrics = tune_on_labels(head, labels, req.head_epochs, req.head_lr, req.seed)
         log.info("%s: routing with the fleet's reward head of round %d; %s on %d labels since the last round",
                  self.engine.cfg.device, req.round, "tuned it" if arrays is not None else "too few to tune it",

@@ -99,7 +99,7 @@ def test_an_agent_without_a_head_of_its_own_takes_the_fleets(tmp_path):
     journal = Journal(tmp_path / "journal.sqlite")
     arrays = head_arrays(RewardHead(RewardHeadConfig(hidden_size=12, top_k=5, width=7)))
     fleet = FleetHead(journal, "iot-3", None)
-    head = fleet.install(pack_head(arrays), 0.2, 4)
+    head, _ = fleet.install(pack_head(arrays), 0.2, 4)
     assert (head.cfg.hidden_size, head.cfg.top_k, head.cfg.width) == (12, 5, 7) and _same(head_arrays(head), arrays)
     assert fleet.collector(seed=1).cfg.explore == 0.2
     # a damaged blob: the agent starts with no fleet head (logged), never a crash
