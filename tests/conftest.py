@@ -161,11 +161,10 @@ def make_agent(zoo_models, tmp_path):
     made = []
 
     def make(device: str = "edge-1", state_dir=None, cloud_model_override=None, **over) -> AgentEngine:
-        over_cloud = cloud_model_override
         cfg = AgentConfig(device=device, profile=over.pop("profile", profile("edge")),
                           state_dir=state_dir or tmp_path / device, threshold=over.pop("threshold", 0.3),
                           index_refresh_s=over.pop("index_refresh_s", 3600.0), **over)
-        cloud = LocalCloud(over_cloud or cloud_model)
+        cloud = LocalCloud(cloud_model_override or cloud_model)
         engine = AgentEngine(cfg, device_model, tok, cloud, head, meta, model_name=device)
         made.append((engine, cloud))
         return engine
