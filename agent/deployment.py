@@ -49,9 +49,10 @@ def adapted_model(base: PreTrainedModel, adapter: dict[str, np.ndarray] | None, 
 
 
 def snapshot(header: CacheHeader, device: str, profile: TierProfile, released: CountTable, local: CountTable,
-             round_: int) -> DeviceCache:
-    """A frozen cache over the released and local tables, its automata built now."""
-    cache = DeviceCache.for_profile(header, device, profile, frozen=True)
+             round_: int, number_tokens: frozenset[int] = frozenset()) -> DeviceCache:
+    """A frozen cache over the released and local tables, its automata built now
+    (`number_tokens`: the tokenizer's digit ids, served on full contexts only)."""
+    cache = DeviceCache.for_profile(header, device, profile, frozen=True, number_tokens=number_tokens)
     cache.released, cache.local, cache.round = released, local, round_
     cache.rebuild()
     return cache

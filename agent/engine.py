@@ -40,7 +40,7 @@ from inference.generation import DecodeConfig
 from inference.privacy import PrivacyPolicy
 from inference.router import make_policy
 from inference.runtime import resolve_threshold, tau_for_share
-from inference.tokenizer import encode_prompt, tokenizer_hash
+from inference.tokenizer import encode_prompt, number_token_ids, tokenizer_hash
 from serving.engine_api import Emit, Job, JobDone, JobError, WorkerEngine
 
 log = logging.getLogger("fedhybrid.agent")
@@ -59,6 +59,7 @@ class AgentEngine(WorkerEngine):
         self.max_positions = int(getattr(base_model.config, "max_position_embeddings", 1 << 30))
         self.vocab_size = int(base_model.config.vocab_size)
         self.header = CacheHeader(tokenizer_hash(tokenizer), len(tokenizer), cfg.n_min, cfg.n_max)
+        self.number_tokens = number_token_ids(tokenizer)  # the cache serves these on full contexts only
         self.default_threshold = (None if cfg.policy in ("slm-only", "cloud-only") else
                                   resolve_threshold(cfg.policy, cfg.threshold, cfg.profile, head_meta))
         if cfg.policy == "reward" and head is None:
@@ -122,7 +123,8 @@ class AgentEngine(WorkerEngine):
         return table, upto
 
     def _deployment(self, model, adapter_version: int, cache_version: int) -> Deployment:
-        cache = snapshot(self.header, self.cfg.device, self.cfg.profile, self.released, self.local, self.round)
+        cache = snapshot(self.header, self.cfg.device, self.cfg.profile, self.released, self.local, self.round,
+                         self.number_tokens)
         decoder = HybridDecoder(model, self.tokenizer, self.cloud, cache=cache)
         return Deployment(adapter_version, cache_version, self.local_upto, model, cache, decoder)
 

@@ -109,10 +109,12 @@ def node_for(cfg: FederationConfig, device: str, tier: str, partition: int, stat
     chain = None
     if cfg.hierarchy:
         from fleet.hierarchy import chain_builder
+        from inference.tokenizer import number_token_ids
 
         chain = chain_builder(cfg.fleet_tiers, tier, state_dir, header_for(cfg), cfg.profile,
                               lambda t: zoo.model_name(cfg.profile(t).model),
-                              lambda name: _hub_model(cfg.zoo, name), cloud, cfg.hop_confidence)
+                              lambda name: _hub_model(cfg.zoo, name), cloud, cfg.hop_confidence,
+                              number_token_ids(tokenizer))
     node = DeviceNode(node_cfg, base, tokenizer, cloud, head, header_for(cfg), workload_for(cfg), chain)
     secure = None
     if cfg.secure:

@@ -125,7 +125,7 @@ def sample_stream(cfg, zoo, state_dir: Path, console: Console) -> list[tuple[str
     from inference.lora import LoraSpec, attach, merged
     from inference.router import RewardPolicy
     from inference.runtime import load_head
-    from inference.tokenizer import stop_token_ids
+    from inference.tokenizer import number_token_ids, stop_token_ids
     from inference.zoo import load_causal_lm
     from server.state import ServerState
     from workloads import wordmath
@@ -142,7 +142,7 @@ def sample_stream(cfg, zoo, state_dir: Path, console: Console) -> list[tuple[str
     model = merged(attach(base, LoraSpec(profile.lora_rank, max(ranks), cfg.lora_seed), adapter))
     header = CacheHeader(zoo.tokenizer_hash, int(zoo.manifest["vocab_size"]), cfg.n_min, cfg.n_max)
     saved = DeviceState.load(state_dir / "nodes" / device, state.round, header)
-    cache = DeviceCache.for_profile(header, device, profile)
+    cache = DeviceCache.for_profile(header, device, profile, number_tokens=number_token_ids(tok))
     cache.released, cache.local = saved.released, saved.local
     cloud_model, _ = load_causal_lm("cloud", zoo)
     head, meta = load_head(zoo.path(name), zoo.model_name("cloud"))

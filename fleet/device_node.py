@@ -41,7 +41,7 @@ from inference.reward_head import head_from_arrays
 from inference.reward_labels import LabelCollector, LabelConfig, tune_on_labels
 from inference.router import RewardPolicy
 from inference.tier_profile import TierProfile
-from inference.tokenizer import stop_token_ids
+from inference.tokenizer import number_token_ids, stop_token_ids
 from workloads import wordmath
 from workloads.fleet import FileFleetWorkload, FleetWorkload, Query
 from workloads.graders import Grader
@@ -187,6 +187,7 @@ class DeviceNode:
         self.cloud, self.head, self.header, self.workload = cloud, head, header, workload
         self.chain_for_round = chain_for_round
         self.stop_ids = stop_token_ids(tokenizer, wordmath.STOP)
+        self.number_tokens = number_token_ids(tokenizer)  # the cache serves these on full contexts only
 
     def run_round(self, inp: RoundInput) -> RoundOutput:
         cfg, profile = self.cfg, self.cfg.profile
@@ -218,7 +219,7 @@ class DeviceNode:
         spec = LoraSpec(profile.lora_rank, cfg.r_max, cfg.lora_seed)
         peft_model = attach(self.base, spec, inp.adapter)
         device_model = merged(peft_model)
-        cache = DeviceCache.for_profile(self.header, cfg.device, profile)
+        cache = DeviceCache.for_profile(self.header, cfg.device, profile, number_tokens=self.number_tokens)
         cache.released, cache.local, cache.round = state.released, state.local, inp.round
         upstream, deadline_s = self.cloud, profile.deadline_s
         if self.chain_for_round is not None:

@@ -35,12 +35,13 @@ def hub_device(fleet_tiers: tuple[str, ...], tier: str) -> str | None:
     return next((f"{t}-{i}" for i, t in enumerate(fleet_tiers) if t == tier), None)
 
 
-def hub_cache(state_dir: Path, device: str, round_: int, header: CacheHeader, profile: TierProfile) -> DeviceCache:
+def hub_cache(state_dir: Path, device: str, round_: int, header: CacheHeader, profile: TierProfile,
+              number_tokens: frozenset[int] = frozenset()) -> DeviceCache:
     """The hub's released table as of its newest state before `round_` (empty when it has none)."""
     from fleet.device_node import DamagedState, DeviceState
 
     folder = state_dir / device
-    cache = DeviceCache.for_profile(header, device, profile, frozen=True)
+    cache = DeviceCache.for_profile(header, device, profile, frozen=True, number_tokens=number_tokens)
     try:
         state = DeviceState.load(folder, DeviceState.newest_before(folder, round_), header)
         cache.released = state.released
@@ -53,10 +54,11 @@ def hub_cache(state_dir: Path, device: str, round_: int, header: CacheHeader, pr
 def chain_builder(fleet_tiers: tuple[str, ...], tier: str, state_dir: Path, header: CacheHeader,
                   profiles: Callable[[str], TierProfile], model_of: Callable[[str], str],
                   hub_model: Callable[[str], Cloud], cloud: Cloud, hop_confidence: float,
-                  ) -> Callable[[int], EscalationChain]:
+                  number_tokens: frozenset[int] = frozenset()) -> Callable[[int], EscalationChain]:
     """round -> the device's escalation chain for that round (hubs reloaded from their state).
 
-    `model_of(tier)` names the tier's model; `hub_model(name)` gives a `Cloud` over it.
+    `model_of(tier)` names the tier's model; `hub_model(name)` gives a `Cloud` over it;
+    `number_tokens`: the tokenizer's digit ids (hub caches serve them on full contexts only).
     """
     if tier not in ABOVE:
         raise FleetError(f"tier {tier!r} has no place in the hierarchy {sorted(ABOVE)}")
@@ -69,7 +71,7 @@ def chain_builder(fleet_tiers: tuple[str, ...], tier: str, state_dir: Path, head
             if device is None:
                 continue  # no device of that tier in this fleet: the next hop is asked
             profile = profiles(up)
-            cache = hub_cache(state_dir, device, round_, header, profile)
+            cache = hub_cache(state_dir, device, round_, header, profile, number_tokens)
             name = model_of(up)
             model = None if name == own_model else hub_model(name)
             hops.append(Hop(up, TierHub(cache, model, vocab_size=header.vocab_size),

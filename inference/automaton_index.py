@@ -45,6 +45,11 @@ class ServeRule:
     min_precision: float = 0.5  # Laplace-smoothed share of served tokens the cloud confirmed
     min_count: int = 1  # count of the top token (cross-prompt: distinct prompts)
     prompt_min_match: int = 3  # tokens that must match for a context anchored to this prompt
+    # token ids that spell a digit (`inference.tokenizer.number_token_ids`): such a token
+    # serves only from a context as long as the index stores, because a number's context
+    # differs from another's in a few tokens ("25 oranges to Clara, so 2" -> "9" must not
+    # answer "2 oranges to Clara, so 2" through their common shorter suffix)
+    number_tokens: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         if self.min_match < 1 or self.prompt_min_match < 1:
@@ -54,6 +59,9 @@ class ServeRule:
             raise InferenceError("confidence must lie in (0, 1] and min_precision in [0, 1]")
         if self.min_count < 1:
             raise InferenceError(f"min_count={self.min_count} must be >= 1")
+        if not isinstance(self.number_tokens, frozenset) or any(
+                not isinstance(t, int) or t < 0 for t in self.number_tokens):
+            raise InferenceError("number_tokens must be a frozenset of token ids (ints >= 0)")
 
 
 class AutomatonIndex:

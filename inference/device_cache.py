@@ -30,10 +30,11 @@ from inference.automaton_index import NO_SERVE, AutomatonIndex, ServeRule
 from inference.errors import InferenceError
 
 
-def _decide(left: np.ndarray, entries: np.ndarray, rule: ServeRule, min_match: int, vocab_size: int
-            ) -> tuple[AutomatonIndex, np.ndarray, np.ndarray]:
+def _decide(left: np.ndarray, entries: np.ndarray, rule: ServeRule, min_match: int, longest: int,
+            vocab_size: int) -> tuple[AutomatonIndex, np.ndarray, np.ndarray]:
     """Automaton over contexts `left` ((N, w) left-aligned, -1 padded; one row per entry)
-    with each distinct context's decision under `rule` (counts from `entries`)."""
+    with each distinct context's decision under `rule` (counts from `entries`); `longest`:
+    the longest context the table may hold (where the rule's number tokens may serve)."""
     if len(entries) == 0:
         empty = np.zeros((0, left.shape[1]), dtype=np.int64)
         return AutomatonIndex(empty, np.zeros(0, np.int64), np.zeros(0, np.int64), vocab_size), empty, empty[:, 0]
@@ -48,9 +49,13 @@ def _decide(left: np.ndarray, entries: np.ndarray, rule: ServeRule, min_match: i
     served = entries["served"][firsts].astype(np.float64)
     precision = (served - entries["wrong"][firsts] + 1.0) / (served + 2.0)
     lengths = (uniq >= 0).sum(axis=1)
-    ok = ((lengths >= min_match) & (top_count >= rule.min_count)
+    top = entries["next"][firsts].astype(np.int64)
+    need = np.full(len(uniq), min_match, dtype=np.int64)
+    if rule.number_tokens:  # a digit serves only from the longest context this index stores
+        need[np.isin(top, np.fromiter(rule.number_tokens, np.int64))] = max(min_match, longest)
+    ok = ((lengths >= need) & (top_count >= rule.min_count)
           & (top_count >= rule.confidence * total) & (precision >= rule.min_precision))
-    decisions = np.where(ok, entries["next"][firsts].astype(np.int64), NO_SERVE)
+    decisions = np.where(ok, top, NO_SERVE)
     return AutomatonIndex(uniq, lengths, decisions, vocab_size), uniq, decisions
 
 
@@ -83,23 +88,29 @@ def global_view(table: CountTable) -> CountTable:
     return CountTable(header, np.concatenate([e[~anchored], derived]))
 
 
-def index_from_table(table: CountTable, rule: ServeRule) -> tuple[AutomatonIndex, np.ndarray, np.ndarray]:
-    """The cross-prompt automaton over `global_view(table)`.
+def index_from_table(table: CountTable, rule: ServeRule, max_order: int | None = None
+                     ) -> tuple[AutomatonIndex, np.ndarray, np.ndarray]:
+    """The cross-prompt automaton over `global_view(table)` (`max_order`: the longest context
+    the table was pruned to, n_max when None).
 
     Returns (index, contexts (U, n_max) left-aligned with -1 padding, decision per context).
     """
     view = global_view(table)
     header = table.header
-    return _decide(_left(view.entries["ctx"], header.pad), view.entries, rule, rule.min_match, header.vocab_size)
+    longest = min(header.n_max, max_order or header.n_max)
+    return _decide(_left(view.entries["ctx"], header.pad), view.entries, rule, rule.min_match, longest,
+                   header.vocab_size)
 
 
-def prompt_index(table: CountTable, anchor: int, rule: ServeRule) -> tuple[AutomatonIndex, np.ndarray, np.ndarray]:
+def prompt_index(table: CountTable, anchor: int, rule: ServeRule, max_order: int | None = None
+                 ) -> tuple[AutomatonIndex, np.ndarray, np.ndarray]:
     """The automaton over one prompt's anchored entries (anchor stripped; raw counts)."""
     header = table.header
     e = table.entries
     rows = e[(e["ctx"] == anchor).any(axis=1)] if len(e) else e
     left = _left(rows["ctx"], header.pad)[:, 1:]  # the anchor is each context's oldest slot
-    return _decide(left, rows, rule, rule.prompt_min_match, header.vocab_size)
+    longest = min(header.n_max, max_order or header.n_max) - 1  # the anchor takes one slot
+    return _decide(left, rows, rule, rule.prompt_min_match, longest, header.vocab_size)
 
 
 class _Served:
@@ -148,9 +159,11 @@ class DeviceCache:
         self.frozen = frozen
 
     @staticmethod
-    def for_profile(header: CacheHeader, device_id: str, profile, frozen: bool = False) -> "DeviceCache":
-        """An empty cache with a tier profile's serve rule, budget and longest order."""
-        return DeviceCache(header, device_id, profile.serve_rule(), budget=profile.cache_budget,
+    def for_profile(header: CacheHeader, device_id: str, profile, frozen: bool = False,
+                    number_tokens: frozenset[int] = frozenset()) -> "DeviceCache":
+        """An empty cache with a tier profile's serve rule, budget and longest order
+        (`number_tokens`: the tokenizer's digit ids, see `TierProfile.cache_number_full_match`)."""
+        return DeviceCache(header, device_id, profile.serve_rule(number_tokens), budget=profile.cache_budget,
                            max_order=profile.ngram_orders[1], frozen=frozen)
 
     # -- decode-loop protocol ----------------------------------------------------------------
@@ -172,7 +185,8 @@ class DeviceCache:
         if anchor is not None:
             prompt = self._prompts.get(anchor)
             if prompt is None:
-                prompt = self._prompts[anchor] = _Served(prompt_index(self._table, anchor, self.rule), anchor)
+                built = prompt_index(self._table, anchor, self.rule, self.max_order)
+                prompt = self._prompts[anchor] = _Served(built, anchor)
             if prompt.index.contexts:
                 self._prompt = prompt
                 prompt.index.reset()
@@ -300,7 +314,7 @@ class DeviceCache:
             table = table.prune(self.budget if self.budget is not None else len(table), self.round,
                                 max_order=self.max_order)
         self._table = table
-        self._global = _Served(index_from_table(table, self.rule))
+        self._global = _Served(index_from_table(table, self.rule, self.max_order))
         self._prompts.clear()
         self._prompt = None
         self._bind()

@@ -42,6 +42,10 @@ class TierProfile:
     # "11 - 6" and after "12 - 7"), and the tail after the last escalation is never
     # observed, so a short stored context would be the longest match there
     cache_prompt_min_match: int = 6
+    # a digit serves from the cache only on the longest stored context: numbers of different
+    # problems share long suffixes ("oranges to Clara, so 2" after 25 and after 2 oranges);
+    # measured on `make demo`: most cache errors against cloud-only were such digits
+    cache_number_full_match: bool = True
 
     def __post_init__(self) -> None:
         if self.tier not in TIERS:
@@ -69,10 +73,12 @@ class TierProfile:
         if self.cache_min_count < 1:
             raise InferenceError(f"{self.tier}: cache_min_count={self.cache_min_count} must be >= 1")
 
-    def serve_rule(self) -> ServeRule:
-        """The correction cache's serve rule for this tier."""
+    def serve_rule(self, number_tokens: frozenset[int] = frozenset()) -> ServeRule:
+        """The correction cache's serve rule for this tier; `number_tokens`: the ids that spell a
+        digit under the fleet's tokenizer (`inference.tokenizer.number_token_ids`)."""
         return ServeRule(min_match=self.cache_min_match, confidence=self.cache_confidence,
-                         min_count=self.cache_min_count, prompt_min_match=self.cache_prompt_min_match)
+                         min_count=self.cache_min_count, prompt_min_match=self.cache_prompt_min_match,
+                         number_tokens=number_tokens if self.cache_number_full_match else frozenset())
 
     def with_(self, **changes) -> "TierProfile":
         """A copy with some fields changed (validated again)."""

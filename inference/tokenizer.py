@@ -77,6 +77,14 @@ def stop_token_ids(tokenizer: PreTrainedTokenizerFast, stops: tuple[str, ...]) -
                      if any(s in tokenizer.decode([i]) for s in stops) and i != tokenizer.eos_token_id)
 
 
+def number_token_ids(tokenizer: PreTrainedTokenizerFast) -> frozenset[int]:
+    """Ids of every token whose text holds a decimal digit (" 3", "25", "2nd"): the cache's
+    `ServeRule.number_tokens`. Decoded text, not the raw vocabulary string, so byte-fallback
+    pieces such as "<0x41>" (an "A") do not count."""
+    texts = tokenizer.batch_decode([[i] for i in range(len(tokenizer))])
+    return frozenset(i for i, text in enumerate(texts) if any(c.isdecimal() for c in text))
+
+
 def encode_prompt(tokenizer: PreTrainedTokenizerFast, text: str) -> list[int]:
     """Token ids of a text prompt, exactly as the decoder tokenizes it (special tokens such
     as a BOS are added when the tokenizer's own post-processor adds them): every entry

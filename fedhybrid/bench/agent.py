@@ -113,7 +113,7 @@ def overhead(zoo, tier: str, cloud: CloudServerProcess, work: Path, n: int, max_
     from inference.router import make_policy
     from inference.runtime import load_head, resolve_threshold
     from inference.tier_profile import profile
-    from inference.tokenizer import tokenizer_hash
+    from inference.tokenizer import number_token_ids, tokenizer_hash
     from inference.zoo import load_causal_lm
     from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
 
@@ -132,7 +132,7 @@ def overhead(zoo, tier: str, cloud: CloudServerProcess, work: Path, n: int, max_
         for r in range(repeats):
             chunk = prompts[r * n: (r + 1) * n]
             header = CacheHeader(tokenizer_hash(tok), len(tok), 2, 8)
-            cache = DeviceCache.for_profile(header, "bare", prof, frozen=True)
+            cache = DeviceCache.for_profile(header, "bare", prof, frozen=True, number_tokens=number_token_ids(tok))
             decoder = HybridDecoder(model, tok, remote, cache=cache)
             cfg = DecodeConfig(max_new_tokens=max_tokens, deadline_s=prof.deadline_s)
             t, tokens = 0.0, 0

@@ -20,6 +20,7 @@ from inference.decoder import HybridDecoder
 from inference.device_cache import DeviceCache
 from inference.generation import DecodeConfig, Provenance
 from inference.router import RewardPolicy, make_policy
+from inference.tokenizer import number_token_ids
 from training.calibration_sets import Task
 from workloads import wordmath
 
@@ -135,7 +136,7 @@ def quality_rows(device_model, cloud_model, tokenizer, head, tau: float, header:
     from inference.tier_profile import profile as tier_profile
 
     edge = tier_profile("edge")  # the serve rule devices of the edge tier use
-    cache = DeviceCache(header, "bench-device", edge.serve_rule())
+    cache = DeviceCache(header, "bench-device", edge.serve_rule(number_token_ids(tokenizer)))
     decoder = HybridDecoder(device_model, tokenizer, cloud, cache=cache)
     rows = []
     for n in range(1, passes + 1):

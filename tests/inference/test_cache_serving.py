@@ -1,3 +1,4 @@
+import dataclasses
 import random
 
 import numpy as np
@@ -9,7 +10,9 @@ from inference.cloud import LocalCloud
 from inference.decoder import HybridDecoder
 from inference.device_cache import DeviceCache, index_from_table
 from inference.generation import DecodeConfig, Provenance
+from inference.errors import InferenceError
 from inference.router import make_policy
+from inference.tokenizer import number_token_ids
 from workloads import wordmath
 
 CFG = DecodeConfig(max_new_tokens=24)
@@ -231,3 +234,71 @@ def test_a_popular_prompt_does_not_outvote_other_prompts_on_a_shared_context():
     flat.record([(shared, 20)] * 20 + [(shared, 21)] * 2)
     flat.begin(new + shared)
     assert flat.serve() == 20
+
+
+def test_a_digit_serves_only_from_the_longest_stored_context():
+    """"25 oranges to Clara, so 2" -> "9" must not answer "2 oranges to Clara, so 2" through
+    their shared shorter suffix; a word may, and the digit's own full context still does."""
+    header = CacheHeader("h" * 64, 100, 2, 8)
+    digits = frozenset(range(10))  # this toy vocabulary's digit ids
+    oranges_to_clara_so = [50, 51, 52, 53, 54]
+    seen = [1] + oranges_to_clara_so + [2]  # "...5 oranges to Clara, so 2" (7 tokens: n_max - 1)
+    other = [3] + oranges_to_clara_so + [2]  # the same 6-token suffix after another number
+    word = [60, 61, 62, 63, 64, 65, 66]
+
+    def served(rule, prompt, text):
+        cache = DeviceCache(header, "dev-1", rule)
+        anchor = cache.anchor_of(prompt)
+        cache.record([(seen, 9)] * 2 + [(word, 70)] * 2, anchor=anchor)
+        cache.begin(prompt + text, anchor=anchor)
+        return cache.serve()
+
+    plain = ServeRule(min_match=6, confidence=0.9, min_count=2, prompt_min_match=6)
+    strict = dataclasses.replace(plain, number_tokens=digits)
+    prompt = [80, 81]
+    assert served(plain, prompt, other) == 9  # the ambiguity this rule removes
+    assert served(strict, prompt, other) is None
+    assert served(strict, prompt, seen) == 9  # the recurring text itself still serves its digit
+    assert served(strict, prompt, [99] + word[1:]) == 70  # a word needs only prompt_min_match
+
+    # across prompts (no anchor), the longest context is n_max tokens
+    cache = DeviceCache(header, "dev-2", dataclasses.replace(strict, min_count=1))
+    cache.record([([7] + seen, 9)])
+    cache.begin([8] + seen)
+    assert cache.serve() is None
+    cache.begin([7] + seen)
+    assert cache.serve() == 9
+
+
+def test_a_digit_needs_only_the_orders_a_tier_keeps():
+    """A tier that keeps shorter contexts than the header allows (iot: 6 of 8) still serves
+    digits from its own longest order, rather than never."""
+    header = CacheHeader("h" * 64, 100, 2, 8)
+    rule = ServeRule(min_match=3, confidence=0.9, prompt_min_match=3, number_tokens=frozenset({9}))
+    cache = DeviceCache(header, "iot-1", rule, max_order=6)
+    prompt = [80, 81]
+    anchor = cache.anchor_of(prompt)
+    text = [10, 11, 12, 13, 14, 15, 16]
+    cache.record([(text, 9)], anchor=anchor)
+    cache.begin(prompt + text, anchor=anchor)
+    assert cache.serve() == 9  # matched on 5 tokens: the longest an anchored iot context holds
+    cache.begin(prompt + [99, 99, 99] + text[-4:], anchor=anchor)
+    assert cache.serve() is None
+
+
+def test_number_token_ids_are_the_tokens_that_spell_a_digit(pair):
+    _, _, tok = pair
+    ids = number_token_ids(tok)
+    for text in ("2", " 2", "0", " 9"):
+        (token,) = tok(text)["input_ids"]
+        assert token in ids, text
+    words = tok(" oranges to Clara, so")["input_ids"]
+    assert not ids & set(words)
+    assert all(any(c.isdecimal() for c in tok.decode([i])) for i in ids)
+
+
+def test_serve_rule_refuses_number_tokens_that_are_not_ids():
+    with pytest.raises(InferenceError, match="number_tokens"):
+        ServeRule(number_tokens={1, 2})
+    with pytest.raises(InferenceError, match="number_tokens"):
+        ServeRule(number_tokens=frozenset({-1}))

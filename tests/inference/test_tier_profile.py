@@ -87,6 +87,14 @@ def test_serve_rule_carries_the_profile_fields():
     assert (rule.min_match, rule.confidence, rule.min_count, rule.prompt_min_match) == (5, 0.8, 4, 3)
 
 
+def test_serve_rule_takes_the_digit_ids_unless_the_profile_turns_the_rule_off():
+    digits = frozenset({3, 4})
+    assert DEFAULT_PROFILES["edge"].serve_rule(digits).number_tokens == digits
+    assert DEFAULT_PROFILES["edge"].serve_rule().number_tokens == frozenset()
+    off = DEFAULT_PROFILES["edge"].with_(cache_number_full_match=False)
+    assert off.serve_rule(digits).number_tokens == frozenset()
+
+
 def test_with_returns_a_changed_copy_and_leaves_the_original():
     edge = DEFAULT_PROFILES["edge"]
     copy = edge.with_(lora_rank=2, deadline_s=0.25)
