@@ -356,7 +356,9 @@ class _Run:
             served = self.cache.serve()
             if served is not None:
                 if not cache_would_loop(self.tokens, self.gen.provenance, served, self.cfg.cache_loop_repeats,
-                                        self.new_count):
+                                        self.new_count) or (self.cfg.loop_stop and self.cache.prompt_decides(served)):
+                    # (a cycle of this prompt's own entries is the cloud's own earlier answer to it:
+                    # with the loop stop on it is replayed until the stop, at no cloud cost)
                     self._append(served, Provenance.CACHE)
                     return
                 self.cache_looped = True  # the device (and the policy) take over

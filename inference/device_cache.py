@@ -242,6 +242,11 @@ class DeviceCache:
         """The token the cache serves next, or None (counted as served when returned)."""
         raise RuntimeError("call begin() before serve()")
 
+    def prompt_decides(self, token: int) -> bool:
+        """Do the request's own prompt entries serve `token` here? (What the cloud itself answered
+        this prompt before; asked only when the decoder's cache loop guard trips.)"""
+        return self._prompt is not None and self._prompt.index.decision() == token
+
     def contradicted(self, context: Sequence[int], token: int) -> None:
         """The cloud rejected `token` served after `context`: lower that entry's precision."""
         for source, width in ((self._prompt, self.header.n_max - 1), (self._global, self.header.n_max)):

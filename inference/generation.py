@@ -47,7 +47,10 @@ class DecodeConfig:
     # Cache loop guard: a cache whose entries chain into a short cycle (n-grams of a
     # degenerate output, "\n#\n#...") would serve it until max_new_tokens, with no reward
     # head or cloud to break it. Once the last `cache_loop_repeats` periods (of <= 4
-    # tokens) were all served from cache, the request stops serving from cache.
+    # tokens) were all served from cache, the request stops serving from cache. With the loop
+    # stop on, a cycle the request's own prompt entries serve is let through: it is the
+    # cloud's own earlier answer to this prompt, which the loop stop ends (agents demo: one
+    # recurring question the cloud loops on cost 32 cloud tokens at each recurrence).
     cache_loop_repeats: int = 3
     # Loop stop: once the last `loop_stop` generated tokens are one cycle of <= 4 tokens
     # repeated ("\n#\n#..." from a model that cannot answer), the request ends there

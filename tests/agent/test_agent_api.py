@@ -192,6 +192,29 @@ def test_an_answer_that_loops_ends_early_with_finish_reason_length(make_agent, s
         assert reply.usage.completion_tokens == 60 and reply.model_extra["fedhybrid"][0]["loop_stopped"] is False
 
 
+def test_a_recurring_question_the_cloud_loops_on_is_answered_from_the_cache(make_agent, serve_app,
+                                                                             looping_cloud_model):
+    """Once the journal holds the cloud's looping answer to a question (seen twice), the agent's
+    cache replays it up to the loop stop: the same answer, no cloud token."""
+    engine = make_agent("edge-7", cloud_model_override=looping_cloud_model, policy="cloud-only", loop_stop=16)
+    token = write_token(engine.cfg.token_path)
+    with serve_app(create_agent_app(engine, RoundRunner(engine), HttpConfig(max_tokens_limit=64), token)) as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0)
+
+        def ask():
+            return client.chat.completions.create(model="edge-7", max_tokens=60, temperature=0,
+                                                  messages=[{"role": "user", "content": PROBLEM.question}])
+
+        first = [ask() for _ in range(2)][0]
+        assert first.usage.model_extra["cloud_tokens"] == 16
+        assert engine.refresh()  # the snapshot now holds the journal's corrections
+        again = ask()
+        assert again.choices[0].message.content == first.choices[0].message.content
+        assert again.choices[0].finish_reason == "length"
+        assert again.usage.model_extra["cloud_tokens"] == 0
+        assert again.model_extra["fedhybrid"][0]["loop_stopped"] is True
+
+
 def test_a_loop_stop_too_short_to_judge_is_refused_at_config():
     from agent.config import AgentConfig
     from agent.errors import AgentError

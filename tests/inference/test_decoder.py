@@ -262,3 +262,33 @@ def test_loop_stop_shorter_than_the_smallest_judgeable_tail_is_refused():
 
     with pytest.raises(InferenceError, match="loop_stop=4: use 0"):
         DecodeConfig(loop_stop=4)
+
+
+def test_a_prompts_own_loop_is_replayed_from_cache_until_the_loop_stop(pair, looping_cloud_model, tiny_zoo):
+    """A recurring question the cloud answers with a loop: once the cache holds that answer for
+    this prompt, the loop stop lets the cache replay it (the same tokens, no cloud call); without
+    the loop stop the cache loop guard still hands the loop to the device and the cloud."""
+    from cache_sync.correction_cache import CacheHeader
+    from inference.automaton_index import ServeRule
+    from inference.device_cache import DeviceCache
+
+    device, _, tok = pair
+    header = CacheHeader(tiny_zoo.tokenizer_hash, int(tiny_zoo.manifest["vocab_size"]), 2, 8)
+    cache = DeviceCache(header, "dev-1", ServeRule(min_match=6, confidence=0.9, min_count=2, prompt_min_match=6))
+    cloud = LocalCloud(looping_cloud_model)
+    dec = HybridDecoder(device, tok, cloud, cache=cache)
+    stop = DecodeConfig(max_new_tokens=48, loop_stop=16)
+    first = [dec.generate(PROMPTS[0], make_policy("cloud-only"), stop) for _ in range(2)][0]
+    assert first.loop_stopped and first.cloud_share == 1
+    calls = cloud.calls
+    replay = dec.generate(PROMPTS[0], make_policy("cloud-only"), stop)
+    assert replay.token_ids == first.token_ids and replay.loop_stopped
+    assert cloud.calls == calls  # all of the cycle came from the cache
+    assert replay.cache_share > 0.5 and replay.cache_loops == 0
+    guarded = dec.generate(PROMPTS[0], make_policy("cloud-only"), replace(stop, loop_stop=0))
+    assert guarded.cache_loops == 1 and cloud.calls > calls
+    # a loop the cache learnt across prompts is not this prompt's answer: the guard holds there
+    for _ in range(2):
+        dec.generate(PROMPTS[1], make_policy("cloud-only"), stop)  # a second prompt with the same loop
+    other = dec.generate(PROMPTS[2], make_policy("cloud-only"), stop)
+    assert other.cache_loops == 1 and other.count(Provenance.CACHE) > 0
