@@ -32,6 +32,10 @@ class AgentConfig:
     # a request whose last `loop_stop` tokens are one short cycle ends there (DecodeConfig.loop_stop):
     # a question the cloud cannot answer would otherwise cost max_tokens cloud tokens each time; 0: off
     loop_stop: int = 32
+    # with hops above (--hop): a question this agent answered before escalates to the cloud only
+    # (DecodeConfig.skip_hubs): the cloud's answers are recorded and its cache replays them from
+    # then on, a hub's are not, so a wrong hub answer would return at every recurrence
+    recurring_to_cloud: bool = True
 
     def __post_init__(self) -> None:
         if not self.device or any(c in self.device for c in "/\\") or self.device.startswith(".") or len(self.device) > 128:

@@ -68,6 +68,7 @@ class AgentEngine(WorkerEngine):
         cfg.state_dir.mkdir(parents=True, exist_ok=True)
         self.journal = Journal(cfg.journal_path)
         self.fleet_head = FleetHead(self.journal, cfg.device, head)  # the zoo's head, then the fleet's
+        self.asked = self.journal.anchors()  # questions answered before (AgentConfig.recurring_to_cloud)
         self.stats: Counter[str] = Counter()  # served since start (the round takes differences)
         self._build_lock = threading.Lock()
         self._last_refresh = time.monotonic()
@@ -189,10 +190,12 @@ class AgentEngine(WorkerEngine):
         policy = self._policy(job.routing)
         privacy = PrivacyPolicy(job.routing.privacy or self.cfg.privacy)
         seed = p.seed if p.seed is not None else int(time.time_ns() % (2**31))
+        anchor = dep.cache.anchor_of(job.prompt_ids)
         try:
             dcfg = DecodeConfig(max_new_tokens=max(1, p.max_tokens), temperature=p.temperature,
                                 seed=seed % (2**63), deadline_s=self.cfg.profile.deadline_s,
-                                stop_at_eos=not p.ignore_eos, loop_stop=self.cfg.loop_stop)
+                                stop_at_eos=not p.ignore_eos, loop_stop=self.cfg.loop_stop,
+                                skip_hubs=self.cfg.recurring_to_cloud and anchor in self.asked)
         except InferenceError as exc:
             raise JobError(str(exc)) from exc
         text, on_token = self.streamer(job, emit, self.tokenizer)
@@ -219,9 +222,10 @@ class AgentEngine(WorkerEngine):
         # durable before the response completes: an answered request is never lost
         shareable = privacy.mode == "allow"
         corrections = [(tuple(c.context), int(c.token)) for c in gen.corrections]
-        seq = self.journal.append(job.request_id, dep.cache.anchor_of(job.prompt_ids), upload=shareable,
+        seq = self.journal.append(job.request_id, anchor, upload=shareable,
                                   train=shareable, corrections=corrections, feedback=dep.cache.drain_feedback(),
                                   prompt=job.prompt_ids, output=gen.token_ids, finished=finished)
+        self.asked.add(anchor)
         provenance = [q.value for q in gen.provenance]
         counts = Counter(provenance)
         for key, value in (("requests", 1), ("records", 1), ("tokens", len(gen.token_ids)),

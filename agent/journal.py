@@ -245,6 +245,11 @@ class Journal:
                              [(tuple(f[:-3]), f[-3], f[-2], f[-1]) for f in raw["f"]],
                              raw["p"], raw["o"], raw["e"])
 
+    def anchors(self) -> set[int]:
+        """The prompt anchors of the requests journaled (the questions this device answered)."""
+        with self._lock:
+            return {int(r[0]) for r in self._db.execute("SELECT DISTINCT anchor FROM records WHERE anchor IS NOT NULL")}
+
     def request_ids(self) -> set[str]:
         with self._lock:
             return {r[0] for r in self._db.execute("SELECT request_id FROM records")}

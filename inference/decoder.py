@@ -34,6 +34,7 @@ from inference.cache_protocol import CorrectionCache
 from inference.cloud import Cloud, CloudPrediction, CloudUnavailable
 from inference.device_model import DeviceModel, DeviceStep
 from inference.errors import InferenceError
+from inference.escalation import EscalationChain
 from inference.generation import Correction, DecodeConfig, Generation, Provenance
 from inference.loop_guard import cache_would_loop, output_loops
 from inference.privacy import ALLOW, PrivacyPolicy
@@ -234,9 +235,11 @@ class _Run:
             return None
         self.gen.cloud_calls += 1
         context = self.cloud_prompt + self.tokens[self.prompt_len:]
+        predict = cloud.predict_authority if self.cfg.skip_hubs and isinstance(cloud, EscalationChain) \
+            else cloud.predict
         try:
-            prediction = cloud.predict(self.session, context, verify_from + self.offset, self.cfg.cloud_top_k,
-                                       self.cfg.deadline_s)
+            prediction = predict(self.session, context, verify_from + self.offset, self.cfg.cloud_top_k,
+                                 self.cfg.deadline_s)
         except CloudUnavailable:
             self.gen.cloud_failures += 1
             return None

@@ -82,17 +82,27 @@ class EscalationChain:
 
     def predict(self, session: str, tokens: Sequence[int], verify_from: int, top_k: int,
                 deadline_s: float) -> CloudPrediction:
+        return self._through(self.hops, session, tokens, verify_from, top_k, deadline_s)
+
+    def predict_authority(self, session: str, tokens: Sequence[int], verify_from: int, top_k: int,
+                          deadline_s: float) -> CloudPrediction:
+        """The top of the chain only (counted in its stats): for a call whose answer should teach
+        the correction cache, which a hub's answer never does."""
+        return self._through(self.hops[-1:], session, tokens, verify_from, top_k, deadline_s)
+
+    def _through(self, hops: Sequence[Hop], session: str, tokens: Sequence[int], verify_from: int, top_k: int,
+                 deadline_s: float) -> CloudPrediction:
         started = time.monotonic()
-        budget = deadline_s + sum(h.deadline_s for h in self.hops[:-1])  # see the module doc: Time
+        budget = deadline_s + sum(h.deadline_s for h in hops[:-1])  # see the module doc: Time
         reasons = []
         hubs: list[tuple[str, int]] = []  # (tier, tokens computed) of the hubs asked before the answer
-        for i, hop in enumerate(self.hops):
+        for i, hop in enumerate(hops):
             remaining = budget - (time.monotonic() - started)
             if remaining <= 0:
                 reasons.append(f"{hop.tier}: no time left")
                 break
             stats = self.stats[hop.tier]
-            last = i == len(self.hops) - 1
+            last = i == len(hops) - 1
             try:
                 # a hub answers the next token only: scoring earlier positions (observations,
                 # verification, reward labels) is the top's job, and asking a hub for them would

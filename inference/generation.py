@@ -68,6 +68,12 @@ class DecodeConfig:
     # in one problem, " There" in others) and serves that side everywhere; with
     # observations the split shows in the counts and the serve rule's confidence holds it back.
     observe: bool = True
+    # With an escalation chain (inference/escalation.py): send this request's escalations to
+    # the top of the chain only. For a question asked before: the top's answers are recorded and
+    # the cache replays them at every later recurrence, while a hub's answer is never recorded,
+    # so a wrong one would come back each time (agents demo: one hub token, wrong, repeated on
+    # all 12 recurrences of an iot device's question).
+    skip_hubs: bool = False
 
     def __post_init__(self) -> None:
         if self.max_new_tokens <= 0:

@@ -150,8 +150,9 @@ def zoo_models(tiny_zoo):
 
 @pytest.fixture
 def make_agent(zoo_models, tmp_path):
-    """make_agent(device="edge-1", cloud_model_override=None, **AgentConfig overrides) -> a running
-    AgentEngine (its cloud: the micro-zoo's, or the given model)."""
+    """make_agent(device="edge-1", cloud_model_override=None, upstream=None, **AgentConfig overrides)
+    -> a running AgentEngine (its cloud: the micro-zoo's, the given model, or `upstream`, any Cloud
+    such as an escalation chain)."""
     from agent.config import AgentConfig
     from agent.engine import AgentEngine
     from inference.cloud import LocalCloud
@@ -160,11 +161,11 @@ def make_agent(zoo_models, tmp_path):
     device_model, cloud_model, tok, head, meta = zoo_models
     made = []
 
-    def make(device: str = "edge-1", state_dir=None, cloud_model_override=None, **over) -> AgentEngine:
+    def make(device: str = "edge-1", state_dir=None, cloud_model_override=None, upstream=None, **over) -> AgentEngine:
         cfg = AgentConfig(device=device, profile=over.pop("profile", profile("edge")),
                           state_dir=state_dir or tmp_path / device, threshold=over.pop("threshold", 0.3),
                           index_refresh_s=over.pop("index_refresh_s", 3600.0), **over)
-        cloud = LocalCloud(cloud_model_override or cloud_model)
+        cloud = upstream or LocalCloud(cloud_model_override or cloud_model)
         engine = AgentEngine(cfg, device_model, tok, cloud, head, meta, model_name=device)
         made.append((engine, cloud))
         return engine

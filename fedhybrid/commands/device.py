@@ -29,6 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--cloud-api-key", default=None, help="bearer key for --cloud-url")
     serve.add_argument("--cloud-ca", type=Path, default=None, help="CA bundle to trust for an https --cloud-url")
     hop_args(serve)
+    serve.add_argument("--recurring-to-cloud", action=argparse.BooleanOptionalAction, default=True,
+                       help="with --hop: a question this agent answered before escalates to the cloud only "
+                            "(the cache replays the cloud's answers; a hub's are never recorded, so a wrong one "
+                            "would come back at every recurrence; default on)")
     serve.add_argument("--serve-hop", action="store_true",
                        help="also answer the tiers below at /hop (the cloud protocol over this agent's model: "
                             "their --hop TIER=http://HOST:PORT/hop)")
@@ -98,7 +102,7 @@ def _serve(args: argparse.Namespace) -> int:
                       policy=args.policy, threshold=args.threshold, privacy=args.privacy,
                       lora_seed=args.lora_seed, index_refresh_s=args.index_refresh, max_queue=args.max_queue,
                       max_new_tokens=args.max_tokens_limit, train_budget_s=args.train_budget,
-                      loop_stop=args.loop_stop)
+                      loop_stop=args.loop_stop, recurring_to_cloud=args.recurring_to_cloud)
     model_ref = args.model or tier.model
     base, tokenizer = load_causal_lm(model_ref, zoo, expected_tokenizer_hash=zoo.tokenizer_hash)
     folder = zoo.path(model_ref) if model_ref in zoo.tiers or model_ref in zoo.names else Path(model_ref)

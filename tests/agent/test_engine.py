@@ -120,3 +120,35 @@ def test_an_adapter_that_does_not_fit_changes_nothing(make_agent, run_job):
         engine.install({"base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight":
                         np.zeros((3, 2), dtype=np.float32)}, 1, None, 0, 1)
     assert engine.current is before and engine.journal.blob("adapter") is None
+
+
+def test_a_question_asked_before_escalates_past_the_hubs_to_the_cloud(make_agent, run_job, zoo_models, tmp_path):
+    """A hub's answer is never recorded, so a wrong one would return at every recurrence: the
+    second time a question comes, its escalations go to the cloud, whose answers the cache keeps.
+    The agent remembers which questions it answered across a restart (its journal)."""
+    from inference.cloud import LocalCloud
+    from inference.escalation import EscalationChain, Hop
+
+    device, cloud_model, *_ = zoo_models
+
+    def chain():  # a hub that is always sure of itself (the device's own model), then the cloud
+        return EscalationChain([Hop("edge", LocalCloud(device), min_confidence=0.0, deadline_s=5.0),
+                                Hop("cloud", LocalCloud(cloud_model), deadline_s=5.0)])
+
+    engine = make_agent("edge-8", upstream=chain(), policy="cloud-only", state_dir=tmp_path / "a")
+    ids = _ids(engine)
+    first, _ = run_job(engine, ids, max_tokens=12)
+    assert first.extra["fedhybrid"]["answered_by"] == {"edge": 12} and first.extra["fedhybrid"]["corrections"] == 0
+    again, _ = run_job(engine, ids, max_tokens=12)
+    assert again.extra["fedhybrid"]["answered_by"] == {"cloud": 12} and again.extra["fedhybrid"]["corrections"] == 12
+    other, _ = run_job(engine, _ids(engine, 1), max_tokens=12)  # a new question still asks the hub first
+    assert other.extra["fedhybrid"]["answered_by"] == {"edge": 12}
+    engine.close()
+    restarted = make_agent("edge-8", upstream=chain(), policy="cloud-only", state_dir=tmp_path / "a")
+    after, _ = run_job(restarted, _ids(restarted, 1), max_tokens=12)
+    assert after.extra["fedhybrid"]["answered_by"] == {"cloud": 12}
+    off = make_agent("edge-9", upstream=chain(), policy="cloud-only", state_dir=tmp_path / "b",
+                     recurring_to_cloud=False)
+    for _ in range(2):
+        done, _ = run_job(off, ids, max_tokens=12)
+        assert done.extra["fedhybrid"]["answered_by"] == {"edge": 12}

@@ -204,3 +204,20 @@ def test_a_device_agent_answers_the_tier_below_at_hop_and_follows_its_adapter(ma
             assert agent.current.cache.released is released
     finally:
         hop.close()
+
+
+def test_skip_hubs_sends_every_escalation_to_the_top_of_the_chain(pair):
+    device, cloud, tok = pair
+    chain = EscalationChain([Hop("edge", LocalCloud(device), min_confidence=0.0, deadline_s=3.0),
+                             Hop("cloud", LocalCloud(cloud), deadline_s=3.0, price_per_1k=1.0)])
+    ids = encode_prompt(tok, PROMPT)
+    cfg = DecodeConfig(max_new_tokens=6, deadline_s=3.0)
+    hubbed = HybridDecoder(device, tok, chain).generate(ids, CloudOnly(), cfg)
+    assert hubbed.answered_by == ["edge"] * 6 and not hubbed.corrections
+    top = HybridDecoder(device, tok, chain).generate(ids, CloudOnly(), DecodeConfig(max_new_tokens=6, deadline_s=3.0,
+                                                                                    skip_hubs=True))
+    truth = HybridDecoder(device, tok, LocalCloud(cloud)).generate(ids, CloudOnly(), cfg)
+    assert top.answered_by == ["cloud"] * 6 and top.token_ids == truth.token_ids and len(top.corrections) == 6
+    stats = {row["tier"]: row for row in chain.summary()}
+    assert stats["edge"]["calls"] == 6 and stats["cloud"]["answered"] == 6 and stats["cloud"]["cost"] > 0
+    assert chain.predict_authority("s", ids, len(ids), 4, 3.0).tier == "cloud"
