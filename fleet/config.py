@@ -75,6 +75,10 @@ class FederationConfig:
     # top-1 probability is at least hop-confidence (its cache's answers always are)
     hierarchy: bool = False
     hop_confidence: float = 0.99
+    # with the hierarchy: a question the device answered before escalates to the cloud only (a
+    # hub's answer is never recorded, so a wrong one would come back at every recurrence; the
+    # cloud's is, and the cache replays it), as a device agent does (AgentConfig.recurring_to_cloud)
+    recurring_to_cloud: bool = True
     # the federated reward head (server/head_round.py): devices label their tokens from the
     # cloud's answers and scores plus spot checks of explore-rate of their requests, fine-tune
     # the family's head, and the server averages the heads per family each round; with
@@ -174,7 +178,8 @@ class FederationConfig:
         # state folders from before these options resume unchanged while they keep their defaults
         for name, default in (("replay_dir", ""), ("fraction_train", 1.0), ("min_replies", 1),
                               ("secure_aggregation", False), ("secagg_threshold", 0.5), ("secagg_degree", 0),
-                              ("hierarchy", False), ("hop_confidence", 0.99), ("federated_head", False),
+                              ("hierarchy", False), ("hop_confidence", 0.99), ("recurring_to_cloud", True),
+                              ("federated_head", False),
                               ("explore_rate", 0.05), ("target_escalation_share", 0.0), ("head_epochs", 4),
                               ("head_lr", 1e-3)):
             if getattr(self, name) == default:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import msgpack
@@ -41,7 +41,7 @@ from inference.reward_head import head_from_arrays
 from inference.reward_labels import LabelCollector, LabelConfig, tune_on_labels
 from inference.router import RewardPolicy
 from inference.tier_profile import TierProfile
-from inference.tokenizer import number_token_ids, stop_token_ids
+from inference.tokenizer import encode_prompt, number_token_ids, stop_token_ids
 from workloads import wordmath
 from workloads.fleet import FileFleetWorkload, FleetWorkload, Query
 from workloads.graders import Grader
@@ -65,6 +65,8 @@ class NodeConfig:
     max_new_tokens: int = 128
     head_epochs: int = 4  # the federated reward head's local fine-tuning (federated-head=true)
     head_lr: float = 1e-3
+    # with an escalation chain: a question answered before goes to the cloud only (FederationConfig)
+    recurring_to_cloud: bool = True
 
     def __post_init__(self) -> None:
         if not self.device or any(c in self.device for c in "/\\") or self.device.startswith("."):
@@ -107,16 +109,17 @@ class DeviceState:
     """What a device keeps between rounds (one checksummed file per round, durably written)."""
 
     def __init__(self, header: CacheHeader, released: CountTable | None = None, local: CountTable | None = None,
-                 version: int = 0):
+                 version: int = 0, asked: set[int] | None = None):
         self.header = header
         self.released = released or CountTable(header)
         self.local = local or CountTable(header)
         self.version = version
+        self.asked = asked if asked is not None else set()  # prompt anchors of the questions answered
 
     def save(self, folder: Path, round_: int) -> None:
         ensure_dir(folder)
         data = msgpack.packb({"version": self.version, "released": self.released.to_bytes(),
-                              "local": self.local.to_bytes()}, use_bin_type=True)
+                              "local": self.local.to_bytes(), "asked": sorted(self.asked)}, use_bin_type=True)
         write_checked(folder / f"round-{round_}.msgpack", data)
         for old in folder.glob("round-*.msgpack"):  # keep the last three rounds, as the server does,
             n = int(old.stem.split("-")[1])  # so a server that falls back to an older round finds ours
@@ -143,6 +146,7 @@ class DeviceState:
         try:
             raw = msgpack.unpackb(read_checked(path), raw=False)
             released, local, version = raw["released"], raw["local"], int(raw["version"])
+            asked = {int(a) for a in raw.get("asked", [])}  # (absent from states of before 2026-12-04)
             # decoded without the header check first: a table that does not decode is damage
             tables = [CountTable.from_bytes(released), CountTable.from_bytes(local)]
         except DamagedFile as exc:
@@ -151,7 +155,7 @@ class DeviceState:
             raise DamagedState(path, f"does not hold a device state ({type(exc).__name__}: {exc})") from exc
         for table in tables:  # sound, of another tokenizer or orders: configuration, not damage
             header.check_compatible(table.header)
-        return DeviceState(header, *tables, version)
+        return DeviceState(header, *tables, version, asked)
 
 
 SERVED_FIELDS = ("key", "correct", "tokens", "cloud", "cache", "hubs", "computed", "hub_computed")
@@ -238,7 +242,9 @@ class DeviceNode:
         dcfg = DecodeConfig(max_new_tokens=cfg.max_new_tokens, deadline_s=deadline_s,
                             stop_ids=self.stop_ids)
         queries = self.workload.queries(cfg.partition, inp.round)
-        served = [self._serve(decoder, policy, dcfg, q, collector) for q in queries]
+        # with hubs above: a question answered before goes to the cloud only (NodeConfig.recurring_to_cloud)
+        asked = state.asked if self.chain_for_round is not None and cfg.recurring_to_cloud else None
+        served = [self._serve(decoder, policy, dcfg, q, collector, asked) for q in queries]
         tokens = sum(s["tokens"] for s in served)
         # Self-training only on well-formed outputs (a final "The answer is N." and EOS):
         # a degenerate output trained into B comes back next round as a degenerate model
@@ -281,17 +287,25 @@ class DeviceNode:
             out.metrics.update(head_metrics)
         return out
 
-    def _serve(self, decoder: HybridDecoder, policy, dcfg: DecodeConfig, query: Query, labels=None) -> dict:
+    def _serve(self, decoder: HybridDecoder, policy, dcfg: DecodeConfig, query: Query, labels=None,
+               asked: set[int] | None = None) -> dict:
         if query.problem is not None:
-            gen = decoder.generate(query.problem.prompt, policy, dcfg, labels=labels)
+            prompt = query.problem.prompt
+        else:
+            req = query.request
+            prompt = chat_prompt_ids(self.tokenizer, req.messages) if req.messages is not None else req.prompt
+        if asked is not None:
+            anchor = self.header.anchor_of(encode_prompt(self.tokenizer, prompt) if isinstance(prompt, str)
+                                           else list(prompt))
+            dcfg = replace(dcfg, skip_hubs=anchor in asked)
+            asked.add(anchor)
+        if query.problem is not None:
+            gen = decoder.generate(prompt, policy, dcfg, labels=labels)
             correct = wordmath.is_correct(query.problem, gen.text)
             # a worked solution ends in "The answer is N." and EOS
             well_formed = (wordmath.extract_answer(gen.text) is not None and bool(gen.token_ids)
                            and gen.token_ids[-1] == self.tokenizer.eos_token_id)
         else:  # a workload file's request: its own grader, its own privacy
-            req = query.request
-            prompt = (chat_prompt_ids(self.tokenizer, req.messages) if req.messages is not None
-                      else req.prompt)
             gen = decoder.generate(prompt, policy, dcfg, labels=labels,
                                    privacy=PrivacyPolicy("local-only" if req.sensitive else "allow"))
             # graded only by an answer or reference: agreement with the cloud is the demo's to measure

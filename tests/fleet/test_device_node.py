@@ -1,7 +1,9 @@
 """One device across federated rounds: its configuration, its saved state, and a real round on the micro-zoo."""
 
 import math
+from types import SimpleNamespace
 
+import msgpack
 import numpy as np
 import pytest
 
@@ -65,6 +67,18 @@ def test_device_state_save_load_round_trips(tmp_path):
     loaded = DeviceState.load(tmp_path, 2, HEADER)
     assert loaded.released == released and loaded.local == local and loaded.version == 7
     assert len(loaded.released) and len(loaded.local)
+    DeviceState(HEADER, released, local, version=7, asked={5, 9}).save(tmp_path, 3)
+    assert DeviceState.load(tmp_path, 3, HEADER).asked == {5, 9}
+
+
+def test_a_device_state_of_before_the_asked_questions_loads_with_none(tmp_path):
+    from cache_sync.durable import write_checked
+
+    data = msgpack.packb({"version": 3, "released": CountTable(HEADER).to_bytes(),
+                          "local": CountTable(HEADER).to_bytes()}, use_bin_type=True)
+    write_checked(tmp_path / "round-1.msgpack", data)
+    state = DeviceState.load(tmp_path, 1, HEADER)
+    assert state.version == 3 and state.asked == set()
 
 
 def test_device_state_keeps_only_the_last_three_rounds(tmp_path):
@@ -219,5 +233,18 @@ def test_with_the_hierarchy_a_sure_hub_answers_and_nothing_it_says_is_learnt(sta
     assert int(delta.table.entries["count"].sum()) == 0  # served/contradicted feedback at most: no correction
     rows = read_served(tmp_path / "iot-0", 1)
     assert sum(r["hubs"].get("client", 0) for r in rows) == m["hub-tokens-client"]
+    # the same questions again: answered before, so past the hub to the cloud, whose answers are learnt
+    asked = DeviceState.load(tmp_path / "iot-0", 1, stack["header"]).asked
+    assert len(asked) == 2
+    round_one = node.workload.queries(0, 1)
+    node.workload = SimpleNamespace(queries=lambda partition, round_: round_one)
+    again = node.run_round(_round_input(stack, 2))
+    assert again.metrics["hub-tokens"] == 0 and again.metrics["cloud-tokens"] > 0
+    assert int(Delta.from_bytes(again.delta, stack["header"]).table.entries["count"].sum()) > 0
+    # turned off (run config recurring-to-cloud = false), the hub keeps answering
+    off = DeviceNode(_config(tmp_path / "off", recurring_to_cloud=False), node.base, node.tokenizer, cloud,
+                     node.head, stack["header"], node.workload, node.chain_for_round)
+    off.run_round(_round_input(stack, 1))
+    assert off.run_round(_round_input(stack, 2)).metrics["cloud-tokens"] == 0
     hub.close()
     cloud.close()
