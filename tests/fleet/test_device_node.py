@@ -10,7 +10,7 @@ import pytest
 from cache_sync.correction_cache import CacheHeader, CountTable
 from cache_sync.errors import CacheError
 from cache_sync.merge import Delta
-from fleet.device_node import DeviceNode, DeviceState, NodeConfig, RoundInput, read_served
+from fleet.device_node import DamagedState, DeviceNode, DeviceState, NodeConfig, RoundInput, read_served
 from fleet.errors import FleetError
 from inference.tier_profile import DEFAULT_PROFILES
 
@@ -79,6 +79,12 @@ def test_a_device_state_of_before_the_asked_questions_loads_with_none(tmp_path):
     write_checked(tmp_path / "round-1.msgpack", data)
     state = DeviceState.load(tmp_path, 1, HEADER)
     assert state.version == 3 and state.asked == set()
+    # a sound file whose asked questions are not ids is damage, not a half-loaded state
+    data = msgpack.packb({"version": 3, "released": CountTable(HEADER).to_bytes(),
+                          "local": CountTable(HEADER).to_bytes(), "asked": 7}, use_bin_type=True)
+    write_checked(tmp_path / "round-2.msgpack", data)
+    with pytest.raises(DamagedState, match="does not hold a device state"):
+        DeviceState.load(tmp_path, 2, HEADER)
 
 
 def test_device_state_keeps_only_the_last_three_rounds(tmp_path):
