@@ -146,7 +146,9 @@ class DeviceState:
         try:
             raw = msgpack.unpackb(read_checked(path), raw=False)
             released, local, version = raw["released"], raw["local"], int(raw["version"])
-            asked = {int(a) for a in raw.get("asked", [])}  # (absent from states of before 2026-12-04)
+            asked = raw.get("asked", [])  # (absent from states of before 2026-12-04)
+            if not isinstance(asked, list) or not all(type(a) is int for a in asked):
+                raise TypeError("'asked' is not a list of prompt anchors")
             # decoded without the header check first: a table that does not decode is damage
             tables = [CountTable.from_bytes(released), CountTable.from_bytes(local)]
         except DamagedFile as exc:
@@ -155,7 +157,7 @@ class DeviceState:
             raise DamagedState(path, f"does not hold a device state ({type(exc).__name__}: {exc})") from exc
         for table in tables:  # sound, of another tokenizer or orders: configuration, not damage
             header.check_compatible(table.header)
-        return DeviceState(header, *tables, version, asked)
+        return DeviceState(header, *tables, version, set(asked))
 
 
 SERVED_FIELDS = ("key", "correct", "tokens", "cloud", "cache", "hubs", "computed", "hub_computed")
