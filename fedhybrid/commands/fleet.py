@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--loop-stop", type=int, default=32, metavar="N",
                     help="every agent ends a request once its last N tokens are one cycle of <= 4 tokens "
                          "(device serve --loop-stop; default 32, 0: off, else >= 8)")
+    up.add_argument("--recurring-to-cloud", action=argparse.BooleanOptionalAction, default=True,
+                    help="with --hierarchy: a question an agent answered before escalates to the cloud only, whose "
+                         "answers its cache then replays (device serve --recurring-to-cloud; default on)")
     up.set_defaults(run=_up)
     traffic = fsub.add_parser("traffic", help="open-loop requests at the fleet's agents; a table per round")
     traffic.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
@@ -66,7 +69,8 @@ def _up(args: argparse.Namespace) -> int:
     console = Console(soft_wrap=True)  # piped: one line per message, not 80 columns
     spec = FleetSpec(args.workdir, tuple(t.strip() for t in args.tiers.split(",") if t.strip()), args.rounds,
                      args.round_interval, args.tls, args.cloud_url, args.zoo, args.train_budget, parse_sets(args.set),
-                     args.hierarchy, args.hop_confidence, args.hop_deadline, args.loop_stop)
+                     args.hierarchy, args.hop_confidence, args.hop_deadline, args.loop_stop,
+                     args.recurring_to_cloud)
     fleet = fleet_up(spec, say=console.print)
     for agent in fleet["agents"]:
         hops = [a.split("=", 1)[0] for a in agent["chain"] if "/hop" in a]
