@@ -73,16 +73,20 @@ def stop_token_ids(tokenizer: PreTrainedTokenizerFast, stops: tuple[str, ...]) -
     string spread over several tokens is not caught; single characters always are."""
     if not stops:
         return frozenset()
-    return frozenset(i for i in range(len(tokenizer))
-                     if any(s in tokenizer.decode([i]) for s in stops) and i != tokenizer.eos_token_id)
+    return frozenset(i for i, text in enumerate(_token_texts(tokenizer))
+                     if any(s in text for s in stops) and i != tokenizer.eos_token_id)
 
 
 def number_token_ids(tokenizer: PreTrainedTokenizerFast) -> frozenset[int]:
     """Ids of every token whose text holds a decimal digit (" 3", "25", "2nd"): the cache's
     `ServeRule.number_tokens`. Decoded text, not the raw vocabulary string, so byte-fallback
     pieces such as "<0x41>" (an "A") do not count."""
-    texts = tokenizer.batch_decode([[i] for i in range(len(tokenizer))])
-    return frozenset(i for i, text in enumerate(texts) if any(c.isdecimal() for c in text))
+    return frozenset(i for i, text in enumerate(_token_texts(tokenizer)) if any(c.isdecimal() for c in text))
+
+
+def _token_texts(tokenizer: PreTrainedTokenizerFast) -> list[str]:
+    """The decoded text of every token id, alone (index = id)."""
+    return tokenizer.batch_decode([[i] for i in range(len(tokenizer))])
 
 
 def encode_prompt(tokenizer: PreTrainedTokenizerFast, text: str) -> list[int]:
