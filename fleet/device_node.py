@@ -296,9 +296,9 @@ class DeviceNode:
         else:
             req = query.request
             prompt = chat_prompt_ids(self.tokenizer, req.messages) if req.messages is not None else req.prompt
-        if asked is not None:
-            anchor = self.header.anchor_of(encode_prompt(self.tokenizer, prompt) if isinstance(prompt, str)
-                                           else list(prompt))
+        if asked is not None:  # tokenized once here, for the anchor and the decoder alike
+            prompt = encode_prompt(self.tokenizer, prompt) if isinstance(prompt, str) else list(prompt)
+            anchor = self.header.anchor_of(prompt)
             dcfg = replace(dcfg, skip_hubs=anchor in asked)
             asked.add(anchor)
         if query.problem is not None:
