@@ -12,7 +12,9 @@ For each next token, in order (docs/design.md, "The decode loop"):
    (context window -> cloud token); with a correction cache attached, so is the cloud's
    greedy choice at every earlier token it scores in the same pass (an observation:
    the cache then counts what the cloud says after a context, not only where it
-   disagreed with the device).
+   disagreed with the device), up to the first token the cloud would not have written:
+   what it says after that continues a text it would not have written;
+6. with `DecodeConfig.settle`, one last call scores the tokens no call scored, for the cache.
 Every output token carries its provenance (device / cloud / cache).
 
 With full verification (window None) and greedy decoding, the output is exactly the
@@ -35,7 +37,7 @@ from inference.cloud import Cloud, CloudPrediction, CloudUnavailable
 from inference.device_model import DeviceModel, DeviceStep
 from inference.errors import InferenceError
 from inference.escalation import EscalationChain
-from inference.generation import Correction, DecodeConfig, Generation, Provenance
+from inference.generation import Correction, DecodeConfig, Generation, Provenance, answer_digest
 from inference.loop_guard import cache_would_loop, output_loops
 from inference.privacy import ALLOW, PrivacyPolicy
 from inference.reward_labels import LabelCollector
@@ -69,7 +71,7 @@ class HybridDecoder:
     def generate(self, prompt: str | Sequence[int], policy: Policy, cfg: DecodeConfig = DecodeConfig(),
                  on_token: Callable[[int, Provenance], bool | None] | None = None,
                  use_cache: bool = True, record: bool = True, privacy: PrivacyPolicy = ALLOW,
-                 labels: LabelCollector | None = None) -> Generation:
+                 labels: LabelCollector | None = None, settled: set[int] | None = None) -> Generation:
         """Decode one request. Never raises because of the cloud.
 
         `on_token(token_id, provenance)` streams tokens as they settle: at once without
@@ -87,6 +89,10 @@ class HybridDecoder:
 
         `labels` collects reward-head labels from the cloud's answers and scores, and spot-checks
         the request's unscored tail at its exploration rate (inference/reward_labels.py).
+
+        `settled` (with `DecodeConfig.settle`): the `answer_digest`s of the answers settled before,
+        which are not settled again (the cloud would score the same tokens the same way); this
+        request's is added when it is settled.
         """
         started = time.perf_counter()
         ids = encode_prompt(self.tokenizer, prompt) if isinstance(prompt, str) else list(prompt)
@@ -110,6 +116,12 @@ class HybridDecoder:
         run.emit(final=True)
         if run.labels is not None and run.labels.spot_check():
             run.explore()
+        if cfg.settle and run.observe and run.unchecked and run.stopped_at is None:
+            digest = answer_digest(ids, run.tokens[run.prompt_len:])
+            if settled is None or digest not in settled:
+                run.settle()
+                if run.gen.settled and settled is not None:
+                    settled.add(digest)
         gen = run.gen
         if run.stopped_at is not None:  # the caller ended the request: nothing after that token
             del run.tokens[run.prompt_len + run.stopped_at:]
@@ -152,6 +164,13 @@ class _Run:
         self.cache = decoder.cache if use_cache else None
         self.observe = cfg.observe and self.cache is not None
         self.scored_upto = self.prompt_len  # positions < this are prompt or scored by the cloud
+        # the first output position whose kept token differs from the cloud's greedy choice (no
+        # verification keeps it): what the cloud says after it continues a text the cloud would
+        # not have written, so it is not learnt; a prompt's entries would replay it against the
+        # cloud's own answer (make demo: "5 + 4 = 1" kept, then "... = 20 and" -> " 1" learnt
+        # from "19 + 20", served where the cloud's answer has "9 + 20": 15 of 32 queries lost)
+        self.diverged: int | None = None
+        self.unchecked = False  # a token no cloud call has scored since the last one (`settle`)
         self.cache_looped = False
         # the tier that answered the last escalation (an escalation chain's hub, or None: the
         # cloud) and whether it is the source of truth: a hub's answer is used, never learnt
@@ -196,6 +215,9 @@ class _Run:
             # the cloud's own token needs no score: the next call then starts at the tokens
             # the cloud has not run yet (no position is fed twice)
             self.scored_upto += 1
+        if prov is Provenance.DEVICE or (prov is Provenance.CACHE and self.cfg.settle
+                                          and not self.cache.prompt_decides(token)):
+            self.unchecked = True
         self.tokens.append(token)
         self.gen.provenance.append(prov)
         # which tier produced the token: with an escalation chain (inference/escalation.py) a
@@ -206,6 +228,8 @@ class _Run:
 
     def _truncate(self, length: int) -> None:
         del self.tokens[length:]
+        if self.diverged is not None and self.diverged >= length:
+            self.diverged = None
         del self.gen.provenance[length - self.prompt_len:]
         del self.gen.answered_by[length - self.prompt_len:]
         self.d.device.rollback(length)
@@ -229,13 +253,13 @@ class _Run:
         pick = sample_token(torch.tensor(prediction.top_logprobs), self.cfg.temperature, self.rng)
         return prediction.top_ids[pick]
 
-    def _ask_cloud(self, verify_from: int) -> CloudPrediction | None:
+    def _ask_cloud(self, verify_from: int, top: bool = False) -> CloudPrediction | None:
         cloud = self.d.cloud
         if not self.cloud_enabled:
             return None
         self.gen.cloud_calls += 1
         context = self.cloud_prompt + self.tokens[self.prompt_len:]
-        predict = cloud.predict_authority if self.cfg.skip_hubs and isinstance(cloud, EscalationChain) \
+        predict = cloud.predict_authority if (top or self.cfg.skip_hubs) and isinstance(cloud, EscalationChain) \
             else cloud.predict
         try:
             prediction = predict(self.session, context, verify_from + self.offset, self.cfg.cloud_top_k,
@@ -273,16 +297,21 @@ class _Run:
             token = self.tokens[position]
             if self.labels is not None and self._prov(position) is Provenance.DEVICE:
                 self.labels.observed(position, score.reward)
+            learn = self.diverged is None
             if score.greedy == token:
-                self._record(position, token, token)
+                if learn:
+                    self._record(position, token, token)
                 continue
             if self.cfg.verify:
                 break  # the rollback happens here; what follows is discarded
-            self._record(position, score.greedy, token)
+            if learn:
+                self._record(position, score.greedy, token)
+                self.diverged = position
             if self._prov(position) is Provenance.CACHE:
                 self.cache.contradicted(tuple(self.tokens[:position]), token)
                 self.gen.cache_contradictions += 1
         self.scored_upto = len(self.tokens)
+        self.unchecked = False
 
     def _apply_verification(self, prediction: CloudPrediction) -> bool:
         """Roll back at the first scored local token the cloud disagrees with.
@@ -327,6 +356,14 @@ class _Run:
         weight = self.labels.tail_weight
         for k, score in enumerate(prediction.positions):
             self.labels.observed(prediction.verified_from + k - self.offset, score.reward, weight, "explored")
+
+    def settle(self) -> None:
+        """`DecodeConfig.settle`: one call to the top of the chain scores the unchecked tail; its
+        choices are learnt as observations, the output stays as it is."""
+        prediction = self._ask_cloud(max(1, self.scored_upto), top=True)
+        if prediction is not None:
+            self.gen.settled = True
+            self._observe(prediction)
 
     # -- the loop -----------------------------------------------------------------------
     def loop(self) -> None:
