@@ -104,7 +104,8 @@ def node_for(cfg: FederationConfig, device: str, tier: str, partition: int, stat
     node_cfg = NodeConfig(device=device, partition=partition, profile=profile, state_dir=state_dir,
                           r_max=max(family_ranks), lora_seed=cfg.lora_seed, local_steps=cfg.local_steps,
                           lr=cfg.lr, max_new_tokens=cfg.max_new_tokens, head_epochs=cfg.head_epochs,
-                          head_lr=cfg.head_lr, recurring_to_cloud=cfg.recurring_to_cloud)
+                          head_lr=cfg.head_lr, recurring_to_cloud=cfg.recurring_to_cloud,
+                          settle_recurring=cfg.settle_recurring)
     cloud = _cloud(cfg.zoo, cfg.cloud_url)
     chain = None
     if cfg.hierarchy:

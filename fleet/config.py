@@ -79,6 +79,10 @@ class FederationConfig:
     # hub's answer is never recorded, so a wrong one would come back at every recurrence; the
     # cloud's is, and the cache replays it), as a device agent does (AgentConfig.recurring_to_cloud)
     recurring_to_cloud: bool = True
+    # a question the device answered before has its answer settled (DecodeConfig.settle): one last
+    # call scores the tokens the device chose unchecked, so the cache learns the cloud's answer to
+    # it and replays it next time, as a device agent does (AgentConfig.settle_recurring)
+    settle_recurring: bool = True
     # the federated reward head (server/head_round.py): devices label their tokens from the
     # cloud's answers and scores plus spot checks of explore-rate of their requests, fine-tune
     # the family's head, and the server averages the heads per family each round; with
@@ -179,7 +183,7 @@ class FederationConfig:
         for name, default in (("replay_dir", ""), ("fraction_train", 1.0), ("min_replies", 1),
                               ("secure_aggregation", False), ("secagg_threshold", 0.5), ("secagg_degree", 0),
                               ("hierarchy", False), ("hop_confidence", 0.99), ("recurring_to_cloud", True),
-                              ("federated_head", False),
+                              ("settle_recurring", True), ("federated_head", False),
                               ("explore_rate", 0.05), ("target_escalation_share", 0.0), ("head_epochs", 4),
                               ("head_lr", 1e-3)):
             if getattr(self, name) == default:

@@ -67,6 +67,7 @@ class NodeConfig:
     head_lr: float = 1e-3
     # with an escalation chain: a question answered before goes to the cloud only (FederationConfig)
     recurring_to_cloud: bool = True
+    settle_recurring: bool = True  # a question answered before: the cloud scores its unchecked tokens
 
     def __post_init__(self) -> None:
         if not self.device or any(c in self.device for c in "/\\") or self.device.startswith("."):
@@ -244,9 +245,14 @@ class DeviceNode:
         dcfg = DecodeConfig(max_new_tokens=cfg.max_new_tokens, deadline_s=deadline_s,
                             stop_ids=self.stop_ids)
         queries = self.workload.queries(cfg.partition, inp.round)
-        # with hubs above: a question answered before goes to the cloud only (NodeConfig.recurring_to_cloud)
-        asked = state.asked if self.chain_for_round is not None and cfg.recurring_to_cloud else None
-        served = [self._serve(decoder, policy, dcfg, q, collector, asked) for q in queries]
+        # a question answered before: with hubs above it goes to the cloud only (recurring_to_cloud),
+        # and its unchecked tokens are scored at the end (settle_recurring)
+        skip_hubs = self.chain_for_round is not None and cfg.recurring_to_cloud
+        asked = state.asked if skip_hubs or cfg.settle_recurring else None
+        # an answer settled this round is not settled again in it (the cloud would say the same);
+        # next round's cache, pruned to the tier's budget, may have dropped what it taught
+        settled: set[int] = set()
+        served = [self._serve(decoder, policy, dcfg, q, collector, asked, skip_hubs, settled) for q in queries]
         tokens = sum(s["tokens"] for s in served)
         # Self-training only on well-formed outputs (a final "The answer is N." and EOS):
         # a degenerate output trained into B comes back next round as a degenerate model
@@ -280,6 +286,7 @@ class DeviceNode:
             "private-queries": float(sum(1 for q in queries if q.private)),
             "malformed-outputs": float(sum(1 for s in served if not s["well_formed"])),
             "cache-loops": float(sum(s["loops"] for s in served)),
+            "settled-requests": float(sum(s["settled"] for s in served)),  # settle_recurring's extra calls
             "state-rejoined": 1.0 if rejoined else 0.0,  # this round started from an empty state: damaged
         }
         out = RoundOutput(b_matrices(peft_model), delta.to_bytes(), state.version, metrics)
@@ -290,7 +297,7 @@ class DeviceNode:
         return out
 
     def _serve(self, decoder: HybridDecoder, policy, dcfg: DecodeConfig, query: Query, labels=None,
-               asked: set[int] | None = None) -> dict:
+               asked: set[int] | None = None, skip_hubs: bool = False, settled: set[int] | None = None) -> dict:
         if query.problem is not None:
             prompt = query.problem.prompt
         else:
@@ -299,16 +306,17 @@ class DeviceNode:
         if asked is not None:  # tokenized once here, for the anchor and the decoder alike
             prompt = encode_prompt(self.tokenizer, prompt) if isinstance(prompt, str) else list(prompt)
             anchor = self.header.anchor_of(prompt)
-            dcfg = replace(dcfg, skip_hubs=anchor in asked)
+            recurring = anchor in asked
+            dcfg = replace(dcfg, skip_hubs=skip_hubs and recurring, settle=self.cfg.settle_recurring and recurring)
             asked.add(anchor)
         if query.problem is not None:
-            gen = decoder.generate(prompt, policy, dcfg, labels=labels)
+            gen = decoder.generate(prompt, policy, dcfg, labels=labels, settled=settled)
             correct = wordmath.is_correct(query.problem, gen.text)
             # a worked solution ends in "The answer is N." and EOS
             well_formed = (wordmath.extract_answer(gen.text) is not None and bool(gen.token_ids)
                            and gen.token_ids[-1] == self.tokenizer.eos_token_id)
         else:  # a workload file's request: its own grader, its own privacy
-            gen = decoder.generate(prompt, policy, dcfg, labels=labels,
+            gen = decoder.generate(prompt, policy, dcfg, labels=labels, settled=settled,
                                    privacy=PrivacyPolicy("local-only" if req.sensitive else "allow"))
             # graded only by an answer or reference: agreement with the cloud is the demo's to measure
             correct = (Grader().correct(req, gen.text, gen.token_ids, None)
@@ -323,4 +331,4 @@ class DeviceNode:
                 "cache": gen.count(Provenance.CACHE),
                 "correct": correct, "calls": gen.cloud_calls,
                 "computed": gen.cloud_tokens_computed, "missed": gen.missed_escalations,
-                "key": query.key, "loops": gen.cache_loops, "well_formed": well_formed}
+                "key": query.key, "loops": gen.cache_loops, "well_formed": well_formed, "settled": gen.settled}

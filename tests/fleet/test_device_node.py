@@ -19,7 +19,7 @@ METRIC_KEYS = {
     "state-rejoined",
     "num-examples", "tokens", "cloud-tokens", "cache-tokens", "cloud-share", "cache-share", "accuracy",
     "cloud-calls", "cloud-tokens-computed", "missed-escalations", "train-loss", "cache-entries",
-    "private-queries", "malformed-outputs", "cache-loops", "hub-tokens", "hub-tokens-computed",
+    "private-queries", "malformed-outputs", "cache-loops", "hub-tokens", "hub-tokens-computed", "settled-requests",
 }
 
 
@@ -254,3 +254,27 @@ def test_with_the_hierarchy_a_sure_hub_answers_and_nothing_it_says_is_learnt(sta
     assert off.run_round(_round_input(stack, 2)).metrics["cloud-tokens"] == 0
     hub.close()
     cloud.close()
+
+
+def test_a_question_answered_before_is_settled_by_the_cloud(stack, tmp_path):
+    """The device answers alone (a threshold it always passes): a question it answered before has
+    its answer scored by the cloud at the end (one call, no cloud token in the answer), whose
+    observations the round's delta carries. Off (run
+    config settle-recurring = false), a recurrence costs the cloud nothing."""
+    from dataclasses import replace
+
+    node = stack["node"](tmp_path / "on")
+    round_one = node.workload.queries(0, 1)
+    node.workload = SimpleNamespace(queries=lambda partition, round_: round_one)
+    alone = [replace(_round_input(stack, r), threshold=1e6) for r in (1, 2)]
+    first = node.run_round(alone[0]).metrics
+    repeats = len(round_one) - len({q.key for q in round_one})  # a question twice in round 1
+    assert first["cloud-tokens"] == 0 and first["settled-requests"] == first["cloud-calls"] <= repeats
+    again = node.run_round(alone[1])
+    m = again.metrics
+    assert m["cloud-tokens"] == 0 and 1 <= m["settled-requests"] == m["cloud-calls"] <= len(round_one)
+    assert int(Delta.from_bytes(again.delta, stack["header"]).table.entries["count"].sum()) > 0
+    off = DeviceNode(_config(tmp_path / "off", settle_recurring=False), node.base, node.tokenizer, node.cloud,
+                     node.head, stack["header"], node.workload)
+    off.run_round(alone[0])
+    assert off.run_round(alone[1]).metrics["cloud-calls"] == 0
