@@ -36,6 +36,10 @@ class AgentConfig:
     # (DecodeConfig.skip_hubs): the cloud's answers are recorded and its cache replays them from
     # then on, a hub's are not, so a wrong hub answer would return at every recurrence
     recurring_to_cloud: bool = True
+    # a question this agent answered before: one last cloud call scores the tokens the device chose
+    # unchecked (DecodeConfig.settle), so a token the reward head accepted wrongly is learnt as the
+    # cloud's answer and replayed from then on, instead of coming back at every recurrence
+    settle_recurring: bool = True
 
     def __post_init__(self) -> None:
         if not self.device or any(c in self.device for c in "/\\") or self.device.startswith(".") or len(self.device) > 128:

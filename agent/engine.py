@@ -68,7 +68,11 @@ class AgentEngine(WorkerEngine):
         cfg.state_dir.mkdir(parents=True, exist_ok=True)
         self.journal = Journal(cfg.journal_path)
         self.fleet_head = FleetHead(self.journal, cfg.device, head)  # the zoo's head, then the fleet's
-        self.asked = self.journal.anchors()  # questions answered before (AgentConfig.recurring_to_cloud)
+        # questions answered before (AgentConfig.recurring_to_cloud, settle_recurring)
+        self.asked = self.journal.anchors()
+        # answers the cloud scored at their end: not settled again until the next round's install
+        # (by then the cache, pruned to the tier's budget, may have dropped what they taught)
+        self.settled: set[int] = set()
         self.stats: Counter[str] = Counter()  # served since start (the round takes differences)
         self._build_lock = threading.Lock()
         self._last_refresh = time.monotonic()
@@ -191,11 +195,13 @@ class AgentEngine(WorkerEngine):
         privacy = PrivacyPolicy(job.routing.privacy or self.cfg.privacy)
         seed = p.seed if p.seed is not None else int(time.time_ns() % (2**31))
         anchor = dep.cache.anchor_of(job.prompt_ids)
+        recurring = anchor in self.asked
         try:
             dcfg = DecodeConfig(max_new_tokens=max(1, p.max_tokens), temperature=p.temperature,
                                 seed=seed % (2**63), deadline_s=self.cfg.profile.deadline_s,
                                 stop_at_eos=not p.ignore_eos, loop_stop=self.cfg.loop_stop,
-                                skip_hubs=self.cfg.recurring_to_cloud and anchor in self.asked)
+                                skip_hubs=self.cfg.recurring_to_cloud and recurring,
+                                settle=self.cfg.settle_recurring and recurring)
         except InferenceError as exc:
             raise JobError(str(exc)) from exc
         text, on_token = self.streamer(job, emit, self.tokenizer)
@@ -210,7 +216,7 @@ class AgentEngine(WorkerEngine):
         labels = self.fleet_head.collector(seed)  # the fleet's reward head learns from what the cloud scored
         try:
             gen = dep.decoder.generate(job.prompt_ids, policy, dcfg, on_token=each, record=False, privacy=privacy,
-                                       labels=labels)
+                                       labels=labels, settled=self.settled)
         except InferenceError as exc:
             raise JobError(str(exc), "prompt") from exc
         if labels is not None:
@@ -267,6 +273,7 @@ class AgentEngine(WorkerEngine):
             if released is not None:
                 self.released, self.cache_version = released, cache_version
             self.round = round_
+            self.settled.clear()
             self._fold_new()
             self.current = self._deployment(model, self.adapter_version, self.cache_version)
             self.swaps += 1

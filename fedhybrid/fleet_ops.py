@@ -54,6 +54,7 @@ class FleetSpec:
     hop_deadline_s: float = 1.0  # with hierarchy: a hub later than this is skipped
     loop_stop: int = 32  # every agent's --loop-stop (0: off)
     recurring_to_cloud: bool = True  # with hierarchy: a question an agent answered before skips the hubs
+    settle_recurring: bool = True  # a question an agent answered before: the cloud scores its unchecked tokens
 
     def __post_init__(self) -> None:
         if not self.tiers or any(t not in ("client", "edge", "iot") for t in self.tiers):
@@ -76,7 +77,8 @@ def agent_argv(spec: FleetSpec, device: str, tier: str, port: int, state: Path, 
     return ["device", "serve", "--tier", tier, "--device", device, "--port", str(port), "--state-dir", str(state),
             "--key-dir", str(keys), "--cloud-url", cloud_url, "--lora-seed", str(lora_seed),
             "--train-budget", str(spec.train_budget), "--loop-stop", str(spec.loop_stop),
-            "--recurring-to-cloud" if spec.recurring_to_cloud else "--no-recurring-to-cloud", *chain]
+            "--recurring-to-cloud" if spec.recurring_to_cloud else "--no-recurring-to-cloud",
+            "--settle-recurring" if spec.settle_recurring else "--no-settle-recurring", *chain]
 
 
 def chain_args(tiers: tuple[str, ...], urls: list[str], hop_confidence: float, hop_deadline_s: float

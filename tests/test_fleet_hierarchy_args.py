@@ -31,9 +31,10 @@ def test_every_agent_of_a_fleet_gets_the_fleets_settings(tmp_path):
     assert (args.tier, args.device, args.port, args.lora_seed) == ("iot", "iot-5", 9005, 77)
     assert (args.train_budget, args.loop_stop, args.cloud_url) == (7.5, 16, URLS[0])
     assert [parse_hop(h).tier for h in args.hop] == ["edge", "client"] and args.recurring_to_cloud
-    off = FleetSpec(tmp_path, recurring_to_cloud=False)
+    assert args.settle_recurring
+    off = FleetSpec(tmp_path, recurring_to_cloud=False, settle_recurring=False)
     args = _parse(agent_argv(off, "iot-5", "iot", 9005, tmp_path / "iot-5", tmp_path / "keys", URLS[0], 77, chain))
-    assert args.recurring_to_cloud is False
+    assert args.recurring_to_cloud is False and args.settle_recurring is False
 
 
 def test_each_tier_asks_the_hubs_above_nearest_first_and_relays_from_the_next_tier_up():

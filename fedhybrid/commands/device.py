@@ -33,6 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="with --hop: a question this agent answered before escalates to the cloud only "
                             "(the cache replays the cloud's answers; a hub's are never recorded, so a wrong one "
                             "would come back at every recurrence; default on)")
+    serve.add_argument("--settle-recurring", action=argparse.BooleanOptionalAction, default=True,
+                       help="a question this agent answered before: one cloud call at the end scores the tokens "
+                            "the device chose unchecked, so the cache learns the cloud's answer to it (one call "
+                            "per such request while the cache does not yet replay it all; default on)")
     serve.add_argument("--serve-hop", action="store_true",
                        help="also answer the tiers below at /hop (the cloud protocol over this agent's model: "
                             "their --hop TIER=http://HOST:PORT/hop)")
@@ -102,7 +106,8 @@ def _serve(args: argparse.Namespace) -> int:
                       policy=args.policy, threshold=args.threshold, privacy=args.privacy,
                       lora_seed=args.lora_seed, index_refresh_s=args.index_refresh, max_queue=args.max_queue,
                       max_new_tokens=args.max_tokens_limit, train_budget_s=args.train_budget,
-                      loop_stop=args.loop_stop, recurring_to_cloud=args.recurring_to_cloud)
+                      loop_stop=args.loop_stop, recurring_to_cloud=args.recurring_to_cloud,
+                      settle_recurring=args.settle_recurring)
     model_ref = args.model or tier.model
     base, tokenizer = load_causal_lm(model_ref, zoo, expected_tokenizer_hash=zoo.tokenizer_hash)
     folder = zoo.path(model_ref) if model_ref in zoo.tiers or model_ref in zoo.names else Path(model_ref)

@@ -36,6 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--recurring-to-cloud", action=argparse.BooleanOptionalAction, default=True,
                     help="with --hierarchy: a question an agent answered before escalates to the cloud only, whose "
                          "answers its cache then replays (device serve --recurring-to-cloud; default on)")
+    up.add_argument("--settle-recurring", action=argparse.BooleanOptionalAction, default=True,
+                    help="a question an agent answered before: the cloud scores its unchecked tokens at the end "
+                         "(device serve --settle-recurring; default on)")
     up.set_defaults(run=_up)
     traffic = fsub.add_parser("traffic", help="open-loop requests at the fleet's agents; a table per round")
     traffic.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
@@ -70,7 +73,7 @@ def _up(args: argparse.Namespace) -> int:
     spec = FleetSpec(args.workdir, tuple(t.strip() for t in args.tiers.split(",") if t.strip()), args.rounds,
                      args.round_interval, args.tls, args.cloud_url, args.zoo, args.train_budget, parse_sets(args.set),
                      args.hierarchy, args.hop_confidence, args.hop_deadline, args.loop_stop,
-                     args.recurring_to_cloud)
+                     args.recurring_to_cloud, args.settle_recurring)
     fleet = fleet_up(spec, say=console.print)
     for agent in fleet["agents"]:
         hops = [a.split("=", 1)[0] for a in agent["chain"] if "/hop" in a]

@@ -152,3 +152,22 @@ def test_a_question_asked_before_escalates_past_the_hubs_to_the_cloud(make_agent
     for _ in range(2):
         done, _ = run_job(off, ids, max_tokens=12)
         assert done.extra["fedhybrid"]["answered_by"] == {"edge": 12}
+
+
+def test_a_question_asked_before_has_its_unchecked_tokens_settled_by_the_cloud(make_agent, run_job, tmp_path):
+    """The device answers alone (slm-only: nothing escalated): the first time nothing reaches the
+    cloud; the second time one call at the end scores the answer, whose observations are journaled
+    for the cache; the answer itself is the device's both times. Off, the recurrence costs nothing."""
+    engine = make_agent("edge-8", policy="slm-only", state_dir=tmp_path / "a")
+    ids = _ids(engine)
+    first, _ = run_job(engine, ids, max_tokens=12)
+    assert first.usage["cloud_calls"] == 0 and first.extra["fedhybrid"]["corrections"] == 0
+    again, _ = run_job(engine, ids, max_tokens=12)
+    assert again.token_ids == first.token_ids and again.usage["cloud_tokens"] == 0
+    assert again.usage["cloud_calls"] == 1 and again.extra["fedhybrid"]["corrections"] > 0
+    (_, rec) = list(engine.journal.records(0))
+    assert len(rec.corrections) == again.extra["fedhybrid"]["corrections"]
+    off = make_agent("edge-9", policy="slm-only", state_dir=tmp_path / "b", settle_recurring=False)
+    for _ in range(2):
+        done, _ = run_job(off, ids, max_tokens=12)
+        assert done.usage["cloud_calls"] == 0 and done.extra["fedhybrid"]["corrections"] == 0
