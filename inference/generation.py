@@ -16,7 +16,6 @@ import numpy as np
 
 from inference.errors import InferenceError
 
-
 MIN_LOOP_STOP = 8  # the shortest tail `DecodeConfig.loop_stop` may judge a loop on
 
 
