@@ -73,6 +73,7 @@ class AgentEngine(WorkerEngine):
         # answers the cloud scored at their end: not settled again until the next round's install
         # (by then the cache, pruned to the tier's budget, may have dropped what they taught)
         self.settled: set[int] = set()
+        self.agreed: set[int] = set()  # answers a settle found the cloud's own: learnt again without a call
         self.stats: Counter[str] = Counter()  # served since start (the round takes differences)
         self._build_lock = threading.Lock()
         self._last_refresh = time.monotonic()
@@ -216,7 +217,7 @@ class AgentEngine(WorkerEngine):
         labels = self.fleet_head.collector(seed)  # the fleet's reward head learns from what the cloud scored
         try:
             gen = dep.decoder.generate(job.prompt_ids, policy, dcfg, on_token=each, record=False, privacy=privacy,
-                                       labels=labels, settled=self.settled)
+                                       labels=labels, settled=self.settled, agreed=self.agreed)
         except InferenceError as exc:
             raise JobError(str(exc), "prompt") from exc
         if labels is not None:

@@ -53,6 +53,7 @@ def tier_rows(history: list[dict], tiers: tuple[str, ...] = TIERS) -> list[dict]
                 "accuracy": sum(m["accuracy"] * m["num-examples"] for m in nodes) / queries,
                 "cloud_tokens_computed": sum(m["cloud-tokens-computed"] for m in nodes),
                 "settled_requests": sum(m.get("settled-requests", 0.0) for m in nodes),
+                "relearnt_requests": sum(m.get("relearnt-requests", 0.0) for m in nodes),
                 "tokens": sum(m["tokens"] for m in nodes), "queries": queries,
                 "bytes_up": sum(m["bytes-up"] for m in nodes) / len(nodes),
                 "bytes_down": sum(m["bytes-down"] for m in nodes) / len(nodes),

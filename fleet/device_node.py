@@ -110,17 +110,19 @@ class DeviceState:
     """What a device keeps between rounds (one checksummed file per round, durably written)."""
 
     def __init__(self, header: CacheHeader, released: CountTable | None = None, local: CountTable | None = None,
-                 version: int = 0, asked: set[int] | None = None):
+                 version: int = 0, asked: set[int] | None = None, agreed: set[int] | None = None):
         self.header = header
         self.released = released or CountTable(header)
         self.local = local or CountTable(header)
         self.version = version
         self.asked = asked if asked is not None else set()  # prompt anchors of the questions answered
+        self.agreed = agreed if agreed is not None else set()  # answers a settle found the cloud's own
 
     def save(self, folder: Path, round_: int) -> None:
         ensure_dir(folder)
         data = msgpack.packb({"version": self.version, "released": self.released.to_bytes(),
-                              "local": self.local.to_bytes(), "asked": sorted(self.asked)}, use_bin_type=True)
+                              "local": self.local.to_bytes(), "asked": sorted(self.asked),
+                              "agreed": sorted(self.agreed)}, use_bin_type=True)
         write_checked(folder / f"round-{round_}.msgpack", data)
         for old in folder.glob("round-*.msgpack"):  # keep the last three rounds, as the server does,
             n = int(old.stem.split("-")[1])  # so a server that falls back to an older round finds ours
@@ -148,8 +150,10 @@ class DeviceState:
             raw = msgpack.unpackb(read_checked(path), raw=False)
             released, local, version = raw["released"], raw["local"], int(raw["version"])
             asked = raw.get("asked", [])  # (absent from states of before 2026-12-04)
-            if not isinstance(asked, list) or not all(type(a) is int for a in asked):
-                raise TypeError("'asked' is not a list of prompt anchors")
+            agreed = raw.get("agreed", [])  # (absent from states of before 2026-12-05)
+            for name, ids in (("asked", asked), ("agreed", agreed)):
+                if not isinstance(ids, list) or not all(type(a) is int for a in ids):
+                    raise TypeError(f"{name!r} is not a list of integer ids")
             # decoded without the header check first: a table that does not decode is damage
             tables = [CountTable.from_bytes(released), CountTable.from_bytes(local)]
         except DamagedFile as exc:
@@ -158,7 +162,7 @@ class DeviceState:
             raise DamagedState(path, f"does not hold a device state ({type(exc).__name__}: {exc})") from exc
         for table in tables:  # sound, of another tokenizer or orders: configuration, not damage
             header.check_compatible(table.header)
-        return DeviceState(header, *tables, version, set(asked))
+        return DeviceState(header, *tables, version, set(asked), set(agreed))
 
 
 SERVED_FIELDS = ("key", "correct", "tokens", "cloud", "cache", "hubs", "computed", "hub_computed")
@@ -252,7 +256,10 @@ class DeviceNode:
         # an answer settled this round is not settled again in it (the cloud would say the same);
         # next round's cache, pruned to the tier's budget, may have dropped what it taught
         settled: set[int] = set()
-        served = [self._serve(decoder, policy, dcfg, q, collector, asked, skip_hubs, settled) for q in queries]
+        # (an answer a settle found to be the cloud's own is learnt again without a call, every round)
+        agreed = state.agreed if cfg.settle_recurring else None
+        served = [self._serve(decoder, policy, dcfg, q, collector, asked, skip_hubs, settled, agreed)
+                  for q in queries]
         tokens = sum(s["tokens"] for s in served)
         # Self-training only on well-formed outputs (a final "The answer is N." and EOS):
         # a degenerate output trained into B comes back next round as a degenerate model
@@ -287,6 +294,7 @@ class DeviceNode:
             "malformed-outputs": float(sum(1 for s in served if not s["well_formed"])),
             "cache-loops": float(sum(s["loops"] for s in served)),
             "settled-requests": float(sum(s["settled"] for s in served)),  # settle_recurring's extra calls
+            "relearnt-requests": float(sum(s["relearnt"] for s in served)),  # ... and those it spared
             "state-rejoined": 1.0 if rejoined else 0.0,  # this round started from an empty state: damaged
         }
         out = RoundOutput(b_matrices(peft_model), delta.to_bytes(), state.version, metrics)
@@ -297,7 +305,8 @@ class DeviceNode:
         return out
 
     def _serve(self, decoder: HybridDecoder, policy, dcfg: DecodeConfig, query: Query, labels=None,
-               asked: set[int] | None = None, skip_hubs: bool = False, settled: set[int] | None = None) -> dict:
+               asked: set[int] | None = None, skip_hubs: bool = False, settled: set[int] | None = None,
+               agreed: set[int] | None = None) -> dict:
         if query.problem is not None:
             prompt = query.problem.prompt
         else:
@@ -310,13 +319,13 @@ class DeviceNode:
             dcfg = replace(dcfg, skip_hubs=skip_hubs and recurring, settle=self.cfg.settle_recurring and recurring)
             asked.add(anchor)
         if query.problem is not None:
-            gen = decoder.generate(prompt, policy, dcfg, labels=labels, settled=settled)
+            gen = decoder.generate(prompt, policy, dcfg, labels=labels, settled=settled, agreed=agreed)
             correct = wordmath.is_correct(query.problem, gen.text)
             # a worked solution ends in "The answer is N." and EOS
             well_formed = (wordmath.extract_answer(gen.text) is not None and bool(gen.token_ids)
                            and gen.token_ids[-1] == self.tokenizer.eos_token_id)
         else:  # a workload file's request: its own grader, its own privacy
-            gen = decoder.generate(prompt, policy, dcfg, labels=labels, settled=settled,
+            gen = decoder.generate(prompt, policy, dcfg, labels=labels, settled=settled, agreed=agreed,
                                    privacy=PrivacyPolicy("local-only" if req.sensitive else "allow"))
             # graded only by an answer or reference: agreement with the cloud is the demo's to measure
             correct = (Grader().correct(req, gen.text, gen.token_ids, None)
@@ -331,4 +340,5 @@ class DeviceNode:
                 "cache": gen.count(Provenance.CACHE),
                 "correct": correct, "calls": gen.cloud_calls,
                 "computed": gen.cloud_tokens_computed, "missed": gen.missed_escalations,
-                "key": query.key, "loops": gen.cache_loops, "well_formed": well_formed, "settled": gen.settled}
+                "key": query.key, "loops": gen.cache_loops, "well_formed": well_formed, "settled": gen.settled,
+                "relearnt": gen.relearnt}

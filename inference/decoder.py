@@ -71,7 +71,8 @@ class HybridDecoder:
     def generate(self, prompt: str | Sequence[int], policy: Policy, cfg: DecodeConfig = DecodeConfig(),
                  on_token: Callable[[int, Provenance], bool | None] | None = None,
                  use_cache: bool = True, record: bool = True, privacy: PrivacyPolicy = ALLOW,
-                 labels: LabelCollector | None = None, settled: set[int] | None = None) -> Generation:
+                 labels: LabelCollector | None = None, settled: set[int] | None = None,
+                 agreed: set[int] | None = None) -> Generation:
         """Decode one request. Never raises because of the cloud.
 
         `on_token(token_id, provenance)` streams tokens as they settle: at once without
@@ -92,7 +93,9 @@ class HybridDecoder:
 
         `settled` (with `DecodeConfig.settle`): the `answer_digest`s of the answers settled before,
         which are not settled again (the cloud would score the same tokens the same way); this
-        request's is added when it is settled.
+        request's is added when it is settled. `agreed`: the digests of answers a settle found to
+        be the cloud's own, token for token; such an answer is learnt again without a call (the
+        observations a settle would record), and this request's is added when it is one.
         """
         started = time.perf_counter()
         ids = encode_prompt(self.tokenizer, prompt) if isinstance(prompt, str) else list(prompt)
@@ -118,10 +121,14 @@ class HybridDecoder:
             run.explore()
         if cfg.settle and run.observe and run.unchecked and run.stopped_at is None:
             digest = answer_digest(ids, run.tokens[run.prompt_len:])
-            if settled is None or digest not in settled:
+            if agreed is not None and digest in agreed:
+                run.relearn()
+            elif settled is None or digest not in settled:
                 run.settle()
                 if run.gen.settled and settled is not None:
                     settled.add(digest)
+                if run.gen.settled and agreed is not None and run.diverged is None and not run.unchecked:
+                    agreed.add(digest)
         gen = run.gen
         if run.stopped_at is not None:  # the caller ended the request: nothing after that token
             del run.tokens[run.prompt_len + run.stopped_at:]
@@ -356,6 +363,16 @@ class _Run:
         weight = self.labels.tail_weight
         for k, score in enumerate(prediction.positions):
             self.labels.observed(prediction.verified_from + k - self.offset, score.reward, weight, "explored")
+
+    def relearn(self) -> None:
+        """An answer the cloud agreed with token for token before: record what a settle would
+        (every token from the first unscored one, as the cloud's own choice), with no call."""
+        for position in range(max(self.prompt_len, self.scored_upto), len(self.tokens)):
+            if self._prov(position) is not Provenance.CLOUD:
+                self._record(position, self.tokens[position], self.tokens[position])
+        self.scored_upto = len(self.tokens)
+        self.unchecked = False
+        self.gen.relearnt = True
 
     def settle(self) -> None:
         """`DecodeConfig.settle`: one call to the top of the chain scores the unchecked tail; its

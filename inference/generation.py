@@ -144,6 +144,7 @@ class Generation:
     cache_loops: int = 0  # requests where the cache loop guard stopped cache serving
     loop_stopped: bool = False  # ended by `DecodeConfig.loop_stop`: the output was looping
     settled: bool = False  # `DecodeConfig.settle` had the cloud score the unchecked tokens (one call)
+    relearnt: bool = False  # `settle` found an answer the cloud agreed with before: learnt again, no call
     elapsed_s: float = 0.0
     text: str = ""
 

@@ -171,3 +171,21 @@ def test_a_question_asked_before_has_its_unchecked_tokens_settled_by_the_cloud(m
     for _ in range(2):
         done, _ = run_job(off, ids, max_tokens=12)
         assert done.usage["cloud_calls"] == 0 and done.extra["fedhybrid"]["corrections"] == 0
+
+
+def test_an_answer_the_cloud_agreed_with_is_relearnt_without_a_call(make_agent, run_job, zoo_models, tmp_path):
+    """The cloud here is the device's own model, so the settle finds the answer all agreed: after
+    the next round's install (which ends the per-round memory) the recurrence journals the same
+    corrections again, without a cloud call."""
+    from inference.cloud import LocalCloud
+
+    device, *_ = zoo_models
+    engine = make_agent("edge-7", policy="slm-only", upstream=LocalCloud(device), state_dir=tmp_path / "a")
+    ids = _ids(engine)
+    run_job(engine, ids, max_tokens=12)
+    settled, _ = run_job(engine, ids, max_tokens=12)
+    assert settled.usage["cloud_calls"] == 1 and len(engine.agreed) == 1
+    engine.install(None, 0, None, 0, 1)
+    again, _ = run_job(engine, ids, max_tokens=12)
+    assert again.token_ids == settled.token_ids and again.usage["cloud_calls"] == 0
+    assert again.extra["fedhybrid"]["corrections"] == settled.extra["fedhybrid"]["corrections"] > 0

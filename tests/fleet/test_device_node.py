@@ -20,6 +20,7 @@ METRIC_KEYS = {
     "num-examples", "tokens", "cloud-tokens", "cache-tokens", "cloud-share", "cache-share", "accuracy",
     "cloud-calls", "cloud-tokens-computed", "missed-escalations", "train-loss", "cache-entries",
     "private-queries", "malformed-outputs", "cache-loops", "hub-tokens", "hub-tokens-computed", "settled-requests",
+    "relearnt-requests",
 }
 
 
@@ -67,8 +68,9 @@ def test_device_state_save_load_round_trips(tmp_path):
     loaded = DeviceState.load(tmp_path, 2, HEADER)
     assert loaded.released == released and loaded.local == local and loaded.version == 7
     assert len(loaded.released) and len(loaded.local)
-    DeviceState(HEADER, released, local, version=7, asked={5, 9}).save(tmp_path, 3)
-    assert DeviceState.load(tmp_path, 3, HEADER).asked == {5, 9}
+    DeviceState(HEADER, released, local, version=7, asked={5, 9}, agreed={2**62, 1}).save(tmp_path, 3)
+    loaded = DeviceState.load(tmp_path, 3, HEADER)
+    assert loaded.asked == {5, 9} and loaded.agreed == {2**62, 1}
 
 
 def test_a_device_state_of_before_the_asked_questions_loads_with_none(tmp_path):
@@ -78,13 +80,14 @@ def test_a_device_state_of_before_the_asked_questions_loads_with_none(tmp_path):
                           "local": CountTable(HEADER).to_bytes()}, use_bin_type=True)
     write_checked(tmp_path / "round-1.msgpack", data)
     state = DeviceState.load(tmp_path, 1, HEADER)
-    assert state.version == 3 and state.asked == set()
-    # a sound file whose asked questions are not ids is damage, not a half-loaded state
-    data = msgpack.packb({"version": 3, "released": CountTable(HEADER).to_bytes(),
-                          "local": CountTable(HEADER).to_bytes(), "asked": 7}, use_bin_type=True)
-    write_checked(tmp_path / "round-2.msgpack", data)
-    with pytest.raises(DamagedState, match="does not hold a device state"):
-        DeviceState.load(tmp_path, 2, HEADER)
+    assert state.version == 3 and state.asked == set() and state.agreed == set()
+    # a sound file whose asked questions or agreed answers are not ids is damage, not a half-loaded state
+    for n, bad in enumerate(({"asked": 7}, {"agreed": ["x"]}), start=2):
+        data = msgpack.packb({"version": 3, "released": CountTable(HEADER).to_bytes(),
+                              "local": CountTable(HEADER).to_bytes(), **bad}, use_bin_type=True)
+        write_checked(tmp_path / f"round-{n}.msgpack", data)
+        with pytest.raises(DamagedState, match=f"does not hold a device state.*{next(iter(bad))}"):
+            DeviceState.load(tmp_path, n, HEADER)
 
 
 def test_device_state_keeps_only_the_last_three_rounds(tmp_path):

@@ -135,3 +135,23 @@ def test_a_failed_settle_changes_nothing(pair, tiny_zoo, broken_cloud, settle):
     decoder = HybridDecoder(device, tok, broken_cloud, cache=DeviceCache(_header(tiny_zoo), "d", RULE))
     gen = decoder.generate(ids, make_policy("slm-only"), DecodeConfig(max_new_tokens=12, settle=settle))
     assert not gen.settled and not gen.corrections and gen.cloud_failures == int(settle)
+
+
+def test_an_answer_the_cloud_agreed_with_is_learnt_again_without_a_call(pair, tiny_zoo):
+    """With the device's own model as the cloud, a settle finds the answer all agreed: the next
+    round (a fresh `settled`) learns exactly what a settle would, without asking; an answer the
+    cloud disagreed with is never taken for agreed."""
+    device, cloud_model, tok = pair
+    ids = tok(wordmath.generate("heldout", 1, seed=22)[0].prompt)["input_ids"]
+    settle = DecodeConfig(max_new_tokens=12, settle=True)
+    decoder = HybridDecoder(device, tok, LocalCloud(device), cache=DeviceCache(_header(tiny_zoo), "d", RULE))
+    agreed: set[int] = set()
+    first = decoder.generate(ids, make_policy("slm-only"), settle, record=False, settled=set(), agreed=agreed)
+    assert first.settled and agreed == {answer_digest(ids, first.token_ids)}
+    again = decoder.generate(ids, make_policy("slm-only"), settle, record=False, settled=set(), agreed=agreed)
+    assert again.relearnt and not again.settled and again.cloud_calls == 0
+    assert [(c.context, c.token) for c in again.corrections] == [(c.context, c.token) for c in first.corrections]
+    other = HybridDecoder(device, tok, LocalCloud(cloud_model), cache=DeviceCache(_header(tiny_zoo), "d", RULE))
+    none: set[int] = set()
+    gen = other.generate(ids, make_policy("slm-only"), settle, record=False, settled=set(), agreed=none)
+    assert gen.settled and not none  # the real cloud disagrees with the tiny device

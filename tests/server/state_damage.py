@@ -59,7 +59,8 @@ def _server_state(round_: int) -> ServerState:
 
 STATES = {n: _server_state(n) for n in (1, 2, 3)}
 STATE_BYTES = {n: state.to_bytes() for n, state in STATES.items()}
-DEVICE_STATE = DeviceState(HEADER, released=TABLE_B, local=TABLE_A, version=2, asked={HEADER.vocab_size + 5, 90_000})
+DEVICE_STATE = DeviceState(HEADER, released=TABLE_B, local=TABLE_A, version=2, asked={HEADER.vocab_size + 5, 90_000},
+                           agreed={3, 2**62 + 7})
 ADAPTER = {"model.layers.0.self_attn.q_proj.lora_B": np.linspace(-1, 1, 8, dtype=np.float32).reshape(4, 2),
            "model.layers.0.self_attn.v_proj.lora_B": np.ones((4, 2), dtype=np.float32)}
 REQUEST = wire.RoundRequest(round=3, adapter=wire.encode_adapter(ADAPTER), cache_update=UPDATE.to_bytes(),
@@ -72,14 +73,16 @@ REPLY = wire.RoundReply(device="edge-1", tier="edge", adapter=wire.encode_adapte
 def _device_state_payload(state: DeviceState) -> bytes:
     """What `DeviceState.save` frames (kept in step with it by `test_real_objects_round_trip`)."""
     return msgpack.packb({"version": state.version, "released": state.released.to_bytes(),
-                          "local": state.local.to_bytes(), "asked": sorted(state.asked)}, use_bin_type=True)
+                          "local": state.local.to_bytes(), "asked": sorted(state.asked),
+                          "agreed": sorted(state.agreed)}, use_bin_type=True)
 
 
 DEVICE_PAYLOAD = _device_state_payload(DEVICE_STATE)
 
 
 def same_device_state(a: DeviceState, b: DeviceState) -> bool:
-    return a.version == b.version and a.released == b.released and a.local == b.local and a.asked == b.asked
+    return (a.version == b.version and a.released == b.released and a.local == b.local and a.asked == b.asked
+            and a.agreed == b.agreed)
 
 
 # -- damage ----------------------------------------------------------------------------------------
