@@ -143,7 +143,8 @@ def test_every_byte_the_cloud_receives_local_only_none_redact_no_masked_value(zo
         with serve_app(create_agent_app(engine, RoundRunner(engine), HttpConfig(), token)) as url:
             prompt = "Q: Mail ava.smith@example.com about card 4111222233334444. Ava has 12 apples.\nA:"
             bodies.clear()
-            local = httpx.post(f"{url}/v1/completions", json={"prompt": prompt, "max_tokens": 6,
+            # (ignore_eos: sampled at the default temperature, the tiny device may end before 6 tokens)
+            local = httpx.post(f"{url}/v1/completions", json={"prompt": prompt, "max_tokens": 6, "ignore_eos": True,
                                                               "privacy": "local-only"}).json()
             assert local["usage"]["completion_tokens"] == 6 and bodies == []  # not one byte
             redacted = httpx.post(f"{url}/v1/completions", json={"prompt": prompt, "max_tokens": 6},
