@@ -14,7 +14,8 @@ For each next token, in order (docs/design.md, "The decode loop"):
    the cache then counts what the cloud says after a context, not only where it
    disagreed with the device), up to the first token the cloud would not have written:
    what it says after that continues a text it would not have written;
-6. with `DecodeConfig.settle`, one last call scores the tokens no call scored, for the cache.
+6. with `DecodeConfig.settle`, one last call scores the tokens no call scored, for the cache
+   (inference/settle.py).
 Every output token carries its provenance (device / cloud / cache).
 
 With full verification (window None) and greedy decoding, the output is exactly the
@@ -37,12 +38,13 @@ from inference.cloud import Cloud, CloudPrediction, CloudUnavailable
 from inference.device_model import DeviceModel, DeviceStep
 from inference.errors import InferenceError
 from inference.escalation import EscalationChain
-from inference.generation import Correction, DecodeConfig, Generation, Provenance, answer_digest
+from inference.generation import Correction, DecodeConfig, Generation, Provenance
 from inference.loop_guard import cache_would_loop, output_loops
 from inference.privacy import ALLOW, PrivacyPolicy
 from inference.reward_labels import LabelCollector
 from inference.router import Policy, SlmOnly
 from inference.sampling import sample_token
+from inference.settle import settle_answer
 from inference.tokenizer import encode_prompt
 
 
@@ -119,16 +121,8 @@ class HybridDecoder:
         run.emit(final=True)
         if run.labels is not None and run.labels.spot_check():
             run.explore()
-        if cfg.settle and run.observe and run.unchecked and run.stopped_at is None:
-            digest = answer_digest(ids, run.tokens[run.prompt_len:])
-            if agreed is not None and digest in agreed:
-                run.relearn()
-            elif settled is None or digest not in settled:
-                run.settle()
-                if run.gen.settled and settled is not None:
-                    settled.add(digest)
-                if run.gen.settled and agreed is not None and run.diverged is None and not run.unchecked:
-                    agreed.add(digest)
+        if cfg.settle:
+            settle_answer(run, settled, agreed)
         gen = run.gen
         if run.stopped_at is not None:  # the caller ended the request: nothing after that token
             del run.tokens[run.prompt_len + run.stopped_at:]
@@ -363,24 +357,6 @@ class _Run:
         weight = self.labels.tail_weight
         for k, score in enumerate(prediction.positions):
             self.labels.observed(prediction.verified_from + k - self.offset, score.reward, weight, "explored")
-
-    def relearn(self) -> None:
-        """An answer the cloud agreed with token for token before: record what a settle would
-        (every token from the first unscored one, as the cloud's own choice), with no call."""
-        for position in range(max(self.prompt_len, self.scored_upto), len(self.tokens)):
-            if self._prov(position) is not Provenance.CLOUD:
-                self._record(position, self.tokens[position], self.tokens[position])
-        self.scored_upto = len(self.tokens)
-        self.unchecked = False
-        self.gen.relearnt = True
-
-    def settle(self) -> None:
-        """`DecodeConfig.settle`: one call to the top of the chain scores the unchecked tail; its
-        choices are learnt as observations, the output stays as it is."""
-        prediction = self._ask_cloud(max(1, self.scored_upto), top=True)
-        if prediction is not None:
-            self.gen.settled = True
-            self._observe(prediction)
 
     # -- the loop -----------------------------------------------------------------------
     def loop(self) -> None:
