@@ -1,8 +1,11 @@
 """Reward-head training and threshold calibration for one (device, cloud) pair.
 
-1. Labels: the device decodes training prompts on its own; one teacher-forced cloud pass
-   over each output gives r_t for every device token (arXiv 2409.13757).
-2. The head is fitted on (hidden state, top-k log-probs) -> r_t.
+1. Labels, `consequence` (the default, training/consequence.py): along each training prompt's
+   cloud-only answer, the r of every device proposal that changes the task's verdict (0 where
+   it does not); `disagreement`: the device decodes training prompts on its own and one
+   teacher-forced cloud pass over each output gives r_t for every device token (arXiv
+   2409.13757).
+2. The head is fitted on (hidden state, top-k log-probs) -> label.
 3. Calibration decodes held-out prompts with the real hybrid decoder (reward policy) over
    a grid of tau, giving tau -> (cloud share, accuracy). A target cloud share is then
    met by bisection on tau, decoding for real at each probe, so the realised share on
@@ -26,7 +29,10 @@ from inference.reward_head import RewardHead, RewardHeadConfig, fit
 from inference.router import RewardPolicy, make_policy
 from inference.tokenizer import encode_prompt
 from training.calibration_sets import CalibrationSets, Task, wordmath_sets
+from training.consequence import consequence_labels
 from training.errors import TrainingError
+
+LABELS = ("consequence", "disagreement")
 
 
 @dataclass(frozen=True)
@@ -42,8 +48,15 @@ class CalibrationConfig:
     tolerance: float = 0.01  # acceptable |share - target| on the calibration set
     deadline_s: float = 10.0  # calibration runs offline: be generous with the cloud
     seed: int = 0
+    labels: str = "consequence"  # or "disagreement" (see the module docstring)
+    inconsequential_weight: float = 0.2  # consequence labels: r's weight where the answer stays
 
     def __post_init__(self) -> None:
+        if self.labels not in LABELS:
+            raise TrainingError(f"labels={self.labels!r}: choose one of {', '.join(LABELS)}")
+        if not 0 <= self.inconsequential_weight <= 1:
+            raise TrainingError(f"inconsequential_weight={self.inconsequential_weight} must lie in [0, 1] "
+                                "(0: only answer-changing tokens count; 1: every disagreement counts in full)")
         if self.train_problems < 4 or self.calib_problems < 2:
             raise TrainingError("need >= 4 training and >= 2 calibration problems")
         if self.grid < 2 or self.bisect_steps < 0 or not 0 < self.tolerance < 1:
@@ -166,10 +179,20 @@ def calibrate(device_model, cloud: Cloud, tokenizer, out_dir: Path, cfg: Calibra
     report = (lambda stage, i, n: progress(stage, i, n)) if progress else (lambda *a: None)
     sets = sets or wordmath_sets(cfg.train_problems, cfg.calib_problems, cfg.seed)
     device = DeviceModel(device_model)
-    hidden, logprobs, labels = collect_labels(
-        device, cloud, tokenizer, sets.train, cfg.max_new_tokens, cfg.deadline_s,
-        lambda i: report("label", i, len(sets.train)), stop_ids=sets.stop_ids)
+    def label_progress(i: int) -> None:
+        report("label", i, len(sets.train))
+
+    if cfg.labels == "consequence":
+        hidden, logprobs, labels, label_stats = consequence_labels(
+            device, cloud, tokenizer, sets.train, cfg.max_new_tokens, cfg.deadline_s, sets.stop_ids, label_progress,
+            cfg.inconsequential_weight)
+    else:
+        hidden, logprobs, labels = collect_labels(
+            device, cloud, tokenizer, [t.prompt for t in sets.train], cfg.max_new_tokens, cfg.deadline_s,
+            label_progress, stop_ids=sets.stop_ids)
+        label_stats = {"labels": "disagreement"}
     head, stats = train_head(hidden, logprobs, labels, cfg)
+    stats.update(label_stats)
     decoder = HybridDecoder(device_model, tokenizer, cloud)
     dcfg = DecodeConfig(max_new_tokens=cfg.max_new_tokens, deadline_s=cfg.deadline_s, stop_ids=sets.stop_ids)
     _fill_references(decoder, sets.calib + sets.check, dcfg)

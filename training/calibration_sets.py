@@ -40,7 +40,7 @@ class Task:
 
 @dataclass
 class CalibrationSets:
-    train: list[str | list[int]]
+    train: list[Task]  # labelled for the head (their judges grade the consequence labels' rollouts)
     calib: list[Task]
     check: list[Task]
     stop_ids: frozenset[int] = frozenset()
@@ -52,7 +52,7 @@ def wordmath_sets(train_problems: int, calib_problems: int, seed) -> Calibration
         return Task(p.prompt, lambda text, ids, ref: wordmath.is_correct(p, text))
 
     return CalibrationSets(
-        [p.prompt for p in wordmath.generate("train", train_problems, seed=f"calibrate/{seed}")],
+        [task(p) for p in wordmath.generate("train", train_problems, seed=f"calibrate/{seed}")],
         [task(p) for p in wordmath.generate("heldout", calib_problems, seed=f"calibrate/{seed}")],
         [task(p) for p in wordmath.generate("heldout", calib_problems, seed=f"calibrate-check/{seed}")],
         source={"kind": "wordmath"})
@@ -76,7 +76,8 @@ def workload_sets(requests: Sequence[Request], grader: Grader, prompt_ids: Calla
     n_calib = max(2, (len(ordered) - n_train) // 2)
     train, calib, check = ordered[:n_train], ordered[n_train:n_train + n_calib], ordered[n_train + n_calib:]
 
-    return CalibrationSets([prompt_ids(r) for r in train], tasks_from_requests(calib, grader, prompt_ids),
+    return CalibrationSets(tasks_from_requests(train, grader, prompt_ids),
+                           tasks_from_requests(calib, grader, prompt_ids),
                            tasks_from_requests(check, grader, prompt_ids), stop_ids,
                            source={"kind": "workload", **(source or {})})
 

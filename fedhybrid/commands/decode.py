@@ -46,6 +46,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.add_argument("--calib-problems", type=int, default=64)
     cal.add_argument("--grid", type=int, default=10, help="tau values in the calibration table")
     cal.add_argument("--seed", type=int, default=0)
+    cal.add_argument("--labels", choices=["consequence", "disagreement"], default="consequence",
+                     help="what the head learns: consequence (default) labels a device token by the cloud's "
+                          "disagreement only where taking it changes the graded answer (one cloud rollout per "
+                          "disagreement); disagreement labels every token the cloud would not have written")
+    cal.add_argument("--inconsequential-weight", type=float, default=0.2,
+                     help="with consequence labels: the weight of a disagreement that leaves the answer as it was "
+                          "(0: such tokens rank with the ones the cloud agrees with; 1: plain disagreement)")
     cal.add_argument("--retarget", action="store_true",
                      help="keep the trained head and its table; only pick tau for --target-cloud-share again")
     cal.add_argument("--workload", type=Path, default=None,
@@ -174,7 +181,8 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     zoo = Zoo(args.zoo)
     cfg = CalibrationConfig(train_problems=args.train_problems, calib_problems=args.calib_problems,
-                            grid=args.grid, seed=args.seed)
+                            grid=args.grid, seed=args.seed, labels=args.labels,
+                            inconsequential_weight=args.inconsequential_weight)
     if args.retarget and args.target_cloud_share is None:
         raise TrainingError("--retarget needs --target-cloud-share")
     requests = None
