@@ -106,3 +106,28 @@ def test_trajectory_scores_match_the_cloud_and_a_model_agrees_with_itself(pair, 
     assert ts.reward[0] == pytest.approx(scored.reward, abs=1e-4)
     same = score_trajectories(cloud_model, cloud_model, [prompt], [output], {})
     assert np.allclose(same.reward, 0.0, atol=1e-5)  # the cloud never disagrees with its own argmax
+
+
+def test_recall_of_marked_tokens_follows_the_marks_not_the_reward():
+    rng = np.random.default_rng(3)
+    reward = np.where(rng.random(400) < 0.1, -3.0, 0.0)
+    marked = (reward < 0) & (rng.random(400) < 0.5)  # half the disagreements change the answer
+    # "marks first" escalates the marked tokens before the other disagreements, "reward" ties them
+    ts = TokenScores(np.arange(400) // 10, reward, {"confidence": rng.random(400), "marks first": reward - marked},
+                     marked)
+    out = recall_at_shares(ts, resamples=100, marked=True)
+    recall = {r["scorer"]: r for r in out["recall"]}
+    assert out["bad_share"] == pytest.approx(marked.mean())
+    assert recall["marks first"]["5.0%"] == pytest.approx(recall["oracle"]["5.0%"], abs=0.03)
+    with pytest.raises(ValueError, match="needs token scores with marks"):
+        recall_at_shares(_tokens(reward, {"confidence": rng.random(400)}), marked=True)
+
+
+def test_trajectory_marks_stay_aligned_with_the_scored_tokens(pair):
+    device, cloud_model, tok = pair
+    prompts = [tok("Tom has 3 apples.")["input_ids"], tok("Ann")["input_ids"], tok("Bo has 2.")["input_ids"]]
+    outputs = [tok(" He buys 4 more.")["input_ids"], [], tok(" So 2.")["input_ids"]]
+    marks = [[i % 2 == 0 for i in range(len(o))] for o in outputs]
+    ts = score_trajectories(device, cloud_model, prompts, outputs, {}, marks)
+    assert ts.marked.tolist() == marks[0] + marks[2]  # the empty output is skipped with its marks
+    assert ts.prompt.tolist() == [0] * len(outputs[0]) + [2] * len(outputs[2])

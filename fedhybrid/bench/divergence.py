@@ -14,7 +14,10 @@ it of every token of many outputs:
 4. per scorer, escalating its lowest-scoring share s of the tokens: the recall of the tokens
    the cloud would change with conviction (r < `bad`, default -1 nat), next to the oracle
    min(1, s / their share). Each head's gap to confidence comes with a 95% paired percentile
-   bootstrap interval over prompts (both scorers on the same resampled prompts).
+   bootstrap interval over prompts (both scorers on the same resampled prompts);
+5. the same recall of the tokens that change the answer: where the device's proposal, continued
+   by the cloud, ends in a different verdict than the cloud-only answer (one rollout per
+   disagreement, training/consequence.py). Only these cost accuracy.
 
 Shapes: per prompt, the device and cloud logits are (T, V) over the T = len(prompt + output)
 positions; row p predicts token p + 1, so the output's tokens are predicted by rows
@@ -44,6 +47,7 @@ class TokenScores:
     prompt: np.ndarray  # (N,) int, index of the prompt
     reward: np.ndarray  # (N,) float, r <= 0
     scores: dict[str, np.ndarray]  # name -> (N,) float
+    marked: np.ndarray | None = None  # (N,) bool, e.g. "changes the answer"; None without marks
 
     def __len__(self) -> int:
         return len(self.reward)
@@ -51,10 +55,12 @@ class TokenScores:
 
 @torch.no_grad()
 def score_trajectories(device_model, cloud_model, prompt_ids: Sequence[Sequence[int]],
-                       outputs: Sequence[Sequence[int]], heads: Mapping[str, RewardHead]) -> TokenScores:
-    """Teacher-force the device and the cloud over each prompt + output (see the module doc)."""
+                       outputs: Sequence[Sequence[int]], heads: Mapping[str, RewardHead],
+                       marks: Sequence[Sequence[bool]] | None = None) -> TokenScores:
+    """Teacher-force the device and the cloud over each prompt + output (see the module doc).
+    `marks`: one flag per output token (kept aligned with the scored tokens)."""
     limit = min(int(getattr(m.config, "max_position_embeddings", 1 << 30)) for m in (device_model, cloud_model))
-    prompt_of, rewards = [], []
+    prompt_of, rewards, marked = [], [], []
     scores: dict[str, list[np.ndarray]] = {CONFIDENCE: [], **{name: [] for name in heads}}
     for i, (ids, out) in enumerate(zip(prompt_ids, outputs)):
         seq = (list(ids) + list(out))[:limit]
@@ -71,13 +77,16 @@ def score_trajectories(device_model, cloud_model, prompt_ids: Sequence[Sequence[
         r = clp.gather(1, proposal.view(-1, 1)).view(-1) - clp.max(dim=-1).values
         prompt_of.append(np.full(len(r), i))
         rewards.append(r.numpy())
+        if marks is not None:
+            marked.append(np.asarray(marks[i][:len(r)], dtype=bool))
         scores[CONFIDENCE].append(top_lp.exp().numpy())
         for name, head in heads.items():
             scores[name].append(head(head.features(hidden, dlp)).numpy())
     if not rewards:
         raise ValueError("no output tokens to score: every output was empty or past the models' positions")
     return TokenScores(np.concatenate(prompt_of), np.concatenate(rewards).astype(np.float64),
-                       {k: np.concatenate(v).astype(np.float64) for k, v in scores.items()})
+                       {k: np.concatenate(v).astype(np.float64) for k, v in scores.items()},
+                       np.concatenate(marked) if marks is not None else None)
 
 
 def _recalls(order: np.ndarray, bad: np.ndarray, weights: np.ndarray, shares: Sequence[float]) -> np.ndarray:
@@ -99,18 +108,22 @@ def _recalls(order: np.ndarray, bad: np.ndarray, weights: np.ndarray, shares: Se
 
 
 def recall_at_shares(ts: TokenScores, shares: Sequence[float] = SHARES, bad: float = -1.0,
-                     resamples: int = 1000, level: float = 0.95, seed: int = 0) -> dict:
-    """Recall of the r < `bad` tokens per scorer at each escalation share, the oracle's, and
-    each other scorer's gap to confidence with a paired bootstrap interval over prompts.
+                     resamples: int = 1000, level: float = 0.95, seed: int = 0, marked: bool = False) -> dict:
+    """Recall of the r < `bad` tokens (with `marked`: of the marked ones) per scorer at each
+    escalation share, the oracle's, and each other scorer's gap to confidence with a paired
+    bootstrap interval over prompts.
 
     Returns {"tokens", "bad_share", "recall": [{"scorer", share: value}], "gaps":
     [{"scorer", share: Interval}]}. Raises ValueError without confidence scores or bad tokens.
     """
     if CONFIDENCE not in ts.scores:
         raise ValueError("recall_at_shares needs the confidence scores to compare with")
-    is_bad = (ts.reward < bad).astype(np.float64)
+    if marked and ts.marked is None:
+        raise ValueError("recall_at_shares(marked=True) needs token scores with marks")
+    is_bad = (ts.marked if marked else ts.reward < bad).astype(np.float64)
     if not is_bad.any():
-        raise ValueError(f"no token has r < {bad}: the cloud agrees with the device everywhere scored")
+        raise ValueError("no marked token to recall" if marked else
+                         f"no token has r < {bad}: the cloud agrees with the device everywhere scored")
     prompts, index = np.unique(ts.prompt, return_inverse=True)
     counts = resample_weights(len(prompts), None, resamples, np.random.default_rng(seed))  # (R, prompts)
     weights = np.vstack([np.ones(len(ts)), counts[:, index]])  # (1 + R, N), row 0: the full sample
@@ -140,25 +153,30 @@ def recall_at_shares(ts: TokenScores, shares: Sequence[float] = SHARES, bad: flo
 def measure(device_model, cloud, tokenizer, heads: Mapping[str, RewardHead], problems: int,
             seed: str = "bench-divergence", max_new_tokens: int = 128, progress=None) -> dict:
     """`recall_at_shares` over the cloud-only outputs of `problems` held-out word problems
-    (drawn apart from the decoding sweep's, so the two measurements do not share prompts)."""
-    from inference.decoder import HybridDecoder
-    from inference.generation import DecodeConfig
-    from inference.router import make_policy
+    (drawn apart from the decoding sweep's, so the two measurements do not share prompts):
+    of the r < -1 tokens, and (key "consequence") of the tokens that change the answer."""
+    from inference.device_model import DeviceModel
     from inference.tokenizer import encode_prompt
+    from training.calibration_sets import Task
+    from training.consequence import consequence_labels
     from workloads import wordmath
 
-    prompts = [p.prompt for p in wordmath.generate("heldout", problems, seed=seed)]
-    decoder = HybridDecoder(device_model, tokenizer, cloud)
-    cfg = DecodeConfig(max_new_tokens=max_new_tokens, deadline_s=30.0)
-    outputs = []
-    for i, prompt in enumerate(prompts):
-        outputs.append(decoder.generate(prompt, make_policy("cloud-only"), cfg, use_cache=False,
-                                        record=False).token_ids)
-        if progress:
-            progress(i + 1, len(prompts))
-    ts = score_trajectories(device_model, cloud.model, [encode_prompt(tokenizer, p) for p in prompts], outputs,
-                            heads)
-    return recall_at_shares(ts)
+    def task(p: wordmath.Problem) -> Task:
+        return Task(p.prompt, lambda text, ids, ref: wordmath.is_correct(p, text))
+
+    tasks = [task(p) for p in wordmath.generate("heldout", problems, seed=seed)]
+    # the cloud-only answers (kept as each task's reference) and their consequence labels
+    _, _, labels, _ = consequence_labels(DeviceModel(device_model), cloud, tokenizer, tasks, max_new_tokens, 30.0,
+                                         progress=(lambda i: progress(i, len(tasks))) if progress else None)
+    outputs, marks, start = [t.reference for t in tasks], [], 0
+    for out in outputs:
+        marks.append((labels[start:start + len(out)] != 0).tolist())
+        start += len(out)
+    ts = score_trajectories(device_model, cloud.model, [encode_prompt(tokenizer, t.prompt) for t in tasks], outputs,
+                            heads, marks)
+    result = recall_at_shares(ts)
+    result["consequence"] = recall_at_shares(ts, marked=True)
+    return result
 
 
 def printable(rows: list[dict]) -> list[dict]:

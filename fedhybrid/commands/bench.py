@@ -152,6 +152,12 @@ def _routing(args: argparse.Namespace) -> int:
                     "share", recall["recall"], [("scorer", "{}")] + keys)
         print_table("recall minus confidence's (95% paired bootstrap over prompts)",
                     divergence.printable(recall["gaps"]), [("scorer", "{}")] + [(k, "{}") for k, _ in keys])
+        changes = recall["consequence"]
+        print_table(f"recall of the tokens that change the answer (the cloud, continuing from the device's token, "
+                    f"ends at another verdict: {changes['bad_share']:.1%} of the tokens) at equal escalation share",
+                    changes["recall"], [("scorer", "{}")] + keys)
+        print_table("recall minus confidence's (95% paired bootstrap over prompts)",
+                    divergence.printable(changes["gaps"]), [("scorer", "{}")] + [(k, "{}") for k, _ in keys])
     tau = meta.get("target", {}).get("tau", taus[len(taus) // 2])
     code = routing.pycode_agreement(stack.device_model, stack.cloud, stack.tokenizer, head, tau,
                                     args.pycode_tasks)
@@ -167,7 +173,9 @@ def _routing(args: argparse.Namespace) -> int:
           f"(identical outputs: {kv['identical_outputs']})")
     stack.cloud.close()
     if recall is not None:
-        recall = {**recall, "gaps": divergence.jsonable(recall["gaps"])}
+        recall = {**recall, "gaps": divergence.jsonable(recall["gaps"]),
+                  "consequence": {**recall["consequence"],
+                                  "gaps": divergence.jsonable(recall["consequence"]["gaps"])}}
     path = write_json(args, "routing", {"rows": rows, "pycode": code, "head_cost": cost, "kv": kv,
                                         "calibration_target": meta.get("target"), "at_shares": matched,
                                         "gaps_to_confidence": divergence.jsonable(gaps), "divergence": recall,
