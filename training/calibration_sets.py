@@ -47,14 +47,16 @@ class CalibrationSets:
     source: dict = field(default_factory=dict)  # what retarget needs to rebuild these sets
 
 
-def wordmath_sets(train_problems: int, calib_problems: int, seed) -> CalibrationSets:
-    def task(p: wordmath.Problem) -> Task:
-        return Task(p.prompt, lambda text, ids, ref: wordmath.is_correct(p, text))
+def wordmath_task(p: wordmath.Problem) -> Task:
+    """A word problem judged by exact match of its final answer."""
+    return Task(p.prompt, lambda text, ids, ref: wordmath.is_correct(p, text))
 
+
+def wordmath_sets(train_problems: int, calib_problems: int, seed) -> CalibrationSets:
     return CalibrationSets(
-        [task(p) for p in wordmath.generate("train", train_problems, seed=f"calibrate/{seed}")],
-        [task(p) for p in wordmath.generate("heldout", calib_problems, seed=f"calibrate/{seed}")],
-        [task(p) for p in wordmath.generate("heldout", calib_problems, seed=f"calibrate-check/{seed}")],
+        [wordmath_task(p) for p in wordmath.generate("train", train_problems, seed=f"calibrate/{seed}")],
+        [wordmath_task(p) for p in wordmath.generate("heldout", calib_problems, seed=f"calibrate/{seed}")],
+        [wordmath_task(p) for p in wordmath.generate("heldout", calib_problems, seed=f"calibrate-check/{seed}")],
         source={"kind": "wordmath"})
 
 

@@ -38,11 +38,11 @@ from inference.cloud import Cloud
 from inference.device_model import DeviceModel
 from inference.tokenizer import encode_prompt
 from training.calibration_sets import Task
+from training.errors import TrainingError
 
 
 @dataclass(frozen=True)
 class RolloutLimits:
-    max_new_tokens: int
     deadline_s: float
     eos_id: int | None
     stop_ids: frozenset[int] = frozenset()
@@ -87,7 +87,7 @@ def consequence_labels(device: DeviceModel, cloud: Cloud, tokenizer, tasks: Sequ
     of the cloud-only answers. Raises CloudUnavailable when the cloud fails (labels are all
     or nothing: a partial set would bias the head toward the prompts that came first).
     """
-    limits = RolloutLimits(max_new_tokens, deadline_s, tokenizer.eos_token_id, frozenset(stop_ids))
+    limits = RolloutLimits(deadline_s, tokenizer.eos_token_id, frozenset(stop_ids))
     hiddens, logprobs, labels = [], [], []
     disagreements = consequential = 0
     for i, task in enumerate(tasks):
@@ -122,7 +122,8 @@ def consequence_labels(device: DeviceModel, cloud: Cloud, tokenizer, tasks: Sequ
         if progress is not None:
             progress(i + 1)
     if not labels:
-        raise ValueError("no tokens to label: every cloud-only answer was empty")
+        raise TrainingError("no tokens to label: every cloud-only answer was empty (give prompts the cloud answers, "
+                            "or a larger max_new_tokens)")
     stats = {"labels": "consequence", "label_tokens": len(labels), "disagreements": disagreements,
              "consequential": consequential, "inconsequential_weight": inconsequential_weight}
     return torch.stack(hiddens), torch.stack(logprobs), torch.tensor(labels), stats

@@ -154,20 +154,20 @@ def measure(device_model, cloud, tokenizer, heads: Mapping[str, RewardHead], pro
             seed: str = "bench-divergence", max_new_tokens: int = 128, progress=None) -> dict:
     """`recall_at_shares` over the cloud-only outputs of `problems` held-out word problems
     (drawn apart from the decoding sweep's, so the two measurements do not share prompts):
-    of the r < -1 tokens, and (key "consequence") of the tokens that change the answer."""
+    of the r < -1 tokens, and (key "consequence") of the tokens that change the answer (None
+    when no token does)."""
     from inference.device_model import DeviceModel
     from inference.tokenizer import encode_prompt
-    from training.calibration_sets import Task
+    from training.calibration_sets import wordmath_task
     from training.consequence import consequence_labels
     from workloads import wordmath
 
-    def task(p: wordmath.Problem) -> Task:
-        return Task(p.prompt, lambda text, ids, ref: wordmath.is_correct(p, text))
-
-    tasks = [task(p) for p in wordmath.generate("heldout", problems, seed=seed)]
-    # the cloud-only answers (kept as each task's reference) and their consequence labels
+    tasks = [wordmath_task(p) for p in wordmath.generate("heldout", problems, seed=seed)]
+    # the cloud-only answers (kept as each task's reference) and their consequence labels; with
+    # weight 0 a label is nonzero exactly where the device's token changes the answer
     _, _, labels, _ = consequence_labels(DeviceModel(device_model), cloud, tokenizer, tasks, max_new_tokens, 30.0,
-                                         progress=(lambda i: progress(i, len(tasks))) if progress else None)
+                                         progress=(lambda i: progress(i, len(tasks))) if progress else None,
+                                         inconsequential_weight=0.0)
     outputs, marks, start = [t.reference for t in tasks], [], 0
     for out in outputs:
         marks.append((labels[start:start + len(out)] != 0).tolist())
@@ -175,7 +175,8 @@ def measure(device_model, cloud, tokenizer, heads: Mapping[str, RewardHead], pro
     ts = score_trajectories(device_model, cloud.model, [encode_prompt(tokenizer, t.prompt) for t in tasks], outputs,
                             heads, marks)
     result = recall_at_shares(ts)
-    result["consequence"] = recall_at_shares(ts, marked=True)
+    # None when no token changes a verdict (e.g. a cloud that answers none of them right)
+    result["consequence"] = recall_at_shares(ts, marked=True) if ts.marked.any() else None
     return result
 
 

@@ -147,17 +147,20 @@ def _routing(args: argparse.Namespace) -> int:
                                         args.divergence_problems,
                                         progress=lambda i, n: progress.update(task, completed=i))
         keys = [(k, "{:.1%}") for k in recall["recall"][0] if k != "scorer"]
-        print_table(f"recall of the tokens the cloud would change (r < {recall['bad']:g}: {recall['bad_share']:.1%} "
-                    f"of {recall['tokens']} tokens of {recall['prompts']} cloud-only outputs) at equal escalation "
-                    "share", recall["recall"], [("scorer", "{}")] + keys)
-        print_table("recall minus confidence's (95% paired bootstrap over prompts)",
-                    divergence.printable(recall["gaps"]), [("scorer", "{}")] + [(k, "{}") for k, _ in keys])
         changes = recall["consequence"]
-        print_table(f"recall of the tokens that change the answer (the cloud, continuing from the device's token, "
-                    f"ends at another verdict: {changes['bad_share']:.1%} of the tokens) at equal escalation share",
-                    changes["recall"], [("scorer", "{}")] + keys)
-        print_table("recall minus confidence's (95% paired bootstrap over prompts)",
-                    divergence.printable(changes["gaps"]), [("scorer", "{}")] + [(k, "{}") for k, _ in keys])
+        rejected = (f"the tokens the cloud would change (r < {recall['bad']:g}: {recall['bad_share']:.1%} of "
+                    f"{recall['tokens']} tokens of {recall['prompts']} cloud-only outputs)")
+        parts = [(rejected, recall)]
+        if changes is None:
+            print("no device token changes a cloud-only answer's verdict: no recall of answer-changing tokens")
+        else:
+            changing = ("the tokens that change the answer (the cloud, continuing from the device's token, ends at "
+                        f"another verdict: {changes['bad_share']:.1%} of the tokens)")
+            parts.append((changing, changes))
+        for title, part in parts:
+            print_table(f"recall of {title} at equal escalation share", part["recall"], [("scorer", "{}")] + keys)
+            print_table("recall minus confidence's (95% paired bootstrap over prompts)",
+                        divergence.printable(part["gaps"]), [("scorer", "{}")] + [(k, "{}") for k, _ in keys])
     tau = meta.get("target", {}).get("tau", taus[len(taus) // 2])
     code = routing.pycode_agreement(stack.device_model, stack.cloud, stack.tokenizer, head, tau,
                                     args.pycode_tasks)
@@ -173,9 +176,10 @@ def _routing(args: argparse.Namespace) -> int:
           f"(identical outputs: {kv['identical_outputs']})")
     stack.cloud.close()
     if recall is not None:
-        recall = {**recall, "gaps": divergence.jsonable(recall["gaps"]),
-                  "consequence": {**recall["consequence"],
-                                  "gaps": divergence.jsonable(recall["consequence"]["gaps"])}}
+        changes = recall["consequence"]
+        if changes is not None:
+            changes = {**changes, "gaps": divergence.jsonable(changes["gaps"])}
+        recall = {**recall, "gaps": divergence.jsonable(recall["gaps"]), "consequence": changes}
     path = write_json(args, "routing", {"rows": rows, "pycode": code, "head_cost": cost, "kv": kv,
                                         "calibration_target": meta.get("target"), "at_shares": matched,
                                         "gaps_to_confidence": divergence.jsonable(gaps), "divergence": recall,
