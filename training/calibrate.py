@@ -1,10 +1,12 @@
 """Reward-head training and threshold calibration for one (device, cloud) pair.
 
-1. Labels, `consequence` (the default, training/consequence.py): along each training prompt's
+1. Labels, `disagreement` (the default): the device decodes training prompts on its own and
+   one teacher-forced cloud pass over each output gives r_t for every device token (arXiv
+   2409.13757); `consequence` (training/consequence.py): along each training prompt's
    cloud-only answer, the r of every device proposal that changes the task's verdict (0 where
-   it does not); `disagreement`: the device decodes training prompts on its own and one
-   teacher-forced cloud pass over each output gives r_t for every device token (arXiv
-   2409.13757).
+   it does not). Consequence heads escalate the answer-changing tokens first (better at a 5%
+   cloud share on the zoo) but lost more answers in the fleet demo at the calibrated share
+   (README, "Routing"), so they are opt-in.
 2. The head is fitted on (hidden state, top-k log-probs) -> label.
 3. Calibration decodes held-out prompts with the real hybrid decoder (reward policy) over
    a grid of tau, giving tau -> (cloud share, accuracy). A target cloud share is then
@@ -48,7 +50,7 @@ class CalibrationConfig:
     tolerance: float = 0.01  # acceptable |share - target| on the calibration set
     deadline_s: float = 10.0  # calibration runs offline: be generous with the cloud
     seed: int = 0
-    labels: str = "consequence"  # or "disagreement" (see the module docstring)
+    labels: str = "disagreement"  # or "consequence" (see the module docstring)
     inconsequential_weight: float = 0.2  # consequence labels: r's weight where the answer stays
 
     def __post_init__(self) -> None:

@@ -46,10 +46,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.add_argument("--calib-problems", type=int, default=64)
     cal.add_argument("--grid", type=int, default=10, help="tau values in the calibration table")
     cal.add_argument("--seed", type=int, default=0)
-    cal.add_argument("--labels", choices=["consequence", "disagreement"], default="consequence",
-                     help="what the head learns: consequence (default) labels a device token by the cloud's "
-                          "disagreement only where taking it changes the graded answer (one cloud rollout per "
-                          "disagreement); disagreement labels every token the cloud would not have written")
+    cal.add_argument("--labels", choices=["consequence", "disagreement"], default="disagreement",
+                     help="what the head learns: disagreement (default) labels every token the cloud would not "
+                          "have written; consequence labels a device token by the cloud's disagreement only where "
+                          "taking it changes the graded answer (one cloud rollout per disagreement; README: Routing)")
     cal.add_argument("--inconsequential-weight", type=float, default=0.2,
                      help="with consequence labels: the weight of a disagreement that leaves the answer as it was "
                           "(0: such tokens rank with the ones the cloud agrees with; 1: plain disagreement)")

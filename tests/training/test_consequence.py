@@ -111,14 +111,16 @@ def test_a_cloud_that_fails_while_labelling_writes_no_head(pair, tmp_path):
                            [Task(p, lambda text, ids, ref: True) for p in PROMPTS[:2]],
                            [Task(p, lambda text, ids, ref: True) for p in PROMPTS[2:4]])
     with pytest.raises(CloudUnavailable, match="shut down"):
-        calibrate(device, cloud, tok, tmp_path / "head", CalibrationConfig(max_new_tokens=MAX_NEW), sets=sets)
+        calibrate(device, cloud, tok, tmp_path / "head", CalibrationConfig(max_new_tokens=MAX_NEW, labels="consequence"),
+                  sets=sets)
     assert not (tmp_path / "head").exists()
 
 
 def test_calibrate_records_which_labels_trained_the_head(pair, tmp_path):
     device, cloud_model, tok = pair
     cloud = LocalCloud(cloud_model)
-    cfg = CalibrationConfig(train_problems=6, calib_problems=2, max_new_tokens=MAX_NEW, epochs=2, grid=2)
+    cfg = CalibrationConfig(train_problems=6, calib_problems=2, max_new_tokens=MAX_NEW, epochs=2, grid=2,
+                            labels="consequence")
     try:
         meta = calibrate(device, cloud, tok, tmp_path / "head", cfg)
     finally:
