@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,17 @@ from fleet.errors import FleetError
 from inference.tier_profile import DEFAULT_PROFILES, TIERS, TierProfile
 
 DEVICE_TIERS = ("client", "edge", "iot")
+# fields that never change what a resumed state holds: paths, timeouts, the round schedule
+# (relay changes what a round sends, never the state: turning it on or off resumes a run)
+NOT_STATE = frozenset({"num_rounds", "state_dir", "timeout", "cloud_url", "key_dir", "round_interval",
+                       "record_dir", "memory_cap_mb", "relay"})
+# options added after state folders existed, with the value those folders ran with: a new option
+# goes here with its first default. Never edit a value when a default changes: it records the
+# past (states made since this table's last entry also keep every value, `resume_values`)
+INTRODUCED_AS = {"replay_dir": "", "fraction_train": 1.0, "min_replies": 1, "secure_aggregation": False,
+                 "secagg_threshold": 0.5, "secagg_degree": 0, "hierarchy": False, "hop_confidence": 0.99,
+                 "recurring_to_cloud": True, "settle_recurring": True, "federated_head": False,
+                 "explore_rate": 0.05, "target_escalation_share": 0.0, "head_epochs": 4, "head_lr": 1e-3}
 
 
 @dataclass(frozen=True)
@@ -174,20 +186,31 @@ class FederationConfig:
     def device_name(self, partition: int) -> str:
         return f"{self.fleet_tiers[partition]}-{partition}"
 
+    def resume_values(self) -> dict:
+        """Every field that must not change across a resume (all but paths, timeouts and the
+        round schedule), defaults included, as JSON stores them (tuples as lists).
+
+        A state keeps these from when it was made, so a later release that changes a default
+        cannot resume it under the new value unnoticed (`resume_differences`)."""
+        values = {k: v for k, v in dataclasses.asdict(self).items() if k not in NOT_STATE}
+        return json.loads(json.dumps(values, sort_keys=True, default=str))
+
     def digest_values(self) -> dict:
-        """The fields that must not change across a resume (all but paths and timeouts)."""
-        # (relay changes what a round sends, never the state: turning it on or off resumes a run)
-        skip = {"num_rounds", "state_dir", "timeout", "cloud_url", "key_dir", "round_interval", "record_dir",
-                "memory_cap_mb", "relay"}
-        # state folders from before these options resume unchanged while they keep their defaults
-        for name, default in (("replay_dir", ""), ("fraction_train", 1.0), ("min_replies", 1),
-                              ("secure_aggregation", False), ("secagg_threshold", 0.5), ("secagg_degree", 0),
-                              ("hierarchy", False), ("hop_confidence", 0.99), ("recurring_to_cloud", True),
-                              ("settle_recurring", True), ("federated_head", False),
-                              ("explore_rate", 0.05), ("target_escalation_share", 0.0), ("head_epochs", 4),
-                              ("head_lr", 1e-3)):
-            if getattr(self, name) == default:
-                skip.add(name)
+        """The digest's fields: `resume_values` less the options added later that still hold
+        the value a state made before them ran with (so those states keep their digest)."""
+        skip = {name for name, value in INTRODUCED_AS.items() if getattr(self, name) == value}
         if not self.workload_file:  # state folders from before the file workload resume unchanged
             skip |= {"workload_file", "workload_split"}
-        return {k: v for k, v in dataclasses.asdict(self).items() if k not in skip}
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in skip | NOT_STATE}
+
+    def resume_differences(self, stored: dict) -> list[str]:
+        """What differs between the values a state kept (`resume_values` when it was made) and
+        this config's, one "name: state X, now Y" each (empty: it may resume). A field the state
+        does not name was added since: it ran with the value INTRODUCED_AS records."""
+        now, defaults = self.resume_values(), {f.name: f.default for f in dataclasses.fields(self)}
+        out = []
+        for name in sorted(set(now) | set(stored)):
+            was = stored[name] if name in stored else INTRODUCED_AS.get(name, defaults.get(name))
+            if name not in now or was != now[name]:
+                out.append(f"{name.replace('_', '-')}: state {was!r}, now {now.get(name, '(no such option)')!r}")
+        return out

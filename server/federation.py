@@ -90,12 +90,20 @@ class Federation:
         digest = config_digest(cfg.digest_values())
         state = ServerState.load_latest(cfg.state_path)
         if state is None:
-            state = ServerState(header, digest)
+            state = ServerState(header, digest, config=cfg.resume_values())
             state.adapters = {f.name: {k: np.zeros(shape, dtype=np.float32) for k, shape in f.shapes.items()}
                               for f in families.values()}
+        elif state.config is not None:
+            # every value was kept: a default that changed since is caught, and the message names it
+            changed = cfg.resume_differences(state.config)
+            if changed:
+                raise ServerError(f"the state in {cfg.state_path} was written under another configuration "
+                                  f"({'; '.join(changed)}): set those options back, or use another --state-dir")
         elif state.config_digest != digest:
             raise ServerError(f"the state in {cfg.state_path} was written under another configuration "
                               f"({state.config_digest} != {digest}): use another --state-dir or the same config")
+        else:  # a state from before the values were kept: keep them from now on
+            state.config = cfg.resume_values()
         for tier in sorted(set(cfg.fleet_tiers)):
             state.views.setdefault(tier, VersionedView(header))
         self.state = state

@@ -110,6 +110,10 @@ class ServerState:
     # so state folders of runs without them are unchanged
     heads: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     thresholds: dict[str, float] = field(default_factory=dict)
+    # the configuration the run was made with, every value (FederationConfig.resume_values), so a
+    # resume names what changed; None in states written before it was kept (the digest decides).
+    # Stored in snapshots only (segments stay small); not part of the state hash
+    config: dict | None = None
     # not persisted as such: what was merged into `aggregate` since the last save (a segment
     # stores these, not the table), and what the files on disk hold (None: nothing yet)
     unsaved: list[Aggregate] = field(default_factory=list, repr=False, compare=False)
@@ -139,7 +143,7 @@ class ServerState:
             "aggregate": self.aggregate.to_bytes(),
             "views": {tier: view.to_bytes() for tier, view in sorted(self.views.items())},
             "node_versions": self.node_versions, "history": self.history, "high_water": self.high_water,
-            **self._heads_fields(),
+            **self._heads_fields(), **({"config": self.config} if self.config is not None else {}),
         }, use_bin_type=True)
 
     @staticmethod
@@ -157,10 +161,14 @@ class ServerState:
             header = CacheHeader(**raw["header"])
             adapters = _unpack_adapters(raw["adapters"])
             heads, thresholds = ServerState._unpack_heads(raw)
+            config = raw.get("config")
+            if config is not None and not (isinstance(config, dict) and all(isinstance(k, str) for k in config)):
+                raise ServerError("server state config is not a table of option names")
             return ServerState(header, raw["config_digest"], int(raw["round"]), adapters,
                                Aggregate.from_bytes(raw["aggregate"], header),
                                {t: VersionedView.from_bytes(v, header) for t, v in raw["views"].items()},
-                               raw["node_versions"], raw["history"], raw.get("high_water", {}), heads, thresholds)
+                               raw["node_versions"], raw["history"], raw.get("high_water", {}), heads, thresholds,
+                               config)
         except ServerError:
             raise
         except DECODE_ERRORS as exc:

@@ -11,3 +11,31 @@ def test_bad_federation_config_is_a_clear_error():
         FederationConfig.from_run_config({"fleet-tiers": "edge,satellite"})
     with pytest.raises(FleetError, match="aggregation"):
         FederationConfig.from_run_config({"aggregation": "krum"})
+
+
+def test_resume_values_keep_every_state_field_defaults_included_and_no_paths():
+    values = FederationConfig().resume_values()
+    assert values["hop_confidence"] == 0.99 and values["hierarchy"] is False  # defaults are kept
+    assert values["fleet_tiers"] == list(FederationConfig().fleet_tiers)  # as JSON stores a tuple
+    assert not {"state_dir", "timeout", "num_rounds", "key_dir", "relay"} & set(values)
+    assert FederationConfig(state_dir="elsewhere", num_rounds=9, relay=True, secure=True).resume_differences(values) == []
+
+
+def test_resume_differences_name_each_changed_option_with_both_values():
+    stored = FederationConfig(hop_confidence=0.9).resume_values()  # made when the value was 0.9
+    assert FederationConfig().resume_differences(stored) == ["hop-confidence: state 0.9, now 0.99"]
+    changed = FederationConfig(release_k=3, fleet_tiers=("edge",)).resume_differences(FederationConfig().resume_values())
+    tiers = "['client', 'client', 'edge', 'edge', 'edge', 'iot', 'iot', 'iot']"
+    assert changed == [f"fleet-tiers: state {tiers}, now ['edge']", "release-k: state 5, now 3"]
+
+
+def test_an_option_added_after_the_state_compares_with_the_value_it_was_introduced_as():
+    stored = FederationConfig().resume_values()
+    del stored["explore_rate"]  # a state made before the option existed ran with 0.05
+    assert FederationConfig().resume_differences(stored) == []
+    assert FederationConfig(explore_rate=0.2).resume_differences(stored) == ["explore-rate: state 0.05, now 0.2"]
+
+
+def test_an_option_the_state_names_and_this_version_lacks_is_named():
+    stored = {**FederationConfig().resume_values(), "beam_width": 4}
+    assert FederationConfig().resume_differences(stored) == ["beam-width: state 4, now '(no such option)'"]

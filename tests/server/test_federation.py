@@ -13,12 +13,13 @@ from flwr.app import Message
 from flwr.clientapp import ClientApp
 
 import clients.app as client_module
-from cache_sync.durable import read_checked
+from cache_sync.durable import read_checked, write_checked
 from fedhybrid.engines import run_inprocess
 from fleet.config import FederationConfig
 from server.app import run_federation
 from server.errors import ServerError
 from server.inprocess_grid import InProcessGrid
+from server.state import ServerState, config_digest
 
 
 def base_config(zoo, state_dir, **over):
@@ -141,9 +142,50 @@ def test_run_killed_mid_round_resumes_to_the_same_final_state(tiny_zoo_dir, tmp_
 def test_resume_refuses_another_configuration_and_keeps_the_state(tiny_zoo_dir, tmp_path):
     run_inprocess(base_config(tiny_zoo_dir, tmp_path / "run", **{"num-rounds": 1}))
     before = (tmp_path / "run" / "server" / "round-1.msgpack").read_bytes()
-    with pytest.raises(ServerError, match="another configuration"):
+    with pytest.raises(ServerError, match=r"another configuration \(release-k: state 2, now 3\)"):
         run_inprocess(base_config(tiny_zoo_dir, tmp_path / "run", **{"num-rounds": 2, "release-k": 3}))
     assert (tmp_path / "run" / "server" / "round-1.msgpack").read_bytes() == before
+
+
+def _rewrite_round_1(state_dir, change) -> bytes:
+    """Round 1's snapshot rewritten (checksummed as the server writes it) after `change(state)`."""
+    path = state_dir / "server" / "round-1.msgpack"
+    state = ServerState.from_bytes(read_checked(path))
+    change(state)
+    write_checked(path, state.to_bytes())
+    return path.read_bytes()
+
+
+def test_resume_refuses_a_default_that_changed_since_the_state_was_made(tiny_zoo_dir, tmp_path):
+    """A state made when hop-confidence defaulted to 0.9, resumed by a release whose default is
+    0.99: the digest drops both (each equals the default of its day), the kept values do not."""
+    run_inprocess(base_config(tiny_zoo_dir, tmp_path / "run", **{"num-rounds": 1}))
+    before = _rewrite_round_1(tmp_path / "run", lambda state: state.config.update(hop_confidence=0.9))
+    assert ServerState.from_bytes(read_checked(tmp_path / "run" / "server" / "round-1.msgpack")).config_digest == \
+        config_digest(FederationConfig.from_run_config(base_config(tiny_zoo_dir, tmp_path / "run")).digest_values())
+    with pytest.raises(ServerError, match=r"hop-confidence: state 0\.9, now 0\.99\): set those options back"):
+        run_inprocess(base_config(tiny_zoo_dir, tmp_path / "run", **{"num-rounds": 2}))
+    assert (tmp_path / "run" / "server" / "round-1.msgpack").read_bytes() == before
+    state = run_inprocess(base_config(tiny_zoo_dir, tmp_path / "run", **{"num-rounds": 2, "hop-confidence": 0.9}))
+    assert state.round == 2
+
+
+def test_a_state_from_before_the_kept_values_resumes_by_its_digest_and_keeps_them_from_then_on(
+        tiny_zoo_dir, tmp_path):
+    run_inprocess(base_config(tiny_zoo_dir, tmp_path / "run", **{"num-rounds": 1}))
+    _rewrite_round_1(tmp_path / "run", lambda state: setattr(state, "config", None))
+    with pytest.raises(ServerError, match="another configuration"):  # the digest still guards it
+        run_inprocess(base_config(tiny_zoo_dir, tmp_path / "run", **{"num-rounds": 2, "release-k": 3}))
+    state = run_inprocess(base_config(tiny_zoo_dir, tmp_path / "run", **{"num-rounds": 2}))
+    assert state.round == 2
+    assert state.config == FederationConfig.from_run_config(base_config(tiny_zoo_dir, tmp_path / "run")).resume_values()
+
+
+def test_a_state_whose_kept_config_is_not_a_table_is_refused(tiny_zoo_dir, tmp_path):
+    run_inprocess(base_config(tiny_zoo_dir, tmp_path / "run", **{"num-rounds": 1}))
+    _rewrite_round_1(tmp_path / "run", lambda state: setattr(state, "config", [1, 2]))
+    with pytest.raises(ServerError, match="config is not a table"):
+        ServerState.from_bytes(read_checked(tmp_path / "run" / "server" / "round-1.msgpack"))
 
 
 def test_fedavg_of_a_and_b_runs_for_comparison(tiny_zoo_dir, tmp_path):
