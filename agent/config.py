@@ -40,6 +40,9 @@ class AgentConfig:
     # unchecked (DecodeConfig.settle), so a token the reward head accepted wrongly is learnt as the
     # cloud's answer and replayed from then on, instead of coming back at every recurrence
     settle_recurring: bool = True
+    # the most question anchors, and answer digests, the agent keeps in memory to tell a recurrence
+    # (agent/recent.py): past it the oldest is forgotten, and counts as new when it comes back
+    remember: int = 100_000
 
     def __post_init__(self) -> None:
         if not self.device or any(c in self.device for c in "/\\") or self.device.startswith(".") or len(self.device) > 128:
@@ -56,6 +59,8 @@ class AgentConfig:
             raise AgentError("index_refresh_s > 0, checkpoint_every >= 1 and max_queue >= 1 are required")
         if self.max_new_tokens < 1 or self.train_budget_s < 0 or self.train_batch < 1:
             raise AgentError("max_new_tokens >= 1, train_budget_s >= 0 and train_batch >= 1 are required")
+        if self.remember < 1:
+            raise AgentError(f"remember={self.remember} must be >= 1 (questions and answers kept in memory)")
         if not valid_loop_stop(self.loop_stop):
             raise AgentError(f"loop_stop={self.loop_stop}: use 0 (off) or at least {MIN_LOOP_STOP} tokens")
 

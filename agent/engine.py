@@ -29,6 +29,7 @@ from agent.deployment import Deployment, adapted_model, fold, snapshot
 from agent.errors import AgentError
 from agent.head import FleetHead
 from agent.journal import Journal
+from agent.recent import RecentSet
 from agent.wire import decode_adapter, encode_adapter
 from cache_sync.correction_cache import CacheHeader, CountTable
 from cache_sync.errors import CacheError
@@ -69,11 +70,12 @@ class AgentEngine(WorkerEngine):
         self.journal = Journal(cfg.journal_path)
         self.fleet_head = FleetHead(self.journal, cfg.device, head)  # the zoo's head, then the fleet's
         # questions answered before (AgentConfig.recurring_to_cloud, settle_recurring)
-        self.asked = self.journal.anchors()
+        # (bounded, agent/recent.py: an agent serves all day between restarts)
+        self.asked = RecentSet(cfg.remember, self.journal.anchors())
         # answers the cloud scored at their end: not settled again until the next round's install
         # (by then the cache, pruned to the tier's budget, may have dropped what they taught)
-        self.settled: set[int] = set()
-        self.agreed: set[int] = set()  # answers a settle found the cloud's own: learnt again without a call
+        self.settled = RecentSet(cfg.remember)
+        self.agreed = RecentSet(cfg.remember)  # answers a settle found the cloud's own: learnt again without a call
         self.stats: Counter[str] = Counter()  # served since start (the round takes differences)
         self._build_lock = threading.Lock()
         self._last_refresh = time.monotonic()

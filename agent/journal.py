@@ -245,10 +245,12 @@ class Journal:
                              [(tuple(f[:-3]), f[-3], f[-2], f[-1]) for f in raw["f"]],
                              raw["p"], raw["o"], raw["e"])
 
-    def anchors(self) -> set[int]:
-        """The prompt anchors of the requests journaled (the questions this device answered)."""
+    def anchors(self) -> list[int]:
+        """The prompt anchors of the requests journaled (the questions this device answered),
+        each once, least recently asked first."""
         with self._lock:
-            return {int(r[0]) for r in self._db.execute("SELECT DISTINCT anchor FROM records WHERE anchor IS NOT NULL")}
+            return [int(r[0]) for r in self._db.execute(
+                "SELECT anchor FROM records WHERE anchor IS NOT NULL GROUP BY anchor ORDER BY MAX(seq)")]
 
     def request_ids(self) -> set[str]:
         with self._lock:

@@ -37,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="a question this agent answered before: one cloud call at the end scores the tokens "
                             "the device chose unchecked, so the cache learns the cloud's answer to it (one call "
                             "per such request while the cache does not yet replay it all; default on)")
+    serve.add_argument("--remember", type=int, default=100_000, metavar="N",
+                       help="questions (and agreed answers) kept in memory to tell a recurrence; past N the "
+                            "oldest is forgotten and counts as new again (default 100000)")
     serve.add_argument("--serve-hop", action="store_true",
                        help="also answer the tiers below at /hop (the cloud protocol over this agent's model: "
                             "their --hop TIER=http://HOST:PORT/hop)")
@@ -107,7 +110,7 @@ def _serve(args: argparse.Namespace) -> int:
                       lora_seed=args.lora_seed, index_refresh_s=args.index_refresh, max_queue=args.max_queue,
                       max_new_tokens=args.max_tokens_limit, train_budget_s=args.train_budget,
                       loop_stop=args.loop_stop, recurring_to_cloud=args.recurring_to_cloud,
-                      settle_recurring=args.settle_recurring)
+                      settle_recurring=args.settle_recurring, remember=args.remember)
     model_ref = args.model or tier.model
     base, tokenizer = load_causal_lm(model_ref, zoo, expected_tokenizer_hash=zoo.tokenizer_hash)
     folder = zoo.path(model_ref) if model_ref in zoo.tiers or model_ref in zoo.names else Path(model_ref)

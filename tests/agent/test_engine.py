@@ -173,6 +173,26 @@ def test_a_question_asked_before_has_its_unchecked_tokens_settled_by_the_cloud(m
         assert done.usage["cloud_calls"] == 0 and done.extra["fedhybrid"]["corrections"] == 0
 
 
+def test_past_remember_the_oldest_question_is_forgotten_and_counts_as_new_again(make_agent, run_job, tmp_path):
+    """remember=1: after A then B, A is no longer known as asked (no settle call when it comes
+    back); a restart keeps the most recently asked anchors from the journal, within the bound."""
+    engine = make_agent("edge-6", policy="slm-only", state_dir=tmp_path / "a", remember=1)
+    a, b = _ids(engine, 0), _ids(engine, 1)
+    for ids in (a, b):
+        done, _ = run_job(engine, ids, max_tokens=8)
+        assert done.usage["cloud_calls"] == 0
+    assert len(engine.asked) == 1
+    forgotten, _ = run_job(engine, a, max_tokens=8)  # asked before, but past the bound
+    assert forgotten.usage["cloud_calls"] == 0
+    known, _ = run_job(engine, a, max_tokens=8)  # now the most recent: settled
+    assert known.usage["cloud_calls"] == 1
+    engine.close()
+    restarted = make_agent("edge-6", policy="slm-only", state_dir=tmp_path / "a", remember=1)
+    assert list(restarted.asked) == [restarted.current.cache.anchor_of(a)]  # A was asked last
+    again, _ = run_job(restarted, a, max_tokens=8)
+    assert again.usage["cloud_calls"] == 1
+
+
 def test_an_answer_the_cloud_agreed_with_is_relearnt_without_a_call(make_agent, run_job, zoo_models, tmp_path):
     """The cloud here is the device's own model, so the settle finds the answer all agreed: after
     the next round's install (which ends the per-round memory) the recurrence journals the same
