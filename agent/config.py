@@ -42,7 +42,7 @@ class AgentConfig:
     settle_recurring: bool = True
     # the most question anchors, and answer digests, the agent keeps in memory to tell a recurrence
     # (agent/recent.py): past it the oldest is forgotten, and counts as new when it comes back
-    remember: int = 100_000
+    remember: int = 20_000
 
     def __post_init__(self) -> None:
         if not self.device or any(c in self.device for c in "/\\") or self.device.startswith(".") or len(self.device) > 128:
