@@ -17,7 +17,7 @@ NOT_STATE = frozenset({"num_rounds", "state_dir", "timeout", "cloud_url", "key_d
                        "record_dir", "memory_cap_mb", "relay"})
 # options added after state folders existed, with the value those folders ran with: a new option
 # goes here with its first default. Never edit a value when a default changes: it records the
-# past (states made since this table's last entry also keep every value, `resume_values`)
+# past (and states made since the server kept its options name every value, `resume_values`)
 INTRODUCED_AS = {"replay_dir": "", "fraction_train": 1.0, "min_replies": 1, "secure_aggregation": False,
                  "secagg_threshold": 0.5, "secagg_degree": 0, "hierarchy": False, "hop_confidence": 0.99,
                  "recurring_to_cloud": True, "settle_recurring": True, "federated_head": False,
