@@ -55,6 +55,7 @@ class FleetSpec:
     loop_stop: int = 32  # every agent's --loop-stop (0: off)
     recurring_to_cloud: bool = True  # with hierarchy: a question an agent answered before skips the hubs
     settle_recurring: bool = True  # a question an agent answered before: the cloud scores its unchecked tokens
+    remember: int = 20_000  # every agent's --remember: questions kept in memory to tell a recurrence
 
     def __post_init__(self) -> None:
         if not self.tiers or any(t not in ("client", "edge", "iot") for t in self.tiers):
@@ -69,6 +70,8 @@ class FleetSpec:
                               f"{self.hop_deadline_s} s be positive")
         if not valid_loop_stop(self.loop_stop):
             raise ServerError(f"loop stop {self.loop_stop}: use 0 (off) or at least {MIN_LOOP_STOP} tokens")
+        if self.remember < 1:
+            raise ServerError(f"remember {self.remember}: every agent keeps at least 1 question in memory")
 
 
 def agent_argv(spec: FleetSpec, device: str, tier: str, port: int, state: Path, keys: Path, cloud_url: str,
@@ -78,7 +81,8 @@ def agent_argv(spec: FleetSpec, device: str, tier: str, port: int, state: Path, 
             "--key-dir", str(keys), "--cloud-url", cloud_url, "--lora-seed", str(lora_seed),
             "--train-budget", str(spec.train_budget), "--loop-stop", str(spec.loop_stop),
             "--recurring-to-cloud" if spec.recurring_to_cloud else "--no-recurring-to-cloud",
-            "--settle-recurring" if spec.settle_recurring else "--no-settle-recurring", *chain]
+            "--settle-recurring" if spec.settle_recurring else "--no-settle-recurring",
+            "--remember", str(spec.remember), *chain]
 
 
 def chain_args(tiers: tuple[str, ...], urls: list[str], hop_confidence: float, hop_deadline_s: float

@@ -25,13 +25,13 @@ def _serve_args(tier: str, name: str, chain: list[str]) -> argparse.Namespace:
 
 
 def test_every_agent_of_a_fleet_gets_the_fleets_settings(tmp_path):
-    spec = FleetSpec(tmp_path, train_budget=7.5, loop_stop=16)
+    spec = FleetSpec(tmp_path, train_budget=7.5, loop_stop=16, remember=500)
     chain = chain_args(TIERS, URLS, 0.99, 1.0)[5]
     args = _parse(agent_argv(spec, "iot-5", "iot", 9005, tmp_path / "iot-5", tmp_path / "keys", URLS[0], 77, chain))
     assert (args.tier, args.device, args.port, args.lora_seed) == ("iot", "iot-5", 9005, 77)
     assert (args.train_budget, args.loop_stop, args.cloud_url) == (7.5, 16, URLS[0])
     assert [parse_hop(h).tier for h in args.hop] == ["edge", "client"] and args.recurring_to_cloud
-    assert args.settle_recurring
+    assert args.settle_recurring and args.remember == 500
     off = FleetSpec(tmp_path, recurring_to_cloud=False, settle_recurring=False)
     args = _parse(agent_argv(off, "iot-5", "iot", 9005, tmp_path / "iot-5", tmp_path / "keys", URLS[0], 77, chain))
     assert args.recurring_to_cloud is False and args.settle_recurring is False
@@ -62,7 +62,8 @@ def test_a_missing_tier_is_skipped_and_no_relay_is_named_that_the_server_would_n
 @pytest.mark.parametrize("over, message", [({"hop_confidence": 1.5}, "hop confidence"),
                                            ({"hop_deadline_s": 0.0}, "hop deadline"),
                                            ({"overrides": {"secure": False}}, "needs secure=true"),
-                                           ({"loop_stop": 4}, "loop stop 4: use 0")])
+                                           ({"loop_stop": 4}, "loop stop 4: use 0"),
+                                           ({"remember": 0}, "remember 0")])
 def test_bad_hierarchy_settings_are_refused_before_anything_starts(tmp_path, over, message):
     with pytest.raises(ServerError, match=message):
         FleetSpec(tmp_path, hierarchy=True, **over)

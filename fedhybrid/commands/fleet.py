@@ -39,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--settle-recurring", action=argparse.BooleanOptionalAction, default=True,
                     help="a question an agent answered before: the cloud scores its unchecked tokens at the end "
                          "(device serve --settle-recurring; default on)")
+    up.add_argument("--remember", type=int, default=20_000, metavar="N",
+                    help="questions each agent keeps in memory to tell a recurrence (device serve --remember; "
+                         "default 20000)")
     up.set_defaults(run=_up)
     traffic = fsub.add_parser("traffic", help="open-loop requests at the fleet's agents; a table per round")
     traffic.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
@@ -73,7 +76,7 @@ def _up(args: argparse.Namespace) -> int:
     spec = FleetSpec(args.workdir, tuple(t.strip() for t in args.tiers.split(",") if t.strip()), args.rounds,
                      args.round_interval, args.tls, args.cloud_url, args.zoo, args.train_budget, parse_sets(args.set),
                      args.hierarchy, args.hop_confidence, args.hop_deadline, args.loop_stop,
-                     args.recurring_to_cloud, args.settle_recurring)
+                     args.recurring_to_cloud, args.settle_recurring, args.remember)
     fleet = fleet_up(spec, say=console.print)
     for agent in fleet["agents"]:
         hops = [a.split("=", 1)[0] for a in agent["chain"] if "/hop" in a]
