@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.errors import AgentError
+from agent.recent import DEFAULT_REMEMBER
 from inference.generation import MIN_LOOP_STOP, valid_loop_stop
 from inference.privacy import MODES
 from inference.router import POLICIES
@@ -42,7 +43,7 @@ class AgentConfig:
     settle_recurring: bool = True
     # the most question anchors, and answer digests, the agent keeps in memory to tell a recurrence
     # (agent/recent.py): past it the oldest is forgotten, and counts as new when it comes back
-    remember: int = 20_000
+    remember: int = DEFAULT_REMEMBER
 
     def __post_init__(self) -> None:
         if not self.device or any(c in self.device for c in "/\\") or self.device.startswith(".") or len(self.device) > 128:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import httpx
 
+from agent.recent import DEFAULT_REMEMBER
 from fedhybrid.engines import FLWR_ENV, FlowerLoopback, _bin, free_port, run_config_arg
 from fedhybrid.run_config import default_run_config
 from inference.generation import MIN_LOOP_STOP, valid_loop_stop
@@ -55,7 +56,7 @@ class FleetSpec:
     loop_stop: int = 32  # every agent's --loop-stop (0: off)
     recurring_to_cloud: bool = True  # with hierarchy: a question an agent answered before skips the hubs
     settle_recurring: bool = True  # a question an agent answered before: the cloud scores its unchecked tokens
-    remember: int = 20_000  # every agent's --remember: questions kept in memory to tell a recurrence
+    remember: int = DEFAULT_REMEMBER  # every agent's --remember: questions kept in memory to tell a recurrence
 
     def __post_init__(self) -> None:
         if not self.tiers or any(t not in ("client", "edge", "iot") for t in self.tiers):

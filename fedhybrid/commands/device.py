@@ -8,6 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
+from agent.recent import DEFAULT_REMEMBER
 from fedhybrid.commands.decode import chain_from_args, hop_args, loop_stop_arg
 
 
@@ -37,9 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="a question this agent answered before: one cloud call at the end scores the tokens "
                             "the device chose unchecked, so the cache learns the cloud's answer to it (one call "
                             "per such request while the cache does not yet replay it all; default on)")
-    serve.add_argument("--remember", type=int, default=20_000, metavar="N",
+    serve.add_argument("--remember", type=int, default=DEFAULT_REMEMBER, metavar="N",
                        help="questions (and agreed answers) kept in memory to tell a recurrence; past N the "
-                            "oldest is forgotten and counts as new again (default 20000)")
+                            f"oldest is forgotten and counts as new again (default {DEFAULT_REMEMBER})")
     serve.add_argument("--serve-hop", action="store_true",
                        help="also answer the tiers below at /hop (the cloud protocol over this agent's model: "
                             "their --hop TIER=http://HOST:PORT/hop)")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from agent.recent import DEFAULT_REMEMBER
+
 DEFAULT_WORKDIR = Path("runs/fleet-up")
 
 
@@ -39,9 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--settle-recurring", action=argparse.BooleanOptionalAction, default=True,
                     help="a question an agent answered before: the cloud scores its unchecked tokens at the end "
                          "(device serve --settle-recurring; default on)")
-    up.add_argument("--remember", type=int, default=20_000, metavar="N",
+    up.add_argument("--remember", type=int, default=DEFAULT_REMEMBER, metavar="N",
                     help="questions each agent keeps in memory to tell a recurrence (device serve --remember; "
-                         "default 20000)")
+                         f"default {DEFAULT_REMEMBER})")
     up.set_defaults(run=_up)
     traffic = fsub.add_parser("traffic", help="open-loop requests at the fleet's agents; a table per round")
     traffic.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
