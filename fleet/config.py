@@ -201,7 +201,8 @@ class FederationConfig:
         skip = {name for name, value in INTRODUCED_AS.items() if getattr(self, name) == value}
         if not self.workload_file:  # state folders from before the file workload resume unchanged
             skip |= {"workload_file", "workload_split"}
-        return {k: v for k, v in dataclasses.asdict(self).items() if k not in skip | NOT_STATE}
+        # (JSON writes a tuple as a list either way: the digest is the one of the raw values)
+        return {k: v for k, v in self.resume_values().items() if k not in skip}
 
     def resume_differences(self, stored: dict) -> list[str]:
         """What differs between the values a state kept (`resume_values` when it was made) and
