@@ -15,7 +15,8 @@ For each next token, in order (docs/design.md, "The decode loop"):
    disagreed with the device), up to the first token the cloud would not have written:
    what it says after that continues a text it would not have written;
 6. with `DecodeConfig.settle`, one last call scores the tokens no call scored, for the cache
-   (inference/settle.py).
+   (inference/settle.py); with reward labels, a spot-checked request's tail is scored for the
+   labels (inference/explore.py).
 Every output token carries its provenance (device / cloud / cache).
 
 With full verification (window None) and greedy decoding, the output is exactly the
@@ -38,6 +39,7 @@ from inference.cloud import Cloud, CloudPrediction, CloudUnavailable
 from inference.device_model import DeviceModel, DeviceStep
 from inference.errors import InferenceError
 from inference.escalation import EscalationChain
+from inference.explore import explore_tail
 from inference.generation import Correction, DecodeConfig, Generation, Provenance
 from inference.loop_guard import cache_would_loop, output_loops
 from inference.privacy import ALLOW, PrivacyPolicy
@@ -120,7 +122,7 @@ class HybridDecoder:
         run.loop()
         run.emit(final=True)
         if run.labels is not None and run.labels.spot_check():
-            run.explore()
+            explore_tail(run)
         if cfg.settle:
             settle_answer(run, settled, agreed)
         gen = run.gen
@@ -337,26 +339,6 @@ class _Run:
                 return True
         self.verified_upto = len(self.tokens)
         return False
-
-    def explore(self) -> None:
-        """The exploration spot check: one call to the top of the chain scores the accepted
-        tokens no escalation scored; each gets its label with weight 1 / explore rate."""
-        start = self.labels.tail_start()
-        authority = getattr(self.d.cloud, "authority", self.d.cloud)
-        context = self.cloud_prompt + self.tokens[self.prompt_len:]
-        try:
-            prediction = authority.predict(self.session, context, max(1, start + self.offset), self.cfg.cloud_top_k,
-                                           self.cfg.deadline_s)
-        except CloudUnavailable:
-            self.gen.cloud_failures += 1
-            return
-        self.gen.cloud_calls += 1
-        self.gen.cloud_tokens_computed += prediction.tokens_computed
-        self.labels.out.explore_calls += 1
-        self.labels.out.explore_tokens_computed += prediction.tokens_computed
-        weight = self.labels.tail_weight
-        for k, score in enumerate(prediction.positions):
-            self.labels.observed(prediction.verified_from + k - self.offset, score.reward, weight, "explored")
 
     # -- the loop -----------------------------------------------------------------------
     def loop(self) -> None:
