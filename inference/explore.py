@@ -22,13 +22,13 @@ def explore_tail(run: _Run) -> None:
     start = labels.tail_start()
     authority = getattr(run.d.cloud, "authority", run.d.cloud)
     context = run.cloud_prompt + run.tokens[run.prompt_len:]
+    run.gen.cloud_calls += 1  # an attempt, as the decoder counts its own calls (a failure is one too)
     try:
         prediction = authority.predict(run.session, context, max(1, start + run.offset), run.cfg.cloud_top_k,
                                        run.cfg.deadline_s)
     except CloudUnavailable:
         run.gen.cloud_failures += 1
         return
-    run.gen.cloud_calls += 1
     run.gen.cloud_tokens_computed += prediction.tokens_computed
     labels.out.explore_calls += 1
     labels.out.explore_tokens_computed += prediction.tokens_computed

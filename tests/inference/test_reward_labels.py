@@ -119,6 +119,26 @@ def test_no_spot_checks_without_exploration_and_none_for_local_only_requests(pai
     cloud.close()
 
 
+def test_a_spot_check_the_cloud_does_not_answer_counts_as_a_failed_call_and_labels_nothing(pair):
+    from inference.cloud import CloudUnavailable
+
+    class Down(LocalCloud):
+        def predict(self, *args, **kwargs):
+            raise CloudUnavailable("down")
+
+    device, cloud_model, tok = pair
+    cloud = Down(cloud_model)
+    prompt = wordmath.generate("heldout", 1, seed=2)[0].prompt
+    cfg = DecodeConfig(max_new_tokens=10)
+    alone = HybridDecoder(device, tok, None).generate(prompt, ConfidencePolicy(0.0), cfg)
+    labels = LabelCollector(LabelConfig(explore=1.0))
+    gen = HybridDecoder(device, tok, cloud).generate(prompt, ConfidencePolicy(0.0), cfg, labels=labels)
+    # the policy never escalates: the one call is the spot check, counted as the decoder counts its own
+    assert (gen.cloud_calls, gen.cloud_failures) == (1, 1) and gen.token_ids == alone.token_ids
+    assert labels.out.explore_calls == 0 and len(labels.out) == 0
+    cloud.close()
+
+
 def test_fine_tuning_lowers_the_weighted_loss_and_weights_round_trip(decoded):
     runs, _ = decoded
     rows = [(f, lab, w) for per_seed in runs for f, lab, w in zip(per_seed[0][1].features, per_seed[0][1].labels,
