@@ -194,6 +194,13 @@ class CountTable:
     def select(self, mask: np.ndarray) -> "CountTable":
         return CountTable(self.header, self.entries[mask], _canonical=True)
 
+    def forget(self, min_support: int, seen_before: int) -> CountTable:
+        """Without the entries fewer than `min_support` devices reported and none since round
+        `seen_before - 1`: what a release rule of k = min_support can never hand out unless
+        devices report it again. An entry at or above the support is kept however old."""
+        stale = (self.support < min_support) & (self.entries["last_seen"].astype(np.int64) < seen_before)
+        return self if not stale.any() else self.select(~stale)
+
     def scores(self, now_round: int, half_life: float = 20.0) -> np.ndarray:
         """Decayed count x precision (Laplace-smoothed share of served tokens the cloud confirmed)."""
         e = self.entries

@@ -21,7 +21,8 @@ NOT_STATE = frozenset({"num_rounds", "state_dir", "timeout", "cloud_url", "key_d
 INTRODUCED_AS = {"replay_dir": "", "fraction_train": 1.0, "min_replies": 1, "secure_aggregation": False,
                  "secagg_threshold": 0.5, "secagg_degree": 0, "hierarchy": False, "hop_confidence": 0.99,
                  "recurring_to_cloud": True, "settle_recurring": True, "federated_head": False,
-                 "explore_rate": 0.05, "target_escalation_share": 0.0, "head_epochs": 4, "head_lr": 1e-3}
+                 "explore_rate": 0.05, "target_escalation_share": 0.0, "head_epochs": 4, "head_lr": 1e-3,
+                 "forget_after": 0}
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,10 @@ class FederationConfig:
     robust_method: str = "trimmed-mean"
     trim: float = 0.2
     release_k: int = 5
+    # the server forgets an entry fewer than release-k devices reported once no device has
+    # reported it for this many rounds: it could not be released, and without this the global
+    # table grows with every private n-gram of every device, round after round (0: never)
+    forget_after: int = 10
     per_device_cap: int = 5000
     dp_epsilon: float = 0.0  # 0: no noise
     n_min: int = 2
@@ -123,6 +128,8 @@ class FederationConfig:
             raise FleetError("queries-per-round >= 1, local-steps >= 0 and timeout > 0 are required")
         if self.release_k < 1 or self.per_device_cap < 1 or self.dp_epsilon < 0:
             raise FleetError("release-k >= 1, per-device-cap >= 1 and dp-epsilon >= 0 are required")
+        if self.forget_after < 0:
+            raise FleetError(f"forget-after={self.forget_after} must be >= 0 (rounds; 0: never forget)")
         if self.workload_split not in ("uniform", "zipf", "dirichlet"):
             raise FleetError(f"workload-split={self.workload_split!r}: use uniform, zipf or dirichlet")
         if not 0.0 < self.fraction_train <= 1.0 or self.min_replies < 1:

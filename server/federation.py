@@ -7,6 +7,7 @@ and `finish_round()`, which saves everything atomically.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import logging
@@ -20,7 +21,7 @@ from cache_sync.correction_cache import CacheHeader
 from cache_sync.errors import CacheError
 from cache_sync.merge import Aggregate, Delta, merge_all
 from cache_sync.versioned import CacheUpdate, VersionedView
-from fleet.config import FederationConfig
+from fleet.config import INTRODUCED_AS, FederationConfig
 from inference.tier_profile import TIERS
 from server.errors import ServerError
 from server.release import ReleasePolicy, cap_delta, release, tier_view
@@ -78,6 +79,18 @@ class _PartialSums:
         return out
 
 
+def _digest_hint(cfg: FederationConfig, stored: str, now: str) -> str:
+    """What a state without kept values differs in, as far as its digest tells: the options
+    added since it was made, when their first values give its digest; else only the digests."""
+    newer = {name: value for name, value in INTRODUCED_AS.items() if getattr(cfg, name) != value}
+    if newer and config_digest(dataclasses.replace(cfg, **newer).digest_values()) == stored:
+        named = ", ".join(f"{n.replace('_', '-')}: state {v!r}, now {getattr(cfg, n)!r}" for n, v in newer.items())
+        sets = " ".join(f"--set {n.replace('_', '-')}={str(v).lower() if isinstance(v, bool) else v}"
+                        for n, v in newer.items())
+        return f"({named}; it was made before those options existed): resume with {sets}, or use another --state-dir"
+    return f"({stored} != {now}): use another --state-dir or the same config"
+
+
 class Federation:
     def __init__(self, cfg: FederationConfig, header: CacheHeader, families: dict[str, Family],
                  thresholds: dict[str, float], channel=None):
@@ -101,7 +114,7 @@ class Federation:
                                   f"({'; '.join(changed)}): set those options back, or use another --state-dir")
         elif state.config_digest != digest:
             raise ServerError(f"the state in {cfg.state_path} was written under another configuration "
-                              f"({state.config_digest} != {digest}): use another --state-dir or the same config")
+                              f"{_digest_hint(cfg, state.config_digest, digest)}")
         else:  # a state from before the values were kept: keep them from now on
             state.config = cfg.resume_values()
         for tier in sorted(set(cfg.fleet_tiers)):
@@ -214,6 +227,7 @@ class Federation:
 
     def release(self, round_: int) -> dict:
         started = time.perf_counter()
+        forgotten = self._forget(round_)
         rel = release(self.state.aggregate.table, self.policy, round_)
         versions = {}
         for tier, view in self.state.views.items():
@@ -221,10 +235,26 @@ class Federation:
             versions[tier] = view.publish(tier_view(rel.released, profile.cache_budget,
                                                     profile.ngram_orders[1], round_))
         info = {"released": len(rel.released), "withheld": rel.withheld, "epsilon": rel.epsilon,
-                "global_entries": len(self.state.aggregate.table), "versions": versions,
+                "global_entries": len(self.state.aggregate.table), "forgotten": forgotten, "versions": versions,
                 "release_s": time.perf_counter() - started}
         self._round["release"] = info
         return info
+
+    def _forget(self, round_: int) -> int:
+        """Drop the entries the release rule cannot hand out (support < k) that no device
+        reported in the last `forget-after` rounds; returns how many. The ledger keeps their
+        deltas, so a re-sent upload of a forgotten delta stays a duplicate, and the next save
+        records the rule so that a resume from segments forgets the same entries."""
+        if not self.cfg.forget_after:
+            return 0
+        rule = [self.cfg.release_k, round_ - self.cfg.forget_after + 1]
+        aggregate = self.state.aggregate
+        table = aggregate.table.forget(*rule)
+        if table is aggregate.table:
+            return 0
+        self.state.aggregate = Aggregate(table, aggregate.ledger)
+        self.state.unsaved_forget = rule
+        return len(aggregate.table) - len(table)
 
     def note_round(self, **fields) -> None:
         """Add fields to this round's history record (saved with the round)."""

@@ -3,7 +3,8 @@
 Layout under `<state_dir>/server/`:
     round-<n>.msgpack   a snapshot: everything needed to continue after round n
     segment-<n>.msgpack what round n changed, on top of round n-1's state: the round's
-                        merged deltas (not the global table), the adapters and tier views
+                        merged deltas (not the global table) and the rule by which it then
+                        forgot stale unreleasable entries, the adapters and tier views
                         (bounded by ranks and cache budgets), device versions, new history
     LATEST              the number of the last complete round
     adapters/<family>/  the global adapter as a PEFT folder (PeftModel.from_pretrained)
@@ -115,8 +116,11 @@ class ServerState:
     # Stored in snapshots only (segments stay small); not part of the state hash
     config: dict | None = None
     # not persisted as such: what was merged into `aggregate` since the last save (a segment
-    # stores these, not the table), and what the files on disk hold (None: nothing yet)
+    # stores these, not the table), the forget rule applied after them ([min support, seen
+    # before], `CountTable.forget`; a segment replays it), and what the files on disk hold
+    # (None: nothing yet)
     unsaved: list[Aggregate] = field(default_factory=list, repr=False, compare=False)
+    unsaved_forget: list[int] | None = field(default=None, repr=False, compare=False)
     saved: dict | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -185,7 +189,8 @@ class ServerState:
             "merged": [a.to_bytes() for a in self.unsaved],
             "views": {tier: view.to_bytes() for tier, view in sorted(self.views.items())},
             "node_versions": self.node_versions, "history_from": start, "history": self.history[start:],
-            "high_water": self.high_water, **self._heads_fields()}, use_bin_type=True)
+            "high_water": self.high_water, **self._heads_fields(),
+            **({"forget": self.unsaved_forget} if self.unsaved_forget else {})}, use_bin_type=True)
 
     def _apply_segment(self, data: bytes, round_: int) -> None:
         """Advance to `round_` by its segment, all or nothing: everything is decoded before
@@ -201,6 +206,11 @@ class ServerState:
         aggregate = self.aggregate
         for merged in raw["merged"]:
             aggregate = aggregate.merge(Aggregate.from_bytes(merged, self.header))
+        if "forget" in raw:  # the round then forgot what it could not release (Federation.release)
+            rule = raw["forget"]
+            if not (isinstance(rule, list) and len(rule) == 2 and all(isinstance(v, int) for v in rule)):
+                raise ServerError(f"segment of round {round_} has a forget rule that is not [support, round]")
+            aggregate = Aggregate(aggregate.table.forget(*rule), aggregate.ledger)
         views = {str(t): VersionedView.from_bytes(v, self.header) for t, v in raw["views"].items()}
         node_versions, high_water, records = raw["node_versions"], raw["high_water"], raw["history"]
         if not (isinstance(node_versions, dict) and isinstance(high_water, dict) and isinstance(records, list)):
@@ -239,7 +249,7 @@ class ServerState:
                           "history_len": len(self.history)}
         crash_point("save", self.round)
         write_checked(folder / "LATEST", str(self.round).encode())
-        self.unsaved = []
+        self.unsaved, self.unsaved_forget = [], None
         self._prune(folder, path)
         return path
 

@@ -77,9 +77,10 @@ def run_size(run_config: dict, n: int, rounds: int, work: Path, drop: float = 0.
             "state_bytes": record["state_bytes"], "merged": record["ingest"].get("merged", 0),
             "released": record["release"].get("released", 0),
             "global_entries": record["release"].get("global_entries", 0),
-            "rss_mb": _rss_mb()})
+            "forgotten": record["release"].get("forgotten", 0), "rss_mb": _rss_mb()})
         print(f"  {n} nodes, round {rnd}: server {rows[-1]['server_s']:.2f} s "
-              f"(nodes {client:.2f} s), state {record['state_bytes'] / 1e6:.1f} MB", flush=True)
+              f"(nodes {client:.2f} s), state {record['state_bytes'] / 1e6:.1f} MB, global table "
+              f"{rows[-1]['global_entries']:,} entries ({rows[-1]['forgotten']:,} forgotten)", flush=True)
 
     started = time.perf_counter()
     state = run_federation(grid, cfg, on_round=on_round)
@@ -138,7 +139,7 @@ def summarize(results: list[dict]) -> tuple[list[dict], dict[str, float]]:
         rows = res["rows"][1:] or res["rows"]
         row = {"nodes": res["nodes"], "rounds": len(res["rows"]), "peak_rss_mb": res["peak_rss_mb"]}
         for key in ("server_s", *(f"{p}_s" for p in PHASES), "nodes_s", "transport_s", "bytes_up_per_node",
-                    "bytes_down_per_node", "state_bytes", "released", "global_entries"):
+                    "bytes_down_per_node", "state_bytes", "released", "global_entries", "forgotten"):
             row[key] = statistics.median(r[key] for r in rows)
         summary.append(row)
     exponents = {}

@@ -72,6 +72,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="with --nodes: plain vs secure aggregation (SecAgg+) at each size, same crashing nodes")
     fed.add_argument("--drop", type=float, default=0.0,
                      help="with --secure-aggregation: share of nodes that crash in every train step (mid-round)")
+    fed.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="with --nodes: override a run-config value for the measured runs (e.g. forget-after=2); "
+                          "the replay corpus is recorded with the defaults")
     _common(fed, _fed)  # fedhybrid/commands/bench_fed.py
     sync = bsub.add_parser("sync", help="seal/open throughput, envelope overhead, merge and release cost")
     sync.add_argument("--devices", type=int, default=100)

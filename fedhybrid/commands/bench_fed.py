@@ -69,20 +69,26 @@ def _fed_scale(args: argparse.Namespace) -> int:
     import tempfile
 
     from fedhybrid.bench import scale
-    from fedhybrid.run_config import default_run_config
+    from fedhybrid.run_config import default_run_config, parse_sets
+    from fleet.config import FederationConfig
     from inference.zoo import Zoo
 
     if any(n < 1 for n in args.nodes) or args.scale_rounds < 1 or args.record_rounds < 1:
         raise SystemExit("--nodes, --scale-rounds and --record-rounds must be >= 1")
     zoo = Zoo(args.zoo)
     base_cfg = {**default_run_config(), "zoo": str(zoo.root)}
+    overrides = parse_sets(args.set)
+    unknown = sorted(set(overrides) - set(base_cfg))
+    if unknown:
+        raise SystemExit(f"unknown config keys {unknown}; known: {sorted(base_cfg)}")
+    FederationConfig.from_run_config({**base_cfg, **overrides})  # a bad value stops here, before any run
     corpus = args.corpus.resolve()
     if not any(corpus.glob("*/*.msgpack")):
         print(f"recording a replay corpus in {corpus}: a real {len(base_cfg['fleet-tiers'].split(','))}-node "
               f"run of {args.record_rounds} rounds ...", flush=True)
         seconds = scale.record_corpus(base_cfg, corpus, args.record_rounds)
         print(f"recorded in {seconds:.0f} s", flush=True)
-    run_cfg = {**base_cfg, "replay-dir": str(corpus)}
+    run_cfg = {**base_cfg, **overrides, "replay-dir": str(corpus)}
     if args.secure_aggregation:
         return _fed_secagg(args, run_cfg, scale)
     with tempfile.TemporaryDirectory() as tmp:
@@ -94,7 +100,8 @@ def _fed_scale(args: argparse.Namespace) -> int:
                           ("aggregate_s", "{:.3f}"), ("ingest_s", "{:.3f}"), ("release_s", "{:.3f}"),
                           ("save_s", "{:.3f}"), ("transport_s", "{:.3f}"), ("nodes_s", "{:.2f}"),
                           ("peak_rss_mb", "{:.0f}"), ("bytes_up_per_node", "{:,.0f}"),
-                          ("bytes_down_per_node", "{:,.0f}"), ("state_bytes", "{:,.0f}"), ("released", "{}")])
+                          ("bytes_down_per_node", "{:,.0f}"), ("state_bytes", "{:,.0f}"), ("released", "{}"),
+                          ("global_entries", "{:,.0f}"), ("forgotten", "{:,.0f}")])
     if exponents:
         print_table("growth exponent (slope of log value on log nodes; 1.0 = linear)",
                     [{"quantity": k, "exponent": v} for k, v in exponents.items()],

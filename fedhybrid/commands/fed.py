@@ -49,8 +49,10 @@ def _run(args: argparse.Namespace) -> int:
     console = Console()
 
     def on_round(rnd, record):
-        console.print(f"round {rnd}: {len(record['nodes'])} nodes, released {record['release']['released']}, "
-                      f"withheld {record['release']['withheld']}, {record['seconds']:.1f} s")
+        rel = record["release"]
+        forgotten = f", forgot {rel['forgotten']}" if rel.get("forgotten") else ""
+        console.print(f"round {rnd}: {len(record['nodes'])} nodes, released {rel['released']}, "
+                      f"withheld {rel['withheld']}{forgotten}, {record['seconds']:.1f} s")
 
     if args.engine == "inprocess":
         state = engines.run_inprocess(run_config, on_round=on_round)

@@ -116,3 +116,18 @@ def test_a_checksummed_file_that_is_not_a_recording_is_refused(corpus, header, t
     with pytest.raises(FleetError, match="edge-9-r1.msgpack is not a recording"):
         ReplayCorpus.load(folder, header)
     assert read_checked(folder / "edge" / "edge-1-r1.msgpack")  # the others are untouched
+
+
+def test_a_replayed_fleet_forgets_its_private_entries_and_keeps_releasing(tiny_zoo_dir, corpus, tmp_path):
+    """Through the real apps: with forget-after, the server's table stops growing with the
+    replay nodes' private n-grams; without it, it grows every round. Releases go on."""
+    tiers = fleet_tiers(TIERS, 9)
+    runs = {after: run_inprocess(_config(tiny_zoo_dir, tmp_path / f"f{after}", **{
+        "replay-dir": str(corpus), "fleet-tiers": tiers, "num-rounds": 4, "forget-after": after}))
+        for after in (0, 1)}
+    kept = [r["release"]["global_entries"] for r in runs[0].history]
+    bounded = [r["release"]["global_entries"] for r in runs[1].history]
+    assert kept == sorted(kept) and kept[-1] > kept[0]  # never forgets: grows
+    assert all(r["release"]["forgotten"] == 0 for r in runs[0].history)
+    assert sum(r["release"]["forgotten"] for r in runs[1].history[1:]) > 0 and bounded[-1] < kept[-1]
+    assert all(r["release"]["released"] > 0 for r in runs[1].history)

@@ -181,6 +181,22 @@ def test_a_state_from_before_the_kept_values_resumes_by_its_digest_and_keeps_the
     assert state.config == FederationConfig.from_run_config(base_config(tiny_zoo_dir, tmp_path / "run")).resume_values()
 
 
+def test_a_state_from_before_an_option_existed_is_refused_naming_the_option_and_its_old_value(
+        tiny_zoo_dir, tmp_path):
+    """A state made before forget-after (it never forgot, and kept no values): its digest is the
+    one of forget-after 0, so a resume under the default 10 names the option and the --set."""
+    run_inprocess(base_config(tiny_zoo_dir, tmp_path / "run", **{"num-rounds": 1, "forget-after": 0}))
+    before = _rewrite_round_1(tmp_path / "run", lambda state: setattr(state, "config", None))
+    with pytest.raises(ServerError, match=r"forget-after: state 0, now 10; it was made before those options "
+                                          r"existed\): resume with --set forget-after=0"):
+        run_inprocess(base_config(tiny_zoo_dir, tmp_path / "run", **{"num-rounds": 2}))
+    assert (tmp_path / "run" / "server" / "round-1.msgpack").read_bytes() == before
+    with pytest.raises(ServerError, match=r"\([0-9a-f]{16} != [0-9a-f]{16}\): use another --state-dir"):
+        run_inprocess(base_config(tiny_zoo_dir, tmp_path / "run", **{"num-rounds": 2, "release-k": 3}))
+    state = run_inprocess(base_config(tiny_zoo_dir, tmp_path / "run", **{"num-rounds": 2, "forget-after": 0}))
+    assert state.round == 2
+
+
 def test_a_state_whose_kept_config_is_not_a_table_is_refused(tiny_zoo_dir, tmp_path):
     run_inprocess(base_config(tiny_zoo_dir, tmp_path / "run", **{"num-rounds": 1}))
     _rewrite_round_1(tmp_path / "run", lambda state: setattr(state, "config", [1, 2]))
