@@ -27,6 +27,15 @@ def parse_sets(items: list[str]) -> dict:
     return out
 
 
+def known_sets(cfg: dict, items: list[str]) -> dict:
+    """`--set` values parsed and checked against the run config's keys (an unknown key exits)."""
+    overrides = parse_sets(items)
+    unknown = sorted(set(overrides) - set(cfg))
+    if unknown:
+        raise SystemExit(f"unknown config keys {unknown}; known: {sorted(cfg)}")
+    return overrides
+
+
 def stop_strings(items: list[str]) -> tuple[str, ...]:
     """--stop values as typed on a shell (`--stop '\\n'`): the two characters \\n are a newline."""
     return tuple(s.replace("\\n", "\n") for s in items)
@@ -35,11 +44,7 @@ def stop_strings(items: list[str]) -> tuple[str, ...]:
 def build_run_config(args: argparse.Namespace) -> dict:
     """Defaults from pyproject, overridden by --set and flags; paths made absolute."""
     cfg = default_run_config()
-    overrides = parse_sets(args.set)
-    unknown = sorted(set(overrides) - set(cfg))
-    if unknown:
-        raise SystemExit(f"unknown config keys {unknown}; known: {sorted(cfg)}")
-    cfg.update(overrides)
+    cfg.update(known_sets(cfg, args.set))
     if args.rounds is not None:
         cfg["num-rounds"] = args.rounds
     if args.state_dir is not None:
