@@ -96,6 +96,12 @@ class Aggregate:
                              f"{sorted(overlap)[0]}): merge the deltas individually instead")
         return Aggregate(self.table.merge_add(other.table), self.ledger | other.ledger)
 
+    def forget(self, min_support: int, seen_before: int) -> "Aggregate":
+        """The table without its stale entries below `min_support` (`CountTable.forget`); the
+        ledger stays whole, so a forgotten delta sent again is still a duplicate."""
+        table = self.table.forget(min_support, seen_before)
+        return self if table is self.table else Aggregate(table, self.ledger)
+
     def to_bytes(self) -> bytes:
         return msgpack.packb({"table": self.table.to_bytes(),
                               "ledger": sorted([d, s] for d, s in self.ledger)}, use_bin_type=True)

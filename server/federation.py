@@ -248,13 +248,12 @@ class Federation:
         if not self.cfg.forget_after:
             return 0
         rule = [self.cfg.release_k, round_ - self.cfg.forget_after + 1]
-        aggregate = self.state.aggregate
-        table = aggregate.table.forget(*rule)
-        if table is aggregate.table:
+        before = self.state.aggregate
+        self.state.aggregate = before.forget(*rule)
+        if self.state.aggregate is before:
             return 0
-        self.state.aggregate = Aggregate(table, aggregate.ledger)
         self.state.unsaved_forget = rule
-        return len(aggregate.table) - len(table)
+        return len(before.table) - len(self.state.aggregate.table)
 
     def note_round(self, **fields) -> None:
         """Add fields to this round's history record (saved with the round)."""

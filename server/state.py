@@ -210,7 +210,7 @@ class ServerState:
             rule = raw["forget"]
             if not (isinstance(rule, list) and len(rule) == 2 and all(isinstance(v, int) for v in rule)):
                 raise ServerError(f"segment of round {round_} has a forget rule that is not [support, round]")
-            aggregate = Aggregate(aggregate.table.forget(*rule), aggregate.ledger)
+            aggregate = aggregate.forget(*rule)
         views = {str(t): VersionedView.from_bytes(v, self.header) for t, v in raw["views"].items()}
         node_versions, high_water, records = raw["node_versions"], raw["high_water"], raw["history"]
         if not (isinstance(node_versions, dict) and isinstance(high_water, dict) and isinstance(records, list)):
