@@ -9,6 +9,8 @@ it. Merging is
   retried upload is a no-op. Two aggregates may be merged when their ledgers are
   disjoint, or when one contains the other (then the larger is the result); a partial
   overlap cannot be resolved from sums and is refused.
+The ledger keeps runs of sequence numbers per device (`cache_sync.ledger`), so its size
+follows the number of devices, not devices x rounds.
 """
 
 from __future__ import annotations
@@ -20,8 +22,7 @@ import numpy as np
 
 from cache_sync.correction_cache import CacheHeader, CountTable
 from cache_sync.errors import DECODE_ERRORS, CacheError
-
-Ledger = frozenset[tuple[str, int]]
+from cache_sync.ledger import Ledger
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Aggregate:
     """A merged table and the deltas it is made of."""
 
     table: CountTable
-    ledger: Ledger = field(default_factory=frozenset)
+    ledger: Ledger = field(default_factory=Ledger)
 
     @staticmethod
     def empty(header: CacheHeader) -> "Aggregate":
@@ -70,7 +71,7 @@ class Aggregate:
 
     @staticmethod
     def of(delta: Delta) -> "Aggregate":
-        return Aggregate(delta.table, frozenset({(delta.device_id, delta.seq)}))
+        return Aggregate(delta.table, Ledger.of(delta.device_id, delta.seq))
 
     def contains(self, device_id: str, seq: int) -> bool:
         return (device_id, seq) in self.ledger
@@ -86,15 +87,15 @@ class Aggregate:
             CacheError: headers differ, or the ledgers partly overlap.
         """
         self.table.header.check_compatible(other.table.header, "aggregate")
-        if other.ledger <= self.ledger:
+        if other.ledger.issubset(self.ledger):
             return self
-        if self.ledger <= other.ledger:
+        if self.ledger.issubset(other.ledger):
             return other
-        overlap = self.ledger & other.ledger
-        if overlap:
-            raise CacheError(f"aggregates share {len(overlap)} deltas but not all (e.g. "
-                             f"{sorted(overlap)[0]}): merge the deltas individually instead")
-        return Aggregate(self.table.merge_add(other.table), self.ledger | other.ledger)
+        shared, first = self.ledger.overlap(other.ledger)
+        if shared:
+            raise CacheError(f"aggregates share {shared} deltas but not all (e.g. {first}): "
+                             "merge the deltas individually instead")
+        return Aggregate(self.table.merge_add(other.table), self.ledger.union(other.ledger))
 
     def forget(self, min_support: int, seen_before: int) -> "Aggregate":
         """The table without its stale entries below `min_support` (`CountTable.forget`); the
@@ -103,15 +104,22 @@ class Aggregate:
         return self if table is self.table else Aggregate(table, self.ledger)
 
     def to_bytes(self) -> bytes:
-        return msgpack.packb({"table": self.table.to_bytes(),
-                              "ledger": sorted([d, s] for d, s in self.ledger)}, use_bin_type=True)
+        return msgpack.packb({"table": self.table.to_bytes(), "runs": self.ledger.to_wire()},
+                             use_bin_type=True)
 
     @staticmethod
     def from_bytes(data: bytes, expect: CacheHeader | None = None) -> "Aggregate":
+        """Decode an aggregate: its ledger as runs (`runs`), or as the (device, seq) pairs that
+        states saved before the runs carry (`ledger`)."""
         try:
             raw = msgpack.unpackb(data, raw=False, strict_map_key=True)
-            ledger = frozenset((str(d), int(s)) for d, s in raw["ledger"])
+            if "runs" in raw:
+                ledger = Ledger.from_wire(raw["runs"])
+            else:
+                ledger = Ledger.from_pairs((str(d), int(s)) for d, s in raw["ledger"])
             table = raw["table"]
+        except CacheError:
+            raise
         except DECODE_ERRORS as exc:
             raise CacheError(f"not a correction aggregate ({type(exc).__name__}: {exc})") from exc
         if not isinstance(table, bytes):
@@ -131,4 +139,4 @@ def merge_all(header: CacheHeader, deltas: list[Delta]) -> Aggregate:
         seen.add(key)
         tables.append(delta.table.entries)
     entries = np.concatenate(tables) if tables else None
-    return Aggregate(CountTable(header, entries), frozenset(seen))
+    return Aggregate(CountTable(header, entries), Ledger.from_pairs(seen))

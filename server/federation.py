@@ -123,7 +123,6 @@ class Federation:
         if channel is not None:
             channel.high_water.update({k: tuple(v) for k, v in state.high_water.items()})
         self._round: dict = {}
-        self._acked: dict[str, list[int]] | None = None  # device -> merged seqs (built once per round)
 
     # -- out ---------------------------------------------------------------------------------------
     def payload(self, device: str, tier: str, round_: int) -> dict:
@@ -155,12 +154,7 @@ class Federation:
     def acked(self, device: str, keep: int = 64) -> list[int]:
         """The device's most recent delta seqs the merged table holds: a device agent marks its
         uploads done only when they show up here (at-least-once upload, exactly-once merge)."""
-        if self._acked is None:
-            by_device: dict[str, list[int]] = {}
-            for dev, seq in self.state.aggregate.ledger:
-                by_device.setdefault(dev, []).append(seq)
-            self._acked = {dev: sorted(seqs)[-keep:] for dev, seqs in by_device.items()}
-        return list(self._acked.get(device, []))
+        return self.state.aggregate.ledger.latest(device, keep)
 
     # -- in ----------------------------------------------------------------------------------------
     def ingest(self, round_: int, accepted: list) -> dict:
@@ -219,7 +213,6 @@ class Federation:
             aggregate = aggregate.merge(total)
             self.state.unsaved.append(total)  # a segment stores the round's merge, not the global table
         self.state.aggregate = aggregate
-        self._acked = None
         for device, reason in rejected:
             log.warning("round %d: nothing merged from %s: %s", round_, device, reason)
         self._round["ingest"] = {"merged": merged, "duplicates": duplicates, "rejected": rejected}

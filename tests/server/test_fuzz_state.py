@@ -170,8 +170,9 @@ FIELD_ESCAPES = {
     "CountTable.from_bytes(expect)": Escape(OverflowError, INF_N, _inf("n")),
     "Delta.from_bytes": Escape(OverflowError, f"the table inside: {INF_N}", _inf("table", "n")),
     "Aggregate.from_bytes": Escape(OverflowError, (
-        "int(seq) of a ledger entry of inf escapes as OverflowError (also ['table']['n'] = inf)"),
-        _inf("ledger", 0, 1)),
+        "int(seq) of a ledger entry of inf escaped as OverflowError; the ledger is runs now: a run "
+        "bound of inf (also ['table']['n'] = inf)"),
+        _inf("runs", 0, 1, 0)),
     "CacheUpdate.from_bytes": Escape(OverflowError, (
         "int(raw['base']) / int(raw['version']) of inf escape as OverflowError (also ['upserts']['n'] = inf)"),
         _inf("base")),
