@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from fedhybrid.cli import main
 
 
@@ -29,6 +31,20 @@ def test_bench_models_prints_a_table_and_writes_json(tiny_zoo_dir, tmp_path, cap
         assert {"name", "params", "bytes", "wordmath_acc", "paraphrase_acc", "pycode_loss", "decode_tok_s"} <= set(row)
         assert 0 <= row["wordmath_acc"] <= 1 and 0 <= row["paraphrase_acc"] <= 1 and row["decode_tok_s"] > 0 and row["bytes"] > 0
     assert "zoo models" in capsys.readouterr().out
+
+
+def test_bench_sync_measures_the_ledger_both_ways_on_the_same_deltas(tiny_zoo_dir, tmp_path, capsys):
+    out_json = tmp_path / "sync.json"
+    assert main(["--zoo", str(tiny_zoo_dir), "bench", "sync", "--devices", "3", "--entries", "200",
+                 "--ledger-devices", "50", "--ledger-rounds", "6", "--json", str(out_json)]) == 0
+    pairs, runs = json.loads(out_json.read_text())["ledger"]
+    assert pairs["ledger"].startswith("pairs") and runs["ledger"].startswith("runs")
+    assert pairs["deltas"] == runs["deltas"] == 300
+    # a snapshot holds one run per device instead of one pair per device and round (bytes, not time)
+    assert runs["snapshot_mb"] * 3 < pairs["snapshot_mb"]
+    assert "ledger of merged deltas" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="--ledger-rounds"):
+        main(["--zoo", str(tiny_zoo_dir), "bench", "sync", "--ledger-rounds", "-1"])
 
 
 def test_generate_streams_tokens_and_prints_a_summary(tiny_zoo_dir, capsys):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from fedhybrid.tables import print_table, write_json
@@ -79,6 +80,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     sync = bsub.add_parser("sync", help="seal/open throughput, envelope overhead, merge and release cost")
     sync.add_argument("--devices", type=int, default=100)
     sync.add_argument("--entries", type=int, default=10_000, help="entries per device delta")
+    sync.add_argument("--ledger-devices", type=int, default=100_000,
+                      help="the merged-delta ledger at fleet scale: devices reporting every round")
+    sync.add_argument("--ledger-rounds", type=int, default=100, help="rounds of the ledger measurement (0 skips it)")
     _common(sync, _sync)
 
 
@@ -371,8 +375,19 @@ def _sync(args: argparse.Namespace) -> int:
     zoo = Zoo(args.zoo)
     tokenizer = load_tokenizer(zoo.root / "tokenizer")
     header = CacheHeader(zoo.tokenizer_hash, len(tokenizer), 2, 8)
+    if args.ledger_devices < 1 or args.ledger_rounds < 0:
+        raise SystemExit("--ledger-devices must be >= 1 and --ledger-rounds >= 0")
     row = bench_sync.run(header, code_stream(tokenizer), args.devices, args.entries)
     print_table("secure cache propagation (HPKE X25519/HKDF-SHA256/ChaCha20-Poly1305 + Ed25519)", [row],
                 bench_sync.COLUMNS)
-    write_json(args, "sync", row)
+    payload = dict(row)
+    if args.ledger_rounds:
+        from fedhybrid.bench import ledger as bench_ledger
+
+        rows = bench_ledger.run(args.ledger_devices, args.ledger_rounds,
+                                progress=lambda line: print(line, file=sys.stderr, flush=True))
+        print_table("the aggregate's ledger of merged deltas: (device, seq) pairs vs runs per device", rows,
+                    bench_ledger.COLUMNS)
+        payload["ledger"] = rows
+    write_json(args, "sync", payload)
     return 0
