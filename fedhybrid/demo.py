@@ -183,6 +183,7 @@ def run(demo: DemoConfig, zoo_root: Path | None, console: Console) -> dict:
     from fedhybrid.run_config import default_run_config
     from fleet.config import FederationConfig
     from inference.zoo import Zoo
+    from server import round_log
 
     started = time.time()
     zoo = Zoo(zoo_root)
@@ -223,14 +224,15 @@ def run(demo: DemoConfig, zoo_root: Path | None, console: Console) -> dict:
             state = engines.run_deployment(run_config, workdir=demo.out / "flower", on_line=on_line)
         progress.update(task, completed=demo.rounds)
     phases["rounds_s"] = time.time() - started - phases["baseline_s"]
-    rows = tier_rows(state.history)
-    base = baseline_rows(state.history, cfg, reference)
+    history = round_log.full_history(state.history, state_dir)  # every device of every round
+    rows = tier_rows(history)
+    base = baseline_rows(history, cfg, reference)
     for row in rows:
         b = base[(row["round"], row["tier"])]
         row["accuracy_cloud_only"] = b["correct"] / max(1, b["queries"])
         row["accuracy_vs_cloud"] = row["accuracy"] / row["accuracy_cloud_only"] if b["correct"] else None
         row["cost_reduction"] = 1.0 - row["cloud_tokens_computed"] / max(1, b["cost"])
-    add_intervals(rows, state.history, served_outcomes(state.history, state_dir / "nodes"), reference["results"],
+    add_intervals(rows, history, served_outcomes(history, state_dir / "nodes"), reference["results"],
                   seed=cfg.seed)
     stream = sample_stream(cfg, zoo, state_dir, console)
     elapsed = time.time() - started

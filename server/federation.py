@@ -23,6 +23,7 @@ from cache_sync.merge import Aggregate, Delta, merge_all
 from cache_sync.versioned import CacheUpdate, VersionedView
 from fleet.config import INTRODUCED_AS, FederationConfig
 from inference.tier_profile import TIERS
+from server import round_log
 from server.errors import ServerError
 from server.release import ReleasePolicy, cap_delta, release, tier_view
 from server.state import ServerState, config_digest
@@ -257,10 +258,14 @@ class Federation:
         self.state.round = round_
         if self.channel is not None:
             self.state.high_water = {k: list(v) for k, v in self.channel.high_water.items()}
-        self.state.history.append({
+        record = {
             "round": round_, "nodes": per_node, "dropped": [list(d) for d in dropped],
             "ingest": self._round.get("ingest", {}), "release": self._round.get("release", {}),
             "bytes_down": self._round.get("bytes_down", {}), "seconds": seconds, "phases": dict(phases or {}),
-            "asked": len(per_node) + len(dropped) if asked is None else asked, **self._round.get("extra", {})})
+            "asked": len(per_node) + len(dropped) if asked is None else asked, **self._round.get("extra", {})}
+        self.state.history.append(record)
         self._round = {}
+        # the per-device parts go to their own file; the state keeps them for the newest rounds only
+        round_log.write_details(self.cfg.state_path, record)
+        self.state.amend_history_from(round_log.compact(self.state.history, self.cfg.state_path))
         return self.state.save(self.cfg.state_path)

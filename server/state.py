@@ -7,6 +7,8 @@ Layout under `<state_dir>/server/`:
                         forgot stale unreleasable entries, the adapters and tier views
                         (bounded by ranks and cache budgets), device versions, new history
     LATEST              the number of the last complete round
+    rounds/round-<n>.msgpack  round n's per-device details (`server.round_log`): the history
+                        in the state keeps them for the newest DETAIL_ROUNDS rounds only
     adapters/<family>/  the global adapter as a PEFT folder (PeftModel.from_pretrained)
 A round writes a segment while the state is large (>= SNAPSHOT_MIN_BYTES) and the segments
 since the last snapshot stay smaller than COMPACT_RATIO times it (at most SNAPSHOT_EVERY of
@@ -121,11 +123,19 @@ class ServerState:
     # (None: nothing yet)
     unsaved: list[Aggregate] = field(default_factory=list, repr=False, compare=False)
     unsaved_forget: list[int] | None = field(default=None, repr=False, compare=False)
+    # the first history record changed before the last save's (`server.round_log.compact`)
+    unsaved_history_from: int | None = field(default=None, repr=False, compare=False)
     saved: dict | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.aggregate is None:
             self.aggregate = Aggregate.empty(self.header)
+
+    def amend_history_from(self, index: int | None) -> None:
+        """Note that history records from `index` on changed (the next segment carries them)."""
+        if index is not None:
+            self.unsaved_history_from = min(index, self.unsaved_history_from if self.unsaved_history_from
+                                            is not None else index)
 
     # -- persistence ---------------------------------------------------------------------------
     def _heads_fields(self) -> dict:
@@ -182,6 +192,8 @@ class ServerState:
     def _segment(self) -> bytes:
         """What this round changed since the last save, on top of round `saved["round"]`."""
         start = max(0, self.saved["history_len"] - 1)  # the last saved record again: amended since
+        if self.unsaved_history_from is not None:  # older records lost their per-device details
+            start = min(start, self.unsaved_history_from)
         return msgpack.packb({
             "schema": STATE_SCHEMA, "kind": "segment", "round": self.round, "base": self.saved["round"],
             "config_digest": self.config_digest,
@@ -249,7 +261,7 @@ class ServerState:
                           "history_len": len(self.history)}
         crash_point("save", self.round)
         write_checked(folder / "LATEST", str(self.round).encode())
-        self.unsaved, self.unsaved_forget = [], None
+        self.unsaved, self.unsaved_forget, self.unsaved_history_from = [], None, None
         self._prune(folder, path)
         return path
 

@@ -38,6 +38,7 @@ def round_rows(run_config: dict) -> tuple[list[dict], dict]:
     from fleet.config import FederationConfig
     from server.app import run_federation
     from server.inprocess_grid import InProcessGrid
+    from server.round_log import full_history
 
     cfg = FederationConfig.from_run_config(run_config)
     grid = InProcessGrid(client_app, run_config, [{"partition-id": i, "num-partitions": len(cfg.fleet_tiers)}
@@ -54,4 +55,4 @@ def round_rows(run_config: dict) -> tuple[list[dict], dict]:
 
     marks["t"] = time.perf_counter()
     state = run_federation(grid, cfg, on_round=on_round)
-    return timing, {"history": state.history, "state_hash": state.state_hash()}
+    return timing, {"history": full_history(state.history, cfg.state_path), "state_hash": state.state_hash()}

@@ -62,7 +62,9 @@ def _run(args: argparse.Namespace) -> int:
     else:
         state = engines.run_deployment(run_config, tls=args.tls, on_line=lambda line: console.print(
             line, markup=False, highlight=False))
-    rows = tier_rows(state.history)
+    from server.round_log import full_history
+
+    rows = tier_rows(full_history(state.history, Path(run_config["state-dir"])))
     from fedhybrid.tables import print_table
 
     print_table(f"per-round tier metrics ({args.engine})", rows,

@@ -1,0 +1,89 @@
+"""Per-device round details on disk, so the server's history grows with rounds, not devices x rounds.
+
+A round's history record holds, besides its totals, one entry per device: its metrics
+(`nodes`, ~0.5 KB each), the bytes sent to it (`bytes_down`) and the devices dropped with
+their reasons (`dropped`). Kept in the state, that is 0.5 KB x devices x rounds in memory and
+in every snapshot, forever: 1,000 devices after 1,000 rounds, 0.5 GB per snapshot. So every
+round's details are also written to their own file, `<state_dir>/server/rounds/round-<n>.msgpack`
+(checksummed and durable, before the round's state file), and the records older than the newest
+`DETAIL_ROUNDS` keep only counts (`replies`, `dropped_count`, `details: true`). What needs every
+device of every round (the demo report, `fed run`'s table) reads them back with
+`full_history`; a missing or damaged details file is named in a `ServerError`, never guessed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgpack
+
+from cache_sync.durable import DamagedFile, ensure_dir, read_checked, write_checked
+from cache_sync.errors import DECODE_ERRORS
+from server.errors import ServerError
+
+DETAIL_ROUNDS = 16  # records that keep their per-device details in the state (in memory and snapshots)
+DETAIL_KEYS = ("nodes", "bytes_down", "dropped")
+REMEDY = "the round's per-device numbers are lost; restore the file from a backup (the federation itself does not need it)"
+
+
+def details_path(state_dir: Path, round_: int) -> Path:
+    return state_dir / "server" / "rounds" / f"round-{round_}.msgpack"
+
+
+def write_details(state_dir: Path, record: dict) -> Path:
+    """Write a record's per-device parts to its round's details file (replacing a file a crashed
+    run of the same round left)."""
+    path = details_path(state_dir, int(record["round"]))
+    ensure_dir(path.parent)
+    write_checked(path, msgpack.packb({"round": record["round"], **{k: record.get(k) for k in DETAIL_KEYS}},
+                                      use_bin_type=True))
+    return path
+
+
+def compact(history: list[dict], state_dir: Path, keep: int | None = None) -> int | None:
+    """Drop the per-device details of every record but the newest `keep` (default
+    DETAIL_ROUNDS), writing the details file first where it is missing (states saved before
+    this module); returns the index of the first record changed, None when none was."""
+    keep = DETAIL_ROUNDS if keep is None else keep
+    first = None
+    for i, record in enumerate(history[: max(0, len(history) - keep)]):
+        if record.get("details"):
+            continue
+        if not details_path(state_dir, int(record["round"])).exists():
+            write_details(state_dir, record)
+        record["replies"] = len(record.get("nodes") or {})
+        record["dropped_count"] = len(record.get("dropped") or [])
+        for key in DETAIL_KEYS:
+            record.pop(key, None)
+        record["details"] = True
+        first = i if first is None else first
+    return first
+
+
+def read_details(state_dir: Path, round_: int) -> dict:
+    path = details_path(state_dir, round_)
+    if not path.exists():
+        raise ServerError(f"{path}: the per-device details of round {round_} are missing ({REMEDY})")
+    try:
+        raw = msgpack.unpackb(read_checked(path, REMEDY), raw=False, strict_map_key=False)
+        ok = (isinstance(raw, dict) and raw.get("round") == round_ and isinstance(raw.get("nodes"), dict)
+              and isinstance(raw.get("bytes_down"), dict) and isinstance(raw.get("dropped"), list))
+    except DamagedFile as exc:
+        raise ServerError(str(exc)) from exc
+    except DECODE_ERRORS as exc:
+        raise ServerError(f"{path}: not a round details file ({type(exc).__name__}: {exc}; {REMEDY})") from exc
+    if not ok:
+        raise ServerError(f"{path}: not the per-device details of round {round_} ({REMEDY})")
+    return {k: raw[k] for k in DETAIL_KEYS}
+
+
+def full_history(history: list[dict], state_dir: Path) -> list[dict]:
+    """Every record with its per-device details, read back from disk where compacted (one
+    round file at a time; the records in `history` are not changed)."""
+    out = []
+    for record in history:
+        if record.get("details"):
+            rest = {k: v for k, v in record.items() if k not in ("details", "replies", "dropped_count")}
+            record = {**rest, **read_details(state_dir, int(record["round"]))}
+        out.append(record)
+    return out
