@@ -163,6 +163,23 @@ def test_damaged_federation_state_is_a_clear_error_naming_the_file(tiny_zoo_dir,
     assert code == 2 and "LATEST" in err and "Traceback" not in err
 
 
+def test_fed_run_reports_every_round_when_old_rounds_live_in_their_details_files(tiny_zoo_dir, tmp_path,
+                                                                              capsys, monkeypatch):
+    import server.round_log as round_log
+    from server.state import ServerState
+
+    monkeypatch.setattr(round_log, "DETAIL_ROUNDS", 1)
+    state, out = tmp_path / "state", tmp_path / "rows.json"
+    assert main(["--zoo", str(tiny_zoo_dir), "fed", "run", "--engine", "inprocess", "--rounds", "2",
+                 "--state-dir", str(state), "--set", "queries-per-round=1", "--set", "max-new-tokens=8",
+                 "--json", str(out)]) == 0
+    saved = ServerState.load_latest(state)
+    assert [r.get("details", False) for r in saved.history] == [True, False] and "nodes" not in saved.history[0]
+    rows = json.loads(out.read_text())["rows"]
+    by_round = {(r["round"], r["tier"]): r["nodes"] for r in rows}
+    assert by_round[(1, "all")] == by_round[(2, "all")] == len(saved.history[1]["nodes"]) > 0
+
+
 def test_generate_local_only_never_asks_the_cloud(tiny_zoo_dir, capsys):
     prompt = "Q: Ava has 12 apples. She buys 5 more apples at the shop. How many apples does Ava have now?\\nA:"
     assert main(["--zoo", str(tiny_zoo_dir), "generate", prompt, "--policy", "cloud-only", "--privacy", "local-only",
