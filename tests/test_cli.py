@@ -165,7 +165,7 @@ def test_damaged_federation_state_is_a_clear_error_naming_the_file(tiny_zoo_dir,
 
 def test_fed_run_reports_every_round_when_old_rounds_live_in_their_details_files(tiny_zoo_dir, tmp_path,
                                                                               capsys, monkeypatch):
-    import server.round_log as round_log
+    from server import round_log
     from server.state import ServerState
 
     monkeypatch.setattr(round_log, "DETAIL_ROUNDS", 1)

@@ -8,11 +8,11 @@ from types import SimpleNamespace
 import msgpack
 import pytest
 
-import server.round_log as round_log
 import server.state as state_module
 from cache_sync.correction_cache import CacheHeader, CountTable
 from cache_sync.merge import Delta
 from fleet.config import FederationConfig
+from server import round_log
 from server.errors import ServerError
 from server.federation import Federation
 from server.state import ServerState
