@@ -77,7 +77,7 @@ def _measure(name: str, devices: list[str], rounds: int, build: Callable[[Iterab
     if len(confirmed) != len(devices):
         raise RuntimeError(f"{name}: confirmations for {len(confirmed)} of {len(devices)} devices")
     del held, loaded, confirmed
-    # memory held: the same final ledger built once under tracemalloc (tracing slows the
+    # memory held (MiB, as snapshot_mb): the same final ledger built once under tracemalloc (tracing slows the
     # merges above, so they run untraced); `current` after the build is what it keeps
     gc.collect()
     tracemalloc.start()
