@@ -32,9 +32,11 @@ def details_path(state_dir: Path, round_: int) -> Path:
 
 def write_details(state_dir: Path, record: dict) -> Path:
     """Write a record's per-device parts to its round's details file (replacing a file a crashed
-    run of the same round left)."""
+    run of the same round left, and the temporary files a killed write of it left)."""
     path = details_path(state_dir, int(record["round"]))
     ensure_dir(path.parent)
+    for leftover in path.parent.glob(f".{path.name}.tmp-*"):  # cache_sync.durable.temp_sibling's names
+        leftover.unlink(missing_ok=True)
     write_checked(path, msgpack.packb({"round": record["round"], **{k: record.get(k) for k in DETAIL_KEYS}},
                                       use_bin_type=True))
     return path

@@ -120,6 +120,19 @@ def test_a_missing_or_damaged_details_file_is_named_not_guessed(tmp_path, keep_t
     assert _federation(tmp_path).state.round == 4
 
 
+def test_a_rerun_round_replaces_its_details_and_what_a_killed_write_left(tmp_path):
+    fed = _federation(tmp_path)
+    _play(fed, range(1, 3))
+    folder = round_log.details_path(tmp_path, 2).parent
+    (folder / ".round-2.msgpack.tmp-0badf00d").write_bytes(b"half")  # a write killed in round 2
+    (folder / ".round-1.msgpack.tmp-0badf00d").write_bytes(b"half")  # another round's: not this write's
+    record = {**fed.state.history[-1], "nodes": {"edge-9": {"tier": "edge"}}}
+    round_log.write_details(tmp_path, record)
+    assert sorted(p.name for p in folder.iterdir()) == [".round-1.msgpack.tmp-0badf00d", "round-1.msgpack",
+                                                         "round-2.msgpack"]
+    assert round_log.read_details(tmp_path, 2)["nodes"] == {"edge-9": {"tier": "edge"}}
+
+
 def test_a_details_file_of_the_wrong_shape_is_refused(tmp_path):
     from cache_sync.durable import write_checked
 
