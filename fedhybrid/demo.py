@@ -224,7 +224,7 @@ def run(demo: DemoConfig, zoo_root: Path | None, console: Console) -> dict:
             state = engines.run_deployment(run_config, workdir=demo.out / "flower", on_line=on_line)
         progress.update(task, completed=demo.rounds)
     phases["rounds_s"] = time.time() - started - phases["baseline_s"]
-    history = round_log.full_history(state.history, state_dir)  # every device of every round
+    history = list(round_log.full_history(state.history, state_dir))  # every device of every round
     rows = tier_rows(history)
     base = baseline_rows(history, cfg, reference)
     for row in rows:

@@ -16,13 +16,14 @@ cloud-only on the same queries.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 from fedhybrid.stats import Interval, bootstrap_ratios, verdict, wilson
 
 TIERS = ("client", "edge", "iot", "all")
 
 
-def tier_rows(history: list[dict], tiers: tuple[str, ...] = TIERS) -> list[dict]:
+def tier_rows(history: Iterable[dict], tiers: tuple[str, ...] = TIERS) -> list[dict]:
     rows = []
     for record in history:
         groups: dict[str, list[dict]] = defaultdict(list)

@@ -13,6 +13,7 @@ device of every round (the demo report, `fed run`'s table) reads them back with
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import msgpack
@@ -79,13 +80,12 @@ def read_details(state_dir: Path, round_: int) -> dict:
     return {k: raw[k] for k in DETAIL_KEYS}
 
 
-def full_history(history: list[dict], state_dir: Path) -> list[dict]:
-    """Every record with its per-device details, read back from disk where compacted (one
-    round file at a time; the records in `history` are not changed)."""
-    out = []
+def full_history(history: list[dict], state_dir: Path) -> Iterator[dict]:
+    """Every record with its per-device details, read back from disk where compacted: lazily,
+    one round file at a time, so a single pass (`fedhybrid.report.tier_rows`) never holds more
+    than one round's devices; the records in `history` are not changed."""
     for record in history:
         if record.get("details"):
             rest = {k: v for k, v in record.items() if k not in ("details", "replies", "dropped_count")}
             record = {**rest, **read_details(state_dir, int(record["round"]))}
-        out.append(record)
-    return out
+        yield record

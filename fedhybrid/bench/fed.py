@@ -55,4 +55,4 @@ def round_rows(run_config: dict) -> tuple[list[dict], dict]:
 
     marks["t"] = time.perf_counter()
     state = run_federation(grid, cfg, on_round=on_round)
-    return timing, {"history": full_history(state.history, cfg.state_path), "state_hash": state.state_hash()}
+    return timing, {"history": list(full_history(state.history, cfg.state_path)), "state_hash": state.state_hash()}

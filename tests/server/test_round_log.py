@@ -61,7 +61,7 @@ def test_old_records_keep_counts_and_the_details_come_back_from_disk(tmp_path, m
     assert history[0]["replies"] == 3 and history[0]["dropped_count"] == 1 and "bytes_down" not in history[0]
     assert sorted(p.name for p in (tmp_path / "run" / "server" / "rounds").iterdir()) == [
         f"round-{n}.msgpack" for n in range(1, 6)]
-    whole = round_log.full_history(history, tmp_path / "run")
+    whole = list(round_log.full_history(history, tmp_path / "run"))
     want = reference.state.history
     def same(r):  # all but timings
         return {**{k: r[k] for k in ("round", "nodes", "dropped", "bytes_down", "ingest", "asked")},
@@ -93,7 +93,7 @@ def test_a_state_saved_before_the_round_files_keeps_its_details_when_compacted(t
         round_log.details_path(tmp_path, n).unlink()
     before = copy.deepcopy(fed.state.history)
     assert round_log.compact(fed.state.history, tmp_path, keep=1) == 0
-    assert round_log.full_history(fed.state.history, tmp_path) == [
+    assert list(round_log.full_history(fed.state.history, tmp_path)) == [
         {**{k: v for k, v in r.items() if k not in round_log.DETAIL_KEYS},
          **{k: r[k] for k in round_log.DETAIL_KEYS}} for r in before]
     assert round_log.compact(fed.state.history, tmp_path, keep=1) is None  # nothing left to compact
@@ -107,15 +107,15 @@ def test_a_missing_or_damaged_details_file_is_named_not_guessed(tmp_path, keep_t
     data[-3] ^= 0x40
     path.write_bytes(bytes(data))
     with pytest.raises(ServerError, match=r"round-1\.msgpack.*checksum"):
-        round_log.full_history(fed.state.history, tmp_path)
+        list(round_log.full_history(fed.state.history, tmp_path))
     path.unlink()
     with pytest.raises(ServerError, match=r"round-1\.msgpack: the per-device details of round 1 are missing"):
-        round_log.full_history(fed.state.history, tmp_path)
+        list(round_log.full_history(fed.state.history, tmp_path))
     # another round's file in its place is refused too
     other = round_log.details_path(tmp_path, 2).read_bytes()
     path.write_bytes(other)
     with pytest.raises(ServerError, match="not the per-device details of round 1"):
-        round_log.full_history(fed.state.history, tmp_path)
+        list(round_log.full_history(fed.state.history, tmp_path))
     # the federation itself does not need them: the state still loads and goes on
     assert _federation(tmp_path).state.round == 4
 
