@@ -24,6 +24,7 @@ from server.errors import ServerError
 
 DETAIL_ROUNDS = 16  # records that keep their per-device details in the state (in memory and snapshots)
 DETAIL_KEYS = ("nodes", "bytes_down", "dropped")
+COUNT_KEYS = ("replies", "dropped_count", "details")  # what a compacted record holds instead
 REMEDY = "the round's per-device numbers are lost; restore the file from a backup (the federation itself does not need it)"
 
 
@@ -86,6 +87,6 @@ def full_history(history: list[dict], state_dir: Path) -> Iterator[dict]:
     than one round's devices; the records in `history` are not changed."""
     for record in history:
         if record.get("details"):
-            rest = {k: v for k, v in record.items() if k not in ("details", "replies", "dropped_count")}
+            rest = {k: v for k, v in record.items() if k not in COUNT_KEYS}
             record = {**rest, **read_details(state_dir, int(record["round"]))}
         yield record

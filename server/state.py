@@ -133,9 +133,8 @@ class ServerState:
 
     def amend_history_from(self, index: int | None) -> None:
         """Note that history records from `index` on changed (the next segment carries them)."""
-        if index is not None:
-            self.unsaved_history_from = min(index, self.unsaved_history_from if self.unsaved_history_from
-                                            is not None else index)
+        if index is not None and (self.unsaved_history_from is None or index < self.unsaved_history_from):
+            self.unsaved_history_from = index
 
     # -- persistence ---------------------------------------------------------------------------
     def _heads_fields(self) -> dict:
