@@ -180,6 +180,10 @@ class CountTable:
         the ledger's job (`cache_sync.merge.Aggregate`).
         """
         self.header.check_compatible(other.header)
+        if len(self) and len(other):
+            merged = _merge_canonical(self.entries, other.entries)
+            if merged is not None:
+                return CountTable(self.header, merged, _canonical=True)
         return CountTable(self.header, np.concatenate([self.entries, other.entries]))
 
     def upsert(self, other: "CountTable") -> "CountTable":
@@ -294,8 +298,10 @@ def _check_entries(entries: np.ndarray, header: CacheHeader) -> None:
 
 
 def take(entries: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """entries[index] through a raw-bytes view (5x faster than gathering structured records)."""
-    return entries.view(f"V{entries.dtype.itemsize}")[index].view(entries.dtype)
+    """entries[index] through a raw-bytes view and `np.take` (gathering 2.6 M 40-byte records in
+    random order: 0.07 s, against 0.28 s for the same view indexed with `[]` and more for
+    structured records)."""
+    return np.take(entries.view(f"V{entries.dtype.itemsize}"), index).view(entries.dtype)
 
 
 def key_words(entries: np.ndarray) -> np.ndarray:
@@ -332,17 +338,26 @@ def key_hash(entries: np.ndarray) -> np.ndarray:
 
 
 def canonical_order(entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(order, sorted hashes): by hash, ties broken by the full key (exact even on collisions)."""
+    """(order, sorted hashes): by hash, ties broken by the full key (exact even on collisions).
+
+    A stable sort: merges concatenate canonical tables, i.e. already sorted runs, which a
+    stable (run-detecting) sort merges in about linear time (two runs of 2.4 M and 1.2 M
+    hashes: 0.017 s against 0.25 s for the default quicksort on this CPU)."""
     h = key_hash(entries)
-    order = np.argsort(h)
+    order = np.argsort(h, kind="stable")
     hs = h[order]
-    same = hs[1:] == hs[:-1]
-    if same.any():
-        words = key_words(entries)[order]
-        if (words[1:][same] != words[:-1][same]).any():  # a real collision: sort by full key too
-            order = np.lexsort(np.concatenate([key_words(entries).T[::-1], h[None]], axis=0))
-            hs = h[order]
+    same = np.flatnonzero(hs[1:] == hs[:-1])  # equal keys (merged next) or, rarely, a collision
+    if len(same) and _keys_differ(entries, order[same], order[same + 1]).any():
+        # a real collision: sort by full key too
+        order = np.lexsort(np.concatenate([key_words(entries).T[::-1], h[None]], axis=0))
+        hs = h[order]
     return order, hs
+
+
+def _keys_differ(entries: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per pair of row indices: do the two entries' (ctx, next) keys differ? Only those rows'
+    key words are built (equal hashes are a small share of a large merge's rows)."""
+    return (key_words(take(entries, a)) != key_words(take(entries, b))).any(axis=1)
 
 
 def _key_order(entries: np.ndarray, header: CacheHeader) -> np.ndarray:
@@ -360,6 +375,39 @@ def _isin_keys(entries: np.ndarray, probe: np.ndarray, header: CacheHeader) -> n
     return np.isin(inverse[: len(entries)], inverse[len(entries):])
 
 
+def _merge_canonical(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """Two canonical tables' entries merged in one pass (the entries of b whose key a holds
+    fold into a's row, the others are inserted at their place), or None when a key of b has
+    the hash of a different key of a (the caller then sorts everything, as `_combine` does).
+
+    Both are sorted by key hash already, so this costs two hashings, a binary search of b in
+    a and one copy, where concatenating and sorting again copied and sorted everything twice
+    (2.45 M + 1.26 M entries: 0.26-0.29 s against 0.63-1.15 s on this CPU)."""
+    ha, hb = key_hash(a), key_hash(b)
+    # (a hash shared inside one table is fine: such keys sit together in full-key order, and
+    # a key of the other table with that hash is caught below)
+    pos = np.searchsorted(ha, hb)  # (len(b),) where each of b's keys is or would be in a
+    hit = np.zeros(len(b), dtype=bool)
+    inside = np.flatnonzero(pos < len(a))
+    hit[inside] = ha[pos[inside]] == hb[inside]
+    ib = np.flatnonzero(hit)
+    ia = pos[ib]
+    if len(ib) and (key_words(take(a, ia)) != key_words(take(b, ib))).any():
+        return None  # equal hashes, different keys
+    out = a.copy()
+    if len(ib):
+        for name in ("count", "served", "wrong"):  # saturate, never wrap (as `_combine`)
+            out[name][ia] = np.minimum(a[name][ia].astype(np.uint64) + b[name][ib], np.iinfo(np.uint32).max)
+        out["devices"][ia] = a["devices"][ia] | b["devices"][ib]
+        out["last_seen"][ia] = np.maximum(a["last_seen"][ia], b["last_seen"][ib])
+    miss = np.flatnonzero(~hit)
+    if not len(miss):
+        return out
+    void = f"V{a.dtype.itemsize}"
+    # inserted before `pos`: b's misses keep their (hash) order, and none shares a hash with a
+    return np.insert(out.view(void), pos[miss], take(b, miss).view(void)).view(a.dtype)
+
+
 def _combine(entries: np.ndarray, header: CacheHeader) -> np.ndarray:
     """Sort by key and merge duplicates (counts add, sketches OR, last_seen max)."""
     if len(entries) == 0:
@@ -367,10 +415,9 @@ def _combine(entries: np.ndarray, header: CacheHeader) -> np.ndarray:
     order, hashes = canonical_order(entries)
     e = take(entries, order)
     new_key = hashes[1:] != hashes[:-1]
-    maybe_same = ~new_key
-    if maybe_same.any():  # equal hashes: confirm with the full key
-        words = key_words(e)
-        new_key[maybe_same] = (words[1:][maybe_same] != words[:-1][maybe_same]).any(axis=1)
+    maybe_same = np.flatnonzero(~new_key)
+    if len(maybe_same):  # equal hashes: confirm with the full key
+        new_key[maybe_same] = _keys_differ(e, maybe_same + 1, maybe_same)
     starts = np.flatnonzero(np.concatenate([[True], new_key]))
     if len(starts) == len(e):
         return e

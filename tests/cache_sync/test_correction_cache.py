@@ -172,3 +172,62 @@ def test_an_anchor_anywhere_but_the_oldest_slot_is_refused_on_load():
     raw["ctx"][0] = [HEADER.pad, HEADER.pad, anchor, 3]  # an anchor and a single token (< n_min)
     with pytest.raises(CacheError, match="outside the orders"):
         CountTable.from_bytes(CountTable(HEADER, raw).to_bytes(), HEADER)
+
+
+def _weak_hash(entries):
+    """A key hash with five values: most keys collide (the one-pass merge must notice)."""
+    import numpy as np
+
+    from cache_sync.correction_cache import key_words
+
+    return key_words(entries).sum(axis=1, dtype=np.uint64) % np.uint64(5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(distinct_deltas(3))
+def test_merging_two_sorted_tables_equals_sorting_them_together_even_when_hashes_collide(ds):
+    import contextlib
+    from unittest import mock
+
+    import numpy as np
+
+    from cache_sync import correction_cache
+
+    for patch in (mock.patch.object(correction_cache, "key_hash", _weak_hash), contextlib.nullcontext()):
+        with patch:  # the weak hash, then the real one
+            tables = [CountTable(HEADER, d.table.entries.copy()) for d in ds]
+            bulk = CountTable(HEADER, np.concatenate([t.entries for t in tables]))
+            assert tables[0].merge_add(tables[1]).merge_add(tables[2]) == bulk
+            assert tables[2].merge_add(tables[0].merge_add(tables[1])) == bulk
+
+
+def test_merged_counts_saturate_instead_of_wrapping():
+    import numpy as np
+
+    a = CountTable.from_corrections(HEADER, [([1, 2], 3)], "dev-a", 1)
+    b = CountTable.from_corrections(HEADER, [([1, 2], 3), ([4, 5], 6)], "dev-b", 2)
+    big = a.entries.copy()
+    big["count"] = np.iinfo(np.uint32).max - 1
+    merged = CountTable(HEADER, big, _canonical=True).merge_add(b)
+    assert merged.entries["count"].max() == np.iinfo(np.uint32).max and len(merged) == 2
+    assert merged == CountTable(HEADER, np.concatenate([big, b.entries]))
+
+
+@pytest.mark.parametrize("a_rows, b_rows", [
+    ([([1, 2], 3)], [([2, 1], 3)]),  # one key each, the same hash: two entries, not one
+    ([([1, 2], 3), ([2, 1], 3)], [([2, 1], 3), ([4, 4], 4)]),  # a's own keys collide
+    ([([1, 2], 3)], [([1, 2], 3), ([3, 3], 1)]),  # the same key: one entry, counted twice
+])
+def test_colliding_hashes_merge_to_the_entries_a_full_sort_gives(a_rows, b_rows):
+    from unittest import mock
+
+    import numpy as np
+
+    from cache_sync import correction_cache
+
+    with mock.patch.object(correction_cache, "key_hash", _weak_hash):
+        a = CountTable.from_corrections(HEADER, a_rows, "dev-a", 1)
+        b = CountTable.from_corrections(HEADER, b_rows, "dev-b", 2)
+        bulk = CountTable(HEADER, np.concatenate([a.entries, b.entries]))
+        assert a.merge_add(b) == bulk and b.merge_add(a) == bulk
+    assert len(bulk) == len({(tuple(c), n) for c, n in a_rows + b_rows})
