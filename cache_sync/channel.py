@@ -50,7 +50,7 @@ class DeviceChannel:
 class ServerChannel:
     def __init__(self, folder: Path, run: int = 0, grace_s: float = 86400.0, max_age_s: float = 3600.0,
                  now: Callable[[], float] = time.time):
-        self.run = run
+        self.folder, self.run, self.grace_s, self.max_age_s = folder, run, grace_s, max_age_s
         self.opener = Opener(keys.load_aggregator_keys(folder, grace_s, now()), keys.known_devices(folder),
                              max_age_s=max_age_s, now=now)
         self.signing_key = keys.server_signing_key(folder)

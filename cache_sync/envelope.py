@@ -128,9 +128,14 @@ class Opener:
     def __post_init__(self) -> None:
         self.high_water: dict[str, tuple[int, int]] = {}
 
-    def open(self, data: bytes, expect_run: int | None = None, expect_sender: str | None = None
-             ) -> tuple[EnvelopeHeader, bytes]:
-        """Verify and decrypt; returns (header, payload). Raises EnvelopeError."""
+    def open(self, data: bytes, expect_run: int | None = None, expect_sender: str | None = None,
+             marks: dict[str, tuple[int, int]] | None = None) -> tuple[EnvelopeHeader, bytes]:
+        """Verify and decrypt; returns (header, payload). Raises EnvelopeError.
+
+        `marks`: the high-water marks to check and advance instead of the opener's own (a
+        worker process opening one chunk of a round gets its senders' marks and hands the
+        advanced ones back: server/ingest.py)."""
+        marks = self.high_water if marks is None else marks
         if not isinstance(data, (bytes, bytearray)):
             raise EnvelopeError(f"envelope must be bytes, got {type(data).__name__}")
         if len(data) > self.max_bytes:
@@ -157,7 +162,7 @@ class Opener:
                                 f"[-{self.max_skew_s}, {self.max_age_s}]")
         if expect_run is not None and header.run != expect_run:
             raise EnvelopeError(f"envelope of run {header.run}, expected run {expect_run}")
-        mark = self.high_water.get(header.sender)
+        mark = marks.get(header.sender)
         if mark is not None and (header.round, header.seq) <= mark:
             raise EnvelopeError(f"replay from {header.sender!r}: (round {header.round}, seq {header.seq}) "
                                 f"<= high-water mark {mark}")
@@ -168,7 +173,7 @@ class Opener:
             payload = SUITE.decrypt(bytes(data[end + 4: body_end]), key, info=bytes(data[:end]))
         except (InvalidTag, ValueError) as exc:
             raise EnvelopeError("decryption failed (ciphertext or header altered)") from exc
-        self.high_water[header.sender] = (header.round, header.seq)
+        marks[header.sender] = (header.round, header.seq)
         return header, payload
 
 

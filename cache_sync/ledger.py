@@ -127,6 +127,10 @@ class Ledger:
     def devices(self) -> list[str]:
         return sorted(self._runs)
 
+    def restrict(self, devices: Iterable[str]) -> Ledger:
+        """The pairs of these devices only (what a worker opening their deltas needs to know)."""
+        return Ledger({d: self._runs[d] for d in devices if d in self._runs})
+
     def issubset(self, other: Ledger) -> bool:
         if self._len > other._len:
             return False

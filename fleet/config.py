@@ -14,7 +14,7 @@ DEVICE_TIERS = ("client", "edge", "iot")
 # fields that never change what a resumed state holds: paths, timeouts, the round schedule
 # (relay changes what a round sends, never the state: turning it on or off resumes a run)
 NOT_STATE = frozenset({"num_rounds", "state_dir", "timeout", "cloud_url", "key_dir", "round_interval",
-                       "record_dir", "memory_cap_mb", "relay"})
+                       "record_dir", "memory_cap_mb", "relay", "ingest_workers"})
 # options added after state folders existed, with the value those folders ran with: a new option
 # goes here with its first default. Never edit a value when a default changes: it records the
 # past (and states made since the server kept its options name every value, `resume_values`)
@@ -87,6 +87,9 @@ class FederationConfig:
     # the server's resident memory (MB) checked after every phase of a round; above it the run
     # stops after saving that round, naming the phase (0: not checked)
     memory_cap_mb: float = 0.0
+    # processes that open, check and merge the replies' deltas beside the server process
+    # (server/ingest.py); 0: the server process opens them itself. Never changes the state
+    ingest_workers: int = 0
     # the tier hierarchy (fleet.hierarchy): a device escalates to the tier above before the
     # cloud (iot -> edge hub -> client hub -> cloud); a hub's model answer is taken when its
     # top-1 probability is at least hop-confidence (its cache's answers always are)
@@ -155,6 +158,10 @@ class FederationConfig:
                              "secure-aggregation=true promises never to see per device: use one or the other")
         if not 0.0 <= self.hop_confidence <= 1.0:
             raise FleetError(f"hop-confidence={self.hop_confidence} must lie in [0, 1]")
+        if not isinstance(self.ingest_workers, int) or isinstance(self.ingest_workers, bool) \
+                or not 0 <= self.ingest_workers <= 256:
+            raise FleetError(f"ingest-workers={self.ingest_workers!r} must be an integer in [0, 256] (0: the server "
+                             "process opens the deltas itself)")
         if self.memory_cap_mb < 0:
             raise FleetError(f"memory-cap-mb={self.memory_cap_mb} must be >= 0 (0: not checked)")
         if not 1 <= self.n_min <= self.n_max <= 16:

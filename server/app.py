@@ -116,109 +116,112 @@ def run_federation(grid: Grid, cfg: FederationConfig,
     from strategies.lora_math import RobustConfig
 
     fed, families = build_federation(cfg)
-    heads = None
-    if cfg.federated_head:  # one reward head per family, averaged each round (server/head_round.py)
-        from inference.zoo import Zoo
-        from server.head_round import build_head_round
+    try:  # the ingest workers (if any) stop with the run, however it ends
+        heads = None
+        if cfg.federated_head:  # one reward head per family, averaged each round (server/head_round.py)
+            from inference.zoo import Zoo
+            from server.head_round import build_head_round
 
-        heads = build_head_round(cfg, Zoo(cfg.zoo or None), fed.state, fed.thresholds)
-    nodes = discover(grid, cfg)
+            heads = build_head_round(cfg, Zoo(cfg.zoo or None), fed.state, fed.thresholds)
+        nodes = discover(grid, cfg)
 
-    def payload(node, rnd: int) -> ConfigRecord:
-        extra = heads.payload(node.tier, rnd) if heads is not None else {}
-        return ConfigRecord({**fed.payload(node.device, node.tier, rnd), **extra})
+        def payload(node, rnd: int) -> ConfigRecord:
+            extra = heads.payload(node.tier, rnd) if heads is not None else {}
+            return ConfigRecord({**fed.payload(node.device, node.tier, rnd), **extra})
 
-    strategy = FederatedLoRA(
-        nodes, {f.name: f.r_max for f in families.values()}, {f.name: f.shapes for f in families.values()},
-        payload=payload,
-        robust=RobustConfig(enabled=cfg.robust, method=cfg.robust_method, trim=cfg.trim),
-        aggregation=cfg.aggregation)
-    strategy.secure = cfg.secure_aggregation
-    arrays = join_families(fed.state.adapters)
-    if fed.state.round:
-        log.info("resuming after round %d from %s", fed.state.round, cfg.state_path)
-    last_start = None
-    for rnd in range(fed.state.round + 1, cfg.num_rounds + 1):
-        if last_start is not None and cfg.round_interval > 0:
-            wait = cfg.round_interval - (time.monotonic() - last_start)
-            if wait > 0:
-                log.info("next round in %.0f s (round-interval %.0f s)", wait, cfg.round_interval)
-                time.sleep(wait)
-        last_start = time.monotonic()
-        started = time.perf_counter()
-        # each phase of the server's round, timed: what grows with the fleet (`bench fed --nodes`)
-        clock = _PhaseClock()
-        asked = participants(sorted(nodes), {n: info.device for n, info in nodes.items()}, cfg.fraction_train,
-                             cfg.min_replies, cfg.seed, rnd)
-        secure = None
-        if cfg.secure_aggregation:  # SecAgg+ steps 1-2: keys, then encrypted shares
-            secure = SecureRound(SecAggConfig(cfg.secagg_threshold, cfg.secagg_degree), nodes, asked,
-                                 {f.name: f.shapes for f in families.values()}, cfg.seed, rnd, cfg.timeout)
-            asked_train = secure.setup(grid)
-            clock.lap("secagg_setup")
-        strategy.participants = set(asked_train if secure else asked)
-        messages = list(strategy.configure_train(rnd, arrays, ConfigRecord({}), grid))
-        if secure is not None:
-            secure.attach(messages)
-            strategy.masked_sink = secure.add_masked  # each masked update into the running sum
-        clock.lap("configure")  # per node: its adapter, its tier's signed cache diff
-        # Replies stream in: each is checked and its deltas opened and merged while others are
-        # still on the way, and dropped once merged (server/exchange.py): the server never
-        # holds the fleet's deltas at once. The streamed section is split into waiting for
-        # replies (exchange), checking them (aggregate) and merging (ingest) by measurement.
-        exchange = Exchange(grid, messages, cfg.timeout)
-        del messages
-        accept_s = [0.0]
-        fed.ingest(rnd, _timed(strategy.stream_train(rnd, exchange), accept_s, exchange))
-        streamed = clock.lap("ingest")  # exchange + checks + merges, split below
-        crash_point("ingest", rnd)
-        aggregated, _ = strategy.finish_train(rnd)
-        answered = {n for n in strategy.participants if n in exchange.replied}
-        for n in sorted(strategy.participants - answered):  # late (past `timeout`) or lost on the way
-            strategy.dropped.append((nodes[n].device, f"no reply within timeout={cfg.timeout:g} s: its corrections "
-                                                      "come with its next reply (merged once)"))
-            log.warning("round %d: no reply from %s within %g s", rnd, nodes[n].device, cfg.timeout)
-        if secure is not None:  # SecAgg+ steps 3-4: unmask, read each family's sum
-            sums = secure.finish(grid)
-            aggregated = strategy.apply_secure_sums(sums, secure.excluded())
-            clock.lap("secagg_unmask")
-        if len(strategy.accepted) >= cfg.min_replies:
-            arrays = aggregated
-            fed.state.adapters = split_families(arrays)
-        else:  # too few to average safely: keep the adapters, still merge the deltas that came
-            log.warning("round %d: %d accepted replies, fewer than min-replies=%d: the adapters stay as they "
-                        "were", rnd, len(strategy.accepted), cfg.min_replies)
-        if heads is not None:  # average the reward heads per family, recalibrate each tier's threshold
-            fed.note_round(heads=heads.finish(rnd, strategy.accepted))
-        clock.lap("aggregate")  # robust adapter aggregation (checking each reply is in the streamed part)
-        phases = clock.phases
-        phases["exchange_s"] = exchange.seconds  # transport and the nodes' own work
-        phases["aggregate_s"] += accept_s[0]  # validate each reply
-        phases["ingest_s"] = max(0.0, streamed - exchange.seconds - accept_s[0])  # open, verify, merge deltas
-        released = fed.release(rnd)
-        clock.lap("release")  # release rule, per-tier views
-        per_node = {a.node.device: {"tier": a.node.tier, **{k: float(v) for k, v in a.metrics.items()}}
-                    for a in strategy.accepted}
-        path = fed.finish_round(rnd, per_node, strategy.dropped, time.perf_counter() - started, clock.phases,
-                                len(asked))
-        clock.lap("save")
-        record = fed.state.history[-1]
-        # measured after the file was written: in memory now, on disk from the next round's file
-        record["phases"]["save_s"] = clock.phases["save_s"]
-        record["state_bytes"] = path.stat().st_size
-        record["rss_mb"] = dict(clock.rss_mb)  # resident memory after each phase
-        if secure is not None:  # the key, share and unmask steps' own bytes (the train step's are in metrics)
-            record["secagg"] = {"bytes_down": secure.bytes["down"], "bytes_up": secure.bytes["up"],
-                                "dropped": secure.dropped(), "degree": {f: s.k for f, s in secure.sessions.items()}}
-        log.info("round %d/%d: %d replies, %d dropped, %d released, %d withheld, %d forgotten (%.1f s)", rnd,
-                 cfg.num_rounds, len(strategy.accepted), len(strategy.dropped), released["released"],
-                 released["withheld"], released["forgotten"], time.perf_counter() - started)
-        crash_point("saved", rnd)
-        if on_round is not None:
-            on_round(rnd, fed.state.history[-1])
-        check_memory(cfg, rnd, clock.rss_mb)
-    write_adapters(cfg, fed.state, families)
-    return fed.state
+        strategy = FederatedLoRA(
+            nodes, {f.name: f.r_max for f in families.values()}, {f.name: f.shapes for f in families.values()},
+            payload=payload,
+            robust=RobustConfig(enabled=cfg.robust, method=cfg.robust_method, trim=cfg.trim),
+            aggregation=cfg.aggregation)
+        strategy.secure = cfg.secure_aggregation
+        arrays = join_families(fed.state.adapters)
+        if fed.state.round:
+            log.info("resuming after round %d from %s", fed.state.round, cfg.state_path)
+        last_start = None
+        for rnd in range(fed.state.round + 1, cfg.num_rounds + 1):
+            if last_start is not None and cfg.round_interval > 0:
+                wait = cfg.round_interval - (time.monotonic() - last_start)
+                if wait > 0:
+                    log.info("next round in %.0f s (round-interval %.0f s)", wait, cfg.round_interval)
+                    time.sleep(wait)
+            last_start = time.monotonic()
+            started = time.perf_counter()
+            # each phase of the server's round, timed: what grows with the fleet (`bench fed --nodes`)
+            clock = _PhaseClock()
+            asked = participants(sorted(nodes), {n: info.device for n, info in nodes.items()}, cfg.fraction_train,
+                                 cfg.min_replies, cfg.seed, rnd)
+            secure = None
+            if cfg.secure_aggregation:  # SecAgg+ steps 1-2: keys, then encrypted shares
+                secure = SecureRound(SecAggConfig(cfg.secagg_threshold, cfg.secagg_degree), nodes, asked,
+                                     {f.name: f.shapes for f in families.values()}, cfg.seed, rnd, cfg.timeout)
+                asked_train = secure.setup(grid)
+                clock.lap("secagg_setup")
+            strategy.participants = set(asked_train if secure else asked)
+            messages = list(strategy.configure_train(rnd, arrays, ConfigRecord({}), grid))
+            if secure is not None:
+                secure.attach(messages)
+                strategy.masked_sink = secure.add_masked  # each masked update into the running sum
+            clock.lap("configure")  # per node: its adapter, its tier's signed cache diff
+            # Replies stream in: each is checked and its deltas opened and merged while others are
+            # still on the way, and dropped once merged (server/exchange.py): the server never
+            # holds the fleet's deltas at once. The streamed section is split into waiting for
+            # replies (exchange), checking them (aggregate) and merging (ingest) by measurement.
+            exchange = Exchange(grid, messages, cfg.timeout)
+            del messages
+            accept_s = [0.0]
+            fed.ingest(rnd, _timed(strategy.stream_train(rnd, exchange), accept_s, exchange))
+            streamed = clock.lap("ingest")  # exchange + checks + merges, split below
+            crash_point("ingest", rnd)
+            aggregated, _ = strategy.finish_train(rnd)
+            answered = {n for n in strategy.participants if n in exchange.replied}
+            for n in sorted(strategy.participants - answered):  # late (past `timeout`) or lost on the way
+                strategy.dropped.append((nodes[n].device, f"no reply within timeout={cfg.timeout:g} s: its corrections "
+                                                          "come with its next reply (merged once)"))
+                log.warning("round %d: no reply from %s within %g s", rnd, nodes[n].device, cfg.timeout)
+            if secure is not None:  # SecAgg+ steps 3-4: unmask, read each family's sum
+                sums = secure.finish(grid)
+                aggregated = strategy.apply_secure_sums(sums, secure.excluded())
+                clock.lap("secagg_unmask")
+            if len(strategy.accepted) >= cfg.min_replies:
+                arrays = aggregated
+                fed.state.adapters = split_families(arrays)
+            else:  # too few to average safely: keep the adapters, still merge the deltas that came
+                log.warning("round %d: %d accepted replies, fewer than min-replies=%d: the adapters stay as they "
+                            "were", rnd, len(strategy.accepted), cfg.min_replies)
+            if heads is not None:  # average the reward heads per family, recalibrate each tier's threshold
+                fed.note_round(heads=heads.finish(rnd, strategy.accepted))
+            clock.lap("aggregate")  # robust adapter aggregation (checking each reply is in the streamed part)
+            phases = clock.phases
+            phases["exchange_s"] = exchange.seconds  # transport and the nodes' own work
+            phases["aggregate_s"] += accept_s[0]  # validate each reply
+            phases["ingest_s"] = max(0.0, streamed - exchange.seconds - accept_s[0])  # open, verify, merge deltas
+            released = fed.release(rnd)
+            clock.lap("release")  # release rule, per-tier views
+            per_node = {a.node.device: {"tier": a.node.tier, **{k: float(v) for k, v in a.metrics.items()}}
+                        for a in strategy.accepted}
+            path = fed.finish_round(rnd, per_node, strategy.dropped, time.perf_counter() - started, clock.phases,
+                                    len(asked))
+            clock.lap("save")
+            record = fed.state.history[-1]
+            # measured after the file was written: in memory now, on disk from the next round's file
+            record["phases"]["save_s"] = clock.phases["save_s"]
+            record["state_bytes"] = path.stat().st_size
+            record["rss_mb"] = dict(clock.rss_mb)  # resident memory after each phase
+            if secure is not None:  # the key, share and unmask steps' own bytes (the train step's are in metrics)
+                record["secagg"] = {"bytes_down": secure.bytes["down"], "bytes_up": secure.bytes["up"],
+                                    "dropped": secure.dropped(), "degree": {f: s.k for f, s in secure.sessions.items()}}
+            log.info("round %d/%d: %d replies, %d dropped, %d released, %d withheld, %d forgotten (%.1f s)", rnd,
+                     cfg.num_rounds, len(strategy.accepted), len(strategy.dropped), released["released"],
+                     released["withheld"], released["forgotten"], time.perf_counter() - started)
+            crash_point("saved", rnd)
+            if on_round is not None:
+                on_round(rnd, fed.state.history[-1])
+            check_memory(cfg, rnd, clock.rss_mb)
+        write_adapters(cfg, fed.state, families)
+        return fed.state
+    finally:
+        fed.close()
 
 
 class _PhaseClock:

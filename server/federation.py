@@ -18,18 +18,16 @@ from pathlib import Path
 import numpy as np
 
 from cache_sync.correction_cache import CacheHeader
-from cache_sync.errors import CacheError
-from cache_sync.merge import Aggregate, Delta, merge_all
 from cache_sync.versioned import CacheUpdate, VersionedView
 from fleet.config import INTRODUCED_AS, FederationConfig
 from inference.tier_profile import TIERS
 from server import round_log
 from server.errors import ServerError
-from server.release import ReleasePolicy, cap_delta, release, tier_view
+from server.ingest import IngestPool, OpenSpec, RoundIngest
+from server.release import ReleasePolicy, release, tier_view
 from server.state import ServerState, config_digest
 
 log = logging.getLogger("fedhybrid.server")
-MERGE_BATCH = 256  # opened deltas held before they are merged into the global table
 TIER_BELOW = dict(itertools.pairwise(TIERS))  # the tier whose updates a hub relays (client -> edge -> iot)
 
 
@@ -55,29 +53,6 @@ def participants(node_ids: list[int], devices: dict[int, str], fraction: float, 
     want = min(len(node_ids), max(minimum, -(-len(node_ids) * fraction // 1)))
     ranked = sorted(node_ids, key=lambda n: hashlib.sha256(f"{seed}/{round_}/{devices[n]}".encode()).digest())
     return sorted(ranked[: int(want)])
-
-
-class _PartialSums:
-    """A round's merged batches, combined like a binary counter: a new partial sum merges with
-    the last one while they hold as many deltas, so each delta takes part in O(log n) merges
-    of tables no larger than what the round brought (not of the whole global table)."""
-
-    def __init__(self) -> None:
-        self.stack: list[tuple[Aggregate, int]] = []
-
-    def add(self, aggregate: Aggregate, deltas: int) -> None:
-        while self.stack and self.stack[-1][1] <= deltas:
-            previous, count = self.stack.pop()
-            aggregate, deltas = previous.merge(aggregate), count + deltas
-        self.stack.append((aggregate, deltas))
-
-    def total(self) -> Aggregate | None:
-        if not self.stack:
-            return None
-        out = self.stack[-1][0]
-        for aggregate, _ in reversed(self.stack[:-1]):
-            out = aggregate.merge(out)
-        return out
 
 
 def _digest_hint(cfg: FederationConfig, stored: str, now: str) -> str:
@@ -124,6 +99,9 @@ class Federation:
         if channel is not None:
             channel.high_water.update({k: tuple(v) for k, v in state.high_water.items()})
         self._round: dict = {}
+        self._pool: IngestPool | None = None
+        self._open_spec = OpenSpec(header, cfg.per_device_cap, run=0) if channel is None else OpenSpec(
+            header, cfg.per_device_cap, str(channel.folder), channel.run, channel.grace_s, channel.max_age_s)
 
     # -- out ---------------------------------------------------------------------------------------
     def payload(self, device: str, tier: str, round_: int) -> dict:
@@ -163,61 +141,45 @@ class Federation:
 
         A reply carries a list of sealed deltas (`deltas`): a device agent re-sends the ones it
         has not seen confirmed. Each is merged at most once: the aggregate's ledger of (device,
-        seq) turns a re-sent delta into a no-op.
+        seq) turns a re-sent delta into a no-op. The replies are opened in chunks as they arrive
+        (server/ingest.py), in this process or, with `ingest-workers`, across worker processes;
+        the chunks are merged with each other like a binary counter and the round's sum into the
+        global table once: merging every chunk into the global table made ingest grow as
+        (nodes / chunk) x table size, one sort per delta as nodes x table size.
         """
-        merged, duplicates, rejected = 0, 0, []
-        aggregate = self.state.aggregate
-        # Deltas are merged in batches: one sort per batch, not one sort of the whole global
-        # table per delta (that made ingest grow as nodes x table size), and at most
-        # MERGE_BATCH opened deltas are held at once, whatever the fleet's size. The batches
-        # are merged with each other like a binary counter (two partial sums of equal size
-        # merge), and the round's sum into the global table once: merging every batch into
-        # the global table made ingest grow as (nodes / batch) x table size.
-        partial = _PartialSums()
-        batch: list[Delta] = []
-        batch_keys: set[tuple[str, int]] = set()
+        run = RoundIngest(self._open_spec, self.channel.opener if self.channel is not None else None, round_,
+                          self.state.aggregate.ledger, self.channel.high_water if self.channel is not None else {},
+                          self._ingest_pool())
+        rejected = []
         for item in accepted:
             device, tier = item.node.device, item.node.tier
             raw = item.config.get("deltas", [])
             if not isinstance(raw, list):
                 rejected.append((device, "deltas is not a list"))
                 continue
-            for sealed in raw:
-                payload = sealed if self.channel is None else (
-                    self.channel.open_delta(sealed, device) if isinstance(sealed, bytes) else None)
-                if payload is None:
-                    rejected.append((device, "envelope rejected"))
-                    continue
-                try:
-                    delta = Delta.from_bytes(payload, self.header)
-                except CacheError as exc:
-                    rejected.append((device, f"undecodable delta: {exc}"))
-                    continue
-                if delta.device_id != device:
-                    rejected.append((device, f"delta names device {delta.device_id!r}"))
-                    continue
-                if aggregate.contains(device, delta.seq) or (device, delta.seq) in batch_keys:
-                    duplicates += 1  # a re-sent upload already merged: exactly once
-                    continue
-                batch.append(Delta(device, delta.seq, delta.round, cap_delta(delta.table, self.policy.per_device_cap)))
-                batch_keys.add((device, delta.seq))
-                merged += 1
-                if len(batch) >= MERGE_BATCH:
-                    partial.add(merge_all(self.header, batch), len(batch))
-                    batch.clear()
-            version = int(item.config.get("cache-version", 0))
-            self.state.node_versions.setdefault(device, {})[tier] = version
-        if batch:
-            partial.add(merge_all(self.header, batch), len(batch))
-        total = partial.total()
+            run.add(device, raw)
+            self.state.node_versions.setdefault(device, {})[tier] = int(item.config.get("cache-version", 0))
+        total = run.finish()
         if total is not None:
-            aggregate = aggregate.merge(total)
+            self.state.aggregate = self.state.aggregate.merge(total)
             self.state.unsaved.append(total)  # a segment stores the round's merge, not the global table
-        self.state.aggregate = aggregate
+        rejected += run.rejected
         for device, reason in rejected:
             log.warning("round %d: nothing merged from %s: %s", round_, device, reason)
-        self._round["ingest"] = {"merged": merged, "duplicates": duplicates, "rejected": rejected}
+        self._round["ingest"] = {"merged": run.merged, "duplicates": run.duplicates, "rejected": rejected}
         return self._round["ingest"]
+
+    def _ingest_pool(self) -> IngestPool | None:
+        """The worker processes that open deltas (`ingest-workers`), started at the first round."""
+        if self.cfg.ingest_workers and self._pool is None:
+            self._pool = IngestPool(self._open_spec, self.cfg.ingest_workers)
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the ingest workers (if any were started)."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
     def release(self, round_: int) -> dict:
         started = time.perf_counter()

@@ -1,0 +1,247 @@
+"""Opening a round's correction deltas, in the server process or across worker processes.
+
+A reply's sealed deltas need nothing from other replies until they are merged: verifying
+(Ed25519), decrypting (HPKE), decoding and checking, capping, de-duplicating and merging
+them takes only the sender's replay mark and what the global ledger holds of that sender.
+So a round's stream of replies is cut into chunks, and `open_chunk` turns one chunk into a
+merged `Aggregate` plus its counts. With `ingest-workers=0` the server process opens each
+chunk itself; with N > 0, N spawned processes open chunks while the server process goes on
+receiving replies, and it folds the finished chunks in the order their replies arrived (the
+replay marks, the counts) and merges their aggregates like a binary counter. Merging is
+associative and commutative, so the round's table and ledger are the same either way
+(tests/server/test_ingest.py compares the state hashes).
+
+The server process keeps what is stateful: the replay marks (a device whose chunk is still
+out waits before its next reply is cut), the round's merged ledger, the global merge.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cache_sync.correction_cache import CacheHeader
+from cache_sync.envelope import EnvelopeError, Opener
+from cache_sync.errors import CacheError
+from cache_sync.ledger import Ledger
+from cache_sync.merge import Aggregate, Delta, merge_all
+from server.errors import ServerError
+from server.faults import crash_point
+from server.release import cap_delta
+
+CHUNK_DELTAS = 256  # sealed deltas per chunk opened in the server process (at most this many held open)
+WORKER_CHUNK_DELTAS = 64  # per chunk sent to a worker: small enough to spread a round over the workers
+IN_FLIGHT_PER_WORKER = 2  # chunks out per worker: one being opened, one queued (bounds memory)
+
+Marks = dict[str, tuple[int, int]]  # sender -> (round, seq) of its last accepted envelope
+
+
+@dataclass(frozen=True)
+class OpenSpec:
+    """What opening a delta needs besides the delta: everything a worker is started with."""
+
+    header: CacheHeader
+    per_device_cap: int
+    key_dir: str | None = None  # None: deltas arrive unsealed (`secure = false`)
+    run: int = 0
+    grace_s: float = 86400.0
+    max_age_s: float = 3600.0
+
+    def opener(self) -> Opener | None:
+        from cache_sync.channel import ServerChannel
+
+        if self.key_dir is None:
+            return None
+        return ServerChannel(Path(self.key_dir), self.run, self.grace_s, self.max_age_s).opener
+
+
+@dataclass
+class Chunk:
+    """One opened chunk: its merged deltas and what happened to the others."""
+
+    aggregate: Aggregate | None
+    merged: int = 0
+    duplicates: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (device, reason)
+    marks: Marks = field(default_factory=dict)  # the chunk's senders' advanced replay marks
+
+
+def open_chunk(spec: OpenSpec, opener: Opener | None, replies: list[tuple[str, list]], held: Ledger,
+               marks: Marks) -> Chunk:
+    """Open, check, cap, de-duplicate and merge the deltas of `replies` ([(device, [sealed,
+    ...]), ...], each device at most once per chunk). `held`: the pairs of these devices that
+    are merged already (the global table's and the round's earlier chunks'); `marks`: their
+    replay marks, advanced in a copy that the result carries."""
+    marks = dict(marks)
+    out = Chunk(None, marks=marks)
+    batch: list[Delta] = []
+    seen: set[tuple[str, int]] = set()
+    for device, raw in replies:
+        for sealed in raw:
+            if opener is None:
+                payload = sealed
+            elif not isinstance(sealed, bytes):
+                out.rejected.append((device, "envelope rejected: not bytes"))
+                continue
+            else:
+                try:
+                    _, payload = opener.open(sealed, expect_run=spec.run, expect_sender=device, marks=marks)
+                except EnvelopeError as exc:
+                    out.rejected.append((device, f"envelope rejected: {exc.reason}"))
+                    continue
+            try:
+                delta = Delta.from_bytes(payload, spec.header)
+            except CacheError as exc:
+                out.rejected.append((device, f"undecodable delta: {exc}"))
+                continue
+            if delta.device_id != device:
+                out.rejected.append((device, f"delta names device {delta.device_id!r}"))
+                continue
+            key = (device, delta.seq)
+            if key in held or key in seen:
+                out.duplicates += 1  # a re-sent upload already merged: exactly once
+                continue
+            seen.add(key)
+            batch.append(Delta(device, delta.seq, delta.round, cap_delta(delta.table, spec.per_device_cap)))
+    out.merged = len(batch)
+    if batch:
+        out.aggregate = merge_all(spec.header, batch)
+    return out
+
+
+# -- worker processes -------------------------------------------------------------------------------
+_WORKER: tuple[OpenSpec, Opener | None] | None = None
+
+
+def _start_worker(spec: OpenSpec) -> None:
+    global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle: it shuts the pool down
+    _WORKER = (spec, spec.opener())
+
+
+def _worker_chunk(round_: int, replies: list[tuple[str, list]], held: Ledger, marks: Marks) -> Chunk:
+    crash_point("ingest-worker", round_)  # the drill of tests/server/test_ingest.py
+    spec, opener = _WORKER  # type: ignore[misc]  # set by _start_worker in every worker
+    return open_chunk(spec, opener, replies, held, marks)
+
+
+class IngestPool:
+    """`workers` spawned processes that open chunks; started once, kept across rounds."""
+
+    def __init__(self, spec: OpenSpec, workers: int):
+        if workers < 1:
+            raise ServerError(f"ingest-workers={workers}: a pool needs at least one worker")
+        self.workers = workers
+        # spawn, not fork: the server process has torch and Flower's threads loaded
+        self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_start_worker, initargs=(spec,))
+
+    def submit(self, round_: int, replies: list[tuple[str, list]], held: Ledger, marks: Marks) -> Future:
+        return self._executor.submit(_worker_chunk, round_, replies, held, marks)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+class _PartialSums:
+    """A round's merged chunks, combined like a binary counter: a new partial sum merges with
+    the last one while they hold as many deltas, so each delta takes part in O(log n) merges
+    of tables no larger than what the round brought (not of the whole global table)."""
+
+    def __init__(self) -> None:
+        self.stack: list[tuple[Aggregate, int]] = []
+
+    def add(self, aggregate: Aggregate, deltas: int) -> None:
+        while self.stack and self.stack[-1][1] <= deltas:
+            previous, count = self.stack.pop()
+            aggregate, deltas = previous.merge(aggregate), count + deltas
+        self.stack.append((aggregate, deltas))
+
+    def total(self) -> Aggregate | None:
+        if not self.stack:
+            return None
+        out = self.stack[-1][0]
+        for aggregate, _ in reversed(self.stack[:-1]):
+            out = aggregate.merge(out)
+        return out
+
+
+class RoundIngest:
+    """One round's ingest: `add` each accepted reply's deltas as it arrives, then `finish`.
+
+    `held` is the global table's ledger (constant during the round: the round's sum is merged
+    into the global table once, after `finish`); `marks` the live replay marks, advanced as
+    chunks are folded in. Without a pool every chunk is opened here, in arrival order.
+    """
+
+    def __init__(self, spec: OpenSpec, opener: Opener | None, round_: int, held: Ledger, marks: Marks,
+                 pool: IngestPool | None = None):
+        self.spec, self.opener, self.round, self.held, self.marks, self.pool = spec, opener, round_, held, marks, pool
+        self.size = WORKER_CHUNK_DELTAS if pool else CHUNK_DELTAS
+        self.merged = self.duplicates = 0
+        self.rejected: list[tuple[str, str]] = []
+        self._partial = _PartialSums()
+        self._round_pairs: dict[str, list[int]] = {}  # device -> seqs merged by this round's folded chunks
+        self._chunk: list[tuple[str, list]] = []
+        self._chunk_deltas = 0
+        self._out: deque[tuple[Future, set[str]]] = deque()
+        self._out_devices: set[str] = set()
+
+    def add(self, device: str, sealed: list) -> None:
+        self._chunk.append((device, sealed))
+        self._chunk_deltas += len(sealed)
+        if self._chunk_deltas >= self.size:
+            self._cut()
+
+    def finish(self) -> Aggregate | None:
+        """The round's merged deltas (None: nothing merged); counts on self."""
+        self._cut()
+        self._drain(0)
+        return self._partial.total()
+
+    # -- internals -------------------------------------------------------------------------------------
+    def _cut(self) -> None:
+        if not self._chunk:
+            return
+        replies, self._chunk, self._chunk_deltas = self._chunk, [], 0
+        devices = {d for d, _ in replies}
+        if devices & self._out_devices:
+            self._drain(0)  # a device's earlier deltas are still being opened: their marks come first
+        held = self.held.restrict(devices)
+        if any(d in self._round_pairs for d in devices):
+            held = held.union(Ledger.from_pairs((d, s) for d in devices for s in self._round_pairs.get(d, ())))
+        marks = {d: self.marks[d] for d in devices if d in self.marks}
+        if self.pool is None:
+            self._fold(open_chunk(self.spec, self.opener, replies, held, marks))
+            return
+        self._drain(self.pool.workers * IN_FLIGHT_PER_WORKER - 1)
+        self._out.append((self.pool.submit(self.round, replies, held, marks), devices))
+        self._out_devices |= devices
+
+    def _drain(self, keep: int) -> None:
+        """Fold finished chunks, oldest first, until at most `keep` are out."""
+        while len(self._out) > keep:
+            future, devices = self._out.popleft()
+            try:
+                chunk = future.result()
+            except BrokenProcessPool as exc:
+                raise ServerError(f"an ingest worker died while opening round {self.round}'s deltas: nothing of "
+                                  "the round was merged or saved, and the devices keep their unconfirmed deltas; "
+                                  "resume the run (check the server's memory and `ingest-workers`)") from exc
+            self._out_devices -= devices
+            self._fold(chunk)
+
+    def _fold(self, chunk: Chunk) -> None:
+        self.marks.update(chunk.marks)
+        self.merged += chunk.merged
+        self.duplicates += chunk.duplicates
+        self.rejected.extend(chunk.rejected)
+        if chunk.aggregate is not None:
+            for device, seq in chunk.aggregate.ledger:
+                self._round_pairs.setdefault(device, []).append(seq)
+            self._partial.add(chunk.aggregate, chunk.merged)
