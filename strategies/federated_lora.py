@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from flwr.app import (
+    Array,
     ArrayRecord,
     ConfigRecord,
     Message,
@@ -23,6 +24,7 @@ from flwr.app import (
     MetricRecord,
     RecordDict,
 )
+from flwr.common.constant import SType
 from flwr.serverapp import Grid
 from flwr.serverapp.strategy import Strategy
 
@@ -57,6 +59,30 @@ class Accepted:
     node: NodeInfo
     metrics: dict
     config: dict
+
+
+_NPY_V1 = b"\x93NUMPY\x01\x00"  # .npy magic and format version 1.0, what np.save writes for an adapter
+
+
+def as_numpy(array: Array) -> np.ndarray:
+    """`array.numpy()` without `np.load`'s header parse, which goes through `ast.literal_eval`
+    (~80 us an array: 0.7 s of a 1,000-node round's 9,000 adapter arrays on this CPU). When the
+    .npy header is version 1.0 and says exactly the dtype and shape the Array declares, C
+    order, and the data fill the rest, the array is those bytes; anything else goes through
+    Flower's own `numpy()`, so a malformed reply fails as it did (and is dropped)."""
+    data = array.data
+    if array.stype != SType.NUMPY or not isinstance(data, bytes) or data[:8] != _NPY_V1 or len(data) < 10:
+        return array.numpy()
+    end = 10 + int.from_bytes(data[8:10], "little")
+    try:
+        dtype, shape = np.dtype(array.dtype), tuple(int(n) for n in array.shape)
+    except (TypeError, ValueError):
+        return array.numpy()
+    expect = f"{{'descr': '{dtype.str}', 'fortran_order': False, 'shape': {shape!r}, }}".encode()
+    count = int(np.prod(shape, dtype=np.int64))
+    if dtype.hasobject or data[10:end].rstrip() != expect or len(data) - end != count * dtype.itemsize:
+        return array.numpy()
+    return np.frombuffer(data, dtype=dtype, count=count, offset=end).reshape(shape).copy()
 
 
 def split_families(arrays: ArrayRecord) -> dict[str, dict[str, np.ndarray]]:
@@ -163,7 +189,7 @@ class FederatedLoRA(Strategy):
             return None
         try:
             content = msg.content
-            tensors = {k: v.numpy() for k, v in content["arrays"].items()}
+            tensors = {k: as_numpy(v) for k, v in content["arrays"].items()}
             metrics = dict(content["metrics"])
             config = dict(content["config"])
             weight = float(metrics["num-examples"])
