@@ -1,22 +1,20 @@
 """The two ends of secure cache propagation, over bytes (no transport here).
 
 Device: seal its round delta to the aggregator (signed as itself); verify a server-signed
-update before applying it. Server: open deltas (one exception type, reasons logged),
-and sign the updates it publishes.
+update before applying it. Server: the opener of deltas (`opener.open`, one exception type
+with a reason; server/ingest.py opens a round's deltas with it, or with a worker's copy
+built from the same key folder) and the signing of the updates it publishes.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from cache_sync import keys
-from cache_sync.envelope import EnvelopeError, Opener, seal, sign_update, verify_update
-
-log = logging.getLogger("fedhybrid.cache_sync")
+from cache_sync.envelope import Opener, seal, sign_update, verify_update
 
 
 @dataclass
@@ -59,16 +57,6 @@ class ServerChannel:
     @property
     def high_water(self) -> dict[str, tuple[int, int]]:
         return self.opener.high_water
-
-    def open_delta(self, data: bytes, device: str) -> bytes | None:
-        """The delta payload, or None (logged with its reason) when the envelope is rejected
-        or was sealed by another device than the one that sent it."""
-        try:
-            _, payload = self.opener.open(data, expect_run=self.run, expect_sender=device)
-        except EnvelopeError as exc:
-            log.warning("rejected delta from %s: %s", device, exc.reason)
-            return None
-        return payload
 
     def sign_update(self, payload: bytes, round_: int, version: int) -> bytes:
         return sign_update(payload, signing_key=self.signing_key, round_=round_, version=version, now=self.now)

@@ -74,9 +74,9 @@ class Chunk:
 def open_chunk(spec: OpenSpec, opener: Opener | None, replies: list[tuple[str, list]], held: Ledger,
                marks: Marks) -> Chunk:
     """Open, check, cap, de-duplicate and merge the deltas of `replies` ([(device, [sealed,
-    ...]), ...], each device at most once per chunk). `held`: the pairs of these devices that
-    are merged already (the global table's and the round's earlier chunks'); `marks`: their
-    replay marks, advanced in a copy that the result carries."""
+    ...]), ...], in arrival order; a device may send more than one). `held`: the pairs of these
+    devices that are merged already (the global table's and the round's earlier chunks');
+    `marks`: their replay marks, advanced in a copy that the result carries."""
     marks = dict(marks)
     out = Chunk(None, marks=marks)
     batch: list[Delta] = []
