@@ -87,11 +87,13 @@ class Aggregate:
             CacheError: headers differ, or the ledgers partly overlap.
         """
         self.table.header.check_compatible(other.table.header, "aggregate")
-        if other.ledger.issubset(self.ledger):
-            return self
-        if self.ledger.issubset(other.ledger):
-            return other
+        # one pass over the ledgers: how many deltas they share says all (inclusion either way,
+        # disjoint, or a partial overlap)
         shared, first = self.ledger.overlap(other.ledger)
+        if shared == len(other.ledger):
+            return self
+        if shared == len(self.ledger):
+            return other
         if shared:
             raise CacheError(f"aggregates share {shared} deltas but not all (e.g. {first}): "
                              "merge the deltas individually instead")
