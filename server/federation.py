@@ -167,6 +167,8 @@ class Federation:
         for device, reason in rejected:
             log.warning("round %d: nothing merged from %s: %s", round_, device, reason)
         self._round["ingest"] = {"merged": run.merged, "duplicates": run.duplicates, "rejected": rejected}
+        if self._pool is not None:  # the workers' memory is theirs: the server's RSS checks do not see it
+            self._round["ingest"]["workers_rss_mb"] = run.worker_rss_mb
         return self._round["ingest"]
 
     def _ingest_pool(self) -> IngestPool | None:

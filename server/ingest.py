@@ -69,6 +69,7 @@ class Chunk:
     duplicates: int = 0
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (device, reason)
     marks: Marks = field(default_factory=dict)  # the chunk's senders' advanced replay marks
+    worker_rss_mb: float = 0.0  # the peak resident memory of the worker that opened it (0: in the server)
 
 
 def open_chunk(spec: OpenSpec, opener: Opener | None, replies: list[tuple[str, list]], held: Ledger,
@@ -127,7 +128,26 @@ def _start_worker(spec: OpenSpec) -> None:
 def _worker_chunk(round_: int, replies: list[tuple[str, list]], held: Ledger, marks: Marks) -> Chunk:
     crash_point("ingest-worker", round_)  # the drill of tests/server/test_ingest.py
     spec, opener = _WORKER  # type: ignore[misc]  # set by _start_worker in every worker
-    return open_chunk(spec, opener, replies, held, marks)
+    chunk = open_chunk(spec, opener, replies, held, marks)
+    chunk.worker_rss_mb = _peak_rss_mb()
+    return chunk
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory since it started its program. (ru_maxrss would
+    also count the server's memory at the fork that preceded the worker's exec.)"""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
 class IngestPool:
@@ -184,6 +204,7 @@ class RoundIngest:
         self.spec, self.opener, self.round, self.held, self.marks, self.pool = spec, opener, round_, held, marks, pool
         self.size = WORKER_CHUNK_DELTAS if pool else CHUNK_DELTAS
         self.merged = self.duplicates = 0
+        self.worker_rss_mb = 0.0  # the largest peak resident memory a worker reported
         self.rejected: list[tuple[str, str]] = []
         self._partial = _PartialSums()
         self._round_pairs: dict[str, list[int]] = {}  # device -> seqs merged by this round's folded chunks
@@ -241,6 +262,7 @@ class RoundIngest:
         self.merged += chunk.merged
         self.duplicates += chunk.duplicates
         self.rejected.extend(chunk.rejected)
+        self.worker_rss_mb = max(self.worker_rss_mb, chunk.worker_rss_mb)
         if chunk.aggregate is not None:
             for device, seq in chunk.aggregate.ledger:
                 self._round_pairs.setdefault(device, []).append(seq)

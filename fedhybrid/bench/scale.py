@@ -77,7 +77,8 @@ def run_size(run_config: dict, n: int, rounds: int, work: Path, drop: float = 0.
             "state_bytes": record["state_bytes"], "merged": record["ingest"].get("merged", 0),
             "released": record["release"].get("released", 0),
             "global_entries": record["release"].get("global_entries", 0),
-            "forgotten": record["release"].get("forgotten", 0), "rss_mb": _rss_mb()})
+            "forgotten": record["release"].get("forgotten", 0), "rss_mb": _rss_mb(),
+            "workers_rss_mb": record["ingest"].get("workers_rss_mb", 0.0)})
         print(f"  {n} nodes, round {rnd}: server {rows[-1]['server_s']:.2f} s "
               f"(nodes {client:.2f} s), state {record['state_bytes'] / 1e6:.1f} MB, global table "
               f"{rows[-1]['global_entries']:,} entries ({rows[-1]['forgotten']:,} forgotten)", flush=True)
@@ -137,7 +138,8 @@ def summarize(results: list[dict]) -> tuple[list[dict], dict[str, float]]:
     summary = []
     for res in results:
         rows = res["rows"][1:] or res["rows"]
-        row = {"nodes": res["nodes"], "rounds": len(res["rows"]), "peak_rss_mb": res["peak_rss_mb"]}
+        row = {"nodes": res["nodes"], "rounds": len(res["rows"]), "peak_rss_mb": res["peak_rss_mb"],
+               "workers_peak_rss_mb": max((r.get("workers_rss_mb", 0.0) for r in res["rows"]), default=0.0)}
         for key in ("server_s", *(f"{p}_s" for p in PHASES), "nodes_s", "transport_s", "bytes_up_per_node",
                     "bytes_down_per_node", "state_bytes", "released", "global_entries", "forgotten"):
             row[key] = statistics.median(r[key] for r in rows)

@@ -96,7 +96,7 @@ def _fed_scale(args: argparse.Namespace) -> int:
                 summary, [("nodes", "{}"), ("server_s", "{:.3f}"), ("configure_s", "{:.3f}"),
                           ("aggregate_s", "{:.3f}"), ("ingest_s", "{:.3f}"), ("release_s", "{:.3f}"),
                           ("save_s", "{:.3f}"), ("transport_s", "{:.3f}"), ("nodes_s", "{:.2f}"),
-                          ("peak_rss_mb", "{:.0f}"), ("bytes_up_per_node", "{:,.0f}"),
+                          ("peak_rss_mb", "{:.0f}"), ("workers_peak_rss_mb", "{:.0f}"), ("bytes_up_per_node", "{:,.0f}"),
                           ("bytes_down_per_node", "{:,.0f}"), ("state_bytes", "{:,.0f}"), ("released", "{}"),
                           ("global_entries", "{:,.0f}"), ("forgotten", "{:,.0f}")])
     if exponents:

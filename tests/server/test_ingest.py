@@ -146,6 +146,8 @@ def test_a_federation_with_ingest_workers_saves_the_same_state(tiny_zoo_dir, rep
     monkeypatch.setattr(ingest, "WORKER_CHUNK_DELTAS", 3)  # ten replies a round: several chunks
     pooled = _run(tiny_zoo_dir, replay_corpus, tmp_path / "pooled", **{"ingest-workers": 2})
     assert pooled.state_hash() == alone.state_hash()
+    # the same counts; the pooled rounds also say how much memory their workers held
+    assert all(0 < r["ingest"].pop("workers_rss_mb") < 2048 for r in pooled.history)
     assert [r["ingest"] for r in pooled.history] == [r["ingest"] for r in alone.history]
     assert alone.history[0]["ingest"]["merged"] == 10
     # a worker killed in round 1: the run stops, nothing saved; resumed without workers: the same state
