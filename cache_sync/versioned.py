@@ -22,14 +22,8 @@ from dataclasses import dataclass
 import msgpack
 import numpy as np
 
-from cache_sync.correction_cache import (
-    CacheHeader,
-    CountTable,
-    canonical_order,
-    key_hash,
-    key_words,
-    take,
-)
+from cache_sync.canonical import canonical_order, key_hash, key_words, take
+from cache_sync.correction_cache import CacheHeader, CountTable
 from cache_sync.errors import DECODE_ERRORS, CacheError
 
 

@@ -178,7 +178,7 @@ def _weak_hash(entries):
     """A key hash with five values: most keys collide (the one-pass merge must notice)."""
     import numpy as np
 
-    from cache_sync.correction_cache import key_words
+    from cache_sync.canonical import key_words
 
     return key_words(entries).sum(axis=1, dtype=np.uint64) % np.uint64(5)
 
@@ -191,9 +191,9 @@ def test_merging_two_sorted_tables_equals_sorting_them_together_even_when_hashes
 
     import numpy as np
 
-    from cache_sync import correction_cache
+    from cache_sync import canonical
 
-    for patch in (mock.patch.object(correction_cache, "key_hash", _weak_hash), contextlib.nullcontext()):
+    for patch in (mock.patch.object(canonical, "key_hash", _weak_hash), contextlib.nullcontext()):
         with patch:  # the weak hash, then the real one
             tables = [CountTable(HEADER, d.table.entries.copy()) for d in ds]
             bulk = CountTable(HEADER, np.concatenate([t.entries for t in tables]))
@@ -223,9 +223,9 @@ def test_colliding_hashes_merge_to_the_entries_a_full_sort_gives(a_rows, b_rows)
 
     import numpy as np
 
-    from cache_sync import correction_cache
+    from cache_sync import canonical
 
-    with mock.patch.object(correction_cache, "key_hash", _weak_hash):
+    with mock.patch.object(canonical, "key_hash", _weak_hash):
         a = CountTable.from_corrections(HEADER, a_rows, "dev-a", 1)
         b = CountTable.from_corrections(HEADER, b_rows, "dev-b", 2)
         bulk = CountTable(HEADER, np.concatenate([a.entries, b.entries]))
