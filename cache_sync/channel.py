@@ -45,12 +45,19 @@ class DeviceChannel:
         return payload
 
 
+def delta_opener(folder: Path, grace_s: float, max_age_s: float, now: Callable[[], float] = time.time) -> Opener:
+    """An opener of the devices' deltas from the key folder: the aggregator keys (current and
+    within `grace_s` of rotation) and the devices' verify keys. No signing key: what an
+    ingest worker needs (server/ingest.py), and the server's channel below."""
+    return Opener(keys.load_aggregator_keys(folder, grace_s, now()), keys.known_devices(folder),
+                  max_age_s=max_age_s, now=now)
+
+
 class ServerChannel:
     def __init__(self, folder: Path, run: int = 0, grace_s: float = 86400.0, max_age_s: float = 3600.0,
                  now: Callable[[], float] = time.time):
         self.folder, self.run, self.grace_s, self.max_age_s = folder, run, grace_s, max_age_s
-        self.opener = Opener(keys.load_aggregator_keys(folder, grace_s, now()), keys.known_devices(folder),
-                             max_age_s=max_age_s, now=now)
+        self.opener = delta_opener(folder, grace_s, max_age_s, now)
         self.signing_key = keys.server_signing_key(folder)
         self.now = now
 

@@ -25,6 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cache_sync.channel import delta_opener
 from cache_sync.correction_cache import CacheHeader
 from cache_sync.envelope import EnvelopeError, Opener
 from cache_sync.errors import CacheError
@@ -53,11 +54,7 @@ class OpenSpec:
     max_age_s: float = 3600.0
 
     def opener(self) -> Opener | None:
-        from cache_sync.channel import ServerChannel
-
-        if self.key_dir is None:
-            return None
-        return ServerChannel(Path(self.key_dir), self.run, self.grace_s, self.max_age_s).opener
+        return None if self.key_dir is None else delta_opener(Path(self.key_dir), self.grace_s, self.max_age_s)
 
 
 @dataclass
