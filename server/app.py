@@ -11,7 +11,6 @@ saved round.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 
@@ -20,6 +19,7 @@ from flwr.serverapp import Grid, ServerApp
 
 from fleet.config import FederationConfig
 from server.errors import ServerError
+from server.memory import rss_mb
 
 log = logging.getLogger("fedhybrid.server")
 app = ServerApp()
@@ -107,13 +107,13 @@ def build_federation(cfg: FederationConfig):
 def run_federation(grid: Grid, cfg: FederationConfig,
                    on_round: Callable[[int, dict], None] | None = None):
     """Run (or resume) the federation on `grid`; returns the final ServerState."""
-    from server.federation import participants
     from server.exchange import Exchange
     from server.faults import crash_point
+    from server.federation import participants
     from server.secure_round import SecureRound
-    from strategies.secagg import SecAggConfig
     from strategies.federated_lora import FederatedLoRA, join_families, split_families
     from strategies.lora_math import RobustConfig
+    from strategies.secagg import SecAggConfig
 
     fed, families = build_federation(cfg)
     try:  # the ingest workers (if any) stop with the run, however it ends
@@ -238,19 +238,6 @@ class _PhaseClock:
         self.rss_mb[name] = rss_mb()
         self._last = now
         return self.phases[f"{name}_s"]
-
-
-def rss_mb() -> float:
-    """This process's resident memory now (Linux /proc; elsewhere the peak so far)."""
-    try:
-        with open("/proc/self/statm", "rb") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, ValueError, IndexError):
-        import resource
-        import sys
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
-        return peak / (2**20 if sys.platform == "darwin" else 2**10)
 
 
 def check_memory(cfg: FederationConfig, rnd: int, rss: dict[str, float]) -> None:

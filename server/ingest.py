@@ -33,6 +33,7 @@ from cache_sync.ledger import Ledger
 from cache_sync.merge import Aggregate, Delta, merge_all
 from server.errors import ServerError
 from server.faults import crash_point
+from server.memory import peak_rss_mb
 from server.release import cap_delta
 
 CHUNK_DELTAS = 256  # sealed deltas per chunk opened in the server process (at most this many held open)
@@ -126,25 +127,8 @@ def _worker_chunk(round_: int, replies: list[tuple[str, list]], held: Ledger, ma
     crash_point("ingest-worker", round_)  # the drill of tests/server/test_ingest.py
     spec, opener = _WORKER  # type: ignore[misc]  # set by _start_worker in every worker
     chunk = open_chunk(spec, opener, replies, held, marks)
-    chunk.worker_rss_mb = _peak_rss_mb()
+    chunk.worker_rss_mb = peak_rss_mb()
     return chunk
-
-
-def _peak_rss_mb() -> float:
-    """This process's peak resident memory since it started its program. (ru_maxrss would
-    also count the server's memory at the fork that preceded the worker's exec.)"""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024  # kB
-    except OSError:
-        pass
-    import resource
-    import sys
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
-    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
 class IngestPool:

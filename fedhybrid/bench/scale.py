@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-import resource
 import statistics
-import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+from server.memory import peak_rss_mb
 
 PHASES = ("configure", "exchange", "aggregate", "ingest", "release", "save")
 SERVER_PHASES = ("configure", "aggregate", "ingest", "release", "save")  # exchange is transport + nodes
@@ -77,7 +77,7 @@ def run_size(run_config: dict, n: int, rounds: int, work: Path, drop: float = 0.
             "state_bytes": record["state_bytes"], "merged": record["ingest"].get("merged", 0),
             "released": record["release"].get("released", 0),
             "global_entries": record["release"].get("global_entries", 0),
-            "forgotten": record["release"].get("forgotten", 0), "rss_mb": _rss_mb(),
+            "forgotten": record["release"].get("forgotten", 0), "rss_mb": peak_rss_mb(),
             "workers_rss_mb": record["ingest"].get("workers_rss_mb", 0.0)})
         print(f"  {n} nodes, round {rnd}: server {rows[-1]['server_s']:.2f} s "
               f"(nodes {client:.2f} s), state {record['state_bytes'] / 1e6:.1f} MB, global table "
@@ -85,13 +85,8 @@ def run_size(run_config: dict, n: int, rounds: int, work: Path, drop: float = 0.
 
     started = time.perf_counter()
     state = run_federation(grid, cfg, on_round=on_round)
-    return {"nodes": n, "rows": rows, "peak_rss_mb": _rss_mb(), "wall_s": time.perf_counter() - started,
+    return {"nodes": n, "rows": rows, "peak_rss_mb": peak_rss_mb(), "wall_s": time.perf_counter() - started,
             "adapters": state.adapters, "dropped_nodes": len(grid.failing)}
-
-
-def _rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
-    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
 def run_sizes(run_config: dict, sizes: list[int], rounds: int, work: Path) -> list[dict]:
