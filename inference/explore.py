@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from inference.cloud import CloudUnavailable
 
 if TYPE_CHECKING:
-    from inference.decoder import _Run
+    from inference.decode_run import DecodeRun
 
 
-def explore_tail(run: _Run) -> None:
+def explore_tail(run: DecodeRun) -> None:
     """Score `run`'s unscored tail at the top of the chain and label it (a failed call adds nothing)."""
     labels = run.labels
     start = labels.tail_start()

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 from inference.generation import Provenance, answer_digest
 
 if TYPE_CHECKING:
-    from inference.decoder import _Run
+    from inference.decode_run import DecodeRun
 
 
-def settle_answer(run: _Run, settled: set[int] | None, agreed: set[int] | None) -> None:
+def settle_answer(run: DecodeRun, settled: set[int] | None, agreed: set[int] | None) -> None:
     """Settle `run`'s finished answer if it holds tokens no cloud call scored (caller: the decoder)."""
     if not (run.observe and run.unchecked and run.stopped_at is None):
         return
@@ -41,7 +41,7 @@ def settle_answer(run: _Run, settled: set[int] | None, agreed: set[int] | None) 
             agreed.add(digest)
 
 
-def _relearn(run: _Run) -> None:
+def _relearn(run: DecodeRun) -> None:
     """Record what a settle of an agreed answer would (every token from the first unscored one,
     as the cloud's own choice), with no call."""
     for position in range(max(run.prompt_len, run.scored_upto), len(run.tokens)):
