@@ -117,6 +117,7 @@ def run_federation(grid: Grid, cfg: FederationConfig,
 
     fed, families = build_federation(cfg)
     try:  # the ingest workers (if any) stop with the run, however it ends
+        fed.start_workers()
         heads = None
         if cfg.federated_head:  # one reward head per family, averaged each round (server/head_round.py)
             from inference.zoo import Zoo

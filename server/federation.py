@@ -172,10 +172,16 @@ class Federation:
         return self._round["ingest"]
 
     def _ingest_pool(self) -> IngestPool | None:
-        """The worker processes that open deltas (`ingest-workers`), started at the first round."""
+        """The worker processes that open deltas (`ingest-workers`), started once (at the start of
+        the run by `run_federation`, else at the first round)."""
         if self.cfg.ingest_workers and self._pool is None:
             self._pool = IngestPool(self._open_spec, self.cfg.ingest_workers)
         return self._pool
+
+    def start_workers(self) -> None:
+        """Start the ingest workers now (if `ingest-workers` asks for any): a pool that cannot
+        start fails before the first round, with nothing sent to the devices."""
+        self._ingest_pool()
 
     def close(self) -> None:
         """Stop the ingest workers (if any were started)."""

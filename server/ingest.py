@@ -39,6 +39,7 @@ from server.release import cap_delta
 CHUNK_DELTAS = 256  # sealed deltas per chunk opened in the server process (at most this many held open)
 WORKER_CHUNK_DELTAS = 64  # per chunk sent to a worker: small enough to spread a round over the workers
 IN_FLIGHT_PER_WORKER = 2  # chunks out per worker: one being opened, one queued (bounds memory)
+START_TIMEOUT_S = 300.0  # for a worker's first answer (it imports the server's modules)
 
 Marks = dict[str, tuple[int, int]]  # sender -> (round, seq) of its last accepted envelope
 
@@ -123,6 +124,10 @@ def _start_worker(spec: OpenSpec) -> None:
     _WORKER = (spec, spec.opener())
 
 
+def _ready() -> bool:
+    return _WORKER is not None
+
+
 def _worker_chunk(round_: int, replies: list[tuple[str, list]], held: Ledger, marks: Marks) -> Chunk:
     crash_point("ingest-worker", round_)  # the drill of tests/server/test_ingest.py
     spec, opener = _WORKER  # type: ignore[misc]  # set by _start_worker in every worker
@@ -141,6 +146,26 @@ class IngestPool:
         # spawn, not fork: the server process has torch and Flower's threads loaded
         self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_start_worker, initargs=(spec,))
+        self._check_started()
+
+    def _check_started(self) -> None:
+        """Wait for the workers to answer once, so that a pool that cannot start fails before
+        the first round with its likely cause, not in the middle of a round."""
+        try:
+            self._executor.submit(_ready).result(timeout=START_TIMEOUT_S)
+        except BrokenProcessPool as exc:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            # A spawned worker imports the main module again; a script that calls run_federation
+            # at its top level then starts a pool inside the worker, which multiprocessing refuses.
+            raise ServerError(
+                "the ingest worker processes could not start (their error is on stderr above). A worker "
+                "re-imports the program's main module: a script of your own that runs the federation must "
+                "do it under `if __name__ == \"__main__\":`; or set ingest-workers=0 to open deltas in the "
+                "server process") from exc
+        except TimeoutError as exc:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            raise ServerError(f"the ingest worker processes did not start within {START_TIMEOUT_S:.0f} s; "
+                              "check the machine's load and memory, or set ingest-workers=0") from exc
 
     def submit(self, round_: int, replies: list[tuple[str, list]], held: Ledger, marks: Marks) -> Future:
         return self._executor.submit(_worker_chunk, round_, replies, held, marks)
@@ -222,8 +247,17 @@ class RoundIngest:
             self._fold(open_chunk(self.spec, self.opener, replies, held, marks))
             return
         self._drain(self.pool.workers * IN_FLIGHT_PER_WORKER - 1)
-        self._out.append((self.pool.submit(self.round, replies, held, marks), devices))
+        try:  # a worker that died since the last submit has broken the pool: submit says so at once
+            future = self.pool.submit(self.round, replies, held, marks)
+        except BrokenProcessPool as exc:
+            raise self._worker_died() from exc
+        self._out.append((future, devices))
         self._out_devices |= devices
+
+    def _worker_died(self) -> ServerError:
+        return ServerError(f"an ingest worker died while opening round {self.round}'s deltas: nothing of "
+                           "the round was merged or saved, and the devices keep their unconfirmed deltas; "
+                           "resume the run (check the server's memory and `ingest-workers`)")
 
     def _drain(self, keep: int) -> None:
         """Fold finished chunks, oldest first, until at most `keep` are out."""
@@ -232,9 +266,7 @@ class RoundIngest:
             try:
                 chunk = future.result()
             except BrokenProcessPool as exc:
-                raise ServerError(f"an ingest worker died while opening round {self.round}'s deltas: nothing of "
-                                  "the round was merged or saved, and the devices keep their unconfirmed deltas; "
-                                  "resume the run (check the server's memory and `ingest-workers`)") from exc
+                raise self._worker_died() from exc
             self._out_devices -= devices
             self._fold(chunk)
 

@@ -5,6 +5,8 @@ that dies stops the round with nothing merged or saved."""
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 
 import pytest
 
@@ -169,3 +171,34 @@ def test_the_worker_count_is_not_part_of_the_state():
     a = FederationConfig.from_run_config({"ingest-workers": 0})
     b = FederationConfig.from_run_config({"ingest-workers": 8})
     assert a.digest_values() == b.digest_values() and b.resume_differences(a.resume_values()) == []
+
+
+_POOL_SCRIPT = """
+from cache_sync.correction_cache import CacheHeader
+from server.ingest import IngestPool, OpenSpec
+
+def start():
+    pool = IngestPool(OpenSpec(CacheHeader("tok-test", 64, 2, 4), per_device_cap=3), 1)
+    print("workers started")
+    pool.close()
+
+{call}
+"""
+
+
+@pytest.mark.parametrize("guarded", [True, False])
+def test_a_script_without_the_main_guard_is_told_so_before_any_round(tmp_path, guarded):
+    # spawned workers re-import the main module: unguarded, the pool fails at its start (not in a
+    # round) and the error names the idiom; guarded, the same script starts its workers
+    script = tmp_path / "my_federation.py"
+    call = 'if __name__ == "__main__":\n    start()' if guarded else "start()"
+    script.write_text(_POOL_SCRIPT.format(call=call))
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          check=False)
+    if guarded:
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "workers started"
+        return
+    assert done.returncode != 0 and "workers started" not in done.stdout
+    assert "ServerError: the ingest worker processes could not start" in done.stderr
+    assert 'under `if __name__ == "__main__":`; or set ingest-workers=0' in done.stderr
