@@ -45,7 +45,12 @@ class DeviceChannel:
         return payload
 
 
-def delta_opener(folder: Path, grace_s: float, max_age_s: float, now: Callable[[], float] = time.time) -> Opener:
+ROTATION_GRACE_S = keys.ROTATION_GRACE_S
+MAX_ENVELOPE_AGE_S = 3600.0  # an envelope older than this is refused (replay window)
+
+
+def delta_opener(folder: Path, grace_s: float = ROTATION_GRACE_S, max_age_s: float = MAX_ENVELOPE_AGE_S,
+                 now: Callable[[], float] = time.time) -> Opener:
     """An opener of the devices' deltas from the key folder: the aggregator keys (current and
     within `grace_s` of rotation) and the devices' verify keys. No signing key: what an
     ingest worker needs (server/ingest.py), and the server's channel below."""
@@ -54,7 +59,8 @@ def delta_opener(folder: Path, grace_s: float, max_age_s: float, now: Callable[[
 
 
 class ServerChannel:
-    def __init__(self, folder: Path, run: int = 0, grace_s: float = 86400.0, max_age_s: float = 3600.0,
+    def __init__(self, folder: Path, run: int = 0, grace_s: float = ROTATION_GRACE_S,
+                 max_age_s: float = MAX_ENVELOPE_AGE_S,
                  now: Callable[[], float] = time.time):
         self.folder, self.run, self.grace_s, self.max_age_s = folder, run, grace_s, max_age_s
         self.opener = delta_opener(folder, grace_s, max_age_s, now)

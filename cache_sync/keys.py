@@ -36,6 +36,8 @@ from cache_sync.durable import ensure_dir, write_durable
 from cache_sync.envelope import key_id
 from cache_sync.errors import CacheError
 
+ROTATION_GRACE_S = 86400.0  # a rotated-out aggregator key still opens deltas this long
+
 
 def _write_private(path: Path, key) -> None:
     ensure_dir(path.parent)
@@ -126,7 +128,7 @@ def aggregator_public(folder: Path) -> X25519PublicKey:
     return _read_public(folder / "aggregator" / f"{kid}.pub", X25519PublicKey)
 
 
-def load_aggregator_keys(folder: Path, grace_s: float = 86400.0, now: float | None = None
+def load_aggregator_keys(folder: Path, grace_s: float = ROTATION_GRACE_S, now: float | None = None
                          ) -> dict[bytes, X25519PrivateKey]:
     """Current key plus retired keys still inside their grace period, by key id."""
     ring = _keyring(folder)

@@ -25,7 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cache_sync.channel import delta_opener
+from cache_sync.channel import MAX_ENVELOPE_AGE_S, ROTATION_GRACE_S, delta_opener
 from cache_sync.correction_cache import CacheHeader
 from cache_sync.envelope import EnvelopeError, Opener
 from cache_sync.errors import CacheError
@@ -52,8 +52,8 @@ class OpenSpec:
     per_device_cap: int
     key_dir: str | None = None  # None: deltas arrive unsealed (`secure = false`)
     run: int = 0
-    grace_s: float = 86400.0
-    max_age_s: float = 3600.0
+    grace_s: float = ROTATION_GRACE_S
+    max_age_s: float = MAX_ENVELOPE_AGE_S
 
     def opener(self) -> Opener | None:
         return None if self.key_dir is None else delta_opener(Path(self.key_dir), self.grace_s, self.max_age_s)
