@@ -14,7 +14,7 @@ DEVICE_TIERS = ("client", "edge", "iot")
 # fields that never change what a resumed state holds: paths, timeouts, the round schedule
 # (relay changes what a round sends, never the state: turning it on or off resumes a run)
 NOT_STATE = frozenset({"num_rounds", "state_dir", "timeout", "cloud_url", "key_dir", "round_interval",
-                       "record_dir", "memory_cap_mb", "relay", "ingest_workers"})
+                       "record_dir", "memory_cap_mb", "relay", "ingest_workers", "keep_round_details"})
 # options added after state folders existed, with the value those folders ran with: a new option
 # goes here with its first default. Never edit a value when a default changes: it records the
 # past (and states made since the server kept its options name every value, `resume_values`)
@@ -90,6 +90,11 @@ class FederationConfig:
     # processes that open, check and merge the replies' deltas beside the server process
     # (server/ingest.py); 0: the server process opens them itself. Never changes the state
     ingest_workers: int = 0
+    # rounds whose per-device details files (<state-dir>/server/rounds/) are kept; older ones are
+    # deleted once the state no longer needs them, and their history records keep their totals
+    # (0: every round's, forever: 0.5 KB x devices a round); the newest 16 rounds' always stay
+    # (server.round_log.DETAIL_ROUNDS: the state holds their details itself). Never changes the state
+    keep_round_details: int = 0
     # the tier hierarchy (fleet.hierarchy): a device escalates to the tier above before the
     # cloud (iot -> edge hub -> client hub -> cloud); a hub's model answer is taken when its
     # top-1 probability is at least hop-confidence (its cache's answers always are)
@@ -162,6 +167,10 @@ class FederationConfig:
                 or not 0 <= self.ingest_workers <= 256:
             raise FleetError(f"ingest-workers={self.ingest_workers!r} must be an integer in [0, 256] (0: the server "
                              "process opens the deltas itself)")
+        if not isinstance(self.keep_round_details, int) or isinstance(self.keep_round_details, bool) \
+                or self.keep_round_details < 0:
+            raise FleetError(f"keep-round-details={self.keep_round_details!r} must be an integer >= 0 (rounds whose "
+                             "per-device details stay on disk; 0: all)")
         if self.memory_cap_mb < 0:
             raise FleetError(f"memory-cap-mb={self.memory_cap_mb} must be >= 0 (0: not checked)")
         if not 1 <= self.n_min <= self.n_max <= 16:

@@ -238,4 +238,9 @@ class Federation:
         # the per-device parts go to their own file; the state keeps them for the newest rounds only
         round_log.write_details(self.cfg.state_path, record)
         self.state.amend_history_from(round_log.compact(self.state.history, self.cfg.state_path))
-        return self.state.save(self.cfg.state_path)
+        pruned = round_log.prune(self.state.history, self.cfg.keep_round_details)
+        self.state.amend_history_from(pruned)
+        path = self.state.save(self.cfg.state_path)
+        if self.cfg.keep_round_details:  # only once no saved state needs them
+            round_log.delete_pruned(self.state.history, self.cfg.state_path)
+        return path

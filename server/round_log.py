@@ -9,6 +9,12 @@ round's details are also written to their own file, `<state_dir>/server/rounds/r
 `DETAIL_ROUNDS` keep only counts (`replies`, `dropped_count`, `details: true`). What needs every
 device of every round (the demo report, `fed run`'s table) reads them back with
 `full_history`; a missing or damaged details file is named in a `ServerError`, never guessed.
+
+A long-running fleet bounds the files with `keep-round-details` (`prune`): a compacted record
+older than that many rounds is marked `pruned` (its totals stay), the state saying so is saved,
+and only then are the files deleted, so a crash in between leaves files nobody needs, never a
+record that needs a deleted file. `full_history` returns a pruned record with no devices
+(`pruned: true`, its `replies` and `dropped_count` kept).
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ def compact(history: list[dict], state_dir: Path, keep: int | None = None) -> in
     keep = DETAIL_ROUNDS if keep is None else keep
     first = None
     for i, record in enumerate(history[: max(0, len(history) - keep)]):
-        if record.get("details"):
+        if record.get("details") or record.get("pruned"):
             continue
         if not details_path(state_dir, int(record["round"])).exists():
             write_details(state_dir, record)
@@ -62,6 +68,40 @@ def compact(history: list[dict], state_dir: Path, keep: int | None = None) -> in
         record["details"] = True
         first = i if first is None else first
     return first
+
+
+def prune(history: list[dict], keep: int) -> int | None:
+    """Mark every compacted record older than the newest `keep` rounds `pruned` (its details
+    file may then go: `delete_pruned`, after the state is saved); returns the index of the first
+    record changed, None when none was. Records still holding their details are left alone."""
+    if keep <= 0 or not history:
+        return None
+    cutoff = int(history[-1]["round"]) - keep  # rounds <= cutoff lose their details
+    first = None
+    for i, record in enumerate(history):
+        if int(record["round"]) > cutoff:
+            break
+        if record.get("details"):
+            del record["details"]
+            record["pruned"] = True
+            first = i if first is None else first
+    return first
+
+
+def delete_pruned(history: list[dict], state_dir: Path) -> int:
+    """Delete the details files of the pruned records (and of rounds no record has any more);
+    call after the state that marks them is saved. Returns how many files went."""
+    folder = state_dir / "server" / "rounds"
+    if not folder.is_dir():
+        return 0
+    needed = {int(r["round"]) for r in history if not r.get("pruned")}
+    gone = 0
+    for path in folder.glob("round-*.msgpack"):
+        number = path.name[len("round-"):-len(".msgpack")]
+        if number.isdigit() and int(number) not in needed and int(number) <= int(history[-1]["round"]):
+            path.unlink(missing_ok=True)
+            gone += 1
+    return gone
 
 
 def read_details(state_dir: Path, round_: int) -> dict:
@@ -89,4 +129,6 @@ def full_history(history: list[dict], state_dir: Path) -> Iterator[dict]:
         if record.get("details"):
             rest = {k: v for k, v in record.items() if k not in COUNT_KEYS}
             record = {**rest, **read_details(state_dir, int(record["round"]))}
+        elif record.get("pruned"):  # details deleted (`keep-round-details`): no device to report
+            record = {**record, "nodes": {}, "bytes_down": {}, "dropped": []}
         yield record

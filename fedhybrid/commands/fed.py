@@ -71,6 +71,9 @@ def _run(args: argparse.Namespace) -> int:
                 [("round", "{}"), ("tier", "{}"), ("nodes", "{}"), ("cloud_share", "{:.1%}"),
                  ("cache_share", "{:.1%}"), ("accuracy", "{:.1%}"), ("bytes_up", "{:,.0f}"),
                  ("bytes_down", "{:,.0f}")])
+    pruned = [r["round"] for r in state.history if r.get("pruned")]
+    if pruned:
+        console.print(f"rounds {pruned[0]}-{pruned[-1]}: per-device details deleted (keep-round-details), not in the table")
     console.print(f"final round {state.round}, state hash {state.state_hash()}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

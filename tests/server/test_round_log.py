@@ -12,6 +12,7 @@ import server.state as state_module
 from cache_sync.correction_cache import CacheHeader, CountTable
 from cache_sync.merge import Delta
 from fleet.config import FederationConfig
+from fleet.errors import FleetError
 from server import round_log
 from server.errors import ServerError
 from server.federation import Federation
@@ -21,8 +22,9 @@ HEADER = CacheHeader("test-tokenizer", vocab_size=50, n_min=2, n_max=4)
 DEVICES = [f"edge-{i}" for i in range(4)]
 
 
-def _federation(state_dir) -> Federation:
-    cfg = FederationConfig(fleet_tiers=("edge",) * len(DEVICES), release_k=2, secure=False, state_dir=str(state_dir))
+def _federation(state_dir, **options) -> Federation:
+    cfg = FederationConfig(fleet_tiers=("edge",) * len(DEVICES), release_k=2, secure=False, state_dir=str(state_dir),
+                           **options)
     return Federation(cfg, HEADER, {}, {"edge": 0.5})
 
 
@@ -144,3 +146,56 @@ def test_a_details_file_of_the_wrong_shape_is_refused(tmp_path):
     write_checked(path, b"\xc1")
     with pytest.raises(ServerError, match="not a round details file"):
         round_log.read_details(tmp_path, 7)
+
+
+def _files(state_dir) -> list[int]:
+    return sorted(int(p.name[6:-8]) for p in (state_dir / "server" / "rounds").glob("round-*.msgpack"))
+
+
+@pytest.mark.parametrize("segments", [False, True])
+def test_keep_round_details_bounds_the_files_and_keeps_the_totals(tmp_path, monkeypatch, keep_two, segments):
+    if segments:
+        monkeypatch.setattr(state_module, "SNAPSHOT_MIN_BYTES", 0)
+        monkeypatch.setattr(state_module, "COMPACT_RATIO", 1e9)
+    reference = _federation(tmp_path / "ref")
+    _play(reference, range(1, 7))
+    fed = _federation(tmp_path / "run", keep_round_details=3)
+    _play(fed, range(1, 7))
+    assert _files(tmp_path / "run") == [4, 5, 6] and _files(tmp_path / "ref") == [1, 2, 3, 4, 5, 6]
+    history = fed.state.history
+    assert [r.get("pruned", False) for r in history] == [True] * 3 + [False] * 3
+    assert all(r["replies"] == 3 and r["dropped_count"] == 1 and "details" not in r for r in history[:3])
+    whole = list(round_log.full_history(history, tmp_path / "run"))
+    full = list(round_log.full_history(reference.state.history, tmp_path / "ref"))
+    assert [r["nodes"] for r in whole] == [{}] * 3 + [r["nodes"] for r in full[3:]]
+    assert [r["ingest"] for r in whole] == [r["ingest"] for r in full]  # the round's totals stay
+    # the outcome is not touched; the state on disk says which rounds were pruned; a resume goes on
+    assert fed.state.state_hash() == reference.state.state_hash()
+    resumed = _federation(tmp_path / "run", keep_round_details=3)
+    assert resumed.state.history == history
+    _play(resumed, range(7, 8))
+    assert _files(tmp_path / "run") == [5, 6, 7]
+    assert [r.get("pruned", False) for r in resumed.state.history] == [True] * 4 + [False] * 3
+
+
+def test_a_crash_before_the_files_go_leaves_only_files_nobody_needs(tmp_path, monkeypatch, keep_two):
+    fed = _federation(tmp_path, keep_round_details=2)
+    _play(fed, range(1, 4))
+    # killed after round 4's state was saved, before its pruned files were deleted
+    monkeypatch.setattr(round_log, "delete_pruned", lambda history, state_dir: 0)
+    _play(fed, range(4, 5))
+    assert _files(tmp_path) == [2, 3, 4]  # round 2's file outlived its record's pruning
+    loaded = ServerState.load_latest(tmp_path)
+    assert [r.get("pruned", False) for r in loaded.history] == [True, True, False, False]
+    assert [r["round"] for r in round_log.full_history(loaded.history, tmp_path)] == [1, 2, 3, 4]
+    monkeypatch.undo()
+    monkeypatch.setattr(round_log, "DETAIL_ROUNDS", 2)
+    resumed = _federation(tmp_path, keep_round_details=2)
+    _play(resumed, range(5, 6))
+    assert _files(tmp_path) == [4, 5]
+
+
+@pytest.mark.parametrize("value", [-1, True, "3", 2.5])
+def test_a_bad_keep_round_details_is_refused_by_name(value):
+    with pytest.raises(FleetError, match=r"keep-round-details=.* must be an integer >= 0"):
+        FederationConfig(fleet_tiers=("edge",), keep_round_details=value)
