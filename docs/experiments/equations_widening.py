@@ -1,0 +1,131 @@
+"""Issue 14 experiment (not part of the shipped build): continue the shipped cloud model on a
+solution format that does not restate the question.
+
+The widening stage (`zoo build --only cloud --widen`) teaches the worked format, in which every
+sentence of the question is copied before its step is computed; the widened model did not copy
+unfamiliar sentences and reached 1.5% on `paraphrase` (README, "Widening the cloud's
+curriculum"). Here every solution is written as equations only, each number taken from the
+question ("Start with 60. 60 - 15 = 45. 45 + 45 = 90. The answer is 90."), on the same mix of
+problems: wordmath's templates (1 - wide share) and `workloads/phrasings.py` (wide share), which
+shares no name, item or sentence frame with `paraphrase`. No pycode batches (the run measures
+the word problems only). Probes: 100 held-out problems each of `paraphrase` (seed "zoo-eval",
+as `bench models`), wordmath's held-out templates and unseen `phrasings`, greedy, 96 new
+tokens, graded by the last number of the output.
+
+    .venv/bin/python docs/experiments/equations_widening.py OUT STEPS LR WIDE [PROBE_EVERY [INIT FIRST_POOL]]
+    # the README's runs: OUT1 800 5e-4 0.6 200, then OUT2 300 2.5e-4 0.6 100 OUT1/model 13
+    # (continued from the first run's model on fresh problems: it drew pools 0-12)
+
+INIT is the model to continue (default: the shipped zoo's cloud), FIRST_POOL the first pool
+of problems drawn (2,048 a pool). Writes OUT/probes.jsonl (one line per probe, with the first output of each set) and OUT/model
+(a Hugging Face folder with the tokenizer: `fedhybrid eval --cloud OUT/model`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+from transformers import LlamaForCausalLM, PreTrainedTokenizerFast
+
+from training.evaluate import greedy_batch
+from training.train import encode_problems
+from workloads import paraphrase, phrasings, wordmath
+from workloads.graders import last_number
+
+ZOO_CLOUD = Path(__file__).resolve().parents[2] / "zoo" / "cloud"
+BATCH, WARMUP, POOL = 32, 50, 2048
+WORK = re.compile(r", so (.+?)\.(?= |$)")  # a worked solution's step: "..., so 38 - 13 = 25."
+NUMBER = re.compile(r"\d+")
+
+
+def equations(problem: wordmath.Problem) -> wordmath.Problem:
+    """The worked solution as equations only: 'Start with a. a + b = c. ... The answer is N.'"""
+    start = NUMBER.search(problem.solution.split(". ")[0]).group(0)
+    steps = [w[0].upper() + w[1:] + "." for w in WORK.findall(problem.solution)]
+    return replace(problem, solution=" ".join([f"Start with {start}.", *steps, f"The answer is {problem.answer}."]))
+
+
+def pool(index: int, wide: float) -> list[wordmath.Problem]:
+    n_wide = round(POOL * wide)
+    problems = wordmath.generate("train", POOL - n_wide, seed=50_000 + index, max_steps=4) if n_wide < POOL else []
+    problems += phrasings.generate(n_wide, seed=50_000 + index) if n_wide else []
+    random.Random(index).shuffle(problems)
+    return [equations(p) for p in problems]
+
+
+def lr_at(step: int, steps: int, lr: float) -> float:
+    """Linear warm-up, then cosine decay to a tenth (as training.train.lr_at)."""
+    if step < WARMUP:
+        return lr * (step + 1) / WARMUP
+    progress = (step - WARMUP) / max(1, steps - WARMUP)
+    return lr * 0.1 + lr * 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def main(out: Path, steps: int, lr: float, wide: float, probe_every: int, init: Path = ZOO_CLOUD,
+         first_pool: int = 0) -> None:
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    out.mkdir(parents=True, exist_ok=True)
+    tok = PreTrainedTokenizerFast.from_pretrained(str(ZOO_CLOUD))
+    model = LlamaForCausalLM.from_pretrained(str(init), dtype=torch.float32)
+    probes = {"paraphrase": paraphrase.generate(100, seed="zoo-eval"),
+              "templates": wordmath.generate("heldout", 100, seed=777),
+              "phrasings": phrasings.generate(100, seed="eqfmt-heldout")}
+
+    def probe(step: int) -> None:
+        model.eval()
+        started, row = time.time(), {"step": step}
+        for name, problems in probes.items():
+            outs = greedy_batch(model, tok, [p.prompt for p in problems], 96)
+            row[name] = sum(last_number(o) == p.answer for p, o in zip(problems, outs)) / len(problems)
+            row[name + "_ex"] = outs[0][:300]
+        row["probe_s"] = round(time.time() - started, 1)
+        model.train()
+        with open(out / "probes.jsonl", "a") as f:
+            f.write(json.dumps(row) + "\n")
+        print(json.dumps({k: v for k, v in row.items() if not k.endswith("_ex")}), flush=True)
+
+    decay = [p for p in model.parameters() if p.ndim >= 2]
+    no_decay = [p for p in model.parameters() if p.ndim < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=lr, betas=(0.9, 0.95))
+    probe(0)
+    model.train()
+    queue: list[wordmath.Problem] = []
+    pools, started = first_pool, time.time()
+    for step in range(steps):
+        while len(queue) < BATCH:
+            queue += pool(pools, wide)
+            pools += 1
+        batch, queue = queue[:BATCH], queue[BATCH:]
+        ids, labels = encode_problems(tok, batch)  # loss on the solution only
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, steps, lr)
+        loss = model(input_ids=ids, labels=labels).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        if step % 25 == 0:
+            print(f"step {step} loss {loss.item():.4f} {time.time() - started:.0f}s", flush=True)
+        if (step + 1) % probe_every == 0 or step + 1 == steps:
+            probe(step + 1)
+            model.save_pretrained(out / "model")
+            tok.save_pretrained(out / "model")
+    print("train_s", round(time.time() - started, 1))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) not in (5, 6, 8):
+        sys.exit(__doc__.split("\n\n")[-2])
+    args = sys.argv[1:]
+    main(Path(args[0]), int(args[1]), float(args[2]), float(args[3]), int(args[4]) if len(args) > 4 else 200,
+         *((Path(args[5]), int(args[6])) if len(args) == 7 else ()))
