@@ -45,11 +45,10 @@ class DeviceChannel:
         return payload
 
 
-ROTATION_GRACE_S = keys.ROTATION_GRACE_S
 MAX_ENVELOPE_AGE_S = 3600.0  # an envelope older than this is refused (replay window)
 
 
-def delta_opener(folder: Path, grace_s: float = ROTATION_GRACE_S, max_age_s: float = MAX_ENVELOPE_AGE_S,
+def delta_opener(folder: Path, grace_s: float = keys.ROTATION_GRACE_S, max_age_s: float = MAX_ENVELOPE_AGE_S,
                  now: Callable[[], float] = time.time) -> Opener:
     """An opener of the devices' deltas from the key folder: the aggregator keys (current and
     within `grace_s` of rotation) and the devices' verify keys. No signing key: what an
@@ -59,7 +58,7 @@ def delta_opener(folder: Path, grace_s: float = ROTATION_GRACE_S, max_age_s: flo
 
 
 class ServerChannel:
-    def __init__(self, folder: Path, run: int = 0, grace_s: float = ROTATION_GRACE_S,
+    def __init__(self, folder: Path, run: int = 0, grace_s: float = keys.ROTATION_GRACE_S,
                  max_age_s: float = MAX_ENVELOPE_AGE_S,
                  now: Callable[[], float] = time.time):
         self.folder, self.run, self.grace_s, self.max_age_s = folder, run, grace_s, max_age_s

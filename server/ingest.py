@@ -25,10 +25,11 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cache_sync.channel import MAX_ENVELOPE_AGE_S, ROTATION_GRACE_S, delta_opener
+from cache_sync.channel import MAX_ENVELOPE_AGE_S, delta_opener
 from cache_sync.correction_cache import CacheHeader
 from cache_sync.envelope import EnvelopeError, Opener
 from cache_sync.errors import CacheError
+from cache_sync.keys import ROTATION_GRACE_S
 from cache_sync.ledger import Ledger
 from cache_sync.merge import Aggregate, Delta, merge_all
 from server.errors import ServerError
