@@ -32,10 +32,11 @@ DETAIL_ROUNDS = 16  # records that keep their per-device details in the state (i
 DETAIL_KEYS = ("nodes", "bytes_down", "dropped")
 COUNT_KEYS = ("replies", "dropped_count", "details")  # what a compacted record holds instead
 REMEDY = "the round's per-device numbers are lost; restore the file from a backup (the federation itself does not need it)"
+_PREFIX, _SUFFIX = "round-", ".msgpack"  # a details file's name: round-<n>.msgpack
 
 
 def details_path(state_dir: Path, round_: int) -> Path:
-    return state_dir / "server" / "rounds" / f"round-{round_}.msgpack"
+    return state_dir / "server" / "rounds" / f"{_PREFIX}{round_}{_SUFFIX}"
 
 
 def write_details(state_dir: Path, record: dict) -> Path:
@@ -88,20 +89,16 @@ def prune(history: list[dict], keep: int) -> int | None:
     return first
 
 
-def delete_pruned(history: list[dict], state_dir: Path) -> int:
+def delete_pruned(history: list[dict], state_dir: Path) -> None:
     """Delete the details files of the pruned records (and of rounds no record has any more);
-    call after the state that marks them is saved. Returns how many files went."""
-    folder = state_dir / "server" / "rounds"
-    if not folder.is_dir():
-        return 0
+    call after the state that marks them is saved. Lists the folder rather than trying every
+    pruned round: the folder holds the kept rounds, while the pruned ones grow with the run."""
     needed = {int(r["round"]) for r in history if not r.get("pruned")}
-    gone = 0
-    for path in folder.glob("round-*.msgpack"):
-        number = path.name[len("round-"):-len(".msgpack")]
-        if number.isdigit() and int(number) not in needed and int(number) <= int(history[-1]["round"]):
+    last = int(history[-1]["round"])
+    for path in details_path(state_dir, last).parent.glob(f"{_PREFIX}*{_SUFFIX}"):
+        number = path.name[len(_PREFIX):-len(_SUFFIX)]
+        if number.isdigit() and int(number) not in needed and int(number) <= last:
             path.unlink(missing_ok=True)
-            gone += 1
-    return gone
 
 
 def read_details(state_dir: Path, round_: int) -> dict:
