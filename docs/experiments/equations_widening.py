@@ -24,7 +24,6 @@ of problems drawn (2,048 a pool). Writes OUT/probes.jsonl (one line per probe, w
 from __future__ import annotations
 
 import json
-import math
 import random
 import re
 import sys
@@ -36,7 +35,7 @@ import torch
 from transformers import LlamaForCausalLM, PreTrainedTokenizerFast
 
 from training.evaluate import greedy_batch
-from training.train import encode_problems
+from training.train import TrainConfig, encode_problems, lr_at
 from workloads import paraphrase, phrasings, wordmath
 from workloads.graders import last_number
 
@@ -59,14 +58,6 @@ def pool(index: int, wide: float) -> list[wordmath.Problem]:
     problems += phrasings.generate(n_wide, seed=50_000 + index) if n_wide else []
     random.Random(index).shuffle(problems)
     return [equations(p) for p in problems]
-
-
-def lr_at(step: int, steps: int, lr: float) -> float:
-    """Linear warm-up, then cosine decay to a tenth (as training.train.lr_at)."""
-    if step < WARMUP:
-        return lr * (step + 1) / WARMUP
-    progress = (step - WARMUP) / max(1, steps - WARMUP)
-    return lr * 0.1 + lr * 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
 
 
 def main(out: Path, steps: int, lr: float, wide: float, probe_every: int, init: Path = ZOO_CLOUD,
@@ -97,6 +88,7 @@ def main(out: Path, steps: int, lr: float, wide: float, probe_every: int, init: 
     no_decay = [p for p in model.parameters() if p.ndim < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=lr, betas=(0.9, 0.95))
+    schedule = TrainConfig(steps=steps, lr=lr, warmup=WARMUP)  # warm-up, then cosine decay to lr / 10
     probe(0)
     model.train()
     queue: list[wordmath.Problem] = []
@@ -108,7 +100,7 @@ def main(out: Path, steps: int, lr: float, wide: float, probe_every: int, init: 
         batch, queue = queue[:BATCH], queue[BATCH:]
         ids, labels = encode_problems(tok, batch)  # loss on the solution only
         for group in opt.param_groups:
-            group["lr"] = lr_at(step, steps, lr)
+            group["lr"] = lr_at(step, schedule)
         loss = model(input_ids=ids, labels=labels).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
