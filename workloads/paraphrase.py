@@ -63,31 +63,48 @@ class Paraphrase:
         return f"Q: {self.question}\nA:"
 
 
-def _draw(rng: random.Random) -> Paraphrase:
-    name = rng.choice(NAMES)
-    friend = rng.choice([n for n in NAMES if n != name])
-    item = rng.choice(ITEMS)
+@dataclass(frozen=True)
+class Frames:
+    """A phrasing: names, items and sentence frames for each kind of step (slots: {name},
+    {friend}, {item}, {a} start, {b} amount, {k} groups of {m})."""
+    names: tuple[str, ...]
+    items: tuple[str, ...]
+    start: tuple[str, ...]
+    add: tuple[str, ...]
+    sub: tuple[str, ...]
+    groups: tuple[str, ...]
+    question: tuple[str, ...]
+
+
+FRAMES = Frames(NAMES, ITEMS, _START, _ADD, _SUB, _GROUPS, _QUESTION)
+
+
+def draw(rng: random.Random, frames: Frames = FRAMES) -> Paraphrase:
+    """One problem told with `frames` (another phrasing can be measured the same way)."""
+    name = rng.choice(frames.names)
+    friend = rng.choice([n for n in frames.names if n != name])
+    item = rng.choice(frames.items)
     value = rng.randint(10, 60)
     steps = rng.randint(2, 4)
-    story = [rng.choice(_START).format(name=name, a=value, item=item)]
+    story = [rng.choice(frames.start).format(name=name, a=value, item=item)]
     for _ in range(steps):
         room = 99 - value
         kind = rng.choices(("add", "sub", "groups"), weights=(4 if room >= 2 else 0, 4 if value >= 4 else 0,
                                                               2 if room >= 4 else 0))[0]
         if kind == "add":
             b = rng.randint(2, min(49, room))
-            story.append(rng.choice(_ADD).format(name=name, friend=friend, b=b, item=item))
+            story.append(rng.choice(frames.add).format(name=name, friend=friend, b=b, item=item))
             value += b
         elif kind == "sub":
             b = rng.randint(2, min(value - 2, 49))
-            story.append(rng.choice(_SUB).format(name=name, friend=friend, b=b, item=item))
+            story.append(rng.choice(frames.sub).format(name=name, friend=friend, b=b, item=item))
             value -= b
         else:
             k = rng.randint(2, min(5, room // 2))
             m = rng.randint(2, min(12, room // k))
-            story.append(rng.choice(_GROUPS).format(name=name, friend=friend, k=k, m=m, item=item))
+            story.append(rng.choice(frames.groups).format(name=name, friend=friend, k=k, m=m, item=item))
             value += k * m
-    story.append(rng.choice(_QUESTION).format(name=name, item=item))
+    story.append(rng.choice(frames.question).format(name=name, item=item))
     return Paraphrase(" ".join(story), value, steps)
 
 
@@ -96,7 +113,7 @@ def generate(n: int, seed: int | str = 0) -> list[Paraphrase]:
     if n <= 0:
         raise WorkloadError(f"n={n} must be positive")
     rng = random.Random(f"paraphrase/{seed}")
-    return wordmath.distinct(n, lambda: _draw(rng))
+    return wordmath.distinct(n, lambda: draw(rng))
 
 
 def shares_no_template_with_wordmath(problem: Paraphrase) -> bool:
