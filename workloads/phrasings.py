@@ -9,8 +9,10 @@ groups of equal size, optional time phrases in front, names or pronouns as subje
 five-step stories, distractor sentences whose numbers must not enter the computation ("so the
 count stays N"), and made-up names, items and phrases (half the people and things, and every
 step of a third of the stories), which a model can only copy from the question, never recall.
-A model trained on it has to read which way each sentence moves the count instead of
-recognising a template.
+A third of the adding and taking-away steps are told around a made-up verb, their direction
+only in the cues English gives ("more", "of the", who receives), and half the equal groups in
+frames composed from pools of verbs, units and links, a third of each made up. A model trained
+on it has to read which way each sentence moves the count instead of recognising a template.
 
 It is kept apart from `paraphrase` (the held-out set the widening is measured on): no name,
 item or sentence frame of `paraphrase` occurs in a generated problem: `generate` drops any
@@ -108,6 +110,44 @@ _TIMES = (
     "{S} collects {m} {I} on each of {k} days.", "For {k} days, {S} finds {m} {I} a day.",
     "{S} makes {m} {I} every day for {k} days.", "{S} earns {m} {I} a week for {k} weeks.",
 )
+# Which way a step moves the count, told by the sentence around a made-up verb ({V} "glorps",
+# {E} "glorped", {R} "glorp"): "more", "another", "extra"; the person as the one receiving
+# (double object, "to"/"for"/"into", passive); "of the" / "of her" items acted on, "away", the
+# person giving to someone else. A model that meets an unknown verb in a user's question
+# ("misplaces", "ruins") has only these cues; trained on the frames above alone it guessed from
+# the verb and took away as often as it added.
+_CUED_ADD = (
+    "{S} {V} {b} more {I}.", "{S} {V} another {b} {I}.", "{S} {V} {b} extra {I}.",
+    "{F} {V} {O} {b} {I}.", "{F} {V} {b} {I} to {O}.", "{F} {V} {b} {I} for {O}.",
+    "{F} {V} {b} {I} into {P} {C}.", "{S} is {E} {b} {I}.", "{S} is {E} {b} more {I} by {F}.",
+    "{b} more {I} {R} for {O}.", "Another {b} {I} {R} into {P} {C}.", "{S} {V} {b} {I} from {F}.",
+)
+_CUED_SUB = (
+    "{S} {V} {b} of the {I}.", "{S} {V} {b} of {P} {I}.", "{S} {V} away {b} {I}.",
+    "{S} {V} {b} {I} away.", "{S} {V} {b} {I} to {F}.", "{S} {V} {F} {b} of the {I}.",
+    "{F} {V} {b} of {P} {I}.", "{b} of the {I} {R}.", "{b} of {P} {I} are {E}.",
+    "{S} {V} {b} {I} out of {P} {C}.", "{F} {V} {b} {I} away from {O}.", "{S} {V} {b} of them.",
+)
+
+# Equal groups told with any verb, unit and linking word: "<k> <units> of <m> <items>" is all a
+# sentence has to give. The frames above name a dozen verbs and units, and a model trained on
+# them alone read an unfamiliar one as taking away ("Dana ships 3 crates of 4" -> 15 - 3) or
+# copied the wrong number (3 * 3); here the verb, the unit, the link and a trailing word are
+# drawn from pools, a third of each made up, so only the structure carries the step.
+# None of `paraphrase`'s group words (delivers, orders, parcels, crates, containing, apiece)
+# is in a pool.
+_GROUP_VERBS = ("buys", "gets", "receives", "wins", "picks out", "brings home", "collects",
+                "unpacks", "carries in", "takes home", "is handed", "finds")
+_GROUP_GIVERS = ("sends", "brings", "drops off", "hands over", "passes on", "leaves")  # a friend gives
+_GROUP_UNITS = ("boxes", "bags", "packs", "tins", "bundles", "sets", "packets", "rows", "trays",
+                "sacks", "cartons", "jars", "baskets", "stacks", "cases", "buckets", "rolls", "pouches")
+_GROUP_LINKS = ("with", "holding", "carrying", "packed with", "filled with", "full of")
+_GROUP_TAILS = ("each", "in each", "per bag", "every time", "a box")
+_GROUP_SHAPES = (
+    "{k} {U} of {m} {I}", "{k} {U} of {m} {I} {T}", "{k} {U}, each {W} {m} {I}",
+    "{k} {U} with {m} {I} in each", "{k} {U} that hold {m} {I} each", "{k} {U}, {W} {m} {I} {T}",
+)
+
 _SHARE = (
     "{S} splits all {P} {I} equally among {k} friends.", "{S} divides the {I} into {k} equal piles.",
     "{S} shares the {I} evenly between {k} children.", "{S} packs the {I} into {k} bags with the same number in each.",
@@ -152,6 +192,30 @@ def _noise(rng: random.Random) -> tuple[str, str]:
     if kind == 1:
         return "", f" near the {_pseudo(rng)}"
     return f"{_pseudo(rng).capitalize()} {_pseudo(rng, (1, 2))}, ", f" with the {_pseudo(rng, (1, 2))}"
+
+
+def _step_frame(rng: random.Random, frames: tuple[str, ...], cued: tuple[str, ...]) -> str:
+    """An add or take-away frame: a third told around a made-up verb, its direction in the cues."""
+    if rng.random() >= 1 / 3:
+        return rng.choice(frames)
+    verb = _pseudo(rng, (1, 2))
+    # the verb is fixed in the frame (braces are slots; a made-up word has none)
+    return rng.choice(cued).replace("{V}", verb + "s").replace("{E}", verb + "ed").replace("{R}", verb)
+
+
+def _group_frame(rng: random.Random) -> str:
+    """A sentence frame for k equal groups of m added (slots {S} {F} {O} {I} {k} {m})."""
+    def pick(pool: tuple[str, ...], made_up: str) -> str:
+        return made_up if rng.random() < 1 / 3 else rng.choice(pool)
+
+    shape = rng.choice(_GROUP_SHAPES).format(
+        k="{k}", m="{m}", I="{I}", U=pick(_GROUP_UNITS, _pseudo(rng, (1, 2)) + "s"),
+        W=pick(_GROUP_LINKS, _pseudo(rng, (1, 2)) + "ing"), T=pick(_GROUP_TAILS, _pseudo(rng, (1, 2))))
+    if rng.random() < 0.5:
+        return f"{{S}} {pick(_GROUP_VERBS, _pseudo(rng, (1, 2)) + 's')} {shape}."
+    # a friend's groups go to the person the story is about, named or not
+    recipient = rng.choice(("", " for {O}", " to {O}"))
+    return f"{{F}} {pick(_GROUP_GIVERS, _pseudo(rng, (1, 2)) + 's')} {shape}{recipient}."
 
 
 def _cap(text: str) -> str:
@@ -211,18 +275,21 @@ def _draw(rng: random.Random, min_steps: int, max_steps: int) -> Problem:
             kind = rng.choices(("add", "sub", "groups", "times", "share"), weights=weights)[0]
         if kind == "add":
             b = rng.randint(2, min(49, 99 - value))
-            sentence, work = _fill(rng.choice(_ADD), lead, dict(s, b=b)), f"{value} + {b} = {value + b}"
+            sentence, work = _fill(_step_frame(rng, _ADD, _CUED_ADD), lead, dict(s, b=b)), f"{value} + {b} = {value + b}"
             value += b
         elif kind == "sub":
             b = rng.randint(2, min(value - 2, 49))
-            sentence, work = _fill(rng.choice(_SUB), lead, dict(s, b=b)), f"{value} - {b} = {value - b}"
+            sentence, work = _fill(_step_frame(rng, _SUB, _CUED_SUB), lead, dict(s, b=b)), f"{value} - {b} = {value - b}"
             value -= b
         elif kind in ("groups", "times"):
             room = 99 - value
             k = rng.randint(2, min(5, room // 2))
             m = rng.randint(2, min(12, room // k))
-            frames = _GROUPS if kind == "groups" else _TIMES
-            sentence = _fill(rng.choice(frames), lead, dict(s, k=k, m=m))
+            if kind == "times":
+                frame = rng.choice(_TIMES)
+            else:  # half the groups in the composed frames
+                frame = rng.choice(_GROUPS) if rng.random() < 0.5 else _group_frame(rng)
+            sentence = _fill(frame, lead, dict(s, k=k, m=m))
             work = f"{k} * {m} = {k * m} and {value} + {k * m} = {value + k * m}"
             value += k * m
         elif kind == "share":

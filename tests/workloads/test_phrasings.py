@@ -63,3 +63,56 @@ def test_nothing_of_the_heldout_paraphrase_set_is_in_the_curriculum():
 def test_bad_arguments_are_refused(kwargs):
     with pytest.raises(WorkloadError):
         phrasings.generate(**kwargs)
+
+
+def test_equal_groups_are_told_in_many_frames_without_the_heldout_group_words():
+    problems = phrasings.generate(600, seed="groups")
+    # a worked group step restates its sentence: "<sentence>, so k * m = km and v + km = w."
+    groups = [m.group(1) for p in problems
+              for m in re.finditer(r"(?:^|\. )([^.]+), so \d+ \* \d+ = ", p.solution)]
+    assert len(groups) > 100
+    # about half are told in the fixed frames, the rest composed (verbs, units, links drawn)
+    fixed = [re.compile(".+?".join(re.escape(part) for part in re.split(r"\{[A-Za-z]+\}", frame)), re.IGNORECASE)
+             for frame in (*phrasings._GROUPS, *phrasings._TIMES)]
+    composed = [g for g in groups if not any(f.fullmatch(g + ".") for f in fixed)]
+    assert 0.25 < len(composed) / len(groups) < 0.6
+    assert len({g.split(" of ")[0].split()[-1] for g in composed if " of " in g}) > 30  # many units
+    heldout = {"delivers", "orders", "parcels", "crates", "containing", "apiece"}
+    assert not heldout & {w for p in problems for w in re.findall(r"[a-z]+", p.question)}
+
+
+def test_another_phrasing_draws_the_same_arithmetic_in_its_own_frames():
+    import random
+
+    frames = paraphrase.Frames(
+        names=("Ann", "Bo"), items=("figs",), start=("{name} had {a} {item}.",),
+        add=("{friend} adds {b} {item}.",), sub=("{name} loses {b} {item}.",),
+        groups=("{name} gets {k} jars of {m} {item}.",), question=("How many {item} now?",))
+    rng = random.Random(0)
+    for _ in range(200):
+        problem = paraphrase.draw(rng, frames)
+        sentences = problem.question.split(". ")
+        value = int(re.search(r"\d+", sentences[0]).group())
+        for s in sentences[1:-1]:
+            numbers = [int(x) for x in re.findall(r"\d+", s)]
+            if "adds" in s:
+                value += numbers[0]
+            elif "loses" in s:
+                value -= numbers[0]
+            else:
+                assert "jars of" in s
+                value += numbers[0] * numbers[1]
+        assert sentences[-1] == "How many figs now?"
+        assert value == problem.answer and 2 <= value <= 99 and len(sentences) == problem.steps + 2
+
+
+def test_a_third_of_adding_and_taking_away_is_told_around_a_made_up_verb():
+    problems = phrasings.generate(600, seed="cues")
+    for op, frames in (("+", phrasings._ADD), ("-", phrasings._SUB)):
+        steps = [m.group(1) for p in problems
+                 for m in re.finditer(rf"(?:^|\. )([^.]+), so \d+ {re.escape(op)} \d+ = ", p.solution)
+                 if "*" not in m.group(0)]
+        fixed = [re.compile(".+?".join(re.escape(part) for part in re.split(r"\{[A-Za-z]+\}", frame)), re.IGNORECASE)
+                 for frame in frames]
+        cued = [s for s in steps if not any(f.fullmatch(s + ".") for f in fixed)]
+        assert 0.2 < len(cued) / len(steps) < 0.45, (op, len(cued), len(steps))
