@@ -9,12 +9,15 @@ question ("Start with 60. 60 - 15 = 45. 45 + 45 = 90. The answer is 90."), on th
 problems: wordmath's templates (1 - wide share) and `workloads/phrasings.py` (wide share), which
 shares no name, item or sentence frame with `paraphrase`. No pycode batches (the run measures
 the word problems only). Probes: 100 held-out problems each of `paraphrase` (seed "zoo-eval",
-as `bench models`), wordmath's held-out templates and unseen `phrasings`, greedy, 96 new
+as `bench models`), wordmath's held-out templates, unseen `phrasings`, and two more held-out
+phrasings beside this script (`fresh_phrasing.py`, `blind_phrasing.py`), greedy, 96 new
 tokens, graded by the last number of the output.
 
     .venv/bin/python docs/experiments/equations_widening.py OUT STEPS LR WIDE [PROBE_EVERY [INIT FIRST_POOL]]
     # the README's runs: OUT1 800 5e-4 0.6 200, then OUT2 300 2.5e-4 0.6 100 OUT1/model 13
     # (continued from the first run's model on fresh problems: it drew pools 0-12)
+    # then, after the cued and composed frames: OUT3 600 2.5e-4 0.6 100 OUT2/model 20 (the cloud)
+    # and EDGE 300 1e-3 0.6 100 zoo/edge 40 (the edge on the same format, for routing)
 
 INIT is the model to continue (default: the shipped zoo's cloud), FIRST_POOL the first pool
 of problems drawn (2,048 a pool). Writes OUT/probes.jsonl (one line per probe, with the first output of each set) and OUT/model
@@ -31,6 +34,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import blind_phrasing  # beside this script
+import fresh_phrasing
 import torch
 from transformers import LlamaForCausalLM, PreTrainedTokenizerFast
 
@@ -69,7 +74,9 @@ def main(out: Path, steps: int, lr: float, wide: float, probe_every: int, init: 
     model = LlamaForCausalLM.from_pretrained(str(init), dtype=torch.float32)
     probes = {"paraphrase": paraphrase.generate(100, seed="zoo-eval"),
               "templates": wordmath.generate("heldout", 100, seed=777),
-              "phrasings": phrasings.generate(100, seed="eqfmt-heldout")}
+              "phrasings": phrasings.generate(100, seed="eqfmt-heldout"),
+              "fresh": fresh_phrasing.generate(100, seed="heldout"),
+              "blind": blind_phrasing.generate(100, seed="heldout")}
 
     def probe(step: int) -> None:
         model.eval()
