@@ -114,8 +114,8 @@ _TIMES = (
 # {E} "glorped", {R} "glorp"): "more", "another", "extra"; the person as the one receiving
 # (double object, "to"/"for"/"into", passive); "of the" / "of her" items acted on, "away", the
 # person giving to someone else. A model that meets an unknown verb in a user's question
-# ("misplaces", "ruins") has only these cues; trained on the frames above alone it guessed from
-# the verb and took away as often as it added.
+# ("misplaces", "ruins") has only these cues; trained on the frames above alone it read
+# "is rewarded with 48" and "drops 41 into her basket" as taking away.
 _CUED_ADD = (
     "{S} {V} {b} more {I}.", "{S} {V} another {b} {I}.", "{S} {V} {b} extra {I}.",
     "{F} {V} {O} {b} {I}.", "{F} {V} {b} {I} to {O}.", "{F} {V} {b} {I} for {O}.",
@@ -131,8 +131,9 @@ _CUED_SUB = (
 
 # Equal groups told with any verb, unit and linking word: "<k> <units> of <m> <items>" is all a
 # sentence has to give. The frames above name a dozen verbs and units, and a model trained on
-# them alone read an unfamiliar one as taking away ("Dana ships 3 crates of 4" -> 15 - 3) or
-# copied the wrong number (3 * 3); here the verb, the unit, the link and a trailing word are
+# them alone read an unfamiliar one as adding or taking away the first number ("delivers 5
+# parcels of 3 apiece" -> 19 + 5) or copied the wrong one ("3 crates, each containing 11" ->
+# 3 * 3); here the verb, the unit, the link and a trailing word are
 # drawn from pools, a third of each made up, so only the structure carries the step.
 # None of `paraphrase`'s group words (delivers, orders, parcels, crates, containing, apiece)
 # is in a pool.
