@@ -66,7 +66,8 @@ class Paraphrase:
 @dataclass(frozen=True)
 class Frames:
     """A phrasing: names, items and sentence frames for each kind of step (slots: {name},
-    {friend}, {item}, {a} start, {b} amount, {k} groups of {m})."""
+    {friend}, {item}, {a} start, {b} amount, {k} groups of {m}); `name` salts its draws."""
+    name: str
     names: tuple[str, ...]
     items: tuple[str, ...]
     start: tuple[str, ...]
@@ -76,7 +77,7 @@ class Frames:
     question: tuple[str, ...]
 
 
-FRAMES = Frames(NAMES, ITEMS, _START, _ADD, _SUB, _GROUPS, _QUESTION)
+FRAMES = Frames("paraphrase", NAMES, ITEMS, _START, _ADD, _SUB, _GROUPS, _QUESTION)
 
 
 def draw(rng: random.Random, frames: Frames = FRAMES) -> Paraphrase:
@@ -108,12 +109,12 @@ def draw(rng: random.Random, frames: Frames = FRAMES) -> Paraphrase:
     return Paraphrase(" ".join(story), value, steps)
 
 
-def generate(n: int, seed: int | str = 0) -> list[Paraphrase]:
-    """`n` distinct problems, reproducible from `seed`."""
+def generate(n: int, seed: int | str = 0, frames: Frames = FRAMES) -> list[Paraphrase]:
+    """`n` distinct problems told with `frames`, reproducible from `seed`."""
     if n <= 0:
         raise WorkloadError(f"n={n} must be positive")
-    rng = random.Random(f"paraphrase/{seed}")
-    return wordmath.distinct(n, lambda: draw(rng))
+    rng = random.Random(f"{frames.name}/{seed}")
+    return wordmath.distinct(n, lambda: draw(rng, frames))
 
 
 def shares_no_template_with_wordmath(problem: Paraphrase) -> bool:

@@ -326,18 +326,14 @@ def generate(n: int, seed: int | str = 0, min_steps: int = 1, max_steps: int = 5
     return wordmath.distinct(n, lambda: _draw(rng, min_steps, max_steps), keep=shares_nothing_with_paraphrase)
 
 
-def _frame_patterns() -> list[re.Pattern]:
-    """Each `paraphrase` sentence frame as a regex whose slots match any text."""
-    frames = (*paraphrase._START, *paraphrase._ADD, *paraphrase._SUB, *paraphrase._GROUPS,
-              *paraphrase._QUESTION)
-    out = []
-    for frame in frames:
-        parts = re.split(r"\{[a-z]+\}", frame)
-        out.append(re.compile(".+?".join(re.escape(p) for p in parts), re.IGNORECASE))
-    return out
+def frame_patterns(frames: tuple[str, ...]) -> list[re.Pattern]:
+    """Each sentence frame as a regex whose slots ({name}, {S}, ...) match any text."""
+    return [re.compile(".+?".join(re.escape(part) for part in re.split(r"\{[A-Za-z]+\}", frame)), re.IGNORECASE)
+            for frame in frames]
 
 
-_PARAPHRASE_FRAMES = _frame_patterns()
+_PARAPHRASE_FRAMES = frame_patterns((*paraphrase._START, *paraphrase._ADD, *paraphrase._SUB, *paraphrase._GROUPS,
+                                     *paraphrase._QUESTION))
 
 
 def shares_nothing_with_paraphrase(problem: Problem) -> bool:

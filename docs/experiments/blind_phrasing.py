@@ -3,17 +3,16 @@ told to write natural, varied everyday English without reading the training curr
 (`workloads/phrasings.py`) or this folder's other scripts, before any model trained on the
 curriculum's cued frames was measured (`fresh_phrasing.py`'s failures guided those frames; this
 set's did not). Its names and items were then swapped for ones no curriculum uses. Same
-arithmetic as `paraphrase` (`paraphrase.draw`); no name, item or sentence frame here occurs in
+arithmetic as `paraphrase` (`paraphrase.generate(n, seed, FRAMES)`); no name, item or sentence frame here occurs in
 wordmath, phrasings, paraphrase or fresh_phrasing (checked on 6,000 curriculum problems).
 """
 
 from __future__ import annotations
 
-import random
-
-from workloads import paraphrase, wordmath
+from workloads import paraphrase
 
 FRAMES = paraphrase.Frames(
+    name="blind",
     names=("Oriana", "Hamid", "Bastian", "Wanda", "Vikram", "Petra", "Tomas", "Colette", "Malik", "Linnea"),
     items=("apricots", "biscuits", "tulips", "mittens", "sparklers", "envelopes", "jellybeans", "figs",
            "crackers", "radishes"),
@@ -50,7 +49,3 @@ FRAMES = paraphrase.Frames(
               "By the end, how many {item} does {name} have?"),
 )
 
-
-def generate(n: int, seed: int | str = 0) -> list[paraphrase.Paraphrase]:
-    rng = random.Random(f"blind/{seed}")
-    return wordmath.distinct(n, lambda: paraphrase.draw(rng, FRAMES))

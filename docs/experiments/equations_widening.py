@@ -75,8 +75,8 @@ def main(out: Path, steps: int, lr: float, wide: float, probe_every: int, init: 
     probes = {"paraphrase": paraphrase.generate(100, seed="zoo-eval"),
               "templates": wordmath.generate("heldout", 100, seed=777),
               "phrasings": phrasings.generate(100, seed="eqfmt-heldout"),
-              "fresh": fresh_phrasing.generate(100, seed="heldout"),
-              "blind": blind_phrasing.generate(100, seed="heldout")}
+              "fresh": paraphrase.generate(100, "heldout", fresh_phrasing.FRAMES),
+              "blind": paraphrase.generate(100, "heldout", blind_phrasing.FRAMES)}
 
     def probe(step: int) -> None:
         model.eval()

@@ -3,17 +3,16 @@ group frames of `workloads/phrasings.py` were widened from `paraphrase`'s failur
 any model trained on them was measured: `paraphrase` guided that change, so a gain on it alone
 could be fitting the held-out set. Then this set's own failures (unknown verbs read the wrong
 way) guided the cued frames, so `blind_phrasing.py` is the set nothing was tuned on. Same
-arithmetic as `paraphrase` (`paraphrase.draw`); no name, item or sentence frame here occurs in
+arithmetic as `paraphrase` (`paraphrase.generate(n, seed, FRAMES)`); no name, item or sentence frame here occurs in
 wordmath, phrasings or paraphrase.
 """
 
 from __future__ import annotations
 
-import random
-
-from workloads import paraphrase, wordmath
+from workloads import paraphrase
 
 FRAMES = paraphrase.Frames(
+    name="fresh",
     names=("Ingrid", "Tobias", "Kenji", "Leonie", "Anouk", "Bruno", "Soren", "Marisol", "Dmitri", "Esther"),
     items=("buckles", "lanterns", "thimbles", "corks", "pebbles", "napkins", "spools", "coasters"),
     start=("{name} had a stock of {a} {item} on Sunday.",
@@ -34,7 +33,3 @@ FRAMES = paraphrase.Frames(
               "What count of {item} does {name} end on?"),
 )
 
-
-def generate(n: int, seed: int | str = 0) -> list[paraphrase.Paraphrase]:
-    rng = random.Random(f"fresh/{seed}")
-    return wordmath.distinct(n, lambda: paraphrase.draw(rng, FRAMES))

@@ -72,8 +72,7 @@ def test_equal_groups_are_told_in_many_frames_without_the_heldout_group_words():
               for m in re.finditer(r"(?:^|\. )([^.]+), so \d+ \* \d+ = ", p.solution)]
     assert len(groups) > 100
     # about half are told in the fixed frames, the rest composed (verbs, units, links drawn)
-    fixed = [re.compile(".+?".join(re.escape(part) for part in re.split(r"\{[A-Za-z]+\}", frame)), re.IGNORECASE)
-             for frame in (*phrasings._GROUPS, *phrasings._TIMES)]
+    fixed = phrasings.frame_patterns((*phrasings._GROUPS, *phrasings._TIMES))
     composed = [g for g in groups if not any(f.fullmatch(g + ".") for f in fixed)]
     assert 0.25 < len(composed) / len(groups) < 0.6
     assert len({g.split(" of ")[0].split()[-1] for g in composed if " of " in g}) > 30  # many units
@@ -85,7 +84,7 @@ def test_another_phrasing_draws_the_same_arithmetic_in_its_own_frames():
     import random
 
     frames = paraphrase.Frames(
-        names=("Ann", "Bo"), items=("figs",), start=("{name} had {a} {item}.",),
+        name="t", names=("Ann", "Bo"), items=("figs",), start=("{name} had {a} {item}.",),
         add=("{friend} adds {b} {item}.",), sub=("{name} loses {b} {item}.",),
         groups=("{name} gets {k} jars of {m} {item}.",), question=("How many {item} now?",))
     rng = random.Random(0)
@@ -112,7 +111,6 @@ def test_a_third_of_adding_and_taking_away_is_told_around_a_made_up_verb():
         steps = [m.group(1) for p in problems
                  for m in re.finditer(rf"(?:^|\. )([^.]+), so \d+ {re.escape(op)} \d+ = ", p.solution)
                  if "*" not in m.group(0)]
-        fixed = [re.compile(".+?".join(re.escape(part) for part in re.split(r"\{[A-Za-z]+\}", frame)), re.IGNORECASE)
-                 for frame in frames]
+        fixed = phrasings.frame_patterns(frames)
         cued = [s for s in steps if not any(f.fullmatch(s + ".") for f in fixed)]
         assert 0.2 < len(cued) / len(steps) < 0.45, (op, len(cued), len(steps))
