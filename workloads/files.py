@@ -46,6 +46,14 @@ def parse_columns(spec: str | None) -> dict[str, str]:
     return mapping
 
 
+def write_jsonl(path: Path, records: list[dict]) -> None:
+    """Write `records` as a JSONL workload file, atomically: never a half-written file under the name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text("".join(json.dumps(r) + "\n" for r in records))
+    tmp.replace(path)
+
+
 def load_workload(path: str | Path, columns: dict[str, str] | None = None) -> list[Request]:
     """Every request of a workload file or folder (see the module docstring)."""
     path = Path(path)

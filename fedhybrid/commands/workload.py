@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 
@@ -23,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _make(args: argparse.Namespace) -> int:
     from workloads.errors import WorkloadError
+    from workloads.files import write_jsonl
 
     if args.n <= 0:
         raise WorkloadError(f"--n={args.n} must be positive")
@@ -42,9 +42,6 @@ def _make(args: argparse.Namespace) -> int:
         records = [{"id": f"pycode-{i}", "prompt": t.prefix, "reference": t.line}
                    for i, t in enumerate(pycode.line_tasks("heldout", args.n, seed=int(args.seed)
                                                            if args.seed.isdigit() else 0))]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(f".{args.out.name}.tmp")
-    tmp.write_text("".join(json.dumps(r) + "\n" for r in records))
-    tmp.replace(args.out)  # never a half-written workload under the name
+    write_jsonl(args.out, records)
     print(f"wrote {len(records)} {args.kind} requests to {args.out}")
     return 0
