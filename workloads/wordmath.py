@@ -15,6 +15,11 @@ quantity stays within 2..99, and the solution copies each sentence before its eq
 so every token except the arithmetic results is locally predictable. A large enough
 model can then be made reliably right in CPU-hours, while a small model still stumbles
 on carries: the hard tokens that token-level routing exists to catch.
+
+A second solution format, `equations` (`as_equations`), drops the restatement: "Start with 60.
+60 - 15 = 45. 45 + 45 = 90. The answer is 90." A model trained on it copies only the
+question's numbers, which is what lets it answer sentences unlike its own (README, "Equations
+instead of restatement").
 """
 
 from __future__ import annotations
@@ -117,6 +122,33 @@ class Problem:
 STOP = ("\n",)
 
 _ANSWER_RE = re.compile(r"The answer is (-?\d+)\.")
+
+
+SOLUTION_FORMATS = ("worked", "equations")
+_WORK = re.compile(r", so (.+?)\.(?= |$)")  # a worked step: "..., so 38 - 13 = 25."
+_NUMBER = re.compile(r"\d+")
+
+
+def as_equations(problem: Problem) -> Problem:
+    """`problem` with its worked solution rewritten as equations only: "Start with a." (the
+    opening sentence's first number), then each step's computation as the worked solution has
+    it ("4 * 9 = 36 and 52 + 36 = 88.", "The count stays 52." for a distractor), then "The
+    answer is N." Works for both generators of worked solutions (wordmath, phrasings)."""
+    start = _NUMBER.search(problem.solution.split(". ")[0])
+    steps = _WORK.findall(problem.solution)
+    if start is None or len(steps) < problem.steps:
+        raise WorkloadError(f"not a worked solution (an opening count and {problem.steps} '..., so "
+                            f"<step>.' sentences expected): {problem.solution[:120]!r}")
+    work = [step[0].upper() + step[1:] + "." for step in steps]
+    return Problem(question=problem.question, answer=problem.answer, steps=problem.steps,
+                   solution=" ".join([f"Start with {start.group(0)}.", *work, f"The answer is {problem.answer}."]))
+
+
+def in_format(problems: list[Problem], solution_format: str) -> list[Problem]:
+    """`problems` with their solutions written in `solution_format` (one of SOLUTION_FORMATS)."""
+    if solution_format not in SOLUTION_FORMATS:
+        raise WorkloadError(f"unknown solution format {solution_format!r}: use one of {SOLUTION_FORMATS}")
+    return problems if solution_format == "worked" else [as_equations(p) for p in problems]
 
 
 def extract_answer(text: str) -> int | None:

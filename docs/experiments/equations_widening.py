@@ -28,10 +28,8 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import blind_phrasing  # beside this script
@@ -46,23 +44,13 @@ from workloads.graders import last_number
 
 ZOO_CLOUD = Path(__file__).resolve().parents[2] / "zoo" / "cloud"
 BATCH, WARMUP, POOL = 32, 50, 2048
-WORK = re.compile(r", so (.+?)\.(?= |$)")  # a worked solution's step: "..., so 38 - 13 = 25."
-NUMBER = re.compile(r"\d+")
-
-
-def equations(problem: wordmath.Problem) -> wordmath.Problem:
-    """The worked solution as equations only: 'Start with a. a + b = c. ... The answer is N.'"""
-    start = NUMBER.search(problem.solution.split(". ")[0]).group(0)
-    steps = [w[0].upper() + w[1:] + "." for w in WORK.findall(problem.solution)]
-    return replace(problem, solution=" ".join([f"Start with {start}.", *steps, f"The answer is {problem.answer}."]))
-
 
 def pool(index: int, wide: float) -> list[wordmath.Problem]:
     n_wide = round(POOL * wide)
     problems = wordmath.generate("train", POOL - n_wide, seed=50_000 + index, max_steps=4) if n_wide < POOL else []
     problems += phrasings.generate(n_wide, seed=50_000 + index) if n_wide else []
     random.Random(index).shuffle(problems)
-    return [equations(p) for p in problems]
+    return wordmath.in_format(problems, "equations")
 
 
 def main(out: Path, steps: int, lr: float, wide: float, probe_every: int, init: Path = ZOO_CLOUD,

@@ -96,3 +96,38 @@ def test_fleet_streams_are_deterministic_zipf_and_private():
         assert not any(n in q.problem.question for n in others)
     with pytest.raises(ValueError, match="outside the fleet"):
         work.private_pool(9)
+
+
+def _chain(solution: str) -> int:
+    """Walk an equations solution from its opening count; every step must start from the running
+    value (a distractor keeps it); returns the final value."""
+    value = int(re.match(r"Start with (\d+)\. ", solution).group(1))
+    for step in solution.split(". ")[1:-1]:
+        if step.startswith("The count stays "):
+            assert int(step.rsplit(" ", 1)[1]) == value, solution
+            continue
+        *groups, last = step.split(" and ")  # "4 * 9 = 36 and 52 + 36 = 88": the group, then the step
+        a, _, b, c = re.fullmatch(r"(\d+) ([-+*/]) (\d+) = (\d+)", last).groups()
+        assert int(a) == value and (not groups or groups[0].endswith(f"= {b}")), solution
+        value = int(c)
+    return value
+
+
+def test_the_equations_format_computes_every_step_and_copies_only_numbers():
+    from workloads import phrasings
+
+    problems = wordmath.generate("train", 600, seed=4) + phrasings.generate(600, seed=4)
+    for worked, eq in zip(problems, wordmath.in_format(problems, "equations")):
+        assert (eq.question, eq.answer, eq.steps) == (worked.question, worked.answer, worked.steps)
+        _check_solution(eq)
+        assert _chain(eq.solution) == eq.answer
+        assert wordmath.is_correct(eq, " " + eq.solution)
+        # nothing of the question's wording is written, only its numbers and the fixed words
+        assert set(re.findall(r"[A-Za-z]+", eq.solution)) <= {"Start", "with", "and", "The", "count", "stays",
+                                                              "answer", "is"}, eq.solution
+    assert wordmath.in_format(problems, "worked") == problems
+    with pytest.raises(ValueError, match="unknown solution format 'latex'"):
+        wordmath.in_format(problems, "latex")
+    # a solution already in equations (or any text without worked steps) is refused, not mangled
+    with pytest.raises(ValueError, match="not a worked solution"):
+        wordmath.as_equations(wordmath.as_equations(problems[0]))
