@@ -60,6 +60,11 @@ class ModelSpec:
         return ModelSpec(**{**raw, "train": TrainConfig(**raw["train"]),
                             "widen": TrainConfig(**widen) if widen else None})
 
+    @property
+    def solution_format(self) -> str:
+        """The solution format the finished model writes: its last stage's."""
+        return (self.widen or self.train).solution_format
+
     def first_stage(self) -> "ModelSpec":
         """This spec without its widening stage (what a first-stage model was built from)."""
         return replace(self, widen=None)

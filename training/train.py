@@ -42,6 +42,10 @@ class TrainConfig:
     # share of word problems drawn from `phrasings` (many phrasings, distractors, 1-5 steps)
     # instead of wordmath's templates: the widened curriculum (0: templates only)
     wide_fraction: float = 0.0
+    # how solutions are written (`wordmath.SOLUTION_FORMATS`): "worked" restates each sentence
+    # before its step, "equations" writes only the computation; the tiers of a fleet should share
+    # one, since token-level routing compares their next tokens
+    solution_format: str = "worked"
 
     def __post_init__(self) -> None:
         if self.steps <= 0 or self.batch <= 0 or self.code_batch <= 0:
@@ -53,6 +57,8 @@ class TrainConfig:
             raise TrainingError(f"code_fraction={self.code_fraction} must lie in [0, 1]")
         if not 0 <= self.wide_fraction <= 1:
             raise TrainingError(f"wide_fraction={self.wide_fraction} must lie in [0, 1]")
+        if self.solution_format not in wordmath.SOLUTION_FORMATS:
+            raise TrainingError(f"solution_format={self.solution_format!r} is not one of {wordmath.SOLUTION_FORMATS}")
         if self.warmup < 0 or self.warmup >= self.steps:
             raise TrainingError(f"warmup={self.warmup} must lie in [0, steps={self.steps})")
 
@@ -120,7 +126,7 @@ class Batches:
         if wide:
             pool += phrasings.generate(wide, seed=seed)
             random.Random(f"pool/{seed}").shuffle(pool)
-        return pool
+        return wordmath.in_format(pool, self.cfg.solution_format)
 
     def state_dict(self) -> dict:
         """Where the stream stands: enough to continue it exactly after a restart."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 
@@ -17,9 +18,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="output folder (default: the --zoo folder, else the shipped zoo)")
     build.add_argument("--only", nargs="+", default=(), metavar="MODEL",
                        help="rebuild only these models against the existing tokenizer")
-    build.add_argument("--widen", action="store_true",
-                       help="run only the cloud's widening stage (an experiment, not shipped: see README), "
-                            "continuing the first-stage model already in the zoo; with --only cloud")
+    build.add_argument("--widen", nargs="?", const="worked", default=None, choices=("worked", "equations"),
+                       help="run only the widening stage of the --only models (experiments, not shipped: see "
+                            "README), continuing the first-stage models already in the zoo: 'worked' (the "
+                            "default) widens the cloud's curriculum, 'equations' also switches the solution "
+                            "format and has a stage for every model (widen all three: tiers share a format)")
     build.add_argument("--quiet", action="store_true", help="no progress bars")
     build.set_defaults(run=_build)
     verify = zsub.add_parser("verify", help="check every zoo file against the manifest hashes")
@@ -30,17 +33,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _build(args: argparse.Namespace) -> int:
     from inference.zoo import default_zoo_dir
-    from training.zoo_build import FULL, TINY, WIDENED, build_zoo
+    from training.zoo_build import EQUATIONS, FULL, TINY, WIDENED, build_zoo, mixed_formats
 
     out = args.out or args.zoo or default_zoo_dir()
-    recipe = TINY if args.tiny else WIDENED if args.widen else FULL
-    manifest = build_zoo(out, recipe, only=tuple(args.only), quiet=args.quiet, widen_only=args.widen)
+    recipe = TINY if args.tiny else {None: FULL, "worked": WIDENED, "equations": EQUATIONS}[args.widen]
+    manifest = build_zoo(out, recipe, only=tuple(args.only), quiet=args.quiet, widen_only=args.widen is not None)
     for name, entry in sorted(manifest["models"].items()):
         m = entry["metrics"]
         para = f" paraphrase_acc={m['paraphrase_acc']:.3f}" if "paraphrase_acc" in m else ""
         print(f"{name:8s} params={entry['params']:>10,d} wordmath_acc={m['wordmath_acc']:.3f}{para} "
               f"pycode_loss={m['pycode_loss']:.3f} train_s={m['train_seconds']}")
     print(f"zoo written to {out}")
+    mixed = mixed_formats(manifest)
+    if mixed:
+        listed = ", ".join(f"{name}: {fmt}" for name, fmt in sorted(mixed.items()))
+        print(f"warning: the zoo's models write different solution formats ({listed}); token-level routing "
+              "between them sends most tokens to the cloud. Build the others in the same format "
+              "(--only <models> --widen equations).", file=sys.stderr)
     return 0
 
 

@@ -126,6 +126,35 @@ def test_widening_continues_the_zoo_model_and_keeps_its_first_stage(tiny_zoo_dir
     assert json.loads((root / "manifest.json").read_text())["models"]["cloud"] == cloud
 
 
+def test_the_equations_stage_switches_every_model_and_a_mixed_zoo_is_named(tiny_zoo_dir, tmp_path, capsys,
+                                                                           monkeypatch):
+    """`--widen equations` continues each model in the equations format; a zoo whose tiers write
+    different formats gets a warning that names them (the build still finishes: it is not wrong,
+    only a poor fleet)."""
+    import dataclasses
+
+    from fedhybrid.cli import main
+    from training.zoo_build import TINY, build_zoo, mixed_formats
+
+    root = _copy(tiny_zoo_dir, tmp_path)
+    stage = {m.name: dataclasses.replace(m.train, steps=6, warmup=1, wide_fraction=0.6, seed=12,
+                                         solution_format="equations") for m in TINY.models}
+    recipe = dataclasses.replace(TINY, models=tuple(dataclasses.replace(m, widen=stage[m.name]) for m in TINY.models))
+    half = build_zoo(root, recipe, only=("cloud",), widen_only=True, quiet=True, device=torch.device("cpu"))
+    assert half["models"]["cloud"]["spec"]["widen"]["solution_format"] == "equations"
+    assert mixed_formats(half) == {"cloud": "equations", "client": "worked", "edge": "worked"}
+    whole = build_zoo(root, recipe, only=("client", "edge"), widen_only=True, quiet=True, device=torch.device("cpu"))
+    assert mixed_formats(whole) == {}
+    for name in ("cloud", "client", "edge"):
+        Zoo(root).verify(name)
+    # the CLI prints the warning for a mixed zoo (here: the pristine tiny zoo's cloud widened alone)
+    mixed = _copy(tiny_zoo_dir, tmp_path / "m")
+    monkeypatch.setattr("training.zoo_build.EQUATIONS", recipe)  # the tiny zoo's recipe, not the full one
+    assert main(["--zoo", str(mixed), "zoo", "build", "--only", "cloud", "--widen", "equations", "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "different solution formats (client: worked, cloud: equations, edge: worked)" in err
+
+
 def test_widening_is_refused_where_it_cannot_continue_the_recipes_first_stage(tiny_zoo_dir, tmp_path):
     import dataclasses
 

@@ -103,3 +103,18 @@ def test_a_killed_widened_run_resumes_mid_pool(stream, tmp_path):
     for _ in range(4):
         (ka, ia, la), (kb, ib, lb) = a.next(), b.next()
         assert ka == kb and torch.equal(ia, ib) and torch.equal(la, lb)
+
+
+def test_the_equations_format_trains_on_equations_only(stream):
+    """`solution_format="equations"`: the labelled tokens are the equations solution, never the
+    restated sentences; an unknown format is refused before any step."""
+    tok, code = stream
+    cfg = TrainConfig(**{**CFG.__dict__, "code_fraction": 0.0, "wide_fraction": 0.5,
+                         "solution_format": "equations"})
+    kind, ids, labels = Batches(tok, code, cfg).next()
+    assert kind == "wordmath"
+    for row, lab in zip(ids, labels):
+        target = tok.decode(row[lab != -100].tolist(), skip_special_tokens=True)
+        assert target.startswith(" Start with ") and ", so " not in target, target
+    with pytest.raises(ValueError, match="solution_format='latex'"):
+        TrainConfig(**{**CFG.__dict__, "solution_format": "latex"})
