@@ -18,6 +18,7 @@ tokens, graded by the last number of the output.
     # (continued from the first run's model on fresh problems: it drew pools 0-12)
     # then, after the cued and composed frames: OUT3 600 2.5e-4 0.6 100 OUT2/model 20 (the cloud)
     # and EDGE 300 1e-3 0.6 100 zoo/edge 40 (the edge on the same format, for routing)
+    # then, as the build's cloud stage would start: OUT6 1000 5e-4 0.6 250 (from the shipped cloud)
 
 INIT is the model to continue (default: the shipped zoo's cloud), FIRST_POOL the first pool
 of problems drawn (2,048 a pool). Writes OUT/probes.jsonl (one line per probe, with the first output of each set) and OUT/model
