@@ -18,22 +18,14 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from workloads import paraphrase
+from workloads import paraphrase, phrasings
 
 FRAMES = ([(t, "+") for t in paraphrase._ADD] + [(t, "-") for t in paraphrase._SUB]
           + [(t, "groups") for t in paraphrase._GROUPS])
 
 
-def _pattern(frame: str) -> re.Pattern:
-    text = re.escape(frame)
-    for slot in ("name", "friend", "item"):
-        text = text.replace(re.escape("{" + slot + "}"), r"[A-Za-z' ]+?")
-    for slot in ("b", "k", "m"):
-        text = text.replace(re.escape("{" + slot + "}"), r"\d+")
-    return re.compile(text)
-
-
-PATTERNS = [(frame, op, _pattern(frame)) for frame, op in FRAMES]
+PATTERNS = [(frame, op, pattern)
+            for (frame, op), pattern in zip(FRAMES, phrasings.frame_patterns(tuple(f for f, _ in FRAMES)))]
 
 
 def wanted(prompt: str) -> list[tuple[str, str]] | None:
