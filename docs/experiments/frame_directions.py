@@ -22,8 +22,6 @@ from workloads import paraphrase, phrasings
 
 FRAMES = ([(t, "+") for t in paraphrase._ADD] + [(t, "-") for t in paraphrase._SUB]
           + [(t, "groups") for t in paraphrase._GROUPS])
-
-
 PATTERNS = [(frame, op, pattern)
             for (frame, op), pattern in zip(FRAMES, phrasings.frame_patterns(tuple(f for f, _ in FRAMES)))]
 
