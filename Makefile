@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.fedhybrid-installed
 PYTEST_ARGS ?= -q
 
-.PHONY: setup demo test fuzz bench clean-venv
+.PHONY: setup demo test lint fuzz bench clean-venv
 
 setup: $(STAMP)
 
@@ -20,6 +20,10 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(VENV)/bin/fedhybrid demo
+
+# The linter (ruff, pinned in the test extra) over the whole tree; CI runs it before the tests.
+lint: $(STAMP)
+	$(PY) -m ruff check .
 
 test: $(STAMP)
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \

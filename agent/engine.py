@@ -17,6 +17,7 @@ Threads:
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -338,5 +339,5 @@ class AgentEngine(WorkerEngine):
 def _max_gap(stamps: list[tuple[float, bool]], local_only: bool) -> float:
     """Longest time between two consecutive tokens (ms); with `local_only`, only gaps that end
     in a token the device or its cache produced (no cloud round trip inside)."""
-    gaps = [b - a for (a, _), (b, cloud) in zip(stamps, stamps[1:]) if not (local_only and cloud)]
+    gaps = [b - a for (a, _), (b, cloud) in itertools.pairwise(stamps) if not (local_only and cloud)]
     return max(gaps, default=0.0) * 1e3

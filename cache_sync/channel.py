@@ -27,7 +27,7 @@ class DeviceChannel:
     now: Callable[[], float] = time.time
 
     @staticmethod
-    def load(folder: Path, device: str, run: int = 0) -> "DeviceChannel":
+    def load(folder: Path, device: str, run: int = 0) -> DeviceChannel:
         return DeviceChannel(device, keys.device_signing_key(folder, device), keys.aggregator_public(folder),
                              keys.server_verify_key(folder), run)
 

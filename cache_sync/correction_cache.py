@@ -88,7 +88,7 @@ class CacheHeader:
     def is_anchor(self, ids: np.ndarray) -> np.ndarray:
         return (ids >= self.vocab_size) & (ids != self.pad)
 
-    def check_compatible(self, other: "CacheHeader", what: str = "table") -> None:
+    def check_compatible(self, other: CacheHeader, what: str = "table") -> None:
         """Raise CacheError naming the first field that differs."""
         for name in ("schema", "tokenizer_hash", "vocab_size", "n_min", "n_max"):
             mine, theirs = getattr(self, name), getattr(other, name)
@@ -113,7 +113,7 @@ def popcount(values: np.ndarray) -> np.ndarray:
     return out
 
 
-_BYTE_POP = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
+_BYTE_POP = np.array([(i).bit_count() for i in range(256)], dtype=np.int64)
 
 
 class CountTable:
@@ -157,7 +157,7 @@ class CountTable:
 
     @staticmethod
     def from_corrections(header: CacheHeader, corrections: Iterable[tuple[Iterable[int], int]],
-                         device_id: str, round_: int, anchor: int | None = None) -> "CountTable":
+                         device_id: str, round_: int, anchor: int | None = None) -> CountTable:
         """One entry per (order, correction): every suffix of the context of length n_min..n_max
         (with an anchor: n_min..n_max - 1 tokens after it)."""
         rows = []
@@ -174,7 +174,7 @@ class CountTable:
                 rows.append((_pad(lead + ctx[-order:], header), int(token), 1, bit, stamp, 0, 0))
         return CountTable(header, _records(rows, header))
 
-    def merge_add(self, other: "CountTable") -> "CountTable":
+    def merge_add(self, other: CountTable) -> CountTable:
         """Additive merge: counts and feedback add, device sketches OR, last_seen max.
 
         Associative and commutative (all field operations are). Idempotence per delta is
@@ -187,7 +187,7 @@ class CountTable:
                 return CountTable(self.header, merged, _canonical=True)
         return CountTable(self.header, np.concatenate([self.entries, other.entries]))
 
-    def upsert(self, other: "CountTable") -> "CountTable":
+    def upsert(self, other: CountTable) -> CountTable:
         """Entries of `other` replace equal keys here (applying a server update)."""
         self.header.check_compatible(other.header, "update")
         if not len(other):
@@ -196,7 +196,7 @@ class CountTable:
         merged = np.concatenate([self.entries[keep], other.entries])
         return CountTable(self.header, take(merged, canonical_order(merged)[0]), _canonical=True)
 
-    def select(self, mask: np.ndarray) -> "CountTable":
+    def select(self, mask: np.ndarray) -> CountTable:
         return CountTable(self.header, self.entries[mask], _canonical=True)
 
     def forget(self, min_support: int, seen_before: int) -> CountTable:
@@ -215,7 +215,7 @@ class CountTable:
         precision = (served - e["wrong"].astype(np.float64) + 1.0) / (served + 2.0)
         return decayed * np.clip(precision, 0.0, 1.0)
 
-    def prune(self, top_k: int, now_round: int, max_order: int | None = None) -> "CountTable":
+    def prune(self, top_k: int, now_round: int, max_order: int | None = None) -> CountTable:
         """Keep the best `top_k` entries by score, optionally only orders <= max_order."""
         if top_k < 0:
             raise CacheError(f"top_k={top_k} must be >= 0")
@@ -235,7 +235,7 @@ class CountTable:
                               "entries": self.entries.tobytes()}, use_bin_type=True)
 
     @staticmethod
-    def from_bytes(data: bytes, expect: CacheHeader | None = None) -> "CountTable":
+    def from_bytes(data: bytes, expect: CacheHeader | None = None) -> CountTable:
         """Decode a table; with `expect`, its header must match (else CacheError).
 
         Every malformed input raises CacheError (never another exception type).

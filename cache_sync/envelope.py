@@ -207,5 +207,13 @@ def verify_update(data: bytes, server_key: Ed25519PublicKey, expect_round: int |
     return cache_version, bytes(data[_UPDATE.size:-SIGNATURE_LEN])
 
 
-__all__ = ["EnvelopeError", "Opener", "seal", "sign_update", "verify_update", "key_id",
-           "X25519PrivateKey", "Ed25519PrivateKey"]
+__all__ = [
+    "Ed25519PrivateKey",
+    "EnvelopeError",
+    "Opener",
+    "X25519PrivateKey",
+    "key_id",
+    "seal",
+    "sign_update",
+    "verify_update",
+]

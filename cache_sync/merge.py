@@ -45,7 +45,7 @@ class Delta:
                               "table": self.table.to_bytes()}, use_bin_type=True)
 
     @staticmethod
-    def from_bytes(data: bytes, expect: CacheHeader | None = None) -> "Delta":
+    def from_bytes(data: bytes, expect: CacheHeader | None = None) -> Delta:
         """Decode a delta; every malformed input raises CacheError."""
         try:
             raw = msgpack.unpackb(data, raw=False, strict_map_key=True)
@@ -66,21 +66,21 @@ class Aggregate:
     ledger: Ledger = field(default_factory=Ledger)
 
     @staticmethod
-    def empty(header: CacheHeader) -> "Aggregate":
+    def empty(header: CacheHeader) -> Aggregate:
         return Aggregate(CountTable(header))
 
     @staticmethod
-    def of(delta: Delta) -> "Aggregate":
+    def of(delta: Delta) -> Aggregate:
         return Aggregate(delta.table, Ledger.of(delta.device_id, delta.seq))
 
     def contains(self, device_id: str, seq: int) -> bool:
         return (device_id, seq) in self.ledger
 
-    def apply(self, delta: Delta) -> "Aggregate":
+    def apply(self, delta: Delta) -> Aggregate:
         """Fold one delta in; a delta already folded in is a no-op."""
         return self.merge(Aggregate.of(delta))
 
-    def merge(self, other: "Aggregate") -> "Aggregate":
+    def merge(self, other: Aggregate) -> Aggregate:
         """Merge two aggregates (see the module docstring for the laws).
 
         Raises:
@@ -99,7 +99,7 @@ class Aggregate:
                              "merge the deltas individually instead")
         return Aggregate(self.table.merge_add(other.table), self.ledger.union(other.ledger))
 
-    def forget(self, min_support: int, seen_before: int) -> "Aggregate":
+    def forget(self, min_support: int, seen_before: int) -> Aggregate:
         """The table without its stale entries below `min_support` (`CountTable.forget`); the
         ledger stays whole, so a forgotten delta sent again is still a duplicate."""
         table = self.table.forget(min_support, seen_before)
@@ -110,7 +110,7 @@ class Aggregate:
                              use_bin_type=True)
 
     @staticmethod
-    def from_bytes(data: bytes, expect: CacheHeader | None = None) -> "Aggregate":
+    def from_bytes(data: bytes, expect: CacheHeader | None = None) -> Aggregate:
         """Decode an aggregate: its ledger as runs (`runs`), or as the (device, seq) pairs that
         states saved before the runs carry (`ledger`)."""
         try:

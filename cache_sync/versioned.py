@@ -48,7 +48,7 @@ class CacheUpdate:
         return msgpack.packb(raw, use_bin_type=True)
 
     @staticmethod
-    def from_bytes(data: bytes, expect: CacheHeader | None = None) -> "CacheUpdate":
+    def from_bytes(data: bytes, expect: CacheHeader | None = None) -> CacheUpdate:
         try:
             raw = msgpack.unpackb(data, raw=False, strict_map_key=True)
             base, version = int(raw["base"]), int(raw["version"])
@@ -190,7 +190,7 @@ class VersionedView:
         return msgpack.packb(raw, use_bin_type=True)
 
     @staticmethod
-    def from_bytes(data: bytes, header: CacheHeader) -> "VersionedView":
+    def from_bytes(data: bytes, header: CacheHeader) -> VersionedView:
         try:
             raw = msgpack.unpackb(data, raw=False)
             view = VersionedView(header)

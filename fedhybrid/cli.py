@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def fail(message: str, code: int) -> int:
         if args.debug:
-            raise
+            raise  # noqa: PLE0704 - fail() is only called from the except blocks below
         print(f"fedhybrid {name}: error: {_one_line(message)}", file=sys.stderr)
         return code
 

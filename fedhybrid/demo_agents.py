@@ -114,30 +114,30 @@ def write_agents_report(out: Path, rows: list[dict], tier_rows: list[dict], summ
 
     lines = [
         "# fedhybrid fleet demo on device agents", "",
-        f"{len(tiers)} device agents ({', '.join(tiers)}) serving open-loop traffic of the recurring fleet workload "
+        (f"{len(tiers)} device agents ({', '.join(tiers)}) serving open-loop traffic of the recurring fleet workload "
         f"({rate:g} requests/s), rounds every {interval:.0f} s on Flower's deployment engine (loopback), finished in "
         f"{elapsed:.0f} s. Requests are grouped by the round installed at the agent that answered them; "
         "[low, high] is a 95% interval over the round's requests; looped: requests an agent ended because "
-        "their answer looped (`--loop-stop`).", "",
-        "| round | requests | failed | looped | cloud share | hub share | cache share | accuracy | cloud-only | "
-        "vs cloud-only | p50 latency ms |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        "their answer looped (`--loop-stop`)."), "",
+        ("| round | requests | failed | looped | cloud share | hub share | cache share | accuracy | cloud-only | "
+        "vs cloud-only | p50 latency ms |"), "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         lines.append(f"| {r['round']} | {r['requests']} | {r['failed']} | {r.get('looped', 0)} | "
                      f"{with_interval(r, 'cloud_share')} | "
                      f"{pct(r['hub_share'])} | {pct(r['cache_share'])} | {with_interval(r, 'accuracy')} | "
                      f"{pct(r.get('cloud_only_accuracy'))} | {with_interval(r, 'vs_cloud_only')} | "
                      f"{r['latency_p50_ms'] or 0:.0f} |")
-    lines += ["", "Per tier and round, the share of its tokens from the device's model, its cache, each hub and "
-              "the cloud; the hit rate is local + cache (the seed claims iot 60%, edge 75%, client 90%).", "",
+    lines += ["", ("Per tier and round, the share of its tokens from the device's model, its cache, each hub and "
+              "the cloud; the hit rate is local + cache (the seed claims iot 60%, edge 75%, client 90%)."), "",
               "| round | tier | requests | local | cache | edge hub | client hub | cloud | hit rate |",
               "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     for t in tier_rows:
         lines.append(f"| {t['round']} | {t['tier']} | {t['requests']} | {pct(t['local'])} | {pct(t['cache'])} | "
                      f"{pct(t['hub_edge'])} | {pct(t['hub_client'])} | {pct(t['cloud'])} | "
                      f"{with_interval(t, 'hit_rate')} |")
-    lines += ["", f"Latency (ms): time to first token p50/p95/p99 "
+    lines += ["", (f"Latency (ms): time to first token p50/p95/p99 "
               f"{'/'.join(f'{v:.0f}' if v is not None else '-' for v in summary['ttft_ms'].values())}, per token "
-              f"{'/'.join(f'{v:.1f}' if v is not None else '-' for v in summary['per_token_ms'].values())}.", "",
+              f"{'/'.join(f'{v:.1f}' if v is not None else '-' for v in summary['per_token_ms'].values())}."), "",
               "![shares, accuracy and each tier's sources by round](agents.png)", ""]
     path = out / "report.md"
     path.write_text("\n".join(lines))

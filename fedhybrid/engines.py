@@ -89,8 +89,9 @@ class FlowerLoopback:
 
     def start(self, name: str, cmd: list[str]) -> _Proc:
         log = self.workdir / f"{name}.log"
-        proc = subprocess.Popen(cmd, stdout=open(log, "ab"), stderr=subprocess.STDOUT, env=self.env(),
-                                cwd=str(REPO), start_new_session=True)
+        with open(log, "ab") as out:  # the child keeps its own copy of the descriptor
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=self.env(),
+                                    cwd=str(REPO), start_new_session=True)
         handle = _Proc(name, proc, log)
         self.procs.append(handle)
         return handle
@@ -140,7 +141,7 @@ class FlowerLoopback:
 
     def check_completed(self, connection: str) -> str:
         out = subprocess.run([_bin("flwr"), "ls", connection, "--format", "json"], capture_output=True,
-                             env=self.env(), cwd=str(REPO), timeout=60)
+                             env=self.env(), cwd=str(REPO), timeout=60, check=False)
         try:
             runs = json.loads(out.stdout)["runs"]
         except (ValueError, KeyError) as exc:

@@ -130,8 +130,9 @@ def _env() -> dict:
 def _spawn(name: str, cmd: list[str], workdir: Path, env: dict | None = None) -> dict:
     log = workdir / "logs" / f"{name}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(cmd, stdout=open(log, "ab"), stderr=subprocess.STDOUT, env=env or _env(),
-                            cwd=str(Path(__file__).resolve().parent.parent), start_new_session=True)
+    with open(log, "ab") as out:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env or _env(),
+                                cwd=str(Path(__file__).resolve().parent.parent), start_new_session=True)
     return {"name": name, "pid": proc.pid, "log": str(log), "cmd": cmd}
 
 

@@ -27,7 +27,7 @@ def tier_rows(history: Iterable[dict], tiers: tuple[str, ...] = TIERS) -> list[d
     rows = []
     for record in history:
         groups: dict[str, list[dict]] = defaultdict(list)
-        for device, m in record["nodes"].items():
+        for m in record["nodes"].values():
             groups[m["tier"]].append(m)
             groups["all"].append(m)
         for tier in tiers:
@@ -268,29 +268,29 @@ def write_report(out, rows: list[dict], state, cfg, stream, elapsed_s: float, en
     no_ci = sorted({r["ci_note"] for r in rows if r.get("ci") is None and r.get("ci_note")})
     lines = [
         "# fedhybrid fleet demo report", "",
-        f"{len(cfg.fleet_tiers)} nodes ({', '.join(f'{t} x{cfg.fleet_tiers.count(t)}' for t in sorted(set(cfg.fleet_tiers)))}), "
+        (f"{len(cfg.fleet_tiers)} nodes ({', '.join(f'{t} x{cfg.fleet_tiers.count(t)}' for t in sorted(set(cfg.fleet_tiers)))}), "
         f"{state.round} rounds of {_workload_text(cfg)}, {engine} engine, escalation {chain}, "
-        f"release rule k={cfg.release_k}, finished in {elapsed_s:.0f} s. Final state hash `{state.state_hash()[:16]}`.", "",
+        f"release rule k={cfg.release_k}, finished in {elapsed_s:.0f} s. Final state hash `{state.state_hash()[:16]}`."), "",
         "## Headline", "",
-        "| | round 1 | round %d |" % last["round"], "|---|---|---|",
-        f"| queries (graded) | {first['queries']:.0f} ({first.get('graded', '-')}) | "
-        f"{last['queries']:.0f} ({last.get('graded', '-')}) |",
+        f"| | round 1 | round {last['round']} |", "|---|---|---|",
+        (f"| queries (graded) | {first['queries']:.0f} ({first.get('graded', '-')}) | "
+        f"{last['queries']:.0f} ({last.get('graded', '-')}) |"),
         f"| cloud share | {_ci(first, 'cloud_share')} | {_ci(last, 'cloud_share')} |",
         f"| cache share | {_ci(first, 'cache_share')} | {_ci(last, 'cache_share')} |",
         f"| local+cache hit rate | {_ci(first, 'local_cache_share')} | {_ci(last, 'local_cache_share')} |",
         f"| accuracy | {_ci(first, 'accuracy')} | {_ci(last, 'accuracy')} |",
-        f"| cloud-only accuracy (same queries) | {_ci(first, 'accuracy_cloud_only')} | "
-        f"{_ci(last, 'accuracy_cloud_only')} |",
+        (f"| cloud-only accuracy (same queries) | {_ci(first, 'accuracy_cloud_only')} | "
+        f"{_ci(last, 'accuracy_cloud_only')} |"),
         f"| accuracy vs cloud-only | {_ci(first, 'accuracy_vs_cloud')} | {_ci(last, 'accuracy_vs_cloud')} |",
         f"| cloud cost reduction vs cloud-only | {_pct(first['cost_reduction'])} | {_pct(last['cost_reduction'])} |",
-        f"| bytes up / down per node | {first['bytes_up']:,.0f} / {first['bytes_down']:,.0f} | "
-        f"{last['bytes_up']:,.0f} / {last['bytes_down']:,.0f} |",
+        (f"| bytes up / down per node | {first['bytes_up']:,.0f} / {first['bytes_down']:,.0f} | "
+        f"{last['bytes_up']:,.0f} / {last['bytes_down']:,.0f} |"),
         f"| n-grams released / withheld | {first['released']} / {first['withheld']} | {last['released']} / {last['withheld']} |",
-        "", "Definitions: cloud share = cloud-generated tokens / all generated tokens; cache share likewise; "
+        "", ("Definitions: cloud share = cloud-generated tokens / all generated tokens; cache share likewise; "
         "local+cache hit rate = tokens the device produced itself or took from its cache / all generated tokens "
         "(1 - hub share - cloud share); "
         "cost = tokens the cloud computed (prefill + generated, with session KV reuse) against cloud-only decoding "
-        "of the same queries; accuracy = exact match of the final answer.", "",
+        "of the same queries; accuracy = exact match of the final answer."), "",
         "Intervals `[low, high]` are 95%: Wilson for an accuracy; for the token shares and for accuracy vs "
         "cloud-only, a percentile bootstrap (2,000 resamples, seeded) that resamples whole queries within each "
         "device, a token share being a ratio of token sums and accuracy vs cloud-only PAIRED (the same resampled "
@@ -299,8 +299,8 @@ def write_report(out, rows: list[dict], state, cfg, stream, elapsed_s: float, en
         *_goal_lines(goals),
         *_chain_lines(rows),
         "## Per round and tier", "",
-        "| round | tier | nodes | queries | cloud share | cache share | local+cache | accuracy | vs cloud-only | "
-        "cost cut | bytes up | bytes down |",
+        ("| round | tier | nodes | queries | cloud share | cache share | local+cache | accuracy | vs cloud-only | "
+        "cost cut | bytes up | bytes down |"),
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -315,8 +315,8 @@ def write_report(out, rows: list[dict], state, cfg, stream, elapsed_s: float, en
               "![the chain per tier](chain.png)", "",
               "![released vs withheld](release.png)", "",
               "## Sample token stream", "",
-              "The most popular shared question, decoded on an edge device with the final adapter and cache "
-              "(green: device, cyan: cache, magenta: cloud):", "", "![sample stream](sample_stream.png)", "",
+              ("The most popular shared question, decoded on an edge device with the final adapter and cache "
+              "(green: device, cyan: cache, magenta: cloud):"), "", "![sample stream](sample_stream.png)", "",
               "Text form (`[cache:...]`, `[cloud:...]` mark tokens not generated by the device):", "", "```",
               marked, "```", ""]
     path = out / "report.md"

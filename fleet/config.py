@@ -177,7 +177,7 @@ class FederationConfig:
             raise FleetError(f"n-gram orders [{self.n_min}, {self.n_max}] need 1 <= n_min <= n_max <= 16")
 
     @staticmethod
-    def from_run_config(raw: dict) -> "FederationConfig":
+    def from_run_config(raw: dict) -> FederationConfig:
         """Map Flower's run_config (kebab-case keys, scalar values) to the config."""
         fields = {f.name: f for f in dataclasses.fields(FederationConfig)}
         values = {}

@@ -137,7 +137,7 @@ class DeviceState:
         return max((n for n in rounds if n < round_), default=0)
 
     @staticmethod
-    def load(folder: Path, round_: int, header: CacheHeader) -> "DeviceState":
+    def load(folder: Path, round_: int, header: CacheHeader) -> DeviceState:
         """The state as of the end of `round_` (empty when there is none).
 
         Raises `DamagedState` for a file that is damaged; a sound file of another cache header

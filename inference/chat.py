@@ -55,7 +55,7 @@ def render_chat(tokenizer, messages: Sequence[tuple[str, str]]) -> str:
         try:
             return tokenizer.apply_chat_template([{"role": r, "content": t} for r, t in messages],
                                                  tokenize=False, add_generation_prompt=True)
-        except Exception as exc:  # noqa: BLE001 - jinja errors of a user's template, reported as ours
+        except Exception as exc:  # jinja errors of a user's template, reported as ours
             raise InferenceError(f"the model's chat template failed to render these messages: {exc}") from exc
     return render_plain(messages)
 

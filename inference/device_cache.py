@@ -160,7 +160,7 @@ class DeviceCache:
 
     @staticmethod
     def for_profile(header: CacheHeader, device_id: str, profile, frozen: bool = False,
-                    number_tokens: frozenset[int] = frozenset()) -> "DeviceCache":
+                    number_tokens: frozenset[int] = frozenset()) -> DeviceCache:
         """An empty cache with a tier profile's serve rule, budget and longest order
         (`number_tokens`: the tokenizer's digit ids, see `TierProfile.cache_number_full_match`)."""
         return DeviceCache(header, device_id, profile.serve_rule(number_tokens), budget=profile.cache_budget,

@@ -110,7 +110,7 @@ class RewardHead(torch.nn.Module):
                               b2=float(self.fc2.bias.detach()[0]), eps=float(self.norm.eps),
                               d=d, k=self.cfg.top_k, w=self.cfg.width)
 
-    def train(self, mode: bool = True) -> "RewardHead":
+    def train(self, mode: bool = True) -> RewardHead:
         self._scorer = None  # training changes the weights
         return super().train(mode)
 
@@ -128,7 +128,7 @@ class RewardHead(torch.nn.Module):
                                                      indent=2, sort_keys=True) + "\n")
 
     @staticmethod
-    def load(folder: Path) -> tuple["RewardHead", dict]:
+    def load(folder: Path) -> tuple[RewardHead, dict]:
         """Load a head and its metadata (calibration table, tokenizer hash, cloud name).
 
         Raises:

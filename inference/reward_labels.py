@@ -34,7 +34,6 @@ import torch
 from inference.errors import InferenceError
 from inference.reward_head import RewardHead, fine_tune, head_arrays
 
-
 # score histograms of a device's routed tokens (summed per tier by the server, server/head_round.py).
 # The head predicts r in [label_floor, 0] and most tokens score near 0, where the thresholds
 # lie (calibrated taus of 0.01-0.3): geometric bins from -8.5 to -1e-4, then a few above 0.
@@ -106,7 +105,7 @@ class Labels:
     def count(self, kind: str) -> int:
         return sum(1 for k in self.kinds if k == kind)
 
-    def extend(self, other: "Labels", max_rows: int | None = None) -> None:
+    def extend(self, other: Labels, max_rows: int | None = None) -> None:
         """Append `other`'s labels (a device agent gathers each request's into one store); with
         `max_rows`, the oldest labelled and proposed rows are dropped beyond it (bounded memory:
         a row is ~1.6 KB at d=384)."""

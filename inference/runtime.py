@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,7 +79,7 @@ def tau_for_share(meta: dict, share: float) -> float:
     rows = sorted(meta["table"], key=lambda r: r["tau"])
     if not rows:
         raise InferenceError("the calibration table is empty: run `fedhybrid calibrate` again")
-    for a, b in zip(rows, rows[1:]):
+    for a, b in itertools.pairwise(rows):
         if (a["cloud_share"] - share) * (b["cloud_share"] - share) <= 0:
             span = a["cloud_share"] - b["cloud_share"]
             t = 0.0 if math.isclose(span, 0.0) else (a["cloud_share"] - share) / span

@@ -80,7 +80,7 @@ class TierProfile:
                          min_count=self.cache_min_count, prompt_min_match=self.cache_prompt_min_match,
                          number_tokens=number_tokens if self.cache_number_full_match else frozenset())
 
-    def with_(self, **changes) -> "TierProfile":
+    def with_(self, **changes) -> TierProfile:
         """A copy with some fields changed (validated again)."""
         return replace(self, **changes)
 

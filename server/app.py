@@ -177,8 +177,9 @@ def run_federation(grid: Grid, cfg: FederationConfig,
             aggregated, _ = strategy.finish_train(rnd)
             answered = {n for n in strategy.participants if n in exchange.replied}
             for n in sorted(strategy.participants - answered):  # late (past `timeout`) or lost on the way
-                strategy.dropped.append((nodes[n].device, f"no reply within timeout={cfg.timeout:g} s: its corrections "
-                                                          "come with its next reply (merged once)"))
+                reason = (f"no reply within timeout={cfg.timeout:g} s: its corrections "
+                          "come with its next reply (merged once)")
+                strategy.dropped.append((nodes[n].device, reason))
                 log.warning("round %d: no reply from %s within %g s", rnd, nodes[n].device, cfg.timeout)
             if secure is not None:  # SecAgg+ steps 3-4: unmask, read each family's sum
                 sums = secure.finish(grid)

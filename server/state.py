@@ -160,7 +160,7 @@ class ServerState:
         }, use_bin_type=True)
 
     @staticmethod
-    def from_bytes(data: bytes) -> "ServerState":
+    def from_bytes(data: bytes) -> ServerState:
         """The state from `to_bytes` output, or from a round file's bytes (checked format: verified)."""
         if is_framed(data):
             try:
@@ -280,7 +280,7 @@ class ServerState:
                 path.unlink(missing_ok=True)
 
     @staticmethod
-    def load_latest(state_dir: Path) -> "ServerState | None":
+    def load_latest(state_dir: Path) -> ServerState | None:
         """The state LATEST names (None for a fresh folder), else the newest round the intact
         files rebuild: a snapshot and the segments after it.
 

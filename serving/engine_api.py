@@ -162,7 +162,7 @@ class WorkerEngine:
                 self.completed += 1
             except JobError as exc:
                 emit(JobFailed(400, str(exc), exc.param))
-            except Exception as exc:  # noqa: BLE001 - one bad job must not stop the worker
+            except Exception as exc:  # one bad job must not stop the worker
                 log.exception("%s: job %s failed", self.name, job.request_id)
                 self.failed += 1
                 emit(JobFailed(500, f"internal error while generating ({type(exc).__name__}); see the server log"))
@@ -173,7 +173,7 @@ class WorkerEngine:
     def _maintain(self) -> None:
         try:
             self.maintain()
-        except Exception:  # noqa: BLE001 - housekeeping must not stop the worker; it is retried next time
+        except Exception:  # housekeeping must not stop the worker; it is retried next time
             log.exception("%s: maintenance failed", self.name)
 
     def maintain(self) -> None:

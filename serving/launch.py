@@ -5,6 +5,7 @@ Servers listen on 127.0.0.1 only and are stopped by their PID.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Self
 
 import httpx
 
@@ -41,10 +43,11 @@ class ServerProcess:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout_s: float = 60.0, verify: bool | str = True, headers: dict | None = None
-              ) -> "ServerProcess":
-        out = open(self.log, "ab") if self.log else subprocess.DEVNULL
+              ) -> ServerProcess:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
-        self.proc = subprocess.Popen(self.cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+        # the child keeps its own copy of the log's descriptor
+        with open(self.log, "ab") if self.log else contextlib.nullcontext(subprocess.DEVNULL) as out:
+            self.proc = subprocess.Popen(self.cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout_s
         verify = tls_verify(verify)
         while time.monotonic() < deadline:
@@ -78,7 +81,7 @@ class ServerProcess:
                 os.kill(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> Self:
         return self if self.proc is not None else self.start()
 
     def __exit__(self, *exc) -> None:

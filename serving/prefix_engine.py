@@ -42,7 +42,7 @@ class _Sequence:
     top_lps: list[list[float]] = field(default_factory=lambda: [[]])
     last_lps: torch.Tensor | None = None
 
-    def fork(self, length: int) -> "_Sequence":
+    def fork(self, length: int) -> _Sequence:
         """A new sequence holding this one's first `length` positions (this one unchanged)."""
         child = _Sequence(list(self.tokens[:length]), copy.deepcopy(self.cache),
                           list(self.token_lps[:length]), [list(x) for x in self.top_ids[: length + 1]],

@@ -55,7 +55,7 @@ class ModelSpec:
             pad_token_id=eos_id)
 
     @staticmethod
-    def from_dict(raw: dict) -> "ModelSpec":
+    def from_dict(raw: dict) -> ModelSpec:
         widen = raw.get("widen")
         return ModelSpec(**{**raw, "train": TrainConfig(**raw["train"]),
                             "widen": TrainConfig(**widen) if widen else None})
@@ -65,7 +65,7 @@ class ModelSpec:
         """The solution format the finished model writes: its last stage's."""
         return (self.widen or self.train).solution_format
 
-    def first_stage(self) -> "ModelSpec":
+    def first_stage(self) -> ModelSpec:
         """This spec without its widening stage (what a first-stage model was built from)."""
         return replace(self, widen=None)
 

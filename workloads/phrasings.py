@@ -237,7 +237,7 @@ def _draw(rng: random.Random, min_steps: int, max_steps: int) -> Problem:
     other = _pseudo(rng) + "s" if rng.random() < 0.5 else rng.choice([i for i in ITEMS if i != item])
     noisy = rng.random() < 0.35  # then every step sentence carries made-up words to copy
     subj, obj, poss = rng.choice(_PRONOUNS)
-    base = dict(N=name, F=friend, I=item, J=other, C=rng.choice(CONTAINERS), L=rng.choice(PLACES))
+    base = {"N": name, "F": friend, "I": item, "J": other, "C": rng.choice(CONTAINERS), "L": rng.choice(PLACES)}
 
     def slots(first: bool = False) -> dict:
         # the first sentence names the person; later ones use the name or a pronoun

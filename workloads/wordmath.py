@@ -181,8 +181,8 @@ def _draw(rng: random.Random, min_steps: int, max_steps: int,
     if subj == "they":
         # keep verbs agreeing: "they" is rare enough here that we simply reuse the name
         subj, obj, poss = name, name, f"{name}'s"
-    slots = dict(name=name, friend=friend, item=item, subj=subj, Subj=subj[0].upper() + subj[1:],
-                 obj=obj, poss=poss, place=rng.choice(PLACES))
+    slots = {"name": name, "friend": friend, "item": item, "subj": subj, "Subj": subj[0].upper() + subj[1:],
+             "obj": obj, "poss": poss, "place": rng.choice(PLACES)}
     steps = rng.randint(min_steps, max_steps)
     value = rng.randint(10, 60)
     opening = rng.choice(_START).format(a=value, **slots)

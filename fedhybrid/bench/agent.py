@@ -233,7 +233,7 @@ def drill(zoo, tier: str, cloud: CloudServerProcess, work: Path, kills: int, log
                 async def worker(i: int) -> None:
                     nonlocal failed_in_flight
                     while time.monotonic() < deadline:
-                        r = await _stream(client, agent.url, prompts[rng.randrange(len(prompts))], 48)
+                        r = await _stream(client, agent.url, prompts[rng.randrange(len(prompts))], 48)  # noqa: B023 - awaited in this iteration
                         if r["ok"] and r.get("record"):
                             acked[r["record"]["request_id"]] = r["record"]["corrections"]
                         elif r["error"]:

@@ -46,9 +46,9 @@ def run(zoo_root: Path | None, device_model, tokenizer, policies: list, problems
                     prompts = [[p.prompt for p in wordmath.generate(
                         "heldout", problems_per_device, seed=f"bench-cloud/{d}")] for d in range(n)]
                     started = time.perf_counter()
-                    with ThreadPoolExecutor(max_workers=n) as pool:
-                        results = list(pool.map(lambda d: _device_run(srv.url, devices[d], tokenizer, policy,
-                                                                      prompts[d], cfg), range(n)))
+                    with ThreadPoolExecutor(max_workers=n) as pool:  # the lambda is used up in this iteration
+                        results = list(pool.map(lambda d: _device_run(srv.url, devices[d], tokenizer,  # noqa: B023
+                                                                      policy, prompts[d], cfg), range(n)))  # noqa: B023
                     seconds = time.perf_counter() - started
                     latencies = sorted(x for r in results for x in r["stats"].latencies_ms)
                     calls = sum(r["stats"].calls for r in results)

@@ -42,8 +42,8 @@ def world():
 
 def _seal(world, payload=b"delta", **kw):
     agg, device, *_ = world
-    args = dict(sender="edge-1", signing_key=device, aggregator=agg.public_key(), run=7, round_=3, seq=3,
-                now=clock())
+    args = {"sender": "edge-1", "signing_key": device, "aggregator": agg.public_key(), "run": 7, "round_": 3, "seq": 3,
+            "now": clock()}
     args.update(kw)
     return seal(payload, **args)
 
@@ -69,7 +69,8 @@ VECTOR_PAYLOAD = b"fixed test vector payload"
 def test_fixed_vector_still_opens(world):
     *_, opener = world
     here = os.path.dirname(__file__)
-    vector = bytes.fromhex(open(os.path.join(here, "envelope_vector.hex")).read().strip())
+    with open(os.path.join(here, "envelope_vector.hex")) as f:
+        vector = bytes.fromhex(f.read().strip())
     opener.now = clock(NOW + 1)
     header, payload = opener.open(vector)
     assert payload == VECTOR_PAYLOAD and header.sender == "edge-1" and header.run == 7
@@ -79,7 +80,7 @@ def test_fixed_vector_still_opens(world):
                                   "wrong-sender", "unknown-sender", "replay", "stale", "future", "truncated",
                                   "oversized", "unknown-version", "bad-magic", "padded", "wrong-run"])
 def test_bad_envelopes_are_rejected_with_one_opaque_error(world, case):
-    agg, device, other, opener = world
+    _agg, _device, other, opener = world
     env = _seal(world)
     if case == "tamper-header":
         env = env[:20] + bytes([env[20] ^ 1]) + env[21:]
@@ -121,7 +122,7 @@ def test_replay_marks_only_advance_on_success(world):
     opener.open(_seal(world, round_=3, seq=3))
     with pytest.raises(EnvelopeError, match="rejected"):
         opener.open(_seal(world, round_=2, seq=2))
-    header, _ = opener.open(_seal(world, round_=4, seq=4))
+    _header, _ = opener.open(_seal(world, round_=4, seq=4))
     assert opener.high_water["edge-1"] == (4, 4)
 
 

@@ -24,8 +24,7 @@ def test_devices_catch_up_from_any_version_with_one_diff(published, data):
     for pairs in published:
         version = view.publish(_table(pairs))
         history[version] = view.table
-    for since in history:
-        device = history[since]
+    for since, device in history.items():
         update = CacheUpdate.from_bytes(view.diff(since).to_bytes(), HEADER)
         assert update.apply_to(device) == view.table
         # applying the same update again changes nothing

@@ -49,7 +49,7 @@ def fleet(make_agent, serve_app, tmp_path, request):
 
 
 def _traffic(engines, n=2):
-    for device, (_, url) in engines.items():
+    for _, url in engines.values():
         for prompt in PROMPTS[:n]:
             resp = httpx.post(f"{url}/v1/completions", json={"prompt": prompt, "max_tokens": 12, "temperature": 0},
                               timeout=120)

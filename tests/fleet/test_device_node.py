@@ -179,7 +179,7 @@ def test_run_round_returns_a_decodable_delta_of_this_round(first_round, stack):
 
 
 def test_run_round_reports_the_documented_metrics(first_round):
-    _, inp, out = first_round
+    _, _inp, out = first_round
     m = out.metrics
     assert set(m) == METRIC_KEYS
     assert all(isinstance(v, float) and math.isfinite(v) for v in m.values())

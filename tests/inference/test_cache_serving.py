@@ -9,8 +9,8 @@ from inference.automaton_index import NO_SERVE, AutomatonIndex, ServeRule
 from inference.cloud import LocalCloud
 from inference.decoder import HybridDecoder
 from inference.device_cache import DeviceCache, index_from_table
-from inference.generation import DecodeConfig, Provenance
 from inference.errors import InferenceError
+from inference.generation import DecodeConfig, Provenance
 from inference.router import make_policy
 from inference.tokenizer import number_token_ids
 from workloads import wordmath

@@ -86,12 +86,12 @@ def family(request, tmp_path_factory):
 def loaded(family):
     name, device_dir, cloud_dir = family
     device, tok = load_causal_lm(device_dir)
-    cloud, cloud_tok = load_causal_lm(cloud_dir, expected_tokenizer_hash=tokenizer_hash(tok))
+    cloud, _cloud_tok = load_causal_lm(cloud_dir, expected_tokenizer_hash=tokenizer_hash(tok))
     return name, device, cloud, tok
 
 
 def test_loading_keeps_the_architecture_and_its_tied_embeddings(loaded):
-    name, device, cloud, tok = loaded
+    name, device, _cloud, tok = loaded
     assert device.config.model_type == name
     tied = device.get_output_embeddings().weight.data_ptr() == device.get_input_embeddings().weight.data_ptr()
     assert tied == (name != "llama")
@@ -225,7 +225,7 @@ def test_eval_and_calibrate_commands_take_model_folders(family, tiny_zoo_dir, tm
 
     from fedhybrid.cli import main
 
-    name, device_dir, cloud_dir = family
+    _name, device_dir, cloud_dir = family
     workload = tmp_path / "w.jsonl"
     workload.write_text("".join(json.dumps({"prompt": p}) + "\n" for p in PROMPTS[:2]))
     zoo = ["--zoo", str(tiny_zoo_dir)]  # the zoo only names tiers; both models are the user's

@@ -35,7 +35,7 @@ def _cache(header, released=(), local=()):
 
 
 def test_a_hub_answers_from_its_released_cache_for_free_and_never_from_its_private_entries(pair):
-    device, cloud_model, tok = pair
+    _device, cloud_model, tok = pair
     header = _header(tok)
     ids = encode_prompt(tok, PROMPT)
     ctx = tuple(ids[-4:])

@@ -74,7 +74,7 @@ def test_tokenizer_mismatch_is_a_clear_error_at_load(tiny_zoo, tmp_path):
     with pytest.raises(TokenizerMismatchError, match="different tokenizer"):
         load_causal_lm(foreign, tiny_zoo, expected_tokenizer_hash=tiny_zoo.tokenizer_hash)
     # any HF folder with the fleet's tokenizer is accepted in place of a zoo model
-    model2, tok2 = load_causal_lm(tiny_zoo.path("edge"), expected_tokenizer_hash=tiny_zoo.tokenizer_hash)
+    _model2, _tok2 = load_causal_lm(tiny_zoo.path("edge"), expected_tokenizer_hash=tiny_zoo.tokenizer_hash)
     with pytest.raises(TokenizerMismatchError):
         check_same(tiny_zoo.tokenizer_hash, other, "a model")
 

@@ -1,6 +1,7 @@
 """Private text never reaches other devices; bad envelopes merge nothing; local-only is local."""
 
 import random
+from typing import ClassVar
 
 import httpx
 import numpy as np
@@ -153,7 +154,7 @@ def test_redacted_requests_hide_emails_and_digit_runs_from_the_cloud(pair):
     device, cloud_model, tok = pair
 
     class Recording(LocalCloud):
-        seen: list = []
+        seen: ClassVar[list] = []
 
         def predict(self, session, tokens, verify_from, top_k, deadline_s):
             Recording.seen.append(list(tokens))

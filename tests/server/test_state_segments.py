@@ -119,7 +119,7 @@ def _server(config: dict, kill_at: str | None = None) -> subprocess.CompletedPro
     if kill_at:
         env["FEDHYBRID_KILL_AT"] = kill_at
     return subprocess.run([sys.executable, "-c", RUN.format(config=config)], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600, check=False)
 
 
 @pytest.fixture(scope="module")

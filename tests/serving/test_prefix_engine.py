@@ -38,7 +38,7 @@ def test_echo_logprobs_are_exact_after_reuse_and_rollback(pair):
 
 
 def test_pool_is_bounded(pair):
-    _, cloud, tok = pair
+    _, cloud, _tok = pair
     engine = PrefixEngine(cloud, max_entries=3, max_cached_tokens=10_000)
     for i in range(6):
         engine.complete([5 + i, 6, 7, 8], 1, 1, echo=False)

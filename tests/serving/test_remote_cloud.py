@@ -239,9 +239,8 @@ def test_wrong_vocabulary_or_tokenizer_is_refused_at_connect(peer, pair, tiny_zo
     foreign = tmp_path / "foreign"
     shutil.copytree(tiny_zoo_dir / "cloud", foreign)
     train_tokenizer(["other words entirely " * 40, "y = 2\n" * 40], 384).save_pretrained(str(foreign))
-    with CloudServerProcess(str(foreign), log=tmp_path / "f.log") as srv:
-        with pytest.raises(TokenizerMismatchError):
-            RemoteCloud(RemoteCloudConfig(srv.url)).connect(pair[2])
+    with CloudServerProcess(str(foreign), log=tmp_path / "f.log") as srv, pytest.raises(TokenizerMismatchError):
+        RemoteCloud(RemoteCloudConfig(srv.url)).connect(pair[2])
 
 
 def test_unreachable_cloud_is_a_clear_error_at_connect(pair):

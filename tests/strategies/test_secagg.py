@@ -68,8 +68,8 @@ def test_a_masked_update_is_indistinguishable_from_random():
     # an adapter of 4,097 values: the masks come from fresh X25519 keys each run, and on the 73
     # values of SHAPES a random vector's correlation with the update exceeds 0.2 about one run in ten
     big = {"l0.q.lora_B": (256, 8), "l0.v.lora_B": (256, 8)}
-    server, plain, masked, _ = _run(12, set(), seed=1, shapes=big)
-    device = sorted(masked)[0]
+    _server, plain, masked, _ = _run(12, set(), seed=1, shapes=big)
+    device = min(masked)
     y = np.frombuffer(masked[device], dtype="<u8")
     q = quantize(plain[device])
     assert np.mean(y == q) == 0.0
@@ -82,8 +82,8 @@ def test_survivors_reveal_self_mask_but_the_pairwise_masks_still_hide_the_update
     from strategies.secagg import prg
 
     rng = np.random.default_rng(2)
-    server, sessions, inbox = _fleet(10, 2)
-    device = sorted(inbox)[0]
+    _server, sessions, inbox = _fleet(10, 2)
+    device = min(inbox)
     x = _x(rng)
     # the session survives the trip through the node's context.state between messages
     session = DeviceSession.from_bytes(sessions[device].to_bytes())
@@ -96,8 +96,8 @@ def test_survivors_reveal_self_mask_but_the_pairwise_masks_still_hide_the_update
 def test_a_device_never_reveals_both_secrets_of_one_neighbour_nor_its_own_mask_key():
     rng = np.random.default_rng(3)
     _, sessions, inbox = _fleet(6)
-    device = sorted(inbox)[0]
-    other = sorted(inbox[device])[0]
+    device = min(inbox)
+    other = min(inbox[device])
     sessions[device].mask(_x(rng), inbox[device])
     with pytest.raises(StrategyError, match="both secrets"):
         sessions[device].reveal([other], [other])
@@ -110,8 +110,8 @@ def test_a_device_never_reveals_both_secrets_of_one_neighbour_nor_its_own_mask_k
 def test_tampered_shares_do_not_authenticate():
     rng = np.random.default_rng(4)
     _, sessions, inbox = _fleet(6)
-    device = sorted(inbox)[0]
-    other = sorted(inbox[device])[0]
+    device = min(inbox)
+    other = min(inbox[device])
     bad = dict(inbox[device])
     bad[other] = bad[other][:-1] + bytes([bad[other][-1] ^ 1])
     sessions[device].mask(_x(rng), bad)
@@ -140,7 +140,7 @@ def test_a_masked_update_of_the_wrong_length_is_left_out_and_named():
     rng = np.random.default_rng(6)
     server, sessions, inbox = _fleet(5)
     masked = {d: sessions[d].mask(_x(rng), inbox[d]) for d in inbox}
-    short = sorted(masked)[0]
+    short = min(masked)
     masked[short] = masked[short][:-8]
     server.collect(masked)
     assert short in dict(server.excluded) and short in server.dropped

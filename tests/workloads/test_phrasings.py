@@ -44,7 +44,7 @@ def test_solutions_are_right_and_end_in_the_answer():
 def test_the_same_seed_gives_the_same_problems_and_another_seed_others():
     a, b = phrasings.generate(50, seed=3), phrasings.generate(50, seed=3)
     assert a == b
-    assert not set(p.question for p in a) & set(p.question for p in phrasings.generate(50, seed=4))
+    assert not {p.question for p in a} & {p.question for p in phrasings.generate(50, seed=4)}
 
 
 def test_nothing_of_the_heldout_paraphrase_set_is_in_the_curriculum():
@@ -59,7 +59,7 @@ def test_nothing_of_the_heldout_paraphrase_set_is_in_the_curriculum():
         assert not phrasings.shares_nothing_with_paraphrase(leaked), leak
 
 
-@pytest.mark.parametrize("kwargs", [dict(n=0), dict(n=3, min_steps=3, max_steps=2), dict(n=3, min_steps=0)])
+@pytest.mark.parametrize("kwargs", [{"n": 0}, {"n": 3, "min_steps": 3, "max_steps": 2}, {"n": 3, "min_steps": 0}])
 def test_bad_arguments_are_refused(kwargs):
     with pytest.raises(WorkloadError):
         phrasings.generate(**kwargs)
