@@ -154,19 +154,20 @@ class IngestPool:
         the first round with its likely cause, not in the middle of a round."""
         try:
             self._executor.submit(_ready).result(timeout=START_TIMEOUT_S)
+            return
         except BrokenProcessPool as exc:
-            self._executor.shutdown(wait=False, cancel_futures=True)
             # A spawned worker imports the main module again; a script that calls run_federation
             # at its top level then starts a pool inside the worker, which multiprocessing refuses.
-            raise ServerError(
+            cause, error = exc, ServerError(
                 "the ingest worker processes could not start (their error is on stderr above). A worker "
                 "re-imports the program's main module: a script of your own that runs the federation must "
                 "do it under `if __name__ == \"__main__\":`; or set ingest-workers=0 to open deltas in the "
-                "server process") from exc
+                "server process")
         except TimeoutError as exc:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            raise ServerError(f"the ingest worker processes did not start within {START_TIMEOUT_S:.0f} s; "
-                              "check the machine's load and memory, or set ingest-workers=0") from exc
+            cause, error = exc, ServerError(f"the ingest worker processes did not start within {START_TIMEOUT_S:.0f} s; "
+                                            "check the machine's load and memory, or set ingest-workers=0")
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        raise error from cause
 
     def submit(self, round_: int, replies: list[tuple[str, list]], held: Ledger, marks: Marks) -> Future:
         return self._executor.submit(_worker_chunk, round_, replies, held, marks)
