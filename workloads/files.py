@@ -24,6 +24,7 @@ from pathlib import Path
 
 from workloads.errors import WorkloadError
 from workloads.requests import FIELDS, Request, load_jsonl, parse_record, parse_records
+from workloads.requests import read_text as _read_text
 
 SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")
 _TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
@@ -130,19 +131,49 @@ def _jsonl_rows(path: Path, columns: dict[str, str]):
 
 
 def _csv_rows(path: Path, columns: dict[str, str]):
-    text = _read_text(path)
-    reader = csv.DictReader(io.StringIO(text, newline=""))  # cells may hold line breaks
-    if not reader.fieldnames:
-        raise WorkloadError(f"{path}: no header row (the first line names the columns, e.g. prompt,answer)")
+    """(file:line, fields) of each record, the line the record starts on: a quoted cell may
+    hold line breaks, and the reader's own line count is where the record ends. Strict, so an
+    unclosed quote is an error rather than a cell that swallows the rest of the file."""
+    reader = csv.reader(io.StringIO(_read_text(path), newline=""), strict=True)
+    start = 1
     try:
-        for row in reader:
-            where = f"{path}:{reader.line_num}"
-            if None in row:
+        header = next(reader, None)
+        if not header:
+            raise WorkloadError(f"{path}: no header row (the first line names the columns, e.g. prompt,answer)")
+        _check_header(header, columns, f"{path}:1")
+        while True:
+            start = reader.line_num + 1
+            cells = next(reader, None)
+            if cells is None:
+                return
+            if not cells:  # a blank line
+                continue
+            where = f"{path}:{start}"
+            if len(cells) > len(header):
                 raise WorkloadError(f"{where}: more cells than the header has columns")
-            selected = _select(row, columns, where)
-            yield where, _from_text(selected, where)
+            row = {name: cells[i] if i < len(cells) else None for i, name in enumerate(header)}
+            yield where, _from_text(_select(row, columns, where), where)
     except csv.Error as exc:
-        raise WorkloadError(f"{path}:{reader.line_num}: not valid CSV ({exc})") from exc
+        raise WorkloadError(f"{path}:{start}: not valid CSV ({exc})") from exc
+
+
+def _check_header(header: list[str], columns: dict[str, str], where: str) -> None:
+    """The header row names each column once, and names fields (or, with a mapping, the
+    mapped columns): a header that does not map is reported against itself, not a record."""
+    twice = sorted({name for name in header if header.count(name) > 1})
+    if twice:
+        raise WorkloadError(f"{where}: the header names the column {twice[0]!r} twice")
+    if columns:
+        missing = [c for c in columns.values() if c not in header]
+        if missing:
+            raise WorkloadError(f"{where}: no column {missing[0]!r} in the header (the columns are "
+                                f"{sorted(header)}); fix --columns")
+        return
+    unknown = sorted(set(header) - FIELDS)
+    if unknown:
+        raise WorkloadError(f"{where}: the header names unknown field(s) {unknown}; the fields are {sorted(FIELDS)}: "
+                            "map your columns to them with --columns FIELD=COLUMN,... "
+                            "(e.g. --columns prompt=question,answer=final)")
 
 
 def _from_text(row: dict, where: str) -> dict:
@@ -193,15 +224,6 @@ def _plain(value):
     if isinstance(value, float):
         return repr(value)
     return value
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise WorkloadError(f"cannot read the workload {path}: {exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise WorkloadError(f"{path} is not UTF-8 text ({exc})") from exc
 
 
 __all__ = ["SUFFIXES", "load_workload", "parse_columns", "parse_record"]

@@ -9,7 +9,9 @@ Each line is a JSON object with
   (true: the request is sent with privacy `local-only`), `id` (a string; default: the line
   number).
 Loading is all or nothing: the first malformed line stops it with an error that names the
-file, the line and the field.
+file, the line and the field (`messages[1].role` for a chat message's role, which must be one
+of `ROLES`). Files are read as UTF-8; a leading byte order mark (Excel's "CSV UTF-8", some
+editors' JSONL) is dropped.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from pathlib import Path
 from workloads.errors import WorkloadError
 
 FIELDS = {"prompt", "messages", "answer", "reference", "device", "partition", "sensitive", "id"}
+# The chat roles inference.chat renders (its ROLES). The layering rules keep workloads from
+# importing inference, so they are restated here; a test holds the two tuples equal.
+ROLES = ("system", "developer", "user", "assistant", "tool")
 
 
 @dataclass(frozen=True)
@@ -53,17 +58,7 @@ def parse_record(raw: object, where: str) -> Request:
         raise WorkloadError(f"{where}: give exactly one of 'prompt' or 'messages'")
     if prompt is not None and (not isinstance(prompt, str) or not prompt):
         raise _field(where, "prompt", "must be a non-empty string")
-    parsed_messages = None
-    if messages is not None:
-        if not isinstance(messages, list) or not messages:
-            raise _field(where, "messages", "must be a non-empty list of {role, content}")
-        parsed = []
-        for i, m in enumerate(messages):
-            if (not isinstance(m, dict) or not isinstance(m.get("role"), str)
-                    or not isinstance(m.get("content"), str)):
-                raise _field(where, f"messages[{i}]", "must be an object with string 'role' and 'content'")
-            parsed.append((m["role"], m["content"]))
-        parsed_messages = tuple(parsed)
+    parsed_messages = None if messages is None else _parse_messages(messages, where)
     for name in ("answer", "reference", "device", "id"):
         value = raw.get(name)
         if value is not None and not isinstance(value, (str, int)) or isinstance(value, bool):
@@ -83,6 +78,30 @@ def parse_record(raw: object, where: str) -> Request:
                    explicit_id="id" in raw)
 
 
+def _parse_messages(messages: object, where: str) -> tuple[tuple[str, str], ...]:
+    """(role, content) pairs of a chat: a non-empty list of objects, each with a role of
+    `ROLES` and a string content."""
+    if not isinstance(messages, list) or not messages:
+        raise _field(where, "messages", "must be a non-empty list of {role, content} objects")
+    parsed = []
+    for i, message in enumerate(messages):
+        name = f"messages[{i}]"
+        if not isinstance(message, dict):
+            raise _field(where, name, f"must be an object with 'role' and 'content', got {type(message).__name__}")
+        if "role" not in message:
+            raise _field(where, f"{name}.role", f"is missing: give one of {ROLES}")
+        role = message["role"]
+        if not isinstance(role, str) or role not in ROLES:
+            raise _field(where, f"{name}.role", f"must be one of {ROLES}, got {role!r}")
+        if "content" not in message:
+            raise _field(where, f"{name}.content", "is missing: give the message text")
+        content = message["content"]
+        if not isinstance(content, str):
+            raise _field(where, f"{name}.content", f"must be a string, got {type(content).__name__}")
+        parsed.append((role, content))
+    return tuple(parsed)
+
+
 def parse_records(rows: Iterable[tuple[str, object]], path: Path) -> list[Request]:
     """Requests from (where, decoded record) pairs: ids unique, at least one request."""
     out, ids = [], set()
@@ -97,15 +116,20 @@ def parse_records(rows: Iterable[tuple[str, object]], path: Path) -> list[Reques
     return out
 
 
-def load_jsonl(path: Path) -> list[Request]:
-    """Every request of a JSONL workload file (blank lines skipped)."""
-    path = Path(path)
+def read_text(path: Path) -> str:
+    """The text of a workload file: UTF-8, a leading byte order mark dropped (utf-8-sig)."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        return Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise WorkloadError(f"cannot read the workload {path}: {exc}") from exc
     except UnicodeDecodeError as exc:
         raise WorkloadError(f"{path} is not UTF-8 text ({exc})") from exc
+
+
+def load_jsonl(path: Path) -> list[Request]:
+    """Every request of a JSONL workload file (blank lines skipped)."""
+    path = Path(path)
+    lines = read_text(path).splitlines()
 
     def rows():
         for number, line in enumerate(lines, 1):

@@ -123,6 +123,105 @@ def test_unreadable_inputs_are_workload_errors(tmp_path):
         load_workload(empty)
 
 
+def _refused(path, message, columns=None):
+    """Loading `path` stops with `message` and hands back nothing (no partial list)."""
+    loaded = None
+    with pytest.raises(WorkloadError, match=message):
+        loaded = load_workload(path, columns)
+    assert loaded is None
+
+
+def _chat(*messages):
+    return json.dumps({"messages": list(messages)})
+
+
+_HI = {"role": "user", "content": "hi"}
+
+
+def test_chat_roles_are_the_ones_inference_renders():
+    from inference.chat import ROLES as CHAT_ROLES
+    from workloads.requests import ROLES
+
+    assert ROLES == CHAT_ROLES
+
+
+def test_every_chat_role_loads(tmp_path):
+    from workloads.requests import ROLES
+
+    path = tmp_path / "w.jsonl"
+    path.write_text(_chat(*({"role": r, "content": r} for r in ROLES)) + "\n")
+    (req,) = load_workload(path)
+    assert req.messages == tuple((r, r) for r in ROLES)
+
+
+@pytest.mark.parametrize(("bad", "message"), [
+    ([_HI, {"role": "robot", "content": "x"}], r"w.jsonl:2: field 'messages\[1\]\.role' must be one of .*got 'robot'"),
+    ([{"content": "x"}], r"w.jsonl:2: field 'messages\[0\]\.role' is missing"),
+    ([{"role": 3, "content": "x"}], r"w.jsonl:2: field 'messages\[0\]\.role' must be one of .*got 3"),
+    ([_HI, {"role": "user"}], r"w.jsonl:2: field 'messages\[1\]\.content' is missing"),
+    ([{"role": "user", "content": ["x"]}], r"w.jsonl:2: field 'messages\[0\]\.content' must be a string, got list"),
+    ([_HI, "hi"], r"w.jsonl:2: field 'messages\[1\]' must be an object with 'role' and 'content', got str"),
+])
+def test_a_bad_chat_message_names_the_line_and_the_message_field(tmp_path, bad, message):
+    path = tmp_path / "w.jsonl"
+    path.write_text(_chat(_HI) + "\n" + json.dumps({"messages": bad}) + "\n")
+    _refused(path, message)
+
+
+def test_a_bad_chat_role_in_csv_names_the_line_and_the_message_field(tmp_path):
+    good, bad = ('"' + json.dumps(m).replace('"', '""') + '"' for m in ([_HI], [_HI, {"role": "robot", "content": "x"}]))
+    path = tmp_path / "w.csv"
+    path.write_text(f"messages,answer\n{good},1\n{bad},2\n")
+    _refused(path, r"w.csv:3: field 'messages\[1\]\.role' must be one of .*got 'robot'")
+
+
+def test_a_leading_byte_order_mark_is_accepted(tmp_path):
+    bom = "\ufeff"
+    (tmp_path / "bom.jsonl").write_text(bom + '{"prompt": "a", "answer": "1"}\n{"prompt": "b"}\n', encoding="utf-8")
+    (tmp_path / "bom.csv").write_text(bom + "prompt,answer\na,1\nb,\n", encoding="utf-8")
+    (tmp_path / "mapped.csv").write_text(bom + "question,final\na,1\nb,\n", encoding="utf-8")
+    expected = [("1", "a", "1"), ("2", "b", None)]
+    assert [(r.id, r.prompt, r.answer) for r in load_workload(tmp_path / "bom.jsonl")] == expected
+    assert [(r.id, r.prompt, r.answer) for r in load_workload(tmp_path / "bom.csv")] == [
+        ("2", "a", "1"), ("3", "b", None)]
+    mapped = load_workload(tmp_path / "mapped.csv", parse_columns("prompt=question,answer=final"))
+    assert [(r.prompt, r.answer) for r in mapped] == [("a", "1"), ("b", None)]
+    # the mark is dropped, not the checks: a bad first record still names its line and field
+    (tmp_path / "bad.jsonl").write_text(bom + '{"prompt": 3}\n', encoding="utf-8")
+    _refused(tmp_path / "bad.jsonl", r"bad.jsonl:1: field 'prompt' must be a non-empty string")
+
+
+@pytest.mark.parametrize(("content", "columns", "message"), [
+    ("question,final\nHow many?,7\n", None,
+     r"h.csv:1: the header names unknown field\(s\) \['final', 'question'\].*--columns prompt=question,answer=final"),
+    ("question,final\n", None, r"h.csv:1: the header names unknown field\(s\)"),  # no record needed to tell
+    ("prompt,notes\nok,x\n", None, r"h.csv:1: the header names unknown field\(s\) \['notes'\].*--columns"),
+    ("question,final\nHow many?,7\n", "prompt=query", r"h.csv:1: no column 'query' in the header.*fix --columns"),
+    ("prompt,answer,prompt\na,1,b\n", None, r"h.csv:1: the header names the column 'prompt' twice"),
+])
+def test_a_csv_header_that_does_not_map_is_reported_against_the_header(tmp_path, content, columns, message):
+    path = tmp_path / "h.csv"
+    path.write_text(content)
+    _refused(path, message, parse_columns(columns))
+
+
+def test_a_csv_record_is_named_by_the_line_it_starts_on(tmp_path):
+    path = tmp_path / "w.csv"
+    head = 'prompt,partition\n"one\nline two",1\n\n'  # lines 1-4: header, a two-line record, a blank line
+    path.write_text(head + 'three,2\n"four\nfive\nsix",3\n')
+    assert [(r.id, r.partition) for r in load_workload(path)] == [("2", 1), ("5", 2), ("6", 3)]
+    path.write_text(head + '"five\nsix\nseven",two\n')
+    _refused(path, r"w.csv:5: field 'partition' must be a non-negative integer, got 'two'")
+    path.write_text(head + '"five\nsix",1,extra\n')
+    _refused(path, r"w.csv:5: more cells than the header has columns")
+
+
+def test_an_unclosed_csv_quote_is_an_error_at_its_record_not_the_rest_of_the_file_in_one_cell(tmp_path):
+    path = tmp_path / "w.csv"
+    path.write_text('prompt,answer\nok,1\n"never closed,2\nthree,3\nfour,4\n')
+    _refused(path, r"w.csv:3: not valid CSV \(unexpected end of data\)")
+
+
 @pytest.mark.parametrize(("spec", "message"), [
     ("prompt", "is not FIELD=COLUMN"), ("colour=c", "names the field 'colour'"),
     ("prompt=a,prompt=b", "maps the field 'prompt' twice")])
