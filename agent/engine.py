@@ -67,7 +67,7 @@ class AgentEngine(WorkerEngine):
         if cfg.policy == "reward" and head is None:
             raise AgentError("policy 'reward' needs the reward head of this device/cloud pair: run "
                              "`fedhybrid calibrate` or start with --policy confidence --threshold X")
-        cfg.state_dir.mkdir(parents=True, exist_ok=True)
+        cfg.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # the journal and the admin token live here
         self.journal = Journal(cfg.journal_path)
         self.fleet_head = FleetHead(self.journal, cfg.device, head)  # the zoo's head, then the fleet's
         # questions answered before (AgentConfig.recurring_to_cloud, settle_recurring)

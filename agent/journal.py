@@ -137,13 +137,26 @@ def _torn_tail(wal: Path) -> int:
     return (size - 32) % (24 + page_size)
 
 
+def _owner_only(path: Path) -> None:
+    """The journal holds users' prompts and answers: readable by its owner only, as the admin
+    token is. SQLite creates a database 0644 (less the umask) and gives its -wal and -shm files
+    the database's mode, so the database is created 0600 before SQLite opens it, and one an
+    older agent left readable is tightened with its companions."""
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # an empty file is an empty database
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if p.exists() and p.stat().st_mode & 0o077:
+            os.chmod(p, 0o600)
+
+
 class Journal:
     """The agent's database. Thread-safe: one connection, serialised by a lock (appends are
     one short transaction each; rounds read in chunks)."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _owner_only(self.path)
         torn = _torn_tail(Path(f"{self.path}-wal"))
         if torn:
             log.warning("journal %s: the write-ahead log ends in a torn frame (%d bytes); the incomplete "

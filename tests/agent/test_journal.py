@@ -35,6 +35,21 @@ def test_journal_records_round_trip_in_order(tmp_path):
     journal.close()
 
 
+def test_the_journal_is_readable_by_its_owner_only(tmp_path):
+    """It holds users' prompts and answers: 0600 like the admin token, its WAL too, and a journal
+    an older agent left 0644 is tightened at open."""
+    journal = Journal(tmp_path / "state" / "j.sqlite")
+    _append(journal, 0)
+    for name in ("j.sqlite", "j.sqlite-wal", "j.sqlite-shm"):
+        assert (tmp_path / "state" / name).stat().st_mode & 0o777 == 0o600, name
+    assert (tmp_path / "state").stat().st_mode & 0o077 == 0
+    journal.close()
+    os.chmod(tmp_path / "state" / "j.sqlite", 0o644)
+    journal = Journal(tmp_path / "state" / "j.sqlite")
+    assert (tmp_path / "state" / "j.sqlite").stat().st_mode & 0o777 == 0o600 and journal.count() == 1
+    journal.close()
+
+
 def test_a_torn_wal_tail_is_dropped_with_a_log_line_and_the_rest_is_kept(tmp_path, caplog):
     journal = Journal(tmp_path / "live" / "j.sqlite")
     for i in range(6):
