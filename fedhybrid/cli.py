@@ -22,6 +22,20 @@ EXIT_CODES = """exit codes:
   130  interrupted (Ctrl-C)"""
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """The epilog as written, and every option's default at the end of its help unless the
+    help already says it (argparse's ArgumentDefaultsHelpFormatter would repeat those)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (not action.option_strings or "default" in text.lower() or default is None
+                or default is argparse.SUPPRESS or isinstance(default, bool) or default == []):
+            return text
+        shown = " ".join(map(str, default)) if isinstance(default, (list, tuple)) else str(default)
+        return f"{text} (default: {shown.replace('%', '%%')})".lstrip()
+
+
 def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
     parser.add_argument("--zoo", type=Path, default=default,
@@ -56,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
             # after the sub-command too; SUPPRESS keeps a value given before it
             _global_options(leaf, suppress=True)
             leaf.epilog = (leaf.epilog + "\n\n" if leaf.epilog else "") + EXIT_CODES
-            leaf.formatter_class = argparse.RawDescriptionHelpFormatter
+            leaf.formatter_class = _HelpFormatter
     return parser
 
 

@@ -105,8 +105,10 @@ class Zoo:
         self.root = Path(root) if root is not None else default_zoo_dir()
         path = self.root / MANIFEST
         if not path.is_file():
-            raise ZooError(f"no zoo manifest at {path}: {REBUILD_HINT.format(name='<model>')}"
-                           f" --out {self.root}")
+            shipped = default_zoo_dir()
+            where = (f"the shipped zoo is {shipped}; check --zoo, or build one there with "
+                     if self.root.resolve() != shipped.resolve() else "build it with ")
+            raise ZooError(f"no zoo manifest at {path}: {where}`fedhybrid zoo build --out {self.root}`")
         self.manifest = read_manifest(path)
 
     @property

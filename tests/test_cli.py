@@ -17,7 +17,8 @@ def test_zoo_verify_and_show(tiny_zoo_dir, capsys):
 def test_missing_zoo_is_a_one_line_error_not_a_traceback(tmp_path, capsys):
     assert main(["--zoo", str(tmp_path / "nowhere"), "zoo", "verify"]) == 2
     err = capsys.readouterr().err
-    assert "no zoo manifest" in err and "fedhybrid zoo build" in err
+    assert "no zoo manifest" in err and f"`fedhybrid zoo build --out {tmp_path / 'nowhere'}`" in err
+    assert "the shipped zoo is" in err  # a typo in --zoo is the likelier cause than a missing zoo
     assert "Traceback" not in err
 
 
@@ -185,6 +186,49 @@ def test_generate_local_only_never_asks_the_cloud(tiny_zoo_dir, capsys):
     assert main(["--zoo", str(tiny_zoo_dir), "generate", prompt, "--policy", "cloud-only", "--privacy", "local-only",
                  "--max-new-tokens", "8"]) == 0
     assert "cloud share 0.0%" in capsys.readouterr().out
+
+
+def test_a_taken_port_is_a_one_line_error_before_any_model_loads(tiny_zoo_dir, tmp_path, capsys):
+    """`device serve` and `cloud serve` bind before loading models: a port another server holds
+    is exit 2 with the address and the flag to change, not uvicorn's errno line and exit 1
+    after the command said it was serving."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        for argv in (["device", "serve", "--device", "edge-9", "--port", port, "--state-dir", str(tmp_path / "a")],
+                     ["cloud", "serve", "--port", port]):
+            assert main(["--zoo", str(tiny_zoo_dir), *argv]) == 2, argv
+            captured = capsys.readouterr()
+            lines = [line for line in captured.err.splitlines() if line.strip()]
+            assert len(lines) == 1 and f"127.0.0.1:{port} is already in use" in lines[0], captured.err
+            assert "--port" in lines[0] and "serving" not in captured.out
+        assert not (tmp_path / "a").exists()  # nothing of the agent was set up
+
+
+def test_every_option_has_help_and_says_its_default(capsys):
+    """A newcomer reads the defaults in --help: every option of every command has a help text,
+    and one with a default names it once (written in the text, else appended)."""
+    import argparse
+    import re
+
+    import pytest
+
+    from fedhybrid.cli import _leaves, build_parser
+
+    for leaf in _leaves(build_parser()):
+        for action in leaf._actions:
+            if not action.option_strings or action.help == argparse.SUPPRESS:
+                continue
+            assert action.help, (leaf.prog, action.option_strings)
+            if action.default not in (None, argparse.SUPPRESS, [], True, False):
+                shown = leaf.formatter_class(leaf.prog)._get_help_string(action)
+                assert len(re.findall("default", shown, re.IGNORECASE)) == 1, (leaf.prog, action.option_strings, shown)
+    with pytest.raises(SystemExit):
+        main(["device", "serve", "--help"])
+    assert "(default: 8100)" in " ".join(capsys.readouterr().out.split())
 
 
 def test_every_command_documents_its_exit_codes(capsys):

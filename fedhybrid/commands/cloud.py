@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import socket
 from pathlib import Path
 
 
@@ -13,14 +14,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve = csub.add_parser("serve", help="serve a model over vLLM's OpenAI-compatible completions API")
     serve.add_argument("--model", default="cloud", help="zoo tier/model name or an HF model folder")
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=int, default=8000, help="TCP port (0: a free one, printed at the start)")
     serve.add_argument("--api-key", default=None, help="require 'Authorization: Bearer KEY'")
     serve.add_argument("--tls-cert", type=Path, default=None, help="PEM certificate (enables HTTPS)")
     serve.add_argument("--tls-key", type=Path, default=None, help="PEM private key for --tls-cert")
     serve.add_argument("--max-sessions", type=int, default=64, help="sequences kept for prefix reuse")
     serve.add_argument("--max-cached-tokens", type=int, default=65536, help="cap on tokens held in KV caches")
     serve.add_argument("--no-prefix-reuse", action="store_true", help="recompute every prompt (benchmarks)")
-    serve.add_argument("--max-body-bytes", type=int, default=1 << 20)
+    serve.add_argument("--max-body-bytes", type=int, default=1 << 20, help="larger request bodies get 413")
     serve.add_argument("--max-tokens-limit", type=int, default=512, help="most tokens one request may ask for")
     serve.add_argument("--max-queue", type=int, default=256, help="requests waiting before new ones get 503")
     serve.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
@@ -28,18 +29,25 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from serving.errors import ServingError
+    from serving.listener import bind
+
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise ServingError("--tls-cert and --tls-key go together")
+    with bind(args.host, args.port) as sock:  # a taken port fails now, not after the model loads
+        return _serve_on(args, sock)
+
+
+def _serve_on(args: argparse.Namespace, sock: socket.socket) -> int:
     import torch
-    import uvicorn
 
     from inference.zoo import Zoo, load_causal_lm
     from serving.cloud_engine import CloudEngine
     from serving.cloud_server import create_cloud_app
-    from serving.errors import ServingError
     from serving.http_app import HttpConfig
+    from serving.listener import bound_port, serve
     from serving.prefix_engine import PrefixEngine
 
-    if (args.tls_cert is None) != (args.tls_key is None):
-        raise ServingError("--tls-cert and --tls-key go together")
     if args.threads:
         torch.set_num_threads(args.threads)
     zoo = Zoo(args.zoo) if (args.zoo or not Path(args.model).is_dir()) else None
@@ -53,11 +61,10 @@ def _serve(args: argparse.Namespace) -> int:
     gc.collect()
     gc.freeze()  # the models and libraries live as long as the process: keep full collections off them
     scheme = "https" if args.tls_cert else "http"
-    print(f"serving {name} at {scheme}://{args.host}:{args.port}/v1 (vocab {len(tokenizer)})", flush=True)
+    print(f"serving {name} at {scheme}://{args.host}:{bound_port(sock)}/v1 (vocab {len(tokenizer)})", flush=True)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws="none",
-                    ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
-                    ssl_keyfile=str(args.tls_key) if args.tls_key else None)
+        serve(app, sock, ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
+              ssl_keyfile=str(args.tls_key) if args.tls_key else None)
     finally:
         engine.close()
     return 0

@@ -21,16 +21,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     gen.add_argument("--api-key", default=None, help="bearer key for --cloud-url")
     hop_args(gen)
     gen.add_argument("--policy", default="reward",
-                     choices=["slm-only", "cloud-only", "reward", "confidence", "fusion"])
+                     choices=["slm-only", "cloud-only", "reward", "confidence", "fusion"],
+                     help="how device tokens are routed to the cloud")
     gen.add_argument("--threshold", type=float, default=None,
                      help="tau for reward (accept when r_hat >= -tau; default: calibrated), "
                           "top-probability floor for confidence/fusion")
     gen.add_argument("--fusion-weight", type=float, default=0.7, help="cloud weight for fusion")
-    gen.add_argument("--max-new-tokens", type=int, default=128)
+    gen.add_argument("--max-new-tokens", type=int, default=128, help="tokens to generate at most")
     gen.add_argument("--verify", action="store_true", help="verify and roll back accepted tokens")
     loop_stop_arg(gen)
     gen.add_argument("--temperature", type=float, default=0.0, help="0: greedy")
-    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--seed", type=int, default=0, help="sampling seed (with --temperature > 0)")
     gen.add_argument("--deadline", type=float, default=None, help="cloud deadline in seconds (default: tier's)")
     gen.add_argument("--privacy", default="allow", choices=["allow", "local-only", "redact"],
                      help="local-only: nothing reaches the cloud; redact: e-mails and digit runs are masked "
@@ -42,10 +43,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.add_argument("--cloud", default="cloud", help="cloud tier or zoo model")
     cal.add_argument("--target-cloud-share", type=float, default=None,
                      help="pick tau so this share of tokens goes to the cloud on held-out data")
-    cal.add_argument("--train-problems", type=int, default=400)
-    cal.add_argument("--calib-problems", type=int, default=64)
+    cal.add_argument("--train-problems", type=int, default=400,
+                     help="word problems whose decoded tokens label the head's training set")
+    cal.add_argument("--calib-problems", type=int, default=64,
+                     help="held-out problems that build the tau table (and as many that check it)")
     cal.add_argument("--grid", type=int, default=10, help="tau values in the calibration table")
-    cal.add_argument("--seed", type=int, default=0)
+    cal.add_argument("--seed", type=int, default=0, help="draws the problems and the head's initialisation")
     cal.add_argument("--labels", choices=["consequence", "disagreement"], default="disagreement",
                      help="what the head learns: disagreement (default) labels every token the cloud would not "
                           "have written; consequence labels a device token by the cloud's disagreement only where "

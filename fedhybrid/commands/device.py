@@ -5,11 +5,17 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent.recent import DEFAULT_REMEMBER
 from fedhybrid.commands.decode import chain_from_args, hop_args, loop_stop_arg
+
+if TYPE_CHECKING:
+    from agent.config import AgentConfig, RelayConfig
+    from inference.zoo import Zoo
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,14 +57,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--relay-api-key", default=None, help="the hub's --api-key, when it has one")
     serve.add_argument("--relay-interval", type=float, default=30.0, help="seconds between polls of --relay-url")
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
-    serve.add_argument("--port", type=int, default=8100)
+    serve.add_argument("--port", type=int, default=8100, help="TCP port (0: a free one, printed at the start)")
     serve.add_argument("--state-dir", type=Path, default=None, help="journal and installed state "
                        "(default: runs/agents/<device>)")
     serve.add_argument("--key-dir", type=Path, default=None,
                        help="keys from `fedhybrid keys init` (this device's signing key, the aggregator's and the "
                             "server's public keys); without it uploads go unsealed (servers with secure=false only)")
     serve.add_argument("--policy", default="reward", choices=["slm-only", "cloud-only", "reward", "confidence",
-                                                               "fusion"])
+                                                               "fusion"],
+                       help="how device tokens are routed to the tier above")
     serve.add_argument("--threshold", type=float, default=None,
                        help="default routing threshold (default: the tier's, else the calibrated tau); requests "
                             "may set their own")
@@ -77,33 +84,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import torch
-    import uvicorn
-
-    from agent.app import create_agent_app, write_token
     from agent.config import AgentConfig, RelayConfig
-    from agent.engine import AgentEngine
     from agent.errors import AgentError
-    from agent.sync import RoundRunner
-    from inference.runtime import load_head
     from inference.tier_profile import profile
-    from inference.zoo import Zoo, load_causal_lm
-    from serving.http_app import HttpConfig
+    from inference.zoo import Zoo
+    from serving.listener import bind
 
-    relay = None
-    if args.relay_url:  # checked before any model loads
-        if args.key_dir is None:
-            raise AgentError("--relay-url needs --key-dir: relayed updates are installed only when the server's "
-                             "signature verifies")
-        relay = RelayConfig(args.relay_url, api_key=args.relay_api_key, interval_s=args.relay_interval)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request at INFO: one line per cloud call, hop and relay poll buried the
-    # agent's own lines (127 of a client hub's 128 log lines); its warnings still show
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    torch.set_num_threads(max(1, args.threads))
-    # the decode worker shares the GIL with the HTTP event loop and the builder thread: hand it
-    # back every 1 ms instead of 5 so a burst of arrivals or a rebuild never stalls a stream long
-    sys.setswitchinterval(0.001)
+    # every check that needs no model comes first, then the port, then the models
     zoo = Zoo(args.zoo)
     tier = profile(args.tier)
     cfg = AgentConfig(device=args.device, profile=tier, state_dir=args.state_dir or Path("runs/agents") / args.device,
@@ -112,6 +99,38 @@ def _serve(args: argparse.Namespace) -> int:
                       max_new_tokens=args.max_tokens_limit, train_budget_s=args.train_budget,
                       loop_stop=args.loop_stop, recurring_to_cloud=args.recurring_to_cloud,
                       settle_recurring=args.settle_recurring, remember=args.remember)
+    relay = None
+    if args.relay_url:  # checked before any model loads
+        if args.key_dir is None:
+            raise AgentError("--relay-url needs --key-dir: relayed updates are installed only when the server's "
+                             "signature verifies")
+        relay = RelayConfig(args.relay_url, api_key=args.relay_api_key, interval_s=args.relay_interval)
+    with bind(args.host, args.port) as sock:  # a taken port fails now, not after the models load
+        return _serve_on(args, sock, zoo, cfg, relay)
+
+
+def _serve_on(args: argparse.Namespace, sock: socket.socket, zoo: Zoo, cfg: AgentConfig,
+              relay: RelayConfig | None) -> int:
+    import torch
+
+    from agent.app import create_agent_app, write_token
+    from agent.engine import AgentEngine
+    from agent.sync import RoundRunner
+    from inference.runtime import load_head
+    from inference.zoo import load_causal_lm
+    from serving.http_app import HttpConfig
+    from serving.listener import bound_port, serve
+
+    port = bound_port(sock)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request at INFO: one line per cloud call, hop and relay poll buried the
+    # agent's own lines (127 of a client hub's 128 log lines); its warnings still show
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    torch.set_num_threads(max(1, args.threads))
+    # the decode worker shares the GIL with the HTTP event loop and the builder thread: hand it
+    # back every 1 ms instead of 5 so a burst of arrivals or a rebuild never stalls a stream long
+    sys.setswitchinterval(0.001)
+    tier = cfg.profile
     model_ref = args.model or tier.model
     base, tokenizer = load_causal_lm(model_ref, zoo, expected_tokenizer_hash=zoo.tokenizer_hash)
     folder = zoo.path(model_ref) if model_ref in zoo.tiers or model_ref in zoo.names else Path(model_ref)
@@ -160,12 +179,12 @@ def _serve(args: argparse.Namespace) -> int:
         poller = RelayPoller(engine, runner.lock, channel.server_key, relay)
         poller.start()
     print(f"device {args.device} ({tier.tier}, model {Path(str(model_ref)).name}) serving at "
-          f"http://{args.host}:{args.port}/v1; journal {cfg.journal_path}; admin token {cfg.token_path}"
-          + (f"; answering the tiers below at http://{args.host}:{args.port}/hop" if hop is not None else "")
+          f"http://{args.host}:{port}/v1; journal {cfg.journal_path}; admin token {cfg.token_path}"
+          + (f"; answering the tiers below at http://{args.host}:{port}/hop" if hop is not None else "")
           + (f"; cache updates also from the hub at {relay.url}" if relay is not None else ""),
           flush=True)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws="none")
+        serve(app, sock)
     finally:
         if poller is not None:
             poller.close()

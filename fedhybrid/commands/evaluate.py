@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                          "confidence at 0.5,0.7,0.9, fusion at 0.8)")
     ev.add_argument("--target-shares", type=_floats, default=(0.05, 0.10, 0.20),
                     help="reward: the cloud shares whose calibrated tau is tried (default 0.05,0.1,0.2)")
-    ev.add_argument("--max-new-tokens", type=int, default=128)
+    ev.add_argument("--max-new-tokens", type=int, default=128, help="tokens per answer at most")
     ev.add_argument("--stop", action="append", default=[],
                     help="a stop string (repeatable; '\\n' for a newline); EOS always stops")
     ev.add_argument("--price-per-1k", type=float, default=1.0,

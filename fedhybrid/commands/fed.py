@@ -31,11 +31,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     keys = sub.add_parser("keys", help="key material for sealed cache propagation")
     ksub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     init = ksub.add_parser("init", help="create aggregator, server-signing and device keys (0600 PEM)")
-    init.add_argument("--dir", type=Path, required=True)
-    init.add_argument("--devices", nargs="+", required=True)
+    init.add_argument("--dir", type=Path, required=True, help="folder for the keys (created)")
+    init.add_argument("--devices", nargs="+", required=True, help="device names, one key pair each (e.g. edge-1 iot-2)")
     init.set_defaults(run=_keys_init)
     rotate = ksub.add_parser("rotate", help="new aggregator key; the old one stays valid for a grace period")
-    rotate.add_argument("--dir", type=Path, required=True)
+    rotate.add_argument("--dir", type=Path, required=True, help="the folder of `keys init`")
     rotate.set_defaults(run=_keys_rotate)
 
 

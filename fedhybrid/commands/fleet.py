@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="state, keys, logs and fleet.json")
     up.add_argument("--tiers", default="client,client,edge,edge,edge,iot,iot,iot",
                     help="one tier per device agent, comma-separated")
-    up.add_argument("--rounds", type=int, default=10)
+    up.add_argument("--rounds", type=int, default=10, help="federated rounds the server runs")
     up.add_argument("--round-interval", type=float, default=30.0, help="seconds between round starts")
     up.add_argument("--train-budget", type=float, default=10.0, help="seconds of local fine-tuning per round")
     up.add_argument("--tls", action="store_true", help="SuperLink over TLS with project-made certificates")
@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                          f"default {DEFAULT_REMEMBER})")
     up.set_defaults(run=_up)
     traffic = fsub.add_parser("traffic", help="open-loop requests at the fleet's agents; a table per round")
-    traffic.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    traffic.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="the fleet's (fleet up --workdir)")
     traffic.add_argument("--workload", default="fleet",
                          help="'fleet' (the recurring fleet workload) or a workload file or folder (.jsonl, .csv, "
                               ".parquet; see README: Workload files)")
@@ -58,13 +58,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     traffic.add_argument("--dirichlet-alpha", type=float, default=0.5, help="with --split dirichlet: alpha")
     traffic.add_argument("--rate", type=float, default=2.0, help="requests per second, all agents together")
     traffic.add_argument("--duration", type=float, default=60.0, help="seconds of traffic")
-    traffic.add_argument("--max-tokens", type=int, default=128)
-    traffic.add_argument("--seed", type=int, default=0)
+    traffic.add_argument("--max-tokens", type=int, default=128, help="max_tokens of each request")
+    traffic.add_argument("--seed", type=int, default=0, help="draws the requests, their agents and arrival times")
     traffic.add_argument("--no-baseline", action="store_true", help="skip the cloud-only pass at the end")
     traffic.add_argument("--json", type=Path, default=None, help="default: <workdir>/traffic.json")
     traffic.set_defaults(run=_traffic)
     down = fsub.add_parser("down", help="stop every process of the fleet by PID")
-    down.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    down.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="the fleet's (fleet up --workdir)")
     down.set_defaults(run=_down)
 
 
