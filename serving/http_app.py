@@ -11,6 +11,11 @@ GET /metrics (Prometheus text). Every error has the OpenAI shape
 (named in `param`), 401 without the API key, 404 for an unknown model or route, 413 for a
 body over the limit however it is sent, 503 when the engine's queue is full.
 
+`fedhybrid_requests_total{endpoint, status}` counts every request to a /v1/ path and every
+401 (no or a wrong key) and 413 (a body over the limit) on any path; `endpoint` is the
+route's path, or "other" for a path no route serves (so that clients cannot add label
+values, and series, by inventing paths).
+
 Per-request routing dials (device agents) come from the body or from headers:
 `x-fedhybrid-privacy: local-only|redact|allow`, `x-fedhybrid-threshold: 0.3`,
 `x-fedhybrid-target-cloud-share: 0.1` (the body wins when both are given).
@@ -40,16 +45,18 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serving.engine_api import EngineOverloaded, Job, JobDone, JobFailed, RoutingParams, SamplingParams, TokenEvent
 from serving.errors import ServingError
-from serving.openai_protocol import ChatCompletionRequest, CompletionRequest, OpenAIError
+from serving.openai_protocol import MAX_STOP, ChatCompletionRequest, CompletionRequest, OpenAIError
 from serving.openai_shapes import ChatShape, CompletionShape, sse_event, usage
 from serving.transport import BodyLimit, error_response
 
 disable_created_metrics()  # the *_created series only add noise to every scrape
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+UNMATCHED = "other"  # the endpoint label of a path no route serves
 
 
 class ServedEngine(Protocol):
@@ -123,6 +130,11 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
         message = first.get("msg", "malformed body")
         if first.get("type") == "json_invalid":
             where, message = None, "the body is not valid JSON"
+        elif where == "stop" and (long := _too_long(errors, "stop")) is not None:
+            # stop's first alternative (one string) reports "not a valid string" for a long list
+            message = (f"stop takes at most {MAX_STOP} sequences (got {long['actual_length']}): "
+                       "send fewer stop sequences")
+            return error_response(OpenAIError(400, message, "stop"))
         return error_response(OpenAIError(400, f"invalid request: {message}" + (f" ({where})" if where else ""),
                                            where))
 
@@ -132,19 +144,15 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
         return error_response(OpenAIError(exc.status_code, str(exc.detail), kind=kind))
 
     @app.middleware("http")
-    async def auth_and_count(request: Request, call_next):
-        endpoint = request.url.path
+    async def auth(request: Request, call_next):
+        path = request.url.path
         # the admin API (a device agent's) checks its own token: one Authorization header cannot carry both
-        if cfg.api_key and endpoint != "/health" and not endpoint.startswith("/admin/"):
+        if cfg.api_key and path != "/health" and not path.startswith("/admin/"):
             given = request.headers.get("authorization", "").encode()
             if not hmac.compare_digest(given, f"Bearer {cfg.api_key}".encode()):
-                requests.labels(endpoint, "401").inc()
                 return error_response(OpenAIError(401, "missing or wrong API key: send 'Authorization: Bearer <key>'",
                                                    kind="authentication_error"))
-        response = await call_next(request)
-        if endpoint.startswith("/v1/"):
-            requests.labels(endpoint, str(response.status_code)).inc()
-        return response
+        return await call_next(request)  # counted (fedhybrid_requests_total) by _Front, outside
 
     @app.get("/health")
     async def health() -> dict:
@@ -208,16 +216,24 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
             raise OpenAIError(400, "the prompt tokenizes to nothing: send some text", "prompt")
         return ids
 
-    def sampling(req, prompt_len: int, limit: int | None, logprobs: int | None, echo: bool) -> SamplingParams:
+    def sampling(req, prompt_len: int, limit: int | None, logprobs: int | None, echo: bool,
+                 prompt_field: str = "prompt", limit_field: str = "max_tokens") -> SamplingParams:
         room = engine.max_positions - prompt_len
-        if room < 1 or (limit is not None and limit > room and not (echo and limit == 0)):
-            raise OpenAIError(400, f"the prompt ({prompt_len} tokens) plus max_tokens ({limit}) exceeds the "
-                                   f"model's context of {engine.max_positions} tokens", "max_tokens")
+        if room < 1:  # the prompt alone leaves no room for one token: the prompt is what to change
+            what = ("the prompt", "leaves", "it") if prompt_field == "prompt" else \
+                (f"the {prompt_field} (with the chat template)", "leave", "them")
+            raise OpenAIError(400, f"{what[0]} ({prompt_len} tokens) {what[1]} no room in the model's context of "
+                                   f"{engine.max_positions} tokens: shorten {what[2]} to at most "
+                                   f"{engine.max_positions - 1} tokens", prompt_field)
+        if limit is not None and limit > room and not (echo and limit == 0):
+            raise OpenAIError(400, f"the {prompt_field} ({prompt_len} tokens) plus {limit_field} ({limit}) exceeds "
+                                   f"the model's context of {engine.max_positions} tokens: ask for at most "
+                                   f"{room} tokens or shorten the {prompt_field}", limit_field)
         wanted = room if limit is None else limit
         if wanted > cfg.max_tokens_limit:
             if limit is not None:
-                raise OpenAIError(400, f"max_tokens {limit} is over this server's limit {cfg.max_tokens_limit}",
-                                  "max_tokens")
+                raise OpenAIError(400, f"{limit_field} {limit} is over this server's limit {cfg.max_tokens_limit}",
+                                  limit_field)
             wanted = cfg.max_tokens_limit
         return SamplingParams(max_tokens=wanted, temperature=req.temperature, seed=req.seed, stops=req.stops(),
                               ignore_eos=req.ignore_eos, logprobs=logprobs, echo=echo)
@@ -228,11 +244,17 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
         check_model(req.model)
         if (bad := req.unsupported()) is not None:
             raise bad
-        if (req.logprobs is not None or req.echo or req.return_tokens_as_token_ids) and not engine.supports_logprobs:
-            raise OpenAIError(400, "logprobs, echo and return_tokens_as_token_ids are not supported by this server",
-                              "logprobs")
+        sent = [name for name, given in (("logprobs", req.logprobs is not None), ("echo", req.echo),
+                                         ("return_tokens_as_token_ids", req.return_tokens_as_token_ids)) if given]
+        if sent and not engine.supports_logprobs:
+            raise OpenAIError(400, f"{' and '.join(sent)} {'is' if len(sent) == 1 else 'are'} not supported by "
+                                   f"this server (it generates text but does not score it): leave "
+                                   f"{'it' if len(sent) == 1 else 'them'} out", sent[0])
         if req.max_tokens == 0 and not req.echo:
-            raise OpenAIError(400, "max_tokens=0 needs echo=true (nothing to return otherwise)", "max_tokens")
+            if engine.supports_logprobs:
+                raise OpenAIError(400, "max_tokens=0 needs echo=true (nothing to return otherwise)", "max_tokens")
+            raise OpenAIError(400, "max_tokens must be at least 1 (with max_tokens=0 there is nothing to return)",
+                              "max_tokens")
         route = routing(req, request)
         jobs = []
         for prompt in req.prompts():
@@ -257,7 +279,8 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
             raise OpenAIError(400, str(exc), "messages") from exc
         except ValueError as exc:  # a domain error of the engine (unknown role, bad template)
             raise OpenAIError(400, str(exc), "messages") from exc
-        job = Job(ids, sampling(req, len(ids), req.limit(), None, False), route)
+        limit_field = "max_completion_tokens" if req.max_completion_tokens is not None else "max_tokens"
+        job = Job(ids, sampling(req, len(ids), req.limit(), None, False, "messages", limit_field), route)
         return await respond([job], ChatShape(engine), req.stream, req.include_usage, "/v1/chat/completions")
 
     # -- running jobs -------------------------------------------------------------------------
@@ -336,7 +359,48 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
 
     if extend is not None:
         extend(app)
-    return BodyLimit(app, cfg.max_body_bytes, body_bytes, cfg.admin_max_body_bytes)
+    return _Front(BodyLimit(app, cfg.max_body_bytes, body_bytes, cfg.admin_max_body_bytes), requests, app)
+
+
+def _too_long(errors, field: str) -> dict | None:
+    """The context of a list-too-long error on `field` among a validation's errors (None if none)."""
+    for err in errors:
+        loc, ctx = err.get("loc", ()), err.get("ctx") or {}
+        if err.get("type") == "too_long" and field in loc and "actual_length" in ctx:
+            return ctx
+    return None
+
+
+class _Front:
+    """The outermost ASGI layer: the request counter, outside the body-size guard so that its
+    413s are counted like every other status. Counted: every request to a /v1/ path, and a 401
+    or 413 on any path. The endpoint label is the matching route's path (its template, for a
+    route with parameters), or UNMATCHED: a client must not be able to grow /metrics by
+    inventing paths."""
+
+    def __init__(self, inner: ASGIApp, counter: Counter, app: FastAPI):
+        self.inner, self.counter, self.app = inner, counter, app
+
+    def endpoint(self, scope: Scope) -> str:
+        for route in self.app.router.routes:
+            match, _ = route.matches(scope)
+            if match is not Match.NONE:  # PARTIAL: the path is served, by another method (a 405)
+                return getattr(route, "path", UNMATCHED)
+        return UNMATCHED
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.inner(scope, receive, send)
+            return
+        counted = scope.get("path", "").startswith("/v1/")
+        before = dict(scope)  # routing updates `scope` (a mount's root_path): label the request as it came
+
+        async def counting_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and (counted or message["status"] in (401, 413)):
+                self.counter.labels(self.endpoint(before), str(message["status"])).inc()
+            await send(message)
+
+        await self.inner(scope, receive, counting_send)
 
 
 class _EngineGauges:

@@ -85,6 +85,50 @@ def test_bad_requests_are_400_never_500(agent, body, headers, param):
     assert httpx.post(f"{url}/v1/completions", json={"prompt": "Q: x\nA:", "max_tokens": 2}).status_code == 200
 
 
+@pytest.mark.parametrize("body,param", [
+    ({"max_tokens": 0}, "max_tokens"),
+    ({"max_tokens": 0, "echo": True}, "echo"),
+    ({"echo": True}, "echo"),
+    ({"logprobs": 0}, "logprobs"),
+    ({"return_tokens_as_token_ids": True}, "return_tokens_as_token_ids"),
+    ({"echo": True, "return_tokens_as_token_ids": True}, "echo"),
+])
+def test_scoring_fields_are_refused_by_the_field_sent_and_never_suggested(agent, body, param):
+    """An agent generates but does not score: the refusal names the field that was sent, and
+    max_tokens=0 does not send the client to echo, which is refused too."""
+    _, url, _ = agent
+    resp = httpx.post(f"{url}/v1/completions", json={"prompt": "hi", **body})
+    assert resp.status_code == 400, resp.text
+    err = resp.json()["error"]
+    assert err["param"] == param, err
+    if param == "max_tokens":
+        assert "at least 1" in err["message"] and "echo" not in err["message"], err
+    else:
+        assert "logprobs, echo" not in err["message"] and param in err["message"], err
+
+
+def test_a_prompt_too_long_for_the_context_names_the_prompt_or_messages(agent):
+    engine, url, _ = agent
+    context = httpx.get(f"{url}/v1/models").json()["data"][0]["max_model_len"]
+    cases = (({"prompt": [1] * context, "max_tokens": 1}, "prompt"),  # no room for a token
+             ({"prompt": [1] * (context + 400), "max_tokens": 2}, "prompt"),
+             ({"prompt": [1] * (context - 1), "max_tokens": 2}, "max_tokens"))  # only max_tokens overflows
+    for body, param in cases:
+        resp = httpx.post(f"{url}/v1/completions", json=body)
+        assert resp.status_code == 400 and resp.json()["error"]["param"] == param, resp.text
+    client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0)
+    long_text = " ".join(["apples"] * context)
+    assert len(engine.chat_ids([("user", long_text)])) > context
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model="edge-2", messages=[{"role": "user", "content": long_text}], max_tokens=1)
+    assert caught.value.body["param"] == "messages" and "shorten" in caught.value.body["message"]
+    short = engine.chat_ids([("user", "hi")])
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model="edge-2", messages=[{"role": "user", "content": "hi"}],
+                                       max_completion_tokens=context - len(short) + 1)
+    assert caught.value.body["param"] == "max_completion_tokens"
+
+
 def test_admin_endpoints_need_the_token_and_reject_malformed_rounds(agent):
     engine, url, token = agent
     assert httpx.get(f"{url}/admin/v1/identity").status_code == 401
@@ -169,6 +213,12 @@ def test_an_agent_with_an_api_key_still_takes_its_rounds_on_the_admin_token(make
         admin = httpx.get(f"{url}/admin/v1/identity", headers={"Authorization": f"Bearer {token}"})
         assert admin.status_code == 200 and admin.json()["device"] == "edge-2"
         assert httpx.get(f"{url}/admin/v1/identity", headers={"Authorization": "Bearer user-key"}).status_code == 401
+        for path in ("/random-abc", "/x/y/z123"):  # unauthenticated probes of invented paths
+            assert httpx.get(f"{url}{path}").status_code == 401
+        text = httpx.get(f"{url}/metrics", headers={"Authorization": "Bearer user-key"}).text
+        assert 'fedhybrid_requests_total{endpoint="other",status="401"} 2.0' in text
+        assert 'fedhybrid_requests_total{endpoint="/v1/models",status="401"} 1.0' in text
+        assert "random-abc" not in text and "z123" not in text
 
 
 def test_an_answer_that_loops_ends_early_with_finish_reason_length(make_agent, serve_app, looping_cloud_model):

@@ -181,6 +181,63 @@ def test_oversized_bodies_are_413_however_they_are_sent(server):
     assert httpx.get(f"{server}/health").status_code == 200
 
 
+def requests_counted(url: str, headers: dict | None = None) -> dict[tuple[str, str], float]:
+    """fedhybrid_requests_total from /metrics: {(endpoint, status): count}."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    scrape = httpx.get(f"{url}/metrics", headers=headers)
+    assert scrape.status_code == 200, scrape.text
+    return {(s.labels["endpoint"], s.labels["status"]): s.value
+            for family in text_string_to_metric_families(scrape.text) for s in family.samples
+            if s.name == "fedhybrid_requests_total"}
+
+
+def test_oversized_bodies_are_counted_on_metrics_like_any_refusal(server):
+    big = json.dumps({"prompt": "x" * 10_000}).encode()
+    json_type = {"Content-Type": "application/json"}
+    assert httpx.post(f"{server}/v1/completions", content=big, headers=json_type).status_code == 413
+    chunks = (big[i: i + 1000] for i in range(0, len(big), 1000))  # no Content-Length: refused while it arrives
+    assert httpx.post(f"{server}/v1/completions", content=chunks, headers=json_type).status_code == 413
+    assert httpx.post(f"{server}/nowhere", content=big, headers=json_type).status_code == 413
+    assert httpx.post(f"{server}/v1/completions", json={"prompt": "x", "n": 2}).status_code == 400
+    assert requests_counted(server) == {("/v1/completions", "413"): 2, ("other", "413"): 1,
+                                        ("/v1/completions", "400"): 1}
+
+
+def test_unknown_paths_share_one_metrics_label_and_metrics_needs_the_key(cloud_engine, serve_app):
+    """Inventing paths, with or without the key, cannot add series to /metrics."""
+    auth = {"Authorization": "Bearer sesame"}
+    with serve_app(create_cloud_app(cloud_engine, HttpConfig(api_key="sesame"))) as url:
+        for path in ("/random-abc", "/x/y/z123", "/v1/nothing-123"):
+            assert httpx.get(f"{url}{path}").status_code == 401
+            assert httpx.get(f"{url}{path}", headers=auth).status_code == 404
+        assert httpx.get(f"{url}/v1/completions", headers=auth).status_code == 405
+        assert httpx.get(f"{url}/metrics").status_code == 401  # the scrape needs the key too
+        counted = requests_counted(url, auth)
+    # an unknown path is counted as a /v1/ request (404) or a refusal (401), never by its name
+    assert counted == {("other", "401"): 3, ("other", "404"): 1, ("/v1/completions", "405"): 1,
+                       ("/metrics", "401"): 1}
+
+
+def test_too_many_stop_sequences_name_the_limit(client):
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.completions.create(model="cloud", prompt="x", max_tokens=1, stop=["a", "b", "c", "d", "e"])
+    err = caught.value.body
+    assert err["param"] == "stop" and "at most 4 sequences (got 5)" in err["message"], err
+
+
+def test_a_prompt_too_long_for_the_context_names_the_prompt_unless_max_tokens_is_what_overflows(server, cloud_engine):
+    context = cloud_engine.max_positions
+    assert 3 * context < 4000  # the ids ("1, " at most) fit the server's 4096-byte body limit
+    cases = (([1] * context, 1, "prompt"),  # the prompt alone leaves no room for a token
+             ([1] * (context - 1), 2, "max_tokens"))  # the prompt fits; max_tokens pushes past
+    for ids, max_tokens, param in cases:
+        resp = httpx.post(f"{server}/v1/completions", json={"prompt": ids, "max_tokens": max_tokens})
+        assert resp.status_code == 400 and resp.json()["error"]["param"] == param, resp.text
+    fits = httpx.post(f"{server}/v1/completions", json={"prompt": [1] * (context - 1), "max_tokens": 1})
+    assert fits.status_code == 200, fits.text
+
+
 def test_api_key_is_required_when_set(cloud_engine, serve_app):
     with serve_app(create_cloud_app(cloud_engine, HttpConfig(api_key="sesame"))) as url:
         assert httpx.post(f"{url}/v1/completions", json={"prompt": "x"}).status_code == 401
