@@ -151,6 +151,18 @@ def _alive(pid: int) -> bool:
         return True
 
 
+def _group_alive(pgid: int) -> bool:
+    """Whether any process of the group is left (a child the leader started, such as Flower's
+    serverapp under the SuperLink, can outlive the leader by seconds)."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _wait_health(url: str, proc: dict, timeout_s: float = 120.0, verify=True) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -252,7 +264,7 @@ def fleet_up(spec: FleetSpec, say=print) -> dict:
             _save(work, fleet)
         for agent, proc in zip(fleet["agents"], fleet["processes"][-len(devices):]):
             _wait_health(f"{agent['url']}/health", proc, timeout_s=180.0)
-        say(f"{len(devices)} device agents up ({', '.join(devices)})")
+        say(f"{len(devices)} device agent{'s' if len(devices) != 1 else ''} up ({', '.join(devices)})")
         link = FlowerLoopback(work)
         port = free_port()
         security, node_security, root = ["--insecure"], ["--insecure"], None
@@ -291,7 +303,7 @@ def fleet_up(spec: FleetSpec, say=print) -> dict:
         fleet["server_state"] = run_config["state-dir"]
         fleet["rounds"], fleet["round_interval"] = spec.rounds, spec.round_interval
         _save(work, fleet)
-        say(f"SuperLink at 127.0.0.1:{port}{' (TLS)' if spec.tls else ''}; {spec.rounds} rounds every "
+        say(f"SuperLink at 127.0.0.1:{port}{' (TLS)' if spec.tls else ''}; {spec.rounds} round{'s' if spec.rounds != 1 else ''} every "
             f"{spec.round_interval:.0f} s; logs in {work / 'logs'}")
         return fleet
     except BaseException:
@@ -313,13 +325,18 @@ def fleet_down(workdir: Path, quiet: bool = False, fleet: dict | None = None, gr
         stopped.append(proc["name"])
     deadline = time.monotonic() + grace_s
     for proc in fleet["processes"]:
-        while _alive(proc["pid"]) and time.monotonic() < deadline:
+        # the whole group, not only its leader: `fleet down` returns when nothing it started runs
+        # (_alive first: it reaps a leader that is this process's own zombie child)
+        while (_alive(proc["pid"]) or _group_alive(proc["pid"])) and time.monotonic() < deadline:
             time.sleep(0.1)
-        if _alive(proc["pid"]):
+        if _alive(proc["pid"]) or _group_alive(proc["pid"]):
             try:
                 os.killpg(proc["pid"], signal.SIGKILL)
             except ProcessLookupError:
                 pass
+            settle = time.monotonic() + 5.0
+            while (_alive(proc["pid"]) or _group_alive(proc["pid"])) and time.monotonic() < settle:
+                time.sleep(0.05)
     path = Path(fleet["workdir"]) / FLEET_FILE
     if path.is_file():
         path.rename(path.with_suffix(".down.json"))

@@ -183,6 +183,22 @@ def summary(results: list[Outcome]) -> dict:
             "max_gap_ms": _ms(max(gaps)) if gaps else None}
 
 
+def failures_by_agent(results: list[Outcome]) -> list[str]:
+    """One line per agent with failed requests: how many of its requests, and the last error
+    (a stopped agent, a 503 from a full queue), so the terminal says why, not only how many."""
+    by: dict[str, list[Outcome]] = defaultdict(list)
+    for r in results:
+        by[r.device].append(r)
+    lines = []
+    for device in sorted(by):
+        failed = [r for r in by[device] if not r.ok]
+        if failed:
+            last = failed[-1]
+            why = last.error or (f"HTTP {last.status}" if last.status else "no answer")
+            lines.append(f"{device}: {len(failed)} of {len(by[device])} requests failed (last: {why})")
+    return lines
+
+
 def with_interval(row: dict, key: str) -> str:
     """`17.6% [14.0, 21.3]` for a row's figure and its `_ci`; `-` when it has none."""
     ci = row.get(f"{key}_ci")

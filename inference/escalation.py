@@ -160,7 +160,9 @@ class EscalationChain:
                 close()
 
     def summary(self) -> list[dict]:
-        """Per hop, in order: calls, answered, escalated, failed, tokens computed, cost."""
+        """Per hop, in order: calls, answered, escalated, failed, tokens computed, cost, and the
+        reason of its last failure (None if it never failed)."""
         with self._lock:
-            return [{"tier": h.tier, **{k: v for k, v in vars(self.stats[h.tier]).items() if k != "failures"}}
+            return [{"tier": h.tier, **{k: v for k, v in vars(self.stats[h.tier]).items() if k != "failures"},
+                     "last_failure": self.stats[h.tier].failures[-1] if self.stats[h.tier].failures else None}
                     for h in self.hops]

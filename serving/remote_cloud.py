@@ -119,6 +119,7 @@ class RemoteCloud:
         self.vocab_size = 0
         self.model = cfg.model
         self._deferred = None  # a tokenizer to check at the first call (`connect_later`)
+        self._last_error: str | None = None  # named when the circuit is open, so a log says why
 
     def connect(self, tokenizer) -> dict:
         """Check the server: model listed, tokenizer identical. Returns the model card.
@@ -173,6 +174,7 @@ class RemoteCloud:
             self.connect(self._deferred)
         except (ServingError, TokenizerMismatchError) as exc:
             self._breaker.record(False)
+            self._last_error = str(exc)
             raise CloudUnavailable(str(exc)) from exc
         self._deferred = None
 
@@ -194,7 +196,8 @@ class RemoteCloud:
         if not self._breaker.allow():
             with self._stats_lock:
                 self.stats.short_circuited += 1
-            raise CloudUnavailable(f"circuit open: the cloud at {self.cfg.url} failed repeatedly")
+            raise CloudUnavailable(f"circuit open: the cloud at {self.cfg.url} failed repeatedly"
+                                   + (f" (last: {self._last_error})" if self._last_error else ""))
         if self._deferred is not None:
             self._connect_deferred()
         echo = verify_from < len(tokens)
@@ -239,7 +242,8 @@ class RemoteCloud:
         with self._stats_lock:
             self.stats.calls += 1
             self.stats.failures += 1
-        raise CloudUnavailable(f"cloud call failed within {deadline_s * 1e3:.0f} ms: {last_error}")
+        self._last_error = f"cloud call failed within {deadline_s * 1e3:.0f} ms: {last_error}"
+        raise CloudUnavailable(self._last_error)
 
     def _parse(self, content: bytes, tokens: list[int], verify_from: int, top_k: int,
                echo: bool) -> CloudPrediction:

@@ -208,6 +208,18 @@ def test_a_taken_port_is_a_one_line_error_before_any_model_loads(tiny_zoo_dir, t
         assert not (tmp_path / "a").exists()  # nothing of the agent was set up
 
 
+def test_a_malformed_hop_is_exit_2_before_any_model_loads(capsys):
+    import pytest
+
+    for argv in (["generate", "Q: x\\nA:", "--hop", "client=127.0.0.1:8231"],
+                 ["device", "serve", "--device", "e", "--hop", "client=http://h:1,confidence=2"]):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2, argv
+        err = capsys.readouterr().err.splitlines()[-1]
+        assert "error: argument --hop:" in err and ("write TIER=URL" in err or "confidence must lie" in err), err
+
+
 def test_every_option_has_help_and_says_its_default(capsys):
     """A newcomer reads the defaults in --help: every option of every command has a help text,
     and one with a default names it once (written in the text, else appended)."""

@@ -1,12 +1,14 @@
 """`fleet up --hierarchy`: the arguments that put each deployed agent in the tier chain."""
 
 import argparse
+import os
+import signal
+import time
 
 import pytest
 
 from fedhybrid.commands import device
-from fedhybrid.fleet_ops import FleetSpec, agent_argv, chain_args
-from fedhybrid.hops import parse_hop
+from fedhybrid.fleet_ops import FleetSpec, _alive, agent_argv, chain_args, fleet_down
 from server.errors import ServerError
 
 TIERS = ("client", "client", "edge", "edge", "edge", "iot", "iot", "iot")
@@ -30,7 +32,7 @@ def test_every_agent_of_a_fleet_gets_the_fleets_settings(tmp_path):
     args = _parse(agent_argv(spec, "iot-5", "iot", 9005, tmp_path / "iot-5", tmp_path / "keys", URLS[0], 77, chain))
     assert (args.tier, args.device, args.port, args.lora_seed) == ("iot", "iot-5", 9005, 77)
     assert (args.train_budget, args.loop_stop, args.cloud_url) == (7.5, 16, URLS[0])
-    assert [parse_hop(h).tier for h in args.hop] == ["edge", "client"] and args.recurring_to_cloud
+    assert [h.tier for h in args.hop] == ["edge", "client"] and args.recurring_to_cloud
     assert args.settle_recurring and args.remember == 500
     off = FleetSpec(tmp_path, recurring_to_cloud=False, settle_recurring=False)
     args = _parse(agent_argv(off, "iot-5", "iot", 9005, tmp_path / "iot-5", tmp_path / "keys", URLS[0], 77, chain))
@@ -40,7 +42,7 @@ def test_every_agent_of_a_fleet_gets_the_fleets_settings(tmp_path):
 def test_each_tier_asks_the_hubs_above_nearest_first_and_relays_from_the_next_tier_up():
     chains = chain_args(TIERS, URLS, 0.85, 0.7)
     parsed = [_serve_args(t, f"{t}-{i}", c) for i, (t, c) in enumerate(zip(TIERS, chains))]
-    hops = [[parse_hop(h) for h in p.hop] for p in parsed]
+    hops = [list(p.hop) for p in parsed]  # argparse parses --hop into HopSpecs
     # the hubs are each tier's first agent: client-0 and edge-2, and only they answer at /hop
     assert [p.serve_hop for p in parsed] == [True, False, True, False, False, False, False, False]
     assert hops[0] == [] and hops[1] == [] and parsed[0].relay_url is None  # client -> cloud
@@ -54,7 +56,7 @@ def test_each_tier_asks_the_hubs_above_nearest_first_and_relays_from_the_next_ti
 def test_a_missing_tier_is_skipped_and_no_relay_is_named_that_the_server_would_not_fill():
     chains = chain_args(("client", "iot", "iot"), URLS[:3], 0.9, 1.0)
     parsed = [_serve_args(t, f"{t}-{i}", c) for i, (t, c) in enumerate(zip(("client", "iot", "iot"), chains))]
-    assert parsed[0].serve_hop and [parse_hop(h).tier for h in parsed[1].hop] == ["client"]
+    assert parsed[0].serve_hop and [h.tier for h in parsed[1].hop] == ["client"]
     assert parsed[1].relay_url is None  # the server relays iot updates to the edge tier, and there is none
     assert chain_args(("iot", "iot"), URLS[:2], 0.9, 1.0) == [[], []]  # no tier above: straight to the cloud
 
@@ -69,3 +71,36 @@ def test_bad_hierarchy_settings_are_refused_before_anything_starts(tmp_path, ove
         FleetSpec(tmp_path, hierarchy=True, **over)
     assert not any(tmp_path.iterdir())
     FleetSpec(tmp_path, overrides={"secure": False})  # without the hierarchy, secure=false stays the user's call
+
+
+def test_fleet_down_returns_only_when_every_process_of_each_group_is_gone(tmp_path):
+    """A leader (the SuperLink, say) exits on SIGTERM while a child it started (Flower's
+    serverapp) lingers: `fleet down` waits for the whole group, then kills what is left."""
+    import json
+    import subprocess
+    import sys
+
+    child_pid = tmp_path / "child.pid"
+    leader = subprocess.Popen([sys.executable, "-c", (
+        "import pathlib, subprocess, sys, time\n"
+        "code = 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)'\n"
+        "child = subprocess.Popen([sys.executable, '-c', code])\n"
+        f"pathlib.Path({str(child_pid)!r}).write_text(str(child.pid))\n"
+        "time.sleep(120)\n")], start_new_session=True)
+    try:
+        for _ in range(200):
+            if child_pid.exists() and child_pid.read_text():
+                break
+            time.sleep(0.05)
+        child = int(child_pid.read_text())
+        (tmp_path / "fleet.json").write_text(json.dumps({
+            "workdir": str(tmp_path), "agents": [], "processes": [{"name": "superlink", "pid": leader.pid}]}))
+        assert fleet_down(tmp_path, grace_s=1.0) == ["superlink"]
+        assert not _alive(leader.pid) and not _alive(child)
+        assert (tmp_path / "fleet.down.json").is_file()
+    finally:
+        for pid in (leader.pid,):
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass

@@ -56,6 +56,17 @@ def test_tokens_a_hub_answered_count_as_hub_share_not_cloud_share():
     assert report.rows_by_round([*results, looped])[0]["looped"] == 1
 
 
+def test_failed_requests_are_summed_up_per_agent_with_the_last_reason():
+    results = [traffic.Outcome("a", "edge-0", 0.0, ok=True, tokens=3, total_s=1.0, provenance={"device": 3}),
+               traffic.Outcome("b", "iot-1", 0.1, error="ConnectError: All connection attempts failed"),
+               traffic.Outcome("c", "iot-1", 0.2, status=503),
+               traffic.Outcome("d", "iot-1", 0.3, ok=True, tokens=2, total_s=1.0, provenance={"device": 2})]
+    assert report.failures_by_agent(results) == ["iot-1: 2 of 3 requests failed (last: HTTP 503)"]
+    assert report.failures_by_agent(results[:2]) == [
+        "iot-1: 1 of 1 requests failed (last: ConnectError: All connection attempts failed)"]
+    assert report.failures_by_agent(results[:1]) == []
+
+
 def _done(rid, device, provenance, answered_by=None, correct=None, round_=1):
     return traffic.Outcome(rid, device, 0.0, ok=True, tokens=sum(provenance.values()), total_s=1.0,
                            provenance=provenance, correct=correct, adapter_version=round_,

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.text import Text
 
 COLOURS = {"device": "green", "cloud": "bold magenta", "cache": "cyan"}
@@ -77,8 +78,19 @@ def loop_stop_arg(parser: argparse.ArgumentParser) -> None:
                              "token each (default 32; 0: off; else >= 8)")
 
 
+def _hop(spec: str):
+    """--hop parsed by argparse, so a malformed one is exit 2 before any model loads."""
+    from fedhybrid.hops import HopSpecError, parse_hop
+
+    try:
+        return parse_hop(spec)
+    except HopSpecError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--hop ")) from exc
+
+
 def hop_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--hop", action="append", default=[], metavar="TIER=URL[,confidence=P,deadline=S,price=X]",
+    parser.add_argument("--hop", action="append", default=[], type=_hop,
+                        metavar="TIER=URL[,confidence=P,deadline=S,price=X]",
                         help="a tier above to ask before the cloud (repeatable, in order; e.g. "
                              "edge=http://hub:8101): its answer is taken when its top-1 probability >= P "
                              "(default 0.6), a hop down, late (S seconds, default 0.5) or garbled is skipped")
@@ -90,13 +102,9 @@ def chain_from_args(args: argparse.Namespace, cloud, tokenizer, deadline_s: floa
     """`cloud`, or the escalation chain --hop describes ending at it."""
     if not args.hop:
         return cloud
-    from fedhybrid.hops import HopSpecError, build_chain, parse_hop
+    from fedhybrid.hops import build_chain
 
-    try:
-        specs = [parse_hop(s) for s in args.hop]
-    except HopSpecError as exc:
-        raise SystemExit(str(exc)) from exc
-    return build_chain(specs, cloud, tokenizer, deadline_s, args.cloud_price)
+    return build_chain(args.hop, cloud, tokenizer, deadline_s, args.cloud_price)
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -166,10 +174,15 @@ def _generate(args: argparse.Namespace) -> int:
         f"{f' | stopped: the last {cfg.loop_stop} tokens looped' if gen.loop_stopped else ''}[/dim]")
     summary = getattr(stack.cloud, "summary", None)
     if summary is not None:  # an escalation chain: who answered, at what cost
-        console.print("[dim]" + " | ".join(
-            f"{h['tier']}: {h['answered']} answered, {h['escalated']} passed up, {h['failed']} failed, "
-            f"cost {h['cost']:.3f}" for h in summary()) + "[/dim]")
+        console.print("[dim]" + escape(" | ".join(map(_hop_line, summary()))) + "[/dim]")
     return 0
+
+
+def _hop_line(h: dict) -> str:
+    """'client: 3 answered, 4 passed up, 1 failed (last: <why>), cost 0.012'"""
+    why = f" (last: {h['last_failure']})" if h["last_failure"] else ""
+    return (f"{h['tier']}: {h['answered']} answered, {h['escalated']} passed up, {h['failed']} failed{why}, "
+            f"cost {h['cost']:.3f}")
 
 
 def _calibrate(args: argparse.Namespace) -> int:

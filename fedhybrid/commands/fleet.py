@@ -116,8 +116,8 @@ def _traffic(args: argparse.Namespace) -> int:
         for row in progress.add(outcome):
             console.print(_line(row))
 
-    console.print(f"traffic: {args.rate:g} req/s for {args.duration:g} s at {len(devices)} agents "
-                  f"({args.workload} workload)")
+    agents = f"{len(devices)} agent{'s' if len(devices) != 1 else ''}"
+    console.print(f"traffic: {args.rate:g} req/s for {args.duration:g} s at {agents} ({args.workload} workload)")
     results, sent = asyncio.run(traffic.drive(urls, stream, args.rate, args.duration, args.max_tokens, args.seed,
                                               on_result=on_result))
     for row in progress.rest():
@@ -128,6 +128,8 @@ def _traffic(args: argparse.Namespace) -> int:
         baseline = asyncio.run(traffic.cloud_baseline(fleet["cloud_url"], list(sent.values()), args.max_tokens))
     rows = report.rows_by_round(results, baseline, sent)
     report.print_tables(rows, report.tiers_by_round(results))
+    for line in report.failures_by_agent(results):
+        console.print(line, style="red", markup=False)
     path = args.json or args.workdir / "traffic.json"
     report.write_report(path, results, rows, {"rate": args.rate, "duration": args.duration,
                                               "workload": args.workload, "agents": len(devices)}, baseline)

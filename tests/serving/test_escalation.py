@@ -134,6 +134,8 @@ def test_with_every_hop_down_the_request_still_completes_on_the_device(pair):
         chain.predict("s", ids, len(ids), 4, deadline_s=1.0)
     gen = HybridDecoder(device, tok, chain).generate(ids, CloudOnly(), DecodeConfig(max_new_tokens=6, deadline_s=0.5))
     assert len(gen.token_ids) > 0 and gen.cloud_share == 0.0  # every token the device's own
+    edge = chain.summary()[0]  # the summary says why a hop failed, not only how often
+    assert edge["failed"] >= 1 and "cannot reach" in edge["last_failure"]  # also once the circuit is open
 
 
 def test_hops_with_another_vocabulary_and_bad_specs_are_refused(pair):
