@@ -11,8 +11,11 @@ envelopes for `grace_s` seconds, then `load_aggregator_keys` drops it.
 Every file is written durably (`cache_sync.durable.write_durable`: temporary file, fsync,
 rename, folder fsync); private keys are 0600 from their first byte. Keys stay plain PEM
 (other tools read them), so a damaged one is caught by the PEM parser, which names it.
-A pair is written public half first: the private file is what `init_keys` checks for, so
-a crash between the two halves leaves no private key without its public one.
+A pair is written private half first; a crash between the two halves leaves a private key
+whose public half `init_keys` derives at its next run. `init_keys` never replaces a key: a device whose private key was
+handed to the device and removed here (its .pub kept) is left as it is, and an existing
+private key must load, so a damaged one is named instead of `keys init` reporting success.
+A server given a key folder (`key-dir`) creates nothing in it (`check_server_keys`).
 """
 
 from __future__ import annotations
@@ -52,16 +55,21 @@ def _write_public(path: Path, key) -> None:
 
 
 def _write_pair(folder: Path, stem: str, key) -> None:
-    """`stem`.pub then `stem`.pem (see the module docstring for the order)."""
-    _write_public(folder / f"{stem}.pub", key.public_key())
+    """`stem`.pem then `stem`.pub (see the module docstring for the order)."""
     _write_private(folder / f"{stem}.pem", key)
+    _write_public(folder / f"{stem}.pub", key.public_key())
 
 
 def _read_private(path: Path, kind):
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as exc:
-        raise CacheError(f"cannot read private key {path} ({exc}): regenerate with `fedhybrid keys init`") from exc
+        if isinstance(exc, FileNotFoundError):
+            raise CacheError(f"no private key at {path}: make the folder's keys with `fedhybrid keys init` "
+                             "(a device needs its own devices/<name>.pem)") from exc
+        raise CacheError(f"cannot read private key {path} ({exc}): restore it from a backup, or move it and its "
+                         ".pub aside and run `fedhybrid keys init` for a new pair (the server then needs the new "
+                         ".pub)") from exc
     if not isinstance(key, kind):
         raise CacheError(f"{path} holds a {type(key).__name__}, expected {kind.__name__}")
     if os.stat(path).st_mode & 0o077:
@@ -79,17 +87,53 @@ def _read_public(path: Path, kind):
     return key
 
 
-def init_keys(folder: Path, devices: list[str]) -> None:
-    """Create the aggregator key, the server signing key and a key pair per device
-    (existing keys are kept)."""
+def init_keys(folder: Path, devices: list[str]) -> list[str]:
+    """Create the aggregator key, the server signing key and a key pair per device; returns
+    the devices given a new pair. Existing keys are kept and checked (see the module docstring).
+
+    Raises:
+        CacheError: an existing key that does not load (named, with what to do).
+    """
     ring = folder / "aggregator" / "keyring.json"
     if not ring.is_file():
         rotate_aggregator(folder)
+    load_aggregator_keys(folder)
     if not (folder / "server-signing.pem").is_file():
         _write_pair(folder, "server-signing", Ed25519PrivateKey.generate())
+    _complete(folder / "server-signing.pub", server_signing_key(folder))
+    created = []
     for device in devices:
-        if not (folder / "devices" / f"{device}.pem").is_file():
+        pem, pub = folder / "devices" / f"{device}.pem", folder / "devices" / f"{device}.pub"
+        if pem.is_file():
+            _complete(pub, device_signing_key(folder, device))
+        elif not pub.is_file():  # a .pub alone: the private half lives on the device
             _write_pair(folder / "devices", device, Ed25519PrivateKey.generate())
+            created.append(device)
+    return created
+
+
+def _complete(pub: Path, private) -> None:
+    """The public half of a pair whose writing stopped after its private half."""
+    if not pub.is_file():
+        _write_public(pub, private.public_key())
+
+
+def check_server_keys(folder: Path, devices: list[str]) -> None:
+    """A key folder the operator made (`key-dir`): what the server needs is there and loads
+    (the aggregator keys, the server's signing key, each device's public key), and nothing
+    is created or replaced in it; a device's private key is not needed here.
+
+    Raises:
+        CacheError: naming the missing or damaged file and the command that makes it.
+    """
+    load_aggregator_keys(folder)
+    server_signing_key(folder)
+    missing = [d for d in devices if not (folder / "devices" / f"{d}.pub").is_file()]
+    if missing:
+        raise CacheError(f"no public key for {', '.join(missing)} in {folder / 'devices'}: run `fedhybrid keys init "
+                         f"--dir {folder} --devices {' '.join(missing)}` and give each device its new .pem")
+    for device in devices:
+        _read_public(folder / "devices" / f"{device}.pub", Ed25519PublicKey)
 
 
 def rotate_aggregator(folder: Path, now: float | None = None) -> str:

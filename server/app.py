@@ -97,9 +97,13 @@ def build_federation(cfg: FederationConfig):
     channel = None
     if cfg.secure:
         from cache_sync.channel import ServerChannel
-        from cache_sync.keys import init_keys
+        from cache_sync.keys import check_server_keys, init_keys
 
-        init_keys(cfg.key_path, [cfg.device_name(i) for i in range(len(cfg.fleet_tiers))])
+        devices = [cfg.device_name(i) for i in range(len(cfg.fleet_tiers))]
+        if cfg.key_dir:  # the operator's keys: never create or replace any (a device holds its own .pem)
+            check_server_keys(cfg.key_path, devices)
+        else:  # the run's own folder (<state-dir>/keys): made on first use
+            init_keys(cfg.key_path, devices)
         channel = ServerChannel(cfg.key_path)
     return Federation(cfg, header, families, thresholds, channel), families
 

@@ -84,8 +84,10 @@ def _run(args: argparse.Namespace) -> int:
 def _keys_init(args: argparse.Namespace) -> int:
     from cache_sync.keys import init_keys
 
-    init_keys(args.dir, args.devices)
-    print(f"keys in {args.dir} for {len(args.devices)} devices (private keys mode 0600)")
+    created = init_keys(args.dir, args.devices)
+    kept = len(args.devices) - len(created)
+    print(f"keys in {args.dir} for {len(args.devices)} device{'s' if len(args.devices) != 1 else ''}: "
+          f"{len(created)} new pair{'s' if len(created) != 1 else ''}, {kept} kept (private keys mode 0600)")
     return 0
 
 

@@ -78,11 +78,11 @@ def test_a_damaged_keyring_is_a_cache_error_naming_it(tmp_path, content):
         assert str(ring) in str(caught.value)
 
 
-def test_a_crash_between_the_halves_of_a_pair_leaves_no_private_key_without_its_public_one(tmp_path, monkeypatch):
+def test_a_crash_between_the_halves_of_a_pair_is_completed_at_the_next_run(tmp_path, monkeypatch):
     durable_write = keys.write_durable
 
     def crash_on_the_device_key(path, data, mode=None):
-        if path.name == "edge-0.pem":
+        if path.name == "edge-0.pub":
             raise OSError("power cut")
         durable_write(path, data, mode)
 
@@ -93,3 +93,35 @@ def test_a_crash_between_the_halves_of_a_pair_leaves_no_private_key_without_its_
     keys.init_keys(tmp_path, ["edge-0"])  # the restart completes the pair
     private = keys.device_signing_key(tmp_path, "edge-0")
     assert _raw(keys.known_devices(tmp_path)["edge-0"]) == _raw(private.public_key())
+
+
+def test_keys_init_never_replaces_a_key_and_names_a_damaged_one(tmp_path):
+    """A device's private key handed to the device (its .pem removed here, its .pub kept) is
+    left alone, not given a new pair that would break the device's signatures; a damaged
+    private key makes `init_keys` fail naming it, instead of reporting success."""
+    assert keys.init_keys(tmp_path, ["edge-0", "edge-1"]) == ["edge-0", "edge-1"]
+    pub = (tmp_path / "devices" / "edge-1.pub").read_bytes()
+    (tmp_path / "devices" / "edge-1.pem").unlink()
+    assert keys.init_keys(tmp_path, ["edge-0", "edge-1", "iot-2"]) == ["iot-2"]
+    assert (tmp_path / "devices" / "edge-1.pub").read_bytes() == pub
+    assert not (tmp_path / "devices" / "edge-1.pem").exists()
+    damaged = tmp_path / "devices" / "edge-0.pem"
+    damaged.write_bytes(damaged.read_bytes()[:40])
+    with pytest.raises(CacheError, match="move it and its .pub aside") as caught:
+        keys.init_keys(tmp_path, ["edge-0"])
+    assert str(damaged) in str(caught.value)
+
+
+def test_a_server_given_a_key_folder_creates_nothing_in_it(tmp_path):
+    """`key-dir`: the server checks the operator's keys and needs only the devices' public
+    halves; a missing one is named with the command that makes it, and no file is written."""
+    keys.init_keys(tmp_path, ["edge-0", "edge-1"])
+    for device in ("edge-0", "edge-1"):
+        (tmp_path / "devices" / f"{device}.pem").unlink()  # handed to the devices
+    keys.check_server_keys(tmp_path, ["edge-0", "edge-1"])
+    (tmp_path / "devices" / "edge-1.pub").unlink()
+    before = {p: p.read_bytes() for p in _files(tmp_path)}
+    with pytest.raises(CacheError, match="no public key for edge-1") as caught:
+        keys.check_server_keys(tmp_path, ["edge-0", "edge-1"])
+    assert "fedhybrid keys init" in str(caught.value)
+    assert {p: p.read_bytes() for p in _files(tmp_path)} == before
