@@ -9,8 +9,10 @@ run failed).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -183,11 +185,32 @@ def _final_state(cfg: FederationConfig, engine: str):
     return state
 
 
+@contextlib.contextmanager
+def _flower_folder(workdir: Path | None, prefix: str):
+    """The SuperLink's database, the logs and Flower's home for one run. Without `workdir`, a
+    temporary folder (~8 MB) removed when the run succeeds or is interrupted; a failed run's
+    is kept, since its error names the logs in it."""
+    if workdir is not None:
+        Path(workdir).mkdir(parents=True, exist_ok=True)
+        yield Path(workdir)
+        return
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield work
+    except KeyboardInterrupt:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def run_simulation(run_config: dict, workdir: Path | None = None, on_line=None, timeout_s: float = 3600.0):
     """Flower's simulation engine (Ray), driven by `flwr run`; returns the final ServerState."""
     cfg = FederationConfig.from_run_config(run_config)
-    work = Path(workdir or tempfile.mkdtemp(prefix="fedhybrid-sim-"))
-    work.mkdir(parents=True, exist_ok=True)
+    with _flower_folder(workdir, "fedhybrid-sim-") as work:
+        return _run_simulation(cfg, run_config, work, on_line, timeout_s)
+
+
+def _run_simulation(cfg: FederationConfig, run_config: dict, work: Path, on_line, timeout_s: float):
     link = FlowerLoopback(work)
     port = free_port()
     try:
@@ -210,8 +233,11 @@ def run_deployment(run_config: dict, workdir: Path | None = None, tls: bool = Fa
     """Deployment engine on loopback: one SuperLink, one SuperNode per device (its tier in
     --node-config), `flwr run`, completion check, everything stopped by PID."""
     cfg = FederationConfig.from_run_config(run_config)
-    work = Path(workdir or tempfile.mkdtemp(prefix="fedhybrid-deploy-"))
-    work.mkdir(parents=True, exist_ok=True)
+    with _flower_folder(workdir, "fedhybrid-deploy-") as work:
+        return _run_deployment(cfg, run_config, work, tls, on_line, timeout_s)
+
+
+def _run_deployment(cfg: FederationConfig, run_config: dict, work: Path, tls: bool, on_line, timeout_s: float):
     link = FlowerLoopback(work)
     port = free_port()
     security, node_security, root = ["--insecure"], ["--insecure"], None

@@ -49,3 +49,28 @@ def test_deployment_engine_over_tls_with_a_supernode_per_device(tiny_zoo_dir, tm
     assert sorted({m["tier"] for m in state.history[0]["nodes"].values()}) == ["client", "edge", "iot"]
     assert (tmp_path / "flwr" / "tls" / "server.key").stat().st_mode & 0o777 == 0o600
     assert _no_children_left(tmp_path / "flwr")
+
+
+def test_a_runs_temporary_flower_folder_goes_unless_the_run_failed(tmp_path, monkeypatch):
+    """`fed run --engine deployment|simulation` without a folder of its own: the SuperLink's
+    database and logs (~8 MB) were left in /tmp after every run; now only a failed run's stay,
+    for the logs its error names."""
+    import tempfile
+
+    from fedhybrid.engines import _flower_folder
+    from server.errors import ServerError
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with _flower_folder(None, "fedhybrid-deploy-") as work:
+        (work / "superlink.db").write_bytes(b"x")
+    assert not work.exists()
+    with pytest.raises(KeyboardInterrupt), _flower_folder(None, "fedhybrid-deploy-") as work:
+        raise KeyboardInterrupt
+    assert not work.exists()
+    with pytest.raises(ServerError), _flower_folder(None, "fedhybrid-deploy-") as work:
+        raise ServerError(f"flwr ls reports failed; see {work}")
+    assert work.is_dir()
+    mine = tmp_path / "mine"
+    with _flower_folder(mine, "fedhybrid-deploy-") as work:
+        pass
+    assert work == mine and mine.is_dir()  # a folder the caller named is the caller's
