@@ -41,12 +41,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.text import Text
 
     from fedhybrid import engines
     from fedhybrid.report import tier_rows
 
     run_config = build_run_config(args)
-    console = Console()
+    console = Console(soft_wrap=True)  # a log keeps each line whole (the state hash on its line)
+
+    def flower_line(line: str) -> None:
+        # Flower colours its log lines: rendered on a terminal, dropped in a log, never raw codes
+        console.print(Text.from_ansi(line), highlight=False)
 
     def on_round(rnd, record):
         rel = record["release"]
@@ -57,11 +62,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.engine == "inprocess":
         state = engines.run_inprocess(run_config, on_round=on_round)
     elif args.engine == "simulation":
-        state = engines.run_simulation(run_config, on_line=lambda line: console.print(line, markup=False,
-                                                                                     highlight=False))
+        state = engines.run_simulation(run_config, on_line=flower_line)
     else:
-        state = engines.run_deployment(run_config, tls=args.tls, on_line=lambda line: console.print(
-            line, markup=False, highlight=False))
+        state = engines.run_deployment(run_config, tls=args.tls, on_line=flower_line)
     from server.round_log import full_history
 
     rows = tier_rows(full_history(state.history, Path(run_config["state-dir"])))
