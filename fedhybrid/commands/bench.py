@@ -109,7 +109,7 @@ def _models(args: argparse.Namespace) -> int:
 
     rows = models.run(Zoo(args.zoo), problems=args.problems)
     print_table("zoo models (held-out wordmath and paraphrase exact match, pycode held-out loss, batch-1 decode)",
-                rows, models.COLUMNS)
+                [{**r, "tiers": ", ".join(r["tiers"])} for r in rows], models.COLUMNS)
     write_json(args, "models", rows)
     return 0
 

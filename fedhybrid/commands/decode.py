@@ -245,7 +245,9 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 def _print_calibration(meta: dict, out) -> None:
     console = Console()
-    console.print(f"head: {meta['head']}")
+    head = meta["head"]
+    console.print("head: " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
+                                       for k, v in head.items()) if isinstance(head, dict) else f"head: {head}")
     for row in sorted(meta["table"], key=lambda r: r["tau"]):
         console.print(f"tau {row['tau']:8.4f}  cloud share {row['cloud_share']:6.1%}  accuracy {row['accuracy']:6.1%}")
     for name, row in meta["baseline"].items():
