@@ -1,12 +1,21 @@
-"""The federation's run config as the CLI builds it: pyproject defaults, then overrides."""
+"""The federation's run config as the CLI builds it: pyproject defaults, then overrides.
+
+Every value is checked here, before anything loads (a model, Flower, a state folder): its key
+must be one of `[tool.flwr.app.config]`, its type that of the key's default there
+(`fleet.config.value_type_error`), its range what `FederationConfig` accepts. A failure is a
+`FleetError` (the CLI: one line, exit 2).
+"""
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import tomllib
 from pathlib import Path
 
 from fedhybrid.engines import REPO
+from fleet.config import FederationConfig, value_type_error
+from fleet.errors import FleetError
 
 
 def default_run_config() -> dict:
@@ -14,26 +23,45 @@ def default_run_config() -> dict:
     return dict(data["tool"]["flwr"]["app"]["config"])
 
 
-def parse_sets(items: list[str]) -> dict:
+def parse_sets(items: list[str], defaults: dict | None = None) -> dict:
+    """`--set KEY=VALUE` items as {key: value}, each checked against `defaults` (the run config's,
+    from pyproject, unless given): its key must be one of theirs and its value of the type of that
+    key's default (FleetError names the first that is not). VALUE is TOML (true, 3, 0.5, "text"); a
+    VALUE that is not TOML is the bare string (`--set zoo=/some/path`), which only a string key takes."""
     out = {}
     for item in items:
         if "=" not in item:
-            raise SystemExit(f"--set {item!r}: use KEY=VALUE")
+            raise FleetError(f"--set {item!r} has no '=': use --set KEY=VALUE (e.g. --set fraction-train=0.5)")
         key, raw = item.split("=", 1)
         try:
             out[key.strip()] = tomllib.loads(f"v = {raw}")["v"]
         except tomllib.TOMLDecodeError:
             out[key.strip()] = raw  # a bare string
+    check_values(default_run_config() if defaults is None else defaults, out)
     return out
 
 
-def known_sets(cfg: dict, items: list[str]) -> dict:
-    """`--set` values parsed and checked against the run config's keys (an unknown key exits)."""
-    overrides = parse_sets(items)
-    unknown = sorted(set(overrides) - set(cfg))
+def check_values(defaults: dict, overrides: dict) -> None:
+    """Each override's key is one of `defaults`' and its value has the type of that key's default;
+    raises FleetError naming the first one that is not."""
+    unknown = sorted(set(overrides) - set(defaults))
     if unknown:
-        raise SystemExit(f"unknown config keys {unknown}; known: {sorted(cfg)}")
-    return overrides
+        key = unknown[0]
+        close = difflib.get_close_matches(key, list(defaults), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise FleetError(f"unknown run-config key {key!r}" + (f" (and {unknown[1:]})" if unknown[1:] else "")
+                         + f": {hint}the keys are those of [tool.flwr.app.config] in pyproject.toml: "
+                         + ", ".join(sorted(defaults)))
+    for key, value in overrides.items():
+        error = value_type_error(key, value, defaults[key])
+        if error:
+            raise FleetError(error)
+
+
+def known_sets(cfg: dict, items: list[str]) -> dict:
+    """`--set` values parsed and checked against the run config `cfg`'s keys and the types of its
+    values (FleetError names an unknown key or a value of the wrong type)."""
+    return parse_sets(items, cfg)
 
 
 def stop_strings(items: list[str]) -> tuple[str, ...]:
@@ -42,7 +70,8 @@ def stop_strings(items: list[str]) -> tuple[str, ...]:
 
 
 def build_run_config(args: argparse.Namespace) -> dict:
-    """Defaults from pyproject, overridden by --set and flags; paths made absolute."""
+    """Defaults from pyproject, overridden by --set and flags, every value checked (FleetError);
+    paths made absolute."""
     cfg = default_run_config()
     cfg.update(known_sets(cfg, args.set))
     if args.rounds is not None:
@@ -55,13 +84,13 @@ def build_run_config(args: argparse.Namespace) -> dict:
         cfg["workload-file"] = str(args.workload)
     if getattr(args, "workload_split", None):
         cfg["workload-split"] = args.workload_split
+    # types and ranges of every value, before any path is resolved or anything loads
+    FederationConfig.from_run_config(cfg)
+    for key in ("state-dir", "zoo", "workload-file"):
+        if key == "state-dir" or cfg[key]:  # "": the shipped zoo, no workload file
+            cfg[key] = str(Path(cfg[key]).resolve())
     if cfg.get("workload-file"):  # read, and split over this fleet, here: before any process starts
         from clients.runtime import file_workload_for
-        from fleet.config import FederationConfig
 
-        cfg["workload-file"] = str(Path(cfg["workload-file"]).resolve())
         file_workload_for(FederationConfig.from_run_config(cfg))
-    cfg["state-dir"] = str(Path(cfg["state-dir"]).resolve())
-    if cfg.get("zoo"):
-        cfg["zoo"] = str(Path(cfg["zoo"]).resolve())
     return cfg

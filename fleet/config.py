@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,44 @@ INTRODUCED_AS = {"replay_dir": "", "fraction_train": 1.0, "min_replies": 1, "sec
                  "recurring_to_cloud": True, "settle_recurring": True, "federated_head": False,
                  "explore_rate": 0.05, "target_escalation_share": 0.0, "head_epochs": 4, "head_lr": 1e-3,
                  "forget_after": 0}
+# what a run-config value of each type must be, as the message says it (values are TOML)
+_EXPECTED = {bool: "a boolean: true or false (TOML, unquoted)",
+             int: "an integer (a TOML whole number such as 4: not 4.0, \"4\" or true)",
+             float: "a finite number (TOML, such as 0.5 or 2: not nan, inf, \"0.5\" or true)",
+             str: "a string (TOML, quoted: \"...\")"}
+
+
+def _kind(value) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a float" if math.isfinite(value) else "not a finite number"
+    return "a string" if isinstance(value, str) else f"a {type(value).__name__}"
+
+
+def value_type_error(key: str, value, default) -> str | None:
+    """Why `value` cannot be the value of run-config key `key`, whose default is `default`
+    (None: it can). A bool key takes only true/false, an int key only integers (not floats or
+    bools), a float key integers or finite floats, a string key strings."""
+    expected = type(default)
+    if expected is bool:
+        ok = isinstance(value, bool)
+    elif expected is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif expected is float:
+        ok = not isinstance(value, bool) and (isinstance(value, int) or isinstance(value, float) and math.isfinite(value))
+    else:
+        ok = isinstance(value, expected)
+    if ok:
+        return None
+    return f"{key}={value!r} is {_kind(value)}; {key} takes {_EXPECTED.get(expected, expected.__name__)}"
+
+
+def _require(ok: bool, key: str, value, rule: str, note: str = "") -> None:
+    if not ok:
+        raise FleetError(f"{key}={value!r} must be {rule}" + (f" ({note})" if note else ""))
 
 
 @dataclass(frozen=True)
@@ -120,6 +159,27 @@ class FederationConfig:
     head_lr: float = 1e-3
 
     def __post_init__(self) -> None:
+        # these two check their type and range at once
+        if not isinstance(self.ingest_workers, int) or isinstance(self.ingest_workers, bool) \
+                or not 0 <= self.ingest_workers <= 256:
+            raise FleetError(f"ingest-workers={self.ingest_workers!r} must be an integer in [0, 256] (0: the server "
+                             "process opens the deltas itself)")
+        if not isinstance(self.keep_round_details, int) or isinstance(self.keep_round_details, bool) \
+                or self.keep_round_details < 0:
+            raise FleetError(f"keep-round-details={self.keep_round_details!r} must be an integer >= 0 (rounds whose "
+                             "per-device details stay on disk; 0: all)")
+        # every value has the type of its default (the one in pyproject's [tool.flwr.app.config])
+        # before any range is compared: a string in a number's place is named, not a TypeError
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name == "fleet_tiers":
+                if not isinstance(value, tuple) or not all(isinstance(t, str) for t in value):
+                    raise FleetError(f"fleet-tiers={value!r} must be a tuple of tier names (in the run config: a "
+                                     "string such as \"edge,edge,iot\")")
+                continue
+            error = value_type_error(f.name.replace("_", "-"), value, f.default)
+            if error:
+                raise FleetError(error)
         if self.num_rounds < 1:
             raise FleetError(f"num-rounds={self.num_rounds} must be >= 1")
         unknown = [t for t in self.fleet_tiers if t not in DEVICE_TIERS]
@@ -132,10 +192,26 @@ class FederationConfig:
             raise FleetError(f"robust-method {self.robust_method!r}: use 'trimmed-mean' or 'median'")
         if self.round_interval < 0:
             raise FleetError(f"round-interval={self.round_interval} must be >= 0")
-        if self.queries_per_round < 1 or self.local_steps < 0 or self.timeout <= 0:
-            raise FleetError("queries-per-round >= 1, local-steps >= 0 and timeout > 0 are required")
-        if self.release_k < 1 or self.per_device_cap < 1 or self.dp_epsilon < 0:
-            raise FleetError("release-k >= 1, per-device-cap >= 1 and dp-epsilon >= 0 are required")
+        _require(self.queries_per_round >= 1, "queries-per-round", self.queries_per_round, ">= 1")
+        _require(self.local_steps >= 0, "local-steps", self.local_steps, ">= 0", "0: no local training")
+        _require(self.timeout > 0, "timeout", self.timeout, "> 0", "seconds a round waits for replies")
+        _require(self.release_k >= 1, "release-k", self.release_k, ">= 1", "devices that must report an entry")
+        _require(self.per_device_cap >= 1, "per-device-cap", self.per_device_cap, ">= 1")
+        _require(self.dp_epsilon >= 0, "dp-epsilon", self.dp_epsilon, ">= 0", "0: no noise")
+        _require(self.shared_pool >= 1, "shared-pool", self.shared_pool, ">= 1", "distinct shared questions")
+        _require(self.private_pool >= 0, "private-pool", self.private_pool, ">= 0", "distinct private questions")
+        _require(0 <= self.private_fraction <= 1, "private-fraction", self.private_fraction, "in [0, 1]")
+        if not self.workload_file and self.private_fraction > 0 and self.private_pool == 0:
+            raise FleetError(f"private-fraction={self.private_fraction!r} draws questions from each device's private "
+                             "pool, and private-pool=0 holds none: set private-pool >= 1 or private-fraction=0")
+        _require(self.zipf_s > 0, "zipf-s", self.zipf_s, "> 0", "the Zipf exponent of question recurrence")
+        _require(self.seed >= 0, "seed", self.seed, ">= 0")
+        _require(self.lora_seed >= 0, "lora-seed", self.lora_seed, ">= 0")
+        _require(self.lr > 0, "lr", self.lr, "> 0", "the devices' LoRA learning rate")
+        _require(0 <= self.trim < 0.5, "trim", self.trim, "in [0, 0.5)", "the share trimmed from each end")
+        _require(self.max_new_tokens >= 1, "max-new-tokens", self.max_new_tokens, ">= 1")
+        _require(not self.cloud_url or self.cloud_url.startswith(("http://", "https://")), "cloud-url",
+                 self.cloud_url, "an http:// or https:// URL", "\"\": each node runs the zoo's cloud model")
         if self.forget_after < 0:
             raise FleetError(f"forget-after={self.forget_after} must be >= 0 (rounds; 0: never forget)")
         if self.workload_split not in ("uniform", "zipf", "dirichlet"):
@@ -163,14 +239,6 @@ class FederationConfig:
                              "secure-aggregation=true promises never to see per device: use one or the other")
         if not 0.0 <= self.hop_confidence <= 1.0:
             raise FleetError(f"hop-confidence={self.hop_confidence} must lie in [0, 1]")
-        if not isinstance(self.ingest_workers, int) or isinstance(self.ingest_workers, bool) \
-                or not 0 <= self.ingest_workers <= 256:
-            raise FleetError(f"ingest-workers={self.ingest_workers!r} must be an integer in [0, 256] (0: the server "
-                             "process opens the deltas itself)")
-        if not isinstance(self.keep_round_details, int) or isinstance(self.keep_round_details, bool) \
-                or self.keep_round_details < 0:
-            raise FleetError(f"keep-round-details={self.keep_round_details!r} must be an integer >= 0 (rounds whose "
-                             "per-device details stay on disk; 0: all)")
         if self.memory_cap_mb < 0:
             raise FleetError(f"memory-cap-mb={self.memory_cap_mb} must be >= 0 (0: not checked)")
         if not 1 <= self.n_min <= self.n_max <= 16:
@@ -185,8 +253,11 @@ class FederationConfig:
             name = key.replace("-", "_")
             if name not in fields:
                 continue  # keys of other apps/tools are not ours to judge
-            if name == "fleet_tiers":
-                value = tuple(t.strip() for t in str(value).split(",") if t.strip())
+            if name == "fleet_tiers":  # a comma-separated string in the run config
+                error = value_type_error(key, value, "")
+                if error:
+                    raise FleetError(error)
+                value = tuple(t.strip() for t in value.split(",") if t.strip())
             values[name] = value
         try:
             return FederationConfig(**values)
