@@ -377,7 +377,9 @@ def _sync(args: argparse.Namespace) -> int:
     tokenizer = load_tokenizer(zoo.root / "tokenizer")
     header = CacheHeader(zoo.tokenizer_hash, len(tokenizer), 2, 8)
     if args.ledger_devices < 1 or args.ledger_rounds < 0:
-        raise SystemExit("--ledger-devices must be >= 1 and --ledger-rounds >= 0")
+        from cache_sync.errors import CacheError
+
+        raise CacheError("--ledger-devices must be >= 1 and --ledger-rounds >= 0 (0 skips the ledger part)")
     row = bench_sync.run(header, code_stream(tokenizer), args.devices, args.entries)
     print_table("secure cache propagation (HPKE X25519/HKDF-SHA256/ChaCha20-Poly1305 + Ed25519)", [row],
                 bench_sync.COLUMNS)

@@ -9,6 +9,7 @@ import argparse
 from pathlib import Path
 
 from fedhybrid.tables import print_table, write_json
+from fleet.errors import FleetError
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,7 +75,7 @@ def _fed_scale(args: argparse.Namespace) -> int:
     from inference.zoo import Zoo
 
     if any(n < 1 for n in args.nodes) or args.scale_rounds < 1 or args.record_rounds < 1:
-        raise SystemExit("--nodes, --scale-rounds and --record-rounds must be >= 1")
+        raise FleetError("--nodes, --scale-rounds and --record-rounds must be >= 1")
     zoo = Zoo(args.zoo)
     base_cfg = {**default_run_config(), "zoo": str(zoo.root)}
     overrides = known_sets(base_cfg, args.set)
@@ -116,7 +117,7 @@ def _fed_secagg(args: argparse.Namespace, run_cfg: dict, scale) -> int:
     import tempfile
 
     if not 0.0 <= args.drop < 1.0:
-        raise SystemExit(f"--drop {args.drop} must lie in [0, 1)")
+        raise FleetError(f"--drop {args.drop} must lie in [0, 1)")
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         work = args.state_dir.resolve() if args.state_dir else Path(tmp)
