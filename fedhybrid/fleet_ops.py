@@ -32,6 +32,7 @@ import httpx
 from agent.recent import DEFAULT_REMEMBER
 from fedhybrid.engines import FLWR_ENV, FlowerLoopback, _bin, free_port, run_config_arg
 from fedhybrid.run_config import default_run_config
+from fleet.config import FederationConfig
 from inference.generation import MIN_LOOP_STOP, valid_loop_stop
 from server.errors import ServerError
 
@@ -220,6 +221,15 @@ def _save(workdir: Path, fleet: dict) -> None:
     os.replace(tmp, workdir / FLEET_FILE)
 
 
+def _run_config(spec: FleetSpec, work: Path, keys: Path, cloud_url: str) -> dict:
+    """The server app's run config: the project's defaults, the user's --set, then the fleet's own."""
+    return {**default_run_config(), **spec.overrides, "num-rounds": spec.rounds,
+            "round-interval": float(spec.round_interval), "fleet-tiers": ",".join(spec.tiers),
+            "state-dir": str(work / "server-state"), "key-dir": str(keys), "cloud-url": cloud_url,
+            **({"zoo": str(spec.zoo.resolve())} if spec.zoo else {}),
+            **({"relay": True} if spec.hierarchy else {})}
+
+
 def fleet_up(spec: FleetSpec, say=print) -> dict:
     """Start the fleet (see the module docstring); returns what fleet.json records. On any
     failure everything started so far is stopped again."""
@@ -228,9 +238,12 @@ def fleet_up(spec: FleetSpec, say=print) -> dict:
     work = spec.workdir.resolve()
     if (work / FLEET_FILE).is_file() and any(_alive(p["pid"]) for p in load_fleet(work)["processes"]):
         raise ServerError(f"a fleet is already up in {work}: `fedhybrid fleet down --workdir {work}` first")
-    work.mkdir(parents=True, exist_ok=True)
     devices = [f"{tier}-{i}" for i, tier in enumerate(spec.tiers)]
     keys = work / "keys"
+    # every run-config value is checked before anything starts (the cloud's URL is known only once
+    # it runs: any http URL stands in for it here); the server app would refuse it after all started
+    FederationConfig.from_run_config(_run_config(spec, work, keys, spec.cloud_url or "http://127.0.0.1:1"))
+    work.mkdir(parents=True, exist_ok=True)
     init_keys(keys, devices)
     zoo_args = ["--zoo", str(spec.zoo.resolve())] if spec.zoo else []
     cli = [sys.executable, "-m", "fedhybrid.cli", *zoo_args]
@@ -245,11 +258,7 @@ def fleet_up(spec: FleetSpec, say=print) -> dict:
             _wait_health(f"{cloud_url}/health", proc)
             say(f"cloud server at {cloud_url}")
         fleet["cloud_url"] = cloud_url
-        run_config = {**default_run_config(), **spec.overrides, "num-rounds": spec.rounds,
-                      "round-interval": float(spec.round_interval), "fleet-tiers": ",".join(spec.tiers),
-                      "state-dir": str(work / "server-state"), "key-dir": str(keys), "cloud-url": cloud_url,
-                      **({"zoo": str(spec.zoo.resolve())} if spec.zoo else {}),
-                      **({"relay": True} if spec.hierarchy else {})}
+        run_config = _run_config(spec, work, keys, cloud_url)
         ports = _distinct_ports(len(devices))  # known up front: an agent's hops name the hubs' ports
         chains = (chain_args(spec.tiers, [f"http://127.0.0.1:{p}" for p in ports], spec.hop_confidence,
                              spec.hop_deadline_s) if spec.hierarchy else [[] for _ in devices])

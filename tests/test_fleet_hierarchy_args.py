@@ -73,6 +73,17 @@ def test_bad_hierarchy_settings_are_refused_before_anything_starts(tmp_path, ove
     FleetSpec(tmp_path, overrides={"secure": False})  # without the hierarchy, secure=false stays the user's call
 
 
+def test_a_run_config_value_out_of_range_is_refused_before_any_process_starts(tmp_path):
+    """`fleet up --set trim=0.7`: the server app would refuse it once every agent, the cloud and
+    the SuperLink were up; fleet_up checks the whole run config first."""
+    from fedhybrid.fleet_ops import fleet_up
+    from fleet.errors import FleetError
+
+    with pytest.raises(FleetError, match=r"trim=0\.7 must be in \[0, 0\.5\)"):
+        fleet_up(FleetSpec(tmp_path / "fleet", tiers=("edge",), overrides={"trim": 0.7}), say=lambda _: None)
+    assert not (tmp_path / "fleet").exists()
+
+
 def test_fleet_down_returns_only_when_every_process_of_each_group_is_gone(tmp_path):
     """A leader (the SuperLink, say) exits on SIGTERM while a child it started (Flower's
     serverapp) lingers: `fleet down` waits for the whole group, then kills what is left."""
