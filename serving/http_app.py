@@ -143,17 +143,6 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
         kind = "not_found_error" if exc.status_code == 404 else "invalid_request_error"
         return error_response(OpenAIError(exc.status_code, str(exc.detail), kind=kind))
 
-    @app.middleware("http")
-    async def auth(request: Request, call_next):
-        path = request.url.path
-        # the admin API (a device agent's) checks its own token: one Authorization header cannot carry both
-        if cfg.api_key and path != "/health" and not path.startswith("/admin/"):
-            given = request.headers.get("authorization", "").encode()
-            if not hmac.compare_digest(given, f"Bearer {cfg.api_key}".encode()):
-                return error_response(OpenAIError(401, "missing or wrong API key: send 'Authorization: Bearer <key>'",
-                                                   kind="authentication_error"))
-        return await call_next(request)  # counted (fedhybrid_requests_total) by _Front, outside
-
     @app.get("/health")
     async def health() -> dict:
         return {"status": "ok", "model": engine.model_name}
@@ -359,7 +348,8 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
 
     if extend is not None:
         extend(app)
-    return _Front(BodyLimit(app, cfg.max_body_bytes, body_bytes, cfg.admin_max_body_bytes), requests, app)
+    return _Front(BodyLimit(app, cfg.max_body_bytes, body_bytes, cfg.admin_max_body_bytes), requests, app,
+                  cfg.api_key)
 
 
 def _too_long(errors, field: str) -> dict | None:
@@ -372,14 +362,29 @@ def _too_long(errors, field: str) -> dict | None:
 
 
 class _Front:
-    """The outermost ASGI layer: the request counter, outside the body-size guard so that its
-    413s are counted like every other status. Counted: every request to a /v1/ path, and a 401
-    or 413 on any path. The endpoint label is the matching route's path (its template, for a
-    route with parameters), or UNMATCHED: a client must not be able to grow /metrics by
+    """The outermost ASGI layer: the API key, then the request counter, both outside the
+    body-size guard. The key is checked from the headers before any of the body is read, so a
+    client without it cannot make the server buffer a body (nor get anything but 401); the
+    admin API (a device agent's) and /health are exempt (the admin API checks its own token:
+    one Authorization header cannot carry both). Counted: every request to a /v1/ path, and a
+    401 or 413 on any path. The endpoint label is the matching route's path (its template, for
+    a route with parameters), or UNMATCHED: a client must not be able to grow /metrics by
     inventing paths."""
 
-    def __init__(self, inner: ASGIApp, counter: Counter, app: FastAPI):
+    def __init__(self, inner: ASGIApp, counter: Counter, app: FastAPI, api_key: str | None = None):
         self.inner, self.counter, self.app = inner, counter, app
+        self.expected = f"Bearer {api_key}".encode() if api_key else None
+
+    def authorized(self, scope: Scope) -> bool:
+        path = scope.get("path", "")
+        if self.expected is None or path == "/health" or path.startswith("/admin/"):
+            return True
+        given = b""
+        for name, value in scope.get("headers") or []:
+            if name == b"authorization":
+                given = value
+                break
+        return hmac.compare_digest(given, self.expected)
 
     def endpoint(self, scope: Scope) -> str:
         for route in self.app.router.routes:
@@ -400,6 +405,11 @@ class _Front:
                 self.counter.labels(self.endpoint(before), str(message["status"])).inc()
             await send(message)
 
+        if not self.authorized(scope):
+            denied = OpenAIError(401, "missing or wrong API key: send 'Authorization: Bearer <key>'",
+                                 kind="authentication_error")
+            await error_response(denied)(scope, receive, counting_send)
+            return
         await self.inner(scope, receive, counting_send)
 
 

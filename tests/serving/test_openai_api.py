@@ -248,6 +248,24 @@ def test_api_key_is_required_when_set(cloud_engine, serve_app):
         assert httpx.get(f"{url}/health").status_code == 200  # health stays open for probes
 
 
+def test_without_the_key_no_body_is_read(cloud_engine, serve_app):
+    """The key is checked from the headers before the body guard reads anything: a client
+    without it gets 401, never 413, and the server counts none of its bytes."""
+    def received(url):
+        text = httpx.get(f"{url}/metrics", headers={"Authorization": "Bearer sesame"}).text
+        return sum(float(line.split()[-1]) for line in text.splitlines()
+                   if line.startswith("fedhybrid_http_request_bytes_total"))
+
+    with serve_app(create_cloud_app(cloud_engine, HttpConfig(api_key="sesame", max_body_bytes=4096))) as url:
+        before = received(url)
+        for body in (b"x" * 100_000, b'{"prompt": "x"}'):
+            resp = httpx.post(f"{url}/v1/completions", content=body, headers={"content-type": "application/json"})
+            assert resp.status_code == 401 and resp.json()["error"]["type"] == "authentication_error"
+        chunked = httpx.post(f"{url}/v1/completions", content=iter([b"x" * 3000] * 5))
+        assert chunked.status_code == 401
+        assert received(url) == before
+
+
 def test_metrics_are_prometheus_text(server, client):
     client.completions.create(model="cloud", prompt=PROMPT, max_tokens=2, temperature=0)
     text = httpx.get(f"{server}/metrics").text
