@@ -187,14 +187,16 @@ def run(demo: DemoConfig, zoo_root: Path | None, console: Console) -> dict:
 
     started = time.time()
     zoo = Zoo(zoo_root)
-    for name in zoo.names:
-        zoo.verify(name)
     state_dir = (demo.out / "state").resolve()
-    if demo.fresh and state_dir.exists():
-        shutil.rmtree(state_dir)
     run_config = {**default_run_config(), "num-rounds": demo.rounds, "state-dir": str(state_dir),
                   "zoo": str(zoo.root.resolve()), **dict(demo.overrides)}
+    # the run config first (a second), then the zoo's hashes (seconds), and only then the previous
+    # run's state goes: a bad value must not cost the user the last demo
     cfg = FederationConfig.from_run_config(run_config)
+    for name in zoo.names:
+        zoo.verify(name)
+    if demo.fresh and state_dir.exists():
+        shutil.rmtree(state_dir)
     console.rule(f"fedhybrid fleet demo: {len(cfg.fleet_tiers)} nodes ({', '.join(sorted(set(cfg.fleet_tiers)))}), "
                  f"{demo.rounds} rounds, {demo.engine} engine")
     reference = cloud_only_reference(cfg, zoo, console)

@@ -208,6 +208,18 @@ def test_a_taken_port_is_a_one_line_error_before_any_model_loads(tiny_zoo_dir, t
         assert not (tmp_path / "a").exists()  # nothing of the agent was set up
 
 
+def test_a_bad_demo_setting_keeps_the_previous_demos_state(tiny_zoo_dir, tmp_path, capsys):
+    """The demo starts fresh by deleting OUT/state: it did so before checking its settings, so
+    a typo cost the user the last run's state."""
+    previous = tmp_path / "demo" / "state" / "round-0003.bin"
+    previous.parent.mkdir(parents=True)
+    previous.write_bytes(b"the last demo")
+    assert main(["--zoo", str(tiny_zoo_dir), "demo", "--out", str(tmp_path / "demo"), "--engine", "inprocess",
+                 "--release-k", "0"]) == 2
+    assert "release-k=0 must be >= 1" in capsys.readouterr().err
+    assert previous.read_bytes() == b"the last demo"
+
+
 def test_a_malformed_hop_is_exit_2_before_any_model_loads(capsys):
     import pytest
 
