@@ -24,7 +24,6 @@ Per-request routing dials (device agents) come from the body or from headers:
 from __future__ import annotations
 
 import asyncio
-import hmac
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -45,18 +44,16 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from serving.engine_api import EngineOverloaded, Job, JobDone, JobFailed, RoutingParams, SamplingParams, TokenEvent
 from serving.errors import ServingError
 from serving.openai_protocol import MAX_STOP, ChatCompletionRequest, CompletionRequest, OpenAIError
 from serving.openai_shapes import ChatShape, CompletionShape, sse_event, usage
-from serving.transport import BodyLimit, error_response
+from serving.transport import BodyLimit, Front, error_response
 
 disable_created_metrics()  # the *_created series only add noise to every scrape
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
-UNMATCHED = "other"  # the endpoint label of a path no route serves
 
 
 class ServedEngine(Protocol):
@@ -348,8 +345,8 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
 
     if extend is not None:
         extend(app)
-    return _Front(BodyLimit(app, cfg.max_body_bytes, body_bytes, cfg.admin_max_body_bytes), requests, app,
-                  cfg.api_key)
+    return Front(BodyLimit(app, cfg.max_body_bytes, body_bytes, cfg.admin_max_body_bytes), requests, app.router,
+                 cfg.api_key)
 
 
 def _too_long(errors, field: str) -> dict | None:
@@ -359,58 +356,6 @@ def _too_long(errors, field: str) -> dict | None:
         if err.get("type") == "too_long" and field in loc and "actual_length" in ctx:
             return ctx
     return None
-
-
-class _Front:
-    """The outermost ASGI layer: the API key, then the request counter, both outside the
-    body-size guard. The key is checked from the headers before any of the body is read, so a
-    client without it cannot make the server buffer a body (nor get anything but 401); the
-    admin API (a device agent's) and /health are exempt (the admin API checks its own token:
-    one Authorization header cannot carry both). Counted: every request to a /v1/ path, and a
-    401 or 413 on any path. The endpoint label is the matching route's path (its template, for
-    a route with parameters), or UNMATCHED: a client must not be able to grow /metrics by
-    inventing paths."""
-
-    def __init__(self, inner: ASGIApp, counter: Counter, app: FastAPI, api_key: str | None = None):
-        self.inner, self.counter, self.app = inner, counter, app
-        self.expected = f"Bearer {api_key}".encode() if api_key else None
-
-    def authorized(self, scope: Scope) -> bool:
-        path = scope.get("path", "")
-        if self.expected is None or path == "/health" or path.startswith("/admin/"):
-            return True
-        given = b""
-        for name, value in scope.get("headers") or []:
-            if name == b"authorization":
-                given = value
-                break
-        return hmac.compare_digest(given, self.expected)
-
-    def endpoint(self, scope: Scope) -> str:
-        for route in self.app.router.routes:
-            match, _ = route.matches(scope)
-            if match is not Match.NONE:  # PARTIAL: the path is served, by another method (a 405)
-                return getattr(route, "path", UNMATCHED)
-        return UNMATCHED
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.inner(scope, receive, send)
-            return
-        counted = scope.get("path", "").startswith("/v1/")
-        before = dict(scope)  # routing updates `scope` (a mount's root_path): label the request as it came
-
-        async def counting_send(message: Message) -> None:
-            if message["type"] == "http.response.start" and (counted or message["status"] in (401, 413)):
-                self.counter.labels(self.endpoint(before), str(message["status"])).inc()
-            await send(message)
-
-        if not self.authorized(scope):
-            denied = OpenAIError(401, "missing or wrong API key: send 'Authorization: Bearer <key>'",
-                                 kind="authentication_error")
-            await error_response(denied)(scope, receive, counting_send)
-            return
-        await self.inner(scope, receive, counting_send)
 
 
 class _EngineGauges:

@@ -1,14 +1,20 @@
 """Below the OpenAI routes (serving/http_app.py): the OpenAI-shaped error response every
-failure becomes, and the body-size guard that refuses an oversized request before the app
-reads a byte, counting the bytes every request sent."""
+failure becomes, and the two ASGI layers in front of the app: the front gate (API key and
+request counter) and, inside it, the body-size guard that refuses an oversized request before
+the app reads a byte, counting the bytes every request sent."""
 
 from __future__ import annotations
 
+import hmac
+
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter
+from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serving.openai_protocol import OpenAIError
+
+UNMATCHED = "other"  # the endpoint label of a path no route serves
 
 
 def error_response(err: OpenAIError, headers: dict | None = None) -> JSONResponse:
@@ -55,3 +61,55 @@ class BodyLimit:
             return buffered.pop() if buffered else await receive()
 
         await self.app(scope, replay, send)
+
+
+class Front:
+    """The outermost ASGI layer: the API key, then the request counter, both outside the
+    body-size guard. The key is checked from the headers before any of the body is read, so a
+    client without it cannot make the server buffer a body (nor get anything but 401); the
+    admin API (a device agent's) and /health are exempt (the admin API checks its own token:
+    one Authorization header cannot carry both). Counted: every request to a /v1/ path, and a
+    401 or 413 on any path. The endpoint label is the matching route's path (its template, for
+    a route with parameters), or UNMATCHED: a client must not be able to grow /metrics by
+    inventing paths."""
+
+    def __init__(self, inner: ASGIApp, counter: Counter, router: Router, api_key: str | None = None):
+        self.inner, self.counter, self.router = inner, counter, router
+        self.expected = f"Bearer {api_key}".encode() if api_key else None
+
+    def authorized(self, scope: Scope) -> bool:
+        path = scope.get("path", "")
+        if self.expected is None or path == "/health" or path.startswith("/admin/"):
+            return True
+        given = b""
+        for name, value in scope.get("headers") or []:
+            if name == b"authorization":
+                given = value
+                break
+        return hmac.compare_digest(given, self.expected)
+
+    def endpoint(self, scope: Scope) -> str:
+        for route in self.router.routes:
+            match, _ = route.matches(scope)
+            if match is not Match.NONE:  # PARTIAL: the path is served, by another method (a 405)
+                return getattr(route, "path", UNMATCHED)
+        return UNMATCHED
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.inner(scope, receive, send)
+            return
+        counted = scope.get("path", "").startswith("/v1/")
+        before = dict(scope)  # routing updates `scope` (a mount's root_path): label the request as it came
+
+        async def counting_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and (counted or message["status"] in (401, 413)):
+                self.counter.labels(self.endpoint(before), str(message["status"])).inc()
+            await send(message)
+
+        if not self.authorized(scope):
+            denied = OpenAIError(401, "missing or wrong API key: send 'Authorization: Bearer <key>'",
+                                 kind="authentication_error")
+            await error_response(denied)(scope, receive, counting_send)
+            return
+        await self.inner(scope, receive, counting_send)
