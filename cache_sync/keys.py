@@ -119,21 +119,18 @@ def _complete(pub: Path, private) -> None:
 
 
 def check_server_keys(folder: Path, devices: list[str]) -> None:
-    """A key folder the operator made (`key-dir`): what the server needs is there and loads
-    (the aggregator keys, the server's signing key, each device's public key), and nothing
-    is created or replaced in it; a device's private key is not needed here.
+    """A key folder the operator made (`key-dir`): nothing is created or replaced in it, and
+    every device of the fleet must have its public key there (its private key is not needed).
+    The rest (aggregator keys, the server's signing key, whether each file loads) is checked by
+    the `ServerChannel` the server opens on the folder next, which names a damaged file.
 
     Raises:
-        CacheError: naming the missing or damaged file and the command that makes it.
+        CacheError: naming the devices without a public key and the command that makes one.
     """
-    load_aggregator_keys(folder)
-    server_signing_key(folder)
     missing = [d for d in devices if not (folder / "devices" / f"{d}.pub").is_file()]
     if missing:
         raise CacheError(f"no public key for {', '.join(missing)} in {folder / 'devices'}: run `fedhybrid keys init "
                          f"--dir {folder} --devices {' '.join(missing)}` and give each device its new .pem")
-    for device in devices:
-        _read_public(folder / "devices" / f"{device}.pub", Ed25519PublicKey)
 
 
 def rotate_aggregator(folder: Path, now: float | None = None) -> str:

@@ -164,6 +164,12 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
+def _running(pgid: int) -> bool:
+    """The leader or any process of its group is alive (`_alive` first: it reaps a leader that
+    is this process's own zombie child, which would otherwise keep the group alive)."""
+    return _alive(pgid) or _group_alive(pgid)
+
+
 def _wait_health(url: str, proc: dict, timeout_s: float = 120.0, verify=True) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -335,16 +341,15 @@ def fleet_down(workdir: Path, quiet: bool = False, fleet: dict | None = None, gr
     deadline = time.monotonic() + grace_s
     for proc in fleet["processes"]:
         # the whole group, not only its leader: `fleet down` returns when nothing it started runs
-        # (_alive first: it reaps a leader that is this process's own zombie child)
-        while (_alive(proc["pid"]) or _group_alive(proc["pid"])) and time.monotonic() < deadline:
+        while _running(proc["pid"]) and time.monotonic() < deadline:
             time.sleep(0.1)
-        if _alive(proc["pid"]) or _group_alive(proc["pid"]):
+        if _running(proc["pid"]):
             try:
                 os.killpg(proc["pid"], signal.SIGKILL)
             except ProcessLookupError:
                 pass
             settle = time.monotonic() + 5.0
-            while (_alive(proc["pid"]) or _group_alive(proc["pid"])) and time.monotonic() < settle:
+            while _running(proc["pid"]) and time.monotonic() < settle:
                 time.sleep(0.05)
     path = Path(fleet["workdir"]) / FLEET_FILE
     if path.is_file():

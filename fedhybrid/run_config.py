@@ -58,12 +58,6 @@ def check_values(defaults: dict, overrides: dict) -> None:
             raise FleetError(error)
 
 
-def known_sets(cfg: dict, items: list[str]) -> dict:
-    """`--set` values parsed and checked against the run config `cfg`'s keys and the types of its
-    values (FleetError names an unknown key or a value of the wrong type)."""
-    return parse_sets(items, cfg)
-
-
 def stop_strings(items: list[str]) -> tuple[str, ...]:
     """--stop values as typed on a shell (`--stop '\\n'`): the two characters \\n are a newline."""
     return tuple(s.replace("\\n", "\n") for s in items)
@@ -73,7 +67,7 @@ def build_run_config(args: argparse.Namespace) -> dict:
     """Defaults from pyproject, overridden by --set and flags, every value checked (FleetError);
     paths made absolute."""
     cfg = default_run_config()
-    cfg.update(known_sets(cfg, args.set))
+    cfg.update(parse_sets(args.set, cfg))
     if args.rounds is not None:
         cfg["num-rounds"] = args.rounds
     if args.state_dir is not None:

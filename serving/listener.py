@@ -55,7 +55,4 @@ def serve(app: Any, sock: socket.socket, **uvicorn_options: Any) -> None:
     import uvicorn
 
     config = uvicorn.Config(app, log_level="warning", ws="none", **uvicorn_options)
-    try:
-        uvicorn.Server(config).run(sockets=[sock])
-    finally:
-        sock.close()
+    uvicorn.Server(config).run(sockets=[sock])  # the caller's `with bind(...)` closes the socket

@@ -13,7 +13,7 @@ from flwr.app import Context, RecordDict
 
 from fedhybrid import engines
 from fedhybrid.cli import main
-from fedhybrid.run_config import default_run_config, known_sets, parse_sets
+from fedhybrid.run_config import default_run_config, parse_sets
 from fleet.config import FederationConfig
 from fleet.errors import FleetError
 
@@ -186,11 +186,11 @@ def test_every_key_refuses_a_value_of_another_type_by_name(key):
         message = str(info.value)
         assert message.startswith(f"{key}={value!r} ") and "\n" not in message, message
         with pytest.raises(FleetError) as info:  # as `--set` gives it, TOML
-            known_sets(DEFAULTS, [f"{key}={_toml(value)}"])
+            parse_sets([f"{key}={_toml(value)}"], DEFAULTS)
         assert str(info.value).startswith(f"{key}=") and "takes " in str(info.value)
     if kind is not str:  # not TOML: a bare string, which only a string key takes
         with pytest.raises(FleetError, match=f"^{key}='not toml' is a string"):
-            known_sets(DEFAULTS, [f"{key}=not toml"])
+            parse_sets([f"{key}=not toml"], DEFAULTS)
 
 
 @pytest.mark.parametrize("over, fragment", [

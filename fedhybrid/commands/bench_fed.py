@@ -70,7 +70,7 @@ def _fed_scale(args: argparse.Namespace) -> int:
     import tempfile
 
     from fedhybrid.bench import scale
-    from fedhybrid.run_config import default_run_config, known_sets
+    from fedhybrid.run_config import default_run_config, parse_sets
     from fleet.config import FederationConfig
     from inference.zoo import Zoo
 
@@ -78,7 +78,7 @@ def _fed_scale(args: argparse.Namespace) -> int:
         raise FleetError("--nodes, --scale-rounds and --record-rounds must be >= 1")
     zoo = Zoo(args.zoo)
     base_cfg = {**default_run_config(), "zoo": str(zoo.root)}
-    overrides = known_sets(base_cfg, args.set)
+    overrides = parse_sets(args.set, base_cfg)
     FederationConfig.from_run_config({**base_cfg, **overrides})  # a bad value stops here, before any run
     corpus = args.corpus.resolve()
     if not any(corpus.glob("*/*.msgpack")):
