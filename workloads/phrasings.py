@@ -20,6 +20,13 @@ draw `shares_nothing_with_paraphrase` refuses (a made-up word could spell a held
 and the tests check thousands. Common
 English words are shared (more, another, away, each): the shipped zoo has no pretraining, so
 this curriculum is where its models meet the words a user's phrasing is made of.
+
+`generate(..., vocabulary="wide")` widens that English: a third of the add and take-away steps
+and of the equal groups are told with `workloads/lexicon.py`'s everyday frames (~160 verbs,
+written by a helper session that read none of the held-out sets). `vocabulary="held-out"` tells
+every step with the lexicon's held-out frames, whose verbs no trained vocabulary uses in any
+form, and `UNSEEN_VERBS` puts them in `paraphrase`'s names, items and questions (`fedhybrid
+workload make unseen-verbs`): a measure of transfer to verbs a model never saw.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from __future__ import annotations
 import random
 import re
 
-from workloads import paraphrase, wordmath
+from workloads import lexicon, paraphrase, wordmath
 from workloads.errors import WorkloadError
 from workloads.wordmath import Problem
 
@@ -195,8 +202,19 @@ def _noise(rng: random.Random) -> tuple[str, str]:
     return f"{_pseudo(rng).capitalize()} {_pseudo(rng, (1, 2))}, ", f" with the {_pseudo(rng, (1, 2))}"
 
 
-def _step_frame(rng: random.Random, frames: tuple[str, ...], cued: tuple[str, ...]) -> str:
-    """An add or take-away frame: a third told around a made-up verb, its direction in the cues."""
+# `generate`'s vocabularies: "core" the frames above; "wide" adds `lexicon`'s everyday-English
+# frames (`WIDE_ADD` ... below) for a third of the add and take-away steps and a third of the
+# equal groups; "held-out" tells every step with `lexicon`'s held-out frames, whose verbs no
+# other vocabulary uses (a probe of transfer to unseen verbs, never trained on)
+VOCABULARIES = ("core", "wide", "held-out")
+
+
+def _step_frame(rng: random.Random, frames: tuple[str, ...], cued: tuple[str, ...],
+                wide: tuple[str, ...] = ()) -> str:
+    """An add or take-away frame: a third told around a made-up verb, its direction in the cues
+    (and with `wide` frames, a third of them from those)."""
+    if wide and rng.random() < 1 / 3:
+        return rng.choice(wide)
     if rng.random() >= 1 / 3:
         return rng.choice(frames)
     verb = _pseudo(rng, (1, 2))
@@ -229,7 +247,7 @@ def _fill(frame: str, lead: str, slots: dict) -> str:
     return _cap(lead + frame.format(**slots))
 
 
-def _draw(rng: random.Random, min_steps: int, max_steps: int) -> Problem:
+def _draw(rng: random.Random, min_steps: int, max_steps: int, vocabulary: str = "core") -> Problem:
     # half the people and things have made-up names (see _pseudo)
     name = _pseudo(rng).capitalize() if rng.random() < 0.5 else rng.choice(NAMES)
     friend = _pseudo(rng).capitalize() if rng.random() < 0.5 else rng.choice([n for n in NAMES if n != name])
@@ -276,17 +294,25 @@ def _draw(rng: random.Random, min_steps: int, max_steps: int) -> Problem:
             kind = rng.choices(("add", "sub", "groups", "times", "share"), weights=weights)[0]
         if kind == "add":
             b = rng.randint(2, min(49, 99 - value))
-            sentence, work = _fill(_step_frame(rng, _ADD, _CUED_ADD), lead, dict(s, b=b)), f"{value} + {b} = {value + b}"
+            frame = (rng.choice(UNSEEN_ADD) if vocabulary == "held-out" else
+                     _step_frame(rng, _ADD, _CUED_ADD, WIDE_ADD if vocabulary == "wide" else ()))
+            sentence, work = _fill(frame, lead, dict(s, b=b)), f"{value} + {b} = {value + b}"
             value += b
         elif kind == "sub":
             b = rng.randint(2, min(value - 2, 49))
-            sentence, work = _fill(_step_frame(rng, _SUB, _CUED_SUB), lead, dict(s, b=b)), f"{value} - {b} = {value - b}"
+            frame = (rng.choice(UNSEEN_SUB) if vocabulary == "held-out" else
+                     _step_frame(rng, _SUB, _CUED_SUB, WIDE_SUB if vocabulary == "wide" else ()))
+            sentence, work = _fill(frame, lead, dict(s, b=b)), f"{value} - {b} = {value - b}"
             value -= b
         elif kind in ("groups", "times"):
             room = 99 - value
             k = rng.randint(2, min(5, room // 2))
             m = rng.randint(2, min(12, room // k))
-            if kind == "times":
+            if vocabulary == "held-out":
+                frame = rng.choice(UNSEEN_GROUPS)
+            elif vocabulary == "wide" and rng.random() < 1 / 3:
+                frame = rng.choice(WIDE_GROUPS)
+            elif kind == "times":
                 frame = rng.choice(_TIMES)
             else:  # half the groups in the composed frames
                 frame = rng.choice(_GROUPS) if rng.random() < 0.5 else _group_frame(rng)
@@ -312,23 +338,79 @@ def _draw(rng: random.Random, min_steps: int, max_steps: int) -> Problem:
                    steps=done)
 
 
-def generate(n: int, seed: int | str = 0, min_steps: int = 1, max_steps: int = 5) -> list[Problem]:
-    """`n` distinct problems, reproducible from `seed`; each shares nothing with `paraphrase`.
+def words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z]+", text.lower()))
+
+
+def has_form(lemma: str, pool: set[str]) -> bool:
+    """Whether a word of `pool` is a form of `lemma` (drop: drops, dropped; waste: wasted)."""
+    stem = lemma.removesuffix("e")
+    return any(w.startswith(stem) and len(w) <= len(stem) + 4 for w in pool)
+
+
+# Every word the core vocabulary and wordmath's templates are told with; `lexicon` was written
+# without reading them, and a few of its held-out verbs are here too ("drops", "earns",
+# "gathers", "the mail"): frames built on those leave the held-out vocabulary, which has to
+# be unseen by every vocabulary a model trains on
+_CORE_WORDS = words(" ".join(f for frames in (
+    _START, _ADD, _SUB, _GROUPS, _TIMES, _CUED_ADD, _CUED_SUB, _GROUP_VERBS, _GROUP_GIVERS, _GROUP_UNITS,
+    _GROUP_LINKS, _GROUP_TAILS, _GROUP_SHAPES, _SHARE, _DISTRACT, _QUESTION, _SHARE_QUESTION, _LEAD_START,
+    _LEAD_STEP, CONTAINERS, PLACES, ITEMS, wordmath._START, wordmath._ADD, wordmath._SUB, wordmath._BOXES,
+    wordmath._SHARE, wordmath._QUESTION, wordmath._SHARE_QUESTION, wordmath.ITEMS, wordmath.PLACES) for f in frames))
+SEEN_HELD_OUT_VERBS = frozenset(v for v in lexicon.HELD_OUT_VERBS if has_form(v, _CORE_WORDS))
+
+
+def _unseen(frames: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f for f in frames if not any(has_form(v, words(f)) for v in SEEN_HELD_OUT_VERBS))
+
+
+# The brief `lexicon`'s writer worked from was written by someone who had read `paraphrase`, and
+# its examples named some of paraphrase's words (borrowing and keeping them, donating, ordering
+# crates of so many apiece, trading, breaking): frames with those are not drawn, so that
+# paraphrase's sentences around them still measure a phrasing the curriculum did not steer toward
+_STEERED = ("borrow", "donat", "order", "crate", "apiece", "break", "broke", "trade")
+
+
+def _unsteered(frames: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f for f in frames if not any(w.startswith(_STEERED) for w in words(f)))
+
+
+WIDE_ADD, WIDE_SUB, WIDE_GROUPS = _unsteered(lexicon.ADD), _unsteered(lexicon.SUB), _unsteered(lexicon.GROUPS)
+UNSEEN_ADD, UNSEEN_SUB, UNSEEN_GROUPS = (_unseen(lexicon.HELD_OUT_ADD), _unseen(lexicon.HELD_OUT_SUB),
+                                         _unseen(lexicon.HELD_OUT_GROUPS))
+
+
+def generate(n: int, seed: int | str = 0, min_steps: int = 1, max_steps: int = 5,
+             vocabulary: str = "core") -> list[Problem]:
+    """`n` distinct problems, reproducible from `seed` and `vocabulary` (see `VOCABULARIES`);
+    each shares nothing with `paraphrase`.
 
     Raises:
-        WorkloadError: n is not positive, or the step range is empty.
+        WorkloadError: n is not positive, the step range is empty, or the vocabulary is unknown.
     """
     if n <= 0:
         raise WorkloadError(f"n={n} must be positive")
+    if vocabulary not in VOCABULARIES:
+        raise WorkloadError(f"vocabulary={vocabulary!r} is not one of {VOCABULARIES}")
     wordmath.check_steps(min_steps, max_steps)
-    rng = random.Random(f"phrasings/{seed}")
+    # the core vocabulary keeps the seeds its pools were drawn with before the others existed
+    rng = random.Random(f"phrasings/{seed}" if vocabulary == "core" else f"phrasings/{vocabulary}/{seed}")
     # made-up words could spell a held-out name or item: such a draw is dropped
-    return wordmath.distinct(n, lambda: _draw(rng, min_steps, max_steps), keep=shares_nothing_with_paraphrase)
+    return wordmath.distinct(n, lambda: _draw(rng, min_steps, max_steps, vocabulary),
+                             keep=shares_nothing_with_paraphrase)
 
 
-def frame_patterns(frames: tuple[str, ...]) -> list[re.Pattern]:
-    """Each sentence frame as a regex whose slots ({name}, {S}, ...) match any text."""
-    return [re.compile(".+?".join(re.escape(part) for part in re.split(r"\{[A-Za-z]+\}", frame)), re.IGNORECASE)
+def frame_patterns(frames: tuple[str, ...], numbers: bool = False) -> list[re.Pattern]:
+    """Each sentence frame as a regex whose slots ({name}, {S}, ...) match any text; with
+    `numbers`, the number slots ({a} {b} {k} {m}) match digits and the others text without
+    digits, so "buys {b} {I}." does not fit "buys 3 boxes of 5 pears."."""
+    def slot(match: re.Match) -> str:
+        if not numbers:
+            return ".+?"
+        return r"\d+" if match.group(1) in ("a", "b", "k", "m") else r"\D+?"
+
+    return [re.compile("".join(re.escape(part) if i % 2 == 0 else slot(re.match(r"\{(\w+)\}", part))
+                               for i, part in enumerate(re.split(r"(\{[A-Za-z]+\})", frame))), re.IGNORECASE)
             for frame in frames]
 
 
@@ -345,3 +427,16 @@ def shares_nothing_with_paraphrase(problem: Problem) -> bool:
         return False
     sentences = re.split(r"(?<=[.?])\s+", text)
     return not any(p.fullmatch(s.strip()) for s in sentences for p in _PARAPHRASE_FRAMES)
+
+
+def _as_paraphrase(frames: tuple[str, ...]) -> tuple[str, ...]:
+    """`lexicon`'s slots in `paraphrase`'s: the person by name, a bag and a park for the rest."""
+    return tuple(f.format(S="{name}", O="{name}", P="{name}'s", F="{friend}", I="{item}", C="bag", L="park",
+                          b="{b}", k="{k}", m="{m}") for f in frames)
+
+
+# `paraphrase`'s names, items, openings and questions (none of which any curriculum trains on)
+# around steps told with the held-out verbs: `fedhybrid workload make unseen-verbs`
+UNSEEN_VERBS = paraphrase.Frames("unseen-verbs", paraphrase.NAMES, paraphrase.ITEMS, paraphrase._START,
+                                 _as_paraphrase(UNSEEN_ADD), _as_paraphrase(UNSEEN_SUB),
+                                 _as_paraphrase(UNSEEN_GROUPS), paraphrase._QUESTION)

@@ -1,11 +1,13 @@
 """The widened curriculum: worked solutions that are right, distractors that change nothing,
 and nothing shared with the held-out `paraphrase` set it is measured on."""
 
+import hashlib
 import re
+import string
 
 import pytest
 
-from workloads import paraphrase, phrasings, wordmath
+from workloads import lexicon, paraphrase, phrasings, wordmath
 from workloads.errors import WorkloadError
 
 _STEP = re.compile(r"so (?:(\d+) \* (\d+) = (\d+) and )?(\d+) ([-+/]) (\d+) = (\d+)\.|so the count stays (\d+)\.")
@@ -59,7 +61,8 @@ def test_nothing_of_the_heldout_paraphrase_set_is_in_the_curriculum():
         assert not phrasings.shares_nothing_with_paraphrase(leaked), leak
 
 
-@pytest.mark.parametrize("kwargs", [{"n": 0}, {"n": 3, "min_steps": 3, "max_steps": 2}, {"n": 3, "min_steps": 0}])
+@pytest.mark.parametrize("kwargs", [{"n": 0}, {"n": 3, "min_steps": 3, "max_steps": 2}, {"n": 3, "min_steps": 0},
+                                    {"n": 3, "vocabulary": "everything"}])
 def test_bad_arguments_are_refused(kwargs):
     with pytest.raises(WorkloadError):
         phrasings.generate(**kwargs)
@@ -114,3 +117,110 @@ def test_a_third_of_adding_and_taking_away_is_told_around_a_made_up_verb():
         fixed = phrasings.frame_patterns(frames)
         cued = [s for s in steps if not any(f.fullmatch(s + ".") for f in fixed)]
         assert 0.2 < len(cued) / len(steps) < 0.45, (op, len(cued), len(steps))
+
+
+def _steps(problems, op: str) -> list[str]:
+    """The sentences of every `op` ("+" / "-") step, as the worked solutions restate them."""
+    return [m.group(1) for p in problems
+            for m in re.finditer(rf"(?:^|\. )([^.]+), so \d+ {re.escape(op)} \d+ = ", p.solution)
+            if "*" not in m.group(0)]
+
+
+def test_the_core_vocabulary_keeps_the_pools_the_readmes_runs_were_drawn_from():
+    # digest of the pool before the other vocabularies existed: the experiments' seeds still hold
+    pool = phrasings.generate(200, seed=0)
+    digest = hashlib.sha256("\n".join(f"{p.question}|{p.solution}" for p in pool).encode()).hexdigest()
+    assert digest == "255d63b8f85d94e728deb8dfbeca58805cdc9e175b6719984dde961e5abb7707"
+    assert phrasings.generate(50, seed=0, vocabulary="wide") != pool[:50]
+
+
+def test_the_wide_vocabulary_tells_a_third_of_the_steps_in_the_lexicons_frames():
+    wide = phrasings.generate(600, seed="wide", vocabulary="wide")
+    core = phrasings.generate(600, seed="wide")
+    assert all(_replay(p) == p.answer and phrasings.shares_nothing_with_paraphrase(p) for p in wide)
+    for op, frames in (("+", phrasings.WIDE_ADD), ("-", phrasings.WIDE_SUB)):
+        patterns = phrasings.frame_patterns(frames)
+
+        def matched(problems, op=op, patterns=patterns):
+            # slots match any text, so a few core frames fit a lexicon frame too ("buys {b} more")
+            steps = _steps(problems, op)
+            hits = [next((i for i, f in enumerate(patterns) if f.fullmatch(s + ".")), None) for s in steps]
+            return sum(h is not None for h in hits) / len(steps), len(set(hits) - {None})
+
+        (wide_share, wide_frames), (core_share, core_frames) = matched(wide), matched(core)
+        # a third of the steps, the rest drawn as in the core vocabulary
+        assert 0.1 < wide_share - core_share < 0.35, (op, wide_share, core_share)
+        assert wide_frames > 60 and core_frames < 20, (op, wide_frames, core_frames)
+
+
+def test_the_held_out_vocabulary_uses_verbs_no_training_vocabulary_has():
+    held_out = phrasings.generate(300, seed="unseen", vocabulary="held-out")
+    assert all(_replay(p) == p.answer for p in held_out)
+    # the forms of the held-out verbs its frames use ("obtains", "misplaced", ...)
+    verbs = phrasings.words(" ".join((*phrasings.UNSEEN_ADD, *phrasings.UNSEEN_SUB, *phrasings.UNSEEN_GROUPS)))
+    forms = {w for w in verbs if any(phrasings.has_form(v, {w}) for v in lexicon.HELD_OUT_VERBS)}
+    assert len(forms) >= 20
+    for op in "+-":
+        assert all(phrasings.words(s) & forms for s in _steps(held_out, op))
+    trained = (phrasings.generate(3000, seed="train", vocabulary="wide") + phrasings.generate(2000, seed="train")
+               + wordmath.generate("train", 2000, seed="train"))
+    seen = set().union(*(phrasings.words(f"{p.question} {p.solution}") for p in trained))
+    assert not forms & seen, sorted(forms & seen)
+    # the lexicon's held-out verbs that the core frames use too leave the held-out vocabulary
+    assert "drop" in phrasings.SEEN_HELD_OUT_VERBS
+    assert not any("drops" in phrasings.words(f) for f in phrasings.UNSEEN_ADD + phrasings.UNSEEN_SUB)
+
+
+def test_the_unseen_verbs_workload_tells_every_step_with_a_held_out_verb_and_sums_right():
+    problems = paraphrase.generate(300, seed="uv", frames=phrasings.UNSEEN_VERBS)
+    forms = {w for w in phrasings.words(" ".join(
+        (*phrasings.UNSEEN_ADD, *phrasings.UNSEEN_SUB, *phrasings.UNSEEN_GROUPS)))
+        if any(phrasings.has_form(v, {w}) for v in lexicon.HELD_OUT_VERBS)}
+    add, sub, groups = (phrasings.frame_patterns(frames) for frames in (
+        phrasings.UNSEEN_VERBS.add, phrasings.UNSEEN_VERBS.sub, phrasings.UNSEEN_VERBS.groups))
+    for problem in problems:
+        sentences = re.split(r"(?<=[.?])\s+", problem.question)
+        assert any(sentences[0] and p.fullmatch(sentences[0]) for p in phrasings.frame_patterns(paraphrase._START))
+        value = int(re.search(r"\d+", sentences[0]).group())
+        for sentence in sentences[1:-1]:
+            assert phrasings.words(sentence) & forms, sentence
+            numbers = [int(x) for x in re.findall(r"\d+", sentence)]
+            if any(p.fullmatch(sentence) for p in groups):
+                value += numbers[0] * numbers[1]
+            elif any(p.fullmatch(sentence) for p in add):
+                value += numbers[0]
+            else:
+                assert any(p.fullmatch(sentence) for p in sub), sentence
+                value -= numbers[0]
+        assert value == problem.answer
+        assert any(name in problem.question for name in paraphrase.NAMES)
+        assert not set(re.findall(r"[A-Z][a-z]+", problem.question)) & set(phrasings.NAMES)
+
+
+def test_the_words_the_lexicons_brief_steered_toward_paraphrase_are_never_drawn():
+    # the lexicon has them ("{S} trades away {b} {I}."); the wide vocabulary leaves them out
+    assert any("borrows" in phrasings.words(f) for f in lexicon.SUB)
+    drawn = phrasings.generate(3000, seed="steered", vocabulary="wide")
+    seen = set().union(*(phrasings.words(p.question) for p in drawn))
+    assert not {"borrows", "donates", "orders", "crates", "apiece", "broken", "breaks"} & seen
+
+
+@pytest.mark.parametrize("name", ["ADD", "SUB", "GROUPS", "HELD_OUT_ADD", "HELD_OUT_SUB", "HELD_OUT_GROUPS"])
+def test_every_lexicon_frame_is_one_sentence_with_its_slots(name):
+    frames = getattr(lexicon, name)
+    counted = ("k", "m") if "GROUPS" in name else ("b",)
+    for frame in frames:
+        slots = [field for _, field, _, _ in string.Formatter().parse(frame) if field]
+        assert set(slots) <= {"S", "O", "P", "F", "I", "C", "L", *counted}, frame
+        assert all(slots.count(c) == 1 for c in counted), frame
+        assert frame.endswith(".") and not re.search(r"[.?!]|\d", frame[:-1]), frame
+    assert len(set(frames)) == len(frames)
+
+
+def test_frame_patterns_with_numbers_tell_a_group_sentence_from_a_plain_one():
+    plain, groups = phrasings.frame_patterns(("{name} buys {b} {item}.", "{name} buys {k} boxes of {m} {item}."),
+                                             numbers=True)
+    assert plain.fullmatch("Rosa buys 7 mangoes.") and not plain.fullmatch("Rosa buys 3 boxes of 5 mangoes.")
+    assert groups.fullmatch("Rosa buys 3 boxes of 5 mangoes.") and not groups.fullmatch("Rosa buys 7 mangoes.")
+    # without it, any slot matches any text
+    assert phrasings.frame_patterns(("{name} buys {b} {item}.",))[0].fullmatch("Rosa buys 3 boxes of 5 mangoes.")
