@@ -311,7 +311,8 @@ def test_paraphrases_share_no_name_item_or_sentence_frame_with_wordmath():
 def test_workload_make_writes_files_that_load_and_grade(tmp_path, capsys):
     from fedhybrid.cli import main
 
-    for kind, grader in (("wordmath", "exact-number"), ("paraphrase", "exact-number"), ("pycode", "exact-match")):
+    for kind, grader in (("wordmath", "exact-number"), ("paraphrase", "exact-number"),
+                         ("unseen-verbs", "exact-number"), ("pycode", "exact-match")):
         out = tmp_path / f"{kind}.jsonl"
         assert main(["workload", "make", kind, "--n", "5", "--out", str(out)]) == 0
         requests = load_workload(out)
