@@ -46,6 +46,9 @@ class TrainConfig:
     # before its step, "equations" writes only the computation; the tiers of a fleet should share
     # one, since token-level routing compares their next tokens
     solution_format: str = "worked"
+    # which `phrasings` vocabulary the wide share is told with: "core" its own frames, "wide" with
+    # `workloads/lexicon.py`'s everyday-English verbs as well ("held-out" is for measuring only)
+    vocabulary: str = "core"
 
     def __post_init__(self) -> None:
         if self.steps <= 0 or self.batch <= 0 or self.code_batch <= 0:
@@ -59,6 +62,9 @@ class TrainConfig:
             raise TrainingError(f"wide_fraction={self.wide_fraction} must lie in [0, 1]")
         if self.solution_format not in wordmath.SOLUTION_FORMATS:
             raise TrainingError(f"solution_format={self.solution_format!r} is not one of {wordmath.SOLUTION_FORMATS}")
+        if self.vocabulary not in ("core", "wide"):
+            raise TrainingError(f"vocabulary={self.vocabulary!r} is not one of ('core', 'wide'): the held-out "
+                                "vocabulary measures transfer to verbs no model trains on")
         if self.warmup < 0 or self.warmup >= self.steps:
             raise TrainingError(f"warmup={self.warmup} must lie in [0, steps={self.steps})")
 
@@ -124,7 +130,7 @@ class Batches:
         pool = wordmath.generate("train", _POOL - wide, seed=seed, max_steps=self.cfg.max_steps_per_problem) \
             if wide < _POOL else []
         if wide:
-            pool += phrasings.generate(wide, seed=seed)
+            pool += phrasings.generate(wide, seed=seed, vocabulary=self.cfg.vocabulary)
             random.Random(f"pool/{seed}").shuffle(pool)
         return wordmath.in_format(pool, self.cfg.solution_format)
 
