@@ -14,22 +14,26 @@ phrasings beside this script (`fresh_phrasing.py`, `blind_phrasing.py`), greedy,
 tokens, graded by the last number of the output.
 
     .venv/bin/python docs/experiments/equations_widening.py OUT STEPS LR WIDE [PROBE_EVERY [INIT FIRST_POOL]]
+        [--vocabulary core|wide]
     # the README's runs: OUT1 800 5e-4 0.6 200, then OUT2 300 2.5e-4 0.6 100 OUT1/model 13
     # (continued from the first run's model on fresh problems: it drew pools 0-12)
     # then, after the cued and composed frames: OUT3 600 2.5e-4 0.6 100 OUT2/model 20 (the cloud)
     # and EDGE 300 1e-3 0.6 100 zoo/edge 40 (the edge on the same format, for routing)
     # then, as the build's cloud stage would start: OUT6 1000 5e-4 0.6 250 (from the shipped cloud)
+    # then with `workloads/lexicon.py`'s everyday verbs: OUT7 800 2.5e-4 0.6 200 OUT6/model 40 --vocabulary wide
 
 INIT is the model to continue (default: the shipped zoo's cloud), FIRST_POOL the first pool
-of problems drawn (2,048 a pool). Writes OUT/probes.jsonl (one line per probe, with the first output of each set) and OUT/model
+of problems drawn (2,048 a pool), --vocabulary the `phrasings` vocabulary its wide share is
+drawn from (default core; a sixth probe, "unseen_verbs", tells every step with `lexicon`'s
+held-out frames, whose verbs no vocabulary trains on). Writes OUT/probes.jsonl (one line per probe, with the first output of each set) and OUT/model
 (a Hugging Face folder with the tokenizer: `fedhybrid eval --cloud OUT/model`).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
-import sys
 import time
 from pathlib import Path
 
@@ -46,16 +50,16 @@ from workloads.graders import last_number
 ZOO_CLOUD = Path(__file__).resolve().parents[2] / "zoo" / "cloud"
 BATCH, WARMUP, POOL = 32, 50, 2048
 
-def pool(index: int, wide: float) -> list[wordmath.Problem]:
+def pool(index: int, wide: float, vocabulary: str = "core") -> list[wordmath.Problem]:
     n_wide = round(POOL * wide)
     problems = wordmath.generate("train", POOL - n_wide, seed=50_000 + index, max_steps=4) if n_wide < POOL else []
-    problems += phrasings.generate(n_wide, seed=50_000 + index) if n_wide else []
+    problems += phrasings.generate(n_wide, seed=50_000 + index, vocabulary=vocabulary) if n_wide else []
     random.Random(index).shuffle(problems)
     return wordmath.in_format(problems, "equations")
 
 
 def main(out: Path, steps: int, lr: float, wide: float, probe_every: int, init: Path = ZOO_CLOUD,
-         first_pool: int = 0) -> None:
+         first_pool: int = 0, vocabulary: str = "core") -> None:
     torch.set_num_threads(2)
     torch.manual_seed(0)
     out.mkdir(parents=True, exist_ok=True)
@@ -65,7 +69,8 @@ def main(out: Path, steps: int, lr: float, wide: float, probe_every: int, init: 
               "templates": wordmath.generate("heldout", 100, seed=777),
               "phrasings": phrasings.generate(100, seed="eqfmt-heldout"),
               "fresh": paraphrase.generate(100, "heldout", fresh_phrasing.FRAMES),
-              "blind": paraphrase.generate(100, "heldout", blind_phrasing.FRAMES)}
+              "blind": paraphrase.generate(100, "heldout", blind_phrasing.FRAMES),
+              "unseen_verbs": phrasings.generate(100, seed="eqfmt-heldout", vocabulary="held-out")}
 
     def probe(step: int) -> None:
         model.eval()
@@ -91,7 +96,7 @@ def main(out: Path, steps: int, lr: float, wide: float, probe_every: int, init: 
     pools, started = first_pool, time.time()
     for step in range(steps):
         while len(queue) < BATCH:
-            queue += pool(pools, wide)
+            queue += pool(pools, wide, vocabulary)
             pools += 1
         batch, queue = queue[:BATCH], queue[BATCH:]
         ids, labels = encode_problems(tok, batch)  # loss on the solution only
@@ -112,8 +117,14 @@ def main(out: Path, steps: int, lr: float, wide: float, probe_every: int, init: 
 
 
 if __name__ == "__main__":
-    if len(sys.argv) not in (5, 6, 8):
-        sys.exit(__doc__.split("\n\n")[-2])
-    args = sys.argv[1:]
-    main(Path(args[0]), int(args[1]), float(args[2]), float(args[3]), int(args[4]) if len(args) > 4 else 200,
-         *((Path(args[5]), int(args[6])) if len(args) == 7 else ()))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("steps", type=int)
+    parser.add_argument("lr", type=float)
+    parser.add_argument("wide", type=float)
+    parser.add_argument("probe_every", type=int, nargs="?", default=200)
+    parser.add_argument("init", type=Path, nargs="?", default=ZOO_CLOUD)
+    parser.add_argument("first_pool", type=int, nargs="?", default=0)
+    parser.add_argument("--vocabulary", choices=phrasings.VOCABULARIES[:2], default="core")
+    a = parser.parse_args()
+    main(a.out, a.steps, a.lr, a.wide, a.probe_every, a.init, a.first_pool, a.vocabulary)

@@ -7,7 +7,10 @@ equations format ("Start with 53. 53 + 42 = 95. 95 - 9 = 86. ...") give one step
 ("k * m = x and ..." for groups), so the i-th step's operation says how the i-th sentence was
 read. Prints, per frame, how often its operation was right (a step missing counts as wrong):
 
-    .venv/bin/python docs/experiments/frame_directions.py DIR/eval.json FILE.jsonl
+    .venv/bin/python docs/experiments/frame_directions.py DIR/eval.json FILE.jsonl [paraphrase|unseen-verbs]
+
+The third argument names the generator the file came from (`fedhybrid workload make`'s kind;
+default paraphrase). Ends with one line per operation: how often its frames were read right.
 """
 
 from __future__ import annotations
@@ -20,22 +23,38 @@ from pathlib import Path
 
 from workloads import paraphrase, phrasings
 
-FRAMES = ([(t, "+") for t in paraphrase._ADD] + [(t, "-") for t in paraphrase._SUB]
-          + [(t, "groups") for t in paraphrase._GROUPS])
-PATTERNS = [(frame, op, pattern)
-            for (frame, op), pattern in zip(FRAMES, phrasings.frame_patterns(tuple(f for f, _ in FRAMES)))]
+GENERATORS = {"paraphrase": paraphrase.FRAMES, "unseen-verbs": phrasings.UNSEEN_VERBS}
 
 
-def wanted(prompt: str) -> list[tuple[str, str]] | None:
-    """(frame, operation) per step sentence; None when a sentence matches no single frame."""
+def frames_of(generator: paraphrase.Frames) -> list[tuple[str, str]]:
+    return ([(t, "+") for t in generator.add] + [(t, "-") for t in generator.sub]
+            + [(t, "groups") for t in generator.groups])
+
+
+FRAMES = frames_of(paraphrase.FRAMES)
+
+
+def patterns_of(frames: list[tuple[str, str]]) -> list[tuple[str, str, re.Pattern]]:
+    return [(frame, op, pattern)
+            for (frame, op), pattern in zip(frames, phrasings.frame_patterns(tuple(f for f, _ in frames), numbers=True))]
+
+
+PATTERNS = patterns_of(FRAMES)
+
+
+def wanted(prompt: str, patterns: list[tuple[str, str, re.Pattern]] = PATTERNS) -> list[tuple[str, str]] | None:
+    """(frame, operation) per step sentence; None when a sentence's operation is unclear."""
     body = prompt.split("Q: ", 1)[1]
     sentences = re.split(r"(?<=[.?])\s+", body)[1:-2]  # drop the opening, the question and "A:"
     out = []
     for sentence in sentences:
-        hits = [(frame, op) for frame, op, pattern in PATTERNS if pattern.fullmatch(sentence)]
-        if len(hits) != 1:
+        hits = [(frame, op) for frame, op, pattern in patterns if pattern.fullmatch(sentence)]
+        # slots match any text, so a short frame can fit a longer one's sentence ("misplaces {b}
+        # {item}." fits "misplaces 5 of Rosa's mangoes at the park."): the longest is the one
+        # drawn, and a sentence whose fitting frames disagree on the operation is not counted
+        if not hits or len({op for _, op in hits}) > 1:
             return None
-        out.append(hits[0])
+        out.append(max(hits, key=lambda hit: len(hit[0])))
     return out
 
 
@@ -50,7 +69,9 @@ def read(output: str) -> list[str]:
     return ops
 
 
-def main(eval_json: Path, workload: Path) -> None:
+def main(eval_json: Path, workload: Path, generator: str = "paraphrase") -> None:
+    frames = frames_of(GENERATORS[generator])
+    patterns = patterns_of(frames)
     prompts = {}
     with workload.open() as fh:
         for line in fh:
@@ -58,7 +79,7 @@ def main(eval_json: Path, workload: Path) -> None:
             prompts[record["id"]] = record["prompt"]
     right, seen, skipped = Counter(), Counter(), 0
     for request in json.loads(eval_json.read_text())["requests"]:
-        want = wanted(prompts[request["id"]])
+        want = wanted(prompts[request["id"]], patterns)
         if want is None:
             skipped += 1
             continue
@@ -66,14 +87,18 @@ def main(eval_json: Path, workload: Path) -> None:
         for i, (frame, op) in enumerate(want):
             seen[frame] += 1
             right[frame] += i < len(got) and got[i] == op
-    for frame, op in FRAMES:
+    for frame, op in frames:
         share = right[frame] / seen[frame] if seen[frame] else float("nan")
         print(f"{op:>6} {right[frame]:4d}/{seen[frame]:<4d} {share:6.1%}  {frame}")
+    for kind in ("+", "-", "groups"):
+        r = sum(right[f] for f, op in frames if op == kind)
+        n = sum(seen[f] for f, op in frames if op == kind)
+        print(f"{kind:>6} {r:4d}/{n:<4d} {r / n if n else float('nan'):6.1%}  (all {kind} frames)")
     if skipped:
-        print(f"{skipped} requests skipped: a sentence matched no single frame")
+        print(f"{skipped} requests skipped: a sentence fitted no frame, or frames of two operations")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4) or len(sys.argv) == 4 and sys.argv[3] not in GENERATORS:
         sys.exit(__doc__)
-    main(Path(sys.argv[1]), Path(sys.argv[2]))
+    main(Path(sys.argv[1]), Path(sys.argv[2]), *sys.argv[3:])
