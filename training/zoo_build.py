@@ -75,9 +75,12 @@ WIDENED = dataclasses.replace(FULL, models=tuple(
 # cloud keeps its code. The device models learn the format in a few hundred steps (the
 # experiment's edge: 300 at 1e-3); all three tiers must write one format, since token-level
 # routing compares their next tokens (mixed formats: README, "Equations instead of restatement").
+# The wide share is told with `workloads/lexicon.py`'s everyday verbs as well: continued on them,
+# the experiment's cloud read the phrasings nothing was tuned on better (fresh 54% -> 63%, blind
+# 55% -> 66%; README, "A verb lexicon").
 def _equations_stage(steps: int, lr: float, seed: int) -> TrainConfig:
     return TrainConfig(steps=steps, lr=lr, warmup=50, seed=seed, wide_fraction=0.6, code_fraction=0.15,
-                       solution_format="equations")
+                       solution_format="equations", vocabulary="wide")
 
 
 _EQUATIONS_STAGES = {"cloud": _equations_stage(2000, 5e-4, 5), "client": _equations_stage(600, 1e-3, 6),
