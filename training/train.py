@@ -62,8 +62,8 @@ class TrainConfig:
             raise TrainingError(f"wide_fraction={self.wide_fraction} must lie in [0, 1]")
         if self.solution_format not in wordmath.SOLUTION_FORMATS:
             raise TrainingError(f"solution_format={self.solution_format!r} is not one of {wordmath.SOLUTION_FORMATS}")
-        if self.vocabulary not in ("core", "wide"):
-            raise TrainingError(f"vocabulary={self.vocabulary!r} is not one of ('core', 'wide'): the held-out "
+        if self.vocabulary not in phrasings.TRAINABLE:
+            raise TrainingError(f"vocabulary={self.vocabulary!r} is not one of {phrasings.TRAINABLE}: the held-out "
                                 "vocabulary measures transfer to verbs no model trains on")
         if self.warmup < 0 or self.warmup >= self.steps:
             raise TrainingError(f"warmup={self.warmup} must lie in [0, steps={self.steps})")

@@ -207,6 +207,7 @@ def _noise(rng: random.Random) -> tuple[str, str]:
 # equal groups; "held-out" tells every step with `lexicon`'s held-out frames, whose verbs no
 # other vocabulary uses (a probe of transfer to unseen verbs, never trained on)
 VOCABULARIES = ("core", "wide", "held-out")
+TRAINABLE = VOCABULARIES[:2]  # the held-out one is never trained on
 
 
 def _step_frame(rng: random.Random, frames: tuple[str, ...], cued: tuple[str, ...],

@@ -125,6 +125,6 @@ if __name__ == "__main__":
     parser.add_argument("probe_every", type=int, nargs="?", default=200)
     parser.add_argument("init", type=Path, nargs="?", default=ZOO_CLOUD)
     parser.add_argument("first_pool", type=int, nargs="?", default=0)
-    parser.add_argument("--vocabulary", choices=phrasings.VOCABULARIES[:2], default="core")
+    parser.add_argument("--vocabulary", choices=phrasings.TRAINABLE, default="core")
     a = parser.parse_args()
     main(a.out, a.steps, a.lr, a.wide, a.probe_every, a.init, a.first_pool, a.vocabulary)

@@ -31,18 +31,12 @@ def frames_of(generator: paraphrase.Frames) -> list[tuple[str, str]]:
             + [(t, "groups") for t in generator.groups])
 
 
-FRAMES = frames_of(paraphrase.FRAMES)
-
-
 def patterns_of(frames: list[tuple[str, str]]) -> list[tuple[str, str, re.Pattern]]:
     return [(frame, op, pattern)
             for (frame, op), pattern in zip(frames, phrasings.frame_patterns(tuple(f for f, _ in frames), numbers=True))]
 
 
-PATTERNS = patterns_of(FRAMES)
-
-
-def wanted(prompt: str, patterns: list[tuple[str, str, re.Pattern]] = PATTERNS) -> list[tuple[str, str]] | None:
+def wanted(prompt: str, patterns: list[tuple[str, str, re.Pattern]]) -> list[tuple[str, str]] | None:
     """(frame, operation) per step sentence; None when a sentence's operation is unclear."""
     body = prompt.split("Q: ", 1)[1]
     sentences = re.split(r"(?<=[.?])\s+", body)[1:-2]  # drop the opening, the question and "A:"

@@ -31,6 +31,13 @@ def _replay(problem) -> int:
     return value
 
 
+def _steps(problems, op: str) -> list[str]:
+    """The sentences of every `op` ("+" / "-") step, as the worked solutions restate them."""
+    return [m.group(1) for p in problems
+            for m in re.finditer(rf"(?:^|\. )([^.]+), so \d+ {re.escape(op)} \d+ = ", p.solution)
+            if "*" not in m.group(0)]
+
+
 def test_solutions_are_right_and_end_in_the_answer():
     problems = phrasings.generate(600, seed="t")
     for p in problems:
@@ -111,19 +118,16 @@ def test_another_phrasing_draws_the_same_arithmetic_in_its_own_frames():
 def test_a_third_of_adding_and_taking_away_is_told_around_a_made_up_verb():
     problems = phrasings.generate(600, seed="cues")
     for op, frames in (("+", phrasings._ADD), ("-", phrasings._SUB)):
-        steps = [m.group(1) for p in problems
-                 for m in re.finditer(rf"(?:^|\. )([^.]+), so \d+ {re.escape(op)} \d+ = ", p.solution)
-                 if "*" not in m.group(0)]
+        steps = _steps(problems, op)
         fixed = phrasings.frame_patterns(frames)
         cued = [s for s in steps if not any(f.fullmatch(s + ".") for f in fixed)]
         assert 0.2 < len(cued) / len(steps) < 0.45, (op, len(cued), len(steps))
 
 
-def _steps(problems, op: str) -> list[str]:
-    """The sentences of every `op` ("+" / "-") step, as the worked solutions restate them."""
-    return [m.group(1) for p in problems
-            for m in re.finditer(rf"(?:^|\. )([^.]+), so \d+ {re.escape(op)} \d+ = ", p.solution)
-            if "*" not in m.group(0)]
+def _held_out_forms() -> set[str]:
+    """The forms of the held-out verbs the held-out frames use ("obtains", "misplaced", ...)."""
+    verbs = phrasings.words(" ".join((*phrasings.UNSEEN_ADD, *phrasings.UNSEEN_SUB, *phrasings.UNSEEN_GROUPS)))
+    return {w for w in verbs if any(phrasings.has_form(v, {w}) for v in lexicon.HELD_OUT_VERBS)}
 
 
 def test_the_core_vocabulary_keeps_the_pools_the_readmes_runs_were_drawn_from():
@@ -156,9 +160,7 @@ def test_the_wide_vocabulary_tells_a_third_of_the_steps_in_the_lexicons_frames()
 def test_the_held_out_vocabulary_uses_verbs_no_training_vocabulary_has():
     held_out = phrasings.generate(300, seed="unseen", vocabulary="held-out")
     assert all(_replay(p) == p.answer for p in held_out)
-    # the forms of the held-out verbs its frames use ("obtains", "misplaced", ...)
-    verbs = phrasings.words(" ".join((*phrasings.UNSEEN_ADD, *phrasings.UNSEEN_SUB, *phrasings.UNSEEN_GROUPS)))
-    forms = {w for w in verbs if any(phrasings.has_form(v, {w}) for v in lexicon.HELD_OUT_VERBS)}
+    forms = _held_out_forms()
     assert len(forms) >= 20
     for op in "+-":
         assert all(phrasings.words(s) & forms for s in _steps(held_out, op))
@@ -173,9 +175,7 @@ def test_the_held_out_vocabulary_uses_verbs_no_training_vocabulary_has():
 
 def test_the_unseen_verbs_workload_tells_every_step_with_a_held_out_verb_and_sums_right():
     problems = paraphrase.generate(300, seed="uv", frames=phrasings.UNSEEN_VERBS)
-    forms = {w for w in phrasings.words(" ".join(
-        (*phrasings.UNSEEN_ADD, *phrasings.UNSEEN_SUB, *phrasings.UNSEEN_GROUPS)))
-        if any(phrasings.has_form(v, {w}) for v in lexicon.HELD_OUT_VERBS)}
+    forms = _held_out_forms()
     add, sub, groups = (phrasings.frame_patterns(frames) for frames in (
         phrasings.UNSEEN_VERBS.add, phrasings.UNSEEN_VERBS.sub, phrasings.UNSEEN_VERBS.groups))
     for problem in problems:
