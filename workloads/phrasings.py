@@ -23,7 +23,8 @@ this curriculum is where its models meet the words a user's phrasing is made of.
 
 `generate(..., vocabulary="wide")` widens that English: a third of the add and take-away steps
 and of the equal groups are told with `workloads/lexicon.py`'s everyday frames (~160 verbs,
-written by a helper session that read none of the held-out sets). `vocabulary="held-out"` tells
+written by a helper session that read none of the held-out sets); `vocabulary="wider"` tells half
+of them with those and `workloads/lexicon2.py`'s second batch, written the same way. `vocabulary="held-out"` tells
 every step with the lexicon's held-out frames, whose verbs no trained vocabulary uses in any
 form, and `UNSEEN_VERBS` puts them in `paraphrase`'s names, items and questions (`fedhybrid
 workload make unseen-verbs`): a measure of transfer to verbs a model never saw.
@@ -34,7 +35,7 @@ from __future__ import annotations
 import random
 import re
 
-from workloads import lexicon, paraphrase, wordmath
+from workloads import lexicon, lexicon2, paraphrase, wordmath
 from workloads.errors import WorkloadError
 from workloads.wordmath import Problem
 
@@ -204,17 +205,18 @@ def _noise(rng: random.Random) -> tuple[str, str]:
 
 # `generate`'s vocabularies: "core" the frames above; "wide" adds `lexicon`'s everyday-English
 # frames (`WIDE_ADD` ... below) for a third of the add and take-away steps and a third of the
-# equal groups; "held-out" tells every step with `lexicon`'s held-out frames, whose verbs no
-# other vocabulary uses (a probe of transfer to unseen verbs, never trained on)
-VOCABULARIES = ("core", "wide", "held-out")
-TRAINABLE = VOCABULARIES[:2]  # the held-out one is never trained on
+# equal groups; "wider" adds `lexicon2`'s frames to those and tells half the steps with them;
+# "held-out" tells every step with `lexicon`'s held-out frames, whose verbs no other vocabulary
+# uses (a probe of transfer to unseen verbs, never trained on)
+VOCABULARIES = ("core", "wide", "wider", "held-out")
+TRAINABLE = VOCABULARIES[:3]  # the held-out one is never trained on
 
 
 def _step_frame(rng: random.Random, frames: tuple[str, ...], cued: tuple[str, ...],
-                wide: tuple[str, ...] = ()) -> str:
+                wide: tuple[str, ...] = (), share: float = 1 / 3) -> str:
     """An add or take-away frame: a third told around a made-up verb, its direction in the cues
-    (and with `wide` frames, a third of them from those)."""
-    if wide and rng.random() < 1 / 3:
+    (and with `wide` frames, a `share` of them from those)."""
+    if wide and rng.random() < share:
         return rng.choice(wide)
     if rng.random() >= 1 / 3:
         return rng.choice(frames)
@@ -256,6 +258,7 @@ def _draw(rng: random.Random, min_steps: int, max_steps: int, vocabulary: str = 
     other = _pseudo(rng) + "s" if rng.random() < 0.5 else rng.choice([i for i in ITEMS if i != item])
     noisy = rng.random() < 0.35  # then every step sentence carries made-up words to copy
     subj, obj, poss = rng.choice(_PRONOUNS)
+    share, lex_add, lex_sub, lex_groups = _LEXICON_SHARE.get(vocabulary, (0.0, (), (), ()))
     base = {"N": name, "F": friend, "I": item, "J": other, "C": rng.choice(CONTAINERS), "L": rng.choice(PLACES)}
 
     def slots(first: bool = False) -> dict:
@@ -296,13 +299,13 @@ def _draw(rng: random.Random, min_steps: int, max_steps: int, vocabulary: str = 
         if kind == "add":
             b = rng.randint(2, min(49, 99 - value))
             frame = (rng.choice(UNSEEN_ADD) if vocabulary == "held-out" else
-                     _step_frame(rng, _ADD, _CUED_ADD, WIDE_ADD if vocabulary == "wide" else ()))
+                     _step_frame(rng, _ADD, _CUED_ADD, lex_add, share))
             sentence, work = _fill(frame, lead, dict(s, b=b)), f"{value} + {b} = {value + b}"
             value += b
         elif kind == "sub":
             b = rng.randint(2, min(value - 2, 49))
             frame = (rng.choice(UNSEEN_SUB) if vocabulary == "held-out" else
-                     _step_frame(rng, _SUB, _CUED_SUB, WIDE_SUB if vocabulary == "wide" else ()))
+                     _step_frame(rng, _SUB, _CUED_SUB, lex_sub, share))
             sentence, work = _fill(frame, lead, dict(s, b=b)), f"{value} - {b} = {value - b}"
             value -= b
         elif kind in ("groups", "times"):
@@ -311,8 +314,8 @@ def _draw(rng: random.Random, min_steps: int, max_steps: int, vocabulary: str = 
             m = rng.randint(2, min(12, room // k))
             if vocabulary == "held-out":
                 frame = rng.choice(UNSEEN_GROUPS)
-            elif vocabulary == "wide" and rng.random() < 1 / 3:
-                frame = rng.choice(WIDE_GROUPS)
+            elif lex_groups and rng.random() < share:
+                frame = rng.choice(lex_groups)
             elif kind == "times":
                 frame = rng.choice(_TIMES)
             else:  # half the groups in the composed frames
@@ -377,6 +380,19 @@ def _unsteered(frames: tuple[str, ...]) -> tuple[str, ...]:
 
 
 WIDE_ADD, WIDE_SUB, WIDE_GROUPS = _unsteered(lexicon.ADD), _unsteered(lexicon.SUB), _unsteered(lexicon.GROUPS)
+
+
+def _trainable(frames: tuple[str, ...]) -> tuple[str, ...]:
+    """`lexicon2`'s frames less any with a held-out verb in some form (its writer was told the
+    verbs to leave out; this holds whatever it wrote) or a steered word."""
+    return tuple(f for f in _unsteered(frames) if not any(has_form(v, words(f)) for v in lexicon.HELD_OUT_VERBS))
+
+
+WIDER_ADD, WIDER_SUB, WIDER_GROUPS = (WIDE_ADD + _trainable(lexicon2.ADD), WIDE_SUB + _trainable(lexicon2.SUB),
+                                      WIDE_GROUPS + _trainable(lexicon2.GROUPS))
+# vocabulary -> (share of the steps told with lexicon frames, add, take-away and group frames)
+_LEXICON_SHARE = {"wide": (1 / 3, WIDE_ADD, WIDE_SUB, WIDE_GROUPS),
+                  "wider": (1 / 2, WIDER_ADD, WIDER_SUB, WIDER_GROUPS)}
 UNSEEN_ADD, UNSEEN_SUB, UNSEEN_GROUPS = (_unseen(lexicon.HELD_OUT_ADD), _unseen(lexicon.HELD_OUT_SUB),
                                          _unseen(lexicon.HELD_OUT_GROUPS))
 

@@ -121,13 +121,13 @@ def test_the_equations_format_trains_on_equations_only(stream):
 
 
 def test_the_wide_vocabulary_reaches_the_batches_and_the_held_out_one_is_refused(stream):
-    """`vocabulary="wide"`: the word problems carry `lexicon`'s verbs; "held-out" (the probe of
+    """`vocabulary="wide"`: the word problems carry `lexicon`'s verbs ("wider": `lexicon2`'s too); "held-out" (the probe of
     transfer to unseen verbs) is never trained on."""
     from workloads import phrasings
 
     tok, code = stream
     texts = {}
-    for vocabulary in ("core", "wide"):
+    for vocabulary in ("core", "wide", "wider"):
         cfg = TrainConfig(**{**CFG.__dict__, "code_fraction": 0.0, "wide_fraction": 1.0, "vocabulary": vocabulary})
         batches = Batches(tok, code, cfg)
         texts[vocabulary] = " ".join(tok.decode(ids.tolist(), skip_special_tokens=True)
@@ -135,5 +135,8 @@ def test_the_wide_vocabulary_reaches_the_batches_and_the_held_out_one_is_refused
     lexicon_only = phrasings.words(" ".join(phrasings.WIDE_ADD + phrasings.WIDE_SUB)) - phrasings._CORE_WORDS
     assert len(phrasings.words(texts["wide"]) & lexicon_only) > 20
     assert len(phrasings.words(texts["core"]) & lexicon_only) < 5  # made-up words may spell one
+    second_only = phrasings.words(" ".join(phrasings.WIDER_ADD + phrasings.WIDER_SUB)) - lexicon_only - phrasings._CORE_WORDS
+    assert len(phrasings.words(texts["wider"]) & second_only) > 20
+    assert len(phrasings.words(texts["wide"]) & second_only) < 5
     with pytest.raises(ValueError, match="vocabulary='held-out'"):
         TrainConfig(**{**CFG.__dict__, "vocabulary": "held-out"})

@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from workloads import lexicon, paraphrase, phrasings, wordmath
+from workloads import lexicon, lexicon2, paraphrase, phrasings, wordmath
 from workloads.errors import WorkloadError
 
 _STEP = re.compile(r"so (?:(\d+) \* (\d+) = (\d+) and )?(\d+) ([-+/]) (\d+) = (\d+)\.|so the count stays (\d+)\.")
@@ -136,6 +136,10 @@ def test_the_core_vocabulary_keeps_the_pools_the_readmes_runs_were_drawn_from():
     digest = hashlib.sha256("\n".join(f"{p.question}|{p.solution}" for p in pool).encode()).hexdigest()
     assert digest == "255d63b8f85d94e728deb8dfbeca58805cdc9e175b6719984dde961e5abb7707"
     assert phrasings.generate(50, seed=0, vocabulary="wide") != pool[:50]
+    # and the wide vocabulary's, as the lexicon run (README, "A verb lexicon") drew them
+    wide = phrasings.generate(200, seed=0, vocabulary="wide")
+    digest = hashlib.sha256("\n".join(f"{p.question}|{p.solution}" for p in wide).encode()).hexdigest()
+    assert digest == "ff26036ea33ad9535b2e1ca8ac3cd38c0c0259789f4ef77ff145230098d46410"
 
 
 def test_the_wide_vocabulary_tells_a_third_of_the_steps_in_the_lexicons_frames():
@@ -157,6 +161,24 @@ def test_the_wide_vocabulary_tells_a_third_of_the_steps_in_the_lexicons_frames()
         assert wide_frames > 60 and core_frames < 20, (op, wide_frames, core_frames)
 
 
+def test_the_wider_vocabulary_draws_the_second_lexicon_batch_and_the_others_do_not():
+    drawn = {v: phrasings.generate(600, seed="wider", vocabulary=v) for v in ("core", "wide", "wider")}
+    assert all(_replay(p) == p.answer and phrasings.shares_nothing_with_paraphrase(p) for p in drawn["wider"])
+    for op, frames, second in (("+", phrasings.WIDER_ADD, lexicon2.ADD), ("-", phrasings.WIDER_SUB, lexicon2.SUB)):
+        # the first frame a step fits, the first batch's frames first (slots match any text, and
+        # a lead or made-up words around a frame that opens with words of its own fit none)
+        patterns = phrasings.frame_patterns(frames, numbers=True)
+        batch2 = {i for i, f in enumerate(frames) if f in second}
+        shares, batch2_drawn = {}, {}
+        for vocabulary, problems in drawn.items():
+            steps = _steps(problems, op)
+            hits = [next((i for i, f in enumerate(patterns) if f.fullmatch(s + ".")), None) for s in steps]
+            shares[vocabulary] = sum(h is not None for h in hits) / len(steps)
+            batch2_drawn[vocabulary] = len(set(hits) & batch2)
+        assert batch2_drawn["wider"] > 50 and batch2_drawn["wide"] == batch2_drawn["core"] == 0, (op, batch2_drawn)
+        assert shares["wider"] - shares["core"] > 0.15, (op, shares)
+
+
 def test_the_held_out_vocabulary_uses_verbs_no_training_vocabulary_has():
     held_out = phrasings.generate(300, seed="unseen", vocabulary="held-out")
     assert all(_replay(p) == p.answer for p in held_out)
@@ -165,6 +187,7 @@ def test_the_held_out_vocabulary_uses_verbs_no_training_vocabulary_has():
     for op in "+-":
         assert all(phrasings.words(s) & forms for s in _steps(held_out, op))
     trained = (phrasings.generate(3000, seed="train", vocabulary="wide") + phrasings.generate(2000, seed="train")
+               + phrasings.generate(3000, seed="train", vocabulary="wider")
                + wordmath.generate("train", 2000, seed="train"))
     seen = set().union(*(phrasings.words(f"{p.question} {p.solution}") for p in trained))
     assert not forms & seen, sorted(forms & seen)
@@ -200,14 +223,17 @@ def test_the_unseen_verbs_workload_tells_every_step_with_a_held_out_verb_and_sum
 def test_the_words_the_lexicons_brief_steered_toward_paraphrase_are_never_drawn():
     # the lexicon has them ("{S} trades away {b} {I}."); the wide vocabulary leaves them out
     assert any("borrows" in phrasings.words(f) for f in lexicon.SUB)
-    drawn = phrasings.generate(3000, seed="steered", vocabulary="wide")
-    seen = set().union(*(phrasings.words(p.question) for p in drawn))
-    assert not {"borrows", "donates", "orders", "crates", "apiece", "broken", "breaks"} & seen
+    for vocabulary in ("wide", "wider"):
+        drawn = phrasings.generate(3000, seed="steered", vocabulary=vocabulary)
+        seen = set().union(*(phrasings.words(p.question) for p in drawn))
+        assert not {"borrows", "donates", "orders", "crates", "apiece", "broken", "breaks"} & seen
 
 
-@pytest.mark.parametrize("name", ["ADD", "SUB", "GROUPS", "HELD_OUT_ADD", "HELD_OUT_SUB", "HELD_OUT_GROUPS"])
-def test_every_lexicon_frame_is_one_sentence_with_its_slots(name):
-    frames = getattr(lexicon, name)
+@pytest.mark.parametrize("module, name", [(lexicon, n) for n in ("ADD", "SUB", "GROUPS", "HELD_OUT_ADD", "HELD_OUT_SUB",
+                                                                  "HELD_OUT_GROUPS")]
+                         + [(lexicon2, n) for n in ("ADD", "SUB", "GROUPS")])
+def test_every_lexicon_frame_is_one_sentence_with_its_slots(module, name):
+    frames = getattr(module, name)
     counted = ("k", "m") if "GROUPS" in name else ("b",)
     for frame in frames:
         slots = [field for _, field, _, _ in string.Formatter().parse(frame) if field]
