@@ -21,6 +21,7 @@ tokens, graded by the last number of the output.
     # and EDGE 300 1e-3 0.6 100 zoo/edge 40 (the edge on the same format, for routing)
     # then, as the build's cloud stage would start: OUT6 1000 5e-4 0.6 250 (from the shipped cloud)
     # then with `workloads/lexicon.py`'s everyday verbs: OUT7 800 2.5e-4 0.6 200 OUT6/model 40 --vocabulary wide
+    # then with `workloads/lexicon2.py`'s second batch too: OUT8 600 2.5e-4 0.6 200 OUT7/model 60 --vocabulary wider
 
 INIT is the model to continue (default: the shipped zoo's cloud), FIRST_POOL the first pool
 of problems drawn (2,048 a pool), --vocabulary the `phrasings` vocabulary its wide share is
