@@ -208,8 +208,7 @@ def _noise(rng: random.Random) -> tuple[str, str]:
 # equal groups; "wider" adds `lexicon2`'s frames to those and tells half the steps with them;
 # "held-out" tells every step with `lexicon`'s held-out frames, whose verbs no other vocabulary
 # uses (a probe of transfer to unseen verbs, never trained on)
-VOCABULARIES = ("core", "wide", "wider", "held-out")
-TRAINABLE = VOCABULARIES[:3]  # the held-out one is never trained on
+VOCABULARIES = ("core", "wide", "wider", "held-out")  # the trainable ones: `TRAINABLE` below
 
 
 def _step_frame(rng: random.Random, frames: tuple[str, ...], cued: tuple[str, ...],
@@ -364,8 +363,9 @@ _CORE_WORDS = words(" ".join(f for frames in (
 SEEN_HELD_OUT_VERBS = frozenset(v for v in lexicon.HELD_OUT_VERBS if has_form(v, _CORE_WORDS))
 
 
-def _unseen(frames: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(f for f in frames if not any(has_form(v, words(f)) for v in SEEN_HELD_OUT_VERBS))
+def _without(verbs: frozenset[str] | tuple[str, ...], frames: tuple[str, ...]) -> tuple[str, ...]:
+    """The frames with no form of any of `verbs`."""
+    return tuple(f for f in frames if not any(has_form(v, words(f)) for v in verbs))
 
 
 # The brief `lexicon`'s writer worked from was written by someone who had read `paraphrase`, and
@@ -385,7 +385,7 @@ WIDE_ADD, WIDE_SUB, WIDE_GROUPS = _unsteered(lexicon.ADD), _unsteered(lexicon.SU
 def _trainable(frames: tuple[str, ...]) -> tuple[str, ...]:
     """`lexicon2`'s frames less any with a held-out verb in some form (its writer was told the
     verbs to leave out; this holds whatever it wrote) or a steered word."""
-    return tuple(f for f in _unsteered(frames) if not any(has_form(v, words(f)) for v in lexicon.HELD_OUT_VERBS))
+    return _without(lexicon.HELD_OUT_VERBS, _unsteered(frames))
 
 
 WIDER_ADD, WIDER_SUB, WIDER_GROUPS = (WIDE_ADD + _trainable(lexicon2.ADD), WIDE_SUB + _trainable(lexicon2.SUB),
@@ -393,8 +393,10 @@ WIDER_ADD, WIDER_SUB, WIDER_GROUPS = (WIDE_ADD + _trainable(lexicon2.ADD), WIDE_
 # vocabulary -> (share of the steps told with lexicon frames, add, take-away and group frames)
 _LEXICON_SHARE = {"wide": (1 / 3, WIDE_ADD, WIDE_SUB, WIDE_GROUPS),
                   "wider": (1 / 2, WIDER_ADD, WIDER_SUB, WIDER_GROUPS)}
-UNSEEN_ADD, UNSEEN_SUB, UNSEEN_GROUPS = (_unseen(lexicon.HELD_OUT_ADD), _unseen(lexicon.HELD_OUT_SUB),
-                                         _unseen(lexicon.HELD_OUT_GROUPS))
+TRAINABLE = ("core", *_LEXICON_SHARE)  # every vocabulary but the held-out one, never trained on
+
+UNSEEN_ADD, UNSEEN_SUB, UNSEEN_GROUPS = (_without(SEEN_HELD_OUT_VERBS, frames) for frames in (
+    lexicon.HELD_OUT_ADD, lexicon.HELD_OUT_SUB, lexicon.HELD_OUT_GROUPS))
 
 
 def generate(n: int, seed: int | str = 0, min_steps: int = 1, max_steps: int = 5,

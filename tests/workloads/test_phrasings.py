@@ -124,6 +124,11 @@ def test_a_third_of_adding_and_taking_away_is_told_around_a_made_up_verb():
         assert 0.2 < len(cued) / len(steps) < 0.45, (op, len(cued), len(steps))
 
 
+def _first_frames(steps: list[str], patterns: list[re.Pattern]) -> list[int | None]:
+    """Per step, the index of the first pattern it fits (None: none)."""
+    return [next((i for i, f in enumerate(patterns) if f.fullmatch(s + ".")), None) for s in steps]
+
+
 def _held_out_forms() -> set[str]:
     """The forms of the held-out verbs the held-out frames use ("obtains", "misplaced", ...)."""
     verbs = phrasings.words(" ".join((*phrasings.UNSEEN_ADD, *phrasings.UNSEEN_SUB, *phrasings.UNSEEN_GROUPS)))
@@ -152,7 +157,7 @@ def test_the_wide_vocabulary_tells_a_third_of_the_steps_in_the_lexicons_frames()
         def matched(problems, op=op, patterns=patterns):
             # slots match any text, so a few core frames fit a lexicon frame too ("buys {b} more")
             steps = _steps(problems, op)
-            hits = [next((i for i, f in enumerate(patterns) if f.fullmatch(s + ".")), None) for s in steps]
+            hits = _first_frames(steps, patterns)
             return sum(h is not None for h in hits) / len(steps), len(set(hits) - {None})
 
         (wide_share, wide_frames), (core_share, core_frames) = matched(wide), matched(core)
@@ -172,7 +177,7 @@ def test_the_wider_vocabulary_draws_the_second_lexicon_batch_and_the_others_do_n
         shares, batch2_drawn = {}, {}
         for vocabulary, problems in drawn.items():
             steps = _steps(problems, op)
-            hits = [next((i for i, f in enumerate(patterns) if f.fullmatch(s + ".")), None) for s in steps]
+            hits = _first_frames(steps, patterns)
             shares[vocabulary] = sum(h is not None for h in hits) / len(steps)
             batch2_drawn[vocabulary] = len(set(hits) & batch2)
         assert batch2_drawn["wider"] > 50 and batch2_drawn["wide"] == batch2_drawn["core"] == 0, (op, batch2_drawn)
