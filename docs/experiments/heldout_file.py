@@ -1,7 +1,7 @@
 """Write a workload file (JSONL, README "Workload files") of one of the experiment phrasings, so
 `fedhybrid eval --workload` measures it like `workload make paraphrase`:
 
-    .venv/bin/python docs/experiments/heldout_file.py fresh|blind N OUT.jsonl [SEED]
+    .venv/bin/python docs/experiments/heldout_file.py fresh|blind|blind2 N OUT.jsonl [SEED]
 """
 
 from __future__ import annotations
@@ -9,13 +9,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import blind_phrasing  # beside this script
+import blind2_phrasing  # beside this script
+import blind_phrasing
 import fresh_phrasing
 
 from workloads import paraphrase
 from workloads.files import write_jsonl
 
-SETS = {"fresh": fresh_phrasing.FRAMES, "blind": blind_phrasing.FRAMES}
+SETS = {"fresh": fresh_phrasing.FRAMES, "blind": blind_phrasing.FRAMES,
+        "blind2": blind2_phrasing.FRAMES}
 
 if __name__ == "__main__":
     if len(sys.argv) not in (4, 5) or sys.argv[1] not in SETS or not sys.argv[2].isdigit():
