@@ -47,8 +47,8 @@ class TrainConfig:
     # one, since token-level routing compares their next tokens
     solution_format: str = "worked"
     # which `phrasings` vocabulary the wide share is told with: "core" its own frames, "wide" with
-    # `workloads/lexicon.py`'s everyday-English verbs as well, "wider" with `lexicon2`'s too
-    # ("held-out" is for measuring only)
+    # `workloads/lexicon.py`'s everyday-English verbs as well, "wider" with `lexicon2`'s too,
+    # "paired" with `lexicon3`'s pairs too ("held-out" is for measuring only)
     vocabulary: str = "core"
 
     def __post_init__(self) -> None:

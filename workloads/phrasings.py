@@ -24,7 +24,10 @@ this curriculum is where its models meet the words a user's phrasing is made of.
 `generate(..., vocabulary="wide")` widens that English: a third of the add and take-away steps
 and of the equal groups are told with `workloads/lexicon.py`'s everyday frames (~160 verbs,
 written by a helper session that read none of the held-out sets); `vocabulary="wider"` tells half
-of them with those and `workloads/lexicon2.py`'s second batch, written the same way. `vocabulary="held-out"` tells
+of them with those and `workloads/lexicon2.py`'s second batch, written the same way;
+`vocabulary="paired"` adds `workloads/lexicon3.py`'s pairs, each construction told in both
+directions so that only the deciding words (verb, particle, preposition, negation) tell them
+apart. `vocabulary="held-out"` tells
 every step with the lexicon's held-out frames, whose verbs no trained vocabulary uses in any
 form, and `UNSEEN_VERBS` puts them in `paraphrase`'s names, items and questions (`fedhybrid
 workload make unseen-verbs`): a measure of transfer to verbs a model never saw.
@@ -35,7 +38,7 @@ from __future__ import annotations
 import random
 import re
 
-from workloads import lexicon, lexicon2, paraphrase, wordmath
+from workloads import lexicon, lexicon2, lexicon3, paraphrase, wordmath
 from workloads.errors import WorkloadError
 from workloads.wordmath import Problem
 
@@ -206,9 +209,9 @@ def _noise(rng: random.Random) -> tuple[str, str]:
 # `generate`'s vocabularies: "core" the frames above; "wide" adds `lexicon`'s everyday-English
 # frames (`WIDE_ADD` ... below) for a third of the add and take-away steps and a third of the
 # equal groups; "wider" adds `lexicon2`'s frames to those and tells half the steps with them;
-# "held-out" tells every step with `lexicon`'s held-out frames, whose verbs no other vocabulary
+# "paired" adds `lexicon3`'s pairs (one construction told in both directions) to "wider"'s; "held-out" tells every step with `lexicon`'s held-out frames, whose verbs no other vocabulary
 # uses (a probe of transfer to unseen verbs, never trained on)
-VOCABULARIES = ("core", "wide", "wider", "held-out")  # the trainable ones: `TRAINABLE` below
+VOCABULARIES = ("core", "wide", "wider", "paired", "held-out")  # the trainable ones: `TRAINABLE` below
 
 
 def _step_frame(rng: random.Random, frames: tuple[str, ...], cued: tuple[str, ...],
@@ -390,9 +393,13 @@ def _trainable(frames: tuple[str, ...]) -> tuple[str, ...]:
 
 WIDER_ADD, WIDER_SUB, WIDER_GROUPS = (WIDE_ADD + _trainable(lexicon2.ADD), WIDE_SUB + _trainable(lexicon2.SUB),
                                       WIDE_GROUPS + _trainable(lexicon2.GROUPS))
+# a pair is kept or left out whole, so that every construction stays told in both directions
+_PAIRS = tuple(pair for pair in lexicon3.PAIRS if _trainable(pair) == pair)
+PAIRED_ADD, PAIRED_SUB = WIDER_ADD + tuple(a for a, _ in _PAIRS), WIDER_SUB + tuple(s for _, s in _PAIRS)
 # vocabulary -> (share of the steps told with lexicon frames, add, take-away and group frames)
 _LEXICON_SHARE = {"wide": (1 / 3, WIDE_ADD, WIDE_SUB, WIDE_GROUPS),
-                  "wider": (1 / 2, WIDER_ADD, WIDER_SUB, WIDER_GROUPS)}
+                  "wider": (1 / 2, WIDER_ADD, WIDER_SUB, WIDER_GROUPS),
+                  "paired": (1 / 2, PAIRED_ADD, PAIRED_SUB, WIDER_GROUPS)}
 TRAINABLE = ("core", *_LEXICON_SHARE)  # every vocabulary but the held-out one, never trained on
 
 UNSEEN_ADD, UNSEEN_SUB, UNSEEN_GROUPS = (_without(SEEN_HELD_OUT_VERBS, frames) for frames in (

@@ -14,7 +14,7 @@ phrasings beside this script (`fresh_phrasing.py`, `blind_phrasing.py`), greedy,
 tokens, graded by the last number of the output.
 
     .venv/bin/python docs/experiments/equations_widening.py OUT STEPS LR WIDE [PROBE_EVERY [INIT FIRST_POOL]]
-        [--vocabulary core|wide|wider]
+        [--vocabulary core|wide|wider|paired]
     # the README's runs: OUT1 800 5e-4 0.6 200, then OUT2 300 2.5e-4 0.6 100 OUT1/model 13
     # (continued from the first run's model on fresh problems: it drew pools 0-12)
     # then, after the cued and composed frames: OUT3 600 2.5e-4 0.6 100 OUT2/model 20 (the cloud)
@@ -22,6 +22,7 @@ tokens, graded by the last number of the output.
     # then, as the build's cloud stage would start: OUT6 1000 5e-4 0.6 250 (from the shipped cloud)
     # then with `workloads/lexicon.py`'s everyday verbs: OUT7 800 2.5e-4 0.6 200 OUT6/model 40 --vocabulary wide
     # then with `workloads/lexicon2.py`'s second batch too: OUT8 600 2.5e-4 0.6 200 OUT7/model 60 --vocabulary wider
+    # then with `workloads/lexicon3.py`'s pairs too: OUT9 600 2.5e-4 0.6 200 OUT8/model 80 --vocabulary paired
 
 INIT is the model to continue (default: the shipped zoo's cloud), FIRST_POOL the first pool
 of problems drawn (2,048 a pool), --vocabulary the `phrasings` vocabulary its wide share is

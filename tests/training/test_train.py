@@ -121,13 +121,13 @@ def test_the_equations_format_trains_on_equations_only(stream):
 
 
 def test_the_wide_vocabulary_reaches_the_batches_and_the_held_out_one_is_refused(stream):
-    """`vocabulary="wide"`: the word problems carry `lexicon`'s verbs ("wider": `lexicon2`'s too); "held-out" (the probe of
-    transfer to unseen verbs) is never trained on."""
+    """`vocabulary="wide"`: the word problems carry `lexicon`'s verbs ("wider": `lexicon2`'s too,
+    "paired": `lexicon3`'s too); "held-out" (the probe of transfer to unseen verbs) is never trained on."""
     from workloads import phrasings
 
     tok, code = stream
     texts = {}
-    for vocabulary in ("core", "wide", "wider"):
+    for vocabulary in ("core", "wide", "wider", "paired"):
         cfg = TrainConfig(**{**CFG.__dict__, "code_fraction": 0.0, "wide_fraction": 1.0, "vocabulary": vocabulary})
         batches = Batches(tok, code, cfg)
         texts[vocabulary] = " ".join(tok.decode(ids.tolist(), skip_special_tokens=True)
@@ -138,5 +138,14 @@ def test_the_wide_vocabulary_reaches_the_batches_and_the_held_out_one_is_refused
     second_only = phrasings.words(" ".join(phrasings.WIDER_ADD + phrasings.WIDER_SUB)) - lexicon_only - phrasings._CORE_WORDS
     assert len(phrasings.words(texts["wider"]) & second_only) > 20
     assert len(phrasings.words(texts["wide"]) & second_only) < 5
+    # the third batch's pairs reuse everyday words, so it is told by its frames' longest literal
+    # runs ("from {P} own bag into the jar on" -> " own bag into the jar on ") found in no earlier frame
+    earlier = " ".join(phrasings.WIDER_ADD + phrasings.WIDER_SUB)
+    runs = {max(re.split(r"\{\w+\}", f), key=len) for f in phrasings.PAIRED_ADD + phrasings.PAIRED_SUB
+            if f not in earlier}
+    runs = {r for r in runs if len(r.split()) >= 3 and r not in earlier}
+    drawn = {v: sum(r in texts[v] for r in runs) for v in texts}
+    # (10 small batches hold a few dozen step sentences; an earlier vocabulary's may contain a run by chance)
+    assert len(runs) > 200 and drawn["paired"] >= 4 and max(drawn["core"], drawn["wide"], drawn["wider"]) <= 1, drawn
     with pytest.raises(ValueError, match="vocabulary='held-out'"):
         TrainConfig(**{**CFG.__dict__, "vocabulary": "held-out"})

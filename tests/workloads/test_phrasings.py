@@ -2,12 +2,13 @@
 and nothing shared with the held-out `paraphrase` set it is measured on."""
 
 import hashlib
+import random
 import re
 import string
 
 import pytest
 
-from workloads import lexicon, lexicon2, paraphrase, phrasings, wordmath
+from workloads import lexicon, lexicon2, lexicon3, paraphrase, phrasings, wordmath
 from workloads.errors import WorkloadError
 
 _STEP = re.compile(r"so (?:(\d+) \* (\d+) = (\d+) and )?(\d+) ([-+/]) (\d+) = (\d+)\.|so the count stays (\d+)\.")
@@ -166,22 +167,49 @@ def test_the_wide_vocabulary_tells_a_third_of_the_steps_in_the_lexicons_frames()
         assert wide_frames > 60 and core_frames < 20, (op, wide_frames, core_frames)
 
 
-def test_the_wider_vocabulary_draws_the_second_lexicon_batch_and_the_others_do_not():
-    drawn = {v: phrasings.generate(600, seed="wider", vocabulary=v) for v in ("core", "wide", "wider")}
-    assert all(_replay(p) == p.answer and phrasings.shares_nothing_with_paraphrase(p) for p in drawn["wider"])
-    for op, frames, second in (("+", phrasings.WIDER_ADD, lexicon2.ADD), ("-", phrasings.WIDER_SUB, lexicon2.SUB)):
-        # the first frame a step fits, the first batch's frames first (slots match any text, and
-        # a lead or made-up words around a frame that opens with words of its own fit none)
+@pytest.mark.parametrize("vocabulary, pools, earlier_pools, without", [
+    ("wider", (phrasings.WIDER_ADD, phrasings.WIDER_SUB), (phrasings.WIDE_ADD, phrasings.WIDE_SUB), ("core", "wide")),
+    ("paired", (phrasings.PAIRED_ADD, phrasings.PAIRED_SUB), (phrasings.WIDER_ADD, phrasings.WIDER_SUB),
+     ("core", "wide", "wider"))])
+def test_a_vocabulary_draws_its_lexicon_batch_and_the_earlier_ones_do_not(vocabulary, pools, earlier_pools, without):
+    drawn = {v: phrasings.generate(600, seed="wider", vocabulary=v) for v in (*without, vocabulary)}
+    assert all(_replay(p) == p.answer and phrasings.shares_nothing_with_paraphrase(p) for p in drawn[vocabulary])
+    for op, frames, earlier in zip("+-", pools, earlier_pools, strict=True):
+        # the first frame a step fits, the earlier batches' frames first (slots match any text,
+        # and a lead or made-up words around a frame that opens with words of its own fit none)
         patterns = phrasings.frame_patterns(frames, numbers=True)
-        batch2 = {i for i, f in enumerate(frames) if f in second}
-        shares, batch2_drawn = {}, {}
-        for vocabulary, problems in drawn.items():
+        fresh = {i for i, f in enumerate(frames) if f not in earlier}
+        shares, fresh_drawn = {}, {}
+        for name, problems in drawn.items():
             steps = _steps(problems, op)
             hits = _first_frames(steps, patterns)
-            shares[vocabulary] = sum(h is not None for h in hits) / len(steps)
-            batch2_drawn[vocabulary] = len(set(hits) & batch2)
-        assert batch2_drawn["wider"] > 50 and batch2_drawn["wide"] == batch2_drawn["core"] == 0, (op, batch2_drawn)
-        assert shares["wider"] - shares["core"] > 0.15, (op, shares)
+            shares[name] = sum(h is not None for h in hits) / len(steps)
+            fresh_drawn[name] = len(set(hits) & fresh)
+        # an earlier vocabulary's step can fit a new frame by chance ("{S} doles out {b} {I} to {F}."
+        # fits "she doles out 11 pens to the kids near the ...")
+        assert fresh_drawn[vocabulary] > 50 and all(fresh_drawn[v] <= 2 for v in without), (op, fresh_drawn)
+        assert shares[vocabulary] - shares["core"] > 0.15, (op, shares)
+
+
+def _shared_words(a: str, b: str) -> float:
+    words_a, words_b = (set(re.findall(r"[a-z]+|\{\w\}", f.lower())) for f in (a, b))
+    return len(words_a & words_b) / len(words_a | words_b)
+
+
+def test_the_third_batch_tells_each_construction_in_both_directions_and_draws_both_frames():
+    """`lexicon3`'s pairs share their sentence shape (a random add frame and take-away frame of the
+    second batch share about a fifth of their words; a pair about three quarters), and the
+    "paired" vocabulary keeps or leaves out a pair whole."""
+    assert len(lexicon3.PAIRS) > 250 and all(len(pair) == 2 for pair in lexicon3.PAIRS)
+    shared = sorted(_shared_words(add, sub) for add, sub in lexicon3.PAIRS)
+    rng = random.Random(0)
+    unpaired = sorted(_shared_words(rng.choice(lexicon2.ADD), rng.choice(lexicon2.SUB)) for _ in range(1000))
+    assert shared[0] > 0.25 and shared[len(shared) // 2] > 0.6
+    assert unpaired[len(unpaired) // 2] < 0.3
+    kept = phrasings._PAIRS
+    assert len(kept) == len(lexicon3.PAIRS)  # none had a held-out verb or a steered word
+    assert phrasings.PAIRED_ADD[-len(kept):] == tuple(a for a, _ in kept)
+    assert phrasings.PAIRED_SUB[-len(kept):] == tuple(s for _, s in kept)
 
 
 def test_the_held_out_vocabulary_uses_verbs_no_training_vocabulary_has():
@@ -193,6 +221,7 @@ def test_the_held_out_vocabulary_uses_verbs_no_training_vocabulary_has():
         assert all(phrasings.words(s) & forms for s in _steps(held_out, op))
     trained = (phrasings.generate(3000, seed="train", vocabulary="wide") + phrasings.generate(2000, seed="train")
                + phrasings.generate(3000, seed="train", vocabulary="wider")
+               + phrasings.generate(3000, seed="train", vocabulary="paired")
                + wordmath.generate("train", 2000, seed="train"))
     seen = set().union(*(phrasings.words(f"{p.question} {p.solution}") for p in trained))
     assert not forms & seen, sorted(forms & seen)
@@ -228,7 +257,7 @@ def test_the_unseen_verbs_workload_tells_every_step_with_a_held_out_verb_and_sum
 def test_the_words_the_lexicons_brief_steered_toward_paraphrase_are_never_drawn():
     # the lexicon has them ("{S} trades away {b} {I}."); the wide vocabulary leaves them out
     assert any("borrows" in phrasings.words(f) for f in lexicon.SUB)
-    for vocabulary in ("wide", "wider"):
+    for vocabulary in ("wide", "wider", "paired"):
         drawn = phrasings.generate(3000, seed="steered", vocabulary=vocabulary)
         seen = set().union(*(phrasings.words(p.question) for p in drawn))
         assert not {"borrows", "donates", "orders", "crates", "apiece", "broken", "breaks"} & seen
@@ -236,7 +265,7 @@ def test_the_words_the_lexicons_brief_steered_toward_paraphrase_are_never_drawn(
 
 @pytest.mark.parametrize("module, name", [(lexicon, n) for n in ("ADD", "SUB", "GROUPS", "HELD_OUT_ADD", "HELD_OUT_SUB",
                                                                   "HELD_OUT_GROUPS")]
-                         + [(lexicon2, n) for n in ("ADD", "SUB", "GROUPS")])
+                         + [(lexicon2, n) for n in ("ADD", "SUB", "GROUPS")] + [(lexicon3, n) for n in ("ADD", "SUB")])
 def test_every_lexicon_frame_is_one_sentence_with_its_slots(module, name):
     frames = getattr(module, name)
     counted = ("k", "m") if "GROUPS" in name else ("b",)
