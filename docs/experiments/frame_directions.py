@@ -7,7 +7,7 @@ equations format ("Start with 53. 53 + 42 = 95. 95 - 9 = 86. ...") give one step
 ("k * m = x and ..." for groups), so the i-th step's operation says how the i-th sentence was
 read. Prints, per frame, how often its operation was right (a step missing counts as wrong):
 
-    .venv/bin/python docs/experiments/frame_directions.py DIR/eval.json FILE.jsonl [paraphrase|unseen-verbs|blind|blind2]
+    .venv/bin/python docs/experiments/frame_directions.py DIR/eval.json FILE.jsonl [paraphrase|unseen-verbs|blind|blind2|paraphrase-past|blind2-present]
 
 The third argument names the generator the file came from (`fedhybrid workload make`'s kind, or
 `heldout_file.py`'s set; default paraphrase). Ends with one line per operation: how often its frames were read right.
@@ -23,11 +23,13 @@ from pathlib import Path
 
 import blind2_phrasing  # beside this script
 import blind_phrasing
+import tense_phrasing
 
 from workloads import paraphrase, phrasings
 
 GENERATORS = {"paraphrase": paraphrase.FRAMES, "unseen-verbs": phrasings.UNSEEN_VERBS,
-              "blind": blind_phrasing.FRAMES, "blind2": blind2_phrasing.FRAMES}
+              "blind": blind_phrasing.FRAMES, "blind2": blind2_phrasing.FRAMES,
+              "paraphrase-past": tense_phrasing.PARAPHRASE_PAST, "blind2-present": tense_phrasing.BLIND2_PRESENT}
 
 
 def frames_of(generator: paraphrase.Frames) -> list[tuple[str, str]]:

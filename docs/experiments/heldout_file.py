@@ -1,7 +1,7 @@
 """Write a workload file (JSONL, README "Workload files") of one of the experiment phrasings, so
 `fedhybrid eval --workload` measures it like `workload make paraphrase`:
 
-    .venv/bin/python docs/experiments/heldout_file.py fresh|blind|blind2 N OUT.jsonl [SEED]
+    .venv/bin/python docs/experiments/heldout_file.py fresh|blind|blind2|paraphrase-past|blind2-present N OUT.jsonl [SEED]
 """
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ from pathlib import Path
 import blind2_phrasing  # beside this script
 import blind_phrasing
 import fresh_phrasing
+import tense_phrasing
 
 from workloads import paraphrase
 from workloads.files import write_jsonl
 
 SETS = {"fresh": fresh_phrasing.FRAMES, "blind": blind_phrasing.FRAMES,
-        "blind2": blind2_phrasing.FRAMES}
+        "blind2": blind2_phrasing.FRAMES, "paraphrase-past": tense_phrasing.PARAPHRASE_PAST,
+        "blind2-present": tense_phrasing.BLIND2_PRESENT}
 
 if __name__ == "__main__":
     if len(sys.argv) not in (4, 5) or sys.argv[1] not in SETS or not sys.argv[2].isdigit():
