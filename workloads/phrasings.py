@@ -209,7 +209,8 @@ def _noise(rng: random.Random) -> tuple[str, str]:
 # `generate`'s vocabularies: "core" the frames above; "wide" adds `lexicon`'s everyday-English
 # frames (`WIDE_ADD` ... below) for a third of the add and take-away steps and a third of the
 # equal groups; "wider" adds `lexicon2`'s frames to those and tells half the steps with them;
-# "paired" adds `lexicon3`'s pairs (one construction told in both directions) to "wider"'s; "held-out" tells every step with `lexicon`'s held-out frames, whose verbs no other vocabulary
+# "paired" adds `lexicon3`'s pairs (one construction told in both directions) to "wider"'s;
+# "held-out" tells every step with `lexicon`'s held-out frames, whose verbs no other vocabulary
 # uses (a probe of transfer to unseen verbs, never trained on)
 VOCABULARIES = ("core", "wide", "wider", "paired", "held-out")  # the trainable ones: `TRAINABLE` below
 
@@ -386,8 +387,8 @@ WIDE_ADD, WIDE_SUB, WIDE_GROUPS = _unsteered(lexicon.ADD), _unsteered(lexicon.SU
 
 
 def _trainable(frames: tuple[str, ...]) -> tuple[str, ...]:
-    """`lexicon2`'s frames less any with a held-out verb in some form (its writer was told the
-    verbs to leave out; this holds whatever it wrote) or a steered word."""
+    """A later batch's frames (`lexicon2`, `lexicon3`) less any with a held-out verb in some form
+    (its writers were told the verbs to leave out; this holds whatever they wrote) or a steered word."""
     return _without(lexicon.HELD_OUT_VERBS, _unsteered(frames))
 
 
