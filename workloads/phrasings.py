@@ -27,7 +27,8 @@ written by a helper session that read none of the held-out sets); `vocabulary="w
 of them with those and `workloads/lexicon2.py`'s second batch, written the same way;
 `vocabulary="paired"` adds `workloads/lexicon3.py`'s pairs, each construction told in both
 directions so that only the deciding words (verb, particle, preposition, negation) tell them
-apart. `vocabulary="held-out"` tells
+apart; `vocabulary="tensed"` draws each of those lexicon frames in the present or, as often,
+the past tense (`workloads/lexicon_past.py`). `vocabulary="held-out"` tells
 every step with the lexicon's held-out frames, whose verbs no trained vocabulary uses in any
 form, and `UNSEEN_VERBS` puts them in `paraphrase`'s names, items and questions (`fedhybrid
 workload make unseen-verbs`): a measure of transfer to verbs a model never saw.
@@ -38,7 +39,7 @@ from __future__ import annotations
 import random
 import re
 
-from workloads import lexicon, lexicon2, lexicon3, paraphrase, wordmath
+from workloads import lexicon, lexicon2, lexicon3, lexicon_past, paraphrase, wordmath
 from workloads.errors import WorkloadError
 from workloads.wordmath import Problem
 
@@ -210,9 +211,10 @@ def _noise(rng: random.Random) -> tuple[str, str]:
 # frames (`WIDE_ADD` ... below) for a third of the add and take-away steps and a third of the
 # equal groups; "wider" adds `lexicon2`'s frames to those and tells half the steps with them;
 # "paired" adds `lexicon3`'s pairs (one construction told in both directions) to "wider"'s;
+# "tensed" draws each of "paired"'s lexicon frames in the present or the past tense alike;
 # "held-out" tells every step with `lexicon`'s held-out frames, whose verbs no other vocabulary
 # uses (a probe of transfer to unseen verbs, never trained on)
-VOCABULARIES = ("core", "wide", "wider", "paired", "held-out")  # the trainable ones: `TRAINABLE` below
+VOCABULARIES = ("core", "wide", "wider", "paired", "tensed", "held-out")  # the trainable ones: `TRAINABLE` below
 
 
 def _step_frame(rng: random.Random, frames: tuple[str, ...], cued: tuple[str, ...],
@@ -401,6 +403,10 @@ PAIRED_ADD, PAIRED_SUB = WIDER_ADD + tuple(a for a, _ in _PAIRS), WIDER_SUB + tu
 _LEXICON_SHARE = {"wide": (1 / 3, WIDE_ADD, WIDE_SUB, WIDE_GROUPS),
                   "wider": (1 / 2, WIDER_ADD, WIDER_SUB, WIDER_GROUPS),
                   "paired": (1 / 2, PAIRED_ADD, PAIRED_SUB, WIDER_GROUPS)}
+# "paired"'s frames and each one retold in the past tense (`lexicon_past`), drawn alike
+TENSED_ADD, TENSED_SUB, TENSED_GROUPS = (frames + _trainable(tuple(lexicon_past.PAST[f] for f in frames))
+                                         for frames in (PAIRED_ADD, PAIRED_SUB, WIDER_GROUPS))
+_LEXICON_SHARE["tensed"] = (1 / 2, TENSED_ADD, TENSED_SUB, TENSED_GROUPS)
 TRAINABLE = ("core", *_LEXICON_SHARE)  # every vocabulary but the held-out one, never trained on
 
 UNSEEN_ADD, UNSEEN_SUB, UNSEEN_GROUPS = (_without(SEEN_HELD_OUT_VERBS, frames) for frames in (

@@ -8,7 +8,7 @@ import string
 
 import pytest
 
-from workloads import lexicon, lexicon2, lexicon3, paraphrase, phrasings, wordmath
+from workloads import lexicon, lexicon2, lexicon3, lexicon_past, paraphrase, phrasings, wordmath
 from workloads.errors import WorkloadError
 
 _STEP = re.compile(r"so (?:(\d+) \* (\d+) = (\d+) and )?(\d+) ([-+/]) (\d+) = (\d+)\.|so the count stays (\d+)\.")
@@ -170,7 +170,9 @@ def test_the_wide_vocabulary_tells_a_third_of_the_steps_in_the_lexicons_frames()
 @pytest.mark.parametrize("vocabulary, pools, earlier_pools, without", [
     ("wider", (phrasings.WIDER_ADD, phrasings.WIDER_SUB), (phrasings.WIDE_ADD, phrasings.WIDE_SUB), ("core", "wide")),
     ("paired", (phrasings.PAIRED_ADD, phrasings.PAIRED_SUB), (phrasings.WIDER_ADD, phrasings.WIDER_SUB),
-     ("core", "wide", "wider"))])
+     ("core", "wide", "wider")),
+    ("tensed", (phrasings.TENSED_ADD, phrasings.TENSED_SUB), (phrasings.PAIRED_ADD, phrasings.PAIRED_SUB),
+     ("core", "wide", "wider", "paired"))])
 def test_a_vocabulary_draws_its_lexicon_batch_and_the_earlier_ones_do_not(vocabulary, pools, earlier_pools, without):
     drawn = {v: phrasings.generate(600, seed="wider", vocabulary=v) for v in (*without, vocabulary)}
     assert all(_replay(p) == p.answer and phrasings.shares_nothing_with_paraphrase(p) for p in drawn[vocabulary])
@@ -222,6 +224,7 @@ def test_the_held_out_vocabulary_uses_verbs_no_training_vocabulary_has():
     trained = (phrasings.generate(3000, seed="train", vocabulary="wide") + phrasings.generate(2000, seed="train")
                + phrasings.generate(3000, seed="train", vocabulary="wider")
                + phrasings.generate(3000, seed="train", vocabulary="paired")
+               + phrasings.generate(3000, seed="train", vocabulary="tensed")
                + wordmath.generate("train", 2000, seed="train"))
     seen = set().union(*(phrasings.words(f"{p.question} {p.solution}") for p in trained))
     assert not forms & seen, sorted(forms & seen)
@@ -257,7 +260,7 @@ def test_the_unseen_verbs_workload_tells_every_step_with_a_held_out_verb_and_sum
 def test_the_words_the_lexicons_brief_steered_toward_paraphrase_are_never_drawn():
     # the lexicon has them ("{S} trades away {b} {I}."); the wide vocabulary leaves them out
     assert any("borrows" in phrasings.words(f) for f in lexicon.SUB)
-    for vocabulary in ("wide", "wider", "paired"):
+    for vocabulary in ("wide", "wider", "paired", "tensed"):
         drawn = phrasings.generate(3000, seed="steered", vocabulary=vocabulary)
         seen = set().union(*(phrasings.words(p.question) for p in drawn))
         assert not {"borrows", "donates", "orders", "crates", "apiece", "broken", "breaks"} & seen
@@ -275,6 +278,21 @@ def test_every_lexicon_frame_is_one_sentence_with_its_slots(module, name):
         assert all(slots.count(c) == 1 for c in counted), frame
         assert frame.endswith(".") and not re.search(r"[.?!]|\d", frame[:-1]), frame
     assert len(set(frames)) == len(frames)
+
+
+def test_every_trained_lexicon_frame_has_a_past_tense_form_with_the_same_slots():
+    trained = set(phrasings.PAIRED_ADD + phrasings.PAIRED_SUB + phrasings.WIDER_GROUPS)
+    assert set(lexicon_past.PAST) == trained
+    for present, past in lexicon_past.PAST.items():
+        assert sorted(re.findall(r"\{\w+\}", past)) == sorted(re.findall(r"\{\w+\}", present)), (present, past)
+        assert past.endswith(".") and not re.search(r"[.?!]|\d", past[:-1]), past
+    # a handful were written in the past already; the rest changed a verb
+    assert sum(present == past for present, past in lexicon_past.PAST.items()) <= 5
+    assert lexicon_past.PAST["{F} lends {b} {I} to {S}, who never gives them back."] == (
+        "{F} lent {b} {I} to {S}, who never gave them back.")
+    # the "tensed" pools hold each frame in both tenses
+    assert len(phrasings.TENSED_ADD) == 2 * len(phrasings.PAIRED_ADD)
+    assert len(phrasings.TENSED_SUB) == 2 * len(phrasings.PAIRED_SUB)
 
 
 def test_frame_patterns_with_numbers_tell_a_group_sentence_from_a_plain_one():
