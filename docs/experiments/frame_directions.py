@@ -7,10 +7,10 @@ equations format ("Start with 53. 53 + 42 = 95. 95 - 9 = 86. ...") give one step
 ("k * m = x and ..." for groups), so the i-th step's operation says how the i-th sentence was
 read. Prints, per frame, how often its operation was right (a step missing counts as wrong):
 
-    .venv/bin/python docs/experiments/frame_directions.py DIR/eval.json FILE.jsonl [paraphrase|unseen-verbs|blind|blind2|paraphrase-past|blind2-present]
+    .venv/bin/python docs/experiments/frame_directions.py DIR/eval.json FILE.jsonl [paraphrase|unseen-verbs|HELDOUT_FILE_SET]
 
 The third argument names the generator the file came from (`fedhybrid workload make`'s kind, or
-`heldout_file.py`'s set; default paraphrase). Ends with one line per operation: how often its frames were read right.
+`heldout_file.py`'s set name; default paraphrase). Ends with one line per operation: how often its frames were read right.
 """
 
 from __future__ import annotations
@@ -21,15 +21,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import blind2_phrasing  # beside this script
-import blind_phrasing
-import tense_phrasing
+import heldout_file  # beside this script
 
 from workloads import paraphrase, phrasings
 
-GENERATORS = {"paraphrase": paraphrase.FRAMES, "unseen-verbs": phrasings.UNSEEN_VERBS,
-              "blind": blind_phrasing.FRAMES, "blind2": blind2_phrasing.FRAMES,
-              "paraphrase-past": tense_phrasing.PARAPHRASE_PAST, "blind2-present": tense_phrasing.BLIND2_PRESENT}
+# the `fedhybrid workload make` kinds, and every set `heldout_file.py` writes
+GENERATORS = {"paraphrase": paraphrase.FRAMES, "unseen-verbs": phrasings.UNSEEN_VERBS, **heldout_file.SETS}
 
 
 def frames_of(generator: paraphrase.Frames) -> list[tuple[str, str]]:
