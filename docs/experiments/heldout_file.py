@@ -1,7 +1,7 @@
 """Write a workload file (JSONL, README "Workload files") of one of the experiment phrasings, so
 `fedhybrid eval --workload` measures it like `workload make paraphrase`:
 
-    .venv/bin/python docs/experiments/heldout_file.py fresh|blind|blind2|paraphrase-past|blind2-present N OUT.jsonl [SEED]
+    .venv/bin/python docs/experiments/heldout_file.py fresh|blind|blind2|blind3|paraphrase-past|blind2-present N OUT.jsonl [SEED]
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import blind2_phrasing  # beside this script
+import blind3_phrasing
 import blind_phrasing
 import fresh_phrasing
 import tense_phrasing
@@ -18,7 +19,8 @@ from workloads import paraphrase
 from workloads.files import write_jsonl
 
 SETS = {"fresh": fresh_phrasing.FRAMES, "blind": blind_phrasing.FRAMES,
-        "blind2": blind2_phrasing.FRAMES, "paraphrase-past": tense_phrasing.PARAPHRASE_PAST,
+        "blind2": blind2_phrasing.FRAMES, "blind3": blind3_phrasing.FRAMES,
+        "paraphrase-past": tense_phrasing.PARAPHRASE_PAST,
         "blind2-present": tense_phrasing.BLIND2_PRESENT}
 
 if __name__ == "__main__":
