@@ -28,8 +28,9 @@ of them with those and `workloads/lexicon2.py`'s second batch, written the same 
 `vocabulary="paired"` adds `workloads/lexicon3.py`'s pairs, each construction told in both
 directions so that only the deciding words (verb, particle, preposition, negation) tell them
 apart; `vocabulary="tensed"` draws each of those lexicon frames in the present or, as often,
-the past tense (`workloads/lexicon_past.py`). `vocabulary="held-out"` tells
-every step with the lexicon's held-out frames, whose verbs no trained vocabulary uses in any
+the past tense (`workloads/lexicon_past.py`); `vocabulary="balanced"` adds
+`workloads/lexicon4.py`'s counterweights to the phrases the others lean one way (`frame_lean`).
+`vocabulary="held-out"` tells every step with the lexicon's held-out frames, whose verbs no trained vocabulary uses in any
 form, and `UNSEEN_VERBS` puts them in `paraphrase`'s names, items and questions (`fedhybrid
 workload make unseen-verbs`): a measure of transfer to verbs a model never saw.
 """
@@ -39,7 +40,7 @@ from __future__ import annotations
 import random
 import re
 
-from workloads import lexicon, lexicon2, lexicon3, lexicon_past, paraphrase, wordmath
+from workloads import lexicon, lexicon2, lexicon3, lexicon4, lexicon_past, paraphrase, wordmath
 from workloads.errors import WorkloadError
 from workloads.wordmath import Problem
 
@@ -212,9 +213,11 @@ def _noise(rng: random.Random) -> tuple[str, str]:
 # equal groups; "wider" adds `lexicon2`'s frames to those and tells half the steps with them;
 # "paired" adds `lexicon3`'s pairs (one construction told in both directions) to "wider"'s;
 # "tensed" draws each of "paired"'s lexicon frames in the present or the past tense alike;
+# "balanced" adds `lexicon4`'s counterweights (in both tenses) to "tensed"'s, so that no phrase
+# that leaves the direction to other words leans it (`frame_lean`);
 # "held-out" tells every step with `lexicon`'s held-out frames, whose verbs no other vocabulary
 # uses (a probe of transfer to unseen verbs, never trained on)
-VOCABULARIES = ("core", "wide", "wider", "paired", "tensed", "held-out")  # the trainable ones: `TRAINABLE` below
+VOCABULARIES = ("core", "wide", "wider", "paired", "tensed", "balanced", "held-out")  # the trainable ones: `TRAINABLE` below
 
 
 def _step_frame(rng: random.Random, frames: tuple[str, ...], cued: tuple[str, ...],
@@ -407,6 +410,10 @@ _LEXICON_SHARE = {"wide": (1 / 3, WIDE_ADD, WIDE_SUB, WIDE_GROUPS),
 TENSED_ADD, TENSED_SUB, TENSED_GROUPS = (frames + _trainable(tuple(lexicon_past.PAST[f] for f in frames))
                                          for frames in (PAIRED_ADD, PAIRED_SUB, WIDER_GROUPS))
 _LEXICON_SHARE["tensed"] = (1 / 2, TENSED_ADD, TENSED_SUB, TENSED_GROUPS)
+# an entry is kept or left out whole, so that both tenses of a counterweight are drawn
+BALANCED_ADD, BALANCED_SUB = (frames + tuple(f for entry in entries if _trainable(entry) == entry for f in entry)
+                              for frames, entries in ((TENSED_ADD, lexicon4.ADD), (TENSED_SUB, lexicon4.SUB)))
+_LEXICON_SHARE["balanced"] = (1 / 2, BALANCED_ADD, BALANCED_SUB, TENSED_GROUPS)
 TRAINABLE = ("core", *_LEXICON_SHARE)  # every vocabulary but the held-out one, never trained on
 
 UNSEEN_ADD, UNSEEN_SUB, UNSEEN_GROUPS = (_without(SEEN_HELD_OUT_VERBS, frames) for frames in (

@@ -14,7 +14,7 @@ phrasings beside this script (`fresh_phrasing.py`, `blind_phrasing.py`), greedy,
 tokens, graded by the last number of the output.
 
     .venv/bin/python docs/experiments/equations_widening.py OUT STEPS LR WIDE [PROBE_EVERY [INIT FIRST_POOL]]
-        [--vocabulary core|wide|wider|paired|tensed]
+        [--vocabulary core|wide|wider|paired|tensed|balanced]
     # the README's runs: OUT1 800 5e-4 0.6 200, then OUT2 300 2.5e-4 0.6 100 OUT1/model 13
     # (continued from the first run's model on fresh problems: it drew pools 0-12)
     # then, after the cued and composed frames: OUT3 600 2.5e-4 0.6 100 OUT2/model 20 (the cloud)
@@ -24,13 +24,15 @@ tokens, graded by the last number of the output.
     # then with `workloads/lexicon2.py`'s second batch too: OUT8 600 2.5e-4 0.6 200 OUT7/model 60 --vocabulary wider
     # then with `workloads/lexicon3.py`'s pairs too: OUT9 600 2.5e-4 0.6 200 OUT8/model 80 --vocabulary paired
     # then with every lexicon frame in either tense: OUT10 300 2.5e-4 0.6 100 OUT9/model 100 --vocabulary tensed
+    # then with `workloads/lexicon4.py`'s counterweights: OUT11 400 2.5e-4 0.6 200 OUT10/model 120 --vocabulary balanced
 
 INIT is the model to continue (default: the shipped zoo's cloud), FIRST_POOL the first pool
 of problems drawn (2,048 a pool), --vocabulary the `phrasings` vocabulary its wide share is
 drawn from (default core; a sixth probe, "unseen_verbs", tells every step with `lexicon`'s
 held-out frames, whose verbs no vocabulary trains on; a seventh, "blind2", is
-`blind2_phrasing.py`'s, from OUT10 on). Writes OUT/probes.jsonl (one line per probe, with the first output of each set) and OUT/model
-(a Hugging Face folder with the tokenizer: `fedhybrid eval --cloud OUT/model`).
+`blind2_phrasing.py`'s, from OUT10 on; an eighth, "blind3", `blind3_phrasing.py`'s, from
+OUT11 on). Writes OUT/probes.jsonl (one line per probe, with the first output of each set) and
+OUT/model (a Hugging Face folder with the tokenizer: `fedhybrid eval --cloud OUT/model`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ import time
 from pathlib import Path
 
 import blind2_phrasing  # beside this script
+import blind3_phrasing
 import blind_phrasing
 import fresh_phrasing
 import torch
@@ -76,7 +79,8 @@ def main(out: Path, steps: int, lr: float, wide: float, probe_every: int, init: 
               "fresh": paraphrase.generate(100, "heldout", fresh_phrasing.FRAMES),
               "blind": paraphrase.generate(100, "heldout", blind_phrasing.FRAMES),
               "unseen_verbs": phrasings.generate(100, seed="eqfmt-heldout", vocabulary="held-out"),
-              "blind2": paraphrase.generate(100, "heldout", blind2_phrasing.FRAMES)}
+              "blind2": paraphrase.generate(100, "heldout", blind2_phrasing.FRAMES),
+              "blind3": paraphrase.generate(100, "heldout", blind3_phrasing.FRAMES)}
 
     def probe(step: int) -> None:
         model.eval()

@@ -8,7 +8,7 @@ import string
 
 import pytest
 
-from workloads import lexicon, lexicon2, lexicon3, lexicon_past, paraphrase, phrasings, wordmath
+from workloads import frame_lean, lexicon, lexicon2, lexicon3, lexicon4, lexicon_past, paraphrase, phrasings, wordmath
 from workloads.errors import WorkloadError
 
 _STEP = re.compile(r"so (?:(\d+) \* (\d+) = (\d+) and )?(\d+) ([-+/]) (\d+) = (\d+)\.|so the count stays (\d+)\.")
@@ -167,13 +167,19 @@ def test_the_wide_vocabulary_tells_a_third_of_the_steps_in_the_lexicons_frames()
         assert wide_frames > 60 and core_frames < 20, (op, wide_frames, core_frames)
 
 
-@pytest.mark.parametrize("vocabulary, pools, earlier_pools, without", [
-    ("wider", (phrasings.WIDER_ADD, phrasings.WIDER_SUB), (phrasings.WIDE_ADD, phrasings.WIDE_SUB), ("core", "wide")),
+@pytest.mark.parametrize("vocabulary, pools, earlier_pools, without, at_least", [
+    ("wider", (phrasings.WIDER_ADD, phrasings.WIDER_SUB), (phrasings.WIDE_ADD, phrasings.WIDE_SUB), ("core", "wide"),
+     50),
     ("paired", (phrasings.PAIRED_ADD, phrasings.PAIRED_SUB), (phrasings.WIDER_ADD, phrasings.WIDER_SUB),
-     ("core", "wide", "wider")),
+     ("core", "wide", "wider"), 50),
     ("tensed", (phrasings.TENSED_ADD, phrasings.TENSED_SUB), (phrasings.PAIRED_ADD, phrasings.PAIRED_SUB),
-     ("core", "wide", "wider", "paired"))])
-def test_a_vocabulary_draws_its_lexicon_batch_and_the_earlier_ones_do_not(vocabulary, pools, earlier_pools, without):
+     ("core", "wide", "wider", "paired"), 50),
+    # a smaller batch (232 of 1,626 add frames): about 35 distinct in 600 problems, half of
+    # them fit by an earlier frame first
+    ("balanced", (phrasings.BALANCED_ADD, phrasings.BALANCED_SUB), (phrasings.TENSED_ADD, phrasings.TENSED_SUB),
+     ("core", "wide", "wider", "paired", "tensed"), 10)])
+def test_a_vocabulary_draws_its_lexicon_batch_and_the_earlier_ones_do_not(vocabulary, pools, earlier_pools, without,
+                                                                          at_least):
     drawn = {v: phrasings.generate(600, seed="wider", vocabulary=v) for v in (*without, vocabulary)}
     assert all(_replay(p) == p.answer and phrasings.shares_nothing_with_paraphrase(p) for p in drawn[vocabulary])
     for op, frames, earlier in zip("+-", pools, earlier_pools, strict=True):
@@ -189,7 +195,7 @@ def test_a_vocabulary_draws_its_lexicon_batch_and_the_earlier_ones_do_not(vocabu
             fresh_drawn[name] = len(set(hits) & fresh)
         # an earlier vocabulary's step can fit a new frame by chance ("{S} doles out {b} {I} to {F}."
         # fits "she doles out 11 pens to the kids near the ...")
-        assert fresh_drawn[vocabulary] > 50 and all(fresh_drawn[v] <= 2 for v in without), (op, fresh_drawn)
+        assert fresh_drawn[vocabulary] > at_least and all(fresh_drawn[v] <= 2 for v in without), (op, fresh_drawn)
         assert shares[vocabulary] - shares["core"] > 0.15, (op, shares)
 
 
@@ -225,6 +231,7 @@ def test_the_held_out_vocabulary_uses_verbs_no_training_vocabulary_has():
                + phrasings.generate(3000, seed="train", vocabulary="wider")
                + phrasings.generate(3000, seed="train", vocabulary="paired")
                + phrasings.generate(3000, seed="train", vocabulary="tensed")
+               + phrasings.generate(3000, seed="train", vocabulary="balanced")
                + wordmath.generate("train", 2000, seed="train"))
     seen = set().union(*(phrasings.words(f"{p.question} {p.solution}") for p in trained))
     assert not forms & seen, sorted(forms & seen)
@@ -260,7 +267,7 @@ def test_the_unseen_verbs_workload_tells_every_step_with_a_held_out_verb_and_sum
 def test_the_words_the_lexicons_brief_steered_toward_paraphrase_are_never_drawn():
     # the lexicon has them ("{S} trades away {b} {I}."); the wide vocabulary leaves them out
     assert any("borrows" in phrasings.words(f) for f in lexicon.SUB)
-    for vocabulary in ("wide", "wider", "paired", "tensed"):
+    for vocabulary in ("wide", "wider", "paired", "tensed", "balanced"):
         drawn = phrasings.generate(3000, seed="steered", vocabulary=vocabulary)
         seen = set().union(*(phrasings.words(p.question) for p in drawn))
         assert not {"borrows", "donates", "orders", "crates", "apiece", "broken", "breaks"} & seen
@@ -302,3 +309,48 @@ def test_frame_patterns_with_numbers_tell_a_group_sentence_from_a_plain_one():
     assert groups.fullmatch("Rosa buys 3 boxes of 5 mangoes.") and not groups.fullmatch("Rosa buys 7 mangoes.")
     # without it, any slot matches any text
     assert phrasings.frame_patterns(("{name} buys {b} {item}.",))[0].fullmatch("Rosa buys 3 boxes of 5 mangoes.")
+
+
+def test_the_fourth_batch_tells_each_step_in_both_tenses_around_the_phrase_it_counterweighs():
+    phrases = {"TO_THE": ("to the", "into the", "onto the", "into a", "onto a"),
+               "FOR_IN_ON": ("for a", "in the", "on the"), "FROM_THE_OTHERS": ("from the",),
+               "FROM_THE_SELF": ("from the",)}
+    for name, kinds in phrases.items():
+        entries = getattr(lexicon4, name)
+        assert len(entries) >= 50
+        for present, past in entries:
+            assert any(frame_lean.count((present,), k) and frame_lean.count((past,), k) for k in kinds), present
+            assert re.findall(r"\{\w+\}", present) == re.findall(r"\{\w+\}", past), (present, past)
+            for frame in (present, past):
+                slots = [field for _, field, _, _ in string.Formatter().parse(frame) if field]
+                assert set(slots) <= {"S", "O", "P", "F", "I", "C", "L", "b"} and slots.count("b") == 1, frame
+                assert frame.endswith(".") and not re.search(r"[.?!]|\d", frame[:-1]), frame
+        assert sum(present == past for present, past in entries) == 0
+    assert lexicon4.ADD == lexicon4.TO_THE + lexicon4.FOR_IN_ON
+    assert lexicon4.SUB == lexicon4.FROM_THE_OTHERS + lexicon4.FROM_THE_SELF
+    # every entry is drawn, in both tenses
+    assert len(phrasings.BALANCED_ADD) == len(phrasings.TENSED_ADD) + 2 * len(lexicon4.ADD)
+    assert len(phrasings.BALANCED_SUB) == len(phrasings.TENSED_SUB) + 2 * len(lexicon4.SUB)
+
+
+def test_no_phrase_that_leaves_the_direction_to_other_words_leans_the_balanced_vocabulary():
+    """The reason for `lexicon4`: "tensed"'s frames told "to the" and "into the" almost only in
+    take-away steps and "from the" almost only in add steps; "balanced"'s tell each non-deciding
+    phrase in both directions about as often (0.5: no lean)."""
+    tensed = frame_lean.report(phrasings.TENSED_ADD, phrasings.TENSED_SUB)
+    balanced = frame_lean.report(phrasings.BALANCED_ADD, phrasings.BALANCED_SUB)
+    assert {p for p, (_, _, lean) in tensed.items() if not 0.2 <= lean <= 0.8} >= {
+        "to the", "into the", "onto the", "into a", "from the", "by {F}"}
+    assert all(0.25 <= lean <= 0.75 for _, _, lean in balanced.values()), balanced
+    assert all(a + s >= 20 for a, s, _ in balanced.values()), balanced
+
+
+def test_the_lean_of_a_phrase_counts_whole_words_and_weighs_each_pool_by_its_size():
+    add = ("{S} adds {b} {I} to the {C}.", "{S} puts {b} {I} into the {C}.", "{S} buys {b} {I}.", "{S} finds {b} {I}.")
+    sub = ("{S} gives {b} {I} to the {L}.", "{S} sells {b} {I}.")
+    assert frame_lean.count(add, "to the") == 1 and frame_lean.count(add, "into the") == 1
+    # one in four add frames against one in two take-away frames: a third of the weight adds
+    assert frame_lean.lean(add, sub, "to the") == pytest.approx(1 / 3)
+    assert frame_lean.lean(add, sub, "into the") == 1.0
+    assert frame_lean.lean(add, sub, "by {F}") is None
+    assert frame_lean.lean(("{I} are handed to {O} by {F}.",), sub, "by {F}") == 1.0
