@@ -59,6 +59,15 @@ class EvalConfig:
             raise InferenceError(f"--price-per-1k={self.price_per_1k} must be a finite number >= 0")
         if any(not math.isfinite(t) for t in self.thresholds):
             raise InferenceError("--thresholds must be finite numbers")
+        # confidence and fusion compare a device probability with the threshold, so one outside
+        # [0, 1] sends every token or none to the cloud; refused here, before any decoding, not
+        # after cloud-only has run (reward thresholds are head scores: any finite number)
+        bounded = [p for p in self.policies if p in ("confidence", "fusion")]
+        outside = [t for t in self.thresholds if not 0 <= t <= 1]
+        if bounded and outside:
+            raise InferenceError(f"--thresholds {outside[0]:g} is outside [0, 1], where {bounded[0]} thresholds "
+                                 "(a device probability) lie; sweep reward's head scores in a run of its own "
+                                 "(--policies reward)")
         if any(not 0 < s < 1 for s in self.target_shares):
             raise InferenceError("--target-shares must lie strictly between 0 and 1")
         if self.limit is not None and self.limit <= 0:

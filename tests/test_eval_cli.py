@@ -58,6 +58,16 @@ def test_eval_names_the_bad_line_of_a_malformed_workload(tiny_zoo_dir, tmp_path,
     assert f"{workload}:2: field 'answer' must be a string" in capsys.readouterr().err
 
 
+def test_eval_refuses_a_probability_threshold_outside_0_1_before_decoding(tiny_zoo_dir, tmp_path, capsys):
+    workload = _workload(tmp_path / "w.jsonl", n=1)
+    out = tmp_path / "eval"
+    assert main(["--zoo", str(tiny_zoo_dir), "eval", "--workload", str(workload), "--policies", "reward,confidence",
+                 "--thresholds", "0.5,1.3", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--thresholds 1.3 is outside [0, 1], where confidence thresholds" in err and "--policies reward" in err
+    assert len(err.strip().splitlines()) == 1 and not out.exists()
+
+
 def test_eval_with_confidence_only_and_explicit_thresholds(tiny_zoo_dir, tmp_path):
     workload = _workload(tmp_path / "w.jsonl", n=2)
     out = tmp_path / "eval"
