@@ -144,8 +144,10 @@ def evaluate(decoder: HybridDecoder, tokenizer, requests: Sequence[Request], gra
     configs = configs or configurations(cfg, head_meta)
     if configs[0] != ("cloud-only", None):
         raise InferenceError("the first configuration must be cloud-only: it is every other row's reference")
-    for name, threshold in configs:
-        policy = make_policy(name, threshold, head=head, weight=cfg.fusion_weight)
+    # every policy built (and so checked) before any decoding: a bad one fails in seconds, not
+    # after the rows before it have run
+    policies = [make_policy(name, threshold, head=head, weight=cfg.fusion_weight) for name, threshold in configs]
+    for (name, threshold), policy in zip(configs, policies, strict=True):
         label = name if threshold is None else f"{name} @ {threshold:g}"
         run = Run()
         for i, (ids, private) in enumerate(zip(prompts, privacy)):

@@ -30,8 +30,8 @@ directions so that only the deciding words (verb, particle, preposition, negatio
 apart; `vocabulary="tensed"` draws each of those lexicon frames in the present or, as often,
 the past tense (`workloads/lexicon_past.py`); `vocabulary="balanced"` adds
 `workloads/lexicon4.py`'s counterweights to the phrases the others lean one way (`frame_lean`).
-`vocabulary="held-out"` tells every step with the lexicon's held-out frames, whose verbs no trained vocabulary uses in any
-form, and `UNSEEN_VERBS` puts them in `paraphrase`'s names, items and questions (`fedhybrid
+`vocabulary="held-out"` tells every step with the lexicon's held-out frames, whose verbs no
+trained vocabulary uses in any form, and `UNSEEN_VERBS` puts them in `paraphrase`'s names, items and questions (`fedhybrid
 workload make unseen-verbs`): a measure of transfer to verbs a model never saw.
 """
 
