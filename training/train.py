@@ -17,10 +17,11 @@ from pathlib import Path
 import torch
 from transformers import PreTrainedTokenizerFast
 
+from training import buckets
+from training.buckets import IGNORE  # label value that cross-entropy skips
 from training.errors import TrainingError
 from workloads import phrasings, wordmath
 
-IGNORE = -100  # label value that cross-entropy skips
 _POOL = 4096  # word problems generated at a time (a pool is regenerated from its seed on resume)
 
 
@@ -215,12 +216,12 @@ def train(model: torch.nn.Module, batches: Batches, cfg: TrainConfig, device: to
         for group in opt.param_groups:
             group["lr"] = lr_at(step, cfg)
         kind, ids, labels = batches.next()
-        out = model(input_ids=ids.to(device), labels=labels.to(device))
-        out.loss.backward()
+        # in length buckets: the same gradient as one padded batch, without computing the padding
+        loss = buckets.backward(model, ids.to(device), labels.to(device))
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         opt.zero_grad(set_to_none=True)
-        row = {"step": step, "kind": kind, "loss": float(out.loss.detach()), "lr": lr_at(step, cfg),
+        row = {"step": step, "kind": kind, "loss": loss, "lr": lr_at(step, cfg),
                "tokens": int(ids.numel()), "elapsed_s": round(before + time.time() - t0, 2)}
         history.append(row)
         if on_step is not None:

@@ -50,6 +50,7 @@ import fresh_phrasing
 import torch
 from transformers import LlamaForCausalLM, PreTrainedTokenizerFast
 
+from training import buckets
 from training.evaluate import greedy_batch
 from training.train import TrainConfig, encode_problems, lr_at
 from workloads import paraphrase, phrasings, wordmath
@@ -112,13 +113,12 @@ def main(out: Path, steps: int, lr: float, wide: float, probe_every: int, init: 
         ids, labels = encode_problems(tok, batch)  # loss on the solution only
         for group in opt.param_groups:
             group["lr"] = lr_at(step, schedule)
-        loss = model(input_ids=ids, labels=labels).loss
-        loss.backward()
+        loss = buckets.backward(model, ids, labels)  # the padded batch's gradient, in length buckets
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         opt.zero_grad(set_to_none=True)
         if step % 25 == 0:
-            print(f"step {step} loss {loss.item():.4f} {time.time() - started:.0f}s", flush=True)
+            print(f"step {step} loss {loss:.4f} {time.time() - started:.0f}s", flush=True)
         if (step + 1) % probe_every == 0 or step + 1 == steps:
             probe(step + 1)
             model.save_pretrained(out / "model")
