@@ -49,6 +49,7 @@ import blind_phrasing
 import fresh_phrasing
 import torch
 from transformers import LlamaForCausalLM, PreTrainedTokenizerFast
+from transformers.utils import logging as hf_logging
 
 from training import buckets
 from training.evaluate import greedy_batch
@@ -70,6 +71,7 @@ def pool(index: int, wide: float, vocabulary: str = "core") -> list[wordmath.Pro
 def main(out: Path, steps: int, lr: float, wide: float, probe_every: int, init: Path = ZOO_CLOUD,
          first_pool: int = 0, vocabulary: str = "core") -> None:
     torch.set_num_threads(2)
+    hf_logging.disable_progress_bar()  # one bar per model load is noise in the run's log
     torch.manual_seed(0)
     out.mkdir(parents=True, exist_ok=True)
     tok = PreTrainedTokenizerFast.from_pretrained(str(ZOO_CLOUD))
