@@ -16,18 +16,26 @@ from workloads.graders import last_number
 @torch.no_grad()
 def greedy_batch(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, prompts: list[str],
                  max_new_tokens: int, batch: int = 32) -> list[str]:
-    """Greedy continuations of `prompts` (left-padded batches, stop at EOS)."""
+    """Greedy continuations of `prompts`, in their order (left-padded batches, stop at EOS).
+
+    Prompts are batched by token length, so a batch pads little and its rows, asked about
+    stories of similar length, tend to stop together (a batch decodes until its last row stops).
+    """
     device = next(model.parameters()).device
     eos = tokenizer.eos_token_id
-    outs: list[str] = []
+    outs: list[str] = [""] * len(prompts)
     tokenizer.padding_side = "left"
-    for start in range(0, len(prompts), batch):
-        enc = tokenizer(prompts[start: start + batch], return_tensors="pt", padding=True)
+    lengths = [len(ids) for ids in tokenizer(prompts)["input_ids"]] if prompts else []
+    order = sorted(range(len(prompts)), key=lambda i: lengths[i])
+    for start in range(0, len(order), batch):
+        rows = order[start: start + batch]
+        enc = tokenizer([prompts[i] for i in rows], return_tensors="pt", padding=True)
         gen = model.generate(
             input_ids=enc["input_ids"].to(device), attention_mask=enc["attention_mask"].to(device),
             max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=eos, eos_token_id=eos)
         new = gen[:, enc["input_ids"].shape[1]:]
-        outs.extend(tokenizer.batch_decode(new, skip_special_tokens=True))
+        for i, text in zip(rows, tokenizer.batch_decode(new, skip_special_tokens=True)):
+            outs[i] = text
     return outs
 
 

@@ -1,7 +1,9 @@
 """Write a workload file (JSONL, README "Workload files") of one of the experiment phrasings, so
 `fedhybrid eval --workload` measures it like `workload make paraphrase`:
 
-    .venv/bin/python docs/experiments/heldout_file.py fresh|blind|blind2|blind3|paraphrase-past|blind2-present N OUT.jsonl [SEED]
+    .venv/bin/python docs/experiments/heldout_file.py SET N OUT.jsonl [SEED]
+
+SET is one of `SETS` below (fresh, blind, blind2, blind3, paraphrase-past, blind2-present).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ SETS = {"fresh": fresh_phrasing.FRAMES, "blind": blind_phrasing.FRAMES,
 
 if __name__ == "__main__":
     if len(sys.argv) not in (4, 5) or sys.argv[1] not in SETS or not sys.argv[2].isdigit():
-        sys.exit(__doc__.strip().splitlines()[-1].strip())
+        sys.exit(f"usage: heldout_file.py {'|'.join(SETS)} N OUT.jsonl [SEED]")
     name, n, out = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
     problems = paraphrase.generate(n, sys.argv[4] if len(sys.argv) == 5 else "eval", SETS[name])
     write_jsonl(out, [{"id": f"{name}-{i}", "prompt": p.prompt, "answer": str(p.answer)}
