@@ -29,7 +29,9 @@ of them with those and `workloads/lexicon2.py`'s second batch, written the same 
 directions so that only the deciding words (verb, particle, preposition, negation) tell them
 apart; `vocabulary="tensed"` draws each of those lexicon frames in the present or, as often,
 the past tense (`workloads/lexicon_past.py`); `vocabulary="balanced"` adds
-`workloads/lexicon4.py`'s counterweights to the phrases the others lean one way (`frame_lean`).
+`workloads/lexicon4.py`'s counterweights to the phrases the others lean one way (`frame_lean`);
+`vocabulary="wide-cues"` adds to "wide"'s `workloads/lexicon5.py`, sentences in which only the
+verb tells the direction (take-aways with "more", "another", "extra"; adds with no such word).
 `vocabulary="held-out"` tells every step with the lexicon's held-out frames, whose verbs no
 trained vocabulary uses in any form, and `UNSEEN_VERBS` puts them in `paraphrase`'s names, items and questions (`fedhybrid
 workload make unseen-verbs`): a measure of transfer to verbs a model never saw.
@@ -40,7 +42,7 @@ from __future__ import annotations
 import random
 import re
 
-from workloads import lexicon, lexicon2, lexicon3, lexicon4, lexicon_past, paraphrase, wordmath
+from workloads import lexicon, lexicon2, lexicon3, lexicon4, lexicon5, lexicon_past, paraphrase, wordmath
 from workloads.errors import WorkloadError
 from workloads.wordmath import Problem
 
@@ -214,10 +216,11 @@ def _noise(rng: random.Random) -> tuple[str, str]:
 # "paired" adds `lexicon3`'s pairs (one construction told in both directions) to "wider"'s;
 # "tensed" draws each of "paired"'s lexicon frames in the present or the past tense alike;
 # "balanced" adds `lexicon4`'s counterweights (in both tenses) to "tensed"'s, so that no phrase
-# that leaves the direction to other words leans it (`frame_lean`);
+# that leaves the direction to other words leans it (`frame_lean`); "wide-cues" adds `lexicon5`'s
+# cue counterweights (both tenses) to "wide"'s, in the same third of the steps;
 # "held-out" tells every step with `lexicon`'s held-out frames, whose verbs no other vocabulary
 # uses (a probe of transfer to unseen verbs, never trained on)
-VOCABULARIES = ("core", "wide", "wider", "paired", "tensed", "balanced", "held-out")  # the trainable ones: `TRAINABLE` below
+VOCABULARIES = ("core", "wide", "wider", "paired", "tensed", "balanced", "wide-cues", "held-out")  # the trainable ones: `TRAINABLE` below
 
 
 def _step_frame(rng: random.Random, frames: tuple[str, ...], cued: tuple[str, ...],
@@ -414,6 +417,10 @@ _LEXICON_SHARE["tensed"] = (1 / 2, TENSED_ADD, TENSED_SUB, TENSED_GROUPS)
 BALANCED_ADD, BALANCED_SUB = (frames + tuple(f for entry in entries if _trainable(entry) == entry for f in entry)
                               for frames, entries in ((TENSED_ADD, lexicon4.ADD), (TENSED_SUB, lexicon4.SUB)))
 _LEXICON_SHARE["balanced"] = (1 / 2, BALANCED_ADD, BALANCED_SUB, TENSED_GROUPS)
+# "wide" and `lexicon5`'s cue counterweights, both tenses, one change against "wide" to measure
+WIDE_CUES_ADD, WIDE_CUES_SUB = (frames + tuple(f for entry in entries if _trainable(entry) == entry for f in entry)
+                                for frames, entries in ((WIDE_ADD, lexicon5.ADD), (WIDE_SUB, lexicon5.SUB)))
+_LEXICON_SHARE["wide-cues"] = (1 / 3, WIDE_CUES_ADD, WIDE_CUES_SUB, WIDE_GROUPS)
 TRAINABLE = ("core", *_LEXICON_SHARE)  # every vocabulary but the held-out one, never trained on
 
 UNSEEN_ADD, UNSEEN_SUB, UNSEEN_GROUPS = (_without(SEEN_HELD_OUT_VERBS, frames) for frames in (

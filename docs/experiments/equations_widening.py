@@ -14,7 +14,7 @@ phrasings beside this script (`fresh_phrasing.py`, `blind_phrasing.py`), greedy,
 tokens, graded by the last number of the output.
 
     .venv/bin/python docs/experiments/equations_widening.py OUT STEPS LR WIDE [PROBE_EVERY [INIT FIRST_POOL]]
-        [--vocabulary core|wide|wider|paired|tensed|balanced]
+        [--vocabulary core|wide|wider|paired|tensed|balanced|wide-cues]
     # the README's runs: OUT1 800 5e-4 0.6 200, then OUT2 300 2.5e-4 0.6 100 OUT1/model 13
     # (continued from the first run's model on fresh problems: it drew pools 0-12)
     # then, after the cued and composed frames: OUT3 600 2.5e-4 0.6 100 OUT2/model 20 (the cloud)
@@ -25,6 +25,8 @@ tokens, graded by the last number of the output.
     # then with `workloads/lexicon3.py`'s pairs too: OUT9 600 2.5e-4 0.6 200 OUT8/model 80 --vocabulary paired
     # then with every lexicon frame in either tense: OUT10 300 2.5e-4 0.6 100 OUT9/model 100 --vocabulary tensed
     # then with `workloads/lexicon4.py`'s counterweights: OUT11 400 2.5e-4 0.6 200 OUT10/model 120 --vocabulary balanced
+    # then, with length buckets, one stage from the shipped cloud: OUT13 1200 5e-4 0.6 300 zoo/cloud 0 --vocabulary wide
+    # (to compare with the same stage on "wide-cues": OUT14 1200 5e-4 0.6 300 zoo/cloud 0 --vocabulary wide-cues)
 
 INIT is the model to continue (default: the shipped zoo's cloud), FIRST_POOL the first pool
 of problems drawn (2,048 a pool), --vocabulary the `phrasings` vocabulary its wide share is
