@@ -79,10 +79,10 @@ def backward(model: torch.nn.Module, ids: torch.Tensor, labels: torch.Tensor, ma
     count = int((labels[:, 1:] != IGNORE).sum())
     if count == 0:
         raise TrainingError("the batch has no label tokens to learn from")
-    total = 0.0
-    for rows in plan(row_lengths(labels), max_parts):
+    total, lengths = 0.0, row_lengths(labels)
+    for rows in plan(lengths, max_parts):
         index = torch.tensor(rows, device=ids.device)
-        width = max(max(row_lengths(labels[index])), 2)
+        width = max(max(lengths[i] for i in rows), 2)
         part_ids, part_labels = ids[index, :width], labels[index, :width]  # (b, width)
         logits = model(input_ids=part_ids).logits[:, :-1]  # (b, width - 1, vocab)
         summed = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), part_labels[:, 1:].reshape(-1),

@@ -25,11 +25,11 @@ def greedy_batch(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, pro
     eos = tokenizer.eos_token_id
     outs: list[str] = [""] * len(prompts)
     tokenizer.padding_side = "left"
-    lengths = [len(ids) for ids in tokenizer(prompts)["input_ids"]] if prompts else []
-    order = sorted(range(len(prompts)), key=lambda i: lengths[i])
+    encoded = tokenizer(prompts)["input_ids"] if prompts else []  # each prompt tokenized once
+    order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
     for start in range(0, len(order), batch):
         rows = order[start: start + batch]
-        enc = tokenizer([prompts[i] for i in rows], return_tensors="pt", padding=True)
+        enc = tokenizer.pad({"input_ids": [encoded[i] for i in rows]}, return_tensors="pt")
         gen = model.generate(
             input_ids=enc["input_ids"].to(device), attention_mask=enc["attention_mask"].to(device),
             max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=eos, eos_token_id=eos)

@@ -413,13 +413,18 @@ _LEXICON_SHARE = {"wide": (1 / 3, WIDE_ADD, WIDE_SUB, WIDE_GROUPS),
 TENSED_ADD, TENSED_SUB, TENSED_GROUPS = (frames + _trainable(tuple(lexicon_past.PAST[f] for f in frames))
                                          for frames in (PAIRED_ADD, PAIRED_SUB, WIDER_GROUPS))
 _LEXICON_SHARE["tensed"] = (1 / 2, TENSED_ADD, TENSED_SUB, TENSED_GROUPS)
-# an entry is kept or left out whole, so that both tenses of a counterweight are drawn
-BALANCED_ADD, BALANCED_SUB = (frames + tuple(f for entry in entries if _trainable(entry) == entry for f in entry)
-                              for frames, entries in ((TENSED_ADD, lexicon4.ADD), (TENSED_SUB, lexicon4.SUB)))
+
+
+def _with_entries(frames: tuple[str, ...], entries: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """`frames` and every (present, past) entry's two frames; an entry is kept or left out whole
+    (`_trainable`), so that both tenses of each are drawn."""
+    return frames + tuple(f for entry in entries if _trainable(entry) == entry for f in entry)
+
+
+BALANCED_ADD, BALANCED_SUB = _with_entries(TENSED_ADD, lexicon4.ADD), _with_entries(TENSED_SUB, lexicon4.SUB)
 _LEXICON_SHARE["balanced"] = (1 / 2, BALANCED_ADD, BALANCED_SUB, TENSED_GROUPS)
 # "wide" and `lexicon5`'s cue counterweights, both tenses, one change against "wide" to measure
-WIDE_CUES_ADD, WIDE_CUES_SUB = (frames + tuple(f for entry in entries if _trainable(entry) == entry for f in entry)
-                                for frames, entries in ((WIDE_ADD, lexicon5.ADD), (WIDE_SUB, lexicon5.SUB)))
+WIDE_CUES_ADD, WIDE_CUES_SUB = _with_entries(WIDE_ADD, lexicon5.ADD), _with_entries(WIDE_SUB, lexicon5.SUB)
 _LEXICON_SHARE["wide-cues"] = (1 / 3, WIDE_CUES_ADD, WIDE_CUES_SUB, WIDE_GROUPS)
 TRAINABLE = ("core", *_LEXICON_SHARE)  # every vocabulary but the held-out one, never trained on
 

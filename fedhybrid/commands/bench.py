@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from fedhybrid.commands import bench_train
 from fedhybrid.tables import print_table, write_json
 
 
@@ -85,12 +86,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="the merged-delta ledger at fleet scale: devices reporting every round")
     sync.add_argument("--ledger-rounds", type=int, default=100, help="rounds of the ledger measurement (0 skips it)")
     _common(sync, _sync)
-    train = bsub.add_parser("train", help="training step time: one padded batch vs length buckets, same gradient")
-    train.add_argument("--models", nargs="+", default=None, metavar="NAME", help="zoo models (default: all)")
-    train.add_argument("--batches", type=int, default=8, help="word-problem batches timed per model")
-    train.add_argument("--max-parts", type=int, default=None, help="length buckets per batch at most "
-                       "(default: what training uses)")
-    _common(train, _train)
+    bench_train.register(bsub, _common)  # fedhybrid/commands/bench_train.py
 
 
 def _workload_args(parser: argparse.ArgumentParser, what: str) -> None:
@@ -117,28 +113,6 @@ def _models(args: argparse.Namespace) -> int:
     print_table("zoo models (held-out wordmath and paraphrase exact match, pycode held-out loss, batch-1 decode)",
                 [{**r, "tiers": ", ".join(r["tiers"])} for r in rows], models.COLUMNS)
     write_json(args, "models", rows)
-    return 0
-
-
-def _train(args: argparse.Namespace) -> int:
-    from fedhybrid.bench import train
-    from inference.zoo import Zoo
-    from training import buckets
-    from training.errors import TrainingError
-
-    max_parts = buckets.MAX_PARTS if args.max_parts is None else args.max_parts
-    if args.batches < 1 or max_parts < 1:
-        raise TrainingError(f"--batches ({args.batches}) and --max-parts ({max_parts}) must be at least 1")
-    zoo = Zoo(args.zoo)
-    unknown = sorted(set(args.models or ()) - set(zoo.names))
-    if unknown:
-        raise TrainingError(f"{', '.join(unknown)}: not a model of the zoo {zoo.root} (its models: "
-                            f"{', '.join(zoo.names)})")
-    rows = train.run(zoo, args.models, args.batches, max_parts,
-                     on_model=lambda name: print(f"timing {name} ...", file=sys.stderr, flush=True))
-    print_table("training step, word-problem batches: forward + backward, padded vs length buckets (medians)",
-                rows, train.COLUMNS)
-    write_json(args, "train", rows)
     return 0
 
 
