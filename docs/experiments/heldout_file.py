@@ -3,7 +3,7 @@
 
     .venv/bin/python docs/experiments/heldout_file.py SET N OUT.jsonl [SEED]
 
-SET is one of `SETS` below (fresh, blind, blind2, blind3, paraphrase-past, blind2-present).
+SET is one of `SETS` below (fresh, blind, blind2, blind3, blind4, paraphrase-past, blind2-present).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import blind2_phrasing  # beside this script
 import blind3_phrasing
+import blind4_phrasing
 import blind_phrasing
 import fresh_phrasing
 import tense_phrasing
@@ -21,7 +22,7 @@ from workloads import paraphrase
 from workloads.files import write_jsonl
 
 SETS = {"fresh": fresh_phrasing.FRAMES, "blind": blind_phrasing.FRAMES,
-        "blind2": blind2_phrasing.FRAMES, "blind3": blind3_phrasing.FRAMES,
+        "blind2": blind2_phrasing.FRAMES, "blind3": blind3_phrasing.FRAMES, "blind4": blind4_phrasing.FRAMES,
         "paraphrase-past": tense_phrasing.PARAPHRASE_PAST,
         "blind2-present": tense_phrasing.BLIND2_PRESENT}
 
