@@ -33,7 +33,7 @@ of problems drawn (2,048 a pool), --vocabulary the `phrasings` vocabulary its wi
 drawn from (default core; a sixth probe, "unseen_verbs", tells every step with `lexicon`'s
 held-out frames, whose verbs no vocabulary trains on; a seventh, "blind2", is
 `blind2_phrasing.py`'s, from OUT10 on; an eighth, "blind3", `blind3_phrasing.py`'s, from
-OUT11 on). Writes OUT/probes.jsonl (one line per probe, with the first output of each set) and
+OUT11 on; a ninth, "blind4", `blind4_phrasing.py`'s, from OUT15 on). Writes OUT/probes.jsonl (one line per probe, with the first output of each set) and
 OUT/model (a Hugging Face folder with the tokenizer: `fedhybrid eval --cloud OUT/model`).
 """
 
@@ -47,6 +47,7 @@ from pathlib import Path
 
 import blind2_phrasing  # beside this script
 import blind3_phrasing
+import blind4_phrasing
 import blind_phrasing
 import fresh_phrasing
 import torch
@@ -85,7 +86,8 @@ def main(out: Path, steps: int, lr: float, wide: float, probe_every: int, init: 
               "blind": paraphrase.generate(100, "heldout", blind_phrasing.FRAMES),
               "unseen_verbs": phrasings.generate(100, seed="eqfmt-heldout", vocabulary="held-out"),
               "blind2": paraphrase.generate(100, "heldout", blind2_phrasing.FRAMES),
-              "blind3": paraphrase.generate(100, "heldout", blind3_phrasing.FRAMES)}
+              "blind3": paraphrase.generate(100, "heldout", blind3_phrasing.FRAMES),
+              "blind4": paraphrase.generate(100, "heldout", blind4_phrasing.FRAMES)}
 
     def probe(step: int) -> None:
         model.eval()
