@@ -26,7 +26,8 @@ tokens, graded by the last number of the output.
     # then with every lexicon frame in either tense: OUT10 300 2.5e-4 0.6 100 OUT9/model 100 --vocabulary tensed
     # then with `workloads/lexicon4.py`'s counterweights: OUT11 400 2.5e-4 0.6 200 OUT10/model 120 --vocabulary balanced
     # then, with length buckets, one stage from the shipped cloud: OUT13 1200 5e-4 0.6 300 zoo/cloud 0 --vocabulary wide
-    # (to compare with the same stage on "wide-cues": OUT14 1200 5e-4 0.6 300 zoo/cloud 0 --vocabulary wide-cues)
+    # then the same stage on "wide-cues": OUT14 1200 5e-4 0.6 300 zoo/cloud 0 --vocabulary wide-cues
+    # and, continued on every lexicon frame in either tense: OUT15 600 2.5e-4 0.6 200 OUT14/model 20 --vocabulary tensed
 
 INIT is the model to continue (default: the shipped zoo's cloud), FIRST_POOL the first pool
 of problems drawn (2,048 a pool), --vocabulary the `phrasings` vocabulary its wide share is
