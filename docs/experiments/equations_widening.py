@@ -28,6 +28,7 @@ tokens, graded by the last number of the output.
     # then, with length buckets, one stage from the shipped cloud: OUT13 1200 5e-4 0.6 300 zoo/cloud 0 --vocabulary wide
     # then the same stage on "wide-cues": OUT14 1200 5e-4 0.6 300 zoo/cloud 0 --vocabulary wide-cues
     # and, continued on every lexicon frame in either tense: OUT15 600 2.5e-4 0.6 200 OUT14/model 20 --vocabulary tensed
+    # and 400 more at a lower rate: OUT16 400 1.5e-4 0.6 200 OUT15/model 30 --vocabulary tensed
 
 INIT is the model to continue (default: the shipped zoo's cloud), FIRST_POOL the first pool
 of problems drawn (2,048 a pool), --vocabulary the `phrasings` vocabulary its wide share is
