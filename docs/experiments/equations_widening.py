@@ -30,13 +30,14 @@ tokens, graded by the last number of the output.
     # and, continued on every lexicon frame in either tense: OUT15 600 2.5e-4 0.6 200 OUT14/model 20 --vocabulary tensed
     # and 400 more at a lower rate: OUT16 400 1.5e-4 0.6 200 OUT15/model 30 --vocabulary tensed
 
-INIT is the model to continue (default: the shipped zoo's cloud), FIRST_POOL the first pool
-of problems drawn (2,048 a pool), --vocabulary the `phrasings` vocabulary its wide share is
-drawn from (default core; a sixth probe, "unseen_verbs", tells every step with `lexicon`'s
-held-out frames, whose verbs no vocabulary trains on; a seventh, "blind2", is
-`blind2_phrasing.py`'s, from OUT10 on; an eighth, "blind3", `blind3_phrasing.py`'s, from
-OUT11 on; a ninth, "blind4", `blind4_phrasing.py`'s, from OUT15 on). Writes OUT/probes.jsonl (one line per probe, with the first output of each set) and
-OUT/model (a Hugging Face folder with the tokenizer: `fedhybrid eval --cloud OUT/model`).
+INIT is the model to continue (default: the shipped zoo's cloud), FIRST_POOL the first pool of
+problems drawn (2,048 a pool), --vocabulary the `phrasings` vocabulary its wide share is drawn
+from (default core; a sixth probe, "unseen_verbs", tells every step with `lexicon`'s held-out
+frames, whose verbs no vocabulary trains on; a seventh, "blind2", is `blind2_phrasing.py`'s,
+from OUT10 on; an eighth, "blind3", `blind3_phrasing.py`'s, from OUT11 on; a ninth, "blind4",
+`blind4_phrasing.py`'s, from OUT15 on). Writes OUT/probes.jsonl (one line per probe, with the
+first output of each set) and OUT/model (a Hugging Face folder with the tokenizer: `fedhybrid
+eval --cloud OUT/model`).
 """
 
 from __future__ import annotations
