@@ -31,7 +31,9 @@ apart; `vocabulary="tensed"` draws each of those lexicon frames in the present o
 the past tense (`workloads/lexicon_past.py`); `vocabulary="balanced"` adds
 `workloads/lexicon4.py`'s counterweights to the phrases the others lean one way (`frame_lean`);
 `vocabulary="wide-cues"` adds to "wide"'s `workloads/lexicon5.py`, sentences in which only the
-verb tells the direction (take-aways with "more", "another", "extra"; adds with no such word).
+verb tells the direction (take-aways with "more", "another", "extra"; adds with no such word);
+`vocabulary="tensed-leads"` opens half of "tensed"'s step sentences with `workloads/leads.py`'s
+time, place and circumstance openers, none of which a held-out phrasing uses.
 `vocabulary="held-out"` tells every step with the lexicon's held-out frames, whose verbs no
 trained vocabulary uses in any form, and `UNSEEN_VERBS` puts them in `paraphrase`'s names, items and questions (`fedhybrid
 workload make unseen-verbs`): a measure of transfer to verbs a model never saw.
@@ -42,7 +44,7 @@ from __future__ import annotations
 import random
 import re
 
-from workloads import lexicon, lexicon2, lexicon3, lexicon4, lexicon5, lexicon_past, paraphrase, wordmath
+from workloads import leads, lexicon, lexicon2, lexicon3, lexicon4, lexicon5, lexicon_past, paraphrase, wordmath
 from workloads.errors import WorkloadError
 from workloads.wordmath import Problem
 
@@ -217,10 +219,12 @@ def _noise(rng: random.Random) -> tuple[str, str]:
 # "tensed" draws each of "paired"'s lexicon frames in the present or the past tense alike;
 # "balanced" adds `lexicon4`'s counterweights (in both tenses) to "tensed"'s, so that no phrase
 # that leaves the direction to other words leans it (`frame_lean`); "wide-cues" adds `lexicon5`'s
-# cue counterweights (both tenses) to "wide"'s, in the same third of the steps;
+# cue counterweights (both tenses) to "wide"'s, in the same third of the steps; "tensed-leads"
+# opens half of "tensed"'s step sentences with `leads`'s openers;
 # "held-out" tells every step with `lexicon`'s held-out frames, whose verbs no other vocabulary
 # uses (a probe of transfer to unseen verbs, never trained on)
-VOCABULARIES = ("core", "wide", "wider", "paired", "tensed", "balanced", "wide-cues", "held-out")  # the trainable ones: `TRAINABLE` below
+# the trainable ones: `TRAINABLE` below
+VOCABULARIES = ("core", "wide", "wider", "paired", "tensed", "balanced", "wide-cues", "tensed-leads", "held-out")
 
 
 def _step_frame(rng: random.Random, frames: tuple[str, ...], cued: tuple[str, ...],
@@ -297,6 +301,8 @@ def _draw(rng: random.Random, min_steps: int, max_steps: int, vocabulary: str = 
             break  # a share ends the story: the question asks per group
         s = slots()
         lead, tail = rng.choice(_LEAD_STEP), ""
+        if vocabulary in _WIDE_LEADS and rng.random() < 0.5:  # one more draw only here: the others' pools stay
+            lead = rng.choice(leads.STEP_LEADS)
         if noisy:
             noise_lead, tail = _noise(rng)
             lead = noise_lead or lead
@@ -426,6 +432,11 @@ _LEXICON_SHARE["balanced"] = (1 / 2, BALANCED_ADD, BALANCED_SUB, TENSED_GROUPS)
 # "wide" and `lexicon5`'s cue counterweights, both tenses, one change against "wide" to measure
 WIDE_CUES_ADD, WIDE_CUES_SUB = _with_entries(WIDE_ADD, lexicon5.ADD), _with_entries(WIDE_SUB, lexicon5.SUB)
 _LEXICON_SHARE["wide-cues"] = (1 / 3, WIDE_CUES_ADD, WIDE_CUES_SUB, WIDE_GROUPS)
+# "tensed"'s frames, and half the step sentences opened with `workloads/leads.py`'s 200-odd
+# time, place and circumstance openers instead of `_LEAD_STEP`'s 13: a model trained on 13 read
+# "adds N to the pile" right after "Then " and wrong after an opener it had never seen
+_LEXICON_SHARE["tensed-leads"] = _LEXICON_SHARE["tensed"]
+_WIDE_LEADS = frozenset({"tensed-leads"})
 TRAINABLE = ("core", *_LEXICON_SHARE)  # every vocabulary but the held-out one, never trained on
 
 UNSEEN_ADD, UNSEEN_SUB, UNSEEN_GROUPS = (_without(SEEN_HELD_OUT_VERBS, frames) for frames in (
