@@ -3,7 +3,8 @@
 
     .venv/bin/python docs/experiments/heldout_file.py SET N OUT.jsonl [SEED]
 
-SET is one of `SETS` below (fresh, blind, blind2, blind3, blind4, paraphrase-past, blind2-present).
+SET is one of `SETS` below (fresh, blind, blind2, blind3, blind4, blind5, paraphrase-past,
+blind2-present).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import blind2_phrasing  # beside this script
 import blind3_phrasing
 import blind4_phrasing
+import blind5_phrasing
 import blind_phrasing
 import fresh_phrasing
 import tense_phrasing
@@ -23,6 +25,7 @@ from workloads.files import write_jsonl
 
 SETS = {"fresh": fresh_phrasing.FRAMES, "blind": blind_phrasing.FRAMES,
         "blind2": blind2_phrasing.FRAMES, "blind3": blind3_phrasing.FRAMES, "blind4": blind4_phrasing.FRAMES,
+        "blind5": blind5_phrasing.FRAMES,
         "paraphrase-past": tense_phrasing.PARAPHRASE_PAST,
         "blind2-present": tense_phrasing.BLIND2_PRESENT}
 
