@@ -22,11 +22,7 @@ import random
 import re
 import sys
 
-import blind2_phrasing  # beside this script
-import blind3_phrasing
-import blind4_phrasing
-import blind_phrasing
-import fresh_phrasing
+import heldout_file  # beside this script
 import torch
 from transformers import LlamaForCausalLM, PreTrainedTokenizerFast
 from transformers.utils import logging as hf_logging
@@ -36,8 +32,9 @@ from workloads import paraphrase
 from workloads.graders import last_number
 
 OPENERS = ("The next morning ", "On the way home, ", "Later on, ", "Afterwards, ", "At school, ", "The next day ")
-SETS = {"paraphrase": paraphrase.FRAMES, "fresh": fresh_phrasing.FRAMES, "blind": blind_phrasing.FRAMES,
-        "blind2": blind2_phrasing.FRAMES, "blind3": blind3_phrasing.FRAMES, "blind4": blind4_phrasing.FRAMES}
+# the sets `leads` was kept apart from (blind5 was written after it, the tense variants restate these)
+SETS = {"paraphrase": paraphrase.FRAMES,
+        **{name: heldout_file.SETS[name] for name in ("fresh", "blind", "blind2", "blind3", "blind4")}}
 # an opener: words up to a comma, or the sets' two without one ("A neighbour brings {name}" is no opener)
 _PERSON_FIRST = re.compile(r"(?:[A-Z][^{.,]*, |Then |The next morning )?((?:\{name\}|\{friend\}).*)")
 DRAWS = 3  # problems per frame and opener (names, items and amounts drawn anew)

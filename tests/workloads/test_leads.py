@@ -70,10 +70,10 @@ def test_tensed_leads_opens_about_half_the_steps_with_the_openers_and_tensed_non
     assert 0.3 < share < 0.5, share
     assert len(set(opened) - {None}) > 150  # the whole list is drawn, not a few favourites
     # the directions stay balanced under the openers: no opener decides the step
-    steps = [(m.group(1), m.group(2)) for p in drawn
-             for m in re.finditer(r"(?:^|\. )([^.]+), so \d+ ([-+]) \d+ = ", p.solution)]
-    led = [op for sentence, op in steps if any(sentence.startswith(o) for o in leads.STEP_LEADS)]
-    plain = [op for sentence, op in steps if not any(sentence.startswith(o) for o in leads.STEP_LEADS)]
+    led, plain = [], []
+    for p in drawn:
+        for m in re.finditer(r"(?:^|\. )([^.]+), so \d+ ([-+]) \d+ = ", p.solution):
+            (led if m.group(1).startswith(leads.STEP_LEADS) else plain).append(m.group(2))
     assert abs(led.count("+") / len(led) - plain.count("+") / len(plain)) < 0.08
     # "tensed" draws none of them beyond the few its own frames open with
     tensed = _openers_drawn(phrasings.generate(600, seed="leads", vocabulary="tensed"))
