@@ -51,8 +51,8 @@ class TrainConfig:
     # `workloads/lexicon.py`'s everyday-English verbs as well, "wider" with `lexicon2`'s too,
     # "paired" with `lexicon3`'s pairs too, "tensed" with all those in the past tense as well,
     # "balanced" with `lexicon4`'s counterweights too, "wide-cues" "wide" with `lexicon5`'s cue
-    # counterweights, "tensed-leads" "tensed" with `leads`'s sentence openers ("held-out" is for
-    # measuring only)
+    # counterweights, "tensed-leads" "tensed" with `leads`'s sentence openers, "tensed-leads-cues" that with
+    # `lexicon5`'s too ("held-out" is for measuring only)
     vocabulary: str = "core"
 
     def __post_init__(self) -> None:

@@ -33,7 +33,8 @@ the past tense (`workloads/lexicon_past.py`); `vocabulary="balanced"` adds
 `vocabulary="wide-cues"` adds to "wide"'s `workloads/lexicon5.py`, sentences in which only the
 verb tells the direction (take-aways with "more", "another", "extra"; adds with no such word);
 `vocabulary="tensed-leads"` opens half of "tensed"'s step sentences with `workloads/leads.py`'s
-time, place and circumstance openers, none of which a held-out phrasing uses.
+time, place and circumstance openers, none of which a held-out phrasing uses, and
+`vocabulary="tensed-leads-cues"` does the same with `lexicon5`'s frames among "tensed"'s.
 `vocabulary="held-out"` tells every step with the lexicon's held-out frames, whose verbs no
 trained vocabulary uses in any form, and `UNSEEN_VERBS` puts them in `paraphrase`'s names, items and questions (`fedhybrid
 workload make unseen-verbs`): a measure of transfer to verbs a model never saw.
@@ -220,11 +221,13 @@ def _noise(rng: random.Random) -> tuple[str, str]:
 # "balanced" adds `lexicon4`'s counterweights (in both tenses) to "tensed"'s, so that no phrase
 # that leaves the direction to other words leans it (`frame_lean`); "wide-cues" adds `lexicon5`'s
 # cue counterweights (both tenses) to "wide"'s, in the same third of the steps; "tensed-leads"
-# opens half of "tensed"'s step sentences with `leads`'s openers;
+# opens half of "tensed"'s step sentences with `leads`'s openers; "tensed-leads-cues" is
+# "tensed-leads" with `lexicon5`'s cue counterweights (both tenses) among its lexicon frames;
 # "held-out" tells every step with `lexicon`'s held-out frames, whose verbs no other vocabulary
 # uses (a probe of transfer to unseen verbs, never trained on)
 # the trainable ones: `TRAINABLE` below
-VOCABULARIES = ("core", "wide", "wider", "paired", "tensed", "balanced", "wide-cues", "tensed-leads", "held-out")
+VOCABULARIES = ("core", "wide", "wider", "paired", "tensed", "balanced", "wide-cues", "tensed-leads", "tensed-leads-cues",
+                "held-out")
 
 
 def _step_frame(rng: random.Random, frames: tuple[str, ...], cued: tuple[str, ...],
@@ -436,7 +439,11 @@ _LEXICON_SHARE["wide-cues"] = (1 / 3, WIDE_CUES_ADD, WIDE_CUES_SUB, WIDE_GROUPS)
 # time, place and circumstance openers instead of `_LEAD_STEP`'s 13: a model trained on 13 read
 # "adds N to the pile" right after "Then " and wrong after an opener it had never seen
 _LEXICON_SHARE["tensed-leads"] = _LEXICON_SHARE["tensed"]
-_WIDE_LEADS = frozenset({"tensed-leads"})
+# and with `lexicon5`'s cue counterweights, which "wide-cues" had and the stages after it dropped:
+# lexicon5's verb-told adds ("... and adds them to the heap") among "tensed"'s frames, opened alike
+_LEXICON_SHARE["tensed-leads-cues"] = (1 / 2, _with_entries(TENSED_ADD, lexicon5.ADD),
+                                       _with_entries(TENSED_SUB, lexicon5.SUB), TENSED_GROUPS)
+_WIDE_LEADS = frozenset({"tensed-leads", "tensed-leads-cues"})
 TRAINABLE = ("core", *_LEXICON_SHARE)  # every vocabulary but the held-out one, never trained on
 
 UNSEEN_ADD, UNSEEN_SUB, UNSEEN_GROUPS = (_without(SEEN_HELD_OUT_VERBS, frames) for frames in (

@@ -14,7 +14,7 @@ phrasings beside this script (`fresh_phrasing.py`, `blind_phrasing.py`), greedy,
 tokens, graded by the last number of the output.
 
     .venv/bin/python docs/experiments/equations_widening.py OUT STEPS LR WIDE [PROBE_EVERY [INIT FIRST_POOL]]
-        [--vocabulary core|wide|wider|paired|tensed|balanced|wide-cues|tensed-leads]
+        [--vocabulary core|wide|wider|paired|tensed|balanced|wide-cues|tensed-leads|tensed-leads-cues]
     # the README's runs: OUT1 800 5e-4 0.6 200, then OUT2 300 2.5e-4 0.6 100 OUT1/model 13
     # (continued from the first run's model on fresh problems: it drew pools 0-12)
     # then, after the cued and composed frames: OUT3 600 2.5e-4 0.6 100 OUT2/model 20 (the cloud)
@@ -31,6 +31,7 @@ tokens, graded by the last number of the output.
     # and 400 more at a lower rate: OUT16 400 1.5e-4 0.6 200 OUT15/model 30 --vocabulary tensed
     # then with `workloads/leads.py`'s openers: OUT17 800 2.5e-4 0.6 200 OUT16/model 40 --vocabulary tensed-leads
     # and 600 more at a lower rate: OUT18 600 1.5e-4 0.6 200 OUT17/model 60 --vocabulary tensed-leads
+    # then with `workloads/lexicon5.py`'s cue counterweights back in: OUT19 600 1.5e-4 0.6 200 OUT18/model 80 --vocabulary tensed-leads-cues
 
 INIT is the model to continue (default: the shipped zoo's cloud), FIRST_POOL the first pool of
 problems drawn (2,048 a pool), --vocabulary the `phrasings` vocabulary its wide share is drawn

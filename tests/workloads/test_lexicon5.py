@@ -47,3 +47,17 @@ def test_the_quantity_words_lean_toward_adding_less_in_wide_cues_than_in_wide(wo
     has nothing else) and adds take-aways that carry the word."""
     assert _step_lean("wide", word) > 0.95
     assert _step_lean("wide-cues", word) < _step_lean("wide", word) - 0.05
+
+
+def test_tensed_leads_cues_is_tensed_leads_with_the_fifth_batch_among_its_frames():
+    """"tensed-leads-cues" draws `lexicon5`'s entries (both tenses) with "tensed"'s frames, opens
+    steps as "tensed-leads" does, and leans "more" toward adding less than "tensed-leads"."""
+    share, add, sub, groups = phrasings._LEXICON_SHARE["tensed-leads-cues"]
+    assert (share, groups) == phrasings._LEXICON_SHARE["tensed"][::3]
+    assert add == phrasings.TENSED_ADD + tuple(f for entry in lexicon5.ADD for f in entry)
+    assert sub == phrasings.TENSED_SUB + tuple(f for entry in lexicon5.SUB for f in entry)
+    patterns = phrasings.frame_patterns(tuple(f for entry in lexicon5.ADD + lexicon5.SUB for f in entry))
+    sentences = [s for p in phrasings.generate(1500, seed="cues", vocabulary="tensed-leads-cues")
+                 for s in re.split(r"(?<=[.?])\s+", p.question)]
+    assert sum(any(p.fullmatch(s) for p in patterns) for s in sentences) >= 20
+    assert _step_lean("tensed-leads-cues", "more") < _step_lean("tensed-leads", "more") - 0.03

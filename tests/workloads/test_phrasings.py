@@ -247,6 +247,7 @@ def test_the_held_out_vocabulary_uses_verbs_no_training_vocabulary_has():
                + phrasings.generate(3000, seed="train", vocabulary="balanced")
                + phrasings.generate(3000, seed="train", vocabulary="wide-cues")
                + phrasings.generate(3000, seed="train", vocabulary="tensed-leads")
+               + phrasings.generate(3000, seed="train", vocabulary="tensed-leads-cues")
                + wordmath.generate("train", 2000, seed="train"))
     seen = set().union(*(phrasings.words(f"{p.question} {p.solution}") for p in trained))
     assert not forms & seen, sorted(forms & seen)
@@ -282,7 +283,8 @@ def test_the_unseen_verbs_workload_tells_every_step_with_a_held_out_verb_and_sum
 def test_the_words_the_lexicons_brief_steered_toward_paraphrase_are_never_drawn():
     # the lexicon has them ("{S} trades away {b} {I}."); the wide vocabulary leaves them out
     assert any("borrows" in phrasings.words(f) for f in lexicon.SUB)
-    for vocabulary in ("wide", "wider", "paired", "tensed", "balanced", "wide-cues", "tensed-leads"):
+    for vocabulary in ("wide", "wider", "paired", "tensed", "balanced", "wide-cues", "tensed-leads",
+                       "tensed-leads-cues"):
         drawn = phrasings.generate(3000, seed="steered", vocabulary=vocabulary)
         seen = set().union(*(phrasings.words(p.question) for p in drawn))
         assert not {"borrows", "donates", "orders", "crates", "apiece", "broken", "breaks"} & seen
