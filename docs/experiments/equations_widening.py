@@ -32,6 +32,7 @@ tokens, graded by the last number of the output.
     # then with `workloads/leads.py`'s openers: OUT17 800 2.5e-4 0.6 200 OUT16/model 40 --vocabulary tensed-leads
     # and 600 more at a lower rate: OUT18 600 1.5e-4 0.6 200 OUT17/model 60 --vocabulary tensed-leads
     # then with `workloads/lexicon5.py`'s cue counterweights back in: OUT19 600 1.5e-4 0.6 200 OUT18/model 80 --vocabulary tensed-leads-cues
+    # and the same from OUT18 with 80% phrasings: OUT20 600 1.5e-4 0.8 300 OUT18/model 80 --vocabulary tensed-leads-cues
 
 INIT is the model to continue (default: the shipped zoo's cloud), FIRST_POOL the first pool of
 problems drawn (2,048 a pool), --vocabulary the `phrasings` vocabulary its wide share is drawn
