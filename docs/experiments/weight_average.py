@@ -39,8 +39,10 @@ def average(out: Path, models: list[Path]) -> None:
         if _digest(model / "tokenizer.json") != _digest(models[0] / "tokenizer.json"):
             raise SystemExit(f"{model}'s tokenizer.json differs from {models[0]}'s")
     total: dict[str, torch.Tensor] = {}
+    dtypes: dict[str, torch.dtype] = {}  # the first model's, which the average is stored in
     for model in models:
         tensors = load_file(str(model / "model.safetensors"))
+        dtypes = dtypes or {name: t.dtype for name, t in tensors.items()}
         if total and tensors.keys() != total.keys():
             raise SystemExit(f"{model} holds other tensors than {models[0]}")
         for name, tensor in tensors.items():
@@ -48,9 +50,8 @@ def average(out: Path, models: list[Path]) -> None:
                 raise SystemExit(f"{model}: {name} is {tuple(tensor.shape)}, {models[0]} has {tuple(total[name].shape)}")
             # sum in float32 whatever the stored dtype, so that a bf16 soup does not lose bits per add
             total[name] = total.get(name, 0) + tensor.to(torch.float32)
-    dtype = load_file(str(models[0] / "model.safetensors"))
     out.mkdir(parents=True, exist_ok=False)
-    save_file({name: (t / len(models)).to(dtype[name].dtype).contiguous() for name, t in total.items()},
+    save_file({name: (t / len(models)).to(dtypes[name]).contiguous() for name, t in total.items()},
               str(out / "model.safetensors"), metadata={"format": "pt"})
     for name in ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json"):
         if (models[0] / name).exists():
