@@ -225,9 +225,7 @@ def _noise(rng: random.Random) -> tuple[str, str]:
 # "tensed-leads" with `lexicon5`'s cue counterweights (both tenses) among its lexicon frames;
 # "held-out" tells every step with `lexicon`'s held-out frames, whose verbs no other vocabulary
 # uses (a probe of transfer to unseen verbs, never trained on)
-# the trainable ones: `TRAINABLE` below
-VOCABULARIES = ("core", "wide", "wider", "paired", "tensed", "balanced", "wide-cues", "tensed-leads", "tensed-leads-cues",
-                "held-out")
+# all of them: `VOCABULARIES` below, the trainable ones `TRAINABLE`, both from `_LEXICON_SHARE`'s keys
 
 
 def _step_frame(rng: random.Random, frames: tuple[str, ...], cued: tuple[str, ...],
@@ -445,6 +443,7 @@ _LEXICON_SHARE["tensed-leads-cues"] = (1 / 2, _with_entries(TENSED_ADD, lexicon5
                                        _with_entries(TENSED_SUB, lexicon5.SUB), TENSED_GROUPS)
 _WIDE_LEADS = frozenset({"tensed-leads", "tensed-leads-cues"})
 TRAINABLE = ("core", *_LEXICON_SHARE)  # every vocabulary but the held-out one, never trained on
+VOCABULARIES = (*TRAINABLE, "held-out")
 
 UNSEEN_ADD, UNSEEN_SUB, UNSEEN_GROUPS = (_without(SEEN_HELD_OUT_VERBS, frames) for frames in (
     lexicon.HELD_OUT_ADD, lexicon.HELD_OUT_SUB, lexicon.HELD_OUT_GROUPS))
