@@ -11,6 +11,8 @@ and what quality does each policy give, and what does it save?". One run answers
    against cloud-only on the same requests.
 A request marked `sensitive` is decoded with privacy local-only in every configuration
 (cloud-only too): its text never reaches the cloud, and its row says what that costs.
+Every output can go to a durable log as it is decoded (fedhybrid.eval_log), so an
+interrupted run resumes where it stopped instead of decoding everything again.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fedhybrid.eval_log import EvalLog, Output, digest, weights_identity
 from inference.decoder import HybridDecoder
 from inference.errors import InferenceError
 from inference.generation import DecodeConfig, Provenance
@@ -86,6 +89,15 @@ class Run:
     seconds: float = 0.0
     missed: int = 0
 
+    def add(self, out: Output) -> None:
+        self.ids.append(list(out.ids))
+        self.texts.append(out.text)
+        self.tokens += len(out.ids)
+        self.cloud_tokens += out.cloud_tokens
+        self.computed += out.computed
+        self.seconds += out.seconds
+        self.missed += out.missed
+
 
 def prompt_ids(tokenizer, req: Request) -> list[int]:
     """The request's prompt as the device agent would tokenize it."""
@@ -118,10 +130,14 @@ def configurations(cfg: EvalConfig, head_meta: dict | None) -> list[tuple[str, f
 def evaluate(decoder: HybridDecoder, tokenizer, requests: Sequence[Request], grader: Grader, cfg: EvalConfig,
              head=None, head_meta: dict | None = None,
              progress: Callable[[str, int, int], None] | None = None,
-             configs: list[tuple[str, float | None]] | None = None) -> dict:
+             configs: list[tuple[str, float | None]] | None = None,
+             open_log: Callable[[dict], EvalLog] | None = None) -> dict:
     """Every configuration over `requests`; returns {"rows": [...], "requests": [...]}.
 
     `configs`: (policy, threshold) pairs to run, cloud-only first (default: from `cfg`).
+    `open_log`: called once everything is checked, before the first decode, with this run's
+    fingerprint (prompts and decode settings; the caller adds the models'); outputs the log
+    already holds are reused, every new one is appended to it as it is decoded.
 
     Raises:
         InferenceError: a prompt too long for the device's context, or a policy without what
@@ -147,26 +163,43 @@ def evaluate(decoder: HybridDecoder, tokenizer, requests: Sequence[Request], gra
     # every policy built (and so checked) before any decoding: a bad one fails in seconds, not
     # after the rows before it have run
     policies = [make_policy(name, threshold, head=head, weight=cfg.fusion_weight) for name, threshold in configs]
-    for (name, threshold), policy in zip(configs, policies, strict=True):
-        label = name if threshold is None else f"{name} @ {threshold:g}"
-        run = Run()
-        for i, (ids, private) in enumerate(zip(prompts, privacy)):
-            gen = decoder.generate(ids, policy, dcfg, use_cache=False, record=False, privacy=private)
-            run.ids.append(list(gen.token_ids))
-            run.texts.append(gen.text)
-            run.tokens += len(gen.token_ids)
-            run.cloud_tokens += gen.count(Provenance.CLOUD)
-            run.computed += gen.cloud_tokens_computed
-            run.seconds += gen.elapsed_s
-            run.missed += gen.missed_escalations
-            if progress:
-                progress(label, i + 1, len(prompts))
-        if reference is None:
-            reference = run
-        rows.append(_row(name, threshold, run, reference, requests, grader, cfg))
+    log = open_log(fingerprint(requests, prompts, cfg, dcfg)) if open_log else None
+    head_id = weights_identity(head) if head is not None else ""
+    try:
+        for (name, threshold), policy in zip(configs, policies, strict=True):
+            label = name if threshold is None else f"{name} @ {threshold:g}"
+            # a reward row's outputs depend on the head too (its tau is read off the head's table)
+            key = f"{label} head {head_id}" if name == "reward" else label
+            run = Run()
+            for i, (req, ids, private) in enumerate(zip(requests, prompts, privacy)):
+                out = log.get(key, i, req.id) if log is not None else None
+                if out is None:
+                    gen = decoder.generate(ids, policy, dcfg, use_cache=False, record=False, privacy=private)
+                    out = Output(tuple(gen.token_ids), gen.text, gen.count(Provenance.CLOUD),
+                                 gen.cloud_tokens_computed, gen.elapsed_s, gen.missed_escalations)
+                    if log is not None:
+                        log.put(key, i, req.id, out)
+                run.add(out)
+                if progress:
+                    progress(label, i + 1, len(prompts))
+            if reference is None:
+                reference = run
+            rows.append(_row(name, threshold, run, reference, requests, grader, cfg))
+    finally:
+        if log is not None:
+            log.close()
     per_request = [{"id": r.id, "sensitive": r.sensitive, "grader": grader.resolve(r),
                     "cloud_only": reference.texts[i]} for i, r in enumerate(requests)]
     return {"rows": rows, "requests": per_request}
+
+
+def fingerprint(requests: Sequence[Request], prompts: Sequence[list[int]], cfg: EvalConfig, dcfg: DecodeConfig) -> dict:
+    """What decides every output besides the models: the tokenized prompts with their ids and
+    privacy flags (so the file, --columns, --limit and the tokenizer are all in it) and the
+    decode settings. The grader and the price are not: they apply after decoding."""
+    return {"prompts": digest([r.id, ids, r.sensitive] for r, ids in zip(requests, prompts, strict=True)),
+            "requests": len(requests), "max_new_tokens": dcfg.max_new_tokens, "stop_ids": digest([sorted(dcfg.stop_ids)]),
+            "deadline_s": dcfg.deadline_s, "fusion_weight": cfg.fusion_weight}
 
 
 def _row(name: str, threshold: float | None, run: Run, reference: Run, requests: Sequence[Request],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from fedhybrid.tables import print_table
@@ -45,13 +46,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--price-per-1k", type=float, default=1.0,
                     help="price of 1k cloud tokens processed, in your currency (default 1.0)")
     ev.add_argument("--limit", type=int, default=None, help="evaluate only the first N requests")
-    ev.add_argument("--out", type=Path, default=Path("runs/eval"), help="folder for eval.json and eval.png")
+    ev.add_argument("--out", type=Path, default=Path("runs/eval"),
+                    help="folder for eval.json, eval.png and eval.runs.jsonl (every output, logged as decoded)")
+    ev.add_argument("--resume", action="store_true",
+                    help="reuse the outputs --out's eval.runs.jsonl already holds (same workload, models and "
+                         "decode settings; other thresholds, policies or grader are fine) and decode only the rest")
     ev.set_defaults(run=_eval)
 
 
 def _eval(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from fedhybrid.eval_log import LOG_NAME, EvalLog, folder_identity
     from fedhybrid.run_config import stop_strings
     from fedhybrid.workload_eval import EvalConfig, evaluate, plot
     from inference.decoder import HybridDecoder
@@ -82,6 +88,19 @@ def _eval(args: argparse.Namespace) -> int:
         except InferenceError as exc:
             raise InferenceError(f"{exc} (or leave reward out: --policies confidence)") from exc
     decoder = HybridDecoder(stack.device_model, stack.tokenizer, stack.cloud)
+    models = {"device": folder_identity(stack.device_folder),
+              "cloud": f"url {args.cloud_url}" if args.cloud_url else folder_identity(_folder(zoo, args.cloud))}
+
+    def open_log(fingerprint: dict) -> EvalLog:
+        log_path = args.out / LOG_NAME
+        if not args.resume and log_path.exists() and log_path.stat().st_size:
+            print(f"starting afresh: {log_path} is replaced (--resume reuses an earlier run's outputs)",
+                  file=sys.stderr)
+        log = EvalLog.open(args.out, {**fingerprint, **models}, resume=args.resume)
+        if len(log):
+            print(f"resuming: {len(log)} outputs from {log_path} are reused", file=sys.stderr)
+        return log
+
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()) as bar:
             tasks: dict[str, int] = {}
@@ -92,7 +111,7 @@ def _eval(args: argparse.Namespace) -> int:
                 bar.update(tasks[label], completed=i)
 
             result = evaluate(decoder, stack.tokenizer, requests, grader, cfg, head=head, head_meta=meta,
-                              progress=report)
+                              progress=report, open_log=open_log)
     finally:
         if stack.cloud is not None:
             stack.cloud.close()
@@ -111,3 +130,8 @@ def _eval(args: argparse.Namespace) -> int:
     png = plot(rows, args.out / "eval.png", title)
     print(f"wrote {args.out / 'eval.json'} and {png}")
     return 0
+
+
+def _folder(zoo, name: str) -> Path:
+    """The folder a --device/--cloud value names: a zoo tier or model, else a path."""
+    return zoo.path(name) if name in zoo.tiers or name in zoo.names else Path(name)

@@ -1,0 +1,180 @@
+"""A durable log of `fedhybrid eval`'s decoded outputs: an interrupted run resumes.
+
+An eval over a user's workload decodes every request once per configuration (cloud-only,
+slm-only, each policy at each threshold); over thousands of requests, or against a remote
+cloud billed per token, that is hours and money. Each output is appended to
+`OUT/eval.runs.jsonl` as one JSON line and fsynced before the next decode starts, so a crash,
+a lost connection or Ctrl-C loses at most the request being decoded; `--resume` reads the log
+back and decodes only what is missing.
+
+The first line is the run's fingerprint: the tokenized prompts (with their privacy flags),
+the decode settings and the identity of the models. Outputs are keyed by configuration (a
+reward row's key names its head's weights) and request, so a resumed run may sweep other thresholds or policies and still
+reuse cloud-only; a log whose fingerprint differs is refused with the fields that differ, so
+outputs of other models or another workload are never mixed into a table. Grading happens
+after decoding and is not in the fingerprint: a resumed run may grade with another grader.
+
+Torn writes: a last line without its newline is the write a crash cut short; it is dropped
+(and the file truncated to the last whole line) and that request decoded again. Any other line
+that does not parse is refused with its line number, nothing reused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from inference.errors import InferenceError
+
+LOG_NAME = "eval.runs.jsonl"
+_FIELDS = ("config", "i", "id", "ids", "text", "cloud_tokens", "computed", "seconds", "missed")
+
+
+@dataclass(frozen=True)
+class Output:
+    """One request decoded under one configuration (what a row's numbers are summed from)."""
+
+    ids: tuple[int, ...]
+    text: str
+    cloud_tokens: int
+    computed: int  # cloud tokens processed
+    seconds: float
+    missed: int
+
+
+def digest(parts: Iterable) -> str:
+    """sha256 over the JSON of each part, in order (the prompts' fingerprint)."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(json.dumps(part, separators=(",", ":")).encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def folder_identity(folder: Path) -> str:
+    """A model or head folder's identity, cheap for a multi-gigabyte model: the top-level files'
+    names, sizes and modification times, and the bytes of its small JSON files (config,
+    tokenizer, head metadata). Rewriting weights in place changes the time, so a log written
+    against the old weights is refused; sub-folders (a device's reward heads) are not part of
+    the model and are left out."""
+    parts = []
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        st = path.stat()
+        small_json = path.suffix == ".json" and st.st_size <= 1 << 20
+        parts.append([path.name, st.st_size, st.st_mtime_ns if not small_json else
+                      hashlib.sha256(path.read_bytes()).hexdigest()])
+    return digest(parts)
+
+
+def weights_identity(module) -> str:
+    """A small torch module's identity from its weights (the reward head: a retrained or
+    recalibrated head keys its rows apart, while cloud-only's outputs stay reusable)."""
+    h = hashlib.sha256()
+    for name, tensor in sorted(module.state_dict().items()):
+        h.update(name.encode())
+        h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+class EvalLog:
+    """Append-only outputs of one eval run, keyed by (configuration label, request index)."""
+
+    def __init__(self, path: Path, fingerprint: dict, done: dict[tuple[str, int], Output], ids: dict[int, str]):
+        self.path = path
+        self.fingerprint = fingerprint
+        self._done = done
+        self._ids = ids
+        self._file = path.open("a", encoding="utf-8")
+
+    @classmethod
+    def open(cls, folder: Path, fingerprint: dict, resume: bool) -> EvalLog:
+        """The log in `folder`: read back and checked against `fingerprint` when `resume`, else
+        started afresh (an earlier log's outputs are replaced).
+
+        Raises:
+            InferenceError: `resume` and the log belongs to another run, or a line is corrupt.
+        """
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / LOG_NAME
+        fingerprint = json.loads(json.dumps(fingerprint))  # as it reads back (tuples as lists)
+        if resume and path.exists():
+            done, ids = _read(path, fingerprint)
+            return cls(path, fingerprint, done, ids)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("w", encoding="utf-8") as f:
+            f.write(json.dumps({"fingerprint": fingerprint}) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        return cls(path, fingerprint, {}, {})
+
+    def __len__(self) -> int:
+        return len(self._done)
+
+    def get(self, config: str, i: int, request_id: str) -> Output | None:
+        """The logged output, if any.
+
+        Raises:
+            InferenceError: the log holds request `i` under another id (the log was edited).
+        """
+        out = self._done.get((config, i))
+        if out is not None and self._ids.get(i) != request_id:
+            raise InferenceError(f"{self.path}: request {i} is logged as {self._ids.get(i)!r}, not {request_id!r}; "
+                                 "the log was edited: start afresh without --resume")
+        return out
+
+    def put(self, config: str, i: int, request_id: str, out: Output) -> None:
+        """Append one output and sync it to disk before returning."""
+        record = {"config": config, "i": i, "id": request_id, **asdict(out), "ids": list(out.ids)}
+        self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._done[(config, i)] = out
+        self._ids[i] = request_id
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _read(path: Path, fingerprint: dict) -> tuple[dict[tuple[str, int], Output], dict[int, str]]:
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        # a write cut short by a crash: its request is decoded again
+        data = data[: data.rfind(b"\n") + 1]
+        with path.open("r+b") as f:
+            f.truncate(len(data))
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    if not lines:
+        raise InferenceError(f"{path} is empty (no fingerprint line): start afresh without --resume")
+    try:
+        logged = json.loads(lines[0])["fingerprint"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InferenceError(f"{path}:1 is not an eval log's fingerprint line ({exc}); "
+                             "start afresh without --resume or pass another --out") from exc
+    differ = sorted(k for k in set(logged) | set(fingerprint) if logged.get(k) != fingerprint.get(k))
+    if differ:
+        raise InferenceError(f"{path} was written by another run: {', '.join(differ)} differ; pass another --out, "
+                             "or drop --resume to start afresh")
+    done: dict[tuple[str, int], Output] = {}
+    ids: dict[int, str] = {}
+    for n, line in enumerate(lines[1:], start=2):
+        try:
+            r = json.loads(line)
+            missing = [f for f in _FIELDS if f not in r]
+            if missing:
+                raise ValueError(f"no field {missing[0]!r}")
+            out = Output(tuple(int(t) for t in r["ids"]), str(r["text"]), int(r["cloud_tokens"]), int(r["computed"]),
+                         float(r["seconds"]), int(r["missed"]))
+            key, rid = (str(r["config"]), int(r["i"])), str(r["id"])
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise InferenceError(f"{path}:{n} is not a decoded output ({exc}); nothing was reused: "
+                                 "start afresh without --resume") from exc
+        if ids.setdefault(key[1], rid) != rid:
+            raise InferenceError(f"{path}:{n} logs request {key[1]} as {rid!r}, an earlier line as "
+                                 f"{ids[key[1]]!r}; start afresh without --resume")
+        done[key] = out
+    return done, ids

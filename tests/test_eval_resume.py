@@ -1,0 +1,148 @@
+"""`fedhybrid eval`'s output log: an interrupted run resumes, nothing foreign is mixed in."""
+
+import json
+import shutil
+
+import pytest
+
+from fedhybrid.cli import main
+from fedhybrid.eval_log import LOG_NAME, EvalLog, Output
+from inference.decoder import HybridDecoder
+from inference.errors import InferenceError
+from workloads import wordmath
+
+
+def _workload(path, n=3):
+    with path.open("w") as f:
+        for i, p in enumerate(wordmath.generate("heldout", n, seed="eval-resume")):
+            f.write(json.dumps({"id": f"q{i}", "prompt": p.prompt, "answer": str(p.answer)}) + "\n")
+    return path
+
+
+class _Crash(Exception):
+    pass
+
+
+@pytest.fixture
+def decodes(monkeypatch):
+    """Counts the real decoder's requests; `crash_after` makes the next one past it fail, as a
+    dropped connection or an out-of-memory would mid-run."""
+    state = {"calls": 0, "crash_after": None}
+    real = HybridDecoder.generate
+
+    def counting(self, *args, **kwargs):
+        if state["crash_after"] is not None and state["calls"] >= state["crash_after"]:
+            raise _Crash("the cloud went away")
+        state["calls"] += 1
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(HybridDecoder, "generate", counting)
+    return state
+
+
+def _eval(zoo, workload, out, *extra):
+    return main(["--zoo", str(zoo), "eval", "--workload", str(workload), "--device", "edge", "--policies",
+                 "confidence", "--thresholds", "0.5", "--max-new-tokens", "6", "--stop", "\\n", "--out", str(out),
+                 *extra])
+
+
+def _outputs(out):
+    lines = (out / LOG_NAME).read_text().splitlines()[1:]
+    return {(r["config"], r["i"]): r["text"] for r in map(json.loads, lines)}
+
+
+def test_an_interrupted_eval_resumes_and_matches_an_uninterrupted_one(tiny_zoo_dir, tmp_path, decodes, capsys):
+    workload = _workload(tmp_path / "w.jsonl")
+    whole = tmp_path / "whole"
+    assert _eval(tiny_zoo_dir, workload, whole) == 0
+    assert decodes["calls"] == 9  # cloud-only, slm-only, confidence @ 0.5: 3 requests each
+    decodes.update(calls=0, crash_after=4)
+    out = tmp_path / "cut"
+    assert _eval(tiny_zoo_dir, workload, out) == 3  # the crash surfaces as an internal error
+    assert len(_outputs(out)) == 4 and not (out / "eval.json").exists()  # the 4 decoded before it are on disk
+    decodes.update(calls=0, crash_after=None)
+    capsys.readouterr()
+    assert _eval(tiny_zoo_dir, workload, out, "--resume") == 0
+    assert "resuming: 4 outputs" in capsys.readouterr().err
+    assert decodes["calls"] == 5  # only what was missing
+    assert _outputs(out) == _outputs(whole)  # greedy: the same outputs as one uninterrupted run
+    strip = ("tok_s",)  # timing is the one thing a resumed run does not reproduce
+
+    def rows(folder):
+        return [{k: v for k, v in r.items() if k not in strip} for r in json.loads((folder / "eval.json").read_text())["rows"]]
+
+    assert rows(out) == rows(whole)
+
+
+def test_resume_reuses_cloud_only_under_another_sweep_and_grader(tiny_zoo_dir, tmp_path, decodes):
+    workload = _workload(tmp_path / "w.jsonl", n=2)
+    out = tmp_path / "eval"
+    assert _eval(tiny_zoo_dir, workload, out) == 0
+    decodes["calls"] = 0
+    assert _eval(tiny_zoo_dir, workload, out, "--thresholds", "0.5,0.9", "--resume") == 0
+    assert decodes["calls"] == 2  # confidence @ 0.9 on the 2 requests; the rest came from the log
+    decodes["calls"] = 0
+    assert _eval(tiny_zoo_dir, workload, out, "--grader", "agreement-with-cloud", "--resume") == 0
+    assert decodes["calls"] == 0  # regraded, not decoded
+    rows = json.loads((out / "eval.json").read_text())["rows"]
+    assert rows[0]["policy"] == "cloud-only" and rows[0]["quality"] == 1.0  # the cloud agrees with itself
+
+
+def test_resume_refuses_a_log_of_other_models_or_another_workload(tiny_zoo_dir, tmp_path, decodes, capsys):
+    workload = _workload(tmp_path / "w.jsonl", n=2)
+    out = tmp_path / "eval"
+    assert _eval(tiny_zoo_dir, workload, out) == 0
+    before = (out / LOG_NAME).read_bytes()
+    decodes["calls"] = 0
+    capsys.readouterr()
+    # the client model as the cloud: other weights, the same tokenizer
+    assert _eval(tiny_zoo_dir, workload, out, "--cloud", "client", "--resume") == 2
+    err = capsys.readouterr().err
+    assert "was written by another run: cloud differ" in err and "pass another --out" in err
+    other = _workload(tmp_path / "other.jsonl", n=3)
+    assert _eval(tiny_zoo_dir, other, out, "--resume") == 2
+    assert "prompts, requests differ" in capsys.readouterr().err
+    assert _eval(tiny_zoo_dir, workload, out, "--max-new-tokens", "5", "--resume") == 2
+    assert "max_new_tokens differ" in capsys.readouterr().err
+    assert decodes["calls"] == 0 and (out / LOG_NAME).read_bytes() == before  # nothing decoded, nothing written
+
+
+def test_a_torn_last_line_is_decoded_again_and_a_corrupt_line_is_refused(tmp_path):
+    fp = {"prompts": "abc", "requests": 2}
+    log = EvalLog.open(tmp_path, fp, resume=False)
+    out = Output((5, 6), " 11", 2, 9, 0.1, 0)
+    log.put("cloud-only", 0, "q0", out)
+    log.put("cloud-only", 1, "q1", out)
+    log.close()
+    path = tmp_path / LOG_NAME
+    whole = path.read_bytes()
+    path.write_bytes(whole[:-7])  # the crash cut the second output's write short
+    log = EvalLog.open(tmp_path, fp, resume=True)
+    assert len(log) == 1 and log.get("cloud-only", 0, "q0") == out and log.get("cloud-only", 1, "q1") is None
+    log.put("cloud-only", 1, "q1", out)  # appended after the last whole line
+    log.close()
+    assert path.read_bytes() == whole
+    with pytest.raises(InferenceError, match="request 0 is logged as 'q0', not 'renamed'"):
+        EvalLog.open(tmp_path, fp, resume=True).get("cloud-only", 0, "renamed")
+    lines = whole.decode().splitlines(keepends=True)
+    path.write_text(lines[0] + '{"config": "cloud-only", "i": 0}\n' + lines[2])
+    with pytest.raises(InferenceError, match=rf"{LOG_NAME}:2 is not a decoded output \(no field 'id'\); "
+                                             "nothing was reused"):
+        EvalLog.open(tmp_path, fp, resume=True)
+    path.write_text("not json\n")
+    with pytest.raises(InferenceError, match=":1 is not an eval log's fingerprint line"):
+        EvalLog.open(tmp_path, fp, resume=True)
+    # without --resume the log starts afresh
+    assert len(EvalLog.open(tmp_path, fp, resume=False)) == 0
+    assert json.loads(path.read_text()) == {"fingerprint": fp}
+
+
+def test_a_model_rewritten_in_place_changes_its_identity(tiny_zoo_dir, tmp_path):
+    from fedhybrid.eval_log import folder_identity
+
+    model = tmp_path / "m"
+    shutil.copytree(tiny_zoo_dir / "edge", model)
+    before = folder_identity(model)
+    config = json.loads((model / "config.json").read_text())
+    (model / "config.json").write_text(json.dumps({**config, "note": "x"}))
+    assert folder_identity(model) != before
