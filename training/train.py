@@ -20,7 +20,7 @@ from transformers import PreTrainedTokenizerFast
 from training import buckets
 from training.buckets import IGNORE  # label value that cross-entropy skips
 from training.errors import TrainingError
-from workloads import phrasings, wordmath
+from workloads import phrasings, vocabularies, wordmath
 
 _POOL = 4096  # word problems generated at a time (a pool is regenerated from its seed on resume)
 
@@ -67,8 +67,8 @@ class TrainConfig:
             raise TrainingError(f"wide_fraction={self.wide_fraction} must lie in [0, 1]")
         if self.solution_format not in wordmath.SOLUTION_FORMATS:
             raise TrainingError(f"solution_format={self.solution_format!r} is not one of {wordmath.SOLUTION_FORMATS}")
-        if self.vocabulary not in phrasings.TRAINABLE:
-            raise TrainingError(f"vocabulary={self.vocabulary!r} is not one of {phrasings.TRAINABLE}: the held-out "
+        if self.vocabulary not in vocabularies.TRAINABLE:
+            raise TrainingError(f"vocabulary={self.vocabulary!r} is not one of {vocabularies.TRAINABLE}: the held-out "
                                 "vocabulary measures transfer to verbs no model trains on")
         if self.warmup < 0 or self.warmup >= self.steps:
             raise TrainingError(f"warmup={self.warmup} must lie in [0, steps={self.steps})")

@@ -6,7 +6,7 @@ The brief asked for 240 openers of time, place and circumstance, direction-neutr
 number and no person. We then removed 21: the 18 that one of the held-out phrasings a cloud is
 measured on also uses ("The next morning", "On the way home", "Later on", matched as whole words
 by the tests), so that no held-out sentence opens with an opener the curriculum taught, and 3
-more that `phrasings._LEAD_STEP` or `_LEAD_START` already have. `phrasings`' "tensed-leads"
+more that `core_vocabulary.LEAD_STEP` or `LEAD_START` already have. `phrasings`' "tensed-leads"
 vocabulary opens half its step sentences with these.
 """
 

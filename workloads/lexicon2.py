@@ -10,7 +10,7 @@ for verbs and constructions the first batch lacks, named by kind only (phrasal v
 particle decides the direction; the friend as subject and the passive; direction told by a
 preposition; opening time/place phrases and subordinate clauses; relative clauses and extra
 detail that changes nothing; a reason or purpose), and forbade the first batch's held-out
-verbs in any form and the words `phrasings._STEERED` lists. Frames that two writers both wrote
+verbs in any form and the words `vocabularies._STEERED` lists. Frames that two writers both wrote
 appear once. All three tuples are training frames: the first batch's held-out verbs stay the
 measure of transfer.
 """

@@ -15,7 +15,7 @@ after the second batch's run showed which of `paraphrase`'s sentences a model tr
 first two batches reads in the wrong direction (README, "A third lexicon batch"), so `paraphrase`
 no longer measures a phrasing the curriculum's designer had not looked at; `blind2_phrasing.py`
 in docs/experiments, written after these briefs by a writer who saw none of them, does. The
-briefs forbade the first batch's held-out verbs in any form and the words `phrasings._STEERED`
+briefs forbade the first batch's held-out verbs in any form and the words `vocabularies._STEERED`
 lists.
 """
 

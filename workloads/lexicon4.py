@@ -13,7 +13,7 @@ subject's items "from the" container or place, by others or by the subject, some
 
 Written 2026-12-06 by four helper sessions, one per part, each of which opened only its brief
 (the story, the slots, its phrase kind and direction; the first batch's held-out verbs and
-`phrasings._STEERED`'s words forbidden, and "pile") and confirmed it opened nothing else (one
+`vocabularies._STEERED`'s words forbidden, and "pile") and confirmed it opened nothing else (one
 listed the briefs' folder before reading the rule against it and discarded the listing unread).
 The phrase kinds come from the lean of the training frames alone, but they were chosen by a
 designer who had seen which of paraphrase's and blind2's sentences earlier models misread

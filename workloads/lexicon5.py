@@ -14,7 +14,7 @@ those words too: "more" leans 0.89 toward adding in "wide"'s lexicon frames, "ex
 both, only the verb tells the direction.
 
 Written 2026-12-07 by two helper sessions, one per part, each of which opened only its brief
-(the story, the slots, the rules, its part; the first batch's held-out verbs, `phrasings._STEERED`'s
+(the story, the slots, the rules, its part; the first batch's held-out verbs, `vocabularies._STEERED`'s
 words and "pile" forbidden) and its output file, and said so. The parts were chosen by a designer
 who had seen which of paraphrase's sentences earlier models misread ("adds {b} {item} to the
 pile"; the add brief's example was "{S} adds {b} {I} to the collection."), so paraphrase is not

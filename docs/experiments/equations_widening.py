@@ -64,7 +64,7 @@ from transformers.utils import logging as hf_logging
 from training import buckets
 from training.evaluate import greedy_batch
 from training.train import TrainConfig, encode_problems, lr_at
-from workloads import paraphrase, phrasings, wordmath
+from workloads import paraphrase, phrasings, vocabularies, wordmath
 from workloads.graders import last_number
 
 ZOO_CLOUD = Path(__file__).resolve().parents[2] / "zoo" / "cloud"
@@ -148,6 +148,6 @@ if __name__ == "__main__":
     parser.add_argument("probe_every", type=int, nargs="?", default=200)
     parser.add_argument("init", type=Path, nargs="?", default=ZOO_CLOUD)
     parser.add_argument("first_pool", type=int, nargs="?", default=0)
-    parser.add_argument("--vocabulary", choices=phrasings.TRAINABLE, default="core")
+    parser.add_argument("--vocabulary", choices=vocabularies.TRAINABLE, default="core")
     a = parser.parse_args()
     main(a.out, a.steps, a.lr, a.wide, a.probe_every, a.init, a.first_pool, a.vocabulary)

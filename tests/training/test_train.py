@@ -123,7 +123,7 @@ def test_the_equations_format_trains_on_equations_only(stream):
 def test_the_wide_vocabulary_reaches_the_batches_and_the_held_out_one_is_refused(stream):
     """`vocabulary="wide"`: the word problems carry `lexicon`'s verbs ("wider": `lexicon2`'s too,
     "paired": `lexicon3`'s too); "held-out" (the probe of transfer to unseen verbs) is never trained on."""
-    from workloads import phrasings
+    from workloads import vocabularies
 
     tok, code = stream
     texts = {}
@@ -132,16 +132,16 @@ def test_the_wide_vocabulary_reaches_the_batches_and_the_held_out_one_is_refused
         batches = Batches(tok, code, cfg)
         texts[vocabulary] = " ".join(tok.decode(ids.tolist(), skip_special_tokens=True)
                                      for _ in range(10) for ids in batches.next()[1])
-    lexicon_only = phrasings.words(" ".join(phrasings.WIDE_ADD + phrasings.WIDE_SUB)) - phrasings._CORE_WORDS
-    assert len(phrasings.words(texts["wide"]) & lexicon_only) > 20
-    assert len(phrasings.words(texts["core"]) & lexicon_only) < 5  # made-up words may spell one
-    second_only = phrasings.words(" ".join(phrasings.WIDER_ADD + phrasings.WIDER_SUB)) - lexicon_only - phrasings._CORE_WORDS
-    assert len(phrasings.words(texts["wider"]) & second_only) > 20
-    assert len(phrasings.words(texts["wide"]) & second_only) < 5
+    lexicon_only = vocabularies.words(" ".join(vocabularies.WIDE_ADD + vocabularies.WIDE_SUB)) - vocabularies._CORE_WORDS
+    assert len(vocabularies.words(texts["wide"]) & lexicon_only) > 20
+    assert len(vocabularies.words(texts["core"]) & lexicon_only) < 5  # made-up words may spell one
+    second_only = vocabularies.words(" ".join(vocabularies.WIDER_ADD + vocabularies.WIDER_SUB)) - lexicon_only - vocabularies._CORE_WORDS
+    assert len(vocabularies.words(texts["wider"]) & second_only) > 20
+    assert len(vocabularies.words(texts["wide"]) & second_only) < 5
     # the third batch's pairs reuse everyday words, so it is told by its frames' longest literal
     # runs ("from {P} own bag into the jar on" -> " own bag into the jar on ") found in no earlier frame
-    earlier = " ".join(phrasings.WIDER_ADD + phrasings.WIDER_SUB)
-    runs = {max(re.split(r"\{\w+\}", f), key=len) for f in phrasings.PAIRED_ADD + phrasings.PAIRED_SUB
+    earlier = " ".join(vocabularies.WIDER_ADD + vocabularies.WIDER_SUB)
+    runs = {max(re.split(r"\{\w+\}", f), key=len) for f in vocabularies.PAIRED_ADD + vocabularies.PAIRED_SUB
             if f not in earlier}
     runs = {r for r in runs if len(r.split()) >= 3 and r not in earlier}
     drawn = {v: sum(r in texts[v] for r in runs) for v in texts}

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from tests.workloads.test_phrasings import _held_out_forms, _replay
-from workloads import leads, lexicon, paraphrase, phrasings
+from workloads import leads, lexicon, paraphrase, phrasings, vocabularies
 
 _EXPERIMENTS = Path(__file__).resolve().parents[2] / "docs" / "experiments"
 _NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "first", "second",
@@ -35,7 +35,7 @@ def test_the_openers_follow_their_brief():
         assert opener[0].isupper() and opener.endswith((", ", " ")), repr(opener)
         assert not opener.endswith("  ") and not re.search(r"\d", opener), repr(opener)
         assert len(opener.split()) <= 8, opener
-        assert not phrasings.words(opener) & (_NUMBER_WORDS | {"her", "his", "their", "him", "she", "he"}), opener
+        assert not vocabularies.words(opener) & (_NUMBER_WORDS | {"her", "his", "their", "him", "she", "he"}), opener
 
 
 def test_no_opener_is_in_a_held_out_phrasing():
@@ -46,8 +46,8 @@ def test_no_opener_is_in_a_held_out_phrasing():
     for opener in leads.STEP_LEADS:
         phrase = re.escape(opener.rstrip(", ").lower())
         assert not any(re.search(rf"(?:^|\W){phrase}(?:\W|$)", s) for s in sentences), opener
-        assert not any(phrasings.has_form(v, phrasings.words(opener)) for v in lexicon.HELD_OUT_VERBS), opener
-    assert not _held_out_forms() & set().union(*(phrasings.words(o) for o in leads.STEP_LEADS))
+        assert not any(vocabularies.has_form(v, vocabularies.words(opener)) for v in lexicon.HELD_OUT_VERBS), opener
+    assert not _held_out_forms() & set().union(*(vocabularies.words(o) for o in leads.STEP_LEADS))
 
 
 def _openers_drawn(problems) -> list[str | None]:

@@ -5,7 +5,7 @@ import string
 
 import pytest
 
-from workloads import lexicon5, phrasings
+from workloads import lexicon5, phrasings, vocabularies
 
 _QUANTITY = ("more", "another", "extra", "new", "additional", "further", "fresh", "spare", "free")
 
@@ -21,15 +21,15 @@ def test_the_fifth_batch_leaves_the_direction_to_the_verb_in_both_tenses():
                 slots = [field for _, field, _, _ in string.Formatter().parse(frame) if field]
                 assert set(slots) <= {"S", "O", "P", "F", "I", "C", "L", "b"} and slots.count("b") == 1, frame
                 assert frame.endswith(".") and not re.search(r"[.?!]|\d", frame[:-1]), frame
-                quantified = phrasings.words(frame) & set(_QUANTITY)
+                quantified = vocabularies.words(frame) & set(_QUANTITY)
                 if name == "SUB_QUANTIFIED":
                     assert quantified, frame
                 else:
                     assert not quantified and not {"{P}", "{O}"} & set(re.findall(r"\{\w\}", frame)), frame
-                    assert not phrasings.words(frame) & {"her", "his", "their", "him"}, frame
+                    assert not vocabularies.words(frame) & {"her", "his", "their", "him"}, frame
     assert (lexicon5.ADD, lexicon5.SUB) == (lexicon5.ADD_BY_VERB, lexicon5.SUB_QUANTIFIED)
-    assert phrasings.WIDE_CUES_ADD == phrasings.WIDE_ADD + tuple(f for entry in lexicon5.ADD for f in entry)
-    assert phrasings.WIDE_CUES_SUB == phrasings.WIDE_SUB + tuple(f for entry in lexicon5.SUB for f in entry)
+    assert vocabularies.WIDE_CUES_ADD == vocabularies.WIDE_ADD + tuple(f for entry in lexicon5.ADD for f in entry)
+    assert vocabularies.WIDE_CUES_SUB == vocabularies.WIDE_SUB + tuple(f for entry in lexicon5.SUB for f in entry)
 
 
 def _step_lean(vocabulary: str, word: str) -> float:
@@ -52,11 +52,11 @@ def test_the_quantity_words_lean_toward_adding_less_in_wide_cues_than_in_wide(wo
 def test_tensed_leads_cues_is_tensed_leads_with_the_fifth_batch_among_its_frames():
     """"tensed-leads-cues" draws `lexicon5`'s entries (both tenses) with "tensed"'s frames, opens
     steps as "tensed-leads" does, and leans "more" toward adding less than "tensed-leads"."""
-    share, add, sub, groups = phrasings._LEXICON_SHARE["tensed-leads-cues"]
-    tensed_share, _, _, tensed_groups = phrasings._LEXICON_SHARE["tensed"]
+    share, add, sub, groups = vocabularies.LEXICON_SHARE["tensed-leads-cues"]
+    tensed_share, _, _, tensed_groups = vocabularies.LEXICON_SHARE["tensed"]
     assert (share, groups) == (tensed_share, tensed_groups)
-    assert add == phrasings.TENSED_ADD + tuple(f for entry in lexicon5.ADD for f in entry)
-    assert sub == phrasings.TENSED_SUB + tuple(f for entry in lexicon5.SUB for f in entry)
+    assert add == vocabularies.TENSED_ADD + tuple(f for entry in lexicon5.ADD for f in entry)
+    assert sub == vocabularies.TENSED_SUB + tuple(f for entry in lexicon5.SUB for f in entry)
     patterns = phrasings.frame_patterns(tuple(f for entry in lexicon5.ADD + lexicon5.SUB for f in entry))
     sentences = [s for p in phrasings.generate(1500, seed="cues", vocabulary="tensed-leads-cues")
                  for s in re.split(r"(?<=[.?])\s+", p.question)]

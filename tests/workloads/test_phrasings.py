@@ -9,6 +9,7 @@ import string
 import pytest
 
 from workloads import (
+    core_vocabulary,
     frame_lean,
     lexicon,
     lexicon2,
@@ -17,6 +18,7 @@ from workloads import (
     lexicon_past,
     paraphrase,
     phrasings,
+    vocabularies,
     wordmath,
 )
 from workloads.errors import WorkloadError
@@ -93,7 +95,7 @@ def test_equal_groups_are_told_in_many_frames_without_the_heldout_group_words():
               for m in re.finditer(r"(?:^|\. )([^.]+), so \d+ \* \d+ = ", p.solution)]
     assert len(groups) > 100
     # about half are told in the fixed frames, the rest composed (verbs, units, links drawn)
-    fixed = phrasings.frame_patterns((*phrasings._GROUPS, *phrasings._TIMES))
+    fixed = phrasings.frame_patterns((*core_vocabulary.GROUPS, *core_vocabulary.TIMES))
     composed = [g for g in groups if not any(f.fullmatch(g + ".") for f in fixed)]
     assert 0.25 < len(composed) / len(groups) < 0.6
     assert len({g.split(" of ")[0].split()[-1] for g in composed if " of " in g}) > 30  # many units
@@ -128,7 +130,7 @@ def test_another_phrasing_draws_the_same_arithmetic_in_its_own_frames():
 
 def test_a_third_of_adding_and_taking_away_is_told_around_a_made_up_verb():
     problems = phrasings.generate(600, seed="cues")
-    for op, frames in (("+", phrasings._ADD), ("-", phrasings._SUB)):
+    for op, frames in (("+", core_vocabulary.ADD), ("-", core_vocabulary.SUB)):
         steps = _steps(problems, op)
         fixed = phrasings.frame_patterns(frames)
         cued = [s for s in steps if not any(f.fullmatch(s + ".") for f in fixed)]
@@ -142,8 +144,8 @@ def _first_frames(steps: list[str], patterns: list[re.Pattern]) -> list[int | No
 
 def _held_out_forms() -> set[str]:
     """The forms of the held-out verbs the held-out frames use ("obtains", "misplaced", ...)."""
-    verbs = phrasings.words(" ".join((*phrasings.UNSEEN_ADD, *phrasings.UNSEEN_SUB, *phrasings.UNSEEN_GROUPS)))
-    return {w for w in verbs if any(phrasings.has_form(v, {w}) for v in lexicon.HELD_OUT_VERBS)}
+    verbs = vocabularies.words(" ".join((*vocabularies.UNSEEN_ADD, *vocabularies.UNSEEN_SUB, *vocabularies.UNSEEN_GROUPS)))
+    return {w for w in verbs if any(vocabularies.has_form(v, {w}) for v in lexicon.HELD_OUT_VERBS)}
 
 
 def test_the_core_vocabulary_keeps_the_pools_the_readmes_runs_were_drawn_from():
@@ -162,7 +164,7 @@ def test_the_wide_vocabulary_tells_a_third_of_the_steps_in_the_lexicons_frames()
     wide = phrasings.generate(600, seed="wide", vocabulary="wide")
     core = phrasings.generate(600, seed="wide")
     assert all(_replay(p) == p.answer and phrasings.shares_nothing_with_paraphrase(p) for p in wide)
-    for op, frames in (("+", phrasings.WIDE_ADD), ("-", phrasings.WIDE_SUB)):
+    for op, frames in (("+", vocabularies.WIDE_ADD), ("-", vocabularies.WIDE_SUB)):
         patterns = phrasings.frame_patterns(frames)
 
         def matched(problems, op=op, patterns=patterns):
@@ -178,18 +180,18 @@ def test_the_wide_vocabulary_tells_a_third_of_the_steps_in_the_lexicons_frames()
 
 
 @pytest.mark.parametrize("vocabulary, pools, earlier_pools, without, at_least", [
-    ("wider", (phrasings.WIDER_ADD, phrasings.WIDER_SUB), (phrasings.WIDE_ADD, phrasings.WIDE_SUB), ("core", "wide"),
+    ("wider", (vocabularies.WIDER_ADD, vocabularies.WIDER_SUB), (vocabularies.WIDE_ADD, vocabularies.WIDE_SUB), ("core", "wide"),
      50),
-    ("paired", (phrasings.PAIRED_ADD, phrasings.PAIRED_SUB), (phrasings.WIDER_ADD, phrasings.WIDER_SUB),
+    ("paired", (vocabularies.PAIRED_ADD, vocabularies.PAIRED_SUB), (vocabularies.WIDER_ADD, vocabularies.WIDER_SUB),
      ("core", "wide", "wider"), 50),
-    ("tensed", (phrasings.TENSED_ADD, phrasings.TENSED_SUB), (phrasings.PAIRED_ADD, phrasings.PAIRED_SUB),
+    ("tensed", (vocabularies.TENSED_ADD, vocabularies.TENSED_SUB), (vocabularies.PAIRED_ADD, vocabularies.PAIRED_SUB),
      ("core", "wide", "wider", "paired"), 50),
     # a smaller batch (232 of 1,626 add frames): about 35 distinct in 600 problems, half of
     # them fit by an earlier frame first
-    ("balanced", (phrasings.BALANCED_ADD, phrasings.BALANCED_SUB), (phrasings.TENSED_ADD, phrasings.TENSED_SUB),
+    ("balanced", (vocabularies.BALANCED_ADD, vocabularies.BALANCED_SUB), (vocabularies.TENSED_ADD, vocabularies.TENSED_SUB),
      ("core", "wide", "wider", "paired", "tensed"), 10),
     # 120 fresh frames beside "wide"'s 161 add and 174 take-away frames, in a third of the steps
-    ("wide-cues", (phrasings.WIDE_CUES_ADD, phrasings.WIDE_CUES_SUB), (phrasings.WIDE_ADD, phrasings.WIDE_SUB),
+    ("wide-cues", (vocabularies.WIDE_CUES_ADD, vocabularies.WIDE_CUES_SUB), (vocabularies.WIDE_ADD, vocabularies.WIDE_SUB),
      ("core", "wide", "balanced"), 10)])
 def test_a_vocabulary_draws_its_lexicon_batch_and_the_earlier_ones_do_not(vocabulary, pools, earlier_pools, without,
                                                                           at_least):
@@ -227,10 +229,10 @@ def test_the_third_batch_tells_each_construction_in_both_directions_and_draws_bo
     unpaired = sorted(_shared_words(rng.choice(lexicon2.ADD), rng.choice(lexicon2.SUB)) for _ in range(1000))
     assert shared[0] > 0.25 and shared[len(shared) // 2] > 0.6
     assert unpaired[len(unpaired) // 2] < 0.3
-    kept = phrasings._PAIRS
+    kept = vocabularies._PAIRS
     assert len(kept) == len(lexicon3.PAIRS)  # none had a held-out verb or a steered word
-    assert phrasings.PAIRED_ADD[-len(kept):] == tuple(a for a, _ in kept)
-    assert phrasings.PAIRED_SUB[-len(kept):] == tuple(s for _, s in kept)
+    assert vocabularies.PAIRED_ADD[-len(kept):] == tuple(a for a, _ in kept)
+    assert vocabularies.PAIRED_SUB[-len(kept):] == tuple(s for _, s in kept)
 
 
 def test_the_held_out_vocabulary_uses_verbs_no_training_vocabulary_has():
@@ -239,7 +241,7 @@ def test_the_held_out_vocabulary_uses_verbs_no_training_vocabulary_has():
     forms = _held_out_forms()
     assert len(forms) >= 20
     for op in "+-":
-        assert all(phrasings.words(s) & forms for s in _steps(held_out, op))
+        assert all(vocabularies.words(s) & forms for s in _steps(held_out, op))
     trained = (phrasings.generate(3000, seed="train", vocabulary="wide") + phrasings.generate(2000, seed="train")
                + phrasings.generate(3000, seed="train", vocabulary="wider")
                + phrasings.generate(3000, seed="train", vocabulary="paired")
@@ -249,11 +251,11 @@ def test_the_held_out_vocabulary_uses_verbs_no_training_vocabulary_has():
                + phrasings.generate(3000, seed="train", vocabulary="tensed-leads")
                + phrasings.generate(3000, seed="train", vocabulary="tensed-leads-cues")
                + wordmath.generate("train", 2000, seed="train"))
-    seen = set().union(*(phrasings.words(f"{p.question} {p.solution}") for p in trained))
+    seen = set().union(*(vocabularies.words(f"{p.question} {p.solution}") for p in trained))
     assert not forms & seen, sorted(forms & seen)
     # the lexicon's held-out verbs that the core frames use too leave the held-out vocabulary
-    assert "drop" in phrasings.SEEN_HELD_OUT_VERBS
-    assert not any("drops" in phrasings.words(f) for f in phrasings.UNSEEN_ADD + phrasings.UNSEEN_SUB)
+    assert "drop" in vocabularies.SEEN_HELD_OUT_VERBS
+    assert not any("drops" in vocabularies.words(f) for f in vocabularies.UNSEEN_ADD + vocabularies.UNSEEN_SUB)
 
 
 def test_the_unseen_verbs_workload_tells_every_step_with_a_held_out_verb_and_sums_right():
@@ -266,7 +268,7 @@ def test_the_unseen_verbs_workload_tells_every_step_with_a_held_out_verb_and_sum
         assert any(sentences[0] and p.fullmatch(sentences[0]) for p in phrasings.frame_patterns(paraphrase._START))
         value = int(re.search(r"\d+", sentences[0]).group())
         for sentence in sentences[1:-1]:
-            assert phrasings.words(sentence) & forms, sentence
+            assert vocabularies.words(sentence) & forms, sentence
             numbers = [int(x) for x in re.findall(r"\d+", sentence)]
             if any(p.fullmatch(sentence) for p in groups):
                 value += numbers[0] * numbers[1]
@@ -277,16 +279,16 @@ def test_the_unseen_verbs_workload_tells_every_step_with_a_held_out_verb_and_sum
                 value -= numbers[0]
         assert value == problem.answer
         assert any(name in problem.question for name in paraphrase.NAMES)
-        assert not set(re.findall(r"[A-Z][a-z]+", problem.question)) & set(phrasings.NAMES)
+        assert not set(re.findall(r"[A-Z][a-z]+", problem.question)) & set(core_vocabulary.NAMES)
 
 
 def test_the_words_the_lexicons_brief_steered_toward_paraphrase_are_never_drawn():
     # the lexicon has them ("{S} trades away {b} {I}."); the wide vocabulary leaves them out
-    assert any("borrows" in phrasings.words(f) for f in lexicon.SUB)
+    assert any("borrows" in vocabularies.words(f) for f in lexicon.SUB)
     for vocabulary in ("wide", "wider", "paired", "tensed", "balanced", "wide-cues", "tensed-leads",
                        "tensed-leads-cues"):
         drawn = phrasings.generate(3000, seed="steered", vocabulary=vocabulary)
-        seen = set().union(*(phrasings.words(p.question) for p in drawn))
+        seen = set().union(*(vocabularies.words(p.question) for p in drawn))
         assert not {"borrows", "donates", "orders", "crates", "apiece", "broken", "breaks"} & seen
 
 
@@ -305,7 +307,7 @@ def test_every_lexicon_frame_is_one_sentence_with_its_slots(module, name):
 
 
 def test_every_trained_lexicon_frame_has_a_past_tense_form_with_the_same_slots():
-    trained = set(phrasings.PAIRED_ADD + phrasings.PAIRED_SUB + phrasings.WIDER_GROUPS)
+    trained = set(vocabularies.PAIRED_ADD + vocabularies.PAIRED_SUB + vocabularies.WIDER_GROUPS)
     assert set(lexicon_past.PAST) == trained
     for present, past in lexicon_past.PAST.items():
         assert sorted(re.findall(r"\{\w+\}", past)) == sorted(re.findall(r"\{\w+\}", present)), (present, past)
@@ -315,8 +317,8 @@ def test_every_trained_lexicon_frame_has_a_past_tense_form_with_the_same_slots()
     assert lexicon_past.PAST["{F} lends {b} {I} to {S}, who never gives them back."] == (
         "{F} lent {b} {I} to {S}, who never gave them back.")
     # the "tensed" pools hold each frame in both tenses
-    assert len(phrasings.TENSED_ADD) == 2 * len(phrasings.PAIRED_ADD)
-    assert len(phrasings.TENSED_SUB) == 2 * len(phrasings.PAIRED_SUB)
+    assert len(vocabularies.TENSED_ADD) == 2 * len(vocabularies.PAIRED_ADD)
+    assert len(vocabularies.TENSED_SUB) == 2 * len(vocabularies.PAIRED_SUB)
 
 
 def test_frame_patterns_with_numbers_tell_a_group_sentence_from_a_plain_one():
@@ -346,16 +348,16 @@ def test_the_fourth_batch_tells_each_step_in_both_tenses_around_the_phrase_it_co
     assert lexicon4.ADD == lexicon4.TO_THE + lexicon4.FOR_IN_ON
     assert lexicon4.SUB == lexicon4.FROM_THE_OTHERS + lexicon4.FROM_THE_SELF
     # every entry is drawn, in both tenses
-    assert len(phrasings.BALANCED_ADD) == len(phrasings.TENSED_ADD) + 2 * len(lexicon4.ADD)
-    assert len(phrasings.BALANCED_SUB) == len(phrasings.TENSED_SUB) + 2 * len(lexicon4.SUB)
+    assert len(vocabularies.BALANCED_ADD) == len(vocabularies.TENSED_ADD) + 2 * len(lexicon4.ADD)
+    assert len(vocabularies.BALANCED_SUB) == len(vocabularies.TENSED_SUB) + 2 * len(lexicon4.SUB)
 
 
 def test_no_phrase_that_leaves_the_direction_to_other_words_leans_the_balanced_vocabulary():
     """The reason for `lexicon4`: "tensed"'s frames told "to the" and "into the" almost only in
     take-away steps and "from the" almost only in add steps; "balanced"'s tell each non-deciding
     phrase in both directions about as often (0.5: no lean)."""
-    tensed = frame_lean.report(phrasings.TENSED_ADD, phrasings.TENSED_SUB)
-    balanced = frame_lean.report(phrasings.BALANCED_ADD, phrasings.BALANCED_SUB)
+    tensed = frame_lean.report(vocabularies.TENSED_ADD, vocabularies.TENSED_SUB)
+    balanced = frame_lean.report(vocabularies.BALANCED_ADD, vocabularies.BALANCED_SUB)
     assert {p for p, (_, _, lean) in tensed.items() if not 0.2 <= lean <= 0.8} >= {
         "to the", "into the", "onto the", "into a", "from the", "by {F}"}
     assert all(0.25 <= lean <= 0.75 for _, _, lean in balanced.values()), balanced
