@@ -21,6 +21,7 @@ that does not parse is refused with its line number, nothing reused.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -31,6 +32,7 @@ from pathlib import Path
 from inference.errors import InferenceError
 
 LOG_NAME = "eval.runs.jsonl"
+LOCK_NAME = "eval.lock"  # held while a run writes the folder: two runs never share one log
 _FIELDS = ("config", "i", "id", "ids", "text", "cloud_tokens", "computed", "seconds", "missed")
 
 
@@ -83,11 +85,13 @@ def weights_identity(module) -> str:
 class EvalLog:
     """Append-only outputs of one eval run, keyed by (configuration label, request index)."""
 
-    def __init__(self, path: Path, fingerprint: dict, done: dict[tuple[str, int], Output], ids: dict[int, str]):
+    def __init__(self, path: Path, fingerprint: dict, done: dict[tuple[str, int], Output], ids: dict[int, str],
+                 lock) -> None:
         self.path = path
         self.fingerprint = fingerprint
         self._done = done
         self._ids = ids
+        self._lock = lock
         self._file = path.open("a", encoding="utf-8")
 
     @classmethod
@@ -101,16 +105,21 @@ class EvalLog:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / LOG_NAME
         fingerprint = json.loads(json.dumps(fingerprint))  # as it reads back (tuples as lists)
-        if resume and path.exists():
-            done, ids = _read(path, fingerprint)
-            return cls(path, fingerprint, done, ids)
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("w", encoding="utf-8") as f:
-            f.write(json.dumps({"fingerprint": fingerprint}) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        return cls(path, fingerprint, {}, {})
+        lock = _lock(folder)
+        try:
+            if resume and path.exists():
+                done, ids = _read(path, fingerprint)
+                return cls(path, fingerprint, done, ids, lock)
+            tmp = path.with_suffix(".tmp")
+            with tmp.open("w", encoding="utf-8") as f:
+                f.write(json.dumps({"fingerprint": fingerprint}) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+            return cls(path, fingerprint, {}, {}, lock)
+        except BaseException:
+            lock.close()
+            raise
 
     def __len__(self) -> int:
         return len(self._done)
@@ -138,6 +147,24 @@ class EvalLog:
 
     def close(self) -> None:
         self._file.close()
+        self._lock.close()  # closing the descriptor releases the lock
+
+
+def _lock(folder: Path):
+    """An exclusive lock on `folder`'s runs; the kernel drops it when the process dies, so a
+    killed run never leaves the folder locked.
+
+    Raises:
+        InferenceError: another run holds it.
+    """
+    handle = (folder / LOCK_NAME).open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise InferenceError(f"another eval is writing {folder} (it holds {folder / LOCK_NAME}); wait for it to "
+                             "finish or pass another --out") from None
+    return handle
 
 
 def _read(path: Path, fingerprint: dict) -> tuple[dict[tuple[str, int], Output], dict[int, str]]:

@@ -146,3 +146,15 @@ def test_a_model_rewritten_in_place_changes_its_identity(tiny_zoo_dir, tmp_path)
     config = json.loads((model / "config.json").read_text())
     (model / "config.json").write_text(json.dumps({**config, "note": "x"}))
     assert folder_identity(model) != before
+
+
+def test_a_second_run_into_the_same_folder_is_refused_while_the_first_writes(tmp_path):
+    first = EvalLog.open(tmp_path, {"prompts": "abc"}, resume=False)
+    first.put("cloud-only", 0, "q0", Output((1,), " 1", 1, 3, 0.1, 0))
+    with pytest.raises(InferenceError, match=rf"another eval is writing {tmp_path} .*pass another --out"):
+        EvalLog.open(tmp_path, {"prompts": "abc"}, resume=False)
+    assert len((tmp_path / LOG_NAME).read_text().splitlines()) == 2  # the refused run replaced nothing
+    first.close()
+    again = EvalLog.open(tmp_path, {"prompts": "abc"}, resume=True)  # released: the first run's output is there
+    assert again.get("cloud-only", 0, "q0") == Output((1,), " 1", 1, 3, 0.1, 0)
+    again.close()

@@ -93,10 +93,13 @@ def _eval(args: argparse.Namespace) -> int:
 
     def open_log(fingerprint: dict) -> EvalLog:
         log_path = args.out / LOG_NAME
-        if not args.resume and log_path.exists() and log_path.stat().st_size:
-            print(f"starting afresh: {log_path} is replaced (--resume reuses an earlier run's outputs)",
-                  file=sys.stderr)
+        existed = log_path.exists() and log_path.stat().st_size > 0
         log = EvalLog.open(args.out, {**fingerprint, **models}, resume=args.resume)
+        if existed and not args.resume:
+            print(f"started afresh: {log_path} was replaced (--resume reuses an earlier run's outputs)",
+                  file=sys.stderr)
+        elif args.resume and not existed:
+            print(f"nothing to resume: {log_path} did not exist; every request is decoded", file=sys.stderr)
         if len(log):
             print(f"resuming: {len(log)} outputs from {log_path} are reused", file=sys.stderr)
         return log
