@@ -40,7 +40,8 @@ def parse_columns(spec: str | None) -> dict[str, str]:
         if not sep or not field or not column:
             raise WorkloadError(f"--columns entry {part!r} is not FIELD=COLUMN (e.g. prompt=question)")
         if field not in FIELDS:
-            raise WorkloadError(f"--columns names the field {field!r}; the fields are {sorted(FIELDS)}")
+            raise WorkloadError(f"--columns names the field {field!r}; the fields are {sorted(FIELDS)} "
+                                "(FIELD=COLUMN: the request field first, then your column)")
         if field in mapping:
             raise WorkloadError(f"--columns maps the field {field!r} twice")
         mapping[field] = column

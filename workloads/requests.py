@@ -52,7 +52,8 @@ def parse_record(raw: object, where: str) -> Request:
         raise WorkloadError(f"{where}: a request must be a JSON object, got {type(raw).__name__}")
     unknown = sorted(set(raw) - FIELDS)
     if unknown:
-        raise WorkloadError(f"{where}: unknown field(s) {unknown}; known: {sorted(FIELDS)}")
+        raise WorkloadError(f"{where}: unknown field(s) {unknown}; known: {sorted(FIELDS)} (map a file's own "
+                            "names to them with --columns FIELD=COLUMN, e.g. --columns prompt=question)")
     prompt, messages = raw.get("prompt"), raw.get("messages")
     if (prompt is None) == (messages is None):
         raise WorkloadError(f"{where}: give exactly one of 'prompt' or 'messages'")
