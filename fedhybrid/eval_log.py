@@ -7,11 +7,14 @@ cloud billed per token, that is hours and money. Each output is appended to
 a lost connection or Ctrl-C loses at most the request being decoded; `--resume` reads the log
 back and decodes only what is missing.
 
-The first line is the run's fingerprint: the tokenized prompts (with their privacy flags),
-the decode settings and the identity of the models. Outputs are keyed by configuration (a
-reward row's key names its head's weights) and request, so a resumed run may sweep other thresholds or policies and still
-reuse cloud-only; a log whose fingerprint differs is refused with the fields that differ, so
-outputs of other models or another workload are never mixed into a table. Grading happens
+The first line is the run's fingerprint: the decode settings and the identity of the models.
+Each output is keyed by its configuration (a reward row's key names its head's weights) and by
+its request's digest (the tokenized prompt and its privacy flag), since a request decodes alone:
+a resumed run reuses every output whose configuration and request are the same, whatever the
+file's order, `--limit` or ids (a quick `--limit 20` look, then the full run, decodes the 20
+once), may sweep other thresholds or policies and still reuse cloud-only, and decodes what it
+does not find. A log whose fingerprint differs is refused with the fields that differ, so
+outputs of other models or other decode settings are never mixed into a table. Grading happens
 after decoding and is not in the fingerprint: a resumed run may grade with another grader.
 
 Torn writes: a last line without its newline is the write a crash cut short; it is dropped
@@ -33,7 +36,7 @@ from inference.errors import InferenceError
 
 LOG_NAME = "eval.runs.jsonl"
 LOCK_NAME = "eval.lock"  # held while a run writes the folder: two runs never share one log
-_FIELDS = ("config", "i", "id", "ids", "text", "cloud_tokens", "computed", "seconds", "missed")
+_FIELDS = ("config", "request", "id", "ids", "text", "cloud_tokens", "computed", "seconds", "missed")
 
 
 @dataclass(frozen=True)
@@ -49,12 +52,17 @@ class Output:
 
 
 def digest(parts: Iterable) -> str:
-    """sha256 over the JSON of each part, in order (the prompts' fingerprint)."""
+    """sha256 over the JSON of each part, in order."""
     h = hashlib.sha256()
     for part in parts:
         h.update(json.dumps(part, separators=(",", ":")).encode())
         h.update(b"\n")
     return h.hexdigest()
+
+
+def request_key(prompt_ids: list[int], sensitive: bool) -> str:
+    """What a request's outputs are logged under: everything of the request a decode reads."""
+    return digest([prompt_ids, sensitive])[:32]
 
 
 def folder_identity(folder: Path) -> str:
@@ -83,16 +91,15 @@ def weights_identity(module) -> str:
 
 
 class EvalLog:
-    """Append-only outputs of one eval run, keyed by (configuration label, request index)."""
+    """Append-only outputs of eval runs, keyed by (configuration label, request key)."""
 
-    def __init__(self, path: Path, fingerprint: dict, done: dict[tuple[str, int], Output], ids: dict[int, str],
-                 lock) -> None:
+    def __init__(self, path: Path, fingerprint: dict, done: dict[tuple[str, str], Output], lock) -> None:
         self.path = path
         self.fingerprint = fingerprint
         self._done = done
-        self._ids = ids
         self._lock = lock
         self._file = path.open("a", encoding="utf-8")
+        self.reused = 0  # outputs `get` has found: what this run did not decode
 
     @classmethod
     def open(cls, folder: Path, fingerprint: dict, resume: bool) -> EvalLog:
@@ -100,7 +107,8 @@ class EvalLog:
         started afresh (an earlier log's outputs are replaced).
 
         Raises:
-            InferenceError: `resume` and the log belongs to another run, or a line is corrupt.
+            InferenceError: another run is writing `folder`; or `resume` and the log belongs to
+                other models or decode settings, or a line is corrupt.
         """
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / LOG_NAME
@@ -108,15 +116,14 @@ class EvalLog:
         lock = _lock(folder)
         try:
             if resume and path.exists():
-                done, ids = _read(path, fingerprint)
-                return cls(path, fingerprint, done, ids, lock)
+                return cls(path, fingerprint, _read(path, fingerprint), lock)
             tmp = path.with_suffix(".tmp")
             with tmp.open("w", encoding="utf-8") as f:
                 f.write(json.dumps({"fingerprint": fingerprint}) + "\n")
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
-            return cls(path, fingerprint, {}, {}, lock)
+            return cls(path, fingerprint, {}, lock)
         except BaseException:
             lock.close()
             raise
@@ -124,26 +131,20 @@ class EvalLog:
     def __len__(self) -> int:
         return len(self._done)
 
-    def get(self, config: str, i: int, request_id: str) -> Output | None:
-        """The logged output, if any.
-
-        Raises:
-            InferenceError: the log holds request `i` under another id (the log was edited).
-        """
-        out = self._done.get((config, i))
-        if out is not None and self._ids.get(i) != request_id:
-            raise InferenceError(f"{self.path}: request {i} is logged as {self._ids.get(i)!r}, not {request_id!r}; "
-                                 "the log was edited: start afresh without --resume")
+    def get(self, config: str, request: str) -> Output | None:
+        """The logged output of `request` (its `request_key`) under `config`, if any."""
+        out = self._done.get((config, request))
+        self.reused += out is not None
         return out
 
-    def put(self, config: str, i: int, request_id: str, out: Output) -> None:
-        """Append one output and sync it to disk before returning."""
-        record = {"config": config, "i": i, "id": request_id, **asdict(out), "ids": list(out.ids)}
+    def put(self, config: str, request: str, request_id: str, out: Output) -> None:
+        """Append one output and sync it to disk before returning (`request_id` is kept for
+        whoever reads the log; the key is `request`)."""
+        record = {"config": config, "request": request, "id": request_id, **asdict(out), "ids": list(out.ids)}
         self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
         self._file.flush()
         os.fsync(self._file.fileno())
-        self._done[(config, i)] = out
-        self._ids[i] = request_id
+        self._done[(config, request)] = out
 
     def close(self) -> None:
         self._file.close()
@@ -167,7 +168,7 @@ def _lock(folder: Path):
     return handle
 
 
-def _read(path: Path, fingerprint: dict) -> tuple[dict[tuple[str, int], Output], dict[int, str]]:
+def _read(path: Path, fingerprint: dict) -> dict[tuple[str, str], Output]:
     data = path.read_bytes()
     if data and not data.endswith(b"\n"):
         # a write cut short by a crash: its request is decoded again
@@ -186,8 +187,7 @@ def _read(path: Path, fingerprint: dict) -> tuple[dict[tuple[str, int], Output],
     if differ:
         raise InferenceError(f"{path} was written by another run: {', '.join(differ)} differ; pass another --out, "
                              "or drop --resume to start afresh")
-    done: dict[tuple[str, int], Output] = {}
-    ids: dict[int, str] = {}
+    done: dict[tuple[str, str], Output] = {}
     for n, line in enumerate(lines[1:], start=2):
         try:
             r = json.loads(line)
@@ -196,12 +196,8 @@ def _read(path: Path, fingerprint: dict) -> tuple[dict[tuple[str, int], Output],
                 raise ValueError(f"no field {missing[0]!r}")
             out = Output(tuple(int(t) for t in r["ids"]), str(r["text"]), int(r["cloud_tokens"]), int(r["computed"]),
                          float(r["seconds"]), int(r["missed"]))
-            key, rid = (str(r["config"]), int(r["i"])), str(r["id"])
         except (ValueError, TypeError, AttributeError) as exc:
             raise InferenceError(f"{path}:{n} is not a decoded output ({exc}); nothing was reused: "
                                  "start afresh without --resume") from exc
-        if ids.setdefault(key[1], rid) != rid:
-            raise InferenceError(f"{path}:{n} logs request {key[1]} as {rid!r}, an earlier line as "
-                                 f"{ids[key[1]]!r}; start afresh without --resume")
-        done[key] = out
-    return done, ids
+        done[(str(r["config"]), str(r["request"]))] = out
+    return done

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fedhybrid.eval_log import EvalLog, Output, digest, weights_identity
+from fedhybrid.eval_log import EvalLog, Output, digest, request_key, weights_identity
 from inference.decoder import HybridDecoder
 from inference.errors import InferenceError
 from inference.generation import DecodeConfig, Provenance
@@ -136,8 +136,9 @@ def evaluate(decoder: HybridDecoder, tokenizer, requests: Sequence[Request], gra
 
     `configs`: (policy, threshold) pairs to run, cloud-only first (default: from `cfg`).
     `open_log`: called once everything is checked, before the first decode, with this run's
-    fingerprint (prompts and decode settings; the caller adds the models'); outputs the log
-    already holds are reused, every new one is appended to it as it is decoded.
+    fingerprint (the decode settings; the caller adds the models'); outputs the log already
+    holds for the same configuration and request are reused, every new one is appended to it
+    as it is decoded.
 
     Raises:
         InferenceError: a prompt too long for the device's context, or a policy without what
@@ -163,8 +164,9 @@ def evaluate(decoder: HybridDecoder, tokenizer, requests: Sequence[Request], gra
     # every policy built (and so checked) before any decoding: a bad one fails in seconds, not
     # after the rows before it have run
     policies = [make_policy(name, threshold, head=head, weight=cfg.fusion_weight) for name, threshold in configs]
-    log = open_log(fingerprint(requests, prompts, cfg, dcfg)) if open_log else None
+    log = open_log(fingerprint(cfg, dcfg)) if open_log else None
     head_id = weights_identity(head) if head is not None else ""
+    keys = [request_key(ids, r.sensitive) for r, ids in zip(requests, prompts, strict=True)]
     try:
         for (name, threshold), policy in zip(configs, policies, strict=True):
             label = name if threshold is None else f"{name} @ {threshold:g}"
@@ -172,13 +174,13 @@ def evaluate(decoder: HybridDecoder, tokenizer, requests: Sequence[Request], gra
             key = f"{label} head {head_id}" if name == "reward" else label
             run = Run()
             for i, (req, ids, private) in enumerate(zip(requests, prompts, privacy)):
-                out = log.get(key, i, req.id) if log is not None else None
+                out = log.get(key, keys[i]) if log is not None else None
                 if out is None:
                     gen = decoder.generate(ids, policy, dcfg, use_cache=False, record=False, privacy=private)
                     out = Output(tuple(gen.token_ids), gen.text, gen.count(Provenance.CLOUD),
                                  gen.cloud_tokens_computed, gen.elapsed_s, gen.missed_escalations)
                     if log is not None:
-                        log.put(key, i, req.id, out)
+                        log.put(key, keys[i], req.id, out)
                 run.add(out)
                 if progress:
                     progress(label, i + 1, len(prompts))
@@ -193,12 +195,10 @@ def evaluate(decoder: HybridDecoder, tokenizer, requests: Sequence[Request], gra
     return {"rows": rows, "requests": per_request}
 
 
-def fingerprint(requests: Sequence[Request], prompts: Sequence[list[int]], cfg: EvalConfig, dcfg: DecodeConfig) -> dict:
-    """What decides every output besides the models: the tokenized prompts with their ids and
-    privacy flags (so the file, --columns, --limit and the tokenizer are all in it) and the
-    decode settings. The grader and the price are not: they apply after decoding."""
-    return {"prompts": digest([r.id, ids, r.sensitive] for r, ids in zip(requests, prompts, strict=True)),
-            "requests": len(requests), "max_new_tokens": dcfg.max_new_tokens, "stop_ids": digest([sorted(dcfg.stop_ids)]),
+def fingerprint(cfg: EvalConfig, dcfg: DecodeConfig) -> dict:
+    """What decides every output besides the models and the request itself: the decode
+    settings. The grader and the price are not in it: they apply after decoding."""
+    return {"max_new_tokens": dcfg.max_new_tokens, "stop_ids": digest([sorted(dcfg.stop_ids)]),
             "deadline_s": dcfg.deadline_s, "fusion_weight": cfg.fusion_weight}
 
 

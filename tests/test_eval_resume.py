@@ -1,6 +1,7 @@
 """`fedhybrid eval`'s output log: an interrupted run resumes, nothing foreign is mixed in."""
 
 import json
+import re
 import shutil
 
 import pytest
@@ -48,7 +49,7 @@ def _eval(zoo, workload, out, *extra):
 
 def _outputs(out):
     lines = (out / LOG_NAME).read_text().splitlines()[1:]
-    return {(r["config"], r["i"]): r["text"] for r in map(json.loads, lines)}
+    return {(r["config"], r["request"]): r["text"] for r in map(json.loads, lines)}
 
 
 def test_an_interrupted_eval_resumes_and_matches_an_uninterrupted_one(tiny_zoo_dir, tmp_path, decodes, capsys):
@@ -57,13 +58,17 @@ def test_an_interrupted_eval_resumes_and_matches_an_uninterrupted_one(tiny_zoo_d
     assert _eval(tiny_zoo_dir, workload, whole) == 0
     assert decodes["calls"] == 9  # cloud-only, slm-only, confidence @ 0.5: 3 requests each
     decodes.update(calls=0, crash_after=4)
+    capsys.readouterr()
     out = tmp_path / "cut"
     assert _eval(tiny_zoo_dir, workload, out) == 3  # the crash surfaces as an internal error
     assert len(_outputs(out)) == 4 and not (out / "eval.json").exists()  # the 4 decoded before it are on disk
+    # off a terminal, progress is plain lines as it goes: a log shows how far the run got
+    progress = [re.sub(r"\(\d+ s\)$", "(T s)", line) for line in capsys.readouterr().out.splitlines()[-3:]]
+    assert progress == ["cloud-only: 1/3 (T s)", "cloud-only: 3/3 (T s)", "slm-only: 1/3 (T s)"]
     decodes.update(calls=0, crash_after=None)
     capsys.readouterr()
     assert _eval(tiny_zoo_dir, workload, out, "--resume") == 0
-    assert "resuming: 4 outputs" in capsys.readouterr().err
+    assert "reused 4 of this run's 9 outputs from the log, decoded 5" in capsys.readouterr().err
     assert decodes["calls"] == 5  # only what was missing
     assert _outputs(out) == _outputs(whole)  # greedy: the same outputs as one uninterrupted run
     strip = ("tok_s",)  # timing is the one thing a resumed run does not reproduce
@@ -88,7 +93,7 @@ def test_resume_reuses_cloud_only_under_another_sweep_and_grader(tiny_zoo_dir, t
     assert rows[0]["policy"] == "cloud-only" and rows[0]["quality"] == 1.0  # the cloud agrees with itself
 
 
-def test_resume_refuses_a_log_of_other_models_or_another_workload(tiny_zoo_dir, tmp_path, decodes, capsys):
+def test_resume_refuses_a_log_of_other_models_or_decode_settings(tiny_zoo_dir, tmp_path, decodes, capsys):
     workload = _workload(tmp_path / "w.jsonl", n=2)
     out = tmp_path / "eval"
     assert _eval(tiny_zoo_dir, workload, out) == 0
@@ -99,33 +104,49 @@ def test_resume_refuses_a_log_of_other_models_or_another_workload(tiny_zoo_dir, 
     assert _eval(tiny_zoo_dir, workload, out, "--cloud", "client", "--resume") == 2
     err = capsys.readouterr().err
     assert "was written by another run: cloud differ" in err and "pass another --out" in err
-    other = _workload(tmp_path / "other.jsonl", n=3)
-    assert _eval(tiny_zoo_dir, other, out, "--resume") == 2
-    assert "prompts, requests differ" in capsys.readouterr().err
     assert _eval(tiny_zoo_dir, workload, out, "--max-new-tokens", "5", "--resume") == 2
     assert "max_new_tokens differ" in capsys.readouterr().err
+    assert _eval(tiny_zoo_dir, workload, out, "--stop", "x", "--resume") == 2
+    assert "stop_ids differ" in capsys.readouterr().err
     assert decodes["calls"] == 0 and (out / LOG_NAME).read_bytes() == before  # nothing decoded, nothing written
 
 
+def test_a_quick_limited_look_is_reused_by_the_full_run_whatever_the_order(tiny_zoo_dir, tmp_path, decodes):
+    workload = _workload(tmp_path / "w.jsonl", n=3)
+    out = tmp_path / "eval"
+    assert _eval(tiny_zoo_dir, workload, out, "--limit", "2") == 0
+    decodes["calls"] = 0
+    assert _eval(tiny_zoo_dir, workload, out, "--resume") == 0
+    assert decodes["calls"] == 3  # the third request under each of the 3 configurations
+    lines = workload.read_text().splitlines()
+    reordered = tmp_path / "r.jsonl"  # the same requests in another order, under other ids
+    reordered.write_text("".join(json.dumps({**json.loads(line), "id": f"x{i}"}) + "\n"
+                                 for i, line in enumerate(reversed(lines))))
+    decodes["calls"] = 0
+    assert _eval(tiny_zoo_dir, reordered, out, "--resume") == 0
+    assert decodes["calls"] == 0
+    rows = json.loads((out / "eval.json").read_text())["rows"]
+    assert [r["requests"] for r in rows] == [3, 3, 3]
+
+
 def test_a_torn_last_line_is_decoded_again_and_a_corrupt_line_is_refused(tmp_path):
-    fp = {"prompts": "abc", "requests": 2}
+    fp = {"max_new_tokens": 6}
     log = EvalLog.open(tmp_path, fp, resume=False)
     out = Output((5, 6), " 11", 2, 9, 0.1, 0)
-    log.put("cloud-only", 0, "q0", out)
-    log.put("cloud-only", 1, "q1", out)
+    log.put("cloud-only", "k0", "q0", out)
+    log.put("cloud-only", "k1", "q1", out)
     log.close()
     path = tmp_path / LOG_NAME
     whole = path.read_bytes()
     path.write_bytes(whole[:-7])  # the crash cut the second output's write short
     log = EvalLog.open(tmp_path, fp, resume=True)
-    assert len(log) == 1 and log.get("cloud-only", 0, "q0") == out and log.get("cloud-only", 1, "q1") is None
-    log.put("cloud-only", 1, "q1", out)  # appended after the last whole line
+    assert len(log) == 1 and log.get("cloud-only", "k0") == out and log.get("cloud-only", "k1") is None
+    assert log.get("slm-only", "k0") is None and log.reused == 1
+    log.put("cloud-only", "k1", "q1", out)  # appended after the last whole line
     log.close()
     assert path.read_bytes() == whole
-    with pytest.raises(InferenceError, match="request 0 is logged as 'q0', not 'renamed'"):
-        EvalLog.open(tmp_path, fp, resume=True).get("cloud-only", 0, "renamed")
     lines = whole.decode().splitlines(keepends=True)
-    path.write_text(lines[0] + '{"config": "cloud-only", "i": 0}\n' + lines[2])
+    path.write_text(lines[0] + '{"config": "cloud-only", "request": "k0"}\n' + lines[2])
     with pytest.raises(InferenceError, match=rf"{LOG_NAME}:2 is not a decoded output \(no field 'id'\); "
                                              "nothing was reused"):
         EvalLog.open(tmp_path, fp, resume=True)
@@ -133,7 +154,9 @@ def test_a_torn_last_line_is_decoded_again_and_a_corrupt_line_is_refused(tmp_pat
     with pytest.raises(InferenceError, match=":1 is not an eval log's fingerprint line"):
         EvalLog.open(tmp_path, fp, resume=True)
     # without --resume the log starts afresh
-    assert len(EvalLog.open(tmp_path, fp, resume=False)) == 0
+    fresh = EvalLog.open(tmp_path, fp, resume=False)
+    assert len(fresh) == 0
+    fresh.close()
     assert json.loads(path.read_text()) == {"fingerprint": fp}
 
 
@@ -149,12 +172,12 @@ def test_a_model_rewritten_in_place_changes_its_identity(tiny_zoo_dir, tmp_path)
 
 
 def test_a_second_run_into_the_same_folder_is_refused_while_the_first_writes(tmp_path):
-    first = EvalLog.open(tmp_path, {"prompts": "abc"}, resume=False)
-    first.put("cloud-only", 0, "q0", Output((1,), " 1", 1, 3, 0.1, 0))
+    first = EvalLog.open(tmp_path, {"max_new_tokens": 6}, resume=False)
+    first.put("cloud-only", "k0", "q0", Output((1,), " 1", 1, 3, 0.1, 0))
     with pytest.raises(InferenceError, match=rf"another eval is writing {tmp_path} .*pass another --out"):
-        EvalLog.open(tmp_path, {"prompts": "abc"}, resume=False)
+        EvalLog.open(tmp_path, {"max_new_tokens": 6}, resume=False)
     assert len((tmp_path / LOG_NAME).read_text().splitlines()) == 2  # the refused run replaced nothing
     first.close()
-    again = EvalLog.open(tmp_path, {"prompts": "abc"}, resume=True)  # released: the first run's output is there
-    assert again.get("cloud-only", 0, "q0") == Output((1,), " 1", 1, 3, 0.1, 0)
+    again = EvalLog.open(tmp_path, {"max_new_tokens": 6}, resume=True)  # released: the first run's output is there
+    assert again.get("cloud-only", "k0") == Output((1,), " 1", 1, 3, 0.1, 0)
     again.close()

@@ -55,9 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     from fedhybrid.eval_log import LOG_NAME, EvalLog, folder_identity
+    from fedhybrid.progress import TaskProgress
     from fedhybrid.run_config import stop_strings
     from fedhybrid.workload_eval import EvalConfig, evaluate, plot
     from inference.decoder import HybridDecoder
@@ -91,35 +90,37 @@ def _eval(args: argparse.Namespace) -> int:
     models = {"device": folder_identity(stack.device_folder),
               "cloud": f"url {args.cloud_url}" if args.cloud_url else folder_identity(_folder(zoo, args.cloud))}
 
+    logs: list[EvalLog] = []
+
     def open_log(fingerprint: dict) -> EvalLog:
         log_path = args.out / LOG_NAME
         existed = log_path.exists() and log_path.stat().st_size > 0
         log = EvalLog.open(args.out, {**fingerprint, **models}, resume=args.resume)
+        logs.append(log)
         if existed and not args.resume:
             print(f"started afresh: {log_path} was replaced (--resume reuses an earlier run's outputs)",
                   file=sys.stderr)
         elif args.resume and not existed:
             print(f"nothing to resume: {log_path} did not exist; every request is decoded", file=sys.stderr)
-        if len(log):
-            print(f"resuming: {len(log)} outputs from {log_path} are reused", file=sys.stderr)
+        elif args.resume:
+            print(f"resuming: {log_path} holds {len(log)} outputs; those of this run's requests and "
+                  "configurations are reused", file=sys.stderr)
         return log
 
     try:
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()) as bar:
-            tasks: dict[str, int] = {}
-
-            def report(label: str, i: int, n: int) -> None:
-                if label not in tasks:
-                    tasks[label] = bar.add_task(label, total=n)
-                bar.update(tasks[label], completed=i)
-
+        with TaskProgress() as bar:
             result = evaluate(decoder, stack.tokenizer, requests, grader, cfg, head=head, head_meta=meta,
-                              progress=report, open_log=open_log)
+                              progress=bar.update, open_log=open_log)
     finally:
         if stack.cloud is not None:
             stack.cloud.close()
+    if args.resume and logs:
+        total = len(result["rows"]) * len(result["requests"])
+        print(f"reused {logs[0].reused} of this run's {total} outputs from the log, decoded "
+              f"{total - logs[0].reused}", file=sys.stderr)
     rows = result["rows"]
-    title = (f"eval {args.workload.name}: {len(result['requests'])} requests, device {args.device}, cloud "
+    n = len(result["requests"])
+    title = (f"eval {args.workload.name}: {n} request{'s' if n != 1 else ''}, device {args.device}, cloud "
              f"{args.cloud_url or args.cloud}, grader {args.grader}")
     print_table(title, rows, [
         ("policy", "{}"), ("threshold", "{:g}"), ("cloud_share", "{:.1%}"), ("quality", "{:.1%}"),
