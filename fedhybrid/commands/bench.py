@@ -216,9 +216,8 @@ def _federated_head(state_dir: Path, family: str, zoo_head):
 def _routing_on_workload(args, stack, head, meta, taus, requests) -> int:
     """The routing sweep (every calibrated tau, the confidence and fusion sweeps) over a
     user's requests, graded by the file's grader: the same rows `fedhybrid eval` writes."""
-    from rich.progress import Progress
-
     from fedhybrid.bench import routing
+    from fedhybrid.progress import TaskProgress
     from fedhybrid.run_config import stop_strings
     from fedhybrid.workload_eval import EvalConfig, evaluate, plot
     from inference.decoder import HybridDecoder
@@ -229,16 +228,9 @@ def _routing_on_workload(args, stack, head, meta, taus, requests) -> int:
     cfg = EvalConfig(policies=("reward", "confidence", "fusion"), stop=stop_strings(args.stop))
     decoder = HybridDecoder(stack.device_model, stack.tokenizer, stack.cloud)
     try:
-        with Progress() as progress:
-            task = progress.add_task("policies x thresholds x requests", total=len(configs) * len(requests))
-            done: set = set()
-
-            def report(label: str, i: int, n: int) -> None:
-                done.add((label, i))
-                progress.update(task, completed=len(done))
-
+        with TaskProgress() as progress:  # a bar per configuration, or plain lines off a terminal
             result = evaluate(decoder, stack.tokenizer, requests, Grader(args.grader), cfg, head=head,
-                              head_meta=meta, progress=report, configs=configs)
+                              head_meta=meta, progress=progress.update, configs=configs)
     finally:
         stack.cloud.close()
     rows = result["rows"]

@@ -186,8 +186,7 @@ def _hop_line(h: dict) -> str:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from rich.progress import Progress
-
+    from fedhybrid.progress import TaskProgress
     from fedhybrid.run_config import stop_strings
     from inference.runtime import head_dir, load_stack
     from inference.tokenizer import tokenizer_hash
@@ -226,18 +225,12 @@ def _calibrate(args: argparse.Namespace) -> int:
         stack.cloud.close()
         _print_calibration(meta, out)
         return 0
-    with Progress() as progress:
-        tasks: dict[str, int] = {}
-
-        def report(stage: str, i: int, n: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=n)
-            progress.update(tasks[stage], completed=i)
-
+    with TaskProgress() as progress:  # rich bars on a terminal, plain lines in a log
         meta = calibrate(stack.device_model, stack.cloud, stack.tokenizer, out, cfg,
                          target_cloud_share=args.target_cloud_share,
                          meta={"device": args.device, "cloud": stack.cloud_name,
-                               "tokenizer_hash": tokenizer_hash(stack.tokenizer)}, progress=report, sets=sets)
+                               "tokenizer_hash": tokenizer_hash(stack.tokenizer)}, progress=progress.update,
+                         sets=sets)
     stack.cloud.close()
     _print_calibration(meta, out)
     return 0
