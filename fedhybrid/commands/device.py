@@ -86,6 +86,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _serve(args: argparse.Namespace) -> int:
     from agent.config import AgentConfig, RelayConfig
     from agent.errors import AgentError
+    from agent.state_lock import hold_state_dir
     from inference.tier_profile import profile
     from inference.zoo import Zoo
     from serving.listener import bind
@@ -105,7 +106,8 @@ def _serve(args: argparse.Namespace) -> int:
             raise AgentError("--relay-url needs --key-dir: relayed updates are installed only when the server's "
                              "signature verifies")
         relay = RelayConfig(args.relay_url, api_key=args.relay_api_key, interval_s=args.relay_interval)
-    with bind(args.host, args.port) as sock:  # a taken port fails now, not after the models load
+    # a taken port, or a state folder another agent serves from, fails now, not after the models load
+    with bind(args.host, args.port) as sock, hold_state_dir(cfg.state_dir):
         return _serve_on(args, sock, zoo, cfg, relay)
 
 
