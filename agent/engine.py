@@ -78,6 +78,8 @@ class AgentEngine(WorkerEngine):
         self.settled = RecentSet(cfg.remember)
         self.agreed = RecentSet(cfg.remember)  # answers a settle found the cloud's own: learnt again without a call
         self.stats: Counter[str] = Counter()  # served since start (the round takes differences)
+        self._cloud_failing_since: float | None = None  # wall time of the first failure in a row (health)
+        self._cloud_warned = float("-inf")  # monotonic time of the last warning (at most one per 30 s)
         self._build_lock = threading.Lock()
         self._last_refresh = time.monotonic()
         self.swaps = 0
@@ -150,6 +152,31 @@ class AgentEngine(WorkerEngine):
 
     def chat_ids(self, messages: list[tuple[str, str]]) -> list[int]:
         return chat_prompt_ids(self.tokenizer, messages)
+
+    def health(self) -> dict:
+        """The tier above as the last requests found it: an agent whose cloud is gone still
+        answers (the device and its cache alone, uncorrected), and /health says so."""
+        failing = self._cloud_failing_since
+        return {"cloud": "ok" if failing is None else "failing",
+                **({"cloud_failing_since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(failing))}
+                   if failing is not None else {}),
+                "cloud_failures_total": self.stats["cloud_failures"]}
+
+    def _note_cloud(self, calls: int, failures: int) -> None:
+        """Log the cloud failing (at most every 30 s while it fails) and answering again."""
+        if failures:
+            now = time.monotonic()
+            if self._cloud_failing_since is None:
+                self._cloud_failing_since = time.time()
+            if now - self._cloud_warned >= 30.0:
+                self._cloud_warned = now
+                log.warning("%s: %d cloud call(s) failed or missed their deadline (%d since start): the tokens they "
+                            "would have corrected go out as the device's until the cloud answers again",
+                            self.cfg.device, failures, self.stats["cloud_failures"])
+        elif calls and self._cloud_failing_since is not None:
+            log.warning("%s: the cloud answers again (it had failed since %s)", self.cfg.device,
+                        time.strftime("%H:%M:%S", time.localtime(self._cloud_failing_since)))
+            self._cloud_failing_since, self._cloud_warned = None, float("-inf")
 
     def gauges(self) -> dict[str, tuple[float, str]]:
         dep, s = self.current, self.stats
@@ -244,6 +271,7 @@ class AgentEngine(WorkerEngine):
                            ("cloud_failures", gen.cloud_failures), ("corrections", len(corrections)),
                            ("loop_stops", int(gen.loop_stopped))):
             self.stats[key] += value
+        self._note_cloud(gen.cloud_calls, gen.cloud_failures)
         usage = {"cloud_tokens": counts["cloud"], "cache_tokens": counts["cache"],
                  "device_tokens": counts["device"], "cloud_calls": gen.cloud_calls}
         extra = {"fedhybrid": {"request_id": job.request_id, "journal_seq": seq, "corrections": len(corrections),

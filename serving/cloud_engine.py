@@ -36,6 +36,9 @@ class CloudEngine(WorkerEngine):
     def chat_ids(self, messages: list[tuple[str, str]]) -> list[int]:
         return chat_prompt_ids(self.tokenizer, messages)
 
+    def health(self) -> dict:
+        return {}  # the model is in this process: serving at all is its health
+
     def gauges(self) -> dict[str, tuple[float, str]]:
         stats = self.prefix.stats
         return {"queue_depth": (self.queued, "requests waiting for the engine"),

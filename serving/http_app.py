@@ -76,6 +76,8 @@ class ServedEngine(Protocol):
 
     def gauges(self) -> dict[str, tuple[float, str]]: ...
 
+    def health(self) -> dict: ...  # more fields for GET /health (what the engine depends on)
+
 
 @dataclass(frozen=True)
 class HttpConfig:
@@ -142,7 +144,7 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
 
     @app.get("/health")
     async def health() -> dict:
-        return {"status": "ok", "model": engine.model_name}
+        return {"status": "ok", "model": engine.model_name, **engine.health()}
 
     @app.get("/v1/models")
     async def models() -> dict:
@@ -212,9 +214,13 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
                                    f"{engine.max_positions} tokens: shorten {what[2]} to at most "
                                    f"{engine.max_positions - 1} tokens", prompt_field)
         if limit is not None and limit > room and not (echo and limit == 0):
+            # the most a request may ask for is under both bounds: naming only the context's
+            # room sent a client to a number the server limit then refused
+            most = min(room, cfg.max_tokens_limit)
             raise OpenAIError(400, f"the {prompt_field} ({prompt_len} tokens) plus {limit_field} ({limit}) exceeds "
                                    f"the model's context of {engine.max_positions} tokens: ask for at most "
-                                   f"{room} tokens or shorten the {prompt_field}", limit_field)
+                                   f"{most} tokens" + (" (this server's limit)" if most < room else
+                                                       f" or shorten the {prompt_field}"), limit_field)
         wanted = room if limit is None else limit
         if wanted > cfg.max_tokens_limit:
             if limit is not None:

@@ -274,3 +274,32 @@ def test_a_loop_stop_too_short_to_judge_is_refused_at_config():
 
     with pytest.raises(AgentError, match="loop_stop=3: use 0"):
         AgentConfig("edge-1", profile("edge"), state_dir=".", loop_stop=3)
+
+
+def test_an_agent_whose_cloud_stops_keeps_answering_and_says_so(make_agent, serve_app, tiny_zoo_dir, zoo_models,
+                                                                tmp_path, caplog):
+    """The cloud a real `fedhybrid cloud serve` process, stopped (by its PID) mid-run: answers go on
+    (the device's tokens where the cloud would have corrected), /health and the log say why."""
+    from serving.launch import CloudServerProcess
+    from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
+
+    _, _, tok, _, _ = zoo_models
+    body = {"prompt": PROBLEM.prompt, "max_tokens": 8, "temperature": 0}
+    with CloudServerProcess("cloud", tiny_zoo_dir, log=tmp_path / "cloud.log") as srv:
+        remote = RemoteCloud(RemoteCloudConfig(srv.url, connect_timeout_s=2.0))
+        remote.connect(tok)
+        engine = make_agent("edge-6", upstream=remote, policy="confidence", threshold=1.0)  # every token asks
+        token = write_token(engine.cfg.token_path)
+        with serve_app(create_agent_app(engine, RoundRunner(engine), HttpConfig(), token)) as url:
+            up = httpx.post(f"{url}/v1/completions", json=body, timeout=60).json()
+            assert up["usage"]["cloud_tokens"] == 8
+            assert httpx.get(f"{url}/health").json() == {"status": "ok", "model": "edge-6", "cloud": "ok",
+                                                         "cloud_failures_total": 0}
+            srv.stop()
+            with caplog.at_level("WARNING", logger="fedhybrid.agent"):
+                down = httpx.post(f"{url}/v1/completions", json=body, timeout=60)
+            assert down.status_code == 200 and down.json()["usage"]["device_tokens"] == 8
+            health = httpx.get(f"{url}/health").json()
+            assert health["status"] == "ok" and health["cloud"] == "failing" and health["cloud_failures_total"] >= 1
+            assert "cloud_failing_since" in health
+            assert "edge-6: " in caplog.text and "cloud call(s) failed or missed their deadline" in caplog.text

@@ -238,6 +238,19 @@ def test_a_prompt_too_long_for_the_context_names_the_prompt_unless_max_tokens_is
     assert fits.status_code == 200, fits.text
 
 
+def test_max_tokens_past_the_context_is_told_the_most_it_may_ask_under_both_bounds(cloud_engine, serve_app):
+    context = cloud_engine.max_positions
+    with serve_app(create_cloud_app(cloud_engine, HttpConfig(max_tokens_limit=8))) as url:
+        # the context leaves room for thousands more, but the server stops at 8: the hint says 8
+        far = httpx.post(f"{url}/v1/completions", json={"prompt": "x", "max_tokens": 10 * context})
+        assert far.status_code == 400
+        assert far.json()["error"]["message"].endswith("ask for at most 8 tokens (this server's limit)")
+        assert httpx.post(f"{url}/v1/completions", json={"prompt": "x", "max_tokens": 8}).status_code == 200
+        # the context is the tighter bound: the hint names its room, and shortening the prompt
+        near = httpx.post(f"{url}/v1/completions", json={"prompt": [1] * (context - 3), "max_tokens": 9})
+        assert near.json()["error"]["message"].endswith("ask for at most 3 tokens or shorten the prompt")
+
+
 def test_api_key_is_required_when_set(cloud_engine, serve_app):
     with serve_app(create_cloud_app(cloud_engine, HttpConfig(api_key="sesame"))) as url:
         assert httpx.post(f"{url}/v1/completions", json={"prompt": "x"}).status_code == 401
