@@ -2,7 +2,7 @@
 on the same loopback port for the round's ClientApp and for operators.
 
 Admin endpoints need `Authorization: Bearer <token>`, the token the agent writes (mode
-0600) to `<state-dir>/admin.token` at start; they speak msgpack (`agent.wire`):
+0600) to `<state-dir>/admin.token` at start; the POSTs speak msgpack (`agent.wire`), the GETs answer JSON:
 - GET  /admin/v1/identity: device, tier, model, installed versions;
 - POST /admin/v1/round: one federated round (`agent.sync`), RoundRequest -> RoundReply;
 - POST /admin/v1/install: push an adapter and/or a signed cache diff now (the same install
