@@ -129,6 +129,12 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
         message = first.get("msg", "malformed body")
         if first.get("type") == "json_invalid":
             where, message = None, "the body is not valid JSON"
+        elif not loc and first.get("type") == "missing":  # the body itself, not a field of it
+            message = "the body is empty: send a JSON object with content-type: application/json"
+        elif not loc and first.get("type") in ("model_attributes_type", "dict_type"):
+            # a JSON array or scalar, or an object sent as text/plain (FastAPI decodes JSON
+            # only under a JSON content type)
+            message = "the body is not a JSON object: send one with content-type: application/json"
         elif where == "stop" and (long := _too_long(errors, "stop")) is not None:
             # stop's first alternative (one string) reports "not a valid string" for a long list
             message = (f"stop takes at most {MAX_STOP} sequences (got {long['actual_length']}): "

@@ -153,6 +153,18 @@ def test_bad_completion_requests_name_their_field(server, body, param, status):
     assert err["param"] == param and err["message"] and err["type"]
 
 
+@pytest.mark.parametrize("content,headers,message", [
+    (b"", {}, "the body is empty: send a JSON object with content-type: application/json"),
+    (b"", {"content-type": "application/json"}, "the body is empty"),
+    (b'{"prompt": "x"}', {"content-type": "text/plain"}, ("the body is not a JSON object: send one with "
+                                                          "content-type: application/json")),
+    (b'["x"]', {"content-type": "application/json"}, "the body is not a JSON object"),
+])
+def test_a_body_that_is_not_a_json_object_is_told_what_to_send(server, content, headers, message):
+    resp = httpx.post(f"{server}/v1/completions", content=content, headers=headers)
+    assert resp.status_code == 400 and message in resp.json()["error"]["message"], resp.text
+
+
 def test_bad_chat_requests_and_unknown_routes_get_the_openai_shape(server):
     for body, param in (({"messages": []}, "messages"), ({"messages": [{"role": "robot", "content": "x"}]}, "messages"),
                         ({"messages": [{"role": "user", "content": [{"type": "image_url"}]}]}, "messages"),
