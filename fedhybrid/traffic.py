@@ -46,6 +46,7 @@ class Outcome:
     journal_seq: int | None = None
     corrections: int = 0
     record: dict | None = None  # the agent's `fedhybrid` record of the request
+    finish_reason: str | None = None  # "stop", or "length": max_tokens (or the loop stop) ended it
 
 
 def fleet_stream(devices: list[str], seed: int = 0, queries_per_round: int = 6) -> Iterator[Request]:
@@ -113,7 +114,7 @@ async def stream_completion(client: httpx.AsyncClient, url: str, body: dict, out
                 for choice in chunk.get("choices", []):
                     out.text += choice.get("text") or (choice.get("delta") or {}).get("content") or ""
                     if choice.get("finish_reason") is not None:
-                        out.ok = True
+                        out.ok, out.finish_reason = True, choice["finish_reason"]
                         continue
                     if chat and "role" in (choice.get("delta") or {}):
                         continue  # the role announcement precedes the tokens

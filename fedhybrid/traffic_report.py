@@ -183,6 +183,18 @@ def summary(results: list[Outcome]) -> dict:
             "max_gap_ms": _ms(max(gaps)) if gaps else None}
 
 
+def cut_short(results: list[Outcome], max_tokens: int) -> str | None:
+    """A line when graded answers ended at `max_tokens` (not at a stop or the loop stop): such
+    an answer is cut before its number and reads as wrong, cloud-only's too, so a --max-tokens
+    set too low shows as accuracy near 0% with nothing else to say why."""
+    graded = [r for r in results if r.ok and r.correct is not None]
+    cut = [r for r in graded if r.finish_reason == "length" and not (r.record or {}).get("loop_stopped")]
+    if not cut:
+        return None
+    return (f"{len(cut)} of {len(graded)} graded answers ended at --max-tokens {max_tokens} before they finished "
+            "(an answer cut before its number reads as wrong): raise --max-tokens if that is more than a few")
+
+
 def failures_by_agent(results: list[Outcome]) -> list[str]:
     """One line per agent with failed requests: how many of its requests, and the last error
     (a stopped agent, a 503 from a full queue), so the terminal says why, not only how many."""

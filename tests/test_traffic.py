@@ -31,6 +31,12 @@ def test_traffic_streams_grades_and_groups_by_round(make_agent, serve_app, tiny_
     rows = report.rows_by_round(results)
     assert [row["round"] for row in rows] == [0] and rows[0]["requests"] == len(results) and rows[0]["failed"] == 0
     assert engine.journal.count() == len(results)  # every answered request was journaled
+    # 8 tokens cut every graded answer short (all 8 generated, no stop asked for): the run says so
+    assert {r.finish_reason for r in results} == {"length"}
+    graded = sum(r.correct is not None for r in results)
+    assert report.cut_short(results, 8) == (f"{graded} of {graded} graded answers ended at --max-tokens 8 before "
+                                            "they finished (an answer cut before its number reads as wrong): raise "
+                                            "--max-tokens if that is more than a few")
 
 
 def test_tokens_a_hub_answered_count_as_hub_share_not_cloud_share():
@@ -65,6 +71,17 @@ def test_failed_requests_are_summed_up_per_agent_with_the_last_reason():
     assert report.failures_by_agent(results[:2]) == [
         "iot-1: 1 of 1 requests failed (last: ConnectError: All connection attempts failed)"]
     assert report.failures_by_agent(results[:1]) == []
+
+
+def test_answers_that_finished_or_that_the_loop_stop_ended_are_not_counted_as_cut_short():
+    def outcome(finish, correct=True, looped=False):
+        return traffic.Outcome("a", "edge-0", 0.0, ok=True, tokens=4, total_s=1.0, correct=correct,
+                               finish_reason=finish, record={"loop_stopped": looped})
+
+    assert report.cut_short([outcome("stop"), outcome("length", looped=True)], 32) is None
+    assert report.cut_short([outcome("length", correct=None)], 32) is None  # ungraded: nothing reads wrong
+    assert report.cut_short([outcome("stop"), outcome("length")], 32).startswith("1 of 2 graded answers ended at "
+                                                                                 "--max-tokens 32")
 
 
 def _done(rid, device, provenance, answered_by=None, correct=None, round_=1):

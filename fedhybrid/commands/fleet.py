@@ -130,6 +130,8 @@ def _traffic(args: argparse.Namespace) -> int:
     report.print_tables(rows, report.tiers_by_round(results))
     for line in report.failures_by_agent(results):
         console.print(line, style="red", markup=False)
+    if (cut := report.cut_short(results, args.max_tokens)) is not None:
+        console.print(cut, style="yellow", markup=False)
     path = args.json or args.workdir / "traffic.json"
     report.write_report(path, results, rows, {"rate": args.rate, "duration": args.duration,
                                               "workload": args.workload, "agents": len(devices)}, baseline)
