@@ -49,8 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--out", type=Path, default=Path("runs/eval"),
                     help="folder for eval.json, eval.png and eval.runs.jsonl (every output, logged as decoded)")
     ev.add_argument("--resume", action="store_true",
-                    help="reuse the outputs --out's eval.runs.jsonl already holds (same workload, models and "
-                         "decode settings; other thresholds, policies or grader are fine) and decode only the rest")
+                    help="reuse the outputs --out's eval.runs.jsonl holds for this run's requests and "
+                         "configurations (same models and decode settings; another file order, --limit, "
+                         "threshold sweep or grader is fine) and decode only the rest")
     ev.set_defaults(run=_eval)
 
 
