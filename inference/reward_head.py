@@ -137,7 +137,8 @@ class RewardHead(torch.nn.Module):
         cfg_path, weights = folder / CONFIG_FILE, folder / HEAD_FILE
         if not cfg_path.is_file() or not weights.is_file():
             raise InferenceError(f"no reward head in {folder}: run `fedhybrid calibrate` for this "
-                                 "device/cloud pair")
+                                 "device/cloud pair (with --target-cloud-share X, so that routing needs no "
+                                 "--threshold), or route with --policy confidence --threshold P")
         try:
             meta = json.loads(cfg_path.read_text())
             head = RewardHead(RewardHeadConfig(**meta["config"]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from fedhybrid.run_config import build_run_config
@@ -81,7 +82,25 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"state_hash": state.state_hash(), "rows": rows}, indent=2))
-    return 0
+    # full_history reads each round's details lazily: a second pass for this run's rounds
+    empty = empty_rounds(full_history(state.history, Path(run_config["state-dir"])),
+                         since=state.round - int(run_config["num-rounds"]))
+    for line in empty:
+        console.print(line, style="red", markup=False)
+    return 1 if empty else 0
+
+
+def empty_rounds(history: Iterable[dict], since: int) -> list[str]:
+    """A line for each round after `since` that merged no reply although devices answered (all
+    dropped: wrong keys, malformed replies): such a run did nothing, and an empty table with
+    exit 0 hid it."""
+    lines = []
+    for record in history:
+        dropped = record.get("dropped") or []
+        if record["round"] > since and not record.get("nodes") and dropped:
+            device, reason = dropped[-1]
+            lines.append(f"round {record['round']}: no reply merged, {len(dropped)} dropped (last: {device}: {reason})")
+    return lines
 
 
 def _keys_init(args: argparse.Namespace) -> int:

@@ -32,3 +32,20 @@ def test_devices_holding_their_own_private_keys_keep_them_valid(tiny_zoo_dir, tm
     with pytest.raises(CacheError, match="no public key for iot-1"):
         build_federation(cfg)
     assert not (keys / "devices" / "iot-1.pub").exists()
+
+
+def test_a_run_whose_every_reply_is_dropped_says_so_and_exits_1(tiny_zoo_dir, tmp_path, capsys):
+    """The local engines run the devices beside the server from the same key folder: without
+    their .pem files every reply is dropped, and an empty table with exit 0 hid that."""
+    from fedhybrid.cli import main
+
+    keys = tmp_path / "keys"
+    init_keys(keys, ["edge-0", "iot-1"])
+    for pem in (keys / "devices").glob("*.pem"):
+        pem.unlink()
+    code = main(["--zoo", str(tiny_zoo_dir), "fed", "run", "--engine", "inprocess", "--rounds", "1",
+                 "--state-dir", str(tmp_path / "state"), "--set", f"key-dir={keys}", "--set", "fleet-tiers=edge,iot",
+                 "--set", "secure=true", "--set", "queries-per-round=1"])
+    assert code == 1
+    out = capsys.readouterr().out
+    assert "round 1: no reply merged, 2 dropped (last: iot-1: error reply: CacheError: no private key at" in out
