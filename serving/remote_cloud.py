@@ -219,7 +219,7 @@ class RemoteCloud:
                 if resp.status_code >= 500:
                     raise _Retryable(f"HTTP {resp.status_code}")
                 if resp.status_code >= 400:
-                    last_error = f"HTTP {resp.status_code}: {resp.text[:200]}"
+                    last_error = f"HTTP {resp.status_code}: {_refusal(resp)}"
                     break  # the request itself is wrong: retrying cannot help
                 prediction = self._parse(resp.content, tokens, verify_from, top_k, echo)
             except (httpx.TimeoutException, httpx.TransportError, _Retryable) as exc:
@@ -286,3 +286,18 @@ def _ids(top: dict) -> dict[int, float]:
 
 class _Retryable(Exception):
     pass
+
+
+def _refusal(resp: httpx.Response) -> str:
+    """Why a server refused a scoring call: its OpenAI-shaped message whole (not the body cut
+    mid-word), with the likely fix when the server cannot score at all."""
+    try:
+        message = str(resp.json()["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return resp.text[:300]
+    if "logprobs" in message and "not supported" in message:
+        # a device agent's user API answers but does not score: its scoring API is /hop
+        message += (f" (this server does not score tokens: if it is a device agent, its hop endpoint is "
+                    f"{str(resp.request.url).split('/v1/')[0]}/hop)")
+    return message
+

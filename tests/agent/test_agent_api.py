@@ -303,3 +303,19 @@ def test_an_agent_whose_cloud_stops_keeps_answering_and_says_so(make_agent, serv
             assert health["status"] == "ok" and health["cloud"] == "failing" and health["cloud_failures_total"] >= 1
             assert "cloud_failing_since" in health
             assert "edge-6: " in caplog.text and "cloud call(s) failed or missed their deadline" in caplog.text
+
+
+def test_a_hop_pointed_at_an_agents_own_api_is_told_its_hop_endpoint(agent, zoo_models):
+    """An agent's user API answers completions but does not score tokens; a device given the
+    agent's root as a hop got 'HTTP 400: {"error":{"message":"logprobs ... not supported by t'."""
+    from inference.cloud import CloudUnavailable
+    from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
+
+    _, url, _ = agent
+    remote = RemoteCloud(RemoteCloudConfig(url))
+    remote.connect(zoo_models[2])
+    try:
+        with pytest.raises(CloudUnavailable, match=rf"HTTP 400: .*not supported.* its hop endpoint is {url}/hop\)"):
+            remote.predict("s", [5, 6, 7], 3, 4, 5.0)
+    finally:
+        remote.close()
