@@ -181,3 +181,17 @@ def test_a_second_run_into_the_same_folder_is_refused_while_the_first_writes(tmp
     again = EvalLog.open(tmp_path, {"max_new_tokens": 6}, resume=True)  # released: the first run's output is there
     assert again.get("cloud-only", "k0") == Output((1,), " 1", 1, 3, 0.1, 0)
     again.close()
+
+
+def test_a_remote_cloud_is_fingerprinted_by_its_url_and_served_model(tiny_zoo_dir, tmp_path, decodes):
+    from serving.launch import CloudServerProcess
+
+    workload = _workload(tmp_path / "w.jsonl", n=2)
+    out = tmp_path / "eval"
+    with CloudServerProcess("cloud", tiny_zoo_dir, log=tmp_path / "cloud.log") as srv:
+        assert _eval(tiny_zoo_dir, workload, out, "--cloud-url", srv.url) == 0
+        fingerprint = json.loads((out / LOG_NAME).read_text().splitlines()[0])["fingerprint"]
+        assert fingerprint["cloud"] == f"url {srv.url} model cloud"
+        decodes["calls"] = 0
+        assert _eval(tiny_zoo_dir, workload, out, "--cloud-url", srv.url, "--resume") == 0
+        assert decodes["calls"] == 0

@@ -89,7 +89,9 @@ def _eval(args: argparse.Namespace) -> int:
             raise InferenceError(f"{exc} (or leave reward out: --policies confidence)") from exc
     decoder = HybridDecoder(stack.device_model, stack.tokenizer, stack.cloud)
     models = {"device": folder_identity(stack.device_folder),
-              "cloud": f"url {args.cloud_url}" if args.cloud_url else folder_identity(_folder(zoo, args.cloud))}
+              # a remote cloud by where it is and the model it serves there (its weights are not ours to read)
+              "cloud": (f"url {args.cloud_url} model {stack.cloud.model}" if args.cloud_url
+                        else folder_identity(_folder(zoo, args.cloud)))}
 
     logs: list[EvalLog] = []
 
