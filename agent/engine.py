@@ -38,6 +38,7 @@ from inference.chat import chat_prompt_ids
 from inference.cloud import Cloud
 from inference.decoder import HybridDecoder
 from inference.errors import InferenceError
+from inference.escalation import EscalationChain
 from inference.generation import DecodeConfig
 from inference.privacy import PrivacyPolicy
 from inference.router import make_policy
@@ -80,6 +81,8 @@ class AgentEngine(WorkerEngine):
         self.stats: Counter[str] = Counter()  # served since start (the round takes differences)
         self._cloud_failing_since: float | None = None  # wall time of the first failure in a row (health)
         self._cloud_warned = float("-inf")  # monotonic time of the last warning (at most one per 30 s)
+        self._hop_failed: dict[str, int] = {}  # per hop: failures already logged
+        self._hop_warned: dict[str, float] = {}  # per hop: monotonic time of its last warning
         self._build_lock = threading.Lock()
         self._last_refresh = time.monotonic()
         self.swaps = 0
@@ -157,13 +160,20 @@ class AgentEngine(WorkerEngine):
         """The tier above as the last requests found it: an agent whose cloud is gone still
         answers (the device and its cache alone, uncorrected), and /health says so."""
         failing = self._cloud_failing_since
-        return {"cloud": "ok" if failing is None else "failing",
-                **({"cloud_failing_since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(failing))}
-                   if failing is not None else {}),
-                "cloud_failures_total": self.stats["cloud_failures"]}
+        out = {"cloud": "ok" if failing is None else "failing",
+               **({"cloud_failing_since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(failing))}
+                  if failing is not None else {}),
+               "cloud_failures_total": self.stats["cloud_failures"]}
+        if isinstance(self.cloud, EscalationChain):  # --hop: each tier above, in the order asked
+            out["hops"] = [{k: h[k] for k in ("tier", "calls", "answered", "failed", "last_failure")}
+                           for h in self.cloud.summary()]
+        return out
 
     def _note_cloud(self, calls: int, failures: int) -> None:
-        """Log the cloud failing (at most every 30 s while it fails) and answering again."""
+        """Log the cloud failing (at most every 30 s while it fails) and answering again, and a
+        hop (--hop) failing: the next hop answers for it, so requests never show it."""
+        if calls and isinstance(self.cloud, EscalationChain):
+            self._note_hops()
         if failures:
             now = time.monotonic()
             if self._cloud_failing_since is None:
@@ -177,6 +187,16 @@ class AgentEngine(WorkerEngine):
             log.warning("%s: the cloud answers again (it had failed since %s)", self.cfg.device,
                         time.strftime("%H:%M:%S", time.localtime(self._cloud_failing_since)))
             self._cloud_failing_since, self._cloud_warned = None, float("-inf")
+
+    def _note_hops(self) -> None:
+        now = time.monotonic()
+        for hop in self.cloud.summary():
+            tier, failed = hop["tier"], hop["failed"]
+            new = failed - self._hop_failed.get(tier, 0)
+            if new > 0 and now - self._hop_warned.get(tier, float("-inf")) >= 30.0:
+                self._hop_failed[tier], self._hop_warned[tier] = failed, now
+                log.warning("%s: hop %s failed %d more call(s) (%d since start; last: %s): the next tier up "
+                            "answered for it", self.cfg.device, tier, new, failed, hop["last_failure"])
 
     def gauges(self) -> dict[str, tuple[float, str]]:
         dep, s = self.current, self.stats

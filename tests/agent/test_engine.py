@@ -209,3 +209,29 @@ def test_an_answer_the_cloud_agreed_with_is_relearnt_without_a_call(make_agent, 
     again, _ = run_job(engine, ids, max_tokens=12)
     assert again.token_ids == settled.token_ids and again.usage["cloud_calls"] == 0
     assert again.extra["fedhybrid"]["corrections"] == settled.extra["fedhybrid"]["corrections"] > 0
+
+
+def test_a_hop_that_is_down_is_in_health_and_the_log_while_the_next_tier_answers(make_agent, run_job, zoo_models,
+                                                                                caplog):
+    """The next tier up answers for a hop that is down, so no request shows it: /health lists each
+    hop's calls and failures with the last reason, and the agent logs it (at most every 30 s)."""
+    from inference.cloud import LocalCloud
+    from inference.escalation import EscalationChain, Hop
+    from serving.launch import free_port
+    from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
+
+    _, cloud_model, tok, *_ = zoo_models
+    hub = RemoteCloud(RemoteCloudConfig(f"http://127.0.0.1:{free_port()}", max_retries=0, connect_timeout_s=1.0))
+    hub.connect_later(tok)  # as `device serve --hop` does: a hub down at the start is tried at its first call
+    chain = EscalationChain([Hop("edge", hub, min_confidence=0.5, deadline_s=2.0),
+                             Hop("cloud", LocalCloud(cloud_model), deadline_s=5.0)])
+    engine = make_agent("iot-8", upstream=chain, policy="cloud-only")
+    with caplog.at_level("WARNING", logger="fedhybrid.agent"):
+        done, _ = run_job(engine, _ids(engine), max_tokens=6)
+    assert done.extra["fedhybrid"]["answered_by"] == {"cloud": 6}  # every token, the cloud's
+    edge, cloud = engine.health()["hops"]
+    assert edge["tier"] == "edge" and edge["failed"] >= 1 and edge["answered"] == 0
+    assert "127.0.0.1" in edge["last_failure"] and cloud["tier"] == "cloud" and cloud["answered"] >= 6
+    assert engine.health()["cloud"] == "ok"  # the tier above the hops answered every call
+    assert "iot-8: hop edge failed" in caplog.text and "the next tier up answered for it" in caplog.text
+    assert caplog.text.count("hop edge failed") == 1  # one warning, not one per call
