@@ -63,14 +63,14 @@ def load_stack(zoo: Zoo, device: str, cloud: str | None = "cloud", device_str: s
     # a zoo model is checked against the zoo's tokenizer; a model folder a user brings may
     # have its own, and the cloud must then share the device's (both hashes named if not)
     device_model, tokenizer = load_causal_lm(device, zoo, device=device_str)
-    folder = zoo.path(device) if device in zoo.tiers or device in zoo.names else Path(device)
+    folder = zoo.folder(device)
     local = None
     cloud_name = ""
     if cloud is not None:
         cloud_model, _ = load_causal_lm(cloud, zoo, device=device_str,
                                         expected_tokenizer_hash=tokenizer_hash(tokenizer))
         local = LocalCloud(cloud_model)
-        cloud_name = zoo.model_name(cloud) if cloud in zoo.tiers or cloud in zoo.names else Path(cloud).name
+        cloud_name = zoo.folder(cloud).name  # a zoo model's folder is named after it
     return Stack(device_model, tokenizer, folder, local, cloud_name)
 
 

@@ -134,6 +134,11 @@ class Zoo:
     def path(self, tier_or_name: str) -> Path:
         return self.root / self.model_name(tier_or_name)
 
+    def folder(self, ref: str) -> Path:
+        """The folder `ref` names: a tier's or a model's of this zoo, else `ref` itself as a path
+        (a model a user brings)."""
+        return self.path(ref) if ref in self.tiers or ref in self.names else Path(ref)
+
     def entry(self, tier_or_name: str) -> dict:
         return self.manifest["models"][self.model_name(tier_or_name)]
 

@@ -135,7 +135,7 @@ def _serve_on(args: argparse.Namespace, sock: socket.socket, zoo: Zoo, cfg: Agen
     tier = cfg.profile
     model_ref = args.model or tier.model
     base, tokenizer = load_causal_lm(model_ref, zoo, expected_tokenizer_hash=zoo.tokenizer_hash)
-    folder = zoo.path(model_ref) if model_ref in zoo.tiers or model_ref in zoo.names else Path(model_ref)
+    folder = zoo.folder(model_ref)
     cloud_name = zoo.model_name("cloud")
     if args.cloud_url:
         from serving.remote_cloud import RemoteCloud, RemoteCloudConfig

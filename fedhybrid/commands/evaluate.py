@@ -91,7 +91,7 @@ def _eval(args: argparse.Namespace) -> int:
     models = {"device": folder_identity(stack.device_folder),
               # a remote cloud by where it is and the model it serves there (its weights are not ours to read)
               "cloud": (f"url {args.cloud_url} model {stack.cloud.model}" if args.cloud_url
-                        else folder_identity(_folder(zoo, args.cloud)))}
+                        else folder_identity(zoo.folder(args.cloud)))}
 
     logs: list[EvalLog] = []
 
@@ -138,7 +138,3 @@ def _eval(args: argparse.Namespace) -> int:
     print(f"wrote {args.out / 'eval.json'} and {png}")
     return 0
 
-
-def _folder(zoo, name: str) -> Path:
-    """The folder a --device/--cloud value names: a zoo tier or model, else a path."""
-    return zoo.path(name) if name in zoo.tiers or name in zoo.names else Path(name)

@@ -82,9 +82,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"state_hash": state.state_hash(), "rows": rows}, indent=2))
-    # full_history reads each round's details lazily: a second pass for this run's rounds
-    empty = empty_rounds(full_history(state.history, Path(run_config["state-dir"])),
-                         since=state.round - int(run_config["num-rounds"]))
+    # a second lazy pass over this run's rounds only (each reads its details file again)
+    since = state.round - int(run_config["num-rounds"])
+    empty = empty_rounds(full_history([r for r in state.history if r["round"] > since],
+                                      Path(run_config["state-dir"])), since)
     for line in empty:
         console.print(line, style="red", markup=False)
     return 1 if empty else 0
