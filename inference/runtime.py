@@ -67,8 +67,11 @@ def load_stack(zoo: Zoo, device: str, cloud: str | None = "cloud", device_str: s
     local = None
     cloud_name = ""
     if cloud is not None:
+        # named against the device model: with `--device PATH` and the zoo's default cloud, the
+        # zoo cloud is not the one out of step with "the fleet", the model brought is
         cloud_model, _ = load_causal_lm(cloud, zoo, device=device_str,
-                                        expected_tokenizer_hash=tokenizer_hash(tokenizer))
+                                        expected_tokenizer_hash=tokenizer_hash(tokenizer),
+                                        expected_from=f"the device model {folder}")
         local = LocalCloud(cloud_model)
         cloud_name = zoo.folder(cloud).name  # a zoo model's folder is named after it
     return Stack(device_model, tokenizer, folder, local, cloud_name)

@@ -56,14 +56,16 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerFast:
     return PreTrainedTokenizerFast.from_pretrained(str(path))
 
 
-def check_same(expected_hash: str, tokenizer: PreTrainedTokenizerFast, what: str) -> None:
-    """Raise TokenizerMismatchError unless `tokenizer` hashes to `expected_hash`."""
+def check_same(expected_hash: str, tokenizer: PreTrainedTokenizerFast, what: str,
+               against: str = "the fleet") -> None:
+    """Raise TokenizerMismatchError unless `tokenizer` hashes to `expected_hash`, the hash of
+    `against`'s tokenizer (the fleet's, or the one model a second must match)."""
     actual = tokenizer_hash(tokenizer)
     if actual != expected_hash:
         raise TokenizerMismatchError(
-            f"{what} uses a different tokenizer (hash {actual[:12]}) than the fleet "
+            f"{what} uses a different tokenizer (hash {actual[:12]}) than {against} "
             f"(hash {expected_hash[:12]}): all models of a fleet must share one tokenizer; "
-            "rebuild or re-export the model with the fleet's tokenizer.json"
+            f"bring models saved with one tokenizer.json, or re-export {what.removeprefix('model ')} with {against}'s"
         )
 
 

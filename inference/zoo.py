@@ -161,7 +161,7 @@ class Zoo:
 
 
 def load_causal_lm(name_or_path: str | Path, zoo: Zoo | None = None, device: str = "cpu",
-                   expected_tokenizer_hash: str | None = None
+                   expected_tokenizer_hash: str | None = None, expected_from: str = "the fleet"
                    ) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
     """Load a zoo model (tier or model name, verified) or any HF causal-LM folder.
 
@@ -169,7 +169,8 @@ def load_causal_lm(name_or_path: str | Path, zoo: Zoo | None = None, device: str
 
     Raises:
         ZooError: a zoo file is missing/corrupt, or the path holds no loadable model.
-        TokenizerMismatchError: the model's tokenizer differs from `expected_tokenizer_hash`.
+        TokenizerMismatchError: the model's tokenizer differs from `expected_tokenizer_hash`, the
+            hash of `expected_from`'s tokenizer (named in the message).
     """
     folder: Path
     in_zoo = zoo is not None and (str(name_or_path) in zoo.tiers or str(name_or_path) in zoo.names)
@@ -190,7 +191,7 @@ def load_causal_lm(name_or_path: str | Path, zoo: Zoo | None = None, device: str
                "the folder must hold a causal LM saved with save_pretrained and its tokenizer (tokenizer.json)")
         raise ZooError(f"could not load the model in {folder}: {exc}. {fix}") from exc
     if expected_tokenizer_hash is not None:
-        check_same(expected_tokenizer_hash, tokenizer, f"model {folder}")
+        check_same(expected_tokenizer_hash, tokenizer, f"model {folder}", expected_from)
     model.to(device).eval()
     return model, tokenizer
 

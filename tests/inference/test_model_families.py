@@ -246,3 +246,5 @@ def test_eval_and_calibrate_commands_take_model_folders(family, tiny_zoo_dir, tm
                  "--policies", "confidence", "--out", str(tmp_path / "bad")]) == 2
     err = capsys.readouterr().err
     assert "different tokenizer" in err and len(err.strip().splitlines()) == 1
+    # the cloud is measured against the model brought, not against "the fleet"
+    assert f"than the device model {device_dir}" in err and "the fleet" not in err
