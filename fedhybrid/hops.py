@@ -2,8 +2,9 @@
 
 Parsed once at the command line into `inference.escalation.Hop`s over `RemoteCloud`
 clients; the device's own cloud (`--cloud-url` or the in-process cloud model) becomes the
-last hop. A hop unreachable at start-up is not an error: it is checked at its first call
-and skipped (with the next hop asked) until it answers.
+last hop. Each hop is probed once at start-up: one that answers with another tokenizer is
+refused then (no call could succeed); one that does not answer is logged and is not an error: it
+is checked again at its first call and skipped (with the next hop asked) until it answers.
 """
 
 from __future__ import annotations
@@ -50,7 +51,11 @@ def parse_hop(spec: str) -> HopSpec:
 
 def build_chain(specs: list[HopSpec], cloud, tokenizer, cloud_deadline_s: float, cloud_price: float = 0.0,
                 api_key: str | None = None):
-    """The device's escalation chain: the hops in order, then `cloud` (always answers)."""
+    """The device's escalation chain: the hops in order, then `cloud` (always answers).
+
+    Raises:
+        TokenizerMismatchError: a hop answering at start-up uses another tokenizer.
+    """
     from inference.escalation import EscalationChain, Hop
     from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
 
@@ -58,6 +63,10 @@ def build_chain(specs: list[HopSpec], cloud, tokenizer, cloud_deadline_s: float,
     for spec in specs:
         remote = RemoteCloud(RemoteCloudConfig(spec.url, api_key=api_key, cooldown_s=2.0))
         remote.connect_later(tokenizer)  # a hub that is down now is skipped until it answers
+        down = remote.probe()
+        if down is not None:  # said now, not first seen in /health after the hop's first failed call
+            log.warning("hop %s is not answering at start-up (%s): its calls go to the next tier up "
+                        "until it answers", spec.tier, down)
         hops.append(Hop(spec.tier, remote, spec.min_confidence, spec.deadline_s, spec.price_per_1k))
     hops.append(Hop("cloud", cloud, 0.0, cloud_deadline_s, cloud_price))
     return EscalationChain(hops)

@@ -169,6 +169,24 @@ class RemoteCloud:
         self._deferred = tokenizer
         self.vocab_size = len(tokenizer)
 
+    def probe(self) -> str | None:
+        """For a `connect_later` server: run the compatibility check now, once. Returns None when
+        the server answered and is compatible (the first call then skips the check), else why it
+        could not be reached (the check stays for the first call; the breaker is not touched).
+
+        Raises:
+            TokenizerMismatchError: the server answers with another tokenizer: no later call can
+                succeed, so this is refused now rather than skipped at every call.
+        """
+        if self._deferred is None:
+            return None
+        try:
+            self.connect(self._deferred)
+        except ServingError as exc:
+            return str(exc)
+        self._deferred = None
+        return None
+
     def _connect_deferred(self) -> None:
         try:
             self.connect(self._deferred)

@@ -157,6 +157,31 @@ def test_hops_with_another_vocabulary_and_bad_specs_are_refused(pair):
     assert [h.tier for h in chain.hops] == ["edge", "cloud"]  # a hub down at start-up is not an error
 
 
+def test_hops_are_probed_at_start_up(engines, pair, serve_app, caplog):
+    from inference.errors import TokenizerMismatchError
+
+    hub, _, tok = engines
+    cloud = LocalCloud(pair[1])
+    down = f"http://127.0.0.1:{free_port()}"
+    with serve_app(create_cloud_app(hub, HttpConfig())) as hub_url, caplog.at_level("WARNING", "fedhybrid.hops"):
+        chain = build_chain([parse_hop(f"down={down}"), parse_hop(f"edge={hub_url}")], cloud, tok, 1.0)
+    # the hop that is down is said at start-up, by name and address, and stays in the chain
+    warned = [r.getMessage() for r in caplog.records if r.name == "fedhybrid.hops"]
+    assert len(warned) == 1 and "hop down is not answering at start-up" in warned[0] and down in warned[0]
+    assert [h.tier for h in chain.hops] == ["down", "edge", "cloud"]
+    assert chain.hops[1].cloud.probe() is None  # the live hub passed its check: none left for the first call
+
+    # a hub that answers with another tokenizer could never answer a call: refused at start-up
+    foreign = FastAPI()
+
+    @foreign.get("/v1/models")
+    async def models():
+        return {"data": [{"id": "hub", "tokenizer_hash": "f" * 64, "vocab_size": len(tok)}]}
+
+    with serve_app(foreign) as foreign_url, pytest.raises(TokenizerMismatchError, match=foreign_url):
+        build_chain([parse_hop(f"edge={foreign_url}")], cloud, tok, 1.0)
+
+
 def test_a_device_agent_answers_the_tier_below_at_hop_and_follows_its_adapter(make_agent, serve_app, pair):
     import numpy as np
 
