@@ -115,7 +115,9 @@ class EscalationChain:
                 with self._lock:
                     stats.calls += 1
                     stats.failed += 1
-                    stats.failures = [*stats.failures[-4:], str(exc)[:200]]
+                    # bounded (a summary keeps 5 per hop), and a cut one says so rather than ending mid-word
+                    text = str(exc) if len(str(exc)) <= 320 else str(exc)[:317] + "..."
+                    stats.failures = [*stats.failures[-4:], text]
                 reasons.append(f"{hop.tier}: {exc}")
                 continue
             sure = bool(prediction.top_logprobs) and math.exp(prediction.top_logprobs[0]) >= hop.min_confidence
