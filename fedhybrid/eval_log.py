@@ -65,18 +65,33 @@ def request_key(prompt_ids: list[int], sensitive: bool) -> str:
     return digest([prompt_ids, sensitive])[:32]
 
 
+_WHOLE = 4 << 20  # files up to this size are hashed whole
+_SAMPLES, _SAMPLE = 16, 64 << 10  # larger ones: 16 evenly spaced 64 KiB windows, the first and last included
+
+
+def _content_digest(path: Path, size: int) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        if size <= _WHOLE:
+            h.update(f.read())
+        else:
+            for i in range(_SAMPLES):
+                f.seek((size - _SAMPLE) * i // (_SAMPLES - 1))
+                h.update(f.read(_SAMPLE))
+    return h.hexdigest()
+
+
 def folder_identity(folder: Path) -> str:
-    """A model or head folder's identity, cheap for a multi-gigabyte model: the top-level files'
-    names, sizes and modification times, and the bytes of its small JSON files (config,
-    tokenizer, head metadata). Rewriting weights in place changes the time, so a log written
-    against the old weights is refused; sub-folders (a device's reward heads) are not part of
-    the model and are left out."""
+    """A model or head folder's identity, cheap for a multi-gigabyte model: each top-level
+    file's name, size and content, hashed whole up to 4 MiB (config, tokenizer, head metadata,
+    small weights) and sampled above (1 MiB read per file: retrained or re-quantized weights
+    change every window, a safetensors header among them). Times are not part of it: a copied
+    or moved model keeps its identity, and weights rewritten in place with the same size are
+    still told apart. Sub-folders (a device's reward heads) are not part of the model."""
     parts = []
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
-        st = path.stat()
-        small_json = path.suffix == ".json" and st.st_size <= 1 << 20
-        parts.append([path.name, st.st_size, st.st_mtime_ns if not small_json else
-                      hashlib.sha256(path.read_bytes()).hexdigest()])
+        size = path.stat().st_size
+        parts.append([path.name, size, _content_digest(path, size)])
     return digest(parts)
 
 

@@ -171,6 +171,35 @@ def test_a_model_rewritten_in_place_changes_its_identity(tiny_zoo_dir, tmp_path)
     assert folder_identity(model) != before
 
 
+def test_a_model_is_known_by_its_content_not_its_file_times(tiny_zoo_dir, tmp_path, monkeypatch):
+    import os
+
+    from fedhybrid import eval_log
+
+    # the tiny model's weights take the sampled path: 16 windows of 512 bytes, not the whole file
+    monkeypatch.setattr(eval_log, "_WHOLE", 1 << 10)
+    monkeypatch.setattr(eval_log, "_SAMPLE", 512)
+    model = tmp_path / "m"
+    shutil.copytree(tiny_zoo_dir / "edge", model)
+    weights = model / "model.safetensors"
+    assert weights.stat().st_size > 16 * 512
+    before = eval_log.folder_identity(model)
+    # a copy elsewhere, every time new: the same model
+    shutil.copytree(model, tmp_path / "copy", copy_function=shutil.copyfile)
+    assert eval_log.folder_identity(tmp_path / "copy") == before
+    # weights retrained in place (every float's sign flipped past the safetensors header), same
+    # size, times put back: not the same model
+    st = weights.stat()
+    data = bytearray(weights.read_bytes())
+    start = 8 + int.from_bytes(data[:8], "little")
+    for at in range(start + 3, len(data), 4):
+        data[at] ^= 0x80
+    weights.write_bytes(bytes(data))
+    os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert weights.stat().st_size == st.st_size and weights.stat().st_mtime_ns == st.st_mtime_ns
+    assert eval_log.folder_identity(model) != before
+
+
 def test_a_second_run_into_the_same_folder_is_refused_while_the_first_writes(tmp_path):
     first = EvalLog.open(tmp_path, {"max_new_tokens": 6}, resume=False)
     first.put("cloud-only", "k0", "q0", Output((1,), " 1", 1, 3, 0.1, 0))
