@@ -52,6 +52,11 @@ def run_size(run_config: dict, n: int, rounds: int, work: Path, drop: float = 0.
     rc = {**run_config, "fleet-tiers": fleet_tiers(tiers, n), "num-rounds": rounds,
           "state-dir": str(work / f"n{n}{tag}"), "key-dir": str(work / f"keys-{n}{tag}")}
     cfg = FederationConfig.from_run_config(rc)
+    if cfg.secure:  # the replay fleet's keys, as `fedhybrid keys init` makes them: a server given
+        # key-dir creates none, and outside the state folder they stay out of state_bytes
+        from cache_sync.keys import init_keys
+
+        init_keys(cfg.key_path, [cfg.device_name(i) for i in range(n)])
     grid = InProcessGrid(client_app, rc, [{"partition-id": i, "num-partitions": n} for i in range(n)])
     ids = sorted(grid.contexts)
     grid.failing = set(ids[:: max(1, round(1 / drop))][: math.ceil(drop * n)]) if drop > 0 else set()

@@ -131,3 +131,22 @@ def test_a_replayed_fleet_forgets_its_private_entries_and_keeps_releasing(tiny_z
     assert all(r["release"]["forgotten"] == 0 for r in runs[0].history)
     assert sum(r["release"]["forgotten"] for r in runs[1].history[1:]) > 0 and bounded[-1] < kept[-1]
     assert all(r["release"]["released"] > 0 for r in runs[1].history)
+
+
+def test_bench_fed_nodes_measures_a_replay_fleet_with_keys_of_its_own(tiny_zoo_dir, corpus, tmp_path, capfd):
+    """`bench fed --nodes` and `--secure-aggregation` (fedhybrid/bench/scale.py): the measured
+    fleet's servers are given a key-dir, which a server never fills itself, so the bench makes
+    the fleet's keys as `fedhybrid keys init` would (every run was refused for want of them)."""
+    from fedhybrid.bench.scale import run_sizes, secagg_compare
+
+    rc = _config(tiny_zoo_dir, tmp_path / "unused", **{"replay-dir": str(corpus)})
+    (result,) = run_sizes(rc, [4], 1, tmp_path / "work")
+    assert result["nodes"] == 4 and [r["replies"] for r in result["rows"]] == [4]
+    assert sorted(p.name for p in (tmp_path / "work" / "keys-4" / "devices").glob("*.pub")) == sorted(
+        f"{t}-{i}.pub" for i, t in enumerate(("client", "edge", "iot", "client")))
+    # 12 nodes, three of each family left once a quarter crash mid-round (one per family)
+    compared = secagg_compare(rc, 12, 1, 0.25, tmp_path / "work")
+    assert [r["mode"] for r in compared["rows"]] == ["plain", "secagg"]
+    assert all(r["replies"] == 9 for r in compared["rows"])
+    assert compared["max_abs_diff"] <= 1e-6 * max(1.0, compared["max_abs_value"])
+    assert "4 nodes, round 1" in capfd.readouterr().out  # each size runs in a process of its own
