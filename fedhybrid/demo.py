@@ -232,7 +232,8 @@ def run(demo: DemoConfig, zoo_root: Path | None, console: Console) -> dict:
     for row in rows:
         b = base[(row["round"], row["tier"])]
         row["accuracy_cloud_only"] = b["correct"] / max(1, b["queries"])
-        row["accuracy_vs_cloud"] = row["accuracy"] / row["accuracy_cloud_only"] if b["correct"] else None
+        row["accuracy_vs_cloud"] = (row["accuracy"] / row["accuracy_cloud_only"]
+                                    if b["correct"] and row["accuracy"] is not None else None)
         row["cost_reduction"] = 1.0 - row["cloud_tokens_computed"] / max(1, b["cost"])
     add_intervals(rows, history, served_outcomes(history, state_dir / "nodes"), reference["results"],
                   seed=cfg.seed)
@@ -264,7 +265,7 @@ def print_summary(result: dict, console: Console) -> None:
                 "n-grams released/withheld"):  # bytes per node: in the report
         table.add_column(col, justify="right")
     for r in fleet:
-        table.add_row(str(r["round"]), interval(r, "cloud_share").fmt(), f"{r['cache_share']:.1%}",
+        table.add_row(str(r["round"]), interval(r, "cloud_share").fmt(), interval(r, "cache_share").fmt(),
                       interval(r, "local_cache_share").fmt(), interval(r, "accuracy").fmt(),
                       interval(r, "accuracy_vs_cloud").fmt(), f"{r['cost_reduction']:.1%}",
                       f"{r['released']}/{r['withheld']}")

@@ -34,24 +34,30 @@ def tier_rows(history: Iterable[dict], tiers: tuple[str, ...] = TIERS) -> list[d
             nodes = groups.get(tier)
             if not nodes:
                 continue
-            tokens = sum(m["tokens"] for m in nodes) or 1.0
-            queries = sum(m["num-examples"] for m in nodes) or 1.0
+            # a tier whose devices served nothing (more devices than requests) has no shares and
+            # no accuracy: None ("-" in tables, null in JSON), not 0%, which reads as all wrong
+            served = sum(m["tokens"] for m in nodes)
+            tokens = served or 1.0
+            queries = sum(m["num-examples"] for m in nodes)
             cloud, cache = sum(m["cloud-tokens"] for m in nodes), sum(m["cache-tokens"] for m in nodes)
             # the tier hierarchy: tokens answered by the hubs above (per hub tier)
             hubs = {key[len("hub-tokens-"):]: sum(m.get(key, 0.0) for m in nodes)
                     for key in sorted({k for m in nodes for k in m if k.startswith("hub-tokens-")}) if key !=
                     "hub-tokens-computed"}
             hub = sum(hubs.values())
+            def share(part: float, tokens: float = tokens, served: float = served) -> float | None:
+                return part / tokens if served else None
+
             rows.append({
                 "round": record["round"], "tier": tier, "nodes": len(nodes),
-                "cloud_share": cloud / tokens,
-                "cache_share": cache / tokens,
-                "hub_share": hub / tokens,
-                "hub_shares": {t: n / tokens for t, n in hubs.items()},
-                "local_share": (tokens - cloud - cache - hub) / tokens,  # the device's own tokens
-                "local_cache_share": (tokens - cloud - hub) / tokens,  # the local+cache hit rate
+                "cloud_share": share(cloud),
+                "cache_share": share(cache),
+                "hub_share": share(hub),
+                "hub_shares": {t: share(n) for t, n in hubs.items()},
+                "local_share": share(tokens - cloud - cache - hub),  # the device's own tokens
+                "local_cache_share": share(tokens - cloud - hub),  # the local+cache hit rate
                 "hub_tokens_computed": sum(m.get("hub-tokens-computed", 0.0) for m in nodes),
-                "accuracy": sum(m["accuracy"] * m["num-examples"] for m in nodes) / queries,
+                "accuracy": (sum(m["accuracy"] * m["num-examples"] for m in nodes) / queries) if queries else None,
                 "cloud_tokens_computed": sum(m["cloud-tokens-computed"] for m in nodes),
                 "settled_requests": sum(m.get("settled-requests", 0.0) for m in nodes),
                 "relearnt_requests": sum(m.get("relearnt-requests", 0.0) for m in nodes),
@@ -110,6 +116,9 @@ def add_intervals(rows: list[dict], history: list[dict], served: dict[tuple[int,
     for row in rows:
         record = by_round[row["round"]]
         devices = sorted(d for d, m in record["nodes"].items() if row["tier"] in (m["tier"], "all"))
+        if not row["tokens"]:
+            row["ci"], row["ci_note"] = None, "its devices served no request this round"
+            continue
         missing = [d for d in devices if not served.get((row["round"], d))]
         if missing:
             row["ci"], row["ci_note"] = None, f"no per-query outcomes from {', '.join(missing)}"
@@ -182,8 +191,9 @@ def chain_parts(row: dict) -> list[tuple[str, float]]:
     (edge before client, the order an iot device asks them), cloud; the shares sum to 1."""
     hubs = row.get("hub_shares") or {}
     order = sorted(hubs, key=lambda t: ({"edge": 0, "client": 1}.get(t, 2), t))
-    return ([("local", row["local_share"]), ("cache", row["cache_share"])]
-            + [(f"{t} hub", hubs[t]) for t in order] + [("cloud", row["cloud_share"])])
+    parts = ([("local", row["local_share"]), ("cache", row["cache_share"])]
+             + [(f"{t} hub", hubs[t]) for t in order] + [("cloud", row["cloud_share"])])
+    return [(name, value or 0.0) for name, value in parts]  # a tier that served nothing: no bar
 
 
 def chain_names(rows: list[dict]) -> list[str]:

@@ -88,3 +88,20 @@ def test_goal_verdicts_judge_each_part_by_its_interval():
     assert goals["round 10, iot"]["verdict"] == "met"  # 70% >= 60% on every query
     assert goals["round 10, client"]["verdict"] == "met"  # 95% >= 90% on every query
     assert goals["round 10, edge"]["verdict"].startswith("not evaluated")  # no edge device in this fleet
+
+
+def test_a_tier_that_served_nothing_has_no_shares_and_no_accuracy():
+    """More devices than requests: a tier whose devices served nothing reads "-", not 0% (which
+    said every answer was wrong), and the fleet row is the tiers that served."""
+    history, served, reference = _fleet()
+    served[(1, "edge-2")] = []
+    history[0]["nodes"]["edge-2"] = _metrics("edge", [])
+    rows = tier_rows(history)
+    add_intervals(rows, history, served, reference, resamples=50)
+    by_tier = {r["tier"]: r for r in rows}
+    edge = by_tier["edge"]
+    assert edge["queries"] == 0 and edge["accuracy"] is None
+    assert all(edge[k] is None for k in ("cloud_share", "cache_share", "local_cache_share", "hub_share"))
+    assert edge["ci"] is None and "served no request" in edge["ci_note"]
+    assert dict(chain_parts(edge)) == {"local": 0.0, "cache": 0.0, "cloud": 0.0}
+    assert by_tier["all"]["queries"] == 40 and by_tier["all"]["accuracy"] == pytest.approx(0.75)
