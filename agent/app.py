@@ -6,7 +6,8 @@ Admin endpoints need `Authorization: Bearer <token>`, the token the agent writes
 - GET  /admin/v1/identity: device, tier, model, installed versions;
 - POST /admin/v1/round: one federated round (`agent.sync`), RoundRequest -> RoundReply;
 - POST /admin/v1/install: push an adapter and/or a signed cache diff now (the same install
-  rounds use), e.g. to roll out an adapter between rounds;
+  rounds use), e.g. to roll out an adapter between rounds (`agent.wire.InstallRequest`); all
+  or nothing: a part that does not open or apply refuses the push (400) and installs nothing;
 - GET  /admin/v1/journal: journal counters (records, corrections, uploads).
 
 A hub also serves, read-only and behind the OpenAI API's key when it has one:
@@ -23,7 +24,6 @@ import os
 import secrets
 from pathlib import Path
 
-import msgpack
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
@@ -33,7 +33,7 @@ from agent.engine import AgentEngine
 from agent.errors import AgentError
 from agent.relay import ROUTE as RELAY_ROUTE
 from agent.sync import RoundRunner
-from agent.wire import decode_adapter, pack_reply, unpack_request
+from agent.wire import decode_adapter, pack_reply, unpack_install, unpack_request
 from cache_sync.errors import CacheError
 from inference.errors import InferenceError
 from serving.http_app import HttpConfig, create_app
@@ -73,19 +73,18 @@ def create_agent_app(engine: AgentEngine, runner: RoundRunner, cfg: HttpConfig, 
             return pack_reply(runner.run(unpack_request(body)))
 
     def install(body: bytes) -> dict:
-        try:
-            raw = msgpack.unpackb(body, raw=False)
-            round_ = int(raw.get("round", engine.round))
-            adapter = decode_adapter(raw["adapter"]) if raw.get("adapter") else None
-            update = runner._open_update(raw["cache_update"], round_) if raw.get("cache_update") else None
-        except (ValueError, TypeError, AttributeError, msgpack.UnpackException) as exc:
-            raise AgentError(f"malformed install message ({exc})") from exc
+        # all or nothing: every part opened and checked before anything is installed, and a part
+        # that is unusable refuses the whole push (400, its reason), as a bad adapter always did
+        req = unpack_install(body)
+        round_ = req.round if req.round is not None else engine.round
+        adapter = decode_adapter(req.adapter) if req.adapter else None
+        update = runner.open_update(req.cache_update, round_) if req.cache_update else None
         with rounds:  # the table the diff applies to is the one installed now, not before a relay's install
             released, version = None, engine.cache_version
-            if update is not None and update.base_version <= engine.cache_version:
-                released, version = update.apply_to(engine.released), update.version
-            dep = engine.install(adapter, int(raw.get("adapter_version", round_)) if adapter else engine.adapter_version,
-                                 released, version, round_)
+            if update is not None:
+                released, version = runner.applied(update, round_), update.version
+            adapter_version = (req.adapter_version or round_) if adapter is not None else engine.adapter_version
+            dep = engine.install(adapter, adapter_version, released, version, round_)
         return {"adapter_version": dep.adapter_version, "cache_version": dep.cache_version, "swaps": engine.swaps}
 
     def extend(app: FastAPI) -> None:

@@ -1,10 +1,12 @@
 """A federated round as the device agent lives it, off the request path.
 
 When the ClientApp brings a round (`RoundRequest`), the agent:
-1. confirms the uploads the server reports merged (`acked`): only now are they done;
-2. verifies the server's signed cache diff (a diff that does not verify is refused and
-   logged, and the agent keeps serving the cache it has) and installs it together with
-   the family's new global adapter: one transaction, then a swap (`AgentEngine.install`);
+1. verifies the server's signed cache diff (one that does not verify or apply is refused,
+   logged and counted in the reply's `cache-refused` metric, and the agent keeps serving the
+   cache it has) and installs it together with the family's new global adapter: one
+   transaction, then a swap (`AgentEngine.install`); an adapter that is malformed or does not
+   fit refuses the whole round before anything changes;
+2. confirms the uploads the server reports merged (`acked`): only now are they done;
 3. turns the journal's records since the last upload into a new numbered delta (only
    requests whose privacy allows it) and seals every unconfirmed delta again: uploads are
    at-least-once, and the server's ledger of (device, seq) makes the merge exactly-once;
@@ -28,8 +30,10 @@ import numpy as np
 
 from agent.deployment import fold
 from agent.engine import AgentEngine
+from agent.errors import AgentError
 from agent.relay import RelayStore
 from agent.wire import RoundReply, RoundRequest, decode_adapter, encode_adapter
+from cache_sync.correction_cache import CountTable
 from cache_sync.envelope import EnvelopeError
 from cache_sync.errors import CacheError
 from cache_sync.merge import Delta
@@ -52,46 +56,70 @@ class RoundRunner:
         self.relay = RelayStore(engine, channel)  # what this agent holds for the tiers below (a hub)
         self._last_stats: Counter[str] = Counter()
 
-    def _open_update(self, signed: bytes, round_: int) -> CacheUpdate | None:
+    def open_update(self, signed: bytes, round_: int) -> CacheUpdate:
+        """The server's cache update of `round_`, its signature checked (with keys) and decoded.
+
+        Raises:
+            AgentError: why it is unusable (it does not verify, is not an update of this fleet's
+                header, or is another tier's view); nothing has changed.
+        """
         payload = signed
         if self.channel is not None:
             try:
                 payload = self.channel.open_update(signed, round_)
             except EnvelopeError as exc:
-                log.warning("%s: cache update of round %d rejected (%s); keeping the current cache",
-                            self.engine.cfg.device, round_, exc.reason)
-                return None
+                raise AgentError(f"cache update of round {round_} does not verify ({exc.reason})") from exc
         try:
             update = CacheUpdate.from_bytes(payload, self.engine.header)
         except CacheError as exc:
-            log.warning("%s: cache update of round %d is unusable (%s); keeping the current cache",
-                        self.engine.cfg.device, round_, exc)
-            return None
-        if update.tier and update.tier != self.engine.cfg.profile.tier:
-            log.warning("%s: cache update of round %d is the view of tier %r, not %r; keeping the current cache",
-                        self.engine.cfg.device, round_, update.tier, self.engine.cfg.profile.tier)
-            return None
+            raise AgentError(f"cache update of round {round_} is unusable ({exc})") from exc
+        tier = self.engine.cfg.profile.tier
+        if update.tier and update.tier != tier:
+            raise AgentError(f"cache update of round {round_} is the view of tier {update.tier!r}, this device "
+                             f"is {tier!r}")
         return update
+
+    def applied(self, update: CacheUpdate, round_: int) -> CountTable:
+        """The released table once `update` is applied to the installed one (the caller holds the
+        install lock, so nothing is installed between this check and the install).
+
+        Raises:
+            AgentError: it does not apply to the installed version.
+        """
+        current = self.engine.cache_version
+        if update.base_version > current:
+            # our released view is older than the diff's base (our state was lost)
+            raise AgentError(f"cache update of round {round_} is a diff from version {update.base_version}, which "
+                             f"does not apply to the installed version {current}: it needs a diff from version "
+                             f"{current} or the whole view")
+        if not update.full and update.version < current:
+            # only a stale or replayed diff goes back: a new server run sends a device ahead of it its
+            # whole view (VersionedView.diff); applied, this one would mix its rows into a newer table
+            raise AgentError(f"cache update of round {round_} is a diff to version {update.version}, older than "
+                             f"the installed version {current}: a stale or replayed update")
+        return update.apply_to(self.engine.released)
 
     def run(self, req: RoundRequest) -> RoundReply:
         engine, journal, cfg = self.engine, self.engine.journal, self.engine.cfg
         started = time.monotonic()
-        confirmed = journal.confirm(req.acked)
-        # -- install what the server pushed --------------------------------------------------------
-        released, version = None, engine.cache_version
+        # -- check what the server pushed, then install it: a refused round changes nothing --------------
+        global_b = decode_adapter(req.adapter) if req.adapter else None  # a bad adapter refuses the round
+        released, version, cache_refused = None, engine.cache_version, False
         if req.cache_update is not None:
-            update = self._open_update(req.cache_update, req.round)
-            if update is not None and update.base_version <= engine.cache_version:
-                released, version = update.apply_to(engine.released), update.version
-            elif update is not None:
-                # our released view is older than the diff's base (our state was lost): keep it and
-                # report our version; the server sends a diff from it next round
-                log.warning("%s: cache diff from version %d does not apply to our version %d; reporting ours",
-                            cfg.device, update.base_version, engine.cache_version)
-        global_b = decode_adapter(req.adapter) if req.adapter else None
+            # refused alone, the round goes on: its uploads and adapter still count, and the reply
+            # reports our version, from which the server's next update starts (a round refused for
+            # it would leave the device out of every round while the server sends what it cannot use)
+            try:
+                update = self.open_update(req.cache_update, req.round)
+                released, version = self.applied(update, req.round), update.version
+            except AgentError as exc:
+                log.warning("%s: %s; keeping cache version %d, which the reply reports so the server's next "
+                            "update starts from it", cfg.device, exc, engine.cache_version)
+                cache_refused = True
+        engine.install(global_b, req.round, released, version, req.round)
+        confirmed = journal.confirm(req.acked)
         if req.threshold is not None and req.threshold >= 0 and cfg.threshold is None:
             engine.default_threshold = req.threshold  # the server's per-tier dial, unless pinned locally
-        engine.install(global_b, req.round, released, version, req.round)
         if req.relayed:
             self.relay.keep(req.relayed, req.round)
         installed_s = time.monotonic() - started
@@ -131,7 +159,8 @@ class RoundRunner:
             "cache-entries": float(len(engine.released) + len(engine.local)),
             "uploads-confirmed": float(confirmed), "uploads-sent": float(len(sealed)),
             "uploads-pending": float(counts["uploads_pending"]), "install-s": installed_s,
-            **head_metrics, "round-s": time.monotonic() - started,
+            **head_metrics, **({"cache-refused": 1.0} if cache_refused else {}),
+            "round-s": time.monotonic() - started,
         }
         adapter = train["adapter"] if train["adapter"] is not None else (global_b or {})
         return RoundReply(cfg.device, cfg.profile.tier, encode_adapter(adapter), sealed, [u.seq for u in pending],

@@ -81,6 +81,16 @@ class RoundReply:
     route_hist: list[float] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class InstallRequest:
+    """A push between rounds (POST /admin/v1/install), from an operator or a tool of this version."""
+
+    round: int | None = None  # the round the cache update was signed for (None: the agent's current round)
+    adapter: bytes | None = None  # the family's B for this device's rank (encode_adapter)
+    adapter_version: int | None = None  # the version the adapter installs as (None: the round)
+    cache_update: bytes | None = None  # a server-signed diff or whole view of this tier's released cache
+
+
 # fields added after the first agents shipped: left out when empty, so an agent or ClientApp
 # of before them still reads every message that does not use them
 _OPTIONAL = {"relayed": [], "reward_head": None, "explore": 0.0, "route_hist": []}
@@ -96,13 +106,22 @@ def _pack(message) -> bytes:
     return msgpack.packb(raw, use_bin_type=True)
 
 
-def _unpack(cls, data: bytes):
+def _fields_of(cls, data: bytes) -> dict:
+    """The map of fields a msgpack message holds (AgentError when it is not one)."""
     if len(data) > MAX_MESSAGE:
         raise AgentError(f"{cls.__name__} of {len(data)} bytes is over {MAX_MESSAGE}")
     try:
         raw = msgpack.unpackb(data, raw=False)
-        if not isinstance(raw, dict):
-            raise AgentError(f"malformed {cls.__name__}: a {type(raw).__name__}, not a map of fields")
+    except DECODE_ERRORS as exc:
+        raise AgentError(f"malformed {cls.__name__} ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(raw, dict):
+        raise AgentError(f"malformed {cls.__name__}: a {type(raw).__name__}, not a map of fields")
+    return raw
+
+
+def _unpack(cls, data: bytes):
+    raw = _fields_of(cls, data)
+    try:
         # A newer peer's message may carry fields this version does not know (the ClientApp comes
         # with the server's app, the agent may be older): read what we know, name what we skip,
         # so a mixed-version fleet still installs the round's adapter and cache.
@@ -153,6 +172,28 @@ def unpack_request(data: bytes) -> RoundRequest:
         "head_epochs": (lambda v: _is_int(v, 0), "an integer >= 0"),
         "head_lr": (lambda v: _is_float(v) and v > 0, "a finite number > 0"),
     })
+    return req
+
+
+def unpack_install(data: bytes) -> InstallRequest:
+    """An install push, every field checked; one that brings nothing to install is refused."""
+    raw = _fields_of(InstallRequest, data)
+    # unlike a round's message, a push does not come from a newer peer: a field this version does
+    # not know is a typo ('cache-update') that would install less than was asked, so it is refused
+    known = [f.name for f in fields(InstallRequest)]
+    unknown = [k for k in raw if k not in known]
+    if unknown:
+        raise AgentError(f"InstallRequest field(s) {', '.join(repr(k) for k in unknown)[:200]} unknown: "
+                         f"use {', '.join(known)}")
+    req = InstallRequest(**raw)
+    _check(InstallRequest, req, {
+        "round": (lambda v: v is None or _is_int(v, 1), "an integer >= 1 or absent"),
+        "adapter": (lambda v: v is None or isinstance(v, bytes), "bytes or absent"),
+        "adapter_version": (lambda v: v is None or _is_int(v, 1), "an integer >= 1 or absent"),
+        "cache_update": (lambda v: v is None or isinstance(v, bytes), "bytes or absent"),
+    })
+    if not req.adapter and not req.cache_update:
+        raise AgentError("InstallRequest brings neither an adapter nor a cache_update: nothing to install")
     return req
 
 

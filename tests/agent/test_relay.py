@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from agent.config import RelayConfig
+from agent.errors import AgentError
 from agent.relay import ROUTE, RelayPoller, RelayStore
 from agent.sync import RoundRunner
 from agent.wire import RoundRequest, pack_request
@@ -115,7 +116,7 @@ def test_a_relayed_update_over_http_is_installed_as_the_server_would_have_sent_i
         poller = _poller(device, runner, url)
         assert poller.poll_once() == "installed"  # a new device: the whole view
         assert device.cache_version == 2 and device.current.cache_version == 2
-        direct = runner._open_update(server.direct("iot", 0, 1), 1)
+        direct = runner.open_update(server.direct("iot", 0, 1), 1)
         assert _rows(device.released) == _rows(direct.apply_to(CountTable(device.header)))
         # the next version: the hub hands a device one version behind the step diff
         server.publish("iot")
@@ -188,8 +189,9 @@ def test_another_tiers_view_or_an_unnamed_one_is_refused_here_and_in_a_round(mak
     assert poller.poll_once() == "refused" and poller.poll_once() == "refused"
     assert poller.counts["refused:tier"] == 2 and device.cache_version == 0 and len(device.released) == 0
     # the round's own path refuses another tier's view as well (an unnamed one from an older server it takes)
-    assert runner._open_update(edge_view, 1) is None
-    assert runner._open_update(unnamed, 1).version == 1
+    with pytest.raises(AgentError, match="the view of tier 'edge', this device is 'iot'"):
+        runner.open_update(edge_view, 1)
+    assert runner.open_update(unnamed, 1).version == 1
 
 
 def test_a_device_keeps_serving_while_its_hub_is_down_or_failing(make_agent, keys, run_job):

@@ -1,0 +1,127 @@
+"""What reaches the agent's installed versions: an admin push or a round installs all it brings
+or nothing, a cache update that does not open is refused (400 for a push, a logged and counted
+refusal for a round)."""
+
+import httpx
+import msgpack
+import numpy as np
+import pytest
+
+from agent.app import create_agent_app, write_token
+from agent.sync import RoundRunner
+from agent.wire import RoundRequest, encode_adapter
+from cache_sync.correction_cache import CountTable
+from cache_sync.versioned import VersionedView
+from inference.lora import LoraSpec, attach, b_matrices
+from inference.tokenizer import encode_prompt
+from serving.http_app import HttpConfig
+from workloads import wordmath
+
+PROMPT = wordmath.generate("heldout", 1, seed=23)[0].prompt
+
+
+def _adapter(engine, seed: int = 0) -> bytes:
+    rank = engine.cfg.profile.lora_rank
+    shapes = b_matrices(attach(engine.base, LoraSpec(rank, rank, engine.cfg.lora_seed)))
+    rng = np.random.default_rng(seed)
+    return encode_adapter({k: rng.normal(0, 1e-3, v.shape).astype(np.float32) for k, v in shapes.items()})
+
+
+def _view(engine, versions: int = 1) -> VersionedView:
+    """The server's view of the edge tier after `versions` publications (unsigned: no --key-dir)."""
+    view, rng = VersionedView(engine.header), np.random.default_rng(versions)
+    for _ in range(versions):
+        pairs = [([int(x) for x in rng.integers(3, 60, size=3)], int(rng.integers(3, 60))) for _ in range(8)]
+        view.publish(view.table.upsert(CountTable.from_corrections(engine.header, pairs, "x", view.version + 1)))
+    return view
+
+
+@pytest.fixture
+def admin(make_agent, serve_app):
+    engine = make_agent("edge-4", policy="slm-only")
+    runner = RoundRunner(engine)
+    token = write_token(engine.cfg.token_path)
+    with serve_app(create_agent_app(engine, runner, HttpConfig(), token)) as url:
+        auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/msgpack"}
+
+        def install(**fields) -> httpx.Response:
+            return httpx.post(f"{url}/admin/v1/install", content=msgpack.packb(fields, use_bin_type=True),
+                              headers=auth, timeout=60)
+
+        def identity() -> dict:
+            return httpx.get(f"{url}/admin/v1/identity", headers=auth).json()
+
+        yield engine, runner, install, identity
+
+
+def test_an_install_whose_cache_update_is_unusable_is_refused_and_installs_nothing(admin):
+    engine, _, install, identity = admin
+    before = identity()
+    assert (before["adapter_version"], before["cache_version"], before["round"]) == (0, 0, 0)
+    foreign = _view(engine).diff(0, "iot").to_bytes()  # the iot view, this device is edge
+    ahead = _view(engine, 3).diff(2, "edge").to_bytes()  # a diff from version 2: we hold version 0
+    cases = [({"round": 7, "cache_update": b"junk bytes"}, "cache update of round 7 is unusable"),
+             ({"round": 7, "adapter": _adapter(engine), "cache_update": b"junk bytes"}, "is unusable"),
+             ({"round": 7, "cache_update": foreign}, "the view of tier 'iot', this device is 'edge'"),
+             ({"round": 7, "cache_update": ahead}, "a diff from version 2, which does not apply to the installed version 0"),
+             ({"round": 7}, "nothing to install"),
+             ({"round": 7, "adapter": _adapter(engine), "cache-update": b"x"}, "'cache-update'"),
+             ({"round": "7", "adapter": _adapter(engine)}, "round='7' must be an integer >= 1")]
+    for body, reason in cases:
+        resp = install(**body)
+        assert resp.status_code == 400, (body, resp.text)
+        message = resp.json()["error"]["message"]
+        assert message.startswith("install refused: ") and reason in message, message
+    assert identity() == before and engine.swaps == 0
+    assert engine.journal.blob("adapter") is None and engine.journal.blob("released") is None
+    # the same adapter and a cache update that opens: both installed, the round moved
+    good = install(round=7, adapter=_adapter(engine), cache_update=_view(engine).diff(0, "edge").to_bytes())
+    assert good.status_code == 200, good.text
+    assert good.json() == {"adapter_version": 7, "cache_version": 1, "swaps": 1}
+    assert (identity()["round"], len(engine.released)) == (7, 16)
+
+
+def test_a_stale_cache_diff_is_refused_by_an_install_and_skipped_by_a_round(admin, caplog):
+    """A diff (not a whole view) to a version below the installed one can only be stale or
+    replayed: applied, it would mix its rows into a newer table and move the version back."""
+    engine, runner, install, identity = admin
+    view = _view(engine, 3)
+    assert install(round=3, cache_update=view.diff(0, "edge").to_bytes()).status_code == 200
+    stale = _view(engine, 2).diff(1, "edge").to_bytes()  # 1 -> 2, applied to version 3
+    resp = install(round=4, cache_update=stale)
+    assert resp.status_code == 400 and "older than the installed version 3" in resp.json()["error"]["message"]
+    with caplog.at_level("WARNING", logger="fedhybrid.agent"):
+        reply = runner.run(RoundRequest(round=4, adapter=None, cache_update=stale, local_steps=0))
+    assert reply.cache_version == 3 and reply.metrics["cache-refused"] == 1.0
+    assert "edge-4: cache update of round 4 is a diff to version 2, older than" in caplog.text
+    assert identity()["cache_version"] == 3
+
+
+def test_a_round_whose_cache_update_is_unusable_installs_its_adapter_and_says_so(make_agent, caplog):
+    """A round is not refused for its cache update: the uploads and the adapter still go (the
+    server's next round sends a diff from the version the reply reports); the reply's metrics
+    carry the refusal so the server's round record shows it, not only this device's log."""
+    engine = make_agent("edge-4", policy="slm-only")
+    runner = RoundRunner(engine)
+    with caplog.at_level("WARNING", logger="fedhybrid.agent"):
+        reply = runner.run(RoundRequest(round=2, adapter=_adapter(engine), cache_update=b"junk", local_steps=0))
+    assert reply.metrics["cache-refused"] == 1.0 and reply.cache_version == 0
+    assert engine.adapter_version == 2 and engine.round == 2
+    assert "edge-4: cache update of round 2 is unusable" in caplog.text and "keeping cache version 0" in caplog.text
+    ok = runner.run(RoundRequest(round=3, adapter=None, cache_update=_view(engine).diff(0, "edge").to_bytes(),
+                                 local_steps=0))
+    assert "cache-refused" not in ok.metrics and ok.cache_version == 1
+
+
+def test_a_round_with_a_bad_adapter_changes_nothing_not_even_the_acks(make_agent, run_job):
+    engine = make_agent("edge-4", policy="cloud-only", threshold=None)  # corrections to upload
+    runner = RoundRunner(engine)
+    run_job(engine, encode_prompt(engine.tokenizer, PROMPT), max_tokens=4)
+    first = runner.run(RoundRequest(round=1, adapter=None, cache_update=None, local_steps=0))
+    assert first.delta_seqs == [1] and [u.seq for u in engine.journal.pending_uploads()] == [1]
+    from agent.errors import AgentError
+
+    with pytest.raises(AgentError, match="adapter bytes are malformed"):
+        runner.run(RoundRequest(round=2, adapter=b"junk", cache_update=None, acked=[1], threshold=0.9))
+    assert [u.seq for u in engine.journal.pending_uploads()] == [1]  # not confirmed by a refused round
+    assert engine.round == 1 and engine.default_threshold is None  # the round's threshold not taken either
