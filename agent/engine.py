@@ -320,6 +320,8 @@ class AgentEngine(WorkerEngine):
                 self.header.check_compatible(released.header, "released cache")
                 blobs["released"] = (released.to_bytes(), cache_version)
             self.journal.put_blobs(blobs, {"round": round_})
+            self._note_back(round_, adapter_version if adapter is not None else self.adapter_version,
+                            cache_version if released is not None else self.cache_version)
             if adapter is not None:
                 self.adapter, self.adapter_version = adapter, adapter_version
             if released is not None:
@@ -332,6 +334,17 @@ class AgentEngine(WorkerEngine):
             for hook in self.on_swap:
                 hook(self.current)
             return self.current
+
+    def _note_back(self, round_: int, adapter_version: int, cache_version: int) -> None:
+        """Log an install that moves a version back. Not refused: a new server run starts again at
+        round 1 (and sends a device ahead of it its whole cache view) and no message says which run
+        it comes from; but a stale or replayed message looks the same, so an operator must see it."""
+        back = [f"{name} {old} -> {new}" for name, old, new in (
+            ("round", self.round, round_), ("adapter version", self.adapter_version, adapter_version),
+            ("cache version", self.cache_version, cache_version)) if new < old]
+        if back:
+            log.warning("%s: this install moves back %s: as when a new server run starts again at round 1; if "
+                        "no new run started, the message was stale or replayed", self.cfg.device, ", ".join(back))
 
     def _fold_new(self) -> bool:
         rows, last, _ = fold(self.header, self.cfg.device, self.journal.records(self.local_upto), self.round)

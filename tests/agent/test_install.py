@@ -1,6 +1,6 @@
 """What reaches the agent's installed versions: an admin push or a round installs all it brings
 or nothing, a cache update that does not open is refused (400 for a push, a logged and counted
-refusal for a round)."""
+refusal for a round), and versions that move back are said in the log."""
 
 import httpx
 import msgpack
@@ -125,3 +125,26 @@ def test_a_round_with_a_bad_adapter_changes_nothing_not_even_the_acks(make_agent
         runner.run(RoundRequest(round=2, adapter=b"junk", cache_update=None, acked=[1], threshold=0.9))
     assert [u.seq for u in engine.journal.pending_uploads()] == [1]  # not confirmed by a refused round
     assert engine.round == 1 and engine.default_threshold is None  # the round's threshold not taken either
+
+
+def test_versions_that_move_back_are_logged_naming_old_and_new(admin, caplog):
+    """A new server run starts again at round 1 (and sends a device ahead of it its whole view),
+    so versions may move back; a stale or replayed message does the same, so it is said."""
+    engine, runner, install, identity = admin
+    assert install(round=9, adapter=_adapter(engine), adapter_version=9,
+                   cache_update=_view(engine, 3).diff(0, "edge").to_bytes()).status_code == 200
+    with caplog.at_level("WARNING", logger="fedhybrid.agent"):
+        runner.run(RoundRequest(round=10, adapter=_adapter(engine, 1), cache_update=None, local_steps=0))
+        assert "moves back" not in caplog.text  # forward: nothing to say
+        whole = _view(engine, 1).whole("edge").to_bytes()  # a new run's view: version 1, replaces ours
+        runner.run(RoundRequest(round=1, adapter=_adapter(engine, 2), cache_update=whole, local_steps=0))
+    assert (identity()["round"], identity()["adapter_version"], identity()["cache_version"]) == (1, 1, 1)
+    assert ("edge-4: this install moves back round 10 -> 1, adapter version 10 -> 1, cache version 3 -> 1"
+            in caplog.text)
+    assert "a new server run" in caplog.text and "stale or replayed" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="fedhybrid.agent"):
+        assert install(adapter=_adapter(engine, 3), adapter_version=5).status_code == 200
+        assert install(adapter=_adapter(engine, 4), adapter_version=2).status_code == 200
+    assert identity()["adapter_version"] == 2
+    assert caplog.text.count("moves back") == 1 and "moves back adapter version 5 -> 2" in caplog.text
