@@ -93,7 +93,7 @@ def _fed_scale(args: argparse.Namespace) -> int:
         work = args.state_dir.resolve() if args.state_dir else Path(tmp)
         results = scale.run_sizes(run_cfg, sorted(set(args.nodes)), args.scale_rounds, work)
     summary, exponents = scale.summarize(results)
-    print_table(f"server round cost by fleet size (replay nodes, in-process, median of rounds 2-{args.scale_rounds})",
+    print_table(f"server round cost by fleet size (replay nodes, in-process, {_rounds_text(args.scale_rounds)})",
                 summary, [("nodes", "{}"), ("server_s", "{:.3f}"), ("configure_s", "{:.3f}"),
                           ("aggregate_s", "{:.3f}"), ("ingest_s", "{:.3f}"), ("release_s", "{:.3f}"),
                           ("save_s", "{:.3f}"), ("transport_s", "{:.3f}"), ("nodes_s", "{:.2f}"),
@@ -125,7 +125,7 @@ def _fed_secagg(args: argparse.Namespace, run_cfg: dict, scale) -> int:
             print(f"{n} nodes, {args.drop:.0%} crashing in train: plain, then secure aggregation ...", flush=True)
             results.append(scale.secagg_compare(run_cfg, n, args.scale_rounds, args.drop, work))
     rows = [row for res in results for row in res["rows"]]
-    print_table(f"secure vs plain aggregation (replay nodes, in-process, median of rounds 2-{args.scale_rounds})",
+    print_table(f"secure vs plain aggregation (replay nodes, in-process, {_rounds_text(args.scale_rounds)})",
                 rows, [("nodes", "{}"), ("mode", "{}"), ("dropped_nodes", "{}"), ("replies", "{:.0f}"),
                        ("server_s", "{:.3f}"), ("secagg_setup_s", "{:.3f}"), ("secagg_unmask_s", "{:.3f}"),
                        ("nodes_s", "{:.3f}"), ("bytes_up_per_node", "{:,.0f}"), ("bytes_down_per_node", "{:,.0f}")])
@@ -135,3 +135,9 @@ def _fed_secagg(args: argparse.Namespace, run_cfg: dict, scale) -> int:
               f"(largest value {res['max_abs_value']:.3g})")
     write_json(args, "fed-secagg", {"results": results, "drop": args.drop})
     return 0
+
+
+def _rounds_text(rounds: int) -> str:
+    """Which rounds the medians are over: the first round (no state yet) is left out when there
+    are others (`scale.summarize`, `scale.secagg_compare`)."""
+    return "round 1 only" if rounds == 1 else f"median of rounds 2-{rounds}" if rounds > 2 else "round 2"
