@@ -84,10 +84,11 @@ def workload_for(cfg: FederationConfig):
 
 @functools.lru_cache(maxsize=4)
 def file_workload_for(cfg: FederationConfig) -> FileFleetWorkload:
-    from workloads.files import load_workload
+    from workloads.files import load_workload, parse_columns
 
     devices = [cfg.device_name(i) for i in range(len(cfg.fleet_tiers))]
-    return FileFleetWorkload(load_workload(cfg.workload_file), devices, cfg.queries_per_round, cfg.workload_split,
+    requests = load_workload(cfg.workload_file, parse_columns(cfg.workload_columns))
+    return FileFleetWorkload(requests, devices, cfg.queries_per_round, cfg.workload_split,
                              cfg.seed, cfg.zipf_s)
 
 

@@ -78,11 +78,19 @@ def build_run_config(args: argparse.Namespace) -> dict:
         cfg["workload-file"] = str(args.workload)
     if getattr(args, "workload_split", None):
         cfg["workload-split"] = args.workload_split
+    if getattr(args, "columns", None):
+        cfg["workload-columns"] = args.columns
     # types and ranges of every value, before any path is resolved or anything loads
     FederationConfig.from_run_config(cfg)
     for key in ("state-dir", "zoo", "workload-file"):
         if key == "state-dir" or cfg[key]:  # "": the shipped zoo, no workload file
             cfg[key] = str(Path(cfg[key]).resolve())
+    if cfg.get("replay-dir"):  # the nodes would each fail on it mid-round, and the state keep the path
+        replay = Path(cfg["replay-dir"]).resolve()
+        if not replay.is_dir() or not any(replay.glob("*/*.msgpack")):
+            raise FleetError(f"replay-dir {replay} {'holds no recordings (*/*.msgpack)' if replay.is_dir() else 'does not exist'}"
+                             ": record a corpus with `fedhybrid bench fed --nodes N` (bench-results/replay-corpus) or "
+                             "`fed run --set record-dir=PATH`")
     if cfg.get("workload-file"):  # read, and split over this fleet, here: before any process starts
         from clients.runtime import file_workload_for
 

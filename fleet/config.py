@@ -23,7 +23,7 @@ INTRODUCED_AS = {"replay_dir": "", "fraction_train": 1.0, "min_replies": 1, "sec
                  "secagg_threshold": 0.5, "secagg_degree": 0, "hierarchy": False, "hop_confidence": 0.99,
                  "recurring_to_cloud": True, "settle_recurring": True, "federated_head": False,
                  "explore_rate": 0.05, "target_escalation_share": 0.0, "head_epochs": 4, "head_lr": 1e-3,
-                 "forget_after": 0}
+                 "forget_after": 0, "workload_columns": ""}
 # what a run-config value of each type must be, as the message says it (values are TOML)
 _EXPECTED = {bool: "a boolean: true or false (TOML, unquoted)",
              int: "an integer (a TOML whole number such as 4: not 4.0, \"4\" or true)",
@@ -98,6 +98,7 @@ class FederationConfig:
     # requests without device/partition are split over the fleet by `workload_split`
     workload_file: str = ""
     workload_split: str = "uniform"
+    workload_columns: str = ""  # FIELD=COLUMN,... (`workloads.files.parse_columns`): the file's own column names
     cloud_url: str = ""  # "": each node runs the zoo's cloud model in-process
     timeout: float = 900.0
     secure: bool = True  # seal deltas and sign updates (cache_sync.envelope)
@@ -214,11 +215,17 @@ class FederationConfig:
                  self.cloud_url, "an http:// or https:// URL", "\"\": each node runs the zoo's cloud model")
         if self.forget_after < 0:
             raise FleetError(f"forget-after={self.forget_after} must be >= 0 (rounds; 0: never forget)")
+        if self.workload_columns and not self.workload_file:
+            raise FleetError(f"workload-columns={self.workload_columns!r} maps the columns of a workload file, and "
+                             "workload-file is not set: give --workload FILE too, or leave --columns out")
         if self.workload_split not in ("uniform", "zipf", "dirichlet"):
             raise FleetError(f"workload-split={self.workload_split!r}: use uniform, zipf or dirichlet")
         if not 0.0 < self.fraction_train <= 1.0 or self.min_replies < 1:
             raise FleetError(f"fraction-train={self.fraction_train} must be in (0, 1] and min-replies="
                              f"{self.min_replies} >= 1")
+        if self.min_replies > len(self.fleet_tiers):
+            raise FleetError(f"min-replies={self.min_replies} is more than the fleet's {len(self.fleet_tiers)} devices: "
+                             "no round could update the adapters; set min-replies <= the number of devices")
         if self.secure_aggregation and (self.robust or self.aggregation != "frozen-a"):
             raise FleetError("secure-aggregation=true hides each device's adapter from the server, so it needs "
                              "aggregation='frozen-a' and robust=false (robust aggregation needs the individual "

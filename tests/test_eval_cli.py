@@ -153,10 +153,34 @@ def test_demo_and_fed_run_serve_a_workload_file(tiny_zoo_dir, tmp_path, capsys, 
                  "--state-dir", str(state), "--workload", str(workload), "--set", "queries-per-round=1",
                  "--json", str(tmp_path / "fed.json")]) == 0
     rows = json.loads((tmp_path / "fed.json").read_text())["rows"]
-    assert {"edge", "all"} <= {r["tier"] for r in rows} and all(0 <= r["cloud_share"] <= 1 for r in rows)
+    assert {"edge", "all"} <= {r["tier"] for r in rows}
+    # a tier whose devices served nothing has no share and no accuracy (null), not 0%
+    assert all(0 <= r["cloud_share"] <= 1 if r["queries"] else r["cloud_share"] is r["accuracy"] is None
+               for r in rows)
     capsys.readouterr()
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"prompt": "x", "device": "edge-77"}\n')
     assert main(["--zoo", str(tiny_zoo_dir), "fed", "run", "--engine", "inprocess", "--rounds", "1",
                  "--state-dir", str(tmp_path / "fed2"), "--workload", str(bad)]) == 2
     assert "names device 'edge-77'" in capsys.readouterr().err  # refused before any process starts
+
+
+def test_fed_run_reads_a_workload_file_with_columns_of_its_own(tiny_zoo_dir, tmp_path, capsys):
+    """`--columns` (run config `workload-columns`) on `fed run`, as on eval and bench: a CSV whose
+    columns are not named prompt/answer; the error that names a missing field points at it."""
+    csv = tmp_path / "w.csv"
+    csv.write_text("question,final\n" + "".join(
+        f'"Q: Ava has {a} pens. She finds {b} more. How many pens does Ava have now?\nA:",{a + b}\n'
+        for a, b in ((3, 4), (5, 2), (6, 1))))
+    run = ["--zoo", str(tiny_zoo_dir), "fed", "run", "--engine", "inprocess", "--rounds", "1",
+           "--set", "queries-per-round=1", "--set", "fleet-tiers=\"edge,iot\"", "--workload", str(csv)]
+    assert main([*run, "--state-dir", str(tmp_path / "a")]) == 2
+    assert "--columns" in capsys.readouterr().err  # the hint names a flag fed run has
+    assert main([*run, "--state-dir", str(tmp_path / "b"), "--columns", "prompt=question,answer=final",
+                 "--json", str(tmp_path / "b.json")]) == 0
+    rows = json.loads((tmp_path / "b.json").read_text())["rows"]
+    assert next(r for r in rows if r["tier"] == "all")["queries"] == 2  # one request per device
+    # columns without a file to map are refused, nothing written
+    assert main(["--zoo", str(tiny_zoo_dir), "fed", "run", "--engine", "inprocess", "--rounds", "1",
+                 "--state-dir", str(tmp_path / "c"), "--columns", "prompt=question"]) == 2
+    assert "workload-file is not set" in capsys.readouterr().err and not (tmp_path / "c").exists()

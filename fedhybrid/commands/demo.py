@@ -41,6 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                            "each device serves its share, queries-per-round at a time, cycling")
     demo.add_argument("--workload-split", default="uniform", choices=["uniform", "zipf", "dirichlet"],
                       help="which device serves a file request that names no device or partition")
+    demo.add_argument("--columns", default=None, metavar="FIELD=COLUMN,...",
+                      help="with --workload: map request fields to your columns (prompt=question,answer=final)")
     demo.add_argument("--hierarchy", action=argparse.BooleanOptionalAction, default=None,
                       help="escalate to the tier above before the cloud: iot -> edge hub -> client hub -> cloud "
                            "(--no-hierarchy: every device straight to the cloud)")
@@ -62,11 +64,12 @@ def _run(args: argparse.Namespace) -> int:
             "cloud-url": args.cloud_url, "hierarchy": args.hierarchy, "hop-confidence": args.hop_confidence}
     requests = None
     if args.workload is not None:  # read and checked here, before any process starts
-        from workloads.files import load_workload
+        from workloads.files import load_workload, parse_columns
 
-        requests = load_workload(args.workload)
+        requests = load_workload(args.workload, parse_columns(args.columns))
         if args.engine != "agents":
-            over.update({"workload-file": str(args.workload.resolve()), "workload-split": args.workload_split})
+            over.update({"workload-file": str(args.workload.resolve()), "workload-split": args.workload_split,
+                         "workload-columns": args.columns or ""})
     # rich falls back to 80 columns when piped: keep the tables readable in logs
     console = Console(width=None if sys.stdout.isatty() else 160)
     if args.engine == "agents":

@@ -27,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                           "files); same as --set workload-file=PATH")
     run.add_argument("--workload-split", default=None, choices=["uniform", "zipf", "dirichlet"],
                      help="which device serves a file request that names no device or partition")
+    run.add_argument("--columns", default=None, metavar="FIELD=COLUMN,...",
+                     help="with --workload: map request fields to your columns (prompt=question,answer=final); "
+                          "same as --set workload-columns=...")
     run.add_argument("--json", type=Path, default=None, help="write the round history as JSON here")
     run.set_defaults(run=_run)
     keys = sub.add_parser("keys", help="key material for sealed cache propagation")
@@ -48,6 +51,10 @@ def _run(args: argparse.Namespace) -> int:
     from fedhybrid.report import tier_rows
 
     run_config = build_run_config(args)
+    if args.json is not None:  # checked before the rounds, not found unwritable after them
+        from fedhybrid.tables import writable_path
+
+        writable_path(args.json, "--json")
     console = Console(soft_wrap=True)  # a log keeps each line whole (the state hash on its line)
 
     def flower_line(line: str) -> None:
