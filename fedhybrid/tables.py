@@ -22,6 +22,21 @@ def print_table(title: str, rows: list[dict], columns: list[tuple[str, str]]) ->
     Console(width=None if sys.stdout.isatty() else 1000).print(table)
 
 
+def writable_path(path: Path, flag: str) -> None:
+    """Refuse (FleetError: exit 2) an output path that cannot be written, before the work that
+    fills it: its folder is made if missing and must accept a file."""
+    import os
+
+    from fleet.errors import FleetError
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FleetError(f"{flag} {path}: cannot make its folder ({exc.strerror}): give a path you can write") from exc
+    if path.is_dir() or not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise FleetError(f"{flag} {path}: {'a folder' if path.is_dir() else 'not writable'}: give a file path you can write")
+
+
 def write_json(args: argparse.Namespace, suite: str, payload) -> Path:
     path = args.json or Path("bench-results") / f"{suite}.json"
     path.parent.mkdir(parents=True, exist_ok=True)

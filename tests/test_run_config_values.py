@@ -98,6 +98,9 @@ def test_a_value_of_the_wrong_type_is_named_with_the_type_expected(tmp_path, cap
     ("zipf-s=-1", "zipf-s=-1 must be > 0"),
     ("lr=-1", "lr=-1 must be > 0"),
     ("trim=0.7", "trim=0.7 must be in [0, 0.5)"),
+    ("min-replies=9", "min-replies=9 is more than the fleet's 8 devices"),
+    ('replay-dir="/nonexistent/corpus"', "replay-dir /nonexistent/corpus does not exist: record a corpus"),
+    ('workload-columns="prompt=question"', "workload-file is not set"),
 ])
 def test_a_value_every_round_would_fail_on_is_refused_before_the_run(tmp_path, capsys, started, item, fragment):
     assert fragment in _refused(tmp_path, capsys, started, item)
@@ -107,6 +110,18 @@ def test_a_value_every_round_would_fail_on_is_refused_before_the_run(tmp_path, c
 @pytest.mark.parametrize("item", ["trim=0.7", "secure=no", "nonsense=1"])
 def test_every_engine_checks_before_it_starts(tmp_path, capsys, started, engine, item):
     assert item.split("=")[0] in _refused(tmp_path, capsys, started, item, engine=engine)
+
+
+def test_a_replay_dir_without_recordings_and_an_unwritable_json_are_refused_before_the_run(tmp_path, capsys,
+                                                                                            started):
+    empty = tmp_path / "corpus"
+    empty.mkdir()
+    assert "holds no recordings" in _refused(tmp_path, capsys, started, f'replay-dir="{empty}"')
+    (tmp_path / "file").write_text("x")
+    for bad in (tmp_path / "file" / "out.json", tmp_path):  # under a file; a folder
+        assert main(["fed", "run", "--engine", "inprocess", "--rounds", "1", "--state-dir", str(tmp_path / "state"),
+                     "--json", str(bad)]) == 2
+        assert "--json" in capsys.readouterr().err and started == [] and not (tmp_path / "state").exists()
 
 
 def test_a_good_value_still_reaches_the_engine(tmp_path, capsys, started):
