@@ -31,6 +31,7 @@ from starlette.types import ASGIApp
 
 from agent.engine import AgentEngine
 from agent.errors import AgentError
+from agent.relay import RELAY_TIERS
 from agent.relay import ROUTE as RELAY_ROUTE
 from agent.sync import RoundRunner
 from agent.wire import decode_adapter, pack_reply, unpack_install, unpack_request
@@ -87,6 +88,21 @@ def create_agent_app(engine: AgentEngine, runner: RoundRunner, cfg: HttpConfig, 
             dep = engine.install(adapter, adapter_version, released, version, round_)
         return {"adapter_version": dep.adapter_version, "cache_version": dep.cache_version, "swaps": engine.swaps}
 
+    def relay_query(request: Request) -> tuple[str, int]:
+        """(tier, since) of a relay poll. A tier no hub holds updates of is refused, not answered
+        204: 'nothing newer' would keep a device with a mistyped tier polling, believing it current."""
+        valid = ", ".join(RELAY_TIERS)
+        query = request.query_params
+        tier, since = query.get("tier"), query.get("since", "0")
+        if tier is None:
+            raise OpenAIError(400, f"the query needs tier=T (one of {valid}) and since=V (the cache version the "
+                                   f"device holds): GET {RELAY_ROUTE}?tier=iot&since=3", "tier")
+        if tier not in RELAY_TIERS:
+            raise OpenAIError(400, f"tier {tier!r} is not a tier a hub relays to: use one of {valid}", "tier")
+        if not since.isascii() or not since.isdigit():
+            raise OpenAIError(400, f"since={since!r} must be a cache version (an integer >= 0)", "since")
+        return tier, int(since)
+
     def extend(app: FastAPI) -> None:
         if hop_app is not None:
             app.mount("/hop", hop_app)
@@ -118,9 +134,8 @@ def create_agent_app(engine: AgentEngine, runner: RoundRunner, cfg: HttpConfig, 
                 raise OpenAIError(400, f"install refused: {exc}", "body") from exc
 
         @app.get(RELAY_ROUTE)
-        async def relayed(tier: str, since: int = 0) -> Response:
-            if since < 0:
-                raise OpenAIError(400, f"since={since} must be a cache version >= 0", "since")
+        async def relayed(request: Request) -> Response:
+            tier, since = relay_query(request)
             signed = runner.relay.pick(tier, since)
             if signed is None:
                 return Response(status_code=204)

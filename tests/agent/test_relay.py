@@ -236,3 +236,25 @@ def test_a_round_that_brings_a_newer_version_wins_over_the_relay(make_agent, key
     poller = _poller(device, runner, handler=hub)
     assert poller.poll_once() == "current" and device.cache_version == 2  # not moved back to 1
     assert _rows(device.released) == _rows(server.views["iot"].table) and poller.counts["refused"] == 0
+
+
+def test_the_hub_route_names_what_is_wrong_with_a_bad_tier_or_version(make_agent, serve_app):
+    """A tier the hub can never hold updates of answered 204 (nothing newer), so a device with a
+    mistyped tier would poll for ever believing it was current; a missing one read like pydantic."""
+    from agent.app import create_agent_app, write_token
+    from agent.relay import RELAY_TIERS
+    from serving.http_app import HttpConfig
+
+    hub = make_agent("edge-hub", policy="cloud-only")
+    valid = ", ".join(RELAY_TIERS)
+    with serve_app(create_agent_app(hub, RoundRunner(hub), HttpConfig(), write_token(hub.cfg.token_path))) as url:
+        for params, param, message in (
+                ({"tier": "bogus", "since": 0}, "tier", f"tier 'bogus' is not a tier a hub relays to: use one of {valid}"),
+                ({"since": 0}, "tier", f"the query needs tier=T (one of {valid}) and since=V"),
+                ({"tier": "iot", "since": "x"}, "since", "since='x' must be a cache version (an integer >= 0)"),
+                ({"tier": "iot", "since": -1}, "since", "since='-1' must be a cache version (an integer >= 0)")):
+            resp = httpx.get(f"{url}{ROUTE}", params=params)
+            assert resp.status_code == 400, (params, resp.text)
+            error = resp.json()["error"]
+            assert error["param"] == param and message in error["message"], error
+        assert httpx.get(f"{url}{ROUTE}", params={"tier": "iot"}).status_code == 204  # since defaults to 0
