@@ -5,8 +5,8 @@ Thin on purpose: parse and validate a request, tokenize it off the event loop, t
 token, as OpenAI and vLLM clients expect) or gather them into one JSON body. The engine
 (any `ServedEngine`) never sees HTTP.
 
-Endpoints: POST /v1/completions, POST /v1/chat/completions, GET /v1/models, GET /health,
-GET /metrics (Prometheus text). Every error has the OpenAI shape
+Endpoints: POST /v1/completions, POST /v1/chat/completions, GET /v1/models,
+GET /v1/models/{id}, GET /health, GET /metrics (Prometheus text). Every error has the OpenAI shape
 {"error": {"message", "type", "param", "code"}} with the right status: 400 for a bad field
 (named in `param`), 401 without the API key, 404 for an unknown model or route, 413 for a
 body over the limit however it is sent, 503 when the engine's queue is full.
@@ -152,10 +152,18 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
     async def health() -> dict:
         return {"status": "ok", "model": engine.model_name, **engine.health()}
 
+    def card() -> dict:
+        return {"id": engine.model_name, "object": "model", "created": int(started), "owned_by": "fedhybrid",
+                **engine.card()}
+
     @app.get("/v1/models")
     async def models() -> dict:
-        return {"object": "list", "data": [{"id": engine.model_name, "object": "model", "created": int(started),
-                                            "owned_by": "fedhybrid", **engine.card()}]}
+        return {"object": "list", "data": [card()]}
+
+    @app.get("/v1/models/{name:path}")  # :path: a served name may hold a slash ("org/model"), as hub ids do
+    async def model(name: str) -> dict:
+        check_model(name)
+        return card()
 
     @app.get("/metrics")
     async def metrics() -> Response:
