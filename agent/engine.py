@@ -169,6 +169,13 @@ class AgentEngine(WorkerEngine):
                            for h in self.cloud.summary()]
         return out
 
+    def note_cloud_down(self) -> None:
+        """The tier above did not answer before the first request (the start-up probe, whose
+        warning the caller logged): /health says failing from the first request on, not only
+        once a request's call has failed, and the first call that reaches the cloud clears it."""
+        self._cloud_failing_since = time.time()
+        self._cloud_warned = time.monotonic()  # the start said it: the next warning is due in 30 s
+
     def _note_cloud(self, calls: int, failures: int) -> None:
         """Log the cloud failing (at most every 30 s while it fails) and answering again, and a
         hop (--hop) failing: the next hop answers for it, so requests never show it."""

@@ -32,7 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--model", default=None, help="zoo model or HF folder (default: the tier's zoo model)")
     serve.add_argument("--cloud-url", default=None,
                        help="the tier above: an OpenAI/vLLM-compatible server (default: the zoo's cloud model "
-                            "in this process)")
+                            "in this process); one that is down at the start is logged and asked again at its "
+                            "first call, the agent serving with its device and cache meanwhile")
     serve.add_argument("--cloud-api-key", default=None, help="bearer key for --cloud-url")
     serve.add_argument("--cloud-ca", type=Path, default=None, help="CA bundle to trust for an https --cloud-url")
     hop_args(serve)
@@ -137,12 +138,23 @@ def _serve_on(args: argparse.Namespace, sock: socket.socket, zoo: Zoo, cfg: Agen
     base, tokenizer = load_causal_lm(model_ref, zoo, expected_tokenizer_hash=zoo.tokenizer_hash)
     folder = zoo.folder(model_ref)
     cloud_name = zoo.model_name("cloud")
+    log = logging.getLogger("fedhybrid.agent")
+    cloud_down = None
     if args.cloud_url:
         from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
 
         cloud = RemoteCloud(RemoteCloudConfig(args.cloud_url, api_key=args.cloud_api_key,
                                               verify_tls=str(args.cloud_ca) if args.cloud_ca else True))
-        cloud.connect(tokenizer)
+        # A device that reboots during a cloud outage serves its users as a running one does when
+        # its cloud goes (the device and its cache): a cloud that does not answer now is checked
+        # again at its first call; one that answers with another tokenizer is refused here (exit 2),
+        # since no call to it could ever succeed.
+        cloud.connect_later(tokenizer)
+        cloud_down = cloud.probe()
+        if cloud_down is not None:
+            log.warning("%s: starting without the cloud (%s); until it answers, the tokens it would correct go "
+                        "out uncorrected (the device and its cache answer alone) and /health says cloud: failing",
+                        args.device, cloud_down)
     else:
         from inference.cloud import LocalCloud
 
@@ -157,9 +169,11 @@ def _serve_on(args: argparse.Namespace, sock: socket.socket, zoo: Zoo, cfg: Agen
 
         channel = DeviceChannel.load(args.key_dir, args.device)
     else:
-        logging.getLogger("fedhybrid.agent").warning(
-            "no --key-dir: uploads are not sealed and cache updates are not verified (servers with secure=false only)")
+        log.warning("no --key-dir: uploads are not sealed and cache updates are not verified (servers with "
+                    "secure=false only)")
     engine = AgentEngine(cfg, base, tokenizer, cloud, head, meta, model_name=f"{args.device}")
+    if cloud_down is not None:
+        engine.note_cloud_down()  # /health right from the first request
     token = write_token(cfg.token_path)
     # Everything loaded so far (models, libraries) lives as long as the process: move it out of
     # the collector's reach, so a full collection never walks it mid-answer (measured: the first

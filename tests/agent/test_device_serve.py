@@ -1,0 +1,62 @@
+"""`fedhybrid device serve` as an operator runs it: a child process, its log, its /health."""
+
+import time
+
+import httpx
+from fastapi import FastAPI
+
+from fedhybrid.cli import main
+from serving.launch import CloudServerProcess, ServerProcess, free_port
+from workloads import wordmath
+
+PROMPT = wordmath.generate("heldout", 1, seed=17)[0].prompt
+
+
+def _agent_args(state, cloud_url: str) -> list[str]:
+    # confidence with threshold 1.0: every token asks the cloud, so each answer shows whether it did
+    return ["device", "serve", "--tier", "edge", "--device", "edge-4", "--host", "127.0.0.1", "--port", "{port}",
+            "--state-dir", str(state), "--cloud-url", cloud_url, "--policy", "confidence", "--threshold", "1.0"]
+
+
+def test_an_agent_whose_cloud_is_down_at_start_serves_and_takes_the_cloud_when_it_comes(tiny_zoo_dir, tmp_path):
+    """A device that reboots during a cloud outage must serve its users, as a running one does
+    when its cloud goes: it refused to start (exit 2) and then served nothing."""
+    cloud_port = free_port()
+    cloud_url = f"http://127.0.0.1:{cloud_port}"
+    log = tmp_path / "agent.log"
+    body = {"prompt": PROMPT, "max_tokens": 6, "temperature": 0, "ignore_eos": True}
+    with ServerProcess(_agent_args(tmp_path / "edge-4", cloud_url), tiny_zoo_dir, log=log) as agent:
+        health = httpx.get(f"{agent.url}/health").json()  # before any request: the start-up probe's finding
+        assert health["cloud"] == "failing" and "cloud_failing_since" in health, health
+        text = log.read_text()
+        assert f"edge-4: starting without the cloud (cannot reach the cloud at {cloud_url}" in text, text
+        assert "/health says cloud: failing" in text
+        alone = httpx.post(f"{agent.url}/v1/completions", json=body, timeout=60).json()
+        assert alone["usage"]["device_tokens"] == 6 and alone["fedhybrid"][0]["cloud_failures"] > 0
+        with CloudServerProcess("cloud", tiny_zoo_dir, port=cloud_port, log=tmp_path / "cloud.log"):
+            deadline = time.monotonic() + 60  # the breaker lets a call through once its cooldown ends
+            while True:
+                answer = httpx.post(f"{agent.url}/v1/completions", json=body, timeout=60).json()
+                if answer["usage"]["cloud_tokens"] > 0 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+            assert answer["usage"]["cloud_tokens"] > 0, answer
+            assert httpx.get(f"{agent.url}/health").json()["cloud"] == "ok"
+    assert "the cloud answers again" in log.read_text()
+
+
+def test_a_cloud_with_another_tokenizer_is_still_refused_at_start(tiny_zoo_dir, tmp_path, serve_app, capsys):
+    """Down is a state the agent recovers from; another tokenizer is not (no call could succeed)."""
+    other = FastAPI()
+
+    @other.get("/v1/models")
+    def models() -> dict:
+        return {"data": [{"id": "cloud", "tokenizer_hash": "0" * 64, "vocab_size": 7}]}
+
+    with serve_app(other) as url:
+        code = main(["--zoo", str(tiny_zoo_dir), *[a.replace("{port}", "0") for a in
+                                                     _agent_args(tmp_path / "edge-4", url)]])
+    assert code == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1 and f"the cloud at {url} uses tokenizer 000000000000" in lines[0], lines
+    assert not (tmp_path / "edge-4" / "admin.token").exists()
