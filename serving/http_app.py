@@ -6,10 +6,15 @@ token, as OpenAI and vLLM clients expect) or gather them into one JSON body. The
 (any `ServedEngine`) never sees HTTP.
 
 Endpoints: POST /v1/completions, POST /v1/chat/completions, GET /v1/models,
-GET /v1/models/{id}, GET /health, GET /metrics (Prometheus text). Every error has the OpenAI shape
-{"error": {"message", "type", "param", "code"}} with the right status: 400 for a bad field
-(named in `param`), 401 without the API key, 404 for an unknown model or route, 413 for a
-body over the limit however it is sent, 503 when the engine's queue is full.
+GET /v1/models/{id}, GET /health, GET /metrics (Prometheus text). Every error has the OpenAI
+shape {"error": {"message", "type", "param", "code"}} with the right status: 400 for a bad
+field (named in `param`), 401 without the API key, 404 for an unknown model or route, 413
+for a body over the limit however it is sent, 503 when the engine's queue is full.
+
+Every response carries `x-request-id` (what the openai client reads into `_request_id`); a
+completion's `id` is its prefix and that id, and its engine jobs are named after it (a device
+agent journals each request under it: one id finds the request's record), with `-<i>`
+appended per prompt when one request sends several.
 
 `fedhybrid_requests_total{endpoint, status}` counts every request to a /v1/ path and every
 401 (no or a wrong key) and 413 (a body over the limit) on any path; `endpoint` is the
@@ -44,7 +49,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serving.engine_api import EngineOverloaded, Job, JobDone, JobFailed, RoutingParams, SamplingParams, TokenEvent
 from serving.errors import ServingError
@@ -53,6 +58,7 @@ from serving.openai_shapes import ChatShape, CompletionShape, sse_event, usage
 from serving.transport import BodyLimit, Front, error_response
 
 disable_created_metrics()  # the *_created series only add noise to every scrape
+REQUEST_ID = "fedhybrid.request_id"  # the scope key of the id `x-request-id` carries
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
@@ -262,13 +268,14 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
             raise OpenAIError(400, "max_tokens must be at least 1 (with max_tokens=0 there is nothing to return)",
                               "max_tokens")
         route = routing(req, request)
+        rid, prompts = request.scope[REQUEST_ID], req.prompts()
         jobs = []
-        for prompt in req.prompts():
+        for index, prompt in enumerate(prompts):
             ids = await encode(prompt) if isinstance(prompt, str) else token_ids(prompt)
             params = sampling(req, len(ids), req.max_tokens, req.logprobs, req.echo)
-            jobs.append(Job(ids, params, route))
+            jobs.append(Job(ids, params, route, request_id=rid if len(prompts) == 1 else f"{rid}-{index}"))
         kind = CompletionShape(engine, req)
-        return await respond(jobs, kind, req.stream, req.include_usage, "/v1/completions")
+        return await respond(rid, jobs, kind, req.stream, req.include_usage, "/v1/completions")
 
     @app.post("/v1/chat/completions")
     async def chat(req: ChatCompletionRequest, request: Request):
@@ -286,8 +293,10 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
         except ValueError as exc:  # a domain error of the engine (unknown role, bad template)
             raise OpenAIError(400, str(exc), "messages") from exc
         limit_field = "max_completion_tokens" if req.max_completion_tokens is not None else "max_tokens"
-        job = Job(ids, sampling(req, len(ids), req.limit(), None, False, "messages", limit_field), route)
-        return await respond([job], ChatShape(engine), req.stream, req.include_usage, "/v1/chat/completions")
+        rid = request.scope[REQUEST_ID]
+        job = Job(ids, sampling(req, len(ids), req.limit(), None, False, "messages", limit_field), route,
+                  request_id=rid)
+        return await respond(rid, [job], ChatShape(engine), req.stream, req.include_usage, "/v1/chat/completions")
 
     # -- running jobs -------------------------------------------------------------------------
     def start(job: Job) -> asyncio.Queue:
@@ -306,8 +315,8 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
         for prov in done.provenance or ["model"] * len(done.token_ids):
             tokens.labels(prov).inc()
 
-    async def respond(jobs: list[Job], shape, stream: bool, include_usage: bool, endpoint: str):
-        rid = shape.id_prefix + uuid.uuid4().hex
+    async def respond(request_id: str, jobs: list[Job], shape, stream: bool, include_usage: bool, endpoint: str):
+        rid = shape.id_prefix + request_id
         created = int(time.time())
         if not stream:
             results = []
@@ -365,8 +374,32 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
 
     if extend is not None:
         extend(app)
-    return Front(BodyLimit(app, cfg.max_body_bytes, body_bytes, cfg.admin_max_body_bytes), requests, app.router,
-                 cfg.api_key)
+    # the id is outermost: a 401 or 413 refused in front of the app names its request too
+    return _RequestId(Front(BodyLimit(app, cfg.max_body_bytes, body_bytes, cfg.admin_max_body_bytes), requests,
+                            app.router, cfg.api_key))
+
+
+class _RequestId:
+    """ASGI layer: a fresh id per request, in the scope for the routes (`REQUEST_ID`) and sent
+    back as `x-request-id`. An app mounted inside another (an agent's /hop) keeps the id of the
+    request it is part of, so a response carries one id, the one its jobs are named after."""
+
+    def __init__(self, inner: ASGIApp):
+        self.inner = inner
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or REQUEST_ID in scope:
+            await self.inner(scope, receive, send)
+            return
+        scope[REQUEST_ID] = uuid.uuid4().hex
+        header = (b"x-request-id", scope[REQUEST_ID].encode())
+
+        async def with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()), header]}
+            await send(message)
+
+        await self.inner(scope, receive, with_id)
 
 
 def _too_long(errors, field: str) -> dict | None:

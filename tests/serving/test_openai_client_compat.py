@@ -6,9 +6,11 @@ import httpx
 import openai
 import pytest
 
+from agent.app import create_agent_app, write_token
+from agent.sync import RoundRunner
 from serving.cloud_engine import CloudEngine
 from serving.cloud_server import create_cloud_app
-from serving.http_app import HttpConfig
+from serving.http_app import HttpConfig, create_app
 from serving.prefix_engine import PrefixEngine
 from workloads import wordmath
 
@@ -48,3 +50,48 @@ def test_models_retrieve_answers_the_list_entry_and_404s_other_names(server, cli
         assert err["code"] == "model_not_found" and name in err["message"] and "'cloud'" in err["message"], err
     scrape = httpx.get(f"{server}/metrics").text  # asked-for names share the route's label
     assert 'endpoint="/v1/models/{name:path}",status="404"} 2.0' in scrape and "gpt-9" not in scrape
+
+
+# -- x-request-id ----------------------------------------------------------------------------------
+def test_every_openai_response_carries_x_request_id_streaming_or_not(client):
+    whole = client.completions.create(model="cloud", prompt=PROMPT, max_tokens=2, temperature=0)
+    assert whole._request_id and whole.id == f"cmpl-{whole._request_id}"
+    chat = client.chat.completions.create(model="cloud", messages=MESSAGES, max_tokens=2)
+    assert chat._request_id and chat.id == f"chatcmpl-{chat._request_id}" and chat._request_id != whole._request_id
+    with client.chat.completions.with_streaming_response.create(model="cloud", messages=MESSAGES, max_tokens=2,
+                                                                stream=True) as raw:
+        rid = raw.headers["x-request-id"]
+        chunks = list(raw.parse())
+    assert rid and {c.id for c in chunks} == {f"chatcmpl-{rid}"}
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.completions.create(model="cloud", prompt="x", max_tokens=1, n=2)
+    assert caught.value.request_id  # an error names its request too
+
+
+def test_an_app_mounted_in_another_answers_with_the_id_of_the_request_it_serves(cloud_engine, serve_app):
+    """An agent's /hop is a whole app mounted in the agent's: one header, the id its jobs got."""
+    inner = create_cloud_app(cloud_engine, HttpConfig())
+    with serve_app(create_app(cloud_engine, HttpConfig(), extend=lambda app: app.mount("/hop", inner))) as url:
+        resp = httpx.post(f"{url}/hop/v1/completions", json={"prompt": "x", "max_tokens": 1})
+    (rid,) = resp.headers.get_list("x-request-id")
+    assert resp.json()["id"] == f"cmpl-{rid}"
+
+
+@pytest.fixture
+def agent(make_agent, serve_app):
+    engine = make_agent("edge-2")
+    token = write_token(engine.cfg.token_path)
+    with serve_app(create_agent_app(engine, RoundRunner(engine), HttpConfig(max_tokens_limit=64), token)) as url:
+        yield engine, url
+
+
+def test_an_agents_request_id_is_its_journal_record_s(agent):
+    """The id a client reads from the header finds the request's journal record."""
+    engine, url = agent
+    client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0)
+    whole = client.completions.create(model="edge-2", prompt=PROMPT, max_tokens=3, temperature=0)
+    assert whole.model_extra["fedhybrid"][0]["request_id"] == whole._request_id
+    two = httpx.post(f"{url}{LEGACY}", json={"prompt": [PROMPT, PROMPT], "max_tokens": 2, "temperature": 0})
+    rid = two.headers["x-request-id"]
+    assert [r["request_id"] for r in two.json()["fedhybrid"]] == [f"{rid}-0", f"{rid}-1"]  # one record per prompt
+    assert {r.request_id for r in engine.journal.records(0)} == {whole._request_id, f"{rid}-0", f"{rid}-1"}
