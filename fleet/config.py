@@ -24,6 +24,9 @@ INTRODUCED_AS = {"replay_dir": "", "fraction_train": 1.0, "min_replies": 1, "sec
                  "recurring_to_cloud": True, "settle_recurring": True, "federated_head": False,
                  "explore_rate": 0.05, "target_escalation_share": 0.0, "head_epochs": 4, "head_lr": 1e-3,
                  "forget_after": 0, "workload_columns": ""}
+# kept in a state's config beside the options: the workload file's content (by path alone, a file
+# edited in place resumed unnoticed); compared by the server, which alone reads the file's bytes
+WORKLOAD_DIGEST = "workload_sha256"
 # what a run-config value of each type must be, as the message says it (values are TOML)
 _EXPECTED = {bool: "a boolean: true or false (TOML, unquoted)",
              int: "an integer (a TOML whole number such as 4: not 4.0, \"4\" or true)",
@@ -311,7 +314,7 @@ class FederationConfig:
         does not name was added since: it ran with the value INTRODUCED_AS records."""
         now, defaults = self.resume_values(), {f.name: f.default for f in dataclasses.fields(self)}
         out = []
-        for name in sorted(set(now) | set(stored)):
+        for name in sorted((set(now) | set(stored)) - {WORKLOAD_DIGEST}):  # the server compares that one
             was = stored[name] if name in stored else INTRODUCED_AS.get(name, defaults.get(name))
             if name not in now or was != now[name]:
                 out.append(f"{name.replace('_', '-')}: state {was!r}, now {now.get(name, '(no such option)')!r}")

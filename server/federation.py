@@ -19,13 +19,14 @@ import numpy as np
 
 from cache_sync.correction_cache import CacheHeader
 from cache_sync.versioned import CacheUpdate, VersionedView
-from fleet.config import INTRODUCED_AS, FederationConfig
+from fleet.config import INTRODUCED_AS, WORKLOAD_DIGEST, FederationConfig
 from inference.tier_profile import TIERS
 from server import round_log
 from server.errors import ServerError
 from server.ingest import IngestPool, OpenSpec, RoundIngest
 from server.release import ReleasePolicy, release, tier_view
 from server.state import ServerState, config_digest
+from workloads.files import content_digest
 
 log = logging.getLogger("fedhybrid.server")
 TIER_BELOW = dict(itertools.pairwise(TIERS))  # the tier whose updates a hub relays (client -> edge -> iot)
@@ -78,6 +79,7 @@ class Federation:
         self.policy = ReleasePolicy(cfg.release_k, cfg.per_device_cap, cfg.dp_epsilon or None, cfg.seed)
         digest = config_digest(cfg.digest_values())
         state = ServerState.load_latest(cfg.state_path)
+        workload = content_digest(cfg.workload_file) if cfg.workload_file else None
         if state is None:
             state = ServerState(header, digest, config=cfg.resume_values())
             state.adapters = {f.name: {k: np.zeros(shape, dtype=np.float32) for k, shape in f.shapes.items()}
@@ -85,6 +87,10 @@ class Federation:
         elif state.config is not None:
             # every value was kept: a default that changed since is caught, and the message names it
             changed = cfg.resume_differences(state.config)
+            kept = state.config.get(WORKLOAD_DIGEST)
+            if kept and workload and kept != workload:
+                changed.append(f"workload-file {cfg.workload_file}: its content changed since the state was made "
+                               f"(sha256 {kept[:12]}, now {workload[:12]})")
             if changed:
                 raise ServerError(f"the state in {cfg.state_path} was written under another configuration "
                                   f"({'; '.join(changed)}): set those options back, or use another --state-dir")
@@ -93,6 +99,8 @@ class Federation:
                               f"{_digest_hint(cfg, state.config_digest, digest)}")
         else:  # a state from before the values were kept: keep them from now on
             state.config = cfg.resume_values()
+        if workload:  # kept from now on (a state made before it was kept, too)
+            state.config[WORKLOAD_DIGEST] = workload
         for tier in sorted(set(cfg.fleet_tiers)):
             state.views.setdefault(tier, VersionedView(header))
         self.state = state

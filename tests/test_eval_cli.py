@@ -184,3 +184,23 @@ def test_fed_run_reads_a_workload_file_with_columns_of_its_own(tiny_zoo_dir, tmp
     assert main(["--zoo", str(tiny_zoo_dir), "fed", "run", "--engine", "inprocess", "--rounds", "1",
                  "--state-dir", str(tmp_path / "c"), "--columns", "prompt=question"]) == 2
     assert "workload-file is not set" in capsys.readouterr().err and not (tmp_path / "c").exists()
+
+
+def test_fed_run_refuses_to_resume_over_a_workload_file_that_changed(tiny_zoo_dir, tmp_path, capsys):
+    """A resumed state compares its workload file by content too: appending to the file in place
+    resumed unnoticed (the path was the same)."""
+    workload = _workload(tmp_path / "w.jsonl", n=4)
+    run = ["--zoo", str(tiny_zoo_dir), "fed", "run", "--engine", "inprocess", "--rounds", "1", "--state-dir",
+           str(tmp_path / "state"), "--set", "queries-per-round=1", "--set", 'fleet-tiers="edge,iot"',
+           "--workload", str(workload)]
+    assert main(run) == 0
+    original = workload.read_bytes()
+    with workload.open("a") as f:
+        f.write(json.dumps({"prompt": "Q: Leo has 9 cups. He buys 2 more. How many cups?\nA:", "answer": "11"}) + "\n")
+    capsys.readouterr()
+    assert main(run) == 2
+    err = capsys.readouterr().err
+    assert f"workload-file {workload.resolve()}: its content changed since the state was made" in err
+    workload.write_bytes(original)  # the same content again: it resumes, and runs on
+    assert main([*run, "--rounds", "2"]) == 0
+    assert "final round 2" in capsys.readouterr().out

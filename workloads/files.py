@@ -17,6 +17,7 @@ nothing: the first bad record stops it, naming the file, the line or row, and th
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import math
@@ -56,13 +57,32 @@ def write_jsonl(path: Path, records: list[dict]) -> None:
     tmp.replace(path)
 
 
+def _folder_files(path: Path) -> list[Path]:
+    return sorted(p for folder in (path, path / "data") if folder.is_dir()
+                  for p in folder.iterdir() if p.is_file() and p.suffix in SUFFIXES)
+
+
+def content_digest(path: str | Path) -> str | None:
+    """sha256 over the bytes of a workload file, or of a folder's workload files in name order
+    (their names included); None where it cannot be read here (a server whose devices hold it)."""
+    path = Path(path)
+    files = _folder_files(path) if path.is_dir() else [path]
+    digest = hashlib.sha256()
+    try:
+        for file in files:
+            digest.update(file.name.encode() + b"\0")
+            digest.update(file.read_bytes())
+    except OSError:
+        return None
+    return digest.hexdigest() if files else None
+
+
 def load_workload(path: str | Path, columns: dict[str, str] | None = None) -> list[Request]:
     """Every request of a workload file or folder (see the module docstring)."""
     path = Path(path)
     columns = dict(columns or {})
     if path.is_dir():
-        files = sorted(p for folder in (path, path / "data") if folder.is_dir()
-                       for p in folder.iterdir() if p.is_file() and p.suffix in SUFFIXES)
+        files = _folder_files(path)
         if not files:
             raise WorkloadError(f"the folder {path} holds no {'/'.join(SUFFIXES)} files (nor does {path / 'data'})")
         requests = [req for file in files for req in _load_file(file, columns, prefix=f"{file.stem}:")]
@@ -227,4 +247,4 @@ def _plain(value):
     return value
 
 
-__all__ = ["SUFFIXES", "load_workload", "parse_columns", "parse_record"]
+__all__ = ["SUFFIXES", "content_digest", "load_workload", "parse_columns", "parse_record"]
