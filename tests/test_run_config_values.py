@@ -124,6 +124,12 @@ def test_a_replay_dir_without_recordings_and_an_unwritable_json_are_refused_befo
         assert "--json" in capsys.readouterr().err and started == [] and not (tmp_path / "state").exists()
 
 
+def test_a_workload_split_without_a_workload_file_is_refused(tmp_path, capsys, started):
+    assert main(["fed", "run", "--engine", "inprocess", "--state-dir", str(tmp_path / "state"),
+                 "--workload-split", "zipf"]) == 2
+    assert "add --workload FILE" in capsys.readouterr().err and started == [] and not (tmp_path / "state").exists()
+
+
 def test_a_good_value_still_reaches_the_engine(tmp_path, capsys, started):
     _fed(tmp_path, capsys, "zoo=/not/read/here", "lr=1", "fleet-tiers=edge,iot", "secure=false", "trim=0")
     assert started == ["run_inprocess"]

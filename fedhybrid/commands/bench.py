@@ -326,9 +326,16 @@ def _agent(args: argparse.Namespace) -> int:
     from fedhybrid.bench import agent as bench_agent
     from inference.zoo import Zoo
 
-    console = Console()
+    console = Console(stderr=True, soft_wrap=True)  # progress: one line per step, the tables on stdout
+
+    def progress(message) -> None:
+        if isinstance(message, dict):  # a measured row: one line, not a multi-line dict
+            message = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in message.items()
+                                if not isinstance(v, (dict, list)))
+        console.print(message, style="dim", markup=False, highlight=False)
+
     out = bench_agent.run(Zoo(args.zoo), args.tier, args.concurrency, args.requests, args.max_tokens, args.installs,
-                          args.kills, args.overhead_prompts, log=lambda m: console.print(m, style="dim"),
+                          args.kills, args.overhead_prompts, log=progress,
                           parts=tuple(args.parts))
     if "load" in out:
         print_table(f"device agent ({args.tier}) and cloud server over loopback: {args.requests} streamed requests "
