@@ -13,7 +13,7 @@ Admin endpoints need `Authorization: Bearer <token>`, the token the agent writes
 A hub also serves, read-only and behind the OpenAI API's key when it has one:
 - GET  /relay/v1/updates?tier=T&since=V: the server-signed update a device of tier T at
   cache version V needs, as the server signed it (application/octet-stream), or 204 when
-  there is nothing newer (agent/relay.py).
+  there is nothing newer (agent/relay.py); 400 naming the relayed tiers for any other T.
 """
 
 from __future__ import annotations
