@@ -2,9 +2,11 @@
 
 Request models validate types and ranges (a bad field is a 400 naming that field, never a
 500); what depends on the model (context length, vocabulary) is checked by the engine.
-Fields the OpenAI API defines but these servers do not implement (n > 1, best_of, tools,
-...) are refused by name rather than silently ignored; unknown fields are ignored, as
-OpenAI-compatible servers do. Extensions, all optional:
+An explicit null for an optional field means its default, as in the OpenAI API (the openai
+client sends null for a parameter passed as None). Fields the OpenAI API defines but these
+servers do not implement (n > 1, best_of, tools, ...) are refused by name rather than
+silently ignored; unknown fields are ignored, as OpenAI-compatible servers do. Extensions,
+all optional:
 - vLLM's `return_tokens_as_token_ids` and `ignore_eos`;
 - fedhybrid's `privacy` ("allow", "local-only", "redact"), `threshold` (the routing
   policy's threshold) and `target_cloud_share` (a threshold picked from the reward head's
@@ -13,9 +15,18 @@ OpenAI-compatible servers do. Extensions, all optional:
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 
 MAX_TOP_K = 20  # log-probabilities per position (the OpenAI API allows up to 20)
 MAX_STOP = 4  # stop sequences per request (as OpenAI)
@@ -61,6 +72,20 @@ class _Common(BaseModel):
     privacy: Literal["allow", "local-only", "redact"] | None = None
     threshold: float | None = Field(default=None, ge=0.0)
     target_cloud_share: float | None = Field(default=None, ge=0.0, le=1.0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_the_default(cls, data):
+        # OpenAI reads null as "the default" and the openai client sends null for a parameter
+        # passed as None: drop it so the default applies. A required field keeps its null (to be
+        # refused as null, not as missing), and so does one where None means something itself
+        # (max_tokens: as many as fit).
+        if not isinstance(data, dict):
+            return data
+        fields = cls.model_fields
+        return {k: v for k, v in data.items()
+                if v is not None or k not in fields or fields[k].is_required()
+                or type(None) in get_args(fields[k].annotation)}
 
     @field_validator("stop")
     @classmethod

@@ -39,6 +39,29 @@ def client(server):
     return openai.OpenAI(base_url=f"{server}/v1", api_key="unused", max_retries=0)
 
 
+# -- null is the default -------------------------------------------------------------------------
+def test_null_for_every_optional_field_means_its_default_through_the_openai_client(client):
+    """The client sends null for a parameter passed as None; the answer is the default's."""
+    nulls = {name: None for name in ("temperature", "top_p", "n", "presence_penalty", "frequency_penalty", "stream")}
+    default = client.completions.create(model="cloud", prompt=PROMPT, max_tokens=6, seed=3)
+    given = client.completions.create(model="cloud", prompt=PROMPT, max_tokens=6, seed=3, logprobs=None, **nulls)
+    assert given.choices[0].text == default.choices[0].text  # temperature null: 1.0, the same draw
+    chat_default = client.chat.completions.create(model="cloud", messages=MESSAGES, max_tokens=6, seed=3)
+    chat_given = client.chat.completions.create(model="cloud", messages=MESSAGES, max_tokens=6, seed=3,
+                                                logprobs=None, **nulls)
+    assert chat_given.choices[0].message.content == chat_default.choices[0].message.content
+
+
+@pytest.mark.parametrize("path", [LEGACY, CHAT])
+@pytest.mark.parametrize("field", ["temperature", "top_p", "n", "presence_penalty", "frequency_penalty", "logprobs",
+                                   "stream", "echo", "ignore_eos", "return_tokens_as_token_ids", "best_of", "suffix",
+                                   "response_format", "logit_bias", "tools"])
+def test_null_is_accepted_for_every_optional_field(server, path, field):
+    body = {"prompt": "x"} if path == LEGACY else {"messages": [{"role": "user", "content": "x"}]}
+    resp = httpx.post(f"{server}{path}", json={**body, "max_tokens": 1, field: None})
+    assert resp.status_code == 200, resp.text
+
+
 # -- GET /v1/models/{id} -------------------------------------------------------------------------
 def test_models_retrieve_answers_the_list_entry_and_404s_other_names(server, client):
     (listed,) = client.models.list().data
