@@ -84,12 +84,16 @@ def workload_for(cfg: FederationConfig):
 
 @functools.lru_cache(maxsize=4)
 def file_workload_for(cfg: FederationConfig) -> FileFleetWorkload:
+    from workloads.errors import WorkloadError
     from workloads.files import load_workload, parse_columns
 
     devices = [cfg.device_name(i) for i in range(len(cfg.fleet_tiers))]
     requests = load_workload(cfg.workload_file, parse_columns(cfg.workload_columns))
-    return FileFleetWorkload(requests, devices, cfg.queries_per_round, cfg.workload_split,
-                             cfg.seed, cfg.zipf_s)
+    try:
+        return FileFleetWorkload(requests, devices, cfg.queries_per_round, cfg.workload_split,
+                                 cfg.seed, cfg.zipf_s)
+    except WorkloadError as exc:  # the split's errors name a request: say which file holds it
+        raise WorkloadError(f"{cfg.workload_file}: {exc}") from exc
 
 
 @functools.lru_cache(maxsize=16)

@@ -162,7 +162,8 @@ def test_demo_and_fed_run_serve_a_workload_file(tiny_zoo_dir, tmp_path, capsys, 
     bad.write_text('{"prompt": "x", "device": "edge-77"}\n')
     assert main(["--zoo", str(tiny_zoo_dir), "fed", "run", "--engine", "inprocess", "--rounds", "1",
                  "--state-dir", str(tmp_path / "fed2"), "--workload", str(bad)]) == 2
-    assert "names device 'edge-77'" in capsys.readouterr().err  # refused before any process starts
+    err = capsys.readouterr().err  # refused before any process starts, naming the file and what to do
+    assert f"{bad.resolve()}: request" in err and "names device 'edge-77'" in err and "give a partition" in err
 
 
 def test_fed_run_reads_a_workload_file_with_columns_of_its_own(tiny_zoo_dir, tmp_path, capsys):

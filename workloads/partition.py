@@ -52,7 +52,8 @@ def assign(requests: Sequence[Request], devices: Sequence[str], split: str = "un
     for req in requests:
         if req.device is not None:
             if req.device not in devices:
-                raise WorkloadError(f"request {req.id!r} names device {req.device!r}; the fleet has {devices}")
+                raise WorkloadError(f"request {req.id!r} names device {req.device!r}; the fleet has {devices}: "
+                                    "name one of those, or give a partition, or neither (the split places it)")
             out.append(req.device)
         elif req.partition is not None:
             out.append(devices[req.partition % len(devices)])
