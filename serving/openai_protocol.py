@@ -4,9 +4,9 @@ Request models validate types and ranges (a bad field is a 400 naming that field
 500); what depends on the model (context length, vocabulary) is checked by the engine.
 An explicit null for an optional field means its default, as in the OpenAI API (the openai
 client sends null for a parameter passed as None). Fields the OpenAI API defines but these
-servers do not implement (n > 1, best_of, tools, ...) are refused by name rather than
-silently ignored; unknown fields are ignored, as OpenAI-compatible servers do. Extensions,
-all optional:
+servers do not implement (n > 1, tools, response_format other than text, logit_bias, ...)
+are refused by name rather than silently ignored; unknown fields are ignored, as
+OpenAI-compatible servers do. Extensions, all optional:
 - vLLM's `return_tokens_as_token_ids` and `ignore_eos`;
 - fedhybrid's `privacy` ("allow", "local-only", "redact"), `threshold` (the routing
   policy's threshold) and `target_cloud_share` (a threshold picked from the reward head's
@@ -66,6 +66,7 @@ class _Common(BaseModel):
     user: StrictStr | None = None
     presence_penalty: float = Field(default=0.0, ge=-2.0, le=2.0)
     frequency_penalty: float = Field(default=0.0, ge=-2.0, le=2.0)
+    logit_bias: dict | None = None
     # vLLM
     ignore_eos: StrictBool = False
     # fedhybrid
@@ -108,6 +109,9 @@ class _Common(BaseModel):
         if self.presence_penalty or self.frequency_penalty:
             param = "presence_penalty" if self.presence_penalty else "frequency_penalty"
             return OpenAIError(400, f"{param} is not supported: leave it at 0", param)
+        if self.logit_bias:
+            return OpenAIError(400, "logit_bias is not supported (token probabilities cannot be biased here): "
+                                    "leave it out or send {}", "logit_bias")
         if self.threshold is not None and self.target_cloud_share is not None:
             return OpenAIError(400, "give threshold or target_cloud_share, not both", "threshold")
         return None
@@ -176,6 +180,8 @@ class ChatCompletionRequest(_Common):
     max_completion_tokens: StrictInt | None = Field(default=None, ge=1)
     logprobs: StrictBool = False
     tools: list | None = None
+    functions: list | None = None
+    response_format: dict | None = None
 
     def limit(self) -> int | None:
         return self.max_completion_tokens if self.max_completion_tokens is not None else self.max_tokens
@@ -184,8 +190,15 @@ class ChatCompletionRequest(_Common):
         if self.logprobs:
             return OpenAIError(400, "logprobs are not supported on chat completions: use /v1/completions",
                                "logprobs")
-        if self.tools:
-            return OpenAIError(400, "tools are not supported", "tools")
+        for name in ("tools", "functions"):  # `functions`: the API's older spelling of tools
+            if getattr(self, name):
+                return OpenAIError(400, f"{name} (function calling) are not supported: leave {name} out and "
+                                        "describe the answer wanted in the messages", name)
+        if self.response_format not in (None, {"type": "text"}):
+            kind = self.response_format.get("type")
+            return OpenAIError(400, f"response_format {kind!r} is not supported (answers are plain text: no JSON "
+                                    'mode, no schema): send {"type": "text"} or leave it out, and ask for JSON in '
+                                    "the messages", "response_format")
         return super().unsupported()
 
 

@@ -75,6 +75,39 @@ def test_models_retrieve_answers_the_list_entry_and_404s_other_names(server, cli
     assert 'endpoint="/v1/models/{name:path}",status="404"} 2.0' in scrape and "gpt-9" not in scrape
 
 
+# -- fields refused rather than ignored ----------------------------------------------------------
+def test_response_format_other_than_text_is_refused_naming_what_to_send(client):
+    for fmt in ({"type": "json_object"}, {"type": "json_schema", "json_schema": {"name": "x", "schema": {}}}):
+        with pytest.raises(openai.BadRequestError) as caught:
+            client.chat.completions.create(model="cloud", messages=MESSAGES, max_tokens=1, response_format=fmt)
+        err = caught.value.body
+        assert err["param"] == "response_format" and fmt["type"] in err["message"], err
+        assert "not supported" in err["message"] and '{"type": "text"}' in err["message"], err
+    text = client.chat.completions.create(model="cloud", messages=MESSAGES, max_tokens=1,
+                                          response_format={"type": "text"})
+    assert text.usage.completion_tokens == 1
+
+
+def test_logit_bias_is_refused_unless_empty(client):
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.completions.create(model="cloud", prompt="x", max_tokens=1, logit_bias={"5": -100})
+    assert caught.value.body["param"] == "logit_bias" and "not supported" in caught.value.body["message"]
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model="cloud", messages=MESSAGES, max_tokens=1, logit_bias={"5": 100})
+    assert caught.value.body["param"] == "logit_bias"
+    assert client.completions.create(model="cloud", prompt="x", max_tokens=1, logit_bias={}).usage.completion_tokens == 1
+
+
+@pytest.mark.parametrize("field,value", [
+    ("tools", [{"type": "function", "function": {"name": "f", "parameters": {}}}]),
+    ("functions", [{"name": "f", "parameters": {}}]),
+])
+def test_function_calling_is_refused_in_either_form(server, field, value):
+    resp = httpx.post(f"{server}{CHAT}", json={"messages": MESSAGES, "max_tokens": 1, field: value})
+    assert resp.status_code == 400 and resp.json()["error"]["param"] == field, resp.text
+    assert "not supported" in resp.json()["error"]["message"]
+
+
 # -- x-request-id ----------------------------------------------------------------------------------
 def test_every_openai_response_carries_x_request_id_streaming_or_not(client):
     whole = client.completions.create(model="cloud", prompt=PROMPT, max_tokens=2, temperature=0)
