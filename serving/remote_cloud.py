@@ -177,12 +177,18 @@ class RemoteCloud:
         Raises:
             TokenizerMismatchError: the server answers with another tokenizer: no later call can
                 succeed, so this is refused now rather than skipped at every call.
+            ServingError: the server answered its model list with a client error (404: not an
+                OpenAI server at that URL; 401/403: the key), for the same reason.
         """
         if self._deferred is None:
             return None
         try:
             self.connect(self._deferred)
         except ServingError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, httpx.HTTPStatusError) and 400 <= cause.response.status_code < 500 \
+                    and cause.response.status_code not in (408, 429):
+                raise  # it answered and refused (a wrong path, key or model): no later call can succeed
             return str(exc)
         self._deferred = None
         return None

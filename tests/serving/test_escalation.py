@@ -18,6 +18,7 @@ from inference.router import CloudOnly
 from inference.tokenizer import encode_prompt, tokenizer_hash
 from serving.cloud_engine import CloudEngine
 from serving.cloud_server import create_cloud_app
+from serving.errors import ServingError
 from serving.http_app import HttpConfig
 from serving.launch import free_port
 from serving.prefix_engine import PrefixEngine
@@ -180,6 +181,9 @@ def test_hops_are_probed_at_start_up(engines, pair, serve_app, caplog):
 
     with serve_app(foreign) as foreign_url, pytest.raises(TokenizerMismatchError, match=foreign_url):
         build_chain([parse_hop(f"edge={foreign_url}")], cloud, tok, 1.0)
+    # so is a server that answers but is not the tier above (a 404 for its model list: a wrong URL)
+    with serve_app(FastAPI()) as other_url, pytest.raises(ServingError, match="404"):
+        build_chain([parse_hop(f"edge={other_url}")], cloud, tok, 1.0)
 
 
 def test_a_device_agent_answers_the_tier_below_at_hop_and_follows_its_adapter(make_agent, serve_app, pair):
