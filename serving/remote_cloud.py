@@ -121,15 +121,16 @@ class RemoteCloud:
         self._deferred = None  # a tokenizer to check at the first call (`connect_later`)
         self._last_error: str | None = None  # named when the circuit is open, so a log says why
 
-    def connect(self, tokenizer) -> dict:
+    def connect(self, tokenizer, timeout_s: float | None = None) -> dict:
         """Check the server: model listed, tokenizer identical. Returns the model card.
 
         Raises:
             ServingError: unreachable server or unknown model.
             TokenizerMismatchError: the server's tokenizer differs from `tokenizer`.
         """
+        timeout = self.cfg.connect_timeout_s if timeout_s is None else timeout_s
         try:
-            resp = self._client.get("/v1/models", timeout=self.cfg.connect_timeout_s)
+            resp = self._client.get("/v1/models", timeout=timeout)
             resp.raise_for_status()
             cards = resp.json()["data"]
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
@@ -150,7 +151,7 @@ class RemoteCloud:
         else:  # e.g. vLLM: compare token ids of a probe text instead
             try:
                 resp = self._client.post("/tokenize", json={"model": self.model, "prompt": _PROBE},
-                                         timeout=self.cfg.connect_timeout_s)
+                                         timeout=timeout)
                 resp.raise_for_status()
                 remote_ids = resp.json()["tokens"]
             except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
@@ -193,9 +194,11 @@ class RemoteCloud:
         self._deferred = None
         return None
 
-    def _connect_deferred(self) -> None:
+    def _connect_deferred(self, deadline_s: float) -> None:
         try:
-            self.connect(self._deferred)
+            # within the call's deadline: a host that never answers (not one that refuses) stalled
+            # one request per breaker cool-down for the whole connect timeout
+            self.connect(self._deferred, min(self.cfg.connect_timeout_s, deadline_s))
         except (ServingError, TokenizerMismatchError) as exc:
             self._breaker.record(False)
             self._last_error = str(exc)
@@ -223,7 +226,7 @@ class RemoteCloud:
             raise CloudUnavailable(f"circuit open: the cloud at {self.cfg.url} failed repeatedly"
                                    + (f" (last: {self._last_error})" if self._last_error else ""))
         if self._deferred is not None:
-            self._connect_deferred()
+            self._connect_deferred(deadline_s)
         echo = verify_from < len(tokens)
         body = {"model": self.model, "prompt": tokens, "max_tokens": 1, "temperature": 0.0,
                 "logprobs": max(1, top_k), "echo": echo, "return_tokens_as_token_ids": True}

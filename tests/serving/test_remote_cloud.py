@@ -274,3 +274,24 @@ def test_generate_command_against_the_embedded_server(server, tiny_zoo_dir, caps
     assert main(["--zoo", str(tiny_zoo_dir), "generate", prompt, "--policy", "cloud-only", "--cloud-url",
                  server.url, "--api-key", "sesame", "--max-new-tokens", "6"]) == 0
     assert "cloud share 100.0%" in capsys.readouterr().out
+
+
+def test_a_cloud_that_never_answers_costs_a_call_its_deadline_not_the_connect_timeout(pair):
+    """An agent started while its cloud was down checks the cloud at its next calls: against a
+    host that takes the connection and never answers, that check stays within the call's deadline
+    (it took the whole 5 s connect timeout, once per breaker cool-down)."""
+    import socket
+
+    _, _, tok = pair
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel completes the handshake; nothing ever reads or answers
+    try:
+        remote = RemoteCloud(RemoteCloudConfig(f"http://127.0.0.1:{silent.getsockname()[1]}", max_retries=0))
+        remote.connect_later(tok)
+        started = time.monotonic()
+        with pytest.raises(CloudUnavailable):
+            remote.predict("s", [1, 2, 3], 3, 4, deadline_s=0.3)
+        assert time.monotonic() - started < 1.5
+    finally:
+        silent.close()
