@@ -199,13 +199,20 @@ def _serve_on(args: argparse.Namespace, sock: socket.socket, zoo: Zoo, cfg: Agen
           + (f"; answering the tiers below at http://{args.host}:{port}/hop" if hop is not None else "")
           + (f"; cache updates also from the hub at {relay.url}" if relay is not None else ""),
           flush=True)
+    def stopping(sig: int) -> None:
+        import signal
+
+        print(f"device {args.device}: {signal.Signals(sig).name}: stopping; finishing "
+              f"{engine.queued + int(engine.busy)} request(s) queued or decoding, taking no new ones", flush=True)
+
     try:
-        serve(app, sock)
-    finally:
+        serve(app, sock, on_stop=stopping)
+    finally:  # also on SIGTERM (serve ends it as SystemExit once the requests in flight are done)
         if poller is not None:
             poller.close()
         if hop is not None:
             hop.close()
         engine.close()
         cloud.close()
+        print(f"device {args.device}: stopped", flush=True)
     return 0

@@ -60,3 +60,28 @@ def test_a_cloud_with_another_tokenizer_is_still_refused_at_start(tiny_zoo_dir, 
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert len(lines) == 1 and f"the cloud at {url} uses tokenizer 000000000000" in lines[0], lines
     assert not (tmp_path / "edge-4" / "admin.token").exists()
+
+
+def test_a_stopped_agent_says_it_is_finishing_its_requests_and_when_it_has(tiny_zoo_dir, tmp_path):
+    """SIGTERM drains the requests in flight (uvicorn's graceful shutdown): the agent says so at
+    the signal and says when it has stopped, where a 20 s drain logged nothing."""
+    import threading
+
+    log = tmp_path / "agent.log"
+    with CloudServerProcess("cloud", tiny_zoo_dir, log=tmp_path / "cloud.log") as cloud:
+        agent = ServerProcess(_agent_args(tmp_path / "edge-4", cloud.url), tiny_zoo_dir, log=log)
+        agent.start()
+        body = {"prompt": PROMPT, "max_tokens": 200, "temperature": 0, "ignore_eos": True}
+        answers = []
+        worker = threading.Thread(target=lambda: answers.append(
+            httpx.post(f"{agent.url}/v1/completions", json=body, timeout=120)))
+        worker.start()
+        time.sleep(0.5)  # the request is decoding
+        agent.stop()  # SIGTERM, then waits for the process
+        worker.join(timeout=120)
+        code = agent.proc.returncode
+    assert answers and answers[0].status_code == 200  # the request in flight finished
+    assert len(answers[0].json()["choices"][0]["text"]) > 0
+    text = log.read_text()
+    assert "device edge-4: SIGTERM: stopping; finishing 1 request(s)" in text, text
+    assert text.rstrip().endswith("device edge-4: stopped") and code == 143, (code, text)  # its clean-up ran
