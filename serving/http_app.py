@@ -8,8 +8,9 @@ token, as OpenAI and vLLM clients expect) or gather them into one JSON body. The
 Endpoints: POST /v1/completions, POST /v1/chat/completions, GET /v1/models,
 GET /v1/models/{id}, GET /health, GET /metrics (Prometheus text). Every error has the OpenAI
 shape {"error": {"message", "type", "param", "code"}} with the right status: 400 for a bad
-field (named in `param`), 401 without the API key, 404 for an unknown model or route, 413
-for a body over the limit however it is sent, 503 when the engine's queue is full.
+field (named in `param`; the message says what was sent and what to send), 401 without the
+API key, 404 for an unknown model or route, 413 for a body over the limit however it is sent,
+503 when the engine's queue is full.
 
 Every response carries `x-request-id` (what the openai client reads into `_request_id`); a
 completion's `id` is its prefix and that id, and its engine jobs are named after it (a device
@@ -53,7 +54,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serving.engine_api import EngineOverloaded, Job, JobDone, JobFailed, RoutingParams, SamplingParams, TokenEvent
 from serving.errors import ServingError
-from serving.openai_protocol import MAX_STOP, ChatCompletionRequest, CompletionRequest, OpenAIError
+from serving.openai_protocol import ChatCompletionRequest, CompletionRequest, OpenAIError, validation_error
 from serving.openai_shapes import ChatShape, CompletionShape, sse_event, usage
 from serving.transport import BodyLimit, Front, error_response
 
@@ -126,28 +127,10 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
         return error_response(exc, headers)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = exc.errors()
-        first = errors[0] if errors else {}
-        loc = [str(p) for p in first.get("loc", ()) if p != "body"]
-        # a union field (prompt, stop) reports one error per alternative: name the field
-        where = next((p for p in loc if not p.isdigit() and not p.startswith(("str", "list", "int"))), None)
-        message = first.get("msg", "malformed body")
-        if first.get("type") == "json_invalid":
-            where, message = None, "the body is not valid JSON"
-        elif not loc and first.get("type") == "missing":  # the body itself, not a field of it
-            message = "the body is empty: send a JSON object with content-type: application/json"
-        elif not loc and first.get("type") in ("model_attributes_type", "dict_type"):
-            # a JSON array or scalar, or an object sent as text/plain (FastAPI decodes JSON
-            # only under a JSON content type)
-            message = "the body is not a JSON object: send one with content-type: application/json"
-        elif where == "stop" and (long := _too_long(errors, "stop")) is not None:
-            # stop's first alternative (one string) reports "not a valid string" for a long list
-            message = (f"stop takes at most {MAX_STOP} sequences (got {long['actual_length']}): "
-                       "send fewer stop sequences")
-            return error_response(OpenAIError(400, message, "stop"))
-        return error_response(OpenAIError(400, f"invalid request: {message}" + (f" ({where})" if where else ""),
-                                           where))
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        body_field = getattr(request.scope.get("route"), "body_field", None)  # None: a route without a body
+        body_type = getattr(getattr(body_field, "field_info", None), "annotation", None)
+        return error_response(validation_error(exc.errors(), body_type, exc.body))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -400,15 +383,6 @@ class _RequestId:
             await send(message)
 
         await self.inner(scope, receive, with_id)
-
-
-def _too_long(errors, field: str) -> dict | None:
-    """The context of a list-too-long error on `field` among a validation's errors (None if none)."""
-    for err in errors:
-        loc, ctx = err.get("loc", ()), err.get("ctx") or {}
-        if err.get("type") == "too_long" and field in loc and "actual_length" in ctx:
-            return ctx
-    return None
 
 
 class _EngineGauges:

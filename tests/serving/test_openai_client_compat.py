@@ -108,6 +108,58 @@ def test_function_calling_is_refused_in_either_form(server, field, value):
     assert "not supported" in resp.json()["error"]["message"]
 
 
+# -- validation errors -----------------------------------------------------------------------------
+PROMPT_FORMS = "send a string, a list of strings, a list of token ids, or a list of token-id lists"
+
+
+@pytest.mark.parametrize("path,body,param,message", [
+    (LEGACY, {"prompt": "x", "stream": "yes"}, "stream", "stream is the string 'yes': send true or false"),
+    (CHAT, {"messages": MESSAGES, "stream": 1}, "stream", "stream is 1: send true or false"),
+    (LEGACY, {"prompt": "x", "temperature": "hot"}, "temperature",
+     "temperature is the string 'hot': send a number from 0 to 2"),
+    (LEGACY, {"prompt": "x", "temperature": 3}, "temperature", "temperature is 3: send a number from 0 to 2"),
+    (LEGACY, {"prompt": 7}, "prompt", f"prompt is 7: {PROMPT_FORMS}"),
+    (LEGACY, {"prompt": None}, "prompt", f"prompt is null: {PROMPT_FORMS}"),
+    (LEGACY, {}, "prompt", f"prompt is missing: {PROMPT_FORMS}"),
+    (LEGACY, {"prompt": []}, "prompt", f"prompt is an empty list: {PROMPT_FORMS}"),
+    (LEGACY, {"prompt": ["a", 1]}, "prompt", "prompt[1] is 1 in a list of strings"),
+    (LEGACY, {"prompt": [1, "a"]}, "prompt", "prompt[1] is the string 'a' in a list of token ids"),
+    (LEGACY, {"prompt": [1, -2]}, "prompt", "prompt[1] is -2 in a list of token ids"),
+    (LEGACY, {"prompt": [[1], []]}, "prompt", "prompt[1] is an empty list in a list of token-id lists"),
+    (LEGACY, {"prompt": [[1], [2, "b"]]}, "prompt", "prompt[1][1] is the string 'b' in a list of token-id lists"),
+    (LEGACY, {"prompt": [{"text": "x"}]}, "prompt", f"prompt[0] is an object: {PROMPT_FORMS}"),
+    (LEGACY, {"prompt": "x", "stop": [""]}, "stop", "stop[0] is an empty string"),
+    (LEGACY, {"prompt": "x", "stop": ["a", 1]}, "stop", "stop[1] is 1: send a string or a list of at most 4"),
+    (LEGACY, {"prompt": "x", "seed": 2**70}, "seed", f"seed is {2**70}: send an integer from -2**63 to 2**63-1"),
+    (LEGACY, {"prompt": "x", "max_tokens": "ten"}, "max_tokens", "max_tokens is the string 'ten': send an integer"),
+    (CHAT, {"messages": [{"role": "robot", "content": "x"}]}, "messages",
+     "messages[0].role is the string 'robot': send one of system, developer, user, assistant, tool"),
+    (CHAT, {"messages": [{"role": "user", "content": 3}]}, "messages", "messages[0].content is 3: send a string"),
+    (CHAT, {"messages": ["hi"]}, "messages", "messages[0] is the string 'hi': send"),
+    (CHAT, {"messages": None}, "messages", "messages is null: send"),
+    (CHAT, {"messages": MESSAGES, "max_tokens": 0}, "max_tokens", "max_tokens is 0: send an integer >= 1"),
+    (CHAT, {"messages": MESSAGES, "stream_options": "usage"}, "stream_options", "stream_options is the string"),
+])
+def test_validation_errors_name_the_field_say_what_was_wrong_and_what_to_send(server, path, body, param, message):
+    resp = httpx.post(f"{server}{path}", json=body)
+    assert resp.status_code == 400, resp.text
+    err = resp.json()["error"]
+    assert err["param"] == param and err["type"] == "invalid_request_error" and err["code"] == "400", err
+    assert message in err["message"], err["message"]
+    assert not any(w in err["message"] for w in ("Input should", "Value error", "valid dictionary")), err["message"]
+
+
+def test_a_long_bad_string_is_not_echoed_whole(server):
+    resp = httpx.post(f"{server}{LEGACY}", json={"prompt": "x", "temperature": "h" * 2000})
+    assert resp.status_code == 400 and len(resp.json()["error"]["message"]) < 200, resp.text
+
+
+def test_validation_errors_reach_the_openai_client_with_param_and_message(client):
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.completions.create(model="cloud", prompt=[1, "a"], max_tokens=1)
+    assert caught.value.param == "prompt" and "prompt[1]" in caught.value.message
+
+
 # -- x-request-id ----------------------------------------------------------------------------------
 def test_every_openai_response_carries_x_request_id_streaming_or_not(client):
     whole = client.completions.create(model="cloud", prompt=PROMPT, max_tokens=2, temperature=0)
@@ -151,3 +203,17 @@ def test_an_agents_request_id_is_its_journal_record_s(agent):
     rid = two.headers["x-request-id"]
     assert [r["request_id"] for r in two.json()["fedhybrid"]] == [f"{rid}-0", f"{rid}-1"]  # one record per prompt
     assert {r.request_id for r in engine.journal.records(0)} == {whole._request_id, f"{rid}-0", f"{rid}-1"}
+
+
+def test_a_query_parameter_is_named_by_its_own_name(cloud_engine, serve_app):
+    """A route a server adds (`extend`) with a validated query: the parameter is `param`, not "query"."""
+    def extend(app):
+        @app.get("/v1/probe")
+        async def probe(since: int) -> dict:
+            return {"since": since}
+
+    with serve_app(create_app(cloud_engine, HttpConfig(), extend=extend)) as url:
+        missing = httpx.get(f"{url}/v1/probe").json()["error"]
+        wrong = httpx.get(f"{url}/v1/probe", params={"since": "soon"}).json()["error"]
+    assert missing["param"] == "since" and missing["message"] == "since is missing: send it as a query parameter"
+    assert wrong["param"] == "since" and wrong["message"] == "since is the string 'soon': send an integer"
