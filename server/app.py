@@ -217,9 +217,10 @@ def run_federation(grid: Grid, cfg: FederationConfig,
             if secure is not None:  # the key, share and unmask steps' own bytes (the train step's are in metrics)
                 record["secagg"] = {"bytes_down": secure.bytes["down"], "bytes_up": secure.bytes["up"],
                                     "dropped": secure.dropped(), "degree": {f: s.k for f, s in secure.sessions.items()}}
-            log.info("round %d/%d: %d replies, %d dropped, %d released, %d withheld, %d forgotten (%.1f s)", rnd,
+            log.info("round %d/%d: %d replies, %d dropped, %d released, %d withheld, %d forgotten (%.1f s)%s", rnd,
                      cfg.num_rounds, len(strategy.accepted), len(strategy.dropped), released["released"],
-                     released["withheld"], released["forgotten"], time.perf_counter() - started)
+                     released["withheld"], released["forgotten"], time.perf_counter() - started,
+                     "; adapters summed under secure aggregation" if secure is not None else "")
             crash_point("saved", rnd)
             if on_round is not None:
                 on_round(rnd, fed.state.history[-1])

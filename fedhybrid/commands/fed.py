@@ -64,8 +64,12 @@ def _run(args: argparse.Namespace) -> int:
     def on_round(rnd, record):
         rel = record["release"]
         forgotten = f", forgot {rel['forgotten']}" if rel.get("forgotten") else ""
+        secagg = record.get("secagg")  # said each round: nothing else shows the server saw only sums
+        secure = (f", adapters summed under secure aggregation ({len(secagg['degree'])} families"
+                  + (f", {len(secagg['dropped'])} dropped after the key step" if secagg["dropped"] else "") + ")"
+                  if secagg else "")
         console.print(f"round {rnd}: {len(record['nodes'])} nodes, released {rel['released']}, "
-                      f"withheld {rel['withheld']}{forgotten}, {record['seconds']:.1f} s")
+                      f"withheld {rel['withheld']}{forgotten}{secure}, {record['seconds']:.1f} s")
 
     if args.engine == "inprocess":
         state = engines.run_inprocess(run_config, on_round=on_round)

@@ -55,3 +55,16 @@ def test_secure_aggregation_with_robust_aggregation_is_refused():
         FederationConfig.from_run_config({"secure-aggregation": True})
     with pytest.raises(FleetError, match="secagg-threshold"):
         FederationConfig.from_run_config({"secure-aggregation": True, "robust": False, "secagg-threshold": 1.0})
+
+
+def test_fed_run_says_each_round_that_the_adapters_were_summed_securely(tiny_zoo_dir, corpus, tmp_path, capsys):
+    from fedhybrid.cli import main
+
+    argv = ["--zoo", str(tiny_zoo_dir), "fed", "run", "--engine", "inprocess", "--rounds", "1",
+            "--set", f'replay-dir="{corpus}"', "--set", f'fleet-tiers="{TIERS}"', "--set", "release-k=2"]
+    assert main([*argv, "--state-dir", str(tmp_path / "plain")]) == 0
+    assert "secure aggregation" not in capsys.readouterr().out
+    assert main([*argv, "--state-dir", str(tmp_path / "secure"), "--set", "secure-aggregation=true",
+                 "--set", "robust=false"]) == 0
+    assert "round 1: 10 nodes" in (out := capsys.readouterr().out)
+    assert "adapters summed under secure aggregation (2 families)" in out  # client's model, edge's (iot's too)
