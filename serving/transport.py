@@ -102,14 +102,25 @@ class Front:
         counted = scope.get("path", "").startswith("/v1/")
         before = dict(scope)  # routing updates `scope` (a mount's root_path): label the request as it came
 
+        # a response is counted by its status once its last body part is sent; one that started and
+        # never finished (the client closed a stream, timed out) is "499", nginx's "client closed
+        # request": counted at the start, a stream the client dropped read as a 200
+        started: dict[str, str] = {}
+
         async def counting_send(message: Message) -> None:
             if message["type"] == "http.response.start" and (counted or message["status"] in (401, 413)):
-                self.counter.labels(self.endpoint(before), str(message["status"])).inc()
+                started["status"] = str(message["status"])
             await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body") and "status" in started:
+                self.counter.labels(self.endpoint(before), started.pop("status")).inc()
 
-        if not self.authorized(scope):
-            denied = OpenAIError(401, "missing or wrong API key: send 'Authorization: Bearer <key>'",
-                                 kind="authentication_error")
-            await error_response(denied)(scope, receive, counting_send)
-            return
-        await self.inner(scope, receive, counting_send)
+        try:
+            if not self.authorized(scope):
+                denied = OpenAIError(401, "missing or wrong API key: send 'Authorization: Bearer <key>'",
+                                     kind="authentication_error")
+                await error_response(denied)(scope, receive, counting_send)
+                return
+            await self.inner(scope, receive, counting_send)
+        finally:
+            if "status" in started:
+                self.counter.labels(self.endpoint(before), "499").inc()

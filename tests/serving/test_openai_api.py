@@ -216,6 +216,23 @@ def test_oversized_bodies_are_counted_on_metrics_like_any_refusal(server):
                                         ("/v1/completions", "400"): 1}
 
 
+def test_a_stream_the_client_drops_is_counted_as_499_not_200(server):
+    """A response is counted once its last part is sent: a client that closes a stream after
+    its first event was counted as a 200 when the response started."""
+    import time
+
+    body = {"prompt": "Q: Ava has 12 apples.\nA:", "max_tokens": 300, "ignore_eos": True, "stream": True}
+    with httpx.stream("POST", f"{server}/v1/completions", json=body) as resp:
+        assert resp.status_code == 200
+        next(resp.iter_lines())  # one event, then the client goes
+    deadline = time.monotonic() + 10
+    while ("/v1/completions", "499") not in (counted := requests_counted(server)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert counted == {("/v1/completions", "499"): 1}, counted
+    assert httpx.post(f"{server}/v1/completions", json={**body, "stream": False, "max_tokens": 2}).status_code == 200
+    assert requests_counted(server) == {("/v1/completions", "499"): 1, ("/v1/completions", "200"): 1}
+
+
 def test_unknown_paths_share_one_metrics_label_and_metrics_needs_the_key(cloud_engine, serve_app):
     """Inventing paths, with or without the key, cannot add series to /metrics."""
     auth = {"Authorization": "Bearer sesame"}
