@@ -23,23 +23,10 @@ from workloads import wordmath
 PROMPT = wordmath.generate("heldout", 1, seed=5)[0].prompt
 
 
-@pytest.fixture(scope="module")
-def cloud_engine(pair):
-    _, cloud, tok = pair
-    engine = CloudEngine(PrefixEngine(cloud), tok, "cloud")
-    yield engine
-    engine.close()
-
-
 @pytest.fixture
 def server(cloud_engine, serve_app):
     with serve_app(create_cloud_app(cloud_engine, HttpConfig(max_body_bytes=4096, max_prompt_chars=3000))) as url:
         yield url
-
-
-@pytest.fixture
-def client(server):
-    return openai.OpenAI(base_url=f"{server}/v1", api_key="unused", max_retries=0)
 
 
 def test_text_prompt_continues_exactly_as_the_decoder_does(client, pair):

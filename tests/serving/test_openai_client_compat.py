@@ -8,10 +8,8 @@ import pytest
 
 from agent.app import create_agent_app, write_token
 from agent.sync import RoundRunner
-from serving.cloud_engine import CloudEngine
 from serving.cloud_server import create_cloud_app
 from serving.http_app import HttpConfig, create_app
-from serving.prefix_engine import PrefixEngine
 from workloads import wordmath
 
 PROMPT = wordmath.generate("heldout", 1, seed=5)[0].prompt
@@ -20,23 +18,10 @@ LEGACY = "/v1/completions"
 MESSAGES = [{"role": "user", "content": PROMPT[3:-3]}]
 
 
-@pytest.fixture(scope="module")
-def cloud_engine(pair):
-    _, cloud, tok = pair
-    engine = CloudEngine(PrefixEngine(cloud), tok, "cloud")
-    yield engine
-    engine.close()
-
-
 @pytest.fixture
 def server(cloud_engine, serve_app):
     with serve_app(create_cloud_app(cloud_engine, HttpConfig(max_body_bytes=4096))) as url:
         yield url
-
-
-@pytest.fixture
-def client(server):
-    return openai.OpenAI(base_url=f"{server}/v1", api_key="unused", max_retries=0)
 
 
 # -- null is the default -------------------------------------------------------------------------
