@@ -30,6 +30,12 @@ from serving.tls import tls_verify
 _PROBE = "Q: Ava has 12 apples. She buys 5 more.\nA: 12 + 5 = 17. def f(x):\n    return x"
 
 
+class NotACloud(ServingError):
+    """The server answered, and is not a cloud this device can use: another server at that URL,
+    a key it refuses, a model it does not serve, a device agent's user API. Unlike a server that
+    is down, waiting does not help, so a start-up check refuses it."""
+
+
 @dataclass(frozen=True)
 class RemoteCloudConfig:
     url: str
@@ -125,21 +131,34 @@ class RemoteCloud:
         """Check the server: model listed, tokenizer identical. Returns the model card.
 
         Raises:
-            ServingError: unreachable server or unknown model.
+            ServingError: unreachable or not ready (NotACloud: answered and unusable).
             TokenizerMismatchError: the server's tokenizer differs from `tokenizer`.
         """
         timeout = self.cfg.connect_timeout_s if timeout_s is None else timeout_s
         try:
             resp = self._client.get("/v1/models", timeout=timeout)
-            resp.raise_for_status()
-            cards = resp.json()["data"]
-        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+        except httpx.HTTPError as exc:
             raise ServingError(f"cannot reach the cloud at {self.cfg.url}/v1/models ({exc}): "
-                                 "is `fedhybrid cloud serve` (or vLLM) running there?") from exc
-        card = next((c for c in cards if self.model in (None, c.get("id"))), None)
+                               "is `fedhybrid cloud serve` (or vLLM) running there?") from exc
+        if resp.status_code >= 500 or resp.status_code in (408, 429):  # there, not ready: try again later
+            raise ServingError(f"the cloud at {self.cfg.url} answered {resp.status_code} to /v1/models: not ready")
+        if resp.status_code >= 400:
+            raise NotACloud(f"{self.cfg.url} answered {resp.status_code} to /v1/models: "
+                            + ("it refused the key (--api-key / --cloud-api-key)" if resp.status_code in (401, 403)
+                               else "it is not an OpenAI-compatible server (a device agent's hop endpoint is "
+                                    "URL/hop, on an agent started with --serve-hop)"))
+        try:
+            cards = resp.json()["data"]
+            card = next((c for c in cards if self.model in (None, c.get("id"))), None)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise NotACloud(f"{self.cfg.url} answered /v1/models with something that is not an OpenAI "
+                            f"model list ({str(exc)[:80]}): point it at an OpenAI-compatible server") from exc
         if card is None:
-            raise ServingError(f"model {self.model!r} is not served at {self.cfg.url} "
-                                 f"(served: {[c.get('id') for c in cards]})")
+            raise NotACloud(f"model {self.model!r} is not served at {self.cfg.url} "
+                            f"(served: {[c.get('id') for c in cards]})")
+        if "device" in card:  # a device agent's own user API: it answers users, it does not score
+            raise NotACloud(f"{self.cfg.url} is the user API of device agent {card['device']!r}, which does not score "
+                            f"tokens: use {self.cfg.url.rstrip('/')}/hop (the agent started with --serve-hop)")
         self.model = card["id"]
         local_vocab = len(tokenizer)
         if "tokenizer_hash" in card:
@@ -178,18 +197,16 @@ class RemoteCloud:
         Raises:
             TokenizerMismatchError: the server answers with another tokenizer: no later call can
                 succeed, so this is refused now rather than skipped at every call.
-            ServingError: the server answered its model list with a client error (404: not an
-                OpenAI server at that URL; 401/403: the key), for the same reason.
+            NotACloud: the server answered and cannot be used (not an OpenAI server at that URL,
+                the key refused, the model not served, a device agent's user API), for the same reason.
         """
         if self._deferred is None:
             return None
         try:
             self.connect(self._deferred)
+        except NotACloud:
+            raise  # it answered, and no later call can succeed (a wrong URL, key or model)
         except ServingError as exc:
-            cause = exc.__cause__
-            if isinstance(cause, httpx.HTTPStatusError) and 400 <= cause.response.status_code < 500 \
-                    and cause.response.status_code not in (408, 429):
-                raise  # it answered and refused (a wrong path, key or model): no later call can succeed
             return str(exc)
         self._deferred = None
         return None

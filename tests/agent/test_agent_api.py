@@ -309,13 +309,17 @@ def test_a_hop_pointed_at_an_agents_own_api_is_told_its_hop_endpoint(agent, zoo_
     """An agent's user API answers completions but does not score tokens; a device given the
     agent's root as a hop got 'HTTP 400: {"error":{"message":"logprobs ... not supported by t'."""
     from inference.cloud import CloudUnavailable
-    from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
+    from serving.remote_cloud import NotACloud, RemoteCloud, RemoteCloudConfig
 
     _, url, _ = agent
     remote = RemoteCloud(RemoteCloudConfig(url))
-    remote.connect(zoo_models[2])
-    try:
-        with pytest.raises(CloudUnavailable, match=rf"HTTP 400: .*not supported.* its hop endpoint is {url}/hop\)"):
+    try:  # known by its model card at the check (a start-up probe refuses it), not at the first call
+        with pytest.raises(NotACloud, match=rf"the user API of device agent 'edge-2', .* use {url}/hop "):
+            remote.connect(zoo_models[2])
+        remote.connect_later(zoo_models[2])
+        with pytest.raises(NotACloud):
+            remote.probe()
+        with pytest.raises(CloudUnavailable, match=rf"use {url}/hop "):
             remote.predict("s", [5, 6, 7], 3, 4, 5.0)
     finally:
         remote.close()

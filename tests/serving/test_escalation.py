@@ -181,9 +181,21 @@ def test_hops_are_probed_at_start_up(engines, pair, serve_app, caplog):
 
     with serve_app(foreign) as foreign_url, pytest.raises(TokenizerMismatchError, match=foreign_url):
         build_chain([parse_hop(f"edge={foreign_url}")], cloud, tok, 1.0)
-    # so is a server that answers but is not the tier above (a 404 for its model list: a wrong URL)
-    with serve_app(FastAPI()) as other_url, pytest.raises(ServingError, match="404"):
+    # so is a server that answers but is not the tier above: a 404 for its model list (a wrong
+    # URL), a page that is no model list; one that answers 503 (starting) is only not ready yet
+    with serve_app(FastAPI()) as other_url, pytest.raises(ServingError, match="answered 404 to /v1/models: it is not"):
         build_chain([parse_hop(f"edge={other_url}")], cloud, tok, 1.0)
+    from fastapi.responses import HTMLResponse
+
+    page, starting = FastAPI(), FastAPI()
+    page.get("/v1/models")(lambda: HTMLResponse("<html>index</html>"))
+    starting.get("/v1/models")(lambda: JSONResponse({"detail": "loading"}, status_code=503))
+    with serve_app(page) as page_url, pytest.raises(ServingError, match="not an OpenAI model list"):
+        build_chain([parse_hop(f"edge={page_url}")], cloud, tok, 1.0)
+    with serve_app(starting) as starting_url:
+        remote = RemoteCloud(RemoteCloudConfig(starting_url))
+        remote.connect_later(tok)
+        assert "answered 503 to /v1/models: not ready" in remote.probe()
 
 
 def test_a_device_agent_answers_the_tier_below_at_hop_and_follows_its_adapter(make_agent, serve_app, pair):
