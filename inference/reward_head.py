@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from inference.errors import InferenceError
@@ -143,7 +144,7 @@ class RewardHead(torch.nn.Module):
             meta = json.loads(cfg_path.read_text())
             head = RewardHead(RewardHeadConfig(**meta["config"]))
             head.load_state_dict(load_file(str(weights)))
-        except (json.JSONDecodeError, KeyError, TypeError, RuntimeError, OSError) as exc:
+        except (json.JSONDecodeError, KeyError, TypeError, RuntimeError, OSError, SafetensorError) as exc:
             raise InferenceError(f"reward head in {folder} is unreadable ({exc}): run "
                                  "`fedhybrid calibrate` again") from exc
         head.eval()

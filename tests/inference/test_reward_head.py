@@ -84,3 +84,18 @@ def test_c_score_rejects_inputs_of_the_wrong_shape_or_type():
         head.score(hidden, logprobs[:3])
     with pytest.raises(TypeError, match="logprobs must be a contiguous float32 array"):
         head.score(hidden, logprobs.double())
+
+
+def test_a_damaged_head_file_is_a_clear_error_not_an_internal_one(tmp_path):
+    """A head whose weights file is damaged (a bad safetensors header) raised the library's
+    SafetensorError, which the CLI could only report as an internal error (exit 3)."""
+    from inference.errors import InferenceError
+    from inference.reward_head import HEAD_FILE
+
+    RewardHead(RewardHeadConfig(hidden_size=8, top_k=4)).save(tmp_path / "head")
+    weights = tmp_path / "head" / HEAD_FILE
+    data = bytearray(weights.read_bytes())
+    data[12:16] = b"\xff\xff\xff\xff"  # inside the JSON header
+    weights.write_bytes(bytes(data))
+    with pytest.raises(InferenceError, match="is unreadable .* run `fedhybrid calibrate` again"):
+        RewardHead.load(tmp_path / "head")
