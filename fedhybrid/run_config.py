@@ -76,10 +76,7 @@ def build_run_config(args: argparse.Namespace) -> dict:
         cfg["zoo"] = str(Path(args.zoo).resolve())
     if getattr(args, "workload", None) is not None:
         cfg["workload-file"] = str(args.workload)
-    if getattr(args, "workload_split", None):
-        if not cfg.get("workload-file"):  # it splits a file's requests: alone it would change nothing, silently
-            raise FleetError(f"--workload-split {args.workload_split} splits the requests of a workload file, and "
-                             "none is given: add --workload FILE, or leave --workload-split out")
+    if getattr(args, "workload_split", None):  # without a file: refused by FederationConfig
         cfg["workload-split"] = args.workload_split
     if getattr(args, "columns", None):
         cfg["workload-columns"] = args.columns

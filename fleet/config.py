@@ -218,6 +218,9 @@ class FederationConfig:
                  self.cloud_url, "an http:// or https:// URL", "\"\": each node runs the zoo's cloud model")
         if self.forget_after < 0:
             raise FleetError(f"forget-after={self.forget_after} must be >= 0 (rounds; 0: never forget)")
+        if self.workload_split in ("zipf", "dirichlet") and not self.workload_file:  # alone: changes nothing
+            raise FleetError(f"workload-split={self.workload_split!r} splits the requests of a workload file, and "
+                             "workload-file is not set: add --workload FILE, or leave the split out")
         if self.workload_columns and not self.workload_file:
             raise FleetError(f"workload-columns={self.workload_columns!r} maps the columns of a workload file, and "
                              "workload-file is not set: give --workload FILE too, or leave --columns out")

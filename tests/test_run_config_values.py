@@ -101,6 +101,7 @@ def test_a_value_of_the_wrong_type_is_named_with_the_type_expected(tmp_path, cap
     ("min-replies=9", "min-replies=9 is more than the fleet's 8 devices"),
     ('replay-dir="/nonexistent/corpus"', "replay-dir /nonexistent/corpus does not exist: record a corpus"),
     ('workload-columns="prompt=question"', "workload-file is not set"),
+    ('workload-split="zipf"', "workload-split='zipf' splits the requests of a workload file"),
 ])
 def test_a_value_every_round_would_fail_on_is_refused_before_the_run(tmp_path, capsys, started, item, fragment):
     assert fragment in _refused(tmp_path, capsys, started, item)
