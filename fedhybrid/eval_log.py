@@ -95,6 +95,18 @@ def folder_identity(folder: Path) -> str:
     return digest(parts)
 
 
+# a fingerprint field by what the user set: the flag, and whether its values can be shown
+_FLAGS = {"max_new_tokens": ("--max-new-tokens", True), "stop_ids": ("--stop", False),
+          "deadline_s": ("the tier's deadline", True), "fusion_weight": ("the fusion weight", True),
+          "device": ("--device (the model or its files)", False),
+          "cloud": ("--cloud / --cloud-url (the model, its files, or the URL)", False)}
+
+
+def _difference(field: str, logged, now) -> str:
+    what, shown = _FLAGS.get(field, (field, True))
+    return f"{what}: the log's {logged!r}, now {now!r}" if shown else f"{what} differs"
+
+
 def weights_identity(module) -> str:
     """A small torch module's identity from its weights (the reward head: a retrained or
     recalibrated head keys its rows apart, while cloud-only's outputs stay reusable)."""
@@ -200,7 +212,8 @@ def _read(path: Path, fingerprint: dict) -> dict[tuple[str, str], Output]:
                              "start afresh without --resume or pass another --out") from exc
     differ = sorted(k for k in set(logged) | set(fingerprint) if logged.get(k) != fingerprint.get(k))
     if differ:
-        raise InferenceError(f"{path} was written by another run: {', '.join(differ)} differ; pass another --out, "
+        named = "; ".join(_difference(k, logged.get(k), fingerprint.get(k)) for k in differ)
+        raise InferenceError(f"{path} was written by another run ({named}): pass another --out, "
                              "or drop --resume to start afresh")
     done: dict[tuple[str, str], Output] = {}
     for n, line in enumerate(lines[1:], start=2):

@@ -103,11 +103,12 @@ def test_resume_refuses_a_log_of_other_models_or_decode_settings(tiny_zoo_dir, t
     # the client model as the cloud: other weights, the same tokenizer
     assert _eval(tiny_zoo_dir, workload, out, "--cloud", "client", "--resume") == 2
     err = capsys.readouterr().err
-    assert "was written by another run: cloud differ" in err and "pass another --out" in err
+    assert "was written by another run (--cloud / --cloud-url (the model, its files, or the URL) differs)" in err
+    assert "pass another --out" in err
     assert _eval(tiny_zoo_dir, workload, out, "--max-new-tokens", "5", "--resume") == 2
-    assert "max_new_tokens differ" in capsys.readouterr().err
+    assert "--max-new-tokens: the log's 6, now" in capsys.readouterr().err
     assert _eval(tiny_zoo_dir, workload, out, "--stop", "x", "--resume") == 2
-    assert "stop_ids differ" in capsys.readouterr().err
+    assert "--stop differs" in capsys.readouterr().err
     assert decodes["calls"] == 0 and (out / LOG_NAME).read_bytes() == before  # nothing decoded, nothing written
 
 
