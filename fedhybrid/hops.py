@@ -2,7 +2,8 @@
 
 Parsed once at the command line into `inference.escalation.Hop`s over `RemoteCloud`
 clients; the device's own cloud (`--cloud-url` or the in-process cloud model) becomes the
-last hop. Each hop is probed once at start-up: one that answers with another tokenizer is
+last hop. Each hop is probed once at start-up: one that answers and cannot be used (another
+tokenizer; `NotACloud`: not an OpenAI server there, a refused key, a device agent's user API) is
 refused then (no call could succeed); one that does not answer is logged and is not an error: it
 is checked again at its first call and skipped (with the next hop asked) until it answers.
 """
@@ -55,6 +56,7 @@ def build_chain(specs: list[HopSpec], cloud, tokenizer, cloud_deadline_s: float,
 
     Raises:
         TokenizerMismatchError: a hop answering at start-up uses another tokenizer.
+        NotACloud: a hop answering at start-up cannot be used (`RemoteCloud.probe`).
     """
     from inference.escalation import EscalationChain, Hop
     from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
