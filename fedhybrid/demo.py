@@ -193,6 +193,8 @@ def run(demo: DemoConfig, zoo_root: Path | None, console: Console) -> dict:
     # the run config first (a second), then the zoo's hashes (seconds), and only then the previous
     # run's state goes: a bad value must not cost the user the last demo
     cfg = FederationConfig.from_run_config(run_config)
+    for notice in cfg.notices():
+        console.print(f"note: {notice}", style="yellow", markup=False)
     for name in zoo.names:
         zoo.verify(name)
     if demo.fresh and state_dir.exists():

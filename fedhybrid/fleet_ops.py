@@ -248,7 +248,9 @@ def fleet_up(spec: FleetSpec, say=print) -> dict:
     keys = work / "keys"
     # every run-config value is checked before anything starts (the cloud's URL is known only once
     # it runs: any http URL stands in for it here); the server app would refuse it after all started
-    FederationConfig.from_run_config(_run_config(spec, work, keys, spec.cloud_url or "http://127.0.0.1:1"))
+    for notice in FederationConfig.from_run_config(_run_config(spec, work, keys,
+                                                               spec.cloud_url or "http://127.0.0.1:1")).notices():
+        say(f"note: {notice}")
     work.mkdir(parents=True, exist_ok=True)
     init_keys(keys, devices)
     zoo_args = ["--zoo", str(spec.zoo.resolve())] if spec.zoo else []

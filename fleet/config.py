@@ -277,6 +277,16 @@ class FederationConfig:
         except TypeError as exc:
             raise FleetError(f"bad federation config: {exc}") from exc
 
+    def notices(self) -> list[str]:
+        """Settings that are valid but make part of the run do nothing, said before it starts
+        (refusing them would break a run that measures only the adapters, say)."""
+        fleet = len(self.fleet_tiers)
+        if self.release_k > fleet and self.dp_epsilon == 0:
+            return [(f"release-k={self.release_k} is more than the fleet's {fleet} devices: no n-gram can be reported "
+                    f"by {self.release_k} distinct devices, so no cache update is released and the cloud share does "
+                    f"not fall round by round; set --set release-k={fleet} or fewer to share corrections")]
+        return []
+
     @property
     def state_path(self) -> Path:
         return Path(self.state_dir)

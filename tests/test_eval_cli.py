@@ -179,6 +179,8 @@ def test_fed_run_reads_a_workload_file_with_columns_of_its_own(tiny_zoo_dir, tmp
     assert "--columns" in capsys.readouterr().err  # the hint names a flag fed run has
     assert main([*run, "--state-dir", str(tmp_path / "b"), "--columns", "prompt=question,answer=final",
                  "--json", str(tmp_path / "b.json")]) == 0
+    # two devices under the default release-k=5: said before the rounds, not found in a flat cloud share
+    assert "note: release-k=5 is more than the fleet's 2 devices" in capsys.readouterr().out
     rows = json.loads((tmp_path / "b.json").read_text())["rows"]
     assert next(r for r in rows if r["tier"] == "all")["queries"] == 2  # one request per device
     # columns without a file to map are refused, nothing written

@@ -148,6 +148,31 @@ def test_fleet_up_checks_its_sets_before_it_creates_anything(tmp_path, capsys, m
     assert calls == [] and not (tmp_path / "fleet").exists()
 
 
+def test_fleet_up_refuses_hub_settings_without_the_hierarchy(tmp_path, capsys, monkeypatch):
+    """--hop-confidence, --hop-deadline and --recurring-to-cloud act only through hubs: without
+    --hierarchy they changed nothing and the fleet came up as if they were not given."""
+    from fedhybrid import fleet_ops
+
+    calls = []
+    monkeypatch.setattr(fleet_ops, "fleet_up", lambda spec, say: calls.append(spec) or {"agents": []})
+    for flags in (["--hop-confidence", "0.5"], ["--hop-deadline", "2"], ["--no-recurring-to-cloud"]):
+        code = main(["fleet", "up", "--workdir", str(tmp_path / "fleet"), *flags])
+        err = capsys.readouterr().err
+        assert code == 2 and f"{flags[0]} acts only through the hubs" in err and "add --hierarchy" in err, err
+    assert calls == [] and not (tmp_path / "fleet").exists()
+    assert main(["fleet", "up", "--workdir", str(tmp_path / "fleet"), "--hierarchy", "--hop-confidence", "0.5"]) == 0
+    assert calls[0].hierarchy and calls[0].hop_confidence == 0.5 and calls[0].hop_deadline_s == 1.0
+    assert main(["fleet", "up", "--workdir", str(tmp_path / "fleet")]) == 0  # the defaults, as before
+    assert calls[1].hop_confidence == 0.99 and calls[1].recurring_to_cloud is True
+
+
+def test_demo_refuses_hop_confidence_without_the_hierarchy(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path / "demo"), "--hop-confidence", "0.5"]) == 2
+    err = capsys.readouterr().err
+    assert "--hop-confidence 0.5 sets when a device takes its hub's answer" in err and "add --hierarchy" in err
+    assert not (tmp_path / "demo").exists()
+
+
 # -- the Flower apps (simulation, deployment) build the config from Flower's run config ---------
 
 class _Untouchable:

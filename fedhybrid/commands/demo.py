@@ -62,6 +62,11 @@ def _run(args: argparse.Namespace) -> int:
             "threshold": args.threshold, "release-k": args.release_k, "private-fraction": args.private_fraction,
             "local-steps": args.local_steps, "dp-epsilon": args.dp_epsilon, "seed": args.seed,
             "cloud-url": args.cloud_url, "hierarchy": args.hierarchy, "hop-confidence": args.hop_confidence}
+    if args.hop_confidence is not None and not args.hierarchy:  # else silently without effect
+        from fleet.errors import FleetError
+
+        raise FleetError(f"--hop-confidence {args.hop_confidence:g} sets when a device takes its hub's answer, and "
+                         "without --hierarchy no device has a hub: add --hierarchy, or leave --hop-confidence out")
     requests = None
     if args.workload is not None:  # read and checked here, before any process starts
         from workloads.files import load_workload, parse_columns

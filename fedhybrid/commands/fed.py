@@ -56,6 +56,10 @@ def _run(args: argparse.Namespace) -> int:
 
         writable_path(args.json, "--json")
     console = Console(soft_wrap=True)  # a log keeps each line whole (the state hash on its line)
+    from fleet.config import FederationConfig
+
+    for notice in FederationConfig.from_run_config(run_config).notices():
+        console.print(f"note: {notice}", style="yellow", markup=False)
 
     def flower_line(line: str) -> None:
         # Flower colours its log lines: rendered on a terminal, dropped in a log, never raw codes

@@ -29,13 +29,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help="iot agents ask the edge hub, then the client hub, edge agents the client hub, before the "
                          "cloud (a tier's hub is its first agent, answering at /hop); agents below a hub fetch the "
                          "server's signed updates from it (--relay-url; run config relay=true)")
-    up.add_argument("--hop-confidence", type=float, default=0.99,
-                    help="with --hierarchy: a hub's answer is taken at top-1 probability >= this")
-    up.add_argument("--hop-deadline", type=float, default=1.0, help="with --hierarchy: seconds before a hub is skipped")
+    up.add_argument("--hop-confidence", type=float, default=None,
+                    help="with --hierarchy: a hub's answer is taken at top-1 probability >= this (default 0.99)")
+    up.add_argument("--hop-deadline", type=float, default=None,
+                    help="with --hierarchy: seconds before a hub is skipped (default 1.0)")
     up.add_argument("--loop-stop", type=int, default=32, metavar="N",
                     help="every agent ends a request once its last N tokens are one cycle of <= 4 tokens "
                          "(device serve --loop-stop; default 32, 0: off, else >= 8)")
-    up.add_argument("--recurring-to-cloud", action=argparse.BooleanOptionalAction, default=True,
+    up.add_argument("--recurring-to-cloud", action=argparse.BooleanOptionalAction, default=None,
                     help="with --hierarchy: a question an agent answered before escalates to the cloud only, whose "
                          "answers its cache then replays (device serve --recurring-to-cloud; default on)")
     up.add_argument("--settle-recurring", action=argparse.BooleanOptionalAction, default=True,
@@ -73,12 +74,25 @@ def _up(args: argparse.Namespace) -> int:
 
     from fedhybrid.fleet_ops import FleetSpec, fleet_up
     from fedhybrid.run_config import parse_sets
+    from server.errors import ServerError
 
+    chain_only = {"--hop-confidence": args.hop_confidence, "--hop-deadline": args.hop_deadline,
+                  "--recurring-to-cloud" if args.recurring_to_cloud else "--no-recurring-to-cloud":
+                  args.recurring_to_cloud}
+    given = [flag for flag, value in chain_only.items() if value is not None]
+    if given and not args.hierarchy:  # else silently without effect: no agent has a hub to ask
+        one = len(given) == 1
+        raise ServerError(f"{', '.join(given)} {'acts' if one else 'act'} only through the hubs above the agents, "
+                          f"and without --hierarchy no agent has a hub: add --hierarchy, or leave "
+                          f"{'it' if one else 'them'} out")
     console = Console(soft_wrap=True)  # piped: one line per message, not 80 columns
+    chain = {name: value for name, value in (("hop_confidence", args.hop_confidence),
+                                                 ("hop_deadline_s", args.hop_deadline),
+                                                 ("recurring_to_cloud", args.recurring_to_cloud)) if value is not None}
     spec = FleetSpec(args.workdir, tuple(t.strip() for t in args.tiers.split(",") if t.strip()), args.rounds,
                      args.round_interval, args.tls, args.cloud_url, args.zoo, args.train_budget, parse_sets(args.set),
-                     args.hierarchy, args.hop_confidence, args.hop_deadline, args.loop_stop,
-                     args.recurring_to_cloud, args.settle_recurring, args.remember)
+                     args.hierarchy, loop_stop=args.loop_stop, settle_recurring=args.settle_recurring,
+                     remember=args.remember, **chain)
     fleet = fleet_up(spec, say=console.print)
     for agent in fleet["agents"]:
         hops = [a.split("=", 1)[0] for a in agent["chain"] if "/hop" in a]

@@ -39,3 +39,13 @@ def test_an_option_added_after_the_state_compares_with_the_value_it_was_introduc
 def test_an_option_the_state_names_and_this_version_lacks_is_named():
     stored = {**FederationConfig().resume_values(), "beam_width": 4}
     assert FederationConfig().resume_differences(stored) == ["beam-width: state 4, now '(no such option)'"]
+
+
+def test_a_release_rule_no_fleet_can_meet_is_said_before_the_run():
+    """release-k above the fleet's size releases nothing, ever (support counts distinct devices):
+    valid (a run may measure only the adapters) but said, with the value that would share."""
+    (notice,) = FederationConfig(fleet_tiers=("edge", "iot"), release_k=5).notices()
+    assert "release-k=5 is more than the fleet's 2 devices" in notice and "release-k=2 or fewer" in notice
+    assert FederationConfig(fleet_tiers=("edge", "iot"), release_k=2).notices() == []
+    # with noise on the support an entry can pass k by chance: nothing to say then
+    assert FederationConfig(fleet_tiers=("edge", "iot"), release_k=5, dp_epsilon=1.0).notices() == []
