@@ -12,6 +12,27 @@ def test_zoo_verify_and_show(tiny_zoo_dir, capsys):
     assert shown["tiers"]["iot"] == "edge"
 
 
+def test_zoo_verify_names_every_damaged_part_not_only_the_first(tiny_zoo_dir, tmp_path, capsys):
+    """Two models damaged and a reward head truncated: all three are named (verify used to stop at
+    the first model, and never looked at the heads, which the manifest does not hash)."""
+    import shutil
+
+    zoo = tmp_path / "zoo"
+    shutil.copytree(tiny_zoo_dir, zoo)
+    (zoo / "edge" / "config.json").write_text("{}")
+    (zoo / "cloud" / "model.safetensors").unlink()
+    head = next((zoo / "client").glob("reward-*")) / "head.safetensors"
+    head.write_bytes(head.read_bytes()[:20])
+    assert main(["--zoo", str(zoo), "zoo", "verify"]) == 2
+    captured = capsys.readouterr()
+    lines = {line.split(":", 1)[0]: line for line in captured.out.splitlines()}
+    assert "is corrupt" in lines["edge"] and "is missing" in lines["cloud"]
+    assert f"{head.parent.name}: reward head in" in lines["client"] and "run `fedhybrid calibrate` again" in lines["client"]
+    assert f"3 of the zoo's parts failed the check (client/{head.parent.name}, cloud, edge)" in captured.err
+    assert main(["--zoo", str(tiny_zoo_dir), "zoo", "verify"]) == 0
+    assert f"client: ok (5 files); {head.parent.name} loads" in capsys.readouterr().out
+
+
 def test_missing_zoo_is_a_one_line_error_not_a_traceback(tmp_path, capsys):
     assert main(["--zoo", str(tmp_path / "nowhere"), "zoo", "verify"]) == 2
     err = capsys.readouterr().err

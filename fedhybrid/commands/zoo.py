@@ -54,12 +54,34 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from inference.zoo import Zoo
+    """Every model, not only up to the first bad one (a user repairing a zoo wants the whole
+    list), and every reward head beside a model: heads are not in the manifest (`calibrate`
+    rewrites them), so each is loaded, which is the check the decoder would make."""
+    from inference.errors import InferenceError
+    from inference.reward_head import RewardHead
+    from inference.zoo import Zoo, ZooError
 
     zoo = Zoo(args.zoo)
+    bad = []
     for name in zoo.names:
-        zoo.verify(name)
-        print(f"{name}: ok ({len(zoo.entry(name)['files'])} files)")
+        try:
+            folder = zoo.verify(name)
+        except ZooError as exc:
+            bad.append(name)
+            print(f"{name}: {exc}")
+            continue
+        heads = []
+        for head in sorted(p for p in folder.glob("reward-*") if p.is_dir()):
+            try:
+                RewardHead.load(head)
+                heads.append(f"{head.name} loads")
+            except InferenceError as exc:
+                bad.append(f"{name}/{head.name}")
+                heads.append(f"{head.name}: {exc}")
+        print(f"{name}: ok ({len(zoo.entry(name)['files'])} files)" + "".join(f"; {h}" for h in heads))
+    if bad:
+        raise ZooError(f"{len(bad)} of the zoo's parts failed the check ({', '.join(bad)}); each is named above "
+                       "with what to do")
     return 0
 
 
