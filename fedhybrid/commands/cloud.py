@@ -62,9 +62,16 @@ def _serve_on(args: argparse.Namespace, sock: socket.socket) -> int:
     gc.freeze()  # the models and libraries live as long as the process: keep full collections off them
     scheme = "https" if args.tls_cert else "http"
     print(f"serving {name} at {scheme}://{args.host}:{bound_port(sock)}/v1 (vocab {len(tokenizer)})", flush=True)
+    def stopping(sig: int) -> None:  # as `device serve` says it: a draining server is not a hung one
+        import signal
+
+        print(f"cloud {name}: {signal.Signals(sig).name}: stopping; finishing "
+              f"{engine.queued + int(engine.busy)} request(s) queued or decoding, taking no new ones", flush=True)
+
     try:
-        serve(app, sock, ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
+        serve(app, sock, on_stop=stopping, ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
               ssl_keyfile=str(args.tls_key) if args.tls_key else None)
-    finally:
+    finally:  # also on SIGTERM (serve ends it as SystemExit(143) once the requests in flight are done)
         engine.close()
+        print(f"cloud {name}: stopped", flush=True)
     return 0

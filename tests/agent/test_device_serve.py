@@ -85,3 +85,7 @@ def test_a_stopped_agent_says_it_is_finishing_its_requests_and_when_it_has(tiny_
     text = log.read_text()
     assert "device edge-4: SIGTERM: stopping; finishing 1 request(s)" in text, text
     assert text.rstrip().endswith("device edge-4: stopped") and code == 143, (code, text)  # its clean-up ran
+    # `cloud serve` says the same when the context above stops it (it was silent for its drain)
+    cloud_log = (tmp_path / "cloud.log").read_text()
+    assert "cloud cloud: SIGTERM: stopping; finishing 0 request(s)" in cloud_log, cloud_log
+    assert cloud_log.rstrip().endswith("cloud cloud: stopped") and cloud.proc.returncode == 143, cloud_log
