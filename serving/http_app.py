@@ -133,9 +133,15 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
         return error_response(validation_error(exc.errors(), body_type, exc.body))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         kind = "not_found_error" if exc.status_code == 404 else "invalid_request_error"
-        return error_response(OpenAIError(exc.status_code, str(exc.detail), kind=kind))
+        message = str(exc.detail)
+        if exc.status_code in (404, 405) and message in ("Not Found", "Method Not Allowed"):
+            # Starlette's bare "Not Found" leaves a typo'd path or a GET for a POST a guess
+            served = ", ".join(f"{'/'.join(sorted(r.methods - {'HEAD'}))} {r.path}" for r in request.app.routes
+                               if getattr(r, "methods", None) and getattr(r, "include_in_schema", True))
+            message = f"{message}: {request.method} {request.url.path}; this server answers {served}"
+        return error_response(OpenAIError(exc.status_code, message, kind=kind))
 
     @app.get("/health")
     async def health() -> dict:

@@ -160,8 +160,13 @@ def test_bad_chat_requests_and_unknown_routes_get_the_openai_shape(server):
         assert resp.status_code == 400 and resp.json()["error"]["param"] == param, resp.text
     missing = httpx.get(f"{server}/v1/nothing")
     assert missing.status_code == 404 and missing.json()["error"]["type"] == "not_found_error"
+    # the routes the server has are named, so a typo'd path or a GET for a POST needs no guessing
+    message = missing.json()["error"]["message"]
+    assert message.startswith("Not Found: GET /v1/nothing; this server answers ") and "POST /v1/completions" in message
+    assert "POST /v1/chat/completions" in message and "GET /v1/models" in message, message
     wrong_method = httpx.get(f"{server}/v1/completions")
     assert wrong_method.status_code == 405 and "error" in wrong_method.json()
+    assert wrong_method.json()["error"]["message"].startswith("Method Not Allowed: GET /v1/completions; this server")
     not_json = httpx.post(f"{server}/v1/completions", content=b"{oops", headers={"Content-Type": "application/json"})
     assert not_json.status_code == 400 and "not valid JSON" in not_json.json()["error"]["message"]
 
