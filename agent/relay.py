@@ -59,6 +59,10 @@ class RelayRefused(AgentError):
         self.reason = reason
 
 
+class RelayRejected(AgentError):
+    """The hub answered and refused the poll itself (4xx): a wrong key or URL, not an outage."""
+
+
 @dataclass(frozen=True)
 class _Held:
     """The newest version a hub holds for one tier below: the signed step diff and whole view."""
@@ -184,8 +188,9 @@ class RelayPoller:
             signed = self._fetch(since)
         except (httpx.HTTPError, AgentError) as exc:
             if not self._down:  # once per outage, not once per interval
-                log.warning("%s: relay hub %s is not answering (%s); asking again every %.0f s", device,
-                            self.cfg.url, exc, self.cfg.interval_s)
+                what = "refuses this device's polls" if isinstance(exc, RelayRejected) else "is not answering"
+                log.warning("%s: relay hub %s %s (%s); asking again every %.0f s", device,
+                            self.cfg.url, what, exc, self.cfg.interval_s)
             self._down = True
             self.counts["failed"] += 1
             return "failed"
@@ -219,6 +224,15 @@ class RelayPoller:
         with self.client.stream("GET", ROUTE, params=params) as resp:
             if resp.status_code == 204:
                 return None
+            if 400 <= resp.status_code < 500:  # the hub is up and says no: name what it said and the fix
+                resp.read()
+                try:
+                    said = str(resp.json()["error"]["message"])[:200]
+                except (ValueError, KeyError, TypeError):
+                    said = resp.text[:200]
+                fix = ("give --relay-api-key the hub's --api-key" if resp.status_code in (401, 403) else
+                       "check --relay-url: a device agent hub's root URL, the hub in a run with relay=true")
+                raise RelayRejected(f"it answered {resp.status_code} to {ROUTE}: {said}; {fix}")
             if resp.status_code != 200:
                 raise AgentError(f"it answered {resp.status_code} to {ROUTE}")
             body = bytearray()

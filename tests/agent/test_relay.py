@@ -135,7 +135,7 @@ def test_a_relayed_update_over_http_is_installed_as_the_server_would_have_sent_i
     assert RelayStore(hub, hub_runner.channel).versions() == {"iot": 3}  # durable: a restarted hub serves it
 
 
-def test_the_hub_route_takes_the_api_key_when_the_agent_has_one(make_agent, keys, serve_app):
+def test_the_hub_route_takes_the_api_key_when_the_agent_has_one(make_agent, keys, serve_app, caplog):
     from agent.app import create_agent_app, write_token
     from serving.http_app import HttpConfig
 
@@ -147,7 +147,12 @@ def test_the_hub_route_takes_the_api_key_when_the_agent_has_one(make_agent, keys
     device, runner = _device(make_agent, keys)
     app = create_agent_app(hub, hub_runner, HttpConfig(api_key="hub-key"), write_token(hub.cfg.token_path))
     with serve_app(app) as url:
-        assert _poller(device, runner, url).poll_once() == "failed" and device.cache_version == 0  # 401
+        with caplog.at_level("WARNING", logger="fedhybrid.agent"):
+            assert _poller(device, runner, url).poll_once() == "failed" and device.cache_version == 0  # 401
+        # a wrong key is a refusal to fix, not an outage to wait out: the log says which and how
+        (line,) = [r.getMessage() for r in caplog.records if "relay hub" in r.getMessage()]
+        assert f"relay hub {url} refuses this device's polls (it answered 401" in line, line
+        assert "give --relay-api-key the hub's --api-key" in line and "is not answering" not in line
         assert _poller(device, runner, url, api_key="hub-key").poll_once() == "installed"
     assert device.cache_version == 1
 
