@@ -13,7 +13,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import httpx
 
+from fedhybrid.process_group import stop_group
 from fleet.config import FederationConfig
 from server.errors import ServerError
 
@@ -63,17 +63,10 @@ class _Proc:
     log: Path
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            # our child leads its own process group: stop it and everything it spawned
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=15)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.proc.wait(timeout=15)
+        # our child leads its own process group: stop it and everything it spawned, and return
+        # only when the whole group is gone (a helper Flower started can outlive the leader, and
+        # one left behind when the leader had already exited was never signalled at all)
+        stop_group(self.proc.pid, leader=lambda: self.proc.poll() is None)
 
 
 @dataclass

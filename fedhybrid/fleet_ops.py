@@ -31,6 +31,9 @@ import httpx
 
 from agent.recent import DEFAULT_REMEMBER
 from fedhybrid.engines import FLWR_ENV, FlowerLoopback, _bin, free_port, run_config_arg
+from fedhybrid.process_group import alive as _alive
+from fedhybrid.process_group import running as _running
+from fedhybrid.process_group import wait_gone
 from fedhybrid.run_config import default_run_config
 from fleet.config import FederationConfig
 from inference.generation import MIN_LOOP_STOP, valid_loop_stop
@@ -135,39 +138,6 @@ def _spawn(name: str, cmd: list[str], workdir: Path, env: dict | None = None) ->
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env or _env(),
                                 cwd=str(Path(__file__).resolve().parent.parent), start_new_session=True)
     return {"name": name, "pid": proc.pid, "log": str(log), "cmd": cmd}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie child of this process still answers kill(0): reap it if it is ours
-    try:
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        return done == 0
-    except ChildProcessError:
-        return True
-
-
-def _group_alive(pgid: int) -> bool:
-    """Whether any process of the group is left (a child the leader started, such as Flower's
-    serverapp under the SuperLink, can outlive the leader by seconds)."""
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _running(pgid: int) -> bool:
-    """The leader or any process of its group is alive (`_alive` first: it reaps a leader that
-    is this process's own zombie child, which would otherwise keep the group alive)."""
-    return _alive(pgid) or _group_alive(pgid)
 
 
 def _wait_health(url: str, proc: dict, timeout_s: float = 120.0, verify=True) -> None:
@@ -343,16 +313,13 @@ def fleet_down(workdir: Path, quiet: bool = False, fleet: dict | None = None, gr
     deadline = time.monotonic() + grace_s
     for proc in fleet["processes"]:
         # the whole group, not only its leader: `fleet down` returns when nothing it started runs
-        while _running(proc["pid"]) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_gone(proc["pid"], max(0.0, deadline - time.monotonic()))
         if _running(proc["pid"]):
             try:
                 os.killpg(proc["pid"], signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            settle = time.monotonic() + 5.0
-            while _running(proc["pid"]) and time.monotonic() < settle:
-                time.sleep(0.05)
+            wait_gone(proc["pid"], 5.0)
     path = Path(fleet["workdir"]) / FLEET_FILE
     if path.is_file():
         path.rename(path.with_suffix(".down.json"))

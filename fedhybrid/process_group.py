@@ -1,0 +1,76 @@
+"""Processes this project starts as their own process-group leaders, and how they are stopped.
+
+Flower's SuperLink and SuperNode start helpers of their own (flower-superexec, the ServerApp),
+which can outlive their leader by seconds. Stopping a leader is therefore stopping its group:
+SIGTERM to the group, a grace period for the whole group (not the leader alone) to exit, then
+SIGKILL to what is left. Everything is addressed by PID; nothing is ever stopped by name.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie child of this process is reaped and counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        return done == 0
+    except ChildProcessError:  # not our child: it runs
+        return True
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether any process of the group is left. The kernel keeps a group's id allocated while
+    a member lives, so a leader's PID is not reused for another group meanwhile."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def running(pgid: int, leader: Callable[[], bool] | None = None) -> bool:
+    """The leader or any process of its group is alive (the leader first: `alive` reaps a leader
+    that is this process's own zombie child, which would otherwise keep the group alive; a
+    `subprocess.Popen`'s owner passes `lambda: proc.poll() is None` so the exit code is kept)."""
+    return (leader() if leader is not None else alive(pgid)) or group_alive(pgid)
+
+
+def stop_group(pgid: int, grace_s: float = 15.0, settle_s: float = 5.0,
+               leader: Callable[[], bool] | None = None) -> bool:
+    """SIGTERM the group led by `pgid`, wait up to `grace_s` for all of it, SIGKILL what is left
+    and wait up to `settle_s` more. Returns whether anything was signalled."""
+    if not running(pgid, leader):
+        return False
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    wait_gone(pgid, grace_s, leader)
+    if running(pgid, leader):
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        wait_gone(pgid, settle_s, leader)
+    return True
+
+
+def wait_gone(pgid: int, timeout_s: float, leader: Callable[[], bool] | None = None) -> bool:
+    """Wait until nothing of the group runs; returns whether it is gone."""
+    deadline = time.monotonic() + timeout_s
+    while running(pgid, leader) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not running(pgid, leader)
