@@ -25,8 +25,22 @@ log = logging.getLogger("fedhybrid.server")
 app = ServerApp()
 
 
+def show_round_lines() -> None:
+    """Let this package's INFO lines (one per round) reach the ServerApp's output, which Flower
+    streams to `flwr run --stream`. Under the deployment engine the ServerApp's process has no
+    logging handler, and Python's last resort prints WARNING and above only: a run showed its
+    dropped replies and never a round. Where a handler exists (simulation), only the level is set."""
+    if log.level == logging.NOTSET:
+        log.setLevel(logging.INFO)
+    if not log.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        log.addHandler(handler)
+
+
 @app.main()
 def main(grid: Grid, context: Context) -> None:
+    show_round_lines()
     cfg = FederationConfig.from_run_config(context.run_config)
     state = run_federation(grid, cfg)
     log.info("federation finished at round %d, state hash %s", state.round, state.state_hash())
