@@ -65,8 +65,14 @@ class FleetSpec:
     def __post_init__(self) -> None:
         if not self.tiers or any(t not in ("client", "edge", "iot") for t in self.tiers):
             raise ServerError(f"fleet tiers {self.tiers} must be client, edge or iot")
-        if self.rounds < 1 or self.round_interval < 0 or self.train_budget < 0:
-            raise ServerError("rounds >= 1, round_interval >= 0 and train_budget >= 0 are required")
+        if self.rounds < 1:
+            raise ServerError(f"--rounds {self.rounds}: the server runs at least 1 round; give --rounds 1 or more")
+        if not self.round_interval >= 0:  # also NaN
+            raise ServerError(f"--round-interval {self.round_interval:g}: seconds between round starts cannot be "
+                              "negative; give 0 (each round as soon as the last ended) or more")
+        if not self.train_budget >= 0:
+            raise ServerError(f"--train-budget {self.train_budget:g}: seconds of local fine-tuning per round cannot "
+                              "be negative; give 0 or more")
         if self.hierarchy and self.overrides.get("secure") is False:
             raise ServerError("--hierarchy relays the server's updates through the hubs, which needs secure=true: "
                               "drop --set secure=false (the devices below a hub install only what the server signed)")
