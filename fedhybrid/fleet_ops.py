@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -170,11 +171,21 @@ def load_fleet(workdir: Path) -> dict:
     except FileNotFoundError as exc:
         raise ServerError(f"no fleet at {workdir} ({path} is missing): start one with `fedhybrid fleet up`") from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ServerError(f"{path} is damaged ({type(exc).__name__}); stop the processes it named by hand") from exc
+        raise ServerError(_damaged(path, f"{type(exc).__name__}: {exc}")) from exc
     problem = _fleet_problem(fleet)
     if problem:
-        raise ServerError(f"{path} is damaged ({problem}); stop the processes it named by hand")
+        raise ServerError(_damaged(path, problem))
     return fleet
+
+
+def _damaged(path: Path, problem: str) -> str:
+    """What to do about a fleet record that cannot be trusted: its PIDs are not signalled, so the
+    user stops the fleet by hand, then moves the record aside (it blocks `fleet up` and `traffic`)."""
+    aside = path.with_name(f"{path.name}.damaged")
+    return (f"{path} is damaged ({problem}), so the fleet's processes cannot be read from it and none is stopped: "
+            f"stop any still running by hand (`ps -eo pid,pgid,lstart,args | grep -e fedhybrid -e flower` lists "
+            f"candidates; `kill -- -PGID` stops one with its group), then move the file aside, since it blocks "
+            f"`fedhybrid fleet up` and `fleet traffic` there: mv {shlex.quote(str(path))} {shlex.quote(str(aside))}")
 
 
 def _fleet_problem(fleet) -> str | None:
