@@ -194,11 +194,16 @@ def run_federation(grid: Grid, cfg: FederationConfig,
             crash_point("ingest", rnd)
             aggregated, _ = strategy.finish_train(rnd)
             answered = {n for n in strategy.participants if n in exchange.replied}
-            for n in sorted(strategy.participants - answered):  # late (past `timeout`) or lost on the way
-                reason = (f"no reply within timeout={cfg.timeout:g} s: its corrections "
-                          "come with its next reply (merged once)")
+            for n in sorted(strategy.participants - answered):  # gone, late (past `timeout`) or lost
+                if n in exchange.unavailable:  # the SuperLink said so: no waiting for the deadline
+                    reason = (f"its SuperNode is unavailable ({exchange.unavailable[n]}): its corrections "
+                              "come with its next reply (merged once)")
+                    log.warning("round %d: %s is unavailable: %s", rnd, nodes[n].device, exchange.unavailable[n])
+                else:
+                    reason = (f"no reply within timeout={cfg.timeout:g} s: its corrections "
+                              "come with its next reply (merged once)")
+                    log.warning("round %d: no reply from %s within %g s", rnd, nodes[n].device, cfg.timeout)
                 strategy.dropped.append((nodes[n].device, reason))
-                log.warning("round %d: no reply from %s within %g s", rnd, nodes[n].device, cfg.timeout)
             if secure is not None:  # SecAgg+ steps 3-4: unmask, read each family's sum
                 sums = secure.finish(grid)
                 aggregated = strategy.apply_secure_sums(sums, secure.excluded())

@@ -7,6 +7,12 @@ arrives: the server verifies and merges a reply's deltas while others are still 
 way, and drops each sealed delta once merged, so what the server holds is bounded by the
 merge batch, not by the fleet (README: Fleet scale). Replies after `timeout` are never
 pulled (the round deadline). The in-process grid streams its own way (`stream_replies`).
+
+When a SuperNode stops heartbeating, the SuperLink answers the messages sent to it itself:
+an error reply whose sender is the SuperLink (node 1), not the node. Such a reply is not the
+node's: it is kept in `unavailable` under the node the message went to, with Flower's reason,
+and not handed on (it read as a reply from an unknown node 1, and the node as silent until
+the deadline).
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ class Exchange:
         self.grid, self.messages, self.timeout, self.poll_s = grid, messages, timeout, poll_s
         self.seconds = 0.0
         self.replied: set[int] = set()  # node ids whose reply came (in time)
+        self.unavailable: dict[int, str] = {}  # node id -> why the SuperLink answered for it
+        self._sent_to: dict[str, int] = {}  # message id -> the node it went to
 
     def __iter__(self) -> Iterator[Message]:
         source = self._source()
@@ -36,7 +44,12 @@ class Exchange:
                 self.seconds += time.perf_counter() - started
                 return
             self.seconds += time.perf_counter() - started
-            self.replied.add(reply.metadata.src_node_id)
+            meta = reply.metadata
+            node = self._sent_to.get(meta.reply_to_message_id)
+            if node is not None and meta.src_node_id != node and reply.has_error():
+                self.unavailable[node] = reply.error.reason  # the SuperLink's, for a node it lost
+                continue
+            self.replied.add(meta.src_node_id)
             yield reply
 
     def _source(self) -> Iterator[Message]:
@@ -44,7 +57,11 @@ class Exchange:
         if stream is not None:
             yield from stream(self.messages, timeout=self.timeout)
             return
-        pending = set(self.grid.push_messages(self.messages))
+        messages = list(self.messages)
+        ids = list(self.grid.push_messages(messages))
+        self._sent_to = {mid: m.metadata.dst_node_id for mid, m in zip(ids, messages, strict=True)}
+        pending = set(ids)
+        del messages
         self.messages = []  # pushed: the server no longer needs them
         deadline = time.monotonic() + self.timeout
         while pending:
