@@ -41,6 +41,7 @@ from inference.generation import MIN_LOOP_STOP, valid_loop_stop
 from server.errors import ServerError
 
 FLEET_FILE = "fleet.json"
+DOWN_FILE = "fleet.down.json"  # fleet.json once `fleet down` stopped it, with the time it did ("stopped")
 PID_MAX = 4_194_304  # Linux pid_max ceiling (2**22): anything above is not a process
 
 
@@ -169,13 +170,32 @@ def load_fleet(workdir: Path) -> dict:
     try:
         fleet = json.loads(path.read_text())
     except FileNotFoundError as exc:
-        raise ServerError(f"no fleet at {workdir} ({path} is missing): start one with `fedhybrid fleet up`") from exc
+        when = stopped_at(workdir)
+        was = f"; the one there was stopped at {when}" if when else ""
+        raise ServerError(f"no fleet at {workdir} ({path} is missing{was}): start one with `fedhybrid fleet up`"
+                          ) from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ServerError(_damaged(path, f"{type(exc).__name__}: {exc}")) from exc
     problem = _fleet_problem(fleet)
     if problem:
         raise ServerError(_damaged(path, problem))
     return fleet
+
+
+def stopped_at(workdir: Path) -> str | None:
+    """When `fleet down` stopped the fleet in `workdir` (local time), if none was started there
+    since; None otherwise. A record from before the time was kept gives the time it was renamed."""
+    work = Path(workdir)
+    down = work / DOWN_FILE
+    if (work / FLEET_FILE).exists() or not down.is_file():
+        return None
+    try:
+        when = json.loads(down.read_text()).get("stopped")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError, AttributeError):
+        when = None
+    if not isinstance(when, (int, float)) or isinstance(when, bool):
+        when = down.stat().st_ctime  # the rename that made it changed its ctime
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when))
 
 
 def _damaged(path: Path, problem: str) -> str:
@@ -338,6 +358,9 @@ def fleet_down(workdir: Path, quiet: bool = False, fleet: dict | None = None, gr
                 pass
             wait_gone(proc["pid"], 5.0)
     path = Path(fleet["workdir"]) / FLEET_FILE
-    if path.is_file():
-        path.rename(path.with_suffix(".down.json"))
+    if path.is_file():  # kept, with the time, for `fleet down` run again (and by hand, for the logs)
+        tmp = path.with_name(f".{DOWN_FILE}.tmp")
+        tmp.write_text(json.dumps({**fleet, "stopped": time.time()}, indent=2))
+        os.replace(tmp, path.with_name(DOWN_FILE))
+        path.unlink()
     return stopped

@@ -162,8 +162,12 @@ def _line(row: dict) -> str:
 
 
 def _down(args: argparse.Namespace) -> int:
-    from fedhybrid.fleet_ops import fleet_down
+    from fedhybrid.fleet_ops import fleet_down, stopped_at
 
+    when = stopped_at(args.workdir)
+    if when is not None:  # `fleet down` run twice: done already, not a mistake
+        print(f"the fleet in {args.workdir} was already stopped at {when}; nothing to stop")
+        return 0
     stopped = fleet_down(args.workdir)
     print(f"stopped {len(stopped)} processes" + (f": {', '.join(stopped)}" if stopped else ""))
     return 0
