@@ -159,8 +159,11 @@ class Journal:
         _owner_only(self.path)
         torn = _torn_tail(Path(f"{self.path}-wal"))
         if torn:
-            log.warning("journal %s: the write-ahead log ends in a torn frame (%d bytes); the incomplete "
-                        "transaction is dropped on recovery, every committed record is kept", self.path, torn)
+            # a crash (kill -9, power loss) can only tear a transaction that never committed (the WAL
+            # is fsynced at every commit); a file cut short by damage can tear a committed one
+            log.warning("journal %s: the write-ahead log ends in a torn frame (%d bytes); its transaction is "
+                        "dropped on recovery: after a crash it is one that never committed (no answered "
+                        "request is lost), after damage to the file the records it held are lost", self.path, torn)
         try:
             self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
             # a damaged page can hold text that is not UTF-8: read it replaced, never as an exception

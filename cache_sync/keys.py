@@ -130,7 +130,8 @@ def check_server_keys(folder: Path, devices: list[str]) -> None:
     missing = [d for d in devices if not (folder / "devices" / f"{d}.pub").is_file()]
     if missing:
         raise CacheError(f"no public key for {', '.join(missing)} in {folder / 'devices'}: run `fedhybrid keys init "
-                         f"--dir {folder} --devices {' '.join(missing)}` and give each device its new .pem")
+                         f"--dir {folder} --devices {' '.join(missing)}` (it keeps a device .pem already there and "
+                         "writes its .pub from it; a device without one gets a new .pem to hand to it)")
 
 
 def rotate_aggregator(folder: Path, now: float | None = None) -> str:

@@ -226,9 +226,10 @@ class FederationConfig:
                              "workload-file is not set: give --workload FILE too, or leave --columns out")
         if self.workload_split not in ("uniform", "zipf", "dirichlet"):
             raise FleetError(f"workload-split={self.workload_split!r}: use uniform, zipf or dirichlet")
-        if not 0.0 < self.fraction_train <= 1.0 or self.min_replies < 1:
-            raise FleetError(f"fraction-train={self.fraction_train} must be in (0, 1] and min-replies="
-                             f"{self.min_replies} >= 1")
+        _require(0.0 < self.fraction_train <= 1.0, "fraction-train", self.fraction_train, "in (0, 1]",
+                 "the share of the fleet asked each round")
+        _require(self.min_replies >= 1, "min-replies", self.min_replies, ">= 1",
+                 "the fewest accepted replies that update the adapters")
         if self.min_replies > len(self.fleet_tiers):
             raise FleetError(f"min-replies={self.min_replies} is more than the fleet's {len(self.fleet_tiers)} devices: "
                              "no round could update the adapters; set min-replies <= the number of devices")

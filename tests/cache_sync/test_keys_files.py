@@ -124,4 +124,5 @@ def test_a_server_given_a_key_folder_creates_nothing_in_it(tmp_path):
     with pytest.raises(CacheError, match="no public key for edge-1") as caught:
         keys.check_server_keys(tmp_path, ["edge-0", "edge-1"])
     assert "fedhybrid keys init" in str(caught.value)
+    assert "keeps a device .pem already there" in str(caught.value)  # not "give each device its new .pem"
     assert {p: p.read_bytes() for p in _files(tmp_path)} == before

@@ -49,3 +49,14 @@ def test_a_release_rule_no_fleet_can_meet_is_said_before_the_run():
     assert FederationConfig(fleet_tiers=("edge", "iot"), release_k=2).notices() == []
     # with noise on the support an entry can pass k by chance: nothing to say then
     assert FederationConfig(fleet_tiers=("edge", "iot"), release_k=5, dp_epsilon=1.0).notices() == []
+
+
+@pytest.mark.parametrize("values,message", [
+    ({"fraction-train": 0.0}, "fraction-train=0.0 must be in (0, 1] (the share of the fleet asked each round)"),
+    ({"min-replies": 0}, "min-replies=0 must be >= 1 (the fewest accepted replies that update the adapters)"),
+])
+def test_a_participation_value_out_of_range_is_named_alone(values, message):
+    """Both used to share one message, which named min-replies for a bad fraction-train."""
+    with pytest.raises(FleetError) as err:
+        FederationConfig.from_run_config(values)
+    assert str(err.value) == message
