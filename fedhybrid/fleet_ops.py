@@ -5,8 +5,10 @@ by PID): a cloud server; one device agent per device (`fedhybrid device serve`, 
 port, journal and keys); a Flower SuperLink (TLS with `--tls`); one SuperNode per device
 whose node config points at its agent (`agent-url`, `agent-token-file`); and `flwr run`,
 which drives the ServerApp's rounds on a schedule (`round-interval`) while the agents keep
-serving. Everything it started is written to `<workdir>/fleet.json`; `down` reads it and
-stops every process by its PID (SIGTERM, then SIGKILL after a grace period).
+serving. Everything it started is written to `<workdir>/fleet.json`, each process with its
+start time (and the boot's id); `down` reads it and stops every process by its PID (SIGTERM,
+then SIGKILL after a grace period), but only one that is still the process `up` started: a
+record left by a crash or a reboot names PIDs the kernel may have handed to others since.
 
 With `hierarchy` the agents form the tier chain of fleet/hierarchy.py, deployed: each tier's
 hub (its first device) also answers the tiers below at /hop (`--serve-hop`); an iot agent
@@ -32,9 +34,9 @@ import httpx
 
 from agent.recent import DEFAULT_REMEMBER
 from fedhybrid.engines import FLWR_ENV, FlowerLoopback, _bin, free_port, run_config_arg
+from fedhybrid.process_group import PROC, boot_id, cmdline, group_alive, started, wait_gone
 from fedhybrid.process_group import alive as _alive
 from fedhybrid.process_group import running as _running
-from fedhybrid.process_group import wait_gone
 from fedhybrid.run_config import default_run_config
 from fleet.config import FederationConfig
 from inference.generation import MIN_LOOP_STOP, valid_loop_stop
@@ -145,7 +147,8 @@ def _spawn(name: str, cmd: list[str], workdir: Path, env: dict | None = None) ->
     with open(log, "ab") as out:  # the child keeps its own copy of the descriptor
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env or _env(),
                                 cwd=str(Path(__file__).resolve().parent.parent), start_new_session=True)
-    return {"name": name, "pid": proc.pid, "log": str(log), "cmd": cmd}
+    # our child until we reap it: its PID (and so its start time) cannot belong to another process yet
+    return {"name": name, "pid": proc.pid, "started": started(proc.pid), "log": str(log), "cmd": cmd}
 
 
 def _wait_health(url: str, proc: dict, timeout_s: float = 120.0, verify=True) -> None:
@@ -228,6 +231,42 @@ def _fleet_problem(fleet) -> str | None:
     return None
 
 
+def _standing(proc: dict, fleet: dict) -> tuple[str, str]:
+    """Whether the process group `proc` of a fleet record is still the fleet's, checked before any
+    signal: ("ours", ""), ("gone", "") when nothing runs there, ("other", why) when its PID now
+    belongs to another process, ("unknown", why) when the record cannot tell. A PID is the fleet's
+    process while its start time is the recorded one, on the recorded boot. A group whose leader
+    exited (a Flower helper outliving it) is the fleet's on that boot: the kernel hands out no PID
+    that a live group still uses as its id. A record from before start times were kept (fleet up
+    of an earlier fedhybrid) is checked by the command line it recorded, which holds the fleet's
+    own ports and paths; a group without its leader cannot be checked that way."""
+    pid, recorded = proc["pid"], proc.get("started")
+    if not PROC.is_dir():  # no /proc (not Linux): nothing to check with; the PID is trusted, as before
+        return ("ours", "") if _running(pid) else ("gone", "")
+    now = started(pid)
+    if isinstance(recorded, int) and not isinstance(recorded, bool):
+        if fleet.get("boot") != boot_id():
+            why = f"the machine restarted since `fleet up`, so pid {pid} (running now) is another process"
+            return ("other", why) if _running(pid) else ("gone", "")
+        if now is None:
+            return ("ours", "") if group_alive(pid) else ("gone", "")
+        if now == recorded:
+            return "ours", ""
+        return "other", f"pid {pid} now belongs to another process (its start time is not the one fleet up recorded)"
+    hand = f"check `ps -o pid,lstart,args -g {pid}` and stop it with `kill -- -{pid}` if it is the fleet's"
+    if now is None:
+        if not group_alive(pid):
+            return "gone", ""
+        return "unknown", (f"its leader exited and fleet.json (from an older fedhybrid) keeps no start time to tell "
+                           f"group {pid} from another: {hand}")
+    cmd = proc.get("cmd")
+    if not isinstance(cmd, list) or not cmd or not all(isinstance(a, str) for a in cmd):
+        return "unknown", f"fleet.json keeps neither its start time nor its command line to tell pid {pid}: {hand}"
+    if (cmdline(pid) or [])[-len(cmd):] == cmd:  # a script's interpreter may come first
+        return "ours", ""
+    return "other", f"pid {pid} now runs another command than the one fleet up recorded"
+
+
 def _save(workdir: Path, fleet: dict) -> None:
     tmp = workdir / f".{FLEET_FILE}.tmp"
     tmp.write_text(json.dumps(fleet, indent=2))
@@ -249,8 +288,15 @@ def fleet_up(spec: FleetSpec, say=print) -> dict:
     from cache_sync.keys import init_keys
 
     work = spec.workdir.resolve()
-    if (work / FLEET_FILE).is_file() and any(_alive(p["pid"]) for p in load_fleet(work)["processes"]):
-        raise ServerError(f"a fleet is already up in {work}: `fedhybrid fleet down --workdir {work}` first")
+    if (work / FLEET_FILE).is_file():  # a record a crash or reboot left behind names nothing that runs
+        old = load_fleet(work)
+        up = [(p["name"], why) for p in old["processes"]
+              for state, why in [_standing(p, old)] if state in ("ours", "unknown")]
+        if up:
+            unsure = "; ".join(f"{name}: {why}" for name, why in up if why)
+            raise ServerError(f"a fleet is already up in {work} ({', '.join(name for name, _ in up)} still "
+                              f"running{'; ' + unsure if unsure else ''}): `fedhybrid fleet down --workdir {work}` "
+                              "first")
     devices = [f"{tier}-{i}" for i, tier in enumerate(spec.tiers)]
     keys = work / "keys"
     # every run-config value is checked before anything starts (the cloud's URL is known only once
@@ -262,7 +308,7 @@ def fleet_up(spec: FleetSpec, say=print) -> dict:
     init_keys(keys, devices)
     zoo_args = ["--zoo", str(spec.zoo.resolve())] if spec.zoo else []
     cli = [sys.executable, "-m", "fedhybrid.cli", *zoo_args]
-    fleet: dict = {"workdir": str(work), "processes": [], "agents": [], "started": time.time()}
+    fleet: dict = {"workdir": str(work), "processes": [], "agents": [], "started": time.time(), "boot": boot_id()}
     try:
         cloud_url = spec.cloud_url
         if cloud_url is None:
@@ -335,23 +381,31 @@ def fleet_up(spec: FleetSpec, say=print) -> dict:
         raise
 
 
-def fleet_down(workdir: Path, quiet: bool = False, fleet: dict | None = None, grace_s: float = 15.0) -> list[str]:
-    """Stop every process of the fleet by PID (its process group); returns the names stopped."""
+def fleet_down(workdir: Path, quiet: bool = False, fleet: dict | None = None, grace_s: float = 15.0,
+               say=print) -> list[str]:
+    """Stop every process of the fleet by PID (its process group); returns the names stopped. A
+    process whose PID is no longer the fleet's (`_standing`) is not signalled: `say` names it
+    (unless `quiet`) with the reason."""
     fleet = fleet or load_fleet(workdir)
+    ours = []
+    for proc in fleet["processes"]:
+        state, why = _standing(proc, fleet)
+        if state == "ours":
+            ours.append(proc)
+        elif why and not quiet:
+            say(f"{proc['name']}: {'gone' if state == 'other' else 'not checked'}, not signalled: {why}")
     stopped = []
-    for proc in reversed(fleet["processes"]):
-        if not _alive(proc["pid"]):
-            continue
+    for proc in reversed(ours):
         try:
             os.killpg(proc["pid"], signal.SIGTERM)  # each was started as its own session leader
         except ProcessLookupError:
             continue
         stopped.append(proc["name"])
     deadline = time.monotonic() + grace_s
-    for proc in fleet["processes"]:
+    for proc in ours:
         # the whole group, not only its leader: `fleet down` returns when nothing it started runs
         wait_gone(proc["pid"], max(0.0, deadline - time.monotonic()))
-        if _running(proc["pid"]):
+        if _standing(proc, fleet)[0] == "ours":  # checked again: the PID may have been handed out since
             try:
                 os.killpg(proc["pid"], signal.SIGKILL)
             except ProcessLookupError:

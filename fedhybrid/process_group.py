@@ -4,6 +4,10 @@ Flower's SuperLink and SuperNode start helpers of their own (flower-superexec, t
 which can outlive their leader by seconds. Stopping a leader is therefore stopping its group:
 SIGTERM to the group, a grace period for the whole group (not the leader alone) to exit, then
 SIGKILL to what is left. Everything is addressed by PID; nothing is ever stopped by name.
+
+A PID alone does not name a process for long: once it exits the kernel hands the number out
+again. `started` (the start time, in clock ticks since boot) and `boot_id` together do: a record
+that keeps them can tell, before any signal, whether its PID is still the process it started.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ import os
 import signal
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+PROC = Path("/proc")  # Linux: where a process's start time and command line are read
 
 
 def alive(pid: int) -> bool:
@@ -74,3 +81,32 @@ def wait_gone(pgid: int, timeout_s: float, leader: Callable[[], bool] | None = N
     while running(pgid, leader) and time.monotonic() < deadline:
         time.sleep(0.05)
     return not running(pgid, leader)
+
+
+def started(pid: int) -> int | None:
+    """When `pid` started, in clock ticks since boot (field 22 of /proc/<pid>/stat; a zombie keeps
+    it); None when no such process runs or there is no /proc to read."""
+    try:
+        stat = (PROC / str(pid) / "stat").read_text()
+    except (OSError, UnicodeDecodeError):
+        return None
+    # "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ")"
+    fields = stat[stat.rfind(")") + 2:].split()
+    return int(fields[19]) if len(fields) > 19 and fields[19].isdigit() else None  # field 3 is fields[0]
+
+
+def boot_id() -> str | None:
+    """This boot's id (a start time counts from boot, so it is compared within one boot only)."""
+    try:
+        return (PROC / "sys" / "kernel" / "random" / "boot_id").read_text().strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def cmdline(pid: int) -> list[str] | None:
+    """The arguments `pid` runs with (empty for a zombie); None when no such process runs."""
+    try:
+        raw = (PROC / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return None
+    return [os.fsdecode(arg) for arg in raw.split(b"\0")[:-1]]

@@ -91,6 +91,8 @@ def test_fleet_down_returns_only_when_every_process_of_each_group_is_gone(tmp_pa
     import subprocess
     import sys
 
+    from fedhybrid.process_group import boot_id, started
+
     child_pid = tmp_path / "child.pid"
     leader = subprocess.Popen([sys.executable, "-c", (
         "import pathlib, subprocess, sys, time\n"
@@ -105,7 +107,8 @@ def test_fleet_down_returns_only_when_every_process_of_each_group_is_gone(tmp_pa
             time.sleep(0.05)
         child = int(child_pid.read_text())
         (tmp_path / "fleet.json").write_text(json.dumps({
-            "workdir": str(tmp_path), "agents": [], "processes": [{"name": "superlink", "pid": leader.pid}]}))
+            "workdir": str(tmp_path), "agents": [], "boot": boot_id(),
+            "processes": [{"name": "superlink", "pid": leader.pid, "started": started(leader.pid)}]}))
         assert fleet_down(tmp_path, grace_s=1.0) == ["superlink"]
         assert not _alive(leader.pid) and not _alive(child)
         assert (tmp_path / "fleet.down.json").is_file()

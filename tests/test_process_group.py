@@ -56,3 +56,26 @@ def test_an_engine_process_is_stopped_with_every_process_of_its_group(tmp_path, 
                 assert leader.returncode == -signal.SIGTERM  # its own exit code, not one made up
         finally:
             _kill_group(leader.pid)
+
+
+def test_a_process_start_time_is_read_past_a_command_name_with_spaces_and_parentheses(tmp_path):
+    """/proc/<pid>/stat puts the command name in parentheses, and a name may hold both: the start
+    time `fleet down` checks a PID against must not shift with it."""
+    from fedhybrid.process_group import cmdline, started
+
+    ready = tmp_path / "ready"
+    code = (f"import pathlib, time; pathlib.Path('/proc/self/comm').write_text('a) b (c'); "
+            f"pathlib.Path({str(ready)!r}).write_text('1'); time.sleep(60)")
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        before = started(proc.pid)
+        deadline = time.monotonic() + 20
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pathlib.Path(f"/proc/{proc.pid}/comm").read_text().strip() == "a) b (c"
+        assert isinstance(before, int) and started(proc.pid) == before
+        assert cmdline(proc.pid) == [sys.executable, "-c", code]
+    finally:
+        proc.kill()
+        proc.wait()
+    assert started(proc.pid) is None and cmdline(proc.pid) is None
