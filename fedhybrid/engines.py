@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from fedhybrid.process_group import stop_group
+from fedhybrid.process_group import running, stop_group, wait_gone
 from fleet.config import FederationConfig
 from server.errors import ServerError
 
@@ -61,6 +62,7 @@ class _Proc:
     name: str
     proc: subprocess.Popen
     log: Path
+    hosts_server: bool = False  # the SuperLink: the ServerApp runs under it (stopped first)
 
     def stop(self) -> None:
         # our child leads its own process group: stop it and everything it spawned, and return
@@ -82,12 +84,14 @@ class FlowerLoopback:
         path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
         return {**os.environ, **FLWR_ENV, "FLWR_HOME": str(self.workdir / "flwr-home"), "PATH": path}
 
-    def start(self, name: str, cmd: list[str]) -> _Proc:
+    def start(self, name: str, cmd: list[str], hosts_server: bool = False) -> _Proc:
+        """Start `cmd` as its own process-group leader, logging to <workdir>/<name>.log;
+        `hosts_server`: it runs the ServerApp (the SuperLink), so `stop_all` stops it first."""
         log = self.workdir / f"{name}.log"
         with open(log, "ab") as out:  # the child keeps its own copy of the descriptor
             proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=self.env(),
                                     cwd=str(REPO), start_new_session=True)
-        handle = _Proc(name, proc, log)
+        handle = _Proc(name, proc, log, hosts_server)
         self.procs.append(handle)
         return handle
 
@@ -149,10 +153,59 @@ class FlowerLoopback:
                               f"({latest.get('status-details')}); see {self.workdir}")
         return str(latest["run-id"])
 
-    def stop_all(self) -> None:
-        for handle in reversed(self.procs):
-            handle.stop()
+    def stop_all(self, grace_s: float = 15.0, settle_s: float = 5.0) -> None:
+        """Stop everything started here, the ServerApp before any node: first the SuperLink's group
+        and the groups its helpers lead (Flower starts flower-superexec, which runs the ServerApp,
+        in a session of its own, out of reach of the SuperLink's group), waiting until all of them
+        are gone; only then the SuperNodes and `flwr run`, all at once. Stopping the nodes first let
+        a ServerApp still running (an interrupted run) go on and save rounds that no node answered."""
+        server = [h for h in self.procs if h.hosts_server]
+        helpers = [(pgid, None) for h in server for pgid in _descendant_groups(h.proc.pid)]
+        _stop_groups([*[_group(h) for h in server], *helpers], grace_s, settle_s)
+        _stop_groups([_group(h) for h in self.procs if not h.hosts_server], grace_s, settle_s)
         self.procs.clear()
+
+
+def _group(handle: _Proc) -> tuple[int, Callable[[], bool]]:
+    return handle.proc.pid, lambda: handle.proc.poll() is None
+
+
+def _stop_groups(groups: list[tuple[int, Callable[[], bool] | None]], grace_s: float, settle_s: float) -> None:
+    """SIGTERM every group of (pgid, leader-alive check) at once, wait up to `grace_s` for all of
+    them together, SIGKILL what is left and wait up to `settle_s` (one wait, not one per group)."""
+    for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, settle_s)):
+        live = [(pgid, leader) for pgid, leader in groups if running(pgid, leader)]
+        for pgid, _ in live:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pgid, sig)
+        deadline = time.monotonic() + wait_s
+        for pgid, leader in live:
+            wait_gone(pgid, max(0.0, deadline - time.monotonic()), leader)
+
+
+def _descendant_groups(pid: int) -> set[int]:
+    """The process groups that descendants of `pid` lead apart from its own (read from Linux's
+    /proc; none where there is none), never this process's own group."""
+    parent, group = {}, {}
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return set()
+    for entry in entries:
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        parent[int(entry)], group[int(entry)] = int(fields[1]), int(fields[2])
+    found, todo = set(), [pid]
+    while todo:
+        current = todo.pop()
+        for child, ppid in parent.items():
+            if ppid == current and child not in found:
+                found.add(child)
+                todo.append(child)
+    return {group[p] for p in found} - {pid, os.getpgrp()}
 
 
 def run_inprocess(run_config: dict, on_round=None):
@@ -210,7 +263,7 @@ def _run_simulation(cfg: FederationConfig, run_config: dict, work: Path, on_line
         superlink = link.start("superlink", [
             _bin("flower-superlink"), "--insecure", "--simulation", "--isolation", "subprocess",
             "--host", "127.0.0.1", "--port", str(port), "--database", str(work / "superlink.db"),
-            "--disable-runtime-dependency-installation"])
+            "--disable-runtime-dependency-installation"], hosts_server=True)
         link.wait_http(f"http://127.0.0.1:{port}/health", superlink)
         link.write_connection("fedsim", f"127.0.0.1:{port}")
         n = len(cfg.fleet_tiers)
@@ -246,7 +299,7 @@ def _run_deployment(cfg: FederationConfig, run_config: dict, work: Path, tls: bo
         superlink = link.start("superlink", [
             _bin("flower-superlink"), *security, "--isolation", "subprocess", "--host", "127.0.0.1",
             "--port", str(port), "--database", str(work / "superlink.db"),
-            "--disable-runtime-dependency-installation"])
+            "--disable-runtime-dependency-installation"], hosts_server=True)
         scheme = "https" if tls else "http"
         link.wait_http(f"{scheme}://127.0.0.1:{port}/health", superlink,
                        verify=_ssl_context(root) if root else True)
