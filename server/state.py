@@ -290,6 +290,14 @@ class ServerState:
         folder = state_dir / "server"
         snapshots, segments = round_files(folder), round_files(folder, SEGMENT_FILE)
         if not (folder / "LATEST").exists() and not snapshots and not segments:
+            # details of a round after the first are written only once round 1 was committed: the
+            # state was there and is gone (deleted, moved), and a fresh run would write over them
+            later = sorted(n for n in round_files(folder / "rounds") if n > 1)
+            if later:
+                raise ServerError(f"{folder} holds the per-round details of rounds up to {later[-1]} "
+                                  f"({folder / 'rounds'}) but no saved state (LATEST, round-*.msgpack): the state "
+                                  "files were deleted or moved. Put them back to resume, or start afresh in "
+                                  f"another --state-dir (or after deleting {folder / 'rounds'})")
             return None
         damaged: list[DamagedFile] = []
         try:
