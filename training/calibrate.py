@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,9 +30,10 @@ from inference.generation import DecodeConfig
 from inference.reward_head import RewardHead, RewardHeadConfig, fit
 from inference.router import RewardPolicy, make_policy
 from inference.tokenizer import encode_prompt
-from training.calibration_sets import CalibrationSets, Task, wordmath_sets
+from training.calibration_sets import MIN_REQUESTS, CalibrationSets, Task, wordmath_sets
 from training.consequence import consequence_labels
 from training.errors import TrainingError
+from workloads.requests import Request
 
 LABELS = ("consequence", "disagreement")
 
@@ -211,6 +212,27 @@ def calibrate(device_model, cloud: Cloud, tokenizer, out_dir: Path, cfg: Calibra
         result["target"] = _pick_target(decoder, head, sets.calib, sets.check, table, target_cloud_share, cfg, dcfg)
     head.save(out_dir, extra=result)
     return result
+
+
+def cloud_requests(requests: Sequence[Request]) -> tuple[list[Request], int]:
+    """The workload requests calibration may show the cloud: every one not marked `sensitive`.
+
+    Labelling sends each training prompt and the device's output to the cloud, and the table
+    and its check decode with the cloud; a sensitive request is never sent to the cloud
+    (README: "Evaluate on your workload"), so it takes no part in calibration.
+    Returns (the requests kept, in order; how many sensitive ones were left out).
+
+    Raises:
+        TrainingError: fewer than MIN_REQUESTS requests remain once the sensitive ones are left out.
+    """
+    kept = [r for r in requests if not r.sensitive]
+    left_out = len(requests) - len(kept)
+    if left_out and len(kept) < MIN_REQUESTS:
+        raise TrainingError(f"{len(kept)} of the workload's {len(requests)} requests can calibrate: {left_out} are "
+                            "marked sensitive and are left out (a sensitive request is never sent to the cloud, "
+                            f"which labels and measures the head); give at least {MIN_REQUESTS} requests not "
+                            "marked sensitive")
+    return kept, left_out
 
 
 def _fill_references(decoder: HybridDecoder, tasks: list[Task], dcfg: DecodeConfig) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -202,9 +203,14 @@ def _calibrate(args: argparse.Namespace) -> int:
         raise TrainingError("--retarget needs --target-cloud-share")
     requests = None
     if args.workload is not None:  # read and checked before any model is loaded
+        from training.calibrate import cloud_requests
         from workloads.files import load_workload, parse_columns
 
-        requests = load_workload(args.workload, parse_columns(args.columns))
+        requests, left_out = cloud_requests(load_workload(args.workload, parse_columns(args.columns)))
+        if left_out:
+            print(f"calibrate: left out the {left_out} request{'s' if left_out != 1 else ''} of {args.workload} "
+                  "marked sensitive (never sent to the cloud, so they neither label the head nor build its table); "
+                  f"calibrating on the other {len(requests)}", file=sys.stderr)
     stack = load_stack(zoo, args.device, args.cloud)
     sets = None
     if requests is not None:
@@ -217,7 +223,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         sets = workload_sets(requests, Grader(args.grader, args.pattern), lambda r: prompt_ids(stack.tokenizer, r),
                              stop_token_ids(stack.tokenizer, stops), seed=args.seed,
                              source={"path": str(args.workload), "columns": args.columns, "grader": args.grader,
-                                     "requests": len(requests)})
+                                     "requests": len(requests), "sensitive_left_out": left_out})
     out = head_dir(stack.device_folder, stack.cloud_name)
     if args.retarget:
         meta = retarget(stack.device_model, stack.cloud, stack.tokenizer, out, cfg, args.target_cloud_share,
