@@ -17,6 +17,7 @@ from transformers import PreTrainedTokenizerFast
 from inference.errors import InferenceError, TokenizerMismatchError
 
 EOS = "<|endoftext|>"
+TOKENIZER_FILE = "tokenizer.json"
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int) -> PreTrainedTokenizerFast:

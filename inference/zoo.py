@@ -18,11 +18,12 @@ import json
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError, safe_open
 from transformers import AutoModelForCausalLM, PreTrainedModel, PreTrainedTokenizerFast
 from transformers.utils import logging as hf_logging
 
 from inference.errors import ZooError
-from inference.tokenizer import check_same, load_tokenizer, tokenizer_hash
+from inference.tokenizer import TOKENIZER_FILE, check_same, load_tokenizer, tokenizer_hash
 
 MANIFEST = "manifest.json"
 SCHEMA_VERSION = 1
@@ -168,7 +169,8 @@ def load_causal_lm(name_or_path: str | Path, zoo: Zoo | None = None, device: str
     Returns (model in eval mode, float32, on `device`; its tokenizer).
 
     Raises:
-        ZooError: a zoo file is missing/corrupt, or the path holds no loadable model.
+        ZooError: a zoo file is missing/corrupt, the folder has no tokenizer.json, a weights file
+            is truncated, or the path holds no loadable model.
         TokenizerMismatchError: the model's tokenizer differs from `expected_tokenizer_hash`, the
             hash of `expected_from`'s tokenizer (named in the message).
     """
@@ -182,18 +184,39 @@ def load_causal_lm(name_or_path: str | Path, zoo: Zoo | None = None, device: str
         if not (folder / "config.json").is_file():
             known = f" (zoo tiers: {sorted(zoo.tiers)}, models: {zoo.names})" if zoo else ""
             raise ZooError(f"{name_or_path} is not a zoo model nor a folder with config.json{known}")
+    if not (folder / TOKENIZER_FILE).is_file():
+        raise ZooError(f"{TOKENIZER_FILE} is missing in {folder}: save the tokenizer with save_pretrained beside "
+                       "the model")
     hf_logging.disable_progress_bar()  # one bar per small model load is noise, not progress
+    fix = (REBUILD_HINT.format(name=folder.name) if in_zoo else
+           "the folder must hold a causal LM saved with save_pretrained and its tokenizer (tokenizer.json)")
     try:
         tokenizer = load_tokenizer(folder)
         model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=torch.float32)
+    except SafetensorError as exc:  # a truncated or damaged weights file: name it
+        again = (REBUILD_HINT.format(name=folder.name) if in_zoo
+                 else "copy it again, or save the model again with save_pretrained")
+        raise ZooError(f"{_damaged_weights(folder)} cannot be read ({exc}): the file is truncated or damaged; "
+                       f"{again}") from exc
     except (OSError, ValueError, RuntimeError) as exc:
-        fix = (REBUILD_HINT.format(name=folder.name) if in_zoo else
-               "the folder must hold a causal LM saved with save_pretrained and its tokenizer (tokenizer.json)")
         raise ZooError(f"could not load the model in {folder}: {exc}. {fix}") from exc
     if expected_tokenizer_hash is not None:
         check_same(expected_tokenizer_hash, tokenizer, f"model {folder}", expected_from)
     model.to(device).eval()
     return model, tokenizer
+
+
+def _damaged_weights(folder: Path) -> str:
+    """The first weights file of `folder` whose safetensors header does not read (the folder's
+    weights files, named, when none fails alone)."""
+    files = sorted(folder.glob("*.safetensors"))
+    for path in files:
+        try:
+            with safe_open(str(path), framework="pt"):
+                pass
+        except (SafetensorError, OSError):
+            return str(path)
+    return ", ".join(p.name for p in files) or "a weights file"
 
 
 def tokenizer_hash_of(folder: Path) -> str:
