@@ -13,7 +13,6 @@ from inference.cloud import Cloud, LocalCloud
 from inference.errors import InferenceError
 from inference.reward_head import RewardHead
 from inference.tier_profile import TierProfile
-from inference.tokenizer import tokenizer_hash
 from inference.zoo import Zoo, load_causal_lm
 
 
@@ -69,8 +68,7 @@ def load_stack(zoo: Zoo, device: str, cloud: str | None = "cloud", device_str: s
     if cloud is not None:
         # named against the device model: with `--device PATH` and the zoo's default cloud, the
         # zoo cloud is not the one out of step with "the fleet", the model brought is
-        cloud_model, _ = load_causal_lm(cloud, zoo, device=device_str,
-                                        expected_tokenizer_hash=tokenizer_hash(tokenizer),
+        cloud_model, _ = load_causal_lm(cloud, zoo, device=device_str, expected_tokenizer=tokenizer,
                                         expected_from=f"the device model {folder}")
         local = LocalCloud(cloud_model)
         cloud_name = zoo.folder(cloud).name  # a zoo model's folder is named after it

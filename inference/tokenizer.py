@@ -19,6 +19,17 @@ from inference.errors import InferenceError, TokenizerMismatchError
 EOS = "<|endoftext|>"
 TOKENIZER_FILE = "tokenizer.json"
 
+# texts two tokenizers with one vocabulary must split alike (digits, spaces, punctuation,
+# newlines, unicode): a pre-tokenizer or normalizer of their own changes these, not the hash
+PROBES = (
+    "Q: What is 12 + 5?\nA: 17",
+    "3.14159 1,000,000 2024-01-31 007",
+    "  two  spaces,\ta tab and   three",
+    "Hello, world! (a) [b] {c}; x=y-z/2 \"quoted\" it's",
+    "line one\n\nline three\r\n    indented\n",
+    "café naïve Zürich 日本語 😀 — ½",
+)
+
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int) -> PreTrainedTokenizerFast:
     """Train a byte-level BPE on `texts`; every digit is its own token.
@@ -68,6 +79,23 @@ def check_same(expected_hash: str, tokenizer: PreTrainedTokenizerFast, what: str
             f"(hash {expected_hash[:12]}): all models of a fleet must share one tokenizer; "
             f"bring models saved with one tokenizer.json, or re-export {what.removeprefix('model ')} with {against}'s"
         )
+
+
+def check_same_splits(expected: PreTrainedTokenizerFast, tokenizer: PreTrainedTokenizerFast, what: str,
+                      against: str) -> None:
+    """Raise TokenizerMismatchError unless `tokenizer` gives the ids `expected` (`against`'s
+    tokenizer) gives for every probe text: one vocabulary (one hash) with another pre-tokenizer,
+    normalizer or post-processor reads the same text as other tokens."""
+    for text in PROBES:
+        want, got = encode_prompt(expected, text), encode_prompt(tokenizer, text)
+        if want != got:
+            raise TokenizerMismatchError(
+                f"{what} splits text otherwise than {against}, with the same vocabulary (hash "
+                f"{tokenizer_hash(tokenizer)[:12]}): {text!r} is {got} for {what.removeprefix('model ')} and "
+                f"{want} for {against} (another pre-tokenizer or normalizer in its tokenizer.json); all models "
+                f"of a fleet must share one tokenizer: save {what.removeprefix('model ')} with {against}'s "
+                "tokenizer.json"
+            )
 
 
 def stop_token_ids(tokenizer: PreTrainedTokenizerFast, stops: tuple[str, ...]) -> frozenset[int]:

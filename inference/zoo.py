@@ -23,7 +23,7 @@ from transformers import AutoModelForCausalLM, PreTrainedModel, PreTrainedTokeni
 from transformers.utils import logging as hf_logging
 
 from inference.errors import ZooError
-from inference.tokenizer import TOKENIZER_FILE, check_same, load_tokenizer, tokenizer_hash
+from inference.tokenizer import TOKENIZER_FILE, check_same, check_same_splits, load_tokenizer, tokenizer_hash
 
 MANIFEST = "manifest.json"
 SCHEMA_VERSION = 1
@@ -162,17 +162,23 @@ class Zoo:
 
 
 def load_causal_lm(name_or_path: str | Path, zoo: Zoo | None = None, device: str = "cpu",
-                   expected_tokenizer_hash: str | None = None, expected_from: str = "the fleet"
+                   expected_tokenizer_hash: str | None = None, expected_from: str = "the fleet",
+                   expected_tokenizer: PreTrainedTokenizerFast | None = None,
                    ) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
     """Load a zoo model (tier or model name, verified) or any HF causal-LM folder.
+
+    `expected_tokenizer`: the tokenizer of a model loaded beside this one (a device's, for its
+    cloud): its hash must match, and so must the ids it gives the probe texts (one vocabulary
+    with another pre-tokenizer splits the same text into other tokens).
 
     Returns (model in eval mode, float32, on `device`; its tokenizer).
 
     Raises:
         ZooError: a zoo file is missing/corrupt, the folder has no tokenizer.json, a weights file
             is truncated, or the path holds no loadable model.
-        TokenizerMismatchError: the model's tokenizer differs from `expected_tokenizer_hash`, the
-            hash of `expected_from`'s tokenizer (named in the message).
+        TokenizerMismatchError: the model's tokenizer differs from `expected_tokenizer_hash` (or
+            `expected_tokenizer`'s hash), the hash of `expected_from`'s tokenizer, or splits a probe
+            text otherwise than `expected_tokenizer` (both named in the message).
     """
     folder: Path
     in_zoo = zoo is not None and (str(name_or_path) in zoo.tiers or str(name_or_path) in zoo.names)
@@ -200,8 +206,12 @@ def load_causal_lm(name_or_path: str | Path, zoo: Zoo | None = None, device: str
                        f"{again}") from exc
     except (OSError, ValueError, RuntimeError) as exc:
         raise ZooError(f"could not load the model in {folder}: {exc}. {fix}") from exc
+    if expected_tokenizer is not None:
+        expected_tokenizer_hash = tokenizer_hash(expected_tokenizer)
     if expected_tokenizer_hash is not None:
         check_same(expected_tokenizer_hash, tokenizer, f"model {folder}", expected_from)
+    if expected_tokenizer is not None:
+        check_same_splits(expected_tokenizer, tokenizer, f"model {folder}", expected_from)
     model.to(device).eval()
     return model, tokenizer
 
