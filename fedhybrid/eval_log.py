@@ -17,6 +17,10 @@ does not find. A log whose fingerprint differs is refused with the fields that d
 outputs of other models or other decode settings are never mixed into a table. Grading happens
 after decoding and is not in the fingerprint: a resumed run may grade with another grader.
 
+An output whose decode had cloud calls fail (`missed` > 0: the cloud stopped answering, so the
+device's tokens stand where the cloud's should) is logged but not finished: it is never reused,
+and `--resume` decodes it again once the cloud answers.
+
 Torn writes: a last line without its newline is the write a crash cut short; it is dropped
 (and the file truncated to the last whole line) and that request decoded again. Any other line
 that does not parse is refused with its line number, nothing reused.
@@ -120,13 +124,15 @@ def weights_identity(module) -> str:
 class EvalLog:
     """Append-only outputs of eval runs, keyed by (configuration label, request key)."""
 
-    def __init__(self, path: Path, fingerprint: dict, done: dict[tuple[str, str], Output], lock) -> None:
+    def __init__(self, path: Path, fingerprint: dict, done: dict[tuple[str, str], Output], lock,
+                 unfinished: int = 0) -> None:
         self.path = path
         self.fingerprint = fingerprint
         self._done = done
         self._lock = lock
         self._file = path.open("a", encoding="utf-8")
         self.reused = 0  # outputs `get` has found: what this run did not decode
+        self.unfinished = unfinished  # logged outputs whose cloud calls failed: decoded again, never reused
 
     @classmethod
     def open(cls, folder: Path, fingerprint: dict, resume: bool) -> EvalLog:
@@ -143,7 +149,8 @@ class EvalLog:
         lock = _lock(folder)
         try:
             if resume and path.exists():
-                return cls(path, fingerprint, _read(path, fingerprint), lock)
+                done, unfinished = _read(path, fingerprint)
+                return cls(path, fingerprint, done, lock, unfinished=unfinished)
             tmp = path.with_suffix(".tmp")
             with tmp.open("w", encoding="utf-8") as f:
                 f.write(json.dumps({"fingerprint": fingerprint}) + "\n")
@@ -166,12 +173,14 @@ class EvalLog:
 
     def put(self, config: str, request: str, request_id: str, out: Output) -> None:
         """Append one output and sync it to disk before returning (`request_id` is kept for
-        whoever reads the log; the key is `request`)."""
+        whoever reads the log; the key is `request`). An output with missed escalations is
+        logged but not reusable (`get` does not return it, a resumed run decodes it again)."""
         record = {"config": config, "request": request, "id": request_id, **asdict(out), "ids": list(out.ids)}
         self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
         self._file.flush()
         os.fsync(self._file.fileno())
-        self._done[(config, request)] = out
+        if not out.missed:
+            self._done[(config, request)] = out
 
     def close(self) -> None:
         self._file.close()
@@ -195,7 +204,9 @@ def _lock(folder: Path):
     return handle
 
 
-def _read(path: Path, fingerprint: dict) -> dict[tuple[str, str], Output]:
+def _read(path: Path, fingerprint: dict) -> tuple[dict[tuple[str, str], Output], int]:
+    """The log's finished outputs by (configuration, request), and how many logged outputs are
+    not finished (their cloud calls failed: decoded again)."""
     data = path.read_bytes()
     if data and not data.endswith(b"\n"):
         # a write cut short by a crash: its request is decoded again
@@ -216,6 +227,7 @@ def _read(path: Path, fingerprint: dict) -> dict[tuple[str, str], Output]:
         raise InferenceError(f"{path} was written by another run ({named}): pass another --out, "
                              "or drop --resume to start afresh")
     done: dict[tuple[str, str], Output] = {}
+    unfinished: set[tuple[str, str]] = set()
     for n, line in enumerate(lines[1:], start=2):
         try:
             r = json.loads(line)
@@ -227,5 +239,10 @@ def _read(path: Path, fingerprint: dict) -> dict[tuple[str, str], Output]:
         except (ValueError, TypeError, AttributeError) as exc:
             raise InferenceError(f"{path}:{n} is not a decoded output ({exc}); nothing was reused: "
                                  "start afresh without --resume") from exc
-        done[(str(r["config"]), str(r["request"]))] = out
-    return done
+        key = (str(r["config"]), str(r["request"]))
+        if out.missed:
+            # the cloud stopped answering mid-decode: the device's tokens stand where the cloud's should
+            unfinished.add(key)
+            continue
+        done[key] = out
+    return done, len(unfinished - done.keys())

@@ -87,7 +87,8 @@ class Run:
     cloud_tokens: int = 0
     computed: int = 0  # cloud tokens processed
     seconds: float = 0.0
-    missed: int = 0
+    missed: int = 0  # escalations the cloud did not answer (the device's token kept)
+    missed_outputs: int = 0  # outputs with at least one: not the configuration's output, decoded again on --resume
 
     def add(self, out: Output) -> None:
         self.ids.append(list(out.ids))
@@ -97,6 +98,7 @@ class Run:
         self.computed += out.computed
         self.seconds += out.seconds
         self.missed += out.missed
+        self.missed_outputs += out.missed > 0
 
 
 def prompt_ids(tokenizer, req: Request) -> list[int]:
@@ -220,7 +222,7 @@ def _row(name: str, threshold: float | None, run: Run, reference: Run, requests:
         "tok_s": run.tokens / run.seconds if run.seconds else 0.0,
         "tokens": run.tokens, "cloud_tokens": run.cloud_tokens, "cloud_tokens_processed": run.computed,
         "cost": cost, "cost_cut": 1.0 - cost / base_cost if base_cost else None,
-        "missed_escalations": run.missed, "requests": len(requests),
+        "missed_escalations": run.missed, "missed_outputs": run.missed_outputs, "requests": len(requests),
     }
 
 

@@ -84,7 +84,8 @@ def _eval(args: argparse.Namespace) -> int:
     head, meta = None, None
     if "reward" in cfg.policies:
         try:
-            head, meta = load_head(stack.device_folder, stack.cloud_name)
+            head, meta = load_head(stack.device_folder, stack.cloud_name, zoo, None if args.cloud_url else args.cloud,
+                                   folder_identity)
         except InferenceError as exc:
             raise InferenceError(f"{exc} (or leave reward out: --policies confidence)") from exc
     decoder = HybridDecoder(stack.device_model, stack.tokenizer, stack.cloud)
@@ -107,7 +108,9 @@ def _eval(args: argparse.Namespace) -> int:
             print(f"nothing to resume: {log_path} did not exist; every request is decoded", file=sys.stderr)
         elif args.resume:
             print(f"resuming: {log_path} holds {len(log)} outputs; those of this run's requests and "
-                  "configurations are reused", file=sys.stderr)
+                  "configurations are reused"
+                  + (f" ({log.unfinished} whose cloud calls failed are decoded again)" if log.unfinished else ""),
+                  file=sys.stderr)
         return log
 
     try:
@@ -132,9 +135,30 @@ def _eval(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     payload = {"workload": str(args.workload), "device": args.device, "cloud": args.cloud_url or args.cloud,
                "grader": args.grader, "pattern": args.pattern, "price_per_1k": cfg.price_per_1k,
-               "max_new_tokens": cfg.max_new_tokens, "stop": list(cfg.stop), **result}
+               "max_new_tokens": cfg.max_new_tokens, "stop": list(cfg.stop),
+               "complete": not any(r["missed_outputs"] for r in rows), **result}
     (args.out / "eval.json").write_text(json.dumps(payload, indent=2) + "\n")
     png = plot(rows, args.out / "eval.png", title)
     print(f"wrote {args.out / 'eval.json'} and {png}")
-    return 0
+    if payload["complete"]:
+        return 0
+    print(_missed_warning(rows, n, args), file=sys.stderr)
+    return 1
 
+
+def _missed_warning(rows: list[dict], n: int, args: argparse.Namespace) -> str:
+    """What a run whose cloud stopped answering tells its user: which rows lost cloud calls, how
+    many outputs each, and how to finish them (the log keeps them unfinished: --resume decodes them)."""
+    lost = [r for r in rows if r["missed_outputs"]]
+    per_row = ", ".join(f"{_label(r)} {r['missed_outputs']} of {n}" for r in lost)
+    where = f"at {args.cloud_url}" if args.cloud_url else f"({args.cloud}) within its deadline"
+    return (f"warning: the cloud stopped answering {where}: {sum(r['missed_outputs'] for r in lost)} outputs lost "
+            f"cloud calls ({per_row}); their device tokens stand where the cloud's should, so these rows' cloud "
+            "share, quality and cost cut are not the configuration's. They are not kept as finished: once the "
+            "cloud answers, rerun the same command with --resume to decode them again (the rest is reused)")
+
+
+
+def _label(row: dict) -> str:
+    """A row as its progress bar names it: 'cloud-only', 'confidence @ 0.5'."""
+    return row["policy"] if row["threshold"] is None else f"{row['policy']} @ {row['threshold']:g}"
