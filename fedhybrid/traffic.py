@@ -163,7 +163,9 @@ async def _one(client: httpx.AsyncClient, url: str, req: Request, max_tokens: in
 async def drive(urls: dict[str, str], stream: Iterator[Request], rate: float, duration_s: float, max_tokens: int = 128,
                 seed: int = 0, api_key: str | None = None,
                 on_result: Callable[[Outcome], None] | None = None) -> tuple[list[Outcome], dict[str, Request]]:
-    """Send requests to `urls` (device -> agent URL) as a Poisson process for `duration_s`."""
+    """Send requests to `urls` (device -> agent URL) as a Poisson process for `duration_s`.
+    `on_result` gets each outcome as it is answered: on Ctrl-C (KeyboardInterrupt out of
+    `asyncio.run`) what it got is all that was measured."""
     rng = random.Random(seed)
     limits = httpx.Limits(max_connections=512, max_keepalive_connections=64)
     tasks: list[asyncio.Task] = []
@@ -171,20 +173,29 @@ async def drive(urls: dict[str, str], stream: Iterator[Request], rate: float, du
     started = time.monotonic()
     async with httpx.AsyncClient(timeout=httpx.Timeout(600.0, connect=10.0), limits=limits) as client:
         next_at = 0.0
-        while True:
-            next_at += rng.expovariate(rate)
-            if next_at > duration_s:
-                break
-            delay = next_at - (time.monotonic() - started)
-            if delay > 0:
-                await asyncio.sleep(delay)
-            req = next(stream)
-            sent[req.id] = req
-            task = asyncio.create_task(_one(client, urls[req.device], req, max_tokens, started, api_key))
-            if on_result is not None:
-                task.add_done_callback(lambda t: on_result(t.result()))
-            tasks.append(task)
-        results = list(await asyncio.gather(*tasks))
+        try:
+            while True:
+                next_at += rng.expovariate(rate)
+                if next_at > duration_s:
+                    break
+                delay = next_at - (time.monotonic() - started)
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                req = next(stream)
+                sent[req.id] = req
+                task = asyncio.create_task(_one(client, urls[req.device], req, max_tokens, started, api_key))
+                if on_result is not None:  # answered requests only: Ctrl-C cancels those in flight
+                    task.add_done_callback(lambda t: None if t.cancelled() or t.exception()
+                                           else on_result(t.result()))
+                tasks.append(task)
+            results = list(await asyncio.gather(*tasks))
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            # Ctrl-C: the requests in flight are cancelled while the client is still open (closed
+            # under them, they would end as failures that never happened)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
     return results, sent
 
 

@@ -125,21 +125,37 @@ def _traffic(args: argparse.Namespace) -> int:
     stream = (traffic.fleet_stream(devices, args.seed) if args.workload == "fleet"
               else traffic.file_stream(requests, devices, args.seed, args.split, args.zipf_s, args.dirichlet_alpha))
     progress = report.RoundProgress()
+    sent: dict = {}
 
     def on_result(outcome) -> None:
         for row in progress.add(outcome):
             console.print(_line(row))
 
+    def sending():  # what was sent, kept here: on Ctrl-C drive() returns nothing
+        for req in stream:
+            sent[req.id] = req
+            yield req
+
     agents = f"{len(devices)} agent{'s' if len(devices) != 1 else ''}"
     console.print(f"traffic: {args.rate:g} req/s for {args.duration:g} s at {agents} ({args.workload} workload)")
-    results, sent = asyncio.run(traffic.drive(urls, stream, args.rate, args.duration, args.max_tokens, args.seed,
-                                              on_result=on_result))
+    interrupted = None  # where Ctrl-C stopped it: what was answered until then is still reported
+    try:
+        results, _ = asyncio.run(traffic.drive(urls, sending(), args.rate, args.duration, args.max_tokens, args.seed,
+                                               on_result=on_result))
+    except KeyboardInterrupt:
+        interrupted, results = "traffic", sorted(progress.done, key=lambda r: r.sent)
+        console.print(f"interrupted: {len(results)} of {len(sent)} requests sent were answered; the rest are left "
+                      "out", style="yellow", markup=False)
     for row in progress.rest():
         console.print(_line(row))
     baseline = None
-    if not args.no_baseline:
+    if not args.no_baseline and interrupted is None:
         console.print("cloud-only pass over the distinct prompts ...")
-        baseline = asyncio.run(traffic.cloud_baseline(fleet["cloud_url"], list(sent.values()), args.max_tokens))
+        try:
+            baseline = asyncio.run(traffic.cloud_baseline(fleet["cloud_url"], list(sent.values()), args.max_tokens))
+        except KeyboardInterrupt:
+            interrupted = "cloud-only pass"
+            console.print("interrupted: no cloud-only figures", style="yellow", markup=False)
     rows = report.rows_by_round(results, baseline, sent)
     report.print_tables(rows, report.tiers_by_round(results))
     for line in report.failures_by_agent(results):
@@ -147,9 +163,14 @@ def _traffic(args: argparse.Namespace) -> int:
     if (cut := report.cut_short(results, args.max_tokens)) is not None:
         console.print(cut, style="yellow", markup=False)
     path = args.json or args.workdir / "traffic.json"
+    # "interrupted": null, or where Ctrl-C stopped the run ("traffic": only the requests answered
+    # by then, of "sent"; "cloud-only pass": every request, no cloud-only figures)
     report.write_report(path, results, rows, {"rate": args.rate, "duration": args.duration,
-                                              "workload": args.workload, "agents": len(devices)}, baseline)
-    console.print(f"wrote {path}")
+                                              "workload": args.workload, "agents": len(devices),
+                                              "interrupted": interrupted, "sent": len(sent)}, baseline)
+    console.print(f"wrote {path}" + (f" (partial: interrupted during the {interrupted})" if interrupted else ""))
+    if interrupted:
+        raise KeyboardInterrupt  # the CLI's exit 130, as for any Ctrl-C
     return 0 if all(r.ok for r in results) else 1
 
 
