@@ -19,7 +19,8 @@ after decoding and is not in the fingerprint: a resumed run may grade with anoth
 
 An output whose decode had cloud calls fail (`missed` > 0: the cloud stopped answering, so the
 device's tokens stand where the cloud's should) is logged but not finished: it is never reused,
-and `--resume` decodes it again once the cloud answers.
+and `--resume` decodes it again once the cloud answers. A run without `--resume` moves an earlier
+log that holds outputs to `eval.runs.jsonl.bak` (replacing an older one) before it starts afresh.
 
 Torn writes: a last line without its newline is the write a crash cut short; it is dropped
 (and the file truncated to the last whole line) and that request decoded again. Any other line
@@ -39,6 +40,7 @@ from pathlib import Path
 from inference.errors import InferenceError
 
 LOG_NAME = "eval.runs.jsonl"
+BACKUP_SUFFIX = ".bak"  # without --resume, an earlier log is kept as eval.runs.jsonl.bak
 LOCK_NAME = "eval.lock"  # held while a run writes the folder: two runs never share one log
 _FIELDS = ("config", "request", "id", "ids", "text", "cloud_tokens", "computed", "seconds", "missed")
 
@@ -125,7 +127,7 @@ class EvalLog:
     """Append-only outputs of eval runs, keyed by (configuration label, request key)."""
 
     def __init__(self, path: Path, fingerprint: dict, done: dict[tuple[str, str], Output], lock,
-                 unfinished: int = 0) -> None:
+                 unfinished: int = 0, backup: Path | None = None, backed_up: int = 0) -> None:
         self.path = path
         self.fingerprint = fingerprint
         self._done = done
@@ -133,11 +135,14 @@ class EvalLog:
         self._file = path.open("a", encoding="utf-8")
         self.reused = 0  # outputs `get` has found: what this run did not decode
         self.unfinished = unfinished  # logged outputs whose cloud calls failed: decoded again, never reused
+        self.backup = backup  # where an earlier log was moved when this one started afresh (None: nowhere)
+        self.backed_up = backed_up  # the outputs that earlier log held
 
     @classmethod
     def open(cls, folder: Path, fingerprint: dict, resume: bool) -> EvalLog:
         """The log in `folder`: read back and checked against `fingerprint` when `resume`, else
-        started afresh (an earlier log's outputs are replaced).
+        started afresh; an earlier log that holds outputs is then moved to `LOG_NAME + BACKUP_SUFFIX`
+        first (replacing an older backup), and `backup`/`backed_up` say where and how many.
 
         Raises:
             InferenceError: another run is writing `folder`; or `resume` and the log belongs to
@@ -151,13 +156,18 @@ class EvalLog:
             if resume and path.exists():
                 done, unfinished = _read(path, fingerprint)
                 return cls(path, fingerprint, done, lock, unfinished=unfinished)
+            backup, backed_up = None, _logged_outputs(path)
+            if backed_up:
+                # a log of a fingerprint line alone is not kept: it would replace a backup worth keeping
+                backup = path.with_name(path.name + BACKUP_SUFFIX)
+                os.replace(path, backup)
             tmp = path.with_suffix(".tmp")
             with tmp.open("w", encoding="utf-8") as f:
                 f.write(json.dumps({"fingerprint": fingerprint}) + "\n")
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
-            return cls(path, fingerprint, {}, lock)
+            return cls(path, fingerprint, {}, lock, backup=backup, backed_up=backed_up)
         except BaseException:
             lock.close()
             raise
@@ -202,6 +212,14 @@ def _lock(folder: Path):
         raise InferenceError(f"another eval is writing {folder} (it holds {folder / LOCK_NAME}); wait for it to "
                              "finish or pass another --out") from None
     return handle
+
+
+def _logged_outputs(path: Path) -> int:
+    """How many outputs the log at `path` holds (its lines past the fingerprint; 0 if none)."""
+    if not path.exists():
+        return 0
+    with path.open("rb") as f:
+        return max(0, sum(1 for _ in f) - 1)
 
 
 def _read(path: Path, fingerprint: dict) -> tuple[dict[tuple[str, str], Output], int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from fedhybrid.eval_log import LOG_NAME, EvalLog, folder_identity
+    from fedhybrid.eval_log import BACKUP_SUFFIX, LOG_NAME, EvalLog, folder_identity
     from fedhybrid.progress import TaskProgress
     from fedhybrid.run_config import stop_strings
     from fedhybrid.workload_eval import EvalConfig, evaluate, plot
@@ -99,11 +100,15 @@ def _eval(args: argparse.Namespace) -> int:
     def open_log(fingerprint: dict) -> EvalLog:
         log_path = args.out / LOG_NAME
         existed = log_path.exists() and log_path.stat().st_size > 0
+        older = (args.out / (LOG_NAME + BACKUP_SUFFIX)).exists()
         log = EvalLog.open(args.out, {**fingerprint, **models}, resume=args.resume)
         logs.append(log)
-        if existed and not args.resume:
-            print(f"started afresh: {log_path} was replaced (--resume reuses an earlier run's outputs)",
-                  file=sys.stderr)
+        if log.backup is not None:  # said before anything is decoded: the user can still stop and resume
+            print(f"starting afresh (no --resume): the {log.backed_up} outputs {log_path} held are kept in "
+                  f"{log.backup}{' (replacing the older one)' if older else ''}; to reuse them instead, stop "
+                  f"this run, mv {shlex.quote(str(log.backup))} {shlex.quote(str(log_path))} and rerun with --resume", file=sys.stderr)
+        elif existed and not args.resume:
+            print(f"starting afresh: {log_path} held no outputs", file=sys.stderr)
         elif args.resume and not existed:
             print(f"nothing to resume: {log_path} did not exist; every request is decoded", file=sys.stderr)
         elif args.resume:
