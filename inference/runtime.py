@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +22,68 @@ def head_dir(device_folder: Path, cloud_name: str) -> Path:
     return device_folder / f"reward-{cloud_name}"
 
 
-def load_head(device_folder: Path, cloud_name: str) -> tuple[RewardHead, dict]:
-    return RewardHead.load(head_dir(device_folder, cloud_name))
+CLOUD_IDENTITY = "cloud_identity"  # head.json: the identity of the cloud model the head was calibrated for
+
+
+def load_head(device_folder: Path, cloud_name: str, zoo: Zoo | None = None, cloud: str | None = None,
+              identify: Callable[[Path], str] | None = None) -> tuple[RewardHead, dict]:
+    """The reward head of (device, cloud) and its metadata.
+
+    With `cloud` (a zoo tier or model, or a model folder) and `identify` (a folder's content
+    fingerprint: fedhybrid.eval_log.folder_identity), the head must have been calibrated for that
+    cloud model: a head is found by the cloud folder's name, and another model in a folder of
+    that name needs its own (see `calibrated_for`). A remote cloud passes no `cloud`.
+
+    Raises:
+        InferenceError: no readable head, or one calibrated for another cloud model (both named,
+            with the calibrate command to run).
+    """
+    folder = head_dir(device_folder, cloud_name)
+    head, meta = RewardHead.load(folder)
+    if cloud is not None and identify is not None:
+        check_head_cloud(meta, folder, zoo, cloud, identify)
+    return head, meta
+
+
+def calibrated_for(meta: dict, folder: Path, zoo: Zoo | None, identify: Callable[[Path], str]
+                   ) -> tuple[str | None, bool]:
+    """(identity of the cloud model the head in `folder` was calibrated for, whether it was recorded).
+
+    `fedhybrid calibrate` records it; a head without one (written before it was) beside a zoo
+    model is the zoo's, calibrated for the zoo's model of its folder's name (not recorded);
+    any other such head is of an unknown cloud: (None, False), accepted as before."""
+    recorded = meta.get(CLOUD_IDENTITY)
+    if isinstance(recorded, str):
+        return recorded, True
+    cloud_name = folder.name.removeprefix("reward-")
+    device = folder.parent
+    if (zoo is not None and cloud_name in zoo.names and device.name in zoo.names
+            and device.resolve().parent == zoo.root.resolve()):
+        return identify(zoo.path(cloud_name)), False
+    return None, False
+
+
+def check_head_cloud(meta: dict, folder: Path, zoo: Zoo | None, cloud: str,
+                     identify: Callable[[Path], str]) -> None:
+    """Refuse the head in `folder` unless it was calibrated for the cloud model `cloud` names.
+
+    Raises:
+        InferenceError: naming both identities and the calibrate command for this pair.
+    """
+    expected, recorded = calibrated_for(meta, folder, zoo, identify)
+    if expected is None:
+        return
+    cloud_folder = zoo.folder(cloud) if zoo is not None else Path(cloud)
+    actual = identify(cloud_folder)
+    if actual != expected:
+        device = folder.parent
+        how = "recorded at calibration" if recorded else f"the zoo's own {folder.name.removeprefix('reward-')} model"
+        copy = "" if recorded else (" on a copy of the zoo's device model (`cp -r` it, then --device the copy: "
+                                    "calibrating the zoo's own would replace the zoo's head)")
+        raise InferenceError(
+            f"the reward head in {folder} was calibrated for another cloud model (identity {expected[:12]}, {how}) "
+            f"than --cloud {cloud} (identity {actual[:12]}, {cloud_folder}): a head is found by the cloud folder's "
+            f"name only; run `fedhybrid calibrate --device {device} --cloud {cloud}`{copy} for this pair")
 
 
 def resolve_threshold(policy: str, explicit: float | None, profile: TierProfile | None,

@@ -120,6 +120,7 @@ def _routing(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from fedhybrid.bench import divergence, routing
+    from fedhybrid.eval_log import folder_identity
     from inference.runtime import load_head, load_stack
     from inference.zoo import Zoo
 
@@ -130,7 +131,7 @@ def _routing(args: argparse.Namespace) -> int:
 
         requests = load_workload(args.workload, parse_columns(args.columns))
     stack = load_stack(zoo, args.device, args.cloud)
-    head, meta = load_head(stack.device_folder, stack.cloud_name)
+    head, meta = load_head(stack.device_folder, stack.cloud_name, zoo, args.cloud, folder_identity)
     taus = sorted({r["tau"] for r in meta["table"]} | ({meta["target"]["tau"]} if "target" in meta else set())
                   | set(routing.REWARD_SWEEP))
     if requests is not None:
@@ -248,6 +249,7 @@ def _routing_on_workload(args, stack, head, meta, taus, requests) -> int:
 def _cache(args: argparse.Namespace) -> int:
     from cache_sync.correction_cache import CacheHeader
     from fedhybrid.bench import cache as bench_cache
+    from fedhybrid.eval_log import folder_identity
     from fedhybrid.run_config import stop_strings
     from inference.runtime import load_head, load_stack, resolve_threshold
     from inference.zoo import Zoo
@@ -281,7 +283,7 @@ def _cache(args: argparse.Namespace) -> int:
     merge.pop("aggregate")
     print(f"merge: {merge['devices']} deltas, {merge['entries_in']:,} entries -> {merge['entries_out']:,} "
           f"in {merge['merge_s']:.3f} s = {merge['merge_entries_s']:,.0f} entries/s")
-    head, meta = load_head(stack.device_folder, stack.cloud_name)
+    head, meta = load_head(stack.device_folder, stack.cloud_name, zoo, "cloud", folder_identity)
     tau = resolve_threshold("reward", None, None, meta)
     quality = bench_cache.quality_rows(stack.device_model, stack.cloud.model, stack.tokenizer, head, tau,
                                        header, args.problems, args.passes, tasks=tasks, stop_ids=stop_ids)

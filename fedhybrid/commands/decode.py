@@ -109,6 +109,7 @@ def chain_from_args(args: argparse.Namespace, cloud, tokenizer, deadline_s: floa
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from fedhybrid.eval_log import folder_identity
     from inference.decoder import HybridDecoder
     from inference.errors import InferenceError
     from inference.generation import DecodeConfig
@@ -131,7 +132,7 @@ def _generate(args: argparse.Namespace) -> int:
     profile = DEFAULT_PROFILES.get(args.tier)
     head, meta = (None, None)
     if args.policy == "reward":
-        head, meta = load_head(stack.device_folder, stack.cloud_name)
+        head, meta = load_head(stack.device_folder, stack.cloud_name, zoo, local_cloud, folder_identity)
     threshold = resolve_threshold(args.policy, args.threshold, profile, meta)
     policy = make_policy(args.policy, threshold, head=head, weight=args.fusion_weight)
     deadline = args.deadline or (profile.deadline_s if profile else 2.0)
@@ -187,9 +188,10 @@ def _hop_line(h: dict) -> str:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
+    from fedhybrid.eval_log import folder_identity
     from fedhybrid.progress import TaskProgress
     from fedhybrid.run_config import stop_strings
-    from inference.runtime import head_dir, load_stack
+    from inference.runtime import CLOUD_IDENTITY, head_dir, load_head, load_stack
     from inference.tokenizer import tokenizer_hash
     from inference.zoo import Zoo
     from training.calibrate import CalibrationConfig, calibrate, retarget
@@ -212,6 +214,13 @@ def _calibrate(args: argparse.Namespace) -> int:
                   "marked sensitive (never sent to the cloud, so they neither label the head nor build its table); "
                   f"calibrating on the other {len(requests)}", file=sys.stderr)
     stack = load_stack(zoo, args.device, args.cloud)
+    # the head is found by the cloud folder's name: check the head a retarget reuses or calibrate replaces
+    out = head_dir(stack.device_folder, stack.cloud_name)
+    cloud_identity = folder_identity(zoo.folder(args.cloud))
+    if args.retarget:
+        load_head(stack.device_folder, stack.cloud_name, zoo, args.cloud, folder_identity)
+    else:
+        _check_replaced_head(out, zoo, args.cloud, cloud_identity)
     sets = None
     if requests is not None:
         from fedhybrid.workload_eval import prompt_ids
@@ -224,7 +233,6 @@ def _calibrate(args: argparse.Namespace) -> int:
                              stop_token_ids(stack.tokenizer, stops), seed=args.seed,
                              source={"path": str(args.workload), "columns": args.columns, "grader": args.grader,
                                      "requests": len(requests), "sensitive_left_out": left_out})
-    out = head_dir(stack.device_folder, stack.cloud_name)
     if args.retarget:
         meta = retarget(stack.device_model, stack.cloud, stack.tokenizer, out, cfg, args.target_cloud_share,
                         sets=sets)
@@ -234,12 +242,41 @@ def _calibrate(args: argparse.Namespace) -> int:
     with TaskProgress() as progress:  # rich bars on a terminal, plain lines in a log
         meta = calibrate(stack.device_model, stack.cloud, stack.tokenizer, out, cfg,
                          target_cloud_share=args.target_cloud_share,
-                         meta={"device": args.device, "cloud": stack.cloud_name,
+                         meta={"device": args.device, "cloud": stack.cloud_name, CLOUD_IDENTITY: cloud_identity,
                                "tokenizer_hash": tokenizer_hash(stack.tokenizer)}, progress=progress.update,
                          sets=sets)
     stack.cloud.close()
     _print_calibration(meta, out)
     return 0
+
+
+def _check_replaced_head(out: Path, zoo, cloud: str, cloud_identity: str) -> None:
+    """Calibrating replaces the head in `out`: refuse to replace the zoo's own head with one for
+    another cloud model that has its folder name; say so when a head of another cloud is replaced."""
+    import json
+
+    from fedhybrid.eval_log import folder_identity
+    from inference.errors import InferenceError
+    from inference.reward_head import CONFIG_FILE
+    from inference.runtime import calibrated_for
+
+    try:
+        previous = json.loads((out / CONFIG_FILE).read_text())
+    except (OSError, ValueError):  # no head there yet (or an unreadable one): nothing worth keeping
+        return
+    if not isinstance(previous, dict):
+        return
+    expected, recorded = calibrated_for(previous, out, zoo, folder_identity)
+    if expected is None or expected == cloud_identity:
+        return
+    if not recorded:
+        raise InferenceError(
+            f"{out} holds the zoo's reward head for its own {out.name.removeprefix('reward-')} model, and --cloud "
+            f"{cloud} is another model (identity {cloud_identity[:12]}, the zoo's {expected[:12]}) in a folder of "
+            f"that name: calibrating would replace the zoo's head; calibrate a copy of the device model instead "
+            f"(`cp -r {out.parent} my-{out.parent.name}`, then --device my-{out.parent.name})")
+    print(f"calibrate: replacing the head in {out}, calibrated for another cloud model (identity {expected[:12]}), "
+          f"with one for {cloud} (identity {cloud_identity[:12]})", file=sys.stderr)
 
 
 def _print_calibration(meta: dict, out) -> None:
