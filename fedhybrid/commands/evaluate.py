@@ -10,6 +10,8 @@ from pathlib import Path
 
 from fedhybrid.tables import print_table
 
+DEFAULT_CLOUD = "cloud"  # --cloud's default: a --cloud-url beside any other --cloud is refused
+
 
 def _floats(text: str) -> tuple[float, ...]:
     try:
@@ -31,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                          "with the cloud-only output)")
     ev.add_argument("--pattern", default=None, help="the regex grader's pattern (default: each request's answer)")
     ev.add_argument("--device", default="edge", help="device tier, zoo model or HF folder (default: edge)")
-    ev.add_argument("--cloud", default="cloud", help="cloud tier, zoo model or HF folder (default: cloud)")
+    ev.add_argument("--cloud", default=DEFAULT_CLOUD,
+                    help=f"cloud tier, zoo model or HF folder (default: {DEFAULT_CLOUD})")
     ev.add_argument("--cloud-url", default=None, help="a remote OpenAI/vLLM-compatible cloud instead of --cloud")
     ev.add_argument("--api-key", default=None, help="bearer key for --cloud-url")
     ev.add_argument("--policies", default="reward,confidence",
@@ -68,6 +71,9 @@ def _eval(args: argparse.Namespace) -> int:
     from workloads.files import load_workload, parse_columns
     from workloads.graders import Grader
 
+    if args.cloud_url and args.cloud != DEFAULT_CLOUD:
+        raise InferenceError(f"--cloud {args.cloud} and --cloud-url {args.cloud_url} both name the cloud: give one "
+                             "(--cloud-url decodes with the remote cloud; --cloud, a local model)")
     cfg = EvalConfig(policies=tuple(p.strip() for p in args.policies.split(",") if p.strip()),
                      thresholds=args.thresholds, target_shares=args.target_shares,
                      max_new_tokens=args.max_new_tokens, stop=stop_strings(args.stop),
