@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 
 from fedhybrid.process_group import running, stop_group, wait_gone
-from fleet.config import FederationConfig
+from fleet.config import WORKLOAD_DIGEST, FederationConfig
 from server.errors import ServerError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -206,6 +206,52 @@ def _descendant_groups(pid: int) -> set[int]:
                 found.add(child)
                 todo.append(child)
     return {group[p] for p in found} - {pid, os.getpgrp()}
+
+
+def preflight(run_config: dict) -> int:
+    """What the server would refuse, checked in this process before an engine starts anything
+    (a Flower stack found it only after a minute, as a ServerApp traceback), with the server's
+    messages: the zoo's manifest names the fleet's models, and a saved state resumes under these
+    options and workload file (server/federation.py) and is not past num-rounds. Loads no model.
+
+    Returns:
+        The saved state's round (0: a fresh state folder).
+
+    Raises:
+        ZooError: the zoo is missing or its manifest damaged, or it lacks a tier's model.
+        ServerError: the state is damaged, was written under other options, or is past num-rounds.
+    """
+    from inference.zoo import Zoo
+    from server.federation import _digest_hint
+    from server.state import ServerState, config_digest
+    from workloads.files import content_digest
+
+    cfg = FederationConfig.from_run_config(run_config)
+    zoo = Zoo(cfg.zoo or None)
+    for ref in ("cloud", *sorted({cfg.profile(t).model for t in cfg.fleet_tiers})):
+        zoo.model_name(ref)
+    state = ServerState.load_latest(cfg.state_path)
+    if state is None:
+        return 0
+    # the branches of `Federation.__init__`, on the functions it uses, and its messages
+    if state.config is not None:
+        changed = cfg.resume_differences(state.config)
+        kept = state.config.get(WORKLOAD_DIGEST)
+        workload = content_digest(cfg.workload_file) if kept and cfg.workload_file else None
+        if workload and kept != workload:
+            changed.append(f"workload-file {cfg.workload_file}: its content changed since the state was made "
+                           f"(sha256 {kept[:12]}, now {workload[:12]})")
+        if changed:
+            raise ServerError(f"the state in {cfg.state_path} was written under another configuration "
+                              f"({'; '.join(changed)}): set those options back, or use another --state-dir")
+    elif state.config_digest != config_digest(cfg.digest_values()):
+        raise ServerError(f"the state in {cfg.state_path} was written under another configuration "
+                          f"{_digest_hint(cfg, state.config_digest, config_digest(cfg.digest_values()))}")
+    if state.round > cfg.num_rounds:
+        raise ServerError(f"the state in {cfg.state_path} is already at round {state.round}, past --rounds "
+                          f"(num-rounds) {cfg.num_rounds}: give --rounds {state.round + 1} or more to run further "
+                          "rounds, or use another --state-dir to start over")
+    return state.round
 
 
 def run_inprocess(run_config: dict, on_round=None):

@@ -55,7 +55,13 @@ def _run(args: argparse.Namespace) -> int:
         from fedhybrid.tables import writable_path
 
         writable_path(args.json, "--json")
+    # the zoo, a resumed state's options and round: refused here, before any engine starts a process
+    start = engines.preflight(run_config)
     console = Console(soft_wrap=True)  # a log keeps each line whole (the state hash on its line)
+    if start == int(run_config["num-rounds"]):
+        console.print(f"nothing to run: the state in {run_config['state-dir']} is already at round {start} "
+                      f"(--rounds {start}); give --rounds {start + 1} or more to run further rounds", markup=False)
+        return 0
     from fleet.config import FederationConfig
 
     for notice in FederationConfig.from_run_config(run_config).notices():
