@@ -103,10 +103,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"state_hash": state.state_hash(), "rows": rows}, indent=2))
-    # a second lazy pass over this run's rounds only (each reads its details file again)
-    since = state.round - int(run_config["num-rounds"])
-    empty = empty_rounds(full_history([r for r in state.history if r["round"] > since],
-                                      Path(run_config["state-dir"])), since)
+    # a second lazy pass over this run's rounds only (each reads its details file again): those
+    # after the round the state was at when it started, not the earlier runs' (num-rounds is the
+    # target round a resumed run continues to, not a count)
+    empty = empty_rounds(full_history([r for r in state.history if r["round"] > start],
+                                      Path(run_config["state-dir"])), start)
     for line in empty:
         console.print(line, style="red", markup=False)
     return 1 if empty else 0
