@@ -114,15 +114,26 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def empty_rounds(history: Iterable[dict], since: int) -> list[str]:
-    """A line for each round after `since` that merged no reply although devices answered (all
-    dropped: wrong keys, malformed replies): such a run did nothing, and an empty table with
-    exit 0 hid it."""
+    """A line for each round after `since` that merged nothing although devices answered: every
+    reply dropped (malformed replies, a device without its key), or replies merged but the
+    deltas of every one that sent any rejected (`ingest`: the devices' keys do not match the
+    server's, say). Such a run did nothing, and a normal table with exit 0 hid it. A device
+    with nothing to upload is no rejection."""
     lines = []
     for record in history:
+        if record["round"] <= since:
+            continue
         dropped = record.get("dropped") or []
-        if record["round"] > since and not record.get("nodes") and dropped:
+        ingest = record.get("ingest") or {}
+        rejected = ingest.get("rejected") or []
+        if not record.get("nodes") and dropped:
             device, reason = dropped[-1]
             lines.append(f"round {record['round']}: no reply merged, {len(dropped)} dropped (last: {device}: {reason})")
+        elif rejected and not ingest.get("merged") and not ingest.get("duplicates"):
+            device, reason = rejected[-1]
+            senders = len({d for d, _ in rejected})
+            lines.append(f"round {record['round']}: nothing merged, the deltas of all {senders} device"
+                         f"{'s' if senders != 1 else ''} that sent any were rejected (last: {device}: {reason})")
     return lines
 
 
