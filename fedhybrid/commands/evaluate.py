@@ -94,7 +94,7 @@ def _eval(args: argparse.Namespace) -> int:
             head, meta = load_head(stack.device_folder, stack.cloud_name, zoo, None if args.cloud_url else args.cloud,
                                    folder_identity)
         except InferenceError as exc:
-            raise InferenceError(f"{exc} (or leave reward out: --policies confidence)") from exc
+            raise InferenceError(_head_advice(exc, stack.device_folder, stack.cloud_name, args)) from exc
     decoder = HybridDecoder(stack.device_model, stack.tokenizer, stack.cloud)
     models = {"device": folder_identity(stack.device_folder),
               # a remote cloud by where it is and the model it serves there (its weights are not ours to read)
@@ -155,6 +155,23 @@ def _eval(args: argparse.Namespace) -> int:
         return 0
     print(_missed_warning(rows, n, args), file=sys.stderr)
     return 1
+
+
+def _head_advice(exc: Exception, device_folder: Path, cloud_name: str, args: argparse.Namespace) -> str:
+    """Why the reward policy cannot run, in eval's flags: a missing head names the exact calibrate
+    command for the user's device and cloud (RewardHead.load's own hint names generate's flags)."""
+    from inference.reward_head import CONFIG_FILE, HEAD_FILE
+    from inference.runtime import head_dir
+
+    folder = head_dir(device_folder, cloud_name)
+    if (folder / CONFIG_FILE).is_file() and (folder / HEAD_FILE).is_file():
+        return f"{exc} (or leave reward out: --policies confidence)"
+    zoo = f" --zoo {shlex.quote(str(args.zoo))}" if args.zoo is not None else ""
+    calibrate = (f"fedhybrid calibrate{zoo} --device {shlex.quote(args.device)} "
+                 f"--cloud {shlex.quote(args.cloud)}")
+    return (f"the reward policy needs a reward head for --device {args.device} and cloud {args.cloud}, and {folder} "
+            f"holds none: run `{calibrate}` (add --workload {shlex.quote(str(args.workload))} to fit it to these "
+            "requests), or leave reward out: --policies confidence")
 
 
 def _missed_warning(rows: list[dict], n: int, args: argparse.Namespace) -> str:
