@@ -102,7 +102,7 @@ def folder_identity(folder: Path) -> str:
 
 
 # a fingerprint field by what the user set: the flag, and whether its values can be shown
-_FLAGS = {"max_new_tokens": ("--max-new-tokens", True), "stop_ids": ("--stop", False),
+_FLAGS = {"max_new_tokens": ("--max-new-tokens", True), "stop_ids": ("--stop", False), "stop_text": ("--stop", False),
           "deadline_s": ("the tier's deadline", True), "fusion_weight": ("the fusion weight", True),
           "device": ("--device (the model or its files)", False),
           "cloud": ("--cloud / --cloud-url (the model, its files, or the URL)", False)}
@@ -241,7 +241,7 @@ def _read(path: Path, fingerprint: dict) -> tuple[dict[tuple[str, str], Output],
                              "start afresh without --resume or pass another --out") from exc
     differ = sorted(k for k in set(logged) | set(fingerprint) if logged.get(k) != fingerprint.get(k))
     if differ:
-        named = "; ".join(_difference(k, logged.get(k), fingerprint.get(k)) for k in differ)
+        named = "; ".join(dict.fromkeys(_difference(k, logged.get(k), fingerprint.get(k)) for k in differ))
         raise InferenceError(f"{path} was written by another run ({named}): pass another --out, "
                              "or drop --resume to start afresh")
     done: dict[tuple[str, str], Output] = {}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fedhybrid.eval_log import EvalLog, Output, digest, request_key, weights_identity
@@ -29,6 +29,7 @@ from inference.generation import DecodeConfig, Provenance
 from inference.privacy import PrivacyPolicy
 from inference.router import make_policy
 from inference.tokenizer import encode_prompt, stop_token_ids
+from serving.text_output import TextStream
 from workloads.graders import Grader, token_agreement
 from workloads.requests import Request
 
@@ -110,6 +111,22 @@ def prompt_ids(tokenizer, req: Request) -> list[int]:
     return encode_prompt(tokenizer, req.prompt or "")
 
 
+def cut_at_stop(text: str, stops: Sequence[str]) -> str:
+    """`text` up to the first occurrence of any stop string, which is left out (as the OpenAI API
+    returns it)."""
+    cuts = [i for i in (text.find(s) for s in stops if s) if i >= 0]
+    return text[: min(cuts)] if cuts else text
+
+
+def stop_watch(tokenizer, stops: Sequence[str]) -> Callable[[int, Provenance], bool] | None:
+    """`on_token` for one decode that ends it at the token completing a stop string, one spread
+    over several tokens included (`DecodeConfig.stop_ids` catch only a stop inside one token)."""
+    if not stops:
+        return None
+    stream = TextStream(tokenizer, stops)
+    return lambda token, _provenance: stream.push(token)[1]
+
+
 def configurations(cfg: EvalConfig, head_meta: dict | None) -> list[tuple[str, float | None]]:
     """(policy, threshold) in run order: cloud-only first (the reference), slm-only, the sweep."""
     from inference.runtime import tau_for_share
@@ -178,12 +195,13 @@ def evaluate(decoder: HybridDecoder, tokenizer, requests: Sequence[Request], gra
             for i, (req, ids, private) in enumerate(zip(requests, prompts, privacy)):
                 out = log.get(key, keys[i]) if log is not None else None
                 if out is None:
-                    gen = decoder.generate(ids, policy, dcfg, use_cache=False, record=False, privacy=private)
+                    gen = decoder.generate(ids, policy, dcfg, on_token=stop_watch(tokenizer, cfg.stop),
+                                           use_cache=False, record=False, privacy=private)
                     out = Output(tuple(gen.token_ids), gen.text, gen.count(Provenance.CLOUD),
                                  gen.cloud_tokens_computed, gen.elapsed_s, gen.missed_escalations)
                     if log is not None:
                         log.put(key, keys[i], req.id, out)
-                run.add(out)
+                run.add(replace(out, text=cut_at_stop(out.text, cfg.stop)))  # logged whole, graded cut
                 if progress:
                     progress(label, i + 1, len(prompts))
             if reference is None:
@@ -200,8 +218,14 @@ def evaluate(decoder: HybridDecoder, tokenizer, requests: Sequence[Request], gra
 def fingerprint(cfg: EvalConfig, dcfg: DecodeConfig) -> dict:
     """What decides every output besides the models and the request itself: the decode
     settings. The grader and the price are not in it: they apply after decoding."""
-    return {"max_new_tokens": dcfg.max_new_tokens, "stop_ids": digest([sorted(dcfg.stop_ids)]),
-            "deadline_s": dcfg.deadline_s, "fusion_weight": cfg.fusion_weight}
+    out = {"max_new_tokens": dcfg.max_new_tokens, "stop_ids": digest([sorted(dcfg.stop_ids)]),
+           "deadline_s": dcfg.deadline_s, "fusion_weight": cfg.fusion_weight}
+    # a stop string of more than one byte may span tokens, where `stop_ids` miss it: named apart
+    # (a log written before such stops were caught ran past them, and has no such field: refused)
+    spanning = sorted(s for s in cfg.stop if len(s.encode()) > 1)
+    if spanning:
+        out["stop_text"] = digest([spanning])
+    return out
 
 
 def _row(name: str, threshold: float | None, run: Run, reference: Run, requests: Sequence[Request],
