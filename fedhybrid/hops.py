@@ -33,6 +33,8 @@ def parse_hop(spec: str) -> HopSpec:
     """'edge=http://hub:8101,confidence=0.7,deadline=0.3,price=0.1' -> HopSpec."""
     head, *options = [part.strip() for part in spec.split(",")]
     tier, sep, url = head.partition("=")
+    if sep and tier and url and "://" not in url:  # the likeliest slip: host:port without the scheme
+        raise HopSpecError(f"--hop {spec!r}: the URL needs its scheme: {tier}=http://{url}")
     if not sep or not tier or not url.startswith(("http://", "https://")):
         raise HopSpecError(f"--hop {spec!r}: write TIER=URL (e.g. edge=http://127.0.0.1:8101), then optional "
                            ",confidence=P,deadline=S,price=X")

@@ -51,6 +51,9 @@ class RemoteCloudConfig:
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):
             raise ServingError(f"cloud url {self.url!r} must start with http:// or https://")
+        root = self.url.rstrip("/")
+        if root.endswith("/v1"):  # the openai client's base_url form: the routes below add /v1 themselves
+            object.__setattr__(self, "url", root[: -len("/v1")])
         if self.failure_threshold < 1 or self.cooldown_s <= 0 or self.max_retries < 0:
             raise ServingError("failure_threshold >= 1, cooldown_s > 0 and max_retries >= 0 are required")
 

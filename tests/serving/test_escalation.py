@@ -154,6 +154,8 @@ def test_hops_with_another_vocabulary_and_bad_specs_are_refused(pair):
                 "edge=http://h,confidence=2"):
         with pytest.raises(HopSpecError, match="--hop"):
             parse_hop(bad)
+    with pytest.raises(HopSpecError, match="the URL needs its scheme: client=http://127.0.0.1:8731$"):
+        parse_hop("client=127.0.0.1:8731")
     chain = build_chain([parse_hop(f"edge=http://127.0.0.1:{free_port()}")], LocalCloud(cloud), tok, 1.0)
     assert [h.tier for h in chain.hops] == ["edge", "cloud"]  # a hub down at start-up is not an error
 

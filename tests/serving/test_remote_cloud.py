@@ -38,6 +38,16 @@ def _remote(server, tok, **kw):
     return cloud
 
 
+def test_the_openai_base_url_form_is_taken_as_the_servers_root(server, pair):
+    """`http://host:port/v1` (what an openai client is given) was refused as no OpenAI server."""
+    _, _, tok = pair
+    for url in (f"{server.url}/v1", f"{server.url}/v1/"):
+        remote = RemoteCloud(RemoteCloudConfig(url, api_key="sesame"))
+        assert remote.cfg.url == server.url
+        remote.connect(tok)  # /v1/models answered: no /v1/v1 on the way
+        remote.close()
+
+
 def test_remote_decoder_matches_the_local_cloud_and_reuses_prefixes(server, pair):
     device, cloud_model, tok = pair
     remote = _remote(server, tok)
