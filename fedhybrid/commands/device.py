@@ -139,6 +139,9 @@ def _serve_on(args: argparse.Namespace, sock: socket.socket, zoo: Zoo, cfg: Agen
     folder = zoo.folder(model_ref)
     cloud_name = zoo.model_name("cloud")
     log = logging.getLogger("fedhybrid.agent")
+    unadaptable = not_adaptable(base)
+    if unadaptable:  # said at start, not found at the first round (every round's reply would fail on it)
+        log.warning("%s: the model serves, but rounds cannot adapt it: %s", args.device, unadaptable)
     cloud_down = None
     if args.cloud_url:
         from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
@@ -216,3 +219,16 @@ def _serve_on(args: argparse.Namespace, sock: socket.socket, zoo: Zoo, cfg: Agen
         cloud.close()
         print(f"device {args.device}: stopped", flush=True)
     return 0
+
+
+def not_adaptable(model) -> str | None:
+    """Why federated rounds could not fit a LoRA adapter to `model` (no target modules known for
+    its architecture), or None. The agent still serves such a model."""
+    from inference.errors import InferenceError
+    from inference.lora import target_modules_for
+
+    try:
+        target_modules_for(model)
+    except InferenceError as exc:
+        return str(exc)
+    return None
