@@ -67,6 +67,9 @@ def parse_record(raw: object, where: str) -> Request:
     partition = raw.get("partition")
     if partition is not None and (not isinstance(partition, int) or isinstance(partition, bool) or partition < 0):
         raise _field(where, "partition", "must be a non-negative integer")
+    if partition is not None and raw.get("device") is not None:  # which one would win was a guess
+        raise WorkloadError(f"{where}: give one of 'device' or 'partition' (both say which device serves the "
+                            f"request; this one names device {raw['device']!r} and partition {partition})")
     sensitive = raw.get("sensitive", False)
     if not isinstance(sensitive, bool):
         raise _field(where, "sensitive", "must be true or false")

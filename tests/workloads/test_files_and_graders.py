@@ -79,6 +79,8 @@ def test_chat_messages_in_jsonl_and_csv(tmp_path):
     ('{"prompt": "a", "messages": []}\n', r"w.jsonl:1: give exactly one of 'prompt' or 'messages'"),
     ('{"prompt": "a", "partition": -1}\n', r"w.jsonl:1: field 'partition' must be a non-negative integer"),
     ('{"prompt": "a", "sensitive": "yes"}\n', r"w.jsonl:1: field 'sensitive' must be true or false"),
+    ('{"prompt": "a", "device": "edge-3", "partition": 2}\n',  # which would win was a guess
+     r"w.jsonl:1: give one of 'device' or 'partition' .*device 'edge-3' and partition 2"),
     ('{"prompt": "a", "id": "x"}\n{"prompt": "b", "id": "x"}\n', r"w.jsonl:2: field 'id' repeats 'x'"),
     ('{"prompt": "a", "colour": 1}\n', r"unknown field\(s\) \['colour'\].*--columns prompt=question\)"),
     ("\n\n", r"holds no requests"),
