@@ -209,27 +209,22 @@ def _descendant_groups(pid: int) -> set[int]:
 
 
 def preflight(run_config: dict) -> int:
-    """What the server would refuse, checked in this process before an engine starts anything
-    (a Flower stack found it only after a minute, as a ServerApp traceback), with the server's
-    messages: the zoo's manifest names the fleet's models, and a saved state resumes under these
-    options and workload file (server/federation.py) and is not past num-rounds. Loads no model.
+    """What the server would refuse about a saved state, checked before an engine starts (a
+    Flower stack found it only after a minute, as a ServerApp traceback), with the server's
+    messages: the state resumes under these options and workload file (server/federation.py)
+    and is not past num-rounds. Loads no model.
 
     Returns:
         The saved state's round (0: a fresh state folder).
 
     Raises:
-        ZooError: the zoo is missing or its manifest damaged, or it lacks a tier's model.
         ServerError: the state is damaged, was written under other options, or is past num-rounds.
     """
-    from inference.zoo import Zoo
     from server.federation import _digest_hint
     from server.state import ServerState, config_digest
     from workloads.files import content_digest
 
     cfg = FederationConfig.from_run_config(run_config)
-    zoo = Zoo(cfg.zoo or None)
-    for ref in ("cloud", *sorted({cfg.profile(t).model for t in cfg.fleet_tiers})):
-        zoo.model_name(ref)
     state = ServerState.load_latest(cfg.state_path)
     if state is None:
         return 0
@@ -252,6 +247,17 @@ def preflight(run_config: dict) -> int:
                           f"(num-rounds) {cfg.num_rounds}: give --rounds {state.round + 1} or more to run further "
                           "rounds, or use another --state-dir to start over")
     return state.round
+
+
+def check_zoo(cfg: FederationConfig) -> None:
+    """The zoo's manifest loads and names the fleet's models and the cloud's, as the server's
+    first step finds it (same ZooError): checked before a Flower engine starts any process.
+    Reads the manifest only."""
+    from inference.zoo import Zoo
+
+    zoo = Zoo(cfg.zoo or None)
+    for ref in ("cloud", *sorted({cfg.profile(t).model for t in cfg.fleet_tiers})):
+        zoo.model_name(ref)
 
 
 def run_inprocess(run_config: dict, on_round=None):
@@ -298,6 +304,7 @@ def _flower_folder(workdir: Path | None, prefix: str):
 def run_simulation(run_config: dict, workdir: Path | None = None, on_line=None, timeout_s: float = 3600.0):
     """Flower's simulation engine (Ray), driven by `flwr run`; returns the final ServerState."""
     cfg = FederationConfig.from_run_config(run_config)
+    check_zoo(cfg)
     with _flower_folder(workdir, "fedhybrid-sim-") as work:
         return _run_simulation(cfg, run_config, work, on_line, timeout_s)
 
@@ -325,6 +332,7 @@ def run_deployment(run_config: dict, workdir: Path | None = None, tls: bool = Fa
     """Deployment engine on loopback: one SuperLink, one SuperNode per device (its tier in
     --node-config), `flwr run`, completion check, everything stopped by PID."""
     cfg = FederationConfig.from_run_config(run_config)
+    check_zoo(cfg)
     with _flower_folder(workdir, "fedhybrid-deploy-") as work:
         return _run_deployment(cfg, run_config, work, tls, on_line, timeout_s)
 

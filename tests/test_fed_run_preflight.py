@@ -47,10 +47,13 @@ def test_fed_run_refuses_other_options_for_a_state_before_starting_flower(tiny_z
         == out.err.replace(f"--engine {engine}", "--engine inprocess")
 
 
-def test_fed_run_refuses_a_zoo_it_cannot_load_before_starting_flower(tmp_path, capsys, started):
+@pytest.mark.parametrize("engine", ["deployment", "simulation"])
+def test_fed_run_refuses_a_zoo_it_cannot_load_before_starting_flower(tmp_path, capsys, monkeypatch, engine):
     """A bad --set zoo= took 54 s of a deployment stack and ended in a ServerApp traceback."""
-    code, out = _fed(None, tmp_path / "state", capsys, 2, "--set", f"zoo={tmp_path / 'nonexistent'}")
-    assert code == 2 and started == [], out.err
+    spawned = []
+    monkeypatch.setattr(engines.FlowerLoopback, "start", lambda self, name, *a, **kw: spawned.append(name))
+    code, out = _fed(None, tmp_path / "state", capsys, 2, "--set", f"zoo={tmp_path / 'nonexistent'}", engine=engine)
+    assert code == 2 and spawned == [], out.err
     assert f"no zoo manifest at {tmp_path / 'nonexistent' / 'manifest.json'}" in out.err
     assert len(out.err.strip().splitlines()) == 1 and not (tmp_path / "state").exists()
 

@@ -55,7 +55,8 @@ def _run(args: argparse.Namespace) -> int:
         from fedhybrid.tables import writable_path
 
         writable_path(args.json, "--json")
-    # the zoo, a resumed state's options and round: refused here, before any engine starts a process
+    # a resumed state's options and round: refused here, before any engine starts (the Flower
+    # engines check the zoo before they start a process)
     start = engines.preflight(run_config)
     console = Console(soft_wrap=True)  # a log keeps each line whole (the state hash on its line)
     if start == int(run_config["num-rounds"]):
