@@ -250,7 +250,8 @@ def test_a_malformed_hop_is_exit_2_before_any_model_loads(capsys):
             main(argv)
         assert exit_.value.code == 2, argv
         err = capsys.readouterr().err.splitlines()[-1]
-        assert "error: argument --hop:" in err and ("write TIER=URL" in err or "confidence must lie" in err), err
+        assert "error: argument --hop:" in err and ("needs its scheme: client=http://127.0.0.1:8231" in err
+                                                     or "confidence must lie" in err), err
 
 
 def test_every_option_has_help_and_says_its_default(capsys):
