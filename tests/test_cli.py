@@ -254,6 +254,17 @@ def test_a_malformed_hop_is_exit_2_before_any_model_loads(capsys):
                                                      or "confidence must lie" in err), err
 
 
+def test_generate_holds_temperature_to_the_apis_range(capsys):
+    """`generate --temperature 5` ran, where the serving API refuses anything above 2."""
+    import pytest
+
+    for bad in ("5", "-0.1", "nan", "warm"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["generate", "Q: x\nA:", "--temperature", bad])
+        assert exit_.value.code == 2
+        assert "argument --temperature:" in capsys.readouterr().err.splitlines()[-1]
+
+
 def test_every_option_has_help_and_says_its_default(capsys):
     """A newcomer reads the defaults in --help: every option of every command has a help text,
     and one with a default names it once (written in the text, else appended)."""

@@ -16,7 +16,7 @@ COLOURS = {"device": "green", "cloud": "bold magenta", "cache": "cyan"}
 def register(sub: argparse._SubParsersAction) -> None:
     gen = sub.add_parser("generate", help="decode one prompt with the hybrid decoder, coloured by provenance")
     gen.add_argument("prompt", help="the prompt text (wordmath prompts look like 'Q: ...\\nA:')")
-    gen.add_argument("--tier", default="edge", help="device tier or zoo model (default: edge)")
+    gen.add_argument("--tier", default="edge", help="device tier, zoo model or HF folder (default: edge)")
     gen.add_argument("--cloud", default="cloud", help="cloud zoo model or HF folder (default: cloud)")
     gen.add_argument("--cloud-url", default=None,
                      help="use a remote OpenAI/vLLM-compatible cloud instead (e.g. http://127.0.0.1:8000)")
@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     gen.add_argument("--max-new-tokens", type=int, default=128, help="tokens to generate at most")
     gen.add_argument("--verify", action="store_true", help="verify and roll back accepted tokens")
     loop_stop_arg(gen)
-    gen.add_argument("--temperature", type=float, default=0.0, help="0: greedy")
+    gen.add_argument("--temperature", type=_temperature, default=0.0, help="0: greedy; at most 2, as in the API")
     gen.add_argument("--seed", type=int, default=0, help="sampling seed (with --temperature > 0)")
     gen.add_argument("--deadline", type=float, default=None, help="cloud deadline in seconds (default: tier's)")
     gen.add_argument("--privacy", default="allow", choices=["allow", "local-only", "redact"],
@@ -41,8 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     gen.set_defaults(run=_generate)
 
     cal = sub.add_parser("calibrate", help="train the reward head of a device/cloud pair and calibrate tau")
-    cal.add_argument("--device", default="edge", help="device tier or zoo model")
-    cal.add_argument("--cloud", default="cloud", help="cloud tier or zoo model")
+    cal.add_argument("--device", default="edge", help="device tier, zoo model or HF folder")
+    cal.add_argument("--cloud", default="cloud", help="cloud tier, zoo model or HF folder")
     cal.add_argument("--target-cloud-share", type=float, default=None,
                      help="pick tau so this share of tokens goes to the cloud on held-out data")
     cal.add_argument("--train-problems", type=int, default=400,
@@ -77,6 +77,17 @@ def loop_stop_arg(parser: argparse.ArgumentParser) -> None:
                         help="end a request once its last N tokens are one cycle of <= 4 tokens (a model looping "
                              "on '\\n#'): every further token would be more of it, escalated ones at a cloud "
                              "token each (default 32; 0: off; else >= 8)")
+
+
+def _temperature(text: str) -> float:
+    """The OpenAI API's range, [0, 2], which `device serve` and `cloud serve` hold requests to."""
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from exc
+    if not 0.0 <= value <= 2.0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text} must lie in [0, 2] (0: greedy), as a request's temperature does")
+    return value
 
 
 def _hop(spec: str):
