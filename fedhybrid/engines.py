@@ -13,7 +13,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from fedhybrid.process_group import running, stop_group, wait_gone
+from fedhybrid.process_group import descendant_groups, stop_group, stop_groups
 from fleet.config import WORKLOAD_DIGEST, FederationConfig
 from server.errors import ServerError
 
@@ -160,52 +159,14 @@ class FlowerLoopback:
         are gone; only then the SuperNodes and `flwr run`, all at once. Stopping the nodes first let
         a ServerApp still running (an interrupted run) go on and save rounds that no node answered."""
         server = [h for h in self.procs if h.hosts_server]
-        helpers = [(pgid, None) for h in server for pgid in _descendant_groups(h.proc.pid)]
-        _stop_groups([*[_group(h) for h in server], *helpers], grace_s, settle_s)
-        _stop_groups([_group(h) for h in self.procs if not h.hosts_server], grace_s, settle_s)
+        helpers = [(pgid, None) for h in server for pgid in descendant_groups(h.proc.pid)]
+        stop_groups([*[_group(h) for h in server], *helpers], grace_s, settle_s)
+        stop_groups([_group(h) for h in self.procs if not h.hosts_server], grace_s, settle_s)
         self.procs.clear()
 
 
 def _group(handle: _Proc) -> tuple[int, Callable[[], bool]]:
     return handle.proc.pid, lambda: handle.proc.poll() is None
-
-
-def _stop_groups(groups: list[tuple[int, Callable[[], bool] | None]], grace_s: float, settle_s: float) -> None:
-    """SIGTERM every group of (pgid, leader-alive check) at once, wait up to `grace_s` for all of
-    them together, SIGKILL what is left and wait up to `settle_s` (one wait, not one per group)."""
-    for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, settle_s)):
-        live = [(pgid, leader) for pgid, leader in groups if running(pgid, leader)]
-        for pgid, _ in live:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pgid, sig)
-        deadline = time.monotonic() + wait_s
-        for pgid, leader in live:
-            wait_gone(pgid, max(0.0, deadline - time.monotonic()), leader)
-
-
-def _descendant_groups(pid: int) -> set[int]:
-    """The process groups that descendants of `pid` lead apart from its own (read from Linux's
-    /proc; none where there is none), never this process's own group."""
-    parent, group = {}, {}
-    try:
-        entries = [e for e in os.listdir("/proc") if e.isdigit()]
-    except OSError:
-        return set()
-    for entry in entries:
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:  # gone meanwhile
-            continue
-        fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
-        parent[int(entry)], group[int(entry)] = int(fields[1]), int(fields[2])
-    found, todo = set(), [pid]
-    while todo:
-        current = todo.pop()
-        for child, ppid in parent.items():
-            if ppid == current and child not in found:
-                found.add(child)
-                todo.append(child)
-    return {group[p] for p in found} - {pid, os.getpgrp()}
 
 
 def preflight(run_config: dict) -> int:

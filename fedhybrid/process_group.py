@@ -12,6 +12,7 @@ that keeps them can tell, before any signal, whether its PID is still the proces
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -55,24 +56,28 @@ def running(pgid: int, leader: Callable[[], bool] | None = None) -> bool:
     return (leader() if leader is not None else alive(pgid)) or group_alive(pgid)
 
 
+def stop_groups(groups: list[tuple[int, Callable[[], bool] | None]], grace_s: float = 15.0,
+                settle_s: float = 5.0) -> bool:
+    """SIGTERM every group of (pgid, leader-alive check or None) at once, wait up to `grace_s` for
+    all of them together, SIGKILL what is left and wait up to `settle_s` (one wait, not one per
+    group). Returns whether anything was signalled."""
+    signalled = False
+    for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, settle_s)):
+        live = [(pgid, leader) for pgid, leader in groups if running(pgid, leader)]
+        for pgid, _ in live:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pgid, sig)
+        signalled = signalled or bool(live)
+        deadline = time.monotonic() + wait_s
+        for pgid, leader in live:
+            wait_gone(pgid, max(0.0, deadline - time.monotonic()), leader)
+    return signalled
+
+
 def stop_group(pgid: int, grace_s: float = 15.0, settle_s: float = 5.0,
                leader: Callable[[], bool] | None = None) -> bool:
-    """SIGTERM the group led by `pgid`, wait up to `grace_s` for all of it, SIGKILL what is left
-    and wait up to `settle_s` more. Returns whether anything was signalled."""
-    if not running(pgid, leader):
-        return False
-    try:
-        os.killpg(pgid, signal.SIGTERM)
-    except ProcessLookupError:
-        return False
-    wait_gone(pgid, grace_s, leader)
-    if running(pgid, leader):
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        wait_gone(pgid, settle_s, leader)
-    return True
+    """`stop_groups` of the one group led by `pgid`."""
+    return stop_groups([(pgid, leader)], grace_s, settle_s)
 
 
 def wait_gone(pgid: int, timeout_s: float, leader: Callable[[], bool] | None = None) -> bool:
@@ -83,16 +88,44 @@ def wait_gone(pgid: int, timeout_s: float, leader: Callable[[], bool] | None = N
     return not running(pgid, leader)
 
 
-def started(pid: int) -> int | None:
-    """When `pid` started, in clock ticks since boot (field 22 of /proc/<pid>/stat; a zombie keeps
-    it); None when no such process runs or there is no /proc to read."""
+def _stat_fields(pid: int) -> list[str] | None:
+    """/proc/<pid>/stat's fields after the command name (state, ppid, pgrp, ...: field 3 is [0]);
+    None when no such process runs or there is no /proc to read."""
     try:
         stat = (PROC / str(pid) / "stat").read_text()
     except (OSError, UnicodeDecodeError):
         return None
     # "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ")"
-    fields = stat[stat.rfind(")") + 2:].split()
-    return int(fields[19]) if len(fields) > 19 and fields[19].isdigit() else None  # field 3 is fields[0]
+    return stat[stat.rfind(")") + 2:].split()
+
+
+def started(pid: int) -> int | None:
+    """When `pid` started, in clock ticks since boot (field 22 of /proc/<pid>/stat; a zombie keeps
+    it); None when no such process runs or there is no /proc to read."""
+    fields = _stat_fields(pid)
+    return int(fields[19]) if fields and len(fields) > 19 and fields[19].isdigit() else None
+
+
+def descendant_groups(pid: int) -> set[int]:
+    """The process groups that descendants of `pid` lead apart from its own (read from Linux's
+    /proc; none where there is none), never this process's own group."""
+    try:
+        entries = [int(e) for e in os.listdir(PROC) if e.isdigit()]
+    except OSError:
+        return set()
+    parent, group = {}, {}
+    for entry in entries:
+        fields = _stat_fields(entry)
+        if fields is not None and len(fields) > 2:  # None: gone meanwhile
+            parent[entry], group[entry] = int(fields[1]), int(fields[2])
+    found, todo = set(), [pid]
+    while todo:
+        current = todo.pop()
+        for child, ppid in parent.items():
+            if ppid == current and child not in found:
+                found.add(child)
+                todo.append(child)
+    return {group[p] for p in found} - {pid, os.getpgrp()}
 
 
 def boot_id() -> str | None:
