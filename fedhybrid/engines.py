@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 
 from fedhybrid.process_group import descendant_groups, stop_group, stop_groups
-from fleet.config import WORKLOAD_DIGEST, FederationConfig
+from fleet.config import FederationConfig
 from server.errors import ServerError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -171,9 +171,9 @@ def _group(handle: _Proc) -> tuple[int, Callable[[], bool]]:
 
 def preflight(run_config: dict) -> int:
     """What the server would refuse about a saved state, checked before an engine starts (a
-    Flower stack found it only after a minute, as a ServerApp traceback), with the server's
-    messages: the state resumes under these options and workload file (server/federation.py)
-    and is not past num-rounds. Loads no model.
+    Flower stack found it only after a minute, as a ServerApp traceback), by the server's own
+    check (`server.federation.check_resume`: the options and the workload file's content), and
+    that the state is not past num-rounds. Loads no model.
 
     Returns:
         The saved state's round (0: a fresh state folder).
@@ -181,28 +181,15 @@ def preflight(run_config: dict) -> int:
     Raises:
         ServerError: the state is damaged, was written under other options, or is past num-rounds.
     """
-    from server.federation import _digest_hint
-    from server.state import ServerState, config_digest
+    from server.federation import check_resume
+    from server.state import ServerState
     from workloads.files import content_digest
 
     cfg = FederationConfig.from_run_config(run_config)
     state = ServerState.load_latest(cfg.state_path)
     if state is None:
         return 0
-    # the branches of `Federation.__init__`, on the functions it uses, and its messages
-    if state.config is not None:
-        changed = cfg.resume_differences(state.config)
-        kept = state.config.get(WORKLOAD_DIGEST)
-        workload = content_digest(cfg.workload_file) if kept and cfg.workload_file else None
-        if workload and kept != workload:
-            changed.append(f"workload-file {cfg.workload_file}: its content changed since the state was made "
-                           f"(sha256 {kept[:12]}, now {workload[:12]})")
-        if changed:
-            raise ServerError(f"the state in {cfg.state_path} was written under another configuration "
-                              f"({'; '.join(changed)}): set those options back, or use another --state-dir")
-    elif state.config_digest != config_digest(cfg.digest_values()):
-        raise ServerError(f"the state in {cfg.state_path} was written under another configuration "
-                          f"{_digest_hint(cfg, state.config_digest, config_digest(cfg.digest_values()))}")
+    check_resume(cfg, state, content_digest(cfg.workload_file) if cfg.workload_file else None)
     if state.round > cfg.num_rounds:
         raise ServerError(f"the state in {cfg.state_path} is already at round {state.round}, past --rounds "
                           f"(num-rounds) {cfg.num_rounds}: give --rounds {state.round + 1} or more to run further "

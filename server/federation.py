@@ -68,6 +68,31 @@ def _digest_hint(cfg: FederationConfig, stored: str, now: str) -> str:
     return f"({stored} != {now}): use another --state-dir or the same config"
 
 
+def check_resume(cfg: FederationConfig, state: ServerState, workload: str | None) -> None:
+    """Refuse to resume `state` under `cfg`: options that differ from those the state kept (each
+    named with both values), a workload file whose content (sha256 `workload`) changed, or, for
+    a state from before the values were kept, a configuration digest that differs.
+
+    Raises:
+        ServerError: naming what differs and what to do.
+    """
+    if state.config is not None:
+        # every value was kept: a default that changed since is caught, and the message names it
+        changed = cfg.resume_differences(state.config)
+        kept = state.config.get(WORKLOAD_DIGEST)
+        if kept and workload and kept != workload:
+            changed.append(f"workload-file {cfg.workload_file}: its content changed since the state was made "
+                           f"(sha256 {kept[:12]}, now {workload[:12]})")
+        if changed:
+            raise ServerError(f"the state in {cfg.state_path} was written under another configuration "
+                              f"({'; '.join(changed)}): set those options back, or use another --state-dir")
+        return
+    digest = config_digest(cfg.digest_values())
+    if state.config_digest != digest:
+        raise ServerError(f"the state in {cfg.state_path} was written under another configuration "
+                          f"{_digest_hint(cfg, state.config_digest, digest)}")
+
+
 class Federation:
     def __init__(self, cfg: FederationConfig, header: CacheHeader, families: dict[str, Family],
                  thresholds: dict[str, float], channel=None):
@@ -84,21 +109,10 @@ class Federation:
             state = ServerState(header, digest, config=cfg.resume_values())
             state.adapters = {f.name: {k: np.zeros(shape, dtype=np.float32) for k, shape in f.shapes.items()}
                               for f in families.values()}
-        elif state.config is not None:
-            # every value was kept: a default that changed since is caught, and the message names it
-            changed = cfg.resume_differences(state.config)
-            kept = state.config.get(WORKLOAD_DIGEST)
-            if kept and workload and kept != workload:
-                changed.append(f"workload-file {cfg.workload_file}: its content changed since the state was made "
-                               f"(sha256 {kept[:12]}, now {workload[:12]})")
-            if changed:
-                raise ServerError(f"the state in {cfg.state_path} was written under another configuration "
-                                  f"({'; '.join(changed)}): set those options back, or use another --state-dir")
-        elif state.config_digest != digest:
-            raise ServerError(f"the state in {cfg.state_path} was written under another configuration "
-                              f"{_digest_hint(cfg, state.config_digest, digest)}")
-        else:  # a state from before the values were kept: keep them from now on
-            state.config = cfg.resume_values()
+        else:
+            check_resume(cfg, state, workload)
+            if state.config is None:  # a state from before the values were kept: keep them from now on
+                state.config = cfg.resume_values()
         if workload:  # kept from now on (a state made before it was kept, too)
             state.config[WORKLOAD_DIGEST] = workload
         for tier in sorted(set(cfg.fleet_tiers)):
