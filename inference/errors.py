@@ -11,3 +11,8 @@ class TokenizerMismatchError(InferenceError):
 
 class ZooError(InferenceError):
     """A zoo model is missing, corrupt or inconsistent with its manifest."""
+
+
+class NoRewardHead(InferenceError):
+    """A device/cloud pair has no reward head yet (`fedhybrid calibrate` makes one): a caller may
+    name its own way out (eval: `--policies confidence`)."""

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from inference.errors import InferenceError
+from inference.errors import InferenceError, NoRewardHead
 
 try:  # the C hot path (optional: built at install time where a compiler exists)
     from inference import _reward_score as _native
@@ -137,7 +137,7 @@ class RewardHead(torch.nn.Module):
         """
         cfg_path, weights = folder / CONFIG_FILE, folder / HEAD_FILE
         if not cfg_path.is_file() or not weights.is_file():
-            raise InferenceError(f"no reward head in {folder}: run `fedhybrid calibrate` for this "
+            raise NoRewardHead(f"no reward head in {folder}: run `fedhybrid calibrate` for this "
                                  "device/cloud pair (with --target-cloud-share X, so that routing needs no "
                                  "--threshold), or route with --policy confidence --threshold P")
         try:

@@ -160,12 +160,12 @@ def _eval(args: argparse.Namespace) -> int:
 def _head_advice(exc: Exception, device_folder: Path, cloud_name: str, args: argparse.Namespace) -> str:
     """Why the reward policy cannot run, in eval's flags: a missing head names the exact calibrate
     command for the user's device and cloud (RewardHead.load's own hint names generate's flags)."""
-    from inference.reward_head import CONFIG_FILE, HEAD_FILE
+    from inference.errors import NoRewardHead
     from inference.runtime import head_dir
 
-    folder = head_dir(device_folder, cloud_name)
-    if (folder / CONFIG_FILE).is_file() and (folder / HEAD_FILE).is_file():
+    if not isinstance(exc, NoRewardHead):  # there, but unreadable or for another cloud: its own message
         return f"{exc} (or leave reward out: --policies confidence)"
+    folder = head_dir(device_folder, cloud_name)
     zoo = f" --zoo {shlex.quote(str(args.zoo))}" if args.zoo is not None else ""
     calibrate = (f"fedhybrid calibrate{zoo} --device {shlex.quote(args.device)} "
                  f"--cloud {shlex.quote(args.cloud)}")
@@ -184,8 +184,6 @@ def _missed_warning(rows: list[dict], n: int, args: argparse.Namespace) -> str:
             f"cloud calls ({per_row}); their device tokens stand where the cloud's should, so these rows' cloud "
             "share, quality and cost cut are not the configuration's. They are not kept as finished: once the "
             "cloud answers, rerun the same command with --resume to decode them again (the rest is reused)")
-
-
 
 def _label(row: dict) -> str:
     """A row as its progress bar names it: 'cloud-only', 'confidence @ 0.5'."""
