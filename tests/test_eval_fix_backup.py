@@ -1,33 +1,17 @@
 """`fedhybrid eval` without `--resume` into a folder that holds a log: the log is kept as
 eval.runs.jsonl.bak, and the run says so before it decodes anything."""
 
-import json
-
-from fedhybrid.cli import main
 from fedhybrid.eval_log import LOG_NAME, EvalLog, Output
 from inference.decoder import HybridDecoder
-from workloads import wordmath
-
-
-def _workload(path, n=3):
-    with path.open("w") as f:
-        for i, p in enumerate(wordmath.generate("heldout", n, seed="eval-backup")):
-            f.write(json.dumps({"id": f"q{i}", "prompt": p.prompt, "answer": str(p.answer)}) + "\n")
-    return path
-
-
-def _eval(zoo, workload, out, *extra):
-    return main(["--zoo", str(zoo), "eval", "--workload", str(workload), "--device", "edge", "--policies",
-                 "confidence", "--thresholds", "0.5", "--max-new-tokens", "4", "--stop", "\\n", "--out", str(out),
-                 *extra])
+from tests.eval_runs import run_eval, wordmath_workload
 
 
 def test_eval_fix_a_run_without_resume_keeps_the_old_log_as_bak_and_says_so_before_decoding(
         tiny_zoo_dir, tmp_path, monkeypatch, capsys):
-    workload = _workload(tmp_path / "w.jsonl")
+    workload = wordmath_workload(tmp_path / "w.jsonl", "eval-backup")
     out = tmp_path / "eval"
     log, bak = out / LOG_NAME, out / (LOG_NAME + ".bak")
-    assert _eval(tiny_zoo_dir, workload, out) == 0
+    assert run_eval(tiny_zoo_dir, workload, out, max_new_tokens=4) == 0
     first = log.read_bytes()
     assert len(first.splitlines()) == 10 and not bak.exists()  # fingerprint + 3 configurations x 3 requests
     said = []  # what stderr held when the first request was decoded
@@ -40,14 +24,14 @@ def test_eval_fix_a_run_without_resume_keeps_the_old_log_as_bak_and_says_so_befo
 
     monkeypatch.setattr(HybridDecoder, "generate", generate)
     capsys.readouterr()
-    assert _eval(tiny_zoo_dir, workload, out, "--limit", "1") == 0  # --resume forgotten
+    assert run_eval(tiny_zoo_dir, workload, out, "--limit", "1", max_new_tokens=4) == 0  # --resume forgotten
     assert bak.read_bytes() == first  # the 9 outputs are kept
     assert f"starting afresh (no --resume): the 9 outputs {log} held are kept in {bak}; to reuse them" in said[0]
     assert f"mv {bak} {log} and rerun with --resume" in said[0]
     second = log.read_bytes()
     assert len(second.splitlines()) == 4
     said.clear()
-    assert _eval(tiny_zoo_dir, workload, out, "--limit", "1") == 0
+    assert run_eval(tiny_zoo_dir, workload, out, "--limit", "1", max_new_tokens=4) == 0
     assert bak.read_bytes() == second  # an older backup is replaced, and the run says so
     assert "the 3 outputs" in said[0] and "(replacing the older one)" in said[0]
 

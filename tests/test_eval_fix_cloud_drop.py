@@ -3,23 +3,9 @@ decodes the outputs that lost cloud calls again instead of keeping them."""
 
 import json
 
-from fedhybrid.cli import main
 from fedhybrid.eval_log import LOG_NAME
 from inference.decoder import HybridDecoder
-from workloads import wordmath
-
-
-def _workload(path, n=3):
-    with path.open("w") as f:
-        for i, p in enumerate(wordmath.generate("heldout", n, seed="eval-drop")):
-            f.write(json.dumps({"id": f"q{i}", "prompt": p.prompt, "answer": str(p.answer)}) + "\n")
-    return path
-
-
-def _eval(zoo, workload, out, *extra):
-    return main(["--zoo", str(zoo), "eval", "--workload", str(workload), "--device", "edge", "--policies",
-                 "confidence", "--thresholds", "0.5", "--max-new-tokens", "6", "--stop", "\\n", "--out", str(out),
-                 *extra])
+from tests.eval_runs import run_eval, wordmath_workload
 
 
 def _rows(out, keep):
@@ -36,7 +22,7 @@ def test_eval_fix_a_cloud_that_stops_mid_run_is_warned_exits_1_and_resume_decode
         tiny_zoo_dir, tmp_path, monkeypatch, capsys):
     from serving.launch import CloudServerProcess
 
-    workload = _workload(tmp_path / "w.jsonl")
+    workload = wordmath_workload(tmp_path / "w.jsonl", "eval-drop")
     out, whole = tmp_path / "drop", tmp_path / "whole"
     real = HybridDecoder.generate
     state = {"calls": 0, "kill_after": None, "server": None}
@@ -51,7 +37,7 @@ def test_eval_fix_a_cloud_that_stops_mid_run_is_warned_exits_1_and_resume_decode
     srv = CloudServerProcess("cloud", tiny_zoo_dir, log=tmp_path / "cloud.log").start()
     state.update(server=srv, kill_after=1)
     try:
-        assert _eval(tiny_zoo_dir, workload, out, "--cloud-url", srv.url) == 1
+        assert run_eval(tiny_zoo_dir, workload, out, "--cloud-url", srv.url) == 1
     finally:
         srv.kill()
     err = capsys.readouterr().err
@@ -68,12 +54,12 @@ def test_eval_fix_a_cloud_that_stops_mid_run_is_warned_exits_1_and_resume_decode
     # the cloud is back (same URL): --resume decodes exactly the outputs that lost cloud calls
     with CloudServerProcess("cloud", tiny_zoo_dir, port=srv.port, log=tmp_path / "cloud2.log") as again:
         state.update(server=again, kill_after=None, calls=0)
-        assert _eval(tiny_zoo_dir, workload, out, "--cloud-url", again.url, "--resume") == 0
+        assert run_eval(tiny_zoo_dir, workload, out, "--cloud-url", again.url, "--resume") == 0
         err = capsys.readouterr().err
         assert state["calls"] == unfinished
         assert f"({unfinished} whose cloud calls failed are decoded again)" in err
         assert "warning" not in err
-        assert _eval(tiny_zoo_dir, workload, whole, "--cloud-url", again.url) == 0
+        assert run_eval(tiny_zoo_dir, workload, whole, "--cloud-url", again.url) == 0
     assert json.loads((out / "eval.json").read_text())["complete"] is True
     # as if the cloud had never stopped (the tokens the server computed depend on what it had cached)
     assert _outputs(out) == _outputs(whole)
@@ -82,9 +68,9 @@ def test_eval_fix_a_cloud_that_stops_mid_run_is_warned_exits_1_and_resume_decode
 
 
 def test_eval_fix_a_local_cloud_run_is_complete_and_exits_0(tiny_zoo_dir, tmp_path, capsys):
-    workload = _workload(tmp_path / "w.jsonl", n=2)
+    workload = wordmath_workload(tmp_path / "w.jsonl", "eval-drop", n=2)
     out = tmp_path / "eval"
-    assert _eval(tiny_zoo_dir, workload, out) == 0
+    assert run_eval(tiny_zoo_dir, workload, out) == 0
     result = json.loads((out / "eval.json").read_text())
     assert result["complete"] is True and all(r["missed_outputs"] == 0 for r in result["rows"])
     assert "warning" not in capsys.readouterr().err

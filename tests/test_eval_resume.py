@@ -6,18 +6,10 @@ import shutil
 
 import pytest
 
-from fedhybrid.cli import main
 from fedhybrid.eval_log import LOG_NAME, EvalLog, Output
 from inference.decoder import HybridDecoder
 from inference.errors import InferenceError
-from workloads import wordmath
-
-
-def _workload(path, n=3):
-    with path.open("w") as f:
-        for i, p in enumerate(wordmath.generate("heldout", n, seed="eval-resume")):
-            f.write(json.dumps({"id": f"q{i}", "prompt": p.prompt, "answer": str(p.answer)}) + "\n")
-    return path
+from tests.eval_runs import run_eval, wordmath_workload
 
 
 class _Crash(Exception):
@@ -41,33 +33,27 @@ def decodes(monkeypatch):
     return state
 
 
-def _eval(zoo, workload, out, *extra):
-    return main(["--zoo", str(zoo), "eval", "--workload", str(workload), "--device", "edge", "--policies",
-                 "confidence", "--thresholds", "0.5", "--max-new-tokens", "6", "--stop", "\\n", "--out", str(out),
-                 *extra])
-
-
 def _outputs(out):
     lines = (out / LOG_NAME).read_text().splitlines()[1:]
     return {(r["config"], r["request"]): r["text"] for r in map(json.loads, lines)}
 
 
 def test_an_interrupted_eval_resumes_and_matches_an_uninterrupted_one(tiny_zoo_dir, tmp_path, decodes, capsys):
-    workload = _workload(tmp_path / "w.jsonl")
+    workload = wordmath_workload(tmp_path / "w.jsonl", "eval-resume")
     whole = tmp_path / "whole"
-    assert _eval(tiny_zoo_dir, workload, whole) == 0
+    assert run_eval(tiny_zoo_dir, workload, whole) == 0
     assert decodes["calls"] == 9  # cloud-only, slm-only, confidence @ 0.5: 3 requests each
     decodes.update(calls=0, crash_after=4)
     capsys.readouterr()
     out = tmp_path / "cut"
-    assert _eval(tiny_zoo_dir, workload, out) == 3  # the crash surfaces as an internal error
+    assert run_eval(tiny_zoo_dir, workload, out) == 3  # the crash surfaces as an internal error
     assert len(_outputs(out)) == 4 and not (out / "eval.json").exists()  # the 4 decoded before it are on disk
     # off a terminal, progress is plain lines as it goes: a log shows how far the run got
     progress = [re.sub(r"\(\d+ s\)$", "(T s)", line) for line in capsys.readouterr().out.splitlines()[-3:]]
     assert progress == ["cloud-only: 1/3 (T s)", "cloud-only: 3/3 (T s)", "slm-only: 1/3 (T s)"]
     decodes.update(calls=0, crash_after=None)
     capsys.readouterr()
-    assert _eval(tiny_zoo_dir, workload, out, "--resume") == 0
+    assert run_eval(tiny_zoo_dir, workload, out, "--resume") == 0
     assert "reused 4 of this run's 9 outputs from the log, decoded 5" in capsys.readouterr().err
     assert decodes["calls"] == 5  # only what was missing
     assert _outputs(out) == _outputs(whole)  # greedy: the same outputs as one uninterrupted run
@@ -80,51 +66,51 @@ def test_an_interrupted_eval_resumes_and_matches_an_uninterrupted_one(tiny_zoo_d
 
 
 def test_resume_reuses_cloud_only_under_another_sweep_and_grader(tiny_zoo_dir, tmp_path, decodes):
-    workload = _workload(tmp_path / "w.jsonl", n=2)
+    workload = wordmath_workload(tmp_path / "w.jsonl", "eval-resume", n=2)
     out = tmp_path / "eval"
-    assert _eval(tiny_zoo_dir, workload, out) == 0
+    assert run_eval(tiny_zoo_dir, workload, out) == 0
     decodes["calls"] = 0
-    assert _eval(tiny_zoo_dir, workload, out, "--thresholds", "0.5,0.9", "--resume") == 0
+    assert run_eval(tiny_zoo_dir, workload, out, "--thresholds", "0.5,0.9", "--resume") == 0
     assert decodes["calls"] == 2  # confidence @ 0.9 on the 2 requests; the rest came from the log
     decodes["calls"] = 0
-    assert _eval(tiny_zoo_dir, workload, out, "--grader", "agreement-with-cloud", "--resume") == 0
+    assert run_eval(tiny_zoo_dir, workload, out, "--grader", "agreement-with-cloud", "--resume") == 0
     assert decodes["calls"] == 0  # regraded, not decoded
     rows = json.loads((out / "eval.json").read_text())["rows"]
     assert rows[0]["policy"] == "cloud-only" and rows[0]["quality"] == 1.0  # the cloud agrees with itself
 
 
 def test_resume_refuses_a_log_of_other_models_or_decode_settings(tiny_zoo_dir, tmp_path, decodes, capsys):
-    workload = _workload(tmp_path / "w.jsonl", n=2)
+    workload = wordmath_workload(tmp_path / "w.jsonl", "eval-resume", n=2)
     out = tmp_path / "eval"
-    assert _eval(tiny_zoo_dir, workload, out) == 0
+    assert run_eval(tiny_zoo_dir, workload, out) == 0
     before = (out / LOG_NAME).read_bytes()
     decodes["calls"] = 0
     capsys.readouterr()
     # the client model as the cloud: other weights, the same tokenizer
-    assert _eval(tiny_zoo_dir, workload, out, "--cloud", "client", "--resume") == 2
+    assert run_eval(tiny_zoo_dir, workload, out, "--cloud", "client", "--resume") == 2
     err = capsys.readouterr().err
     assert "was written by another run (--cloud / --cloud-url (the model, its files, or the URL) differs)" in err
     assert "pass another --out" in err
-    assert _eval(tiny_zoo_dir, workload, out, "--max-new-tokens", "5", "--resume") == 2
+    assert run_eval(tiny_zoo_dir, workload, out, "--max-new-tokens", "5", "--resume") == 2
     assert "--max-new-tokens: the log's 6, now" in capsys.readouterr().err
-    assert _eval(tiny_zoo_dir, workload, out, "--stop", "x", "--resume") == 2
+    assert run_eval(tiny_zoo_dir, workload, out, "--stop", "x", "--resume") == 2
     assert "--stop differs" in capsys.readouterr().err
     assert decodes["calls"] == 0 and (out / LOG_NAME).read_bytes() == before  # nothing decoded, nothing written
 
 
 def test_a_quick_limited_look_is_reused_by_the_full_run_whatever_the_order(tiny_zoo_dir, tmp_path, decodes):
-    workload = _workload(tmp_path / "w.jsonl", n=3)
+    workload = wordmath_workload(tmp_path / "w.jsonl", "eval-resume", n=3)
     out = tmp_path / "eval"
-    assert _eval(tiny_zoo_dir, workload, out, "--limit", "2") == 0
+    assert run_eval(tiny_zoo_dir, workload, out, "--limit", "2") == 0
     decodes["calls"] = 0
-    assert _eval(tiny_zoo_dir, workload, out, "--resume") == 0
+    assert run_eval(tiny_zoo_dir, workload, out, "--resume") == 0
     assert decodes["calls"] == 3  # the third request under each of the 3 configurations
     lines = workload.read_text().splitlines()
     reordered = tmp_path / "r.jsonl"  # the same requests in another order, under other ids
     reordered.write_text("".join(json.dumps({**json.loads(line), "id": f"x{i}"}) + "\n"
                                  for i, line in enumerate(reversed(lines))))
     decodes["calls"] = 0
-    assert _eval(tiny_zoo_dir, reordered, out, "--resume") == 0
+    assert run_eval(tiny_zoo_dir, reordered, out, "--resume") == 0
     assert decodes["calls"] == 0
     rows = json.loads((out / "eval.json").read_text())["rows"]
     assert [r["requests"] for r in rows] == [3, 3, 3]
@@ -216,12 +202,12 @@ def test_a_second_run_into_the_same_folder_is_refused_while_the_first_writes(tmp
 def test_a_remote_cloud_is_fingerprinted_by_its_url_and_served_model(tiny_zoo_dir, tmp_path, decodes):
     from serving.launch import CloudServerProcess
 
-    workload = _workload(tmp_path / "w.jsonl", n=2)
+    workload = wordmath_workload(tmp_path / "w.jsonl", "eval-resume", n=2)
     out = tmp_path / "eval"
     with CloudServerProcess("cloud", tiny_zoo_dir, log=tmp_path / "cloud.log") as srv:
-        assert _eval(tiny_zoo_dir, workload, out, "--cloud-url", srv.url) == 0
+        assert run_eval(tiny_zoo_dir, workload, out, "--cloud-url", srv.url) == 0
         fingerprint = json.loads((out / LOG_NAME).read_text().splitlines()[0])["fingerprint"]
         assert fingerprint["cloud"] == f"url {srv.url} model cloud"
         decodes["calls"] = 0
-        assert _eval(tiny_zoo_dir, workload, out, "--cloud-url", srv.url, "--resume") == 0
+        assert run_eval(tiny_zoo_dir, workload, out, "--cloud-url", srv.url, "--resume") == 0
         assert decodes["calls"] == 0

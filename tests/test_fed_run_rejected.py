@@ -1,4 +1,5 @@
-"""`fed run` exits 1 for a round in which nothing merged: every reply dropped, or every delta rejected."""
+"""`fed run` exits 1 for a round it ran in which nothing merged (every reply dropped, or every delta
+rejected), and only for its own rounds: a resumed run does not judge the earlier ones."""
 
 import shutil
 
@@ -50,3 +51,20 @@ def test_empty_rounds_counts_a_round_as_empty_only_when_nothing_of_it_merged():
          "(last: iot-1: envelope rejected: bad signature (wrong key))"),
         "round 5: no reply merged, 1 dropped (last: edge-0: error reply: CacheError: no private key)"]
     assert empty_rounds(history, 1) == [empty_rounds(history, 0)[1]]
+
+
+def test_fed_run_checks_only_its_own_rounds_for_an_empty_one(tiny_zoo_dir, tmp_path, capsys):
+    """A resumed run checked rounds from `num-rounds` back (the target round, not a count): after
+    one empty round every later run of the state exited 1, however well its own rounds went."""
+    keys, aside = tmp_path / "keys", tmp_path / "aside"
+    init_keys(keys, DEVICES)
+    aside.mkdir()
+    for device in DEVICES:  # the devices lack their keys: round 1 merges nothing
+        shutil.move(keys / "devices" / f"{device}.pem", aside / f"{device}.pem")
+    assert _fed(tiny_zoo_dir, tmp_path / "state", keys, 1) == 1
+    assert "round 1: no reply merged" in capsys.readouterr().out
+    for device in DEVICES:
+        shutil.move(aside / f"{device}.pem", keys / "devices" / f"{device}.pem")
+    assert _fed(tiny_zoo_dir, tmp_path / "state", keys, 2) == 0
+    out = capsys.readouterr().out
+    assert "final round 2" in out and "round 1: no reply merged" not in out
