@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import signal
 import subprocess
 import sys
@@ -34,17 +33,18 @@ import httpx
 
 from agent.recent import DEFAULT_REMEMBER
 from fedhybrid.engines import FLWR_ENV, FlowerLoopback, _bin, free_port, run_config_arg
-from fedhybrid.process_group import PROC, boot_id, cmdline, group_alive, started, wait_gone
+from fedhybrid.fleet_record import DOWN_FILE, FLEET_FILE, load_fleet, save, standing
 from fedhybrid.process_group import alive as _alive
-from fedhybrid.process_group import running as _running
+from fedhybrid.process_group import boot_id, started, wait_gone
 from fedhybrid.run_config import default_run_config
 from fleet.config import FederationConfig
 from inference.generation import MIN_LOOP_STOP, valid_loop_stop
 from server.errors import ServerError
 
-FLEET_FILE = "fleet.json"
-DOWN_FILE = "fleet.down.json"  # fleet.json once `fleet down` stopped it, with the time it did ("stopped")
-PID_MAX = 4_194_304  # Linux pid_max ceiling (2**22): anything above is not a process
+# run-config keys `fleet up` sets from its own flags (or, for state-dir, from --workdir)
+FLEET_OWNS = {"num-rounds": "--rounds", "round-interval": "--round-interval", "fleet-tiers": "--tiers",
+              "state-dir": "--workdir: the server's state is <workdir>/server-state", "key-dir": "--key-dir",
+              "cloud-url": "--cloud-url", "zoo": "--zoo"}
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,12 @@ class FleetSpec:
     recurring_to_cloud: bool = True  # with hierarchy: a question an agent answered before skips the hubs
     settle_recurring: bool = True  # a question an agent answered before: the cloud scores its unchecked tokens
     remember: int = DEFAULT_REMEMBER  # every agent's --remember: questions kept in memory to tell a recurrence
+    key_dir: Path | None = None  # the operator's key folder (`fedhybrid keys init`); None: <workdir>/keys, made here
 
     def __post_init__(self) -> None:
+        owned = [f"--set {key}=... (use {flag})" for key, flag in FLEET_OWNS.items() if key in self.overrides]
+        if owned:  # else replaced without a word by the fleet's own value (--set num-rounds=3 ran 10 rounds)
+            raise ServerError(f"fleet up sets these run-config values itself: {'; '.join(owned)}")
         if not self.tiers or any(t not in ("client", "edge", "iot") for t in self.tiers):
             raise ServerError(f"fleet tiers {self.tiers} must be client, edge or iot")
         if self.rounds < 1:
@@ -165,114 +169,6 @@ def _wait_health(url: str, proc: dict, timeout_s: float = 120.0, verify=True) ->
     raise ServerError(f"{proc['name']} did not answer {url} within {timeout_s:.0f} s; see {proc['log']}")
 
 
-def load_fleet(workdir: Path) -> dict:
-    """The fleet record `fleet up` wrote, checked before any PID in it is signalled: a damaged
-    record (not JSON, not UTF-8, a PID that is not a positive number) is refused by name, since
-    `killpg` on a PID of 0 would stop this very process group."""
-    path = Path(workdir) / FLEET_FILE
-    try:
-        fleet = json.loads(path.read_text())
-    except FileNotFoundError as exc:
-        when = stopped_at(workdir)
-        was = f"; the one there was stopped at {when}" if when else ""
-        raise ServerError(f"no fleet at {workdir} ({path} is missing{was}): start one with `fedhybrid fleet up`"
-                          ) from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ServerError(_damaged(path, f"{type(exc).__name__}: {exc}")) from exc
-    problem = _fleet_problem(fleet)
-    if problem:
-        raise ServerError(_damaged(path, problem))
-    return fleet
-
-
-def stopped_at(workdir: Path) -> str | None:
-    """When `fleet down` stopped the fleet in `workdir` (local time), if none was started there
-    since; None otherwise. A record from before the time was kept gives the time it was renamed."""
-    work = Path(workdir)
-    down = work / DOWN_FILE
-    if (work / FLEET_FILE).exists() or not down.is_file():
-        return None
-    try:
-        when = json.loads(down.read_text()).get("stopped")
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError, AttributeError):
-        when = None
-    if not isinstance(when, (int, float)) or isinstance(when, bool):
-        when = down.stat().st_ctime  # the rename that made it changed its ctime
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when))
-
-
-def _damaged(path: Path, problem: str) -> str:
-    """What to do about a fleet record that cannot be trusted: its PIDs are not signalled, so the
-    user stops the fleet by hand, then moves the record aside (it blocks `fleet up` and `traffic`)."""
-    aside = path.with_name(f"{path.name}.damaged")
-    return (f"{path} is damaged ({problem}), so the fleet's processes cannot be read from it and none is stopped: "
-            f"stop any still running by hand (`ps -eo pid,pgid,lstart,args | grep -e fedhybrid -e flower` lists "
-            f"candidates; `kill -- -PGID` stops one with its group), then move the file aside, since it blocks "
-            f"`fedhybrid fleet up` and `fleet traffic` there: mv {shlex.quote(str(path))} {shlex.quote(str(aside))}")
-
-
-def _fleet_problem(fleet) -> str | None:
-    if not isinstance(fleet, dict):
-        return f"a JSON {type(fleet).__name__}, not an object"
-    if not isinstance(fleet.get("workdir"), str):
-        return "no 'workdir' string"
-    for key, fields in (("processes", ("pid", "name")), ("agents", ("device", "tier", "url"))):
-        entries = fleet.get(key)
-        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-            return f"'{key}' is not a list of objects"
-        for entry in entries:
-            missing = [f for f in fields if f not in entry]
-            if missing:
-                return f"an entry of '{key}' lacks {', '.join(missing)}"
-    for proc in fleet["processes"]:
-        pid = proc["pid"]
-        if not isinstance(pid, int) or isinstance(pid, bool) or not 1 < pid <= PID_MAX:
-            return f"process {proc['name']!r} has pid {pid!r}"
-    return None
-
-
-def _standing(proc: dict, fleet: dict) -> tuple[str, str]:
-    """Whether the process group `proc` of a fleet record is still the fleet's, checked before any
-    signal: ("ours", ""), ("gone", "") when nothing runs there, ("other", why) when its PID now
-    belongs to another process, ("unknown", why) when the record cannot tell. A PID is the fleet's
-    process while its start time is the recorded one, on the recorded boot. A group whose leader
-    exited (a Flower helper outliving it) is the fleet's on that boot: the kernel hands out no PID
-    that a live group still uses as its id. A record from before start times were kept (fleet up
-    of an earlier fedhybrid) is checked by the command line it recorded, which holds the fleet's
-    own ports and paths; a group without its leader cannot be checked that way."""
-    pid, recorded = proc["pid"], proc.get("started")
-    if not PROC.is_dir():  # no /proc (not Linux): nothing to check with; the PID is trusted, as before
-        return ("ours", "") if _running(pid) else ("gone", "")
-    now = started(pid)
-    if isinstance(recorded, int) and not isinstance(recorded, bool):
-        if fleet.get("boot") != boot_id():
-            why = f"the machine restarted since `fleet up`, so pid {pid} (running now) is another process"
-            return ("other", why) if _running(pid) else ("gone", "")
-        if now is None:
-            return ("ours", "") if group_alive(pid) else ("gone", "")
-        if now == recorded:
-            return "ours", ""
-        return "other", f"pid {pid} now belongs to another process (its start time is not the one fleet up recorded)"
-    hand = f"check `ps -o pid,lstart,args -g {pid}` and stop it with `kill -- -{pid}` if it is the fleet's"
-    if now is None:
-        if not group_alive(pid):
-            return "gone", ""
-        return "unknown", (f"its leader exited and fleet.json (from an older fedhybrid) keeps no start time to tell "
-                           f"group {pid} from another: {hand}")
-    cmd = proc.get("cmd")
-    if not isinstance(cmd, list) or not cmd or not all(isinstance(a, str) for a in cmd):
-        return "unknown", f"fleet.json keeps neither its start time nor its command line to tell pid {pid}: {hand}"
-    if (cmdline(pid) or [])[-len(cmd):] == cmd:  # a script's interpreter may come first
-        return "ours", ""
-    return "other", f"pid {pid} now runs another command than the one fleet up recorded"
-
-
-def _save(workdir: Path, fleet: dict) -> None:
-    tmp = workdir / f".{FLEET_FILE}.tmp"
-    tmp.write_text(json.dumps(fleet, indent=2))
-    os.replace(tmp, workdir / FLEET_FILE)
-
-
 def _run_config(spec: FleetSpec, work: Path, keys: Path, cloud_url: str) -> dict:
     """The server app's run config: the project's defaults, the user's --set, then the fleet's own."""
     return {**default_run_config(), **spec.overrides, "num-rounds": spec.rounds,
@@ -280,6 +176,25 @@ def _run_config(spec: FleetSpec, work: Path, keys: Path, cloud_url: str) -> dict
             "state-dir": str(work / "server-state"), "key-dir": str(keys), "cloud-url": cloud_url,
             **({"zoo": str(spec.zoo.resolve())} if spec.zoo else {}),
             **({"relay": True} if spec.hierarchy else {})}
+
+
+def check_fleet_keys(folder: Path, devices: list[str]) -> None:
+    """An operator's key folder serving a whole fleet on this machine: the server's half
+    (every device's public key, the aggregator and signing keys, `check_server_keys` and
+    `ServerChannel`) and every agent's (its own private key, `DeviceChannel`) must load, so
+    a missing or damaged key is named before any process starts rather than in one agent's
+    log after the others are up. Nothing in the folder is created or replaced."""
+    from cache_sync.channel import DeviceChannel, ServerChannel
+    from cache_sync.keys import check_server_keys
+
+    if not folder.is_dir():
+        raise ServerError(f"--key-dir {folder} is not a folder: make one with `fedhybrid keys init --dir {folder} "
+                          f"--devices {' '.join(devices)}`, or leave --key-dir out (the fleet then makes its own "
+                          "keys in <workdir>/keys)")
+    check_server_keys(folder, devices)
+    ServerChannel(folder)
+    for device in devices:
+        DeviceChannel.load(folder, device)
 
 
 def fleet_up(spec: FleetSpec, say=print) -> dict:
@@ -291,7 +206,7 @@ def fleet_up(spec: FleetSpec, say=print) -> dict:
     if (work / FLEET_FILE).is_file():  # a record a crash or reboot left behind names nothing that runs
         old = load_fleet(work)
         up = [(p["name"], why) for p in old["processes"]
-              for state, why in [_standing(p, old)] if state in ("ours", "unknown")]
+              for state, why in [standing(p, old)] if state in ("ours", "unknown")]
         if up:
             unsure = "; ".join(f"{name}: {why}" for name, why in up if why)
             raise ServerError(f"a fleet is already up in {work} ({', '.join(name for name, _ in up)} still "
@@ -304,11 +219,16 @@ def fleet_up(spec: FleetSpec, say=print) -> dict:
     for notice in FederationConfig.from_run_config(_run_config(spec, work, keys,
                                                                spec.cloud_url or "http://127.0.0.1:1")).notices():
         say(f"note: {notice}")
+    if spec.key_dir is not None:  # the operator's keys: checked whole before anything starts, nothing made
+        keys = spec.key_dir.resolve()
+        check_fleet_keys(keys, devices)
     work.mkdir(parents=True, exist_ok=True)
-    init_keys(keys, devices)
+    if spec.key_dir is None:
+        init_keys(keys, devices)
     zoo_args = ["--zoo", str(spec.zoo.resolve())] if spec.zoo else []
     cli = [sys.executable, "-m", "fedhybrid.cli", *zoo_args]
-    fleet: dict = {"workdir": str(work), "processes": [], "agents": [], "started": time.time(), "boot": boot_id()}
+    fleet: dict = {"workdir": str(work), "processes": [], "agents": [], "started": time.time(), "boot": boot_id(),
+                   "key_dir": str(keys)}
     try:
         cloud_url = spec.cloud_url
         if cloud_url is None:
@@ -331,7 +251,7 @@ def fleet_up(spec: FleetSpec, say=print) -> dict:
             fleet["agents"].append({"device": device, "tier": tier, "url": f"http://127.0.0.1:{port}",
                                     "token_file": str(state / "admin.token"), "state_dir": str(state),
                                     "chain": chain})
-            _save(work, fleet)
+            save(work, fleet)
         for agent, proc in zip(fleet["agents"], fleet["processes"][-len(devices):]):
             _wait_health(f"{agent['url']}/health", proc, timeout_s=180.0)
         say(f"{len(devices)} device agent{'s' if len(devices) != 1 else ''} up ({', '.join(devices)})")
@@ -352,7 +272,7 @@ def fleet_up(spec: FleetSpec, say=print) -> dict:
                                          str(work / "superlink.db"), "--disable-runtime-dependency-installation"],
                            work, env)
         fleet["processes"].append(superlink)
-        _save(work, fleet)
+        save(work, fleet)
         import ssl
 
         verify = ssl.create_default_context(cafile=str(root)) if root else True
@@ -372,7 +292,7 @@ def fleet_up(spec: FleetSpec, say=print) -> dict:
         fleet["superlink"] = f"127.0.0.1:{port}"
         fleet["server_state"] = run_config["state-dir"]
         fleet["rounds"], fleet["round_interval"] = spec.rounds, spec.round_interval
-        _save(work, fleet)
+        save(work, fleet)
         say(f"SuperLink at 127.0.0.1:{port}{' (TLS)' if spec.tls else ''}; {spec.rounds} round{'s' if spec.rounds != 1 else ''} every "
             f"{spec.round_interval:.0f} s; logs in {work / 'logs'}")
         return fleet
@@ -384,12 +304,12 @@ def fleet_up(spec: FleetSpec, say=print) -> dict:
 def fleet_down(workdir: Path, quiet: bool = False, fleet: dict | None = None, grace_s: float = 15.0,
                say=print) -> list[str]:
     """Stop every process of the fleet by PID (its process group); returns the names stopped. A
-    process whose PID is no longer the fleet's (`_standing`) is not signalled: `say` names it
+    process whose PID is no longer the fleet's (`fleet_record.standing`) is not signalled: `say` names it
     (unless `quiet`) with the reason."""
     fleet = fleet or load_fleet(workdir)
     ours = []
     for proc in fleet["processes"]:
-        state, why = _standing(proc, fleet)
+        state, why = standing(proc, fleet)
         if state == "ours":
             ours.append(proc)
         elif why and not quiet:
@@ -405,7 +325,7 @@ def fleet_down(workdir: Path, quiet: bool = False, fleet: dict | None = None, gr
     for proc in ours:
         # the whole group, not only its leader: `fleet down` returns when nothing it started runs
         wait_gone(proc["pid"], max(0.0, deadline - time.monotonic()))
-        if _standing(proc, fleet)[0] == "ours":  # checked again: the PID may have been handed out since
+        if standing(proc, fleet)[0] == "ours":  # checked again: the PID may have been handed out since
             try:
                 os.killpg(proc["pid"], signal.SIGKILL)
             except ProcessLookupError:

@@ -23,6 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--train-budget", type=float, default=10.0, help="seconds of local fine-tuning per round")
     up.add_argument("--tls", action="store_true", help="SuperLink over TLS with project-made certificates")
     up.add_argument("--cloud-url", default=None, help="use this cloud instead of starting the zoo's")
+    up.add_argument("--key-dir", type=Path, default=None,
+                    help="a key folder made with `fedhybrid keys init --dir D --devices <tier>-<i>...` (device names "
+                         "as the fleet numbers them: client-0, edge-2, ...): the server and the agents use it and "
+                         "nothing in it is created or replaced; default: the fleet makes its own in <workdir>/keys")
     up.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a [tool.flwr.app.config] value (TOML syntax), repeatable")
     up.add_argument("--hierarchy", action="store_true",
@@ -92,7 +96,7 @@ def _up(args: argparse.Namespace) -> int:
     spec = FleetSpec(args.workdir, tuple(t.strip() for t in args.tiers.split(",") if t.strip()), args.rounds,
                      args.round_interval, args.tls, args.cloud_url, args.zoo, args.train_budget, parse_sets(args.set),
                      args.hierarchy, loop_stop=args.loop_stop, settle_recurring=args.settle_recurring,
-                     remember=args.remember, **chain)
+                     remember=args.remember, key_dir=args.key_dir, **chain)
     fleet = fleet_up(spec, say=console.print)
     for agent in fleet["agents"]:
         hops = [a.split("=", 1)[0] for a in agent["chain"] if "/hop" in a]
@@ -111,7 +115,7 @@ def _traffic(args: argparse.Namespace) -> int:
 
     from fedhybrid import traffic
     from fedhybrid import traffic_report as report
-    from fedhybrid.fleet_ops import load_fleet
+    from fedhybrid.fleet_record import load_fleet
     from workloads.errors import WorkloadError
     from workloads.files import load_workload, parse_columns
 
@@ -183,7 +187,8 @@ def _line(row: dict) -> str:
 
 
 def _down(args: argparse.Namespace) -> int:
-    from fedhybrid.fleet_ops import fleet_down, stopped_at
+    from fedhybrid.fleet_ops import fleet_down
+    from fedhybrid.fleet_record import stopped_at
 
     when = stopped_at(args.workdir)
     if when is not None:  # `fleet down` run twice: done already, not a mistake
