@@ -23,12 +23,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fedhybrid.eval_log import EvalLog, Output, digest, request_key, weights_identity
+from fedhybrid.workload_check import prompt_ids  # one tokenization for eval and workload check
 from inference.decoder import HybridDecoder
 from inference.errors import InferenceError
 from inference.generation import DecodeConfig, Provenance
 from inference.privacy import PrivacyPolicy
 from inference.router import make_policy
-from inference.tokenizer import encode_prompt, stop_token_ids
+from inference.tokenizer import stop_token_ids
 from serving.text_output import TextStream
 from workloads.graders import Grader, token_agreement
 from workloads.requests import Request
@@ -102,15 +103,6 @@ class Run:
         self.missed_outputs += out.missed > 0
 
 
-def prompt_ids(tokenizer, req: Request) -> list[int]:
-    """The request's prompt as the device agent would tokenize it."""
-    if req.messages is not None:
-        from inference.chat import chat_prompt_ids
-
-        return chat_prompt_ids(tokenizer, req.messages)
-    return encode_prompt(tokenizer, req.prompt or "")
-
-
 def cut_at_stop(text: str, stops: Sequence[str]) -> str:
     """`text` up to the first occurrence of any stop string, which is left out (as the OpenAI API
     returns it)."""
@@ -127,8 +119,11 @@ def stop_watch(tokenizer, stops: Sequence[str]) -> Callable[[int, Provenance], b
     return lambda token, _provenance: stream.push(token)[1]
 
 
-def configurations(cfg: EvalConfig, head_meta: dict | None) -> list[tuple[str, float | None]]:
-    """(policy, threshold) in run order: cloud-only first (the reference), slm-only, the sweep."""
+def configurations(cfg: EvalConfig, head_meta: dict | None,
+                   calibrate: str = "fedhybrid calibrate") -> list[tuple[str, float | None]]:
+    """(policy, threshold) in run order: cloud-only first (the reference), slm-only, the sweep.
+    `calibrate`: the calibrate command for the user's device and cloud, named when the reward
+    policy has no calibration table to read its thresholds off."""
     from inference.runtime import tau_for_share
 
     out: list[tuple[str, float | None]] = [("cloud-only", None), ("slm-only", None)]
@@ -138,8 +133,7 @@ def configurations(cfg: EvalConfig, head_meta: dict | None) -> list[tuple[str, f
         elif policy == "reward":
             if not head_meta or not head_meta.get("table"):
                 raise InferenceError("the reward policy needs a calibrated head for this device/cloud pair: run "
-                                     "`fedhybrid calibrate --device D --cloud C`, pass --thresholds, or leave "
-                                     "reward out of --policies")
+                                     f"`{calibrate}`, pass --thresholds, or leave reward out of --policies")
             out += [("reward", round(tau_for_share(head_meta, s), 4)) for s in cfg.target_shares]
         else:
             out += [(policy, t) for t in DEFAULT_THRESHOLDS[policy]]
@@ -150,7 +144,7 @@ def evaluate(decoder: HybridDecoder, tokenizer, requests: Sequence[Request], gra
              head=None, head_meta: dict | None = None,
              progress: Callable[[str, int, int], None] | None = None,
              configs: list[tuple[str, float | None]] | None = None,
-             open_log: Callable[[dict], EvalLog] | None = None) -> dict:
+             open_log: Callable[[dict], EvalLog] | None = None, calibrate: str = "fedhybrid calibrate") -> dict:
     """Every configuration over `requests`; returns {"rows": [...], "requests": [...]}.
 
     `configs`: (policy, threshold) pairs to run, cloud-only first (default: from `cfg`).
@@ -158,6 +152,7 @@ def evaluate(decoder: HybridDecoder, tokenizer, requests: Sequence[Request], gra
     fingerprint (the decode settings; the caller adds the models'); outputs the log already
     holds for the same configuration and request are reused, every new one is appended to it
     as it is decoded.
+    `calibrate`: the calibrate command for the caller's device and cloud (see `configurations`).
 
     Raises:
         InferenceError: a prompt too long for the device's context, or a policy without what
@@ -177,7 +172,7 @@ def evaluate(decoder: HybridDecoder, tokenizer, requests: Sequence[Request], gra
                         stop_ids=stop_token_ids(tokenizer, cfg.stop))
     privacy = [PrivacyPolicy("local-only" if r.sensitive else "allow") for r in requests]
     rows, reference = [], None
-    configs = configs or configurations(cfg, head_meta)
+    configs = configs or configurations(cfg, head_meta, calibrate)
     if configs[0] != ("cloud-only", None):
         raise InferenceError("the first configuration must be cloud-only: it is every other row's reference")
     # every policy built (and so checked) before any decoding: a bad one fails in seconds, not

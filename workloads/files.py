@@ -57,7 +57,8 @@ def write_jsonl(path: Path, records: list[dict]) -> None:
     tmp.replace(path)
 
 
-def _folder_files(path: Path) -> list[Path]:
+def folder_files(path: Path) -> list[Path]:
+    """The workload files of a folder, in name order: its own and its `data/` folder's."""
     return sorted(p for folder in (path, path / "data") if folder.is_dir()
                   for p in folder.iterdir() if p.is_file() and p.suffix in SUFFIXES)
 
@@ -66,7 +67,7 @@ def content_digest(path: str | Path) -> str | None:
     """sha256 over the bytes of a workload file, or of a folder's workload files in name order
     (their names included); None where it cannot be read here (a server whose devices hold it)."""
     path = Path(path)
-    files = _folder_files(path) if path.is_dir() else [path]
+    files = folder_files(path) if path.is_dir() else [path]
     digest = hashlib.sha256()
     try:
         for file in files:
@@ -82,7 +83,7 @@ def load_workload(path: str | Path, columns: dict[str, str] | None = None) -> li
     path = Path(path)
     columns = dict(columns or {})
     if path.is_dir():
-        files = _folder_files(path)
+        files = folder_files(path)
         if not files:
             raise WorkloadError(f"the folder {path} holds no {'/'.join(SUFFIXES)} files (nor does {path / 'data'})")
         requests = [req for file in files for req in _load_file(file, columns, prefix=f"{file.stem}:")]
@@ -247,4 +248,4 @@ def _plain(value):
     return value
 
 
-__all__ = ["SUFFIXES", "content_digest", "load_workload", "parse_columns", "parse_record"]
+__all__ = ["SUFFIXES", "content_digest", "folder_files", "load_workload", "parse_columns", "parse_record"]

@@ -127,7 +127,7 @@ def _eval(args: argparse.Namespace) -> int:
     try:
         with TaskProgress() as bar:
             result = evaluate(decoder, stack.tokenizer, requests, grader, cfg, head=head, head_meta=meta,
-                              progress=bar.update, open_log=open_log)
+                              progress=bar.update, open_log=open_log, calibrate=calibrate_command(args))
     finally:
         if stack.cloud is not None:
             stack.cloud.close()
@@ -166,12 +166,15 @@ def _head_advice(exc: Exception, device_folder: Path, cloud_name: str, args: arg
     if not isinstance(exc, NoRewardHead):  # there, but unreadable or for another cloud: its own message
         return f"{exc} (or leave reward out: --policies confidence)"
     folder = head_dir(device_folder, cloud_name)
-    zoo = f" --zoo {shlex.quote(str(args.zoo))}" if args.zoo is not None else ""
-    calibrate = (f"fedhybrid calibrate{zoo} --device {shlex.quote(args.device)} "
-                 f"--cloud {shlex.quote(args.cloud)}")
     return (f"the reward policy needs a reward head for --device {args.device} and cloud {args.cloud}, and {folder} "
-            f"holds none: run `{calibrate}` (add --workload {shlex.quote(str(args.workload))} to fit it to these "
+            f"holds none: run `{calibrate_command(args)}` (add --workload {shlex.quote(str(args.workload))} to fit it to these "
             "requests), or leave reward out: --policies confidence")
+
+
+def calibrate_command(args: argparse.Namespace) -> str:
+    """The calibrate command for eval's device and cloud, quoted for a shell: a user copies it as it is."""
+    zoo = f" --zoo {shlex.quote(str(args.zoo))}" if args.zoo is not None else ""
+    return f"fedhybrid calibrate{zoo} --device {shlex.quote(args.device)} --cloud {shlex.quote(args.cloud)}"
 
 
 def _missed_warning(rows: list[dict], n: int, args: argparse.Namespace) -> str:
