@@ -3,14 +3,17 @@
 Every value is checked here, before anything loads (a model, Flower, a state folder): its key
 must be one of `[tool.flwr.app.config]`, its type that of the key's default there
 (`fleet.config.value_type_error`), its range what `FederationConfig` accepts. A failure is a
-`FleetError` (the CLI: one line, exit 2).
+`FleetError` (the CLI: one line, exit 2). A flag that names a key (`--zoo`, `--rounds`, ...) wins
+over `--set` for the same key, with a notice on stderr naming both values where they differ.
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 from fedhybrid.engines import REPO
@@ -63,23 +66,45 @@ def stop_strings(items: list[str]) -> tuple[str, ...]:
     return tuple(s.replace("\\n", "\n") for s in items)
 
 
-def build_run_config(args: argparse.Namespace) -> dict:
-    """Defaults from pyproject, overridden by --set and flags, every value checked (FleetError);
+PATH_KEYS = ("state-dir", "zoo", "workload-file")  # compared as the folders they name: "zoo" == "./zoo"
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def flag_over_set(sets: dict, key: str, flag: str, value, say: Callable[[str], None] = _say) -> None:
+    """A flag and `--set KEY=...` both given for one key: the flag wins (as it does for every flag
+    that names a run-config key), and a notice names both values where they differ, so neither is
+    dropped without a word. `sets`: what parse_sets returned."""
+    if key not in sets:
+        return
+    given = sets[key]
+    same = (Path(str(given)).resolve() == Path(str(value)).resolve() if key in PATH_KEYS and given != ""
+            else given == value)
+    if not same:
+        say(f"note: {flag} {value} overrides --set {key}={given} (a flag wins over --set for the same key): "
+            "give one of them")
+
+
+def build_run_config(args: argparse.Namespace, say: Callable[[str], None] = _say) -> dict:
+    """Defaults from pyproject, overridden by --set and flags (a flag wins over --set for the same
+    key, with a notice where they differ: `flag_over_set`), every value checked (FleetError);
     paths made absolute."""
     cfg = default_run_config()
-    cfg.update(parse_sets(args.set, cfg))
-    if args.rounds is not None:
-        cfg["num-rounds"] = args.rounds
-    if args.state_dir is not None:
-        cfg["state-dir"] = str(args.state_dir)
-    if getattr(args, "zoo", None):
-        cfg["zoo"] = str(Path(args.zoo).resolve())
-    if getattr(args, "workload", None) is not None:
-        cfg["workload-file"] = str(args.workload)
-    if getattr(args, "workload_split", None):  # without a file: refused by FederationConfig
-        cfg["workload-split"] = args.workload_split
-    if getattr(args, "columns", None):
-        cfg["workload-columns"] = args.columns
+    sets = parse_sets(args.set, cfg)
+    cfg.update(sets)
+    flags = {"num-rounds": ("--rounds", args.rounds),
+             "state-dir": ("--state-dir", None if args.state_dir is None else str(args.state_dir)),
+             "zoo": ("--zoo", str(Path(args.zoo).resolve()) if getattr(args, "zoo", None) else None),
+             "workload-file": ("--workload", None if getattr(args, "workload", None) is None else str(args.workload)),
+             # without a file: refused by FederationConfig
+             "workload-split": ("--workload-split", getattr(args, "workload_split", None) or None),
+             "workload-columns": ("--columns", getattr(args, "columns", None) or None)}
+    for key, (flag, value) in flags.items():
+        if value is not None:
+            flag_over_set(sets, key, flag, value, say)
+            cfg[key] = value
     # types and ranges of every value, before any path is resolved or anything loads
     FederationConfig.from_run_config(cfg)
     for key in ("state-dir", "zoo", "workload-file"):

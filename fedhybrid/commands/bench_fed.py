@@ -70,7 +70,7 @@ def _fed_scale(args: argparse.Namespace) -> int:
     import tempfile
 
     from fedhybrid.bench import scale
-    from fedhybrid.run_config import default_run_config, parse_sets
+    from fedhybrid.run_config import default_run_config, flag_over_set, parse_sets
     from fleet.config import FederationConfig
     from inference.zoo import Zoo
 
@@ -79,6 +79,9 @@ def _fed_scale(args: argparse.Namespace) -> int:
     zoo = Zoo(args.zoo)
     base_cfg = {**default_run_config(), "zoo": str(zoo.root)}
     overrides = parse_sets(args.set, base_cfg)
+    if args.zoo:  # --zoo wins over --set zoo=..., as in fed run (the corpus is recorded with it too)
+        flag_over_set(overrides, "zoo", "--zoo", base_cfg["zoo"])
+        overrides.pop("zoo", None)
     FederationConfig.from_run_config({**base_cfg, **overrides})  # a bad value stops here, before any run
     corpus = args.corpus.resolve()
     if not any(corpus.glob("*/*.msgpack")):
