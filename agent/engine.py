@@ -31,6 +31,7 @@ from agent.errors import AgentError
 from agent.head import FleetHead
 from agent.journal import Journal
 from agent.recent import RecentSet
+from agent.upstream_health import UpstreamHealth
 from agent.wire import decode_adapter, encode_adapter
 from cache_sync.correction_cache import CacheHeader, CountTable
 from cache_sync.errors import CacheError
@@ -38,7 +39,6 @@ from inference.chat import chat_prompt_ids
 from inference.cloud import Cloud
 from inference.decoder import HybridDecoder
 from inference.errors import InferenceError
-from inference.escalation import EscalationChain
 from inference.generation import DecodeConfig
 from inference.privacy import PrivacyPolicy
 from inference.router import make_policy
@@ -79,10 +79,7 @@ class AgentEngine(WorkerEngine):
         self.settled = RecentSet(cfg.remember)
         self.agreed = RecentSet(cfg.remember)  # answers a settle found the cloud's own: learnt again without a call
         self.stats: Counter[str] = Counter()  # served since start (the round takes differences)
-        self._cloud_failing_since: float | None = None  # wall time of the first failure in a row (health)
-        self._cloud_warned = float("-inf")  # monotonic time of the last warning (at most one per 30 s)
-        self._hop_failed: dict[str, int] = {}  # per hop: failures already logged
-        self._hop_warned: dict[str, float] = {}  # per hop: monotonic time of its last warning
+        self.upstream = UpstreamHealth(cfg.device, cloud)  # the tier above, for /health and the log
         self._build_lock = threading.Lock()
         self._last_refresh = time.monotonic()
         self.swaps = 0
@@ -157,53 +154,12 @@ class AgentEngine(WorkerEngine):
         return chat_prompt_ids(self.tokenizer, messages)
 
     def health(self) -> dict:
-        """The tier above as the last requests found it: an agent whose cloud is gone still
-        answers (the device and its cache alone, uncorrected), and /health says so."""
-        failing = self._cloud_failing_since
-        out = {"cloud": "ok" if failing is None else "failing",
-               **({"cloud_failing_since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(failing))}
-                  if failing is not None else {}),
-               "cloud_failures_total": self.stats["cloud_failures"]}
-        if isinstance(self.cloud, EscalationChain):  # --hop: each tier above, in the order asked
-            out["hops"] = [{k: h[k] for k in ("tier", "calls", "answered", "failed", "last_failure")}
-                           for h in self.cloud.summary()]
-        return out
+        """The tier above as the last requests found it (agent/upstream_health.py)."""
+        return self.upstream.summary(self.stats["cloud_failures"])
 
     def note_cloud_down(self) -> None:
-        """The tier above did not answer before the first request (the start-up probe, whose
-        warning the caller logged): /health says failing from the first request on, not only
-        once a request's call has failed, and the first call that reaches the cloud clears it."""
-        self._cloud_failing_since = time.time()
-        self._cloud_warned = time.monotonic()  # the start said it: the next warning is due in 30 s
-
-    def _note_cloud(self, calls: int, failures: int) -> None:
-        """Log the cloud failing (at most every 30 s while it fails) and answering again, and a
-        hop (--hop) failing: the next hop answers for it, so requests never show it."""
-        if calls and isinstance(self.cloud, EscalationChain):
-            self._note_hops()
-        if failures:
-            now = time.monotonic()
-            if self._cloud_failing_since is None:
-                self._cloud_failing_since = time.time()
-            if now - self._cloud_warned >= 30.0:
-                self._cloud_warned = now
-                log.warning("%s: %d cloud call(s) failed or missed their deadline (%d since start): the tokens they "
-                            "would have corrected go out as the device's until the cloud answers again",
-                            self.cfg.device, failures, self.stats["cloud_failures"])
-        elif calls and self._cloud_failing_since is not None:
-            log.warning("%s: the cloud answers again (it had failed since %s)", self.cfg.device,
-                        time.strftime("%H:%M:%S", time.localtime(self._cloud_failing_since)))
-            self._cloud_failing_since, self._cloud_warned = None, float("-inf")
-
-    def _note_hops(self) -> None:
-        now = time.monotonic()
-        for hop in self.cloud.summary():
-            tier, failed = hop["tier"], hop["failed"]
-            new = failed - self._hop_failed.get(tier, 0)
-            if new > 0 and now - self._hop_warned.get(tier, float("-inf")) >= 30.0:
-                self._hop_failed[tier], self._hop_warned[tier] = failed, now
-                log.warning("%s: hop %s failed %d more call(s) (%d since start; last: %s): the next tier up "
-                            "answered for it", self.cfg.device, tier, new, failed, hop["last_failure"])
+        """The start-up probe found the tier above down: /health says so from the first request."""
+        self.upstream.down_at_start()
 
     def gauges(self) -> dict[str, tuple[float, str]]:
         dep, s = self.current, self.stats
@@ -298,7 +254,7 @@ class AgentEngine(WorkerEngine):
                            ("cloud_failures", gen.cloud_failures), ("corrections", len(corrections)),
                            ("loop_stops", int(gen.loop_stopped))):
             self.stats[key] += value
-        self._note_cloud(gen.cloud_calls, gen.cloud_failures)
+        self.upstream.note(gen.cloud_calls, gen.cloud_failures, self.stats["cloud_failures"])
         usage = {"cloud_tokens": counts["cloud"], "cache_tokens": counts["cache"],
                  "device_tokens": counts["device"], "cloud_calls": gen.cloud_calls}
         extra = {"fedhybrid": {"request_id": job.request_id, "journal_seq": seq, "corrections": len(corrections),

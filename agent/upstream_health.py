@@ -1,0 +1,77 @@
+"""What the agent knows of the tier above it (the cloud, or with `--hop` the hubs before it):
+whether its calls are failing, since when, and each hop's own failures, for /health and for
+the log. An agent whose cloud is gone still answers (the device and its cache alone,
+uncorrected); this is how an operator sees it, without a warning per request.
+
+Warnings are rate-limited (at most one per 30 s while the cloud fails, one per hop per 30 s),
+since an agent answering all day would otherwise log one per request.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from inference.escalation import EscalationChain
+
+log = logging.getLogger("fedhybrid.agent")
+WARN_EVERY_S = 30.0
+
+
+class UpstreamHealth:
+    def __init__(self, device: str, cloud) -> None:
+        self.device, self.cloud = device, cloud
+        self.failing_since: float | None = None  # wall time of the first failure in a row
+        self._warned = float("-inf")  # monotonic time of the last warning
+        self._hop_failed: dict[str, int] = {}  # per hop: failures already logged
+        self._hop_warned: dict[str, float] = {}  # per hop: monotonic time of its last warning
+
+    def summary(self, failures_total: int) -> dict:
+        """/health's view: "ok" or "failing" (since when), the failures since start and, with
+        --hop, each tier above in the order asked."""
+        failing = self.failing_since
+        out = {"cloud": "ok" if failing is None else "failing",
+               **({"cloud_failing_since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(failing))}
+                  if failing is not None else {}),
+               "cloud_failures_total": failures_total}
+        if isinstance(self.cloud, EscalationChain):
+            out["hops"] = [{k: h[k] for k in ("tier", "calls", "answered", "failed", "last_failure")}
+                           for h in self.cloud.summary()]
+        return out
+
+    def down_at_start(self) -> None:
+        """The tier above did not answer before the first request (the start-up probe, whose
+        warning the caller logged): /health says failing from the first request on, not only
+        once a request's call has failed, and the first call that reaches the cloud clears it."""
+        self.failing_since = time.time()
+        self._warned = time.monotonic()  # the start said it: the next warning is due in 30 s
+
+    def note(self, calls: int, failures: int, failures_total: int) -> None:
+        """One request's calls: log the cloud failing (at most every 30 s while it fails) and
+        answering again, and a hop (--hop) failing: the next hop answers for it, so requests
+        never show it."""
+        if calls and isinstance(self.cloud, EscalationChain):
+            self._note_hops()
+        if failures:
+            now = time.monotonic()
+            if self.failing_since is None:
+                self.failing_since = time.time()
+            if now - self._warned >= WARN_EVERY_S:
+                self._warned = now
+                log.warning("%s: %d cloud call(s) failed or missed their deadline (%d since start): the tokens they "
+                            "would have corrected go out as the device's until the cloud answers again",
+                            self.device, failures, failures_total)
+        elif calls and self.failing_since is not None:
+            log.warning("%s: the cloud answers again (it had failed since %s)", self.device,
+                        time.strftime("%H:%M:%S", time.localtime(self.failing_since)))
+            self.failing_since, self._warned = None, float("-inf")
+
+    def _note_hops(self) -> None:
+        now = time.monotonic()
+        for hop in self.cloud.summary():
+            tier, failed = hop["tier"], hop["failed"]
+            new = failed - self._hop_failed.get(tier, 0)
+            if new > 0 and now - self._hop_warned.get(tier, float("-inf")) >= WARN_EVERY_S:
+                self._hop_failed[tier], self._hop_warned[tier] = failed, now
+                log.warning("%s: hop %s failed %d more call(s) (%d since start; last: %s): the next tier up "
+                            "answered for it", self.device, tier, new, failed, hop["last_failure"])
