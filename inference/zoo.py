@@ -16,14 +16,16 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from safetensors import SafetensorError, safe_open
-from transformers import AutoModelForCausalLM, PreTrainedModel, PreTrainedTokenizerFast
-from transformers.utils import logging as hf_logging
 
 from inference.errors import ZooError
 from inference.tokenizer import TOKENIZER_FILE, check_same, check_same_splits, load_tokenizer, tokenizer_hash
+
+if TYPE_CHECKING:  # torch and transformers' model classes are imported by load_causal_lm only: a
+    # zoo's paths and tokenizer are read without them (`workload check`: 1.5 s, not 7.6 s)
+    from transformers import PreTrainedModel, PreTrainedTokenizerFast
 
 MANIFEST = "manifest.json"
 SCHEMA_VERSION = 1
@@ -193,6 +195,10 @@ def load_causal_lm(name_or_path: str | Path, zoo: Zoo | None = None, device: str
     if not (folder / TOKENIZER_FILE).is_file():
         raise ZooError(f"{TOKENIZER_FILE} is missing in {folder}: save the tokenizer with save_pretrained beside "
                        "the model")
+    import torch
+    from transformers import AutoModelForCausalLM
+    from transformers.utils import logging as hf_logging
+
     hf_logging.disable_progress_bar()  # one bar per small model load is noise, not progress
     fix = (REBUILD_HINT.format(name=folder.name) if in_zoo else
            "the folder must hold a causal LM saved with save_pretrained and its tokenizer (tokenizer.json)")

@@ -138,7 +138,7 @@ def _tokens(args: argparse.Namespace):
     if folder is not None and folder.is_dir():
         source = str(folder)
     else:
-        from inference.zoo import Zoo  # imports torch (seconds): only where the zoo is asked
+        from inference.zoo import Zoo
 
         try:
             zoo = Zoo(args.zoo)
