@@ -12,10 +12,9 @@ field (named in `param`; the message says what was sent and what to send), 401 w
 API key, 404 for an unknown model or route, 413 for a body over the limit however it is sent,
 503 when the engine's queue is full.
 
-Every response carries `x-request-id` (what the openai client reads into `_request_id`); a
-completion's `id` is its prefix and that id, and its engine jobs are named after it (a device
-agent journals each request under it: one id finds the request's record), with `-<i>`
-appended per prompt when one request sends several.
+Every response carries `x-request-id`: the client's own when it sends a valid one, else one
+made here (`serving.request_id`); a completion's `id` is its prefix and that id, and its
+engine jobs are named after it (a device agent journals each request under it).
 
 `fedhybrid_requests_total{endpoint, status}` counts every request to a /v1/ path and every
 401 (no or a wrong key) and 413 (a body over the limit) on any path; `endpoint` is the
@@ -30,8 +29,8 @@ Per-request routing dials (device agents) come from the body or from headers:
 from __future__ import annotations
 
 import asyncio
+import math
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -50,16 +49,17 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from serving.engine_api import EngineOverloaded, Job, JobDone, JobFailed, RoutingParams, SamplingParams, TokenEvent
 from serving.errors import ServingError
-from serving.openai_protocol import ChatCompletionRequest, CompletionRequest, OpenAIError, validation_error
+from serving.openai_protocol import ChatCompletionRequest, CompletionRequest, OpenAIError
 from serving.openai_shapes import ChatShape, CompletionShape, sse_event, usage
+from serving.request_id import REQUEST_ID, RefuseBadRequestId, RequestId
 from serving.transport import BodyLimit, Front, error_response
+from serving.validation_errors import validation_error
 
 disable_created_metrics()  # the *_created series only add noise to every scrape
-REQUEST_ID = "fedhybrid.request_id"  # the scope key of the id `x-request-id` carries
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
@@ -175,16 +175,20 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
         if privacy is not None and privacy not in ("allow", "local-only", "redact"):
             raise OpenAIError(400, f"privacy {privacy!r}: use allow, local-only or redact", "privacy")
 
-        def number(field: str, value, header: str) -> float | None:
-            if value is not None:
-                return float(value)
+        def number(field: str, value: float | None, header: str) -> float | None:
+            if value is not None:  # the body's: a finite number (openai_protocol)
+                return value
             raw = headers.get(header)
             if raw is None:
                 return None
             try:
-                return float(raw)
+                parsed = float(raw)
             except ValueError:
-                raise OpenAIError(400, f"header {header}: {raw!r} is not a number", field) from None
+                parsed = math.nan
+            if not math.isfinite(parsed):
+                raise OpenAIError(400, f"header {header}: {raw!r} is not a number: send a finite number such as "
+                                       "0.3", field)
+            return parsed
 
         threshold = number("threshold", req.threshold, "x-fedhybrid-threshold")
         share = number("target_cloud_share", req.target_cloud_share, "x-fedhybrid-target-cloud-share")
@@ -363,32 +367,10 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
 
     if extend is not None:
         extend(app)
-    # the id is outermost: a 401 or 413 refused in front of the app names its request too
-    return _RequestId(Front(BodyLimit(app, cfg.max_body_bytes, body_bytes, cfg.admin_max_body_bytes), requests,
-                            app.router, cfg.api_key))
-
-
-class _RequestId:
-    """ASGI layer: a fresh id per request, in the scope for the routes (`REQUEST_ID`) and sent
-    back as `x-request-id`. An app mounted inside another (an agent's /hop) keeps the id of the
-    request it is part of, so a response carries one id, the one its jobs are named after."""
-
-    def __init__(self, inner: ASGIApp):
-        self.inner = inner
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or REQUEST_ID in scope:
-            await self.inner(scope, receive, send)
-            return
-        scope[REQUEST_ID] = uuid.uuid4().hex
-        header = (b"x-request-id", scope[REQUEST_ID].encode())
-
-        async def with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", ()), header]}
-            await send(message)
-
-        await self.inner(scope, receive, with_id)
+    # the id is outermost: a 401 or 413 refused in front of the app names its request too; a
+    # client's unusable id is refused behind the key and the counter
+    inner = RefuseBadRequestId(BodyLimit(app, cfg.max_body_bytes, body_bytes, cfg.admin_max_body_bytes))
+    return RequestId(Front(inner, requests, app.router, cfg.api_key))
 
 
 class _EngineGauges:

@@ -37,10 +37,17 @@ def test_null_for_every_optional_field_means_its_default_through_the_openai_clie
     assert chat_given.choices[0].message.content == chat_default.choices[0].message.content
 
 
-@pytest.mark.parametrize("path", [LEGACY, CHAT])
-@pytest.mark.parametrize("field", ["temperature", "top_p", "n", "presence_penalty", "frequency_penalty", "logprobs",
-                                   "stream", "echo", "ignore_eos", "return_tokens_as_token_ids", "best_of", "suffix",
-                                   "response_format", "logit_bias", "tools"])
+COMMON_FIELDS = ["temperature", "top_p", "n", "presence_penalty", "frequency_penalty", "logprobs", "stream",
+                 "stream_options", "stop", "seed", "user", "logit_bias", "ignore_eos", "model"]
+LEGACY_FIELDS = ["echo", "return_tokens_as_token_ids", "best_of", "suffix"]
+CHAT_FIELDS = ["max_completion_tokens", "top_logprobs", "response_format", "tools", "tool_choice", "functions",
+               "function_call", "parallel_tool_calls", "modalities", "audio", "prediction", "reasoning_effort",
+               "verbosity", "service_tier", "store", "moderation", "web_search_options", "metadata",
+               "safety_identifier", "prompt_cache_key", "prompt_cache_options", "prompt_cache_retention"]
+
+
+@pytest.mark.parametrize("path,field", [(LEGACY, f) for f in COMMON_FIELDS + LEGACY_FIELDS] +
+                         [(CHAT, f) for f in COMMON_FIELDS + CHAT_FIELDS])
 def test_null_is_accepted_for_every_optional_field(server, path, field):
     body = {"prompt": "x"} if path == LEGACY else {"messages": [{"role": "user", "content": "x"}]}
     resp = httpx.post(f"{server}{path}", json={**body, "max_tokens": 1, field: None})
