@@ -13,7 +13,8 @@ Admin endpoints need `Authorization: Bearer <token>`, the token the agent writes
 A hub also serves, read-only and behind the OpenAI API's key when it has one:
 - GET  /relay/v1/updates?tier=T&since=V: the server-signed update a device of tier T at
   cache version V needs, as the server signed it (application/octet-stream), or 204 when
-  there is nothing newer (agent/relay.py); 400 naming the relayed tiers for any other T.
+  there is nothing newer (agent/relay.py); 400 naming the relayed tiers for any other T or a
+  missing T or V, 404 for a tier this agent's own never relays (only the tier just below it).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from starlette.types import ASGIApp
 
 from agent.engine import AgentEngine
 from agent.errors import AgentError
-from agent.relay import RELAY_TIERS
+from agent.relay import RELAY_TIERS, TIER_ABOVE, TIER_BELOW
 from agent.relay import ROUTE as RELAY_ROUTE
 from agent.sync import RoundRunner
 from agent.wire import decode_adapter, pack_reply, unpack_install, unpack_request
@@ -93,12 +94,23 @@ def create_agent_app(engine: AgentEngine, runner: RoundRunner, cfg: HttpConfig, 
         204: 'nothing newer' would keep a device with a mistyped tier polling, believing it current."""
         valid = ", ".join(RELAY_TIERS)
         query = request.query_params
-        tier, since = query.get("tier"), query.get("since", "0")
-        if tier is None:
-            raise OpenAIError(400, f"the query needs tier=T (one of {valid}) and since=V (the cache version the "
-                                   f"device holds): GET {RELAY_ROUTE}?tier=iot&since=3", "tier")
+        tier, since = query.get("tier"), query.get("since")
+        for name, value in (("tier", tier), ("since", since)):
+            if value is None:  # a poll without its version would be handed the whole view every time
+                raise OpenAIError(400, f"the query needs tier=T (one of {valid}) and since=V (the cache version "
+                                       f"the device holds): GET {RELAY_ROUTE}?tier=iot&since=3", name)
         if tier not in RELAY_TIERS:
             raise OpenAIError(400, f"tier {tier!r} is not a tier a hub relays to: use one of {valid}", "tier")
+        own = engine.cfg.profile.tier
+        held = TIER_BELOW.get(own)
+        if tier != held:  # the server hands an agent the updates of the tier just below its own only
+            holds = f"it holds tier {held}'s updates only" if held else f"{own} agents hold none"
+            above = TIER_ABOVE.get(tier)
+            fix = (f"point the --relay-url of {tier} devices at an agent of tier {above}" if above else
+                   f"no agent relays tier {tier}'s updates: {tier} devices take theirs from the rounds")
+            hint = f"{holds}; {fix}"
+            raise OpenAIError(404, f"this agent ({engine.cfg.device}, tier {own}) never holds updates for tier "
+                                   f"{tier} ({hint})", "tier")
         if not since.isascii() or not since.isdigit():
             raise OpenAIError(400, f"since={since!r} must be a cache version (an integer >= 0)", "since")
         return tier, int(since)

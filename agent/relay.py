@@ -30,6 +30,7 @@ for it.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections import Counter
@@ -49,6 +50,9 @@ from inference.tier_profile import TIERS
 log = logging.getLogger("fedhybrid.agent")
 ROUTE = "/relay/v1/updates"
 RELAY_TIERS = TIERS[1:]  # the device tiers a hub may hold updates of (its journal blobs)
+# the server relays a tier's updates through the agents of the tier just above (client -> edge -> iot)
+TIER_BELOW = dict(itertools.pairwise(RELAY_TIERS))
+TIER_ABOVE = {below: above for above, below in TIER_BELOW.items()}
 
 
 class RelayRefused(AgentError):

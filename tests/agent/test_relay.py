@@ -111,7 +111,7 @@ def test_a_relayed_update_over_http_is_installed_as_the_server_would_have_sent_i
         assert httpx.post(f"{url}/admin/v1/round", content=pack_request(request), headers=admin).status_code == 200
         assert hub_runner.relay.versions() == {"iot": 2}
         assert httpx.get(f"{url}{ROUTE}", params={"tier": "iot", "since": 2}).status_code == 204
-        assert httpx.get(f"{url}{ROUTE}", params={"tier": "edge", "since": 0}).status_code == 204
+        assert httpx.get(f"{url}{ROUTE}", params={"tier": "edge", "since": 0}).status_code == 404  # never its to hold
         assert httpx.get(f"{url}{ROUTE}", params={"tier": "iot", "since": -1}).status_code == 400
         poller = _poller(device, runner, url)
         assert poller.poll_once() == "installed"  # a new device: the whole view
@@ -262,4 +262,31 @@ def test_the_hub_route_names_what_is_wrong_with_a_bad_tier_or_version(make_agent
             assert resp.status_code == 400, (params, resp.text)
             error = resp.json()["error"]
             assert error["param"] == param and message in error["message"], error
-        assert httpx.get(f"{url}{ROUTE}", params={"tier": "iot"}).status_code == 204  # since defaults to 0
+        resp = httpx.get(f"{url}{ROUTE}", params={"tier": "iot"})  # without its version: the whole view each time
+        assert resp.status_code == 400 and resp.json()["error"]["param"] == "since", resp.text
+        assert httpx.get(f"{url}{ROUTE}", params={"tier": "iot", "since": 0}).status_code == 204  # nothing held yet
+        # a tier an edge agent never holds: 404 with where to point --relay-url, not 204 ("current") for ever
+        for tier, fix in (("edge", "point the --relay-url of edge devices at an agent of tier client"),
+                          ("client", "no agent relays tier client's updates")):
+            resp = httpx.get(f"{url}{ROUTE}", params={"tier": tier, "since": 0})
+            assert resp.status_code == 404, resp.text
+            message = resp.json()["error"]["message"]
+            assert "(edge-hub, tier edge) never holds updates for tier" in message and fix in message, message
+
+
+def test_a_device_pointed_at_an_agent_that_never_holds_its_tier_says_so_and_how_to_fix_it(make_agent, serve_app,
+                                                                                           keys, caplog):
+    """An iot device whose --relay-url names another iot agent (not one of tier edge) was told
+    204 at every poll and believed itself current for ever."""
+    from agent.app import create_agent_app, write_token
+    from serving.http_app import HttpConfig
+
+    other = make_agent("iot-2", policy="cloud-only", profile=profile("iot"))
+    device, runner = _device(make_agent, keys)
+    with serve_app(create_agent_app(other, RoundRunner(other), HttpConfig(), write_token(other.cfg.token_path))
+                   ) as url:
+        poller = _poller(device, runner, url=url)
+        with caplog.at_level("WARNING", logger="fedhybrid.agent"):
+            assert poller.poll_once() == "failed" and device.cache_version == 0
+        said = " ".join(r.getMessage() for r in caplog.records)
+        assert "answered 404" in said and "iot agents hold none" in said and "an agent of tier edge" in said, said
