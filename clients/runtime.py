@@ -91,7 +91,7 @@ def file_workload_for(cfg: FederationConfig) -> FileFleetWorkload:
     requests = load_workload(cfg.workload_file, parse_columns(cfg.workload_columns))
     try:
         return FileFleetWorkload(requests, devices, cfg.queries_per_round, cfg.workload_split,
-                                 cfg.seed, cfg.zipf_s)
+                                 cfg.seed, cfg.zipf_s, cfg.dirichlet_alpha)
     except WorkloadError as exc:  # the split's errors name a request: say which file holds it
         raise WorkloadError(f"{cfg.workload_file}: {exc}") from exc
 

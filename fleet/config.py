@@ -23,7 +23,7 @@ INTRODUCED_AS = {"replay_dir": "", "fraction_train": 1.0, "min_replies": 1, "sec
                  "secagg_threshold": 0.5, "secagg_degree": 0, "hierarchy": False, "hop_confidence": 0.99,
                  "recurring_to_cloud": True, "settle_recurring": True, "federated_head": False,
                  "explore_rate": 0.05, "target_escalation_share": 0.0, "head_epochs": 4, "head_lr": 1e-3,
-                 "forget_after": 0, "workload_columns": ""}
+                 "forget_after": 0, "workload_columns": "", "dirichlet_alpha": 0.5}
 # kept in a state's config beside the options: the workload file's content (by path alone, a file
 # edited in place resumed unnoticed); compared by the server, which alone reads the file's bytes
 WORKLOAD_DIGEST = "workload_sha256"
@@ -101,6 +101,7 @@ class FederationConfig:
     # requests without device/partition are split over the fleet by `workload_split`
     workload_file: str = ""
     workload_split: str = "uniform"
+    dirichlet_alpha: float = 0.5  # with workload_split "dirichlet": the concentration (smaller: more skewed)
     workload_columns: str = ""  # FIELD=COLUMN,... (`workloads.files.parse_columns`): the file's own column names
     cloud_url: str = ""  # "": each node runs the zoo's cloud model in-process
     timeout: float = 900.0
@@ -226,6 +227,12 @@ class FederationConfig:
                              "workload-file is not set: give --workload FILE too, or leave --columns out")
         if self.workload_split not in ("uniform", "zipf", "dirichlet"):
             raise FleetError(f"workload-split={self.workload_split!r}: use uniform, zipf or dirichlet")
+        _require(self.dirichlet_alpha > 0, "dirichlet-alpha", self.dirichlet_alpha, "> 0",
+                 "the concentration of workload-split = \"dirichlet\" (smaller: fewer devices get most requests)")
+        if self.dirichlet_alpha != 0.5 and self.workload_split != "dirichlet":  # alone: changes nothing
+            raise FleetError(f"dirichlet-alpha={self.dirichlet_alpha!r} sets the skew of workload-split = "
+                             f"\"dirichlet\", and the split is {self.workload_split!r}: add --workload-split "
+                             "dirichlet, or leave dirichlet-alpha out")
         _require(0.0 < self.fraction_train <= 1.0, "fraction-train", self.fraction_train, "in (0, 1]",
                  "the share of the fleet asked each round")
         _require(self.min_replies >= 1, "min-replies", self.min_replies, ">= 1",
