@@ -103,9 +103,11 @@ class Front:
         before = dict(scope)  # routing updates `scope` (a mount's root_path): label the request as it came
 
         # a response is counted by its status once its last body part is sent; one that started and
-        # never finished (the client closed a stream, timed out) is "499", nginx's "client closed
-        # request": counted at the start, a stream the client dropped read as a 200
+        # never finished is "499", nginx's "client closed request", when the client went (closed a
+        # stream, timed out: the app returns or is cancelled), and "500" when the app raised after
+        # the start (its status already sent, only the count can still tell it from a client's leaving)
         started: dict[str, str] = {}
+        raised = False
 
         async def counting_send(message: Message) -> None:
             if message["type"] == "http.response.start" and (counted or message["status"] in (401, 413)):
@@ -121,6 +123,9 @@ class Front:
                 await error_response(denied)(scope, receive, counting_send)
                 return
             await self.inner(scope, receive, counting_send)
+        except Exception:  # not CancelledError (a BaseException): a client that left cancels the app
+            raised = True
+            raise
         finally:
             if "status" in started:
-                self.counter.labels(self.endpoint(before), "499").inc()
+                self.counter.labels(self.endpoint(before), "500" if raised else "499").inc()
