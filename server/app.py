@@ -46,38 +46,81 @@ def main(grid: Grid, context: Context) -> None:
     log.info("federation finished at round %d, state hash %s", state.round, state.state_hash())
 
 
-def discover(grid: Grid, cfg: FederationConfig, wait_s: float = 300.0):
-    """Ask every node who it is; returns node id -> NodeInfo (waits for the whole fleet)."""
-    from inference.zoo import Zoo
-    from strategies.federated_lora import NodeInfo
+def identify(grid: Grid, node_ids: list[int], timeout: float) -> dict[int, tuple[str, str]]:
+    """Ask each of `node_ids` who it is (a QUERY; clients/app.py `query`); node id -> (device, tier)
+    of those that said so within `timeout`. The others are logged and left for the next ask."""
+    from server.exchange import Exchange
 
+    if not node_ids:
+        return {}
+    queries = [Message(content=RecordDict({"config": ConfigRecord({})}), message_type=MessageType.QUERY,
+                       dst_node_id=nid) for nid in node_ids]
+    exchange = Exchange(grid, queries, timeout)  # replies as they come; the SuperLink's "unavailable" too
+    asked = set(node_ids)
+    out: dict[int, tuple[str, str]] = {}
+    for reply in exchange:
+        nid = reply.metadata.src_node_id
+        if nid not in asked:
+            continue
+        if reply.has_error():
+            log.warning("node %s failed to identify itself and is left out: %s", nid, reply.error.reason)
+            continue
+        try:
+            ident = reply.content["identity"]
+            out[nid] = (str(ident["device"]), str(ident["tier"]))
+        except KeyError as exc:
+            log.warning("node %s failed to identify itself and is left out: its reply has no %s", nid, exc)
+    for nid in node_ids:
+        if nid in exchange.unavailable:
+            log.warning("node %s failed to identify itself and is left out: %s", nid, exchange.unavailable[nid])
+        elif nid not in exchange.replied:
+            log.warning("node %s failed to identify itself and is left out: no reply within %g s", nid, timeout)
+    return out
+
+
+def fleet_roster(cfg: FederationConfig):
+    """An empty `NodeRoster` for the configured fleet (device names, tiers, each tier's family and rank)."""
+    from inference.zoo import Zoo
+    from server.federation import NodeRoster
+
+    zoo = Zoo(cfg.zoo or None)
+    fleet = {cfg.device_name(i): tier for i, tier in enumerate(cfg.fleet_tiers)}
+    kinds = {tier: (zoo.model_name(cfg.profile(tier).model), cfg.profile(tier).lora_rank)
+             for tier in sorted(set(cfg.fleet_tiers))}
+    return NodeRoster(fleet, kinds)
+
+
+def discover(grid: Grid, cfg: FederationConfig, wait_s: float = 300.0, roster=None):
+    """Wait until the whole fleet's count of nodes is connected, then ask each who it is; returns
+    node id -> NodeInfo (the roster's `nodes`, which `refresh` keeps up to date afterwards).
+
+    Raises:
+        ServerError: fewer nodes than the fleet within `wait_s`, none identified, or two nodes
+            answering for one device.
+    """
+    roster = fleet_roster(cfg) if roster is None else roster
     expected = len(cfg.fleet_tiers)
     deadline = time.monotonic() + wait_s
     while len(node_ids := list(grid.get_node_ids())) < expected:
         if time.monotonic() > deadline:
             raise ServerError(f"only {len(node_ids)} of {expected} nodes connected within {wait_s:.0f} s")
         time.sleep(0.5)
-    queries = [Message(content=RecordDict({"config": ConfigRecord({})}), message_type=MessageType.QUERY,
-                       dst_node_id=nid) for nid in node_ids]
-    zoo = Zoo(cfg.zoo or None)
-    nodes = {}
-    for reply in grid.send_and_receive(queries, timeout=min(cfg.timeout, 120.0)):
-        if reply.has_error():
-            log.warning("node %s failed to identify itself and is left out: %s", reply.metadata.src_node_id,
-                        reply.error.reason)
-            continue
-        ident = reply.content["identity"]
-        tier = str(ident["tier"])
-        profile = cfg.profile(tier)
-        nodes[reply.metadata.src_node_id] = NodeInfo(
-            reply.metadata.src_node_id, str(ident["device"]), tier, zoo.model_name(profile.model),
-            profile.lora_rank)
-    devices = [n.device for n in nodes.values()]
-    if not nodes:
-        raise ServerError("no node identified itself: check the ClientApp logs")
-    if len(set(devices)) != len(devices):
-        raise ServerError(f"two nodes claim the same device name: {sorted(devices)}")
-    return nodes
+    roster.update(node_ids, identify(grid, roster.unknown(node_ids), min(cfg.timeout, 120.0)), discovery=True)
+    if not roster.nodes:
+        raise ServerError("no node of the fleet identified itself: check the ClientApp logs, and that each "
+                          "SuperNode's --node-config names a device of fleet-tiers")
+    if len(roster.nodes) < expected:  # the others are asked again before each round
+        log.info("%d of %d devices identified; the others join when their SuperNodes answer", len(roster.nodes),
+                 expected)
+    return roster.nodes
+
+
+def refresh(grid: Grid, cfg: FederationConfig, roster) -> dict:
+    """Bring `roster` up to the SuperLink's list before a round: ids it never saw are asked who they
+    are (only those: a steady fleet costs one list), a device under a new id replaces its old one,
+    ids no longer listed leave. Returns the changes by device (`NodeRoster.update`)."""
+    listed = list(grid.get_node_ids())
+    return roster.update(listed, identify(grid, roster.unknown(listed), min(cfg.timeout, 120.0)))
 
 
 def build_federation(cfg: FederationConfig):
@@ -142,7 +185,9 @@ def run_federation(grid: Grid, cfg: FederationConfig,
             from server.head_round import build_head_round
 
             heads = build_head_round(cfg, Zoo(cfg.zoo or None), fed.state, fed.thresholds)
-        nodes = discover(grid, cfg)
+        roster = fleet_roster(cfg)
+        nodes = discover(grid, cfg, roster=roster)
+        first_round = fed.state.round + 1
 
         def payload(node, rnd: int) -> ConfigRecord:
             extra = heads.payload(node.tier, rnd) if heads is not None else {}
@@ -168,6 +213,16 @@ def run_federation(grid: Grid, cfg: FederationConfig,
             started = time.perf_counter()
             # each phase of the server's round, timed: what grows with the fleet (`bench fed --nodes`)
             clock = _PhaseClock()
+            if rnd > first_round:  # discovery just did this for the first round
+                # SuperNodes restart under new ids and connect late: the ids are the SuperLink's now
+                changes = refresh(grid, cfg, roster)
+                if changes:
+                    fed.note_round(membership=changes)
+                clock.lap("refresh")
+            nodes = roster.nodes
+            strategy.nodes = nodes  # the strategy addresses and accepts by this round's ids
+            if not nodes:
+                log.warning("round %d: no node of the fleet is connected: the round asks nobody", rnd)
             asked = participants(sorted(nodes), {n: info.device for n, info in nodes.items()}, cfg.fraction_train,
                                  cfg.min_replies, cfg.seed, rnd)
             secure = None
