@@ -86,6 +86,20 @@ def check_head_cloud(meta: dict, folder: Path, zoo: Zoo | None, cloud: str,
             f"name only; run `fedhybrid calibrate --device {device} --cloud {cloud}`{copy} for this pair")
 
 
+def remote_pin(meta: dict, device_folder: Path, cloud_name: str, zoo: Zoo | None,
+               identify: Callable[[Path], str]) -> tuple[str | None, str]:
+    """(identity, why) a remote cloud must serve for the reward head of (device, cloud name):
+    the identity its calibration recorded (or the zoo's cloud, for the zoo's own head), and the
+    sentence a refusal ends with. (None, "") when the head's cloud is not known: nothing pinned."""
+    folder = head_dir(device_folder, cloud_name)
+    expected, _ = calibrated_for(meta, folder, zoo, identify)
+    if expected is None:
+        return None, ""
+    return expected, (f"the reward head in {folder} was calibrated for that model: serve it there (`fedhybrid cloud "
+                      f"serve --model <its folder>`), or calibrate a head for the served model (`fedhybrid calibrate "
+                      f"--device {device_folder} --cloud <the served model's folder>`, on a copy of a zoo model)")
+
+
 def resolve_threshold(policy: str, explicit: float | None, profile: TierProfile | None,
                       head_meta: dict | None) -> float | None:
     """The request's threshold: explicit > tier profile > calibrated tau (reward only).

@@ -18,9 +18,12 @@ class CloudEngine(WorkerEngine):
     supports_logprobs = True
     routes = False
 
-    def __init__(self, prefix: PrefixEngine, tokenizer, model_name: str, max_queue: int = 256):
+    def __init__(self, prefix: PrefixEngine, tokenizer, model_name: str, max_queue: int = 256,
+                 model_identity: str | None = None):
         super().__init__("cloud", max_queue)
         self.prefix, self.tokenizer, self.model_name = prefix, tokenizer, model_name
+        # the served folder's content identity: a device checks its reward head was calibrated for it
+        self.model_identity = model_identity
         self.max_positions = prefix.max_positions
         self.vocab_size = prefix.vocab_size
         self.tokenizer_hash = tokenizer_hash(tokenizer)
@@ -28,7 +31,8 @@ class CloudEngine(WorkerEngine):
 
     def card(self) -> dict:
         return {"max_model_len": self.max_positions, "vocab_size": self.vocab_size,
-                "tokenizer_hash": self.tokenizer_hash}
+                "tokenizer_hash": self.tokenizer_hash,
+                **({"model_identity": self.model_identity} if self.model_identity else {})}
 
     def encode(self, text: str) -> list[int]:
         return encode_prompt(self.tokenizer, text)

@@ -47,6 +47,11 @@ class RemoteCloudConfig:
     max_retries: int = 2
     max_connections: int = 16
     connect_timeout_s: float = 5.0
+    # the content identity of the model the caller needs served (its reward head was calibrated
+    # for it); a server that reports another (`model_identity` in its card: `cloud serve` does,
+    # vLLM does not) is refused, `expect_why` saying why it was expected and what to do
+    expect_identity: str | None = None
+    expect_why: str = ""
 
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):
@@ -163,6 +168,11 @@ class RemoteCloud:
             raise NotACloud(f"{self.cfg.url} is the user API of device agent {card['device']!r}, which does not score "
                             f"tokens: use {self.cfg.url.rstrip('/')}/hop (the agent started with --serve-hop)")
         self.model = card["id"]
+        served = card.get("model_identity")
+        if self.cfg.expect_identity and isinstance(served, str) and served != self.cfg.expect_identity:
+            raise NotACloud(f"the cloud at {self.cfg.url} serves {self.model!r} (identity {served[:12]}), not the "
+                            f"model of identity {self.cfg.expect_identity[:12]}"
+                            + (f": {self.cfg.expect_why}" if self.cfg.expect_why else ""))
         local_vocab = len(tokenizer)
         if "tokenizer_hash" in card:
             if card["tokenizer_hash"] != tokenizer_hash(tokenizer) or card.get("vocab_size") != local_vocab:

@@ -75,6 +75,11 @@ def test_a_fleet_on_the_operators_keys_runs_its_rounds_and_leaves_the_folder_as_
     fleet = fleet_up(spec, say=lambda _: None)
     try:
         assert fleet["key_dir"] == str(keys.resolve())
+        # `cloud serve` reports what it serves; the agents (reward heads of the zoo's cloud) accepted it
+        from fedhybrid.eval_log import folder_identity
+
+        card = httpx.get(f"{fleet['cloud_url']}/v1/models", timeout=10.0).json()["data"][0]
+        assert card["model_identity"] == folder_identity(tiny_zoo_dir / "cloud")
         for agent in fleet["agents"]:  # corrections to upload: each agent answers a request between rounds
             reply = httpx.post(f"{agent['url']}/v1/completions", json={"prompt": "Ada has 3 apples", "max_tokens": 8},
                                timeout=60.0)

@@ -135,15 +135,21 @@ def _generate(args: argparse.Namespace) -> int:
     local_cloud = None if args.policy == "slm-only" or args.cloud_url else args.cloud
     stack = load_stack(zoo, args.tier, local_cloud)
     if args.cloud_url and args.policy != "slm-only":
-        from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
-
-        stack.cloud = RemoteCloud(RemoteCloudConfig(args.cloud_url, api_key=args.api_key))
-        stack.cloud.connect(stack.tokenizer)
         stack.cloud_name = zoo.model_name("cloud")  # the reward head calibrated against the zoo cloud
     profile = DEFAULT_PROFILES.get(args.tier)
     head, meta = (None, None)
     if args.policy == "reward":
         head, meta = load_head(stack.device_folder, stack.cloud_name, zoo, local_cloud, folder_identity)
+    if args.cloud_url and args.policy != "slm-only":
+        from inference.runtime import remote_pin
+        from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
+
+        # a server reporting another model than the head's is refused: its tau would route for another cloud
+        pin, why = (remote_pin(meta, stack.device_folder, stack.cloud_name, zoo, folder_identity)
+                    if meta is not None else (None, ""))
+        stack.cloud = RemoteCloud(RemoteCloudConfig(args.cloud_url, api_key=args.api_key, expect_identity=pin,
+                                                    expect_why=why))
+        stack.cloud.connect(stack.tokenizer)
     threshold = resolve_threshold(args.policy, args.threshold, profile, meta)
     policy = make_policy(args.policy, threshold, head=head, weight=args.fusion_weight)
     deadline = args.deadline or (profile.deadline_s if profile else 2.0)

@@ -142,12 +142,20 @@ def _serve_on(args: argparse.Namespace, sock: socket.socket, zoo: Zoo, cfg: Agen
     unadaptable = not_adaptable(base)
     if unadaptable:  # said at start, not found at the first round (every round's reply would fail on it)
         log.warning("%s: the model serves, but rounds cannot adapt it: %s", args.device, unadaptable)
+    head, meta = (None, None)
+    if args.policy == "reward":
+        head, meta = load_head(folder, cloud_name)
     cloud_down = None
     if args.cloud_url:
+        from fedhybrid.eval_log import folder_identity
+        from inference.runtime import remote_pin
         from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
 
+        # the head routes for the cloud it was calibrated with: a server reporting another model is refused
+        pin, why = remote_pin(meta, folder, cloud_name, zoo, folder_identity) if meta is not None else (None, "")
         cloud = RemoteCloud(RemoteCloudConfig(args.cloud_url, api_key=args.cloud_api_key,
-                                              verify_tls=str(args.cloud_ca) if args.cloud_ca else True))
+                                              verify_tls=str(args.cloud_ca) if args.cloud_ca else True,
+                                              expect_identity=pin, expect_why=why))
         # A device that reboots during a cloud outage serves its users as a running one does when
         # its cloud goes (the device and its cache): a cloud that does not answer now is checked
         # again at its first call; one that answers with another tokenizer is refused here (exit 2),
@@ -163,9 +171,6 @@ def _serve_on(args: argparse.Namespace, sock: socket.socket, zoo: Zoo, cfg: Agen
 
         cloud = LocalCloud(load_causal_lm("cloud", zoo)[0])
     cloud = chain_from_args(args, cloud, tokenizer, tier.deadline_s)
-    head, meta = (None, None)
-    if args.policy == "reward":
-        head, meta = load_head(folder, cloud_name)
     channel = None
     if args.key_dir is not None:
         from cache_sync.channel import DeviceChannel

@@ -83,10 +83,6 @@ def _eval(args: argparse.Namespace) -> int:
     zoo = Zoo(args.zoo)
     stack = load_stack(zoo, args.device, None if args.cloud_url else args.cloud)
     if args.cloud_url:
-        from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
-
-        stack.cloud = RemoteCloud(RemoteCloudConfig(args.cloud_url, api_key=args.api_key))
-        stack.cloud.connect(stack.tokenizer)
         stack.cloud_name = zoo.model_name("cloud")  # the reward head calibrated against the zoo cloud
     head, meta = None, None
     if "reward" in cfg.policies:
@@ -95,6 +91,16 @@ def _eval(args: argparse.Namespace) -> int:
                                    folder_identity)
         except InferenceError as exc:
             raise InferenceError(_head_advice(exc, stack.device_folder, stack.cloud_name, args)) from exc
+    if args.cloud_url:
+        from inference.runtime import remote_pin
+        from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
+
+        # a server reporting another model than the head's is refused (the reward rows would mean nothing)
+        pin, why = (remote_pin(meta, stack.device_folder, stack.cloud_name, zoo, folder_identity)
+                    if meta is not None else (None, ""))
+        stack.cloud = RemoteCloud(RemoteCloudConfig(args.cloud_url, api_key=args.api_key, expect_identity=pin,
+                                                    expect_why=why))
+        stack.cloud.connect(stack.tokenizer)
     decoder = HybridDecoder(stack.device_model, stack.tokenizer, stack.cloud)
     models = {"device": folder_identity(stack.device_folder),
               # a remote cloud by where it is and the model it serves there (its weights are not ours to read)
