@@ -81,7 +81,7 @@ def identify(grid: Grid, node_ids: list[int], timeout: float) -> dict[int, tuple
 def fleet_roster(cfg: FederationConfig):
     """An empty `NodeRoster` for the configured fleet (device names, tiers, each tier's family and rank)."""
     from inference.zoo import Zoo
-    from server.federation import NodeRoster
+    from server.roster import NodeRoster
 
     zoo = Zoo(cfg.zoo or None)
     fleet = {cfg.device_name(i): tier for i, tier in enumerate(cfg.fleet_tiers)}

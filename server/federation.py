@@ -12,10 +12,8 @@ import hashlib
 import itertools
 import logging
 import time
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,9 +27,6 @@ from server.ingest import IngestPool, OpenSpec, RoundIngest
 from server.release import ReleasePolicy, release, tier_view
 from server.state import ServerState, config_digest
 from workloads.files import content_digest
-
-if TYPE_CHECKING:  # strategies imports Flower, which this module does not need at run time
-    from strategies.federated_lora import NodeInfo
 
 log = logging.getLogger("fedhybrid.server")
 TIER_BELOW = dict(itertools.pairwise(TIERS))  # the tier whose updates a hub relays (client -> edge -> iot)
@@ -59,141 +54,6 @@ def participants(node_ids: list[int], devices: dict[int, str], fraction: float, 
     want = min(len(node_ids), max(minimum, -(-len(node_ids) * fraction // 1)))
     ranked = sorted(node_ids, key=lambda n: hashlib.sha256(f"{seed}/{round_}/{devices[n]}".encode()).digest())
     return sorted(ranked[: int(want)])
-
-
-# Flower 1.41 marks a SuperNode offline once it missed its heartbeats for 2 x 30 s
-# (HEARTBEAT_PATIENCE x HEARTBEAT_DEFAULT_INTERVAL); measured on loopback, a SIGKILLed node's id
-# stayed listed 50-53 s. An id still listed well past that after its device came back under
-# another id is heartbeating: a second SuperNode runs under that device's name.
-STALE_AFTER_S = 90.0
-
-
-class NodeRoster:
-    """Which node id speaks for which configured device, refreshed from the SuperLink's list of
-    connected ids before each round (server/app.py asks the ids it never saw who they are).
-
-    A restarted SuperNode registers under a new node id (without node authentication it makes a
-    fresh key pair at every start, and Flower's id belongs to the key), while a crashed one's old
-    id stays listed for up to a minute. So:
-    - a device that answers under a new id replaces its old id (`rejoined`), or joins if it had none;
-    - an id that is no longer listed leaves the sampling (logged once) until its device comes back;
-    - an id claiming a device that is not in `fleet-tiers`, or another tier than the fleet gives
-      that device, is left out for good (its SuperNode's node config cannot change without a restart,
-      which brings a new id);
-    - two new ids answering for one device: at discovery a `ServerError` (nothing ran yet); later
-      neither is taken, and both are asked again at the next refresh.
-    `nodes` holds exactly one id per device, so a device's reply is taken once per round and its
-    deltas go through the ledger under its one name (each merged once, whichever id carried it).
-
-    Only ids never identified are queried (`unknown`): the per-round cost for a fleet in steady
-    state is the list itself.
-    """
-
-    def __init__(self, fleet: dict[str, str], kinds: dict[str, tuple[str, int]],
-                 clock: Callable[[], float] = time.monotonic, stale_after_s: float = STALE_AFTER_S):
-        self.fleet = fleet  # device -> the tier fleet-tiers gives it
-        self.kinds = kinds  # tier -> (model family, LoRA rank)
-        self.clock, self.stale_after_s = clock, stale_after_s
-        self.nodes: dict[int, NodeInfo] = {}  # the ids the rounds use: one per device
-        self._holder: dict[str, int] = {}  # device -> its id in `nodes` (a scan per join was quadratic)
-        self._known: dict[int, NodeInfo | None] = {}  # listed ids already identified (None: refused)
-        self._last: dict[str, int] = {}  # device -> the id it last had (for the rejoin line)
-        self._retired: dict[int, tuple[str, int, float]] = {}  # replaced id -> (device, its successor, when)
-        self._reported: set = set()  # duplicate claims (device, ids) and live replaced ids already logged
-
-    def unknown(self, listed: Iterable[int]) -> list[int]:
-        """The listed ids to identify: those never identified (and not refused)."""
-        return sorted(n for n in listed if n not in self._known)
-
-    def update(self, listed: Iterable[int], answers: dict[int, tuple[str, str]], discovery: bool = False) -> dict:
-        """Apply one refresh: `listed` is every id the SuperLink lists now, `answers` maps each newly
-        identified id to its (device, tier). Returns the changes by device name (`joined`,
-        `rejoined`, `left`; only non-empty lists), for the round's record. With `discovery` (the
-        run's first look at the fleet) joins are not logged one by one (the caller logs a count).
-
-        Raises:
-            ServerError: at discovery, when two ids answer for one device.
-        """
-        listed = set(listed)
-        changes: dict[str, list[str]] = {}
-        for nid in sorted(set(self.nodes) - listed):
-            info = self.nodes.pop(nid)
-            del self._holder[info.device]
-            changes.setdefault("left", []).append(info.device)
-            log.warning("%s (node %d) is no longer connected: left out of the sampling until its SuperNode "
-                        "connects again", info.device, nid)
-        # forget ids no longer listed (bounded memory); a replaced id still listed stays known, so
-        # a dead one is never queried (it would hold the refresh until the query's timeout)
-        self._known = {n: info for n, info in self._known.items() if n in listed}
-        self._check_retired(listed)
-        claims: dict[str, list[int]] = {}
-        for nid, (device, tier) in sorted(answers.items()):
-            if nid not in listed or nid in self._known:
-                continue
-            if device not in self.fleet:
-                self._known[nid] = None
-                log.warning("node %d says it is device %r, which fleet-tiers does not have (devices %s..%s): left "
-                            "out; give its SuperNode device=\"<tier>-<index>\" in --node-config", nid, device,
-                            next(iter(self.fleet)), next(reversed(self.fleet)))
-            elif tier != self.fleet[device]:
-                self._known[nid] = None
-                log.warning("node %d says it is %s of tier %r, but fleet-tiers makes %s a %s: left out; fix "
-                            "tier= in its --node-config", nid, device, tier, device, self.fleet[device])
-            else:
-                claims.setdefault(device, []).append(nid)
-        for device, ids in sorted(claims.items()):
-            if len(ids) > 1:
-                self._duplicate(device, ids, discovery)
-                continue
-            self._adopt(ids[0], device, changes, quiet=discovery)
-        return changes
-
-    def _adopt(self, nid: int, device: str, changes: dict, quiet: bool) -> None:
-        from strategies.federated_lora import NodeInfo
-
-        tier = self.fleet[device]
-        info = NodeInfo(nid, device, tier, *self.kinds[tier])
-        self._known[nid] = info
-        old = self._holder.get(device)
-        if old is not None:  # its old id is still listed: a crash Flower has not noticed yet
-            del self.nodes[old]
-            self._retired[old] = (device, nid, self.clock())
-        was = self._last.get(device) if old is None else old
-        self.nodes[nid] = info
-        self._holder[device] = self._last[device] = nid
-        if was is None:
-            changes.setdefault("joined", []).append(device)
-            if not quiet:
-                log.info("%s joined as node %d", device, nid)
-        elif was == nid:  # listed again after it had left (its heartbeat came back)
-            changes.setdefault("rejoined", []).append(device)
-            log.info("%s is connected again as node %d", device, nid)
-        else:
-            changes.setdefault("rejoined", []).append(device)
-            log.info("%s rejoined as node %d (was %d)", device, nid, was)
-
-    def _duplicate(self, device: str, ids: list[int], discovery: bool) -> None:
-        why = (f"nodes {', '.join(map(str, ids))} all answer as {device}: two SuperNodes run under one device "
-               "name; stop one, or give each its own device= in --node-config")
-        if discovery:  # nothing ran yet: the operator fixes the node configs and starts again
-            raise ServerError(why)
-        if (device, tuple(ids)) not in self._reported:
-            self._reported.add((device, tuple(ids)))
-            current = self._holder.get(device)
-            log.error("%s; neither is taken (the rounds keep %s) and both are asked again before the next round",
-                      why, "no node for it" if current is None else f"node {current}")
-
-    def _check_retired(self, listed: set[int]) -> None:
-        now = self.clock()
-        for old, (device, new, since) in list(self._retired.items()):
-            if old not in listed:
-                del self._retired[old]
-            elif now - since > self.stale_after_s and old not in self._reported:
-                self._reported.add(old)
-                log.error("node %d, which %s had before it rejoined as node %d, is still connected %.0f s later: "
-                          "a crashed SuperNode leaves the list within a minute, so two SuperNodes run as %s; stop "
-                          "one, or give each its own device= in --node-config", old, device, new, now - since,
-                          device)
 
 
 def _digest_hint(cfg: FederationConfig, stored: str, now: str) -> str:

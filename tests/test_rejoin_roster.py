@@ -1,6 +1,6 @@
 """A SuperNode that restarts comes back under a new node id, and nodes connect late: the server
 refreshes its node map from the SuperLink's list before every round (server/federation.py
-`NodeRoster`, server/app.py `refresh`)."""
+`NodeRoster` in server/roster.py, server/app.py `refresh`)."""
 
 import logging
 
@@ -11,8 +11,8 @@ import clients.app as client_module
 from fleet.config import FederationConfig
 from server.app import run_federation
 from server.errors import ServerError
-from server.federation import NodeRoster
 from server.inprocess_grid import InProcessGrid
+from server.roster import NodeRoster
 
 FLEET = {"edge-0": "edge", "edge-1": "edge", "iot-2": "iot"}
 KINDS = {"edge": ("edge-model", 8), "iot": ("iot-model", 4)}
