@@ -66,6 +66,22 @@ def test_privacy_and_the_quality_dial_by_field_or_header(agent):
     assert [r.upload for r in engine.journal.records(0)] == [False, False, True, True, True]
 
 
+def test_a_body_cannot_loosen_the_privacy_a_header_sets_nor_the_reverse(agent):
+    """A gateway that adds `x-fedhybrid-privacy: local-only` must hold whatever the client puts in
+    the body: the body's "allow" won, and the prompt went to the cloud. The stricter of the two holds."""
+    engine, url, _ = agent
+    body = {"prompt": PROBLEM.prompt, "max_tokens": 12, "temperature": 0, "threshold": 0.0}  # escalate unless sure
+    for given, header, held in (("allow", "local-only", "local-only"), ("local-only", "allow", "local-only"),
+                                ("allow", "redact", "redact"), ("redact", "local-only", "local-only")):
+        out = httpx.post(f"{url}/v1/completions", json={**body, "privacy": given},
+                         headers={"x-fedhybrid-privacy": header}).json()
+        assert out["fedhybrid"][0]["privacy"] == held, (given, header, out)
+        if held == "local-only":
+            assert out["usage"]["cloud_calls"] == 0, (given, header)
+    shared = [r.upload for r in engine.journal.records(0)]
+    assert shared == [False, False, False, False]  # nothing of a local-only or redacted request is uploaded
+
+
 @pytest.mark.parametrize("body,headers,param", [
     ({"threshold": -1}, {}, "threshold"),
     ({}, {"x-fedhybrid-threshold": "lots"}, "threshold"),
