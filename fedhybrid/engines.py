@@ -169,14 +169,15 @@ def _group(handle: _Proc) -> tuple[int, Callable[[], bool]]:
     return handle.proc.pid, lambda: handle.proc.poll() is None
 
 
-def preflight(run_config: dict) -> int:
+def preflight(run_config: dict):
     """What the server would refuse about a saved state, checked before an engine starts (a
     Flower stack found it only after a minute, as a ServerApp traceback), by the server's own
     check (`server.federation.check_resume`: the options and the workload file's content), and
     that the state is not past num-rounds. Loads no model.
 
     Returns:
-        The saved state's round (0: a fresh state folder).
+        The saved state (None: a fresh state folder), for the in-process engine to resume from
+        without reading the folder again (`run_inprocess(saved=...)`).
 
     Raises:
         ServerError: the state is damaged, was written under other options, or is past num-rounds.
@@ -188,13 +189,13 @@ def preflight(run_config: dict) -> int:
     cfg = FederationConfig.from_run_config(run_config)
     state = ServerState.load_latest(cfg.state_path)
     if state is None:
-        return 0
+        return None
     check_resume(cfg, state, content_digest(cfg.workload_file) if cfg.workload_file else None)
     if state.round > cfg.num_rounds:
         raise ServerError(f"the state in {cfg.state_path} is already at round {state.round}, past --rounds "
                           f"(num-rounds) {cfg.num_rounds}: give --rounds {state.round + 1} or more to run further "
                           "rounds, or use another --state-dir to start over")
-    return state.round
+    return state
 
 
 def check_zoo(cfg: FederationConfig) -> None:
@@ -208,8 +209,9 @@ def check_zoo(cfg: FederationConfig) -> None:
         zoo.model_name(ref)
 
 
-def run_inprocess(run_config: dict, on_round=None):
-    """Run the federation in this process (no Ray, no network): tests, benchmarks."""
+def run_inprocess(run_config: dict, on_round=None, saved=None):
+    """Run the federation in this process (no Ray, no network): tests, benchmarks. `saved`: a
+    `(state,)` `preflight` read (its state, None for a fresh folder), so the folder is read once."""
     from clients.app import app as client_app
     from server.app import run_federation
     from server.inprocess_grid import InProcessGrid
@@ -217,7 +219,9 @@ def run_inprocess(run_config: dict, on_round=None):
     cfg = FederationConfig.from_run_config(run_config)
     grid = InProcessGrid(client_app, run_config, [{"partition-id": i, "num-partitions": len(cfg.fleet_tiers)}
                                                   for i in range(len(cfg.fleet_tiers))])
-    return run_federation(grid, cfg, on_round=on_round)
+    from server.federation import LOAD
+
+    return run_federation(grid, cfg, on_round=on_round, saved=LOAD if saved is None else saved[0])
 
 
 def _final_state(cfg: FederationConfig, engine: str):

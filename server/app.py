@@ -19,6 +19,7 @@ from flwr.serverapp import Grid, ServerApp
 
 from fleet.config import FederationConfig
 from server.errors import ServerError
+from server.federation import LOAD
 from server.memory import rss_mb
 
 log = logging.getLogger("fedhybrid.server")
@@ -123,8 +124,9 @@ def refresh(grid: Grid, cfg: FederationConfig, roster) -> dict:
     return roster.update(listed, identify(grid, roster.unknown(listed), min(cfg.timeout, 120.0)))
 
 
-def build_federation(cfg: FederationConfig):
-    """(Federation, families) from the config: zoo models, calibrated thresholds, keys."""
+def build_federation(cfg: FederationConfig, saved=LOAD):
+    """(Federation, families) from the config: zoo models, calibrated thresholds, keys. `saved`:
+    the state folder's state (None: a fresh folder) when the caller read it already; LOAD: read it."""
     from cache_sync.correction_cache import CacheHeader
     from inference.lora import b_shapes
     from inference.runtime import load_head
@@ -162,12 +164,13 @@ def build_federation(cfg: FederationConfig):
         else:  # the run's own folder (<state-dir>/keys): made on first use
             init_keys(cfg.key_path, devices)
         channel = ServerChannel(cfg.key_path)
-    return Federation(cfg, header, families, thresholds, channel), families
+    return Federation(cfg, header, families, thresholds, channel, saved), families
 
 
 def run_federation(grid: Grid, cfg: FederationConfig,
-                   on_round: Callable[[int, dict], None] | None = None):
-    """Run (or resume) the federation on `grid`; returns the final ServerState."""
+                   on_round: Callable[[int, dict], None] | None = None, saved=LOAD):
+    """Run (or resume) the federation on `grid`; returns the final ServerState. `saved`: the
+    state folder's state if the caller read it already (`build_federation`)."""
     from server.exchange import Exchange
     from server.faults import crash_point
     from server.federation import participants
@@ -176,7 +179,7 @@ def run_federation(grid: Grid, cfg: FederationConfig,
     from strategies.lora_math import RobustConfig
     from strategies.secagg import SecAggConfig
 
-    fed, families = build_federation(cfg)
+    fed, families = build_federation(cfg, saved)
     try:  # the ingest workers (if any) stop with the run, however it ends
         fed.start_workers()
         heads = None

@@ -93,9 +93,12 @@ def check_resume(cfg: FederationConfig, state: ServerState, workload: str | None
                           f"{_digest_hint(cfg, state.config_digest, digest)}")
 
 
+LOAD = object()  # Federation(saved=LOAD): read the state folder (`saved` is a state already read)
+
+
 class Federation:
     def __init__(self, cfg: FederationConfig, header: CacheHeader, families: dict[str, Family],
-                 thresholds: dict[str, float], channel=None):
+                 thresholds: dict[str, float], channel=None, saved=LOAD):
         self.cfg, self.header, self.families = cfg, header, families
         self.thresholds, self.channel = thresholds, channel
         if cfg.relay and channel is None:
@@ -103,7 +106,9 @@ class Federation:
                               "with the server's key")
         self.policy = ReleasePolicy(cfg.release_k, cfg.per_device_cap, cfg.dp_epsilon or None, cfg.seed)
         digest = config_digest(cfg.digest_values())
-        state = ServerState.load_latest(cfg.state_path)
+        # `fed run` read it for its pre-flight: read again, a large state cost twice and its damaged
+        # files were warned about twice
+        state = ServerState.load_latest(cfg.state_path) if saved is LOAD else saved
         workload = content_digest(cfg.workload_file) if cfg.workload_file else None
         if state is None:
             state = ServerState(header, digest, config=cfg.resume_values())

@@ -41,8 +41,10 @@ def test_fed_run_refuses_other_options_for_a_state_before_starting_flower(tiny_z
     assert code == 2 and started == [], out.err
     lines = out.err.strip().splitlines()
     assert len(lines) == 1 and "release-k: state 2, now 3" in lines[0] and "Traceback" not in out.err
-    # the same message the server itself gives (the check skipped, the in-process engine runs)
-    monkeypatch.setattr(engines, "preflight", lambda run_config: 0)
+    # the same message the server itself gives (the pre-flight's check skipped: the state read, unchecked)
+    from server.state import ServerState
+
+    monkeypatch.setattr(engines, "preflight", lambda run_config: ServerState.load_latest(state_at_round_2))
     assert _fed(tiny_zoo_dir, state_at_round_2, capsys, 3, "--set", "release-k=3", engine="inprocess")[1].err \
         == out.err.replace(f"--engine {engine}", "--engine inprocess")
 
@@ -70,3 +72,23 @@ def test_fed_run_says_a_state_at_or_past_its_rounds_has_nothing_to_run(tiny_zoo_
         assert code == 0 and started == [], out.err
         assert f"nothing to run: the state in {state_at_round_2} is already at round 2" in out.out
         assert "per-round tier metrics" not in out.out
+
+
+def test_a_resumed_inprocess_run_reads_the_state_once(tiny_zoo_dir, state_at_round_2, tmp_path, capsys, caplog):
+    """The pre-flight's state is the one the in-process engine resumes from: the folder was read
+    twice (a large state's cost, and each damaged file's warning, twice)."""
+    import logging
+    import shutil
+
+    state = tmp_path / "state"
+    shutil.copytree(state_at_round_2, state)
+    newest = state / "server" / "round-2.msgpack"
+    data = bytearray(newest.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte: its checksum fails, round 1 is resumed from
+    newest.write_bytes(bytes(data))
+    with caplog.at_level(logging.WARNING, logger="fedhybrid.server"):
+        code, out = _fed(tiny_zoo_dir, state, capsys, 3, engine="inprocess")
+    assert code == 0, out.err
+    warned = [r.getMessage() for r in caplog.records if str(newest) in r.getMessage()]
+    assert len(warned) == 1 and "resuming from round 1" in warned[0], warned
+    assert "final round 3" in out.out

@@ -57,7 +57,8 @@ def _run(args: argparse.Namespace) -> int:
         writable_path(args.json, "--json")
     # a resumed state's options and round: refused here, before any engine starts (the Flower
     # engines check the zoo before they start a process)
-    start = engines.preflight(run_config)
+    saved = engines.preflight(run_config)
+    start = saved.round if saved is not None else 0
     console = Console(soft_wrap=True)  # a log keeps each line whole (the state hash on its line)
     if start == int(run_config["num-rounds"]):
         console.print(f"nothing to run: the state in {run_config['state-dir']} is already at round {start} "
@@ -83,7 +84,7 @@ def _run(args: argparse.Namespace) -> int:
                       f"withheld {rel['withheld']}{forgotten}{secure}, {record['seconds']:.1f} s")
 
     if args.engine == "inprocess":
-        state = engines.run_inprocess(run_config, on_round=on_round)
+        state = engines.run_inprocess(run_config, on_round=on_round, saved=(saved,))
     elif args.engine == "simulation":
         state = engines.run_simulation(run_config, on_line=flower_line)
     else:
