@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,19 @@ from inference.generation import MIN_LOOP_STOP, valid_loop_stop
 from inference.privacy import MODES
 from inference.router import POLICIES
 from inference.tier_profile import TierProfile
+
+
+class AgentConfigError(AgentError):
+    """One AgentConfig field outside its rule. `field`, `value` and `rule` let the boundary that
+    set the field name it its own way (`device serve` names its flag: `--index-refresh 0.0`)."""
+
+    def __init__(self, field: str, value, rule: str):
+        self.field, self.value, self.rule = field, value, rule
+        super().__init__(f"{field}={value!r}: {rule}")
+
+    def named(self, name: str) -> str:
+        """The message with the field called `name` (a flag): `--index-refresh 0.0: must be > 0 ...`."""
+        return f"{name} {self.value}: {self.rule}"
 
 
 @dataclass(frozen=True)
@@ -47,23 +61,36 @@ class AgentConfig:
 
     def __post_init__(self) -> None:
         if not self.device or any(c in self.device for c in "/\\") or self.device.startswith(".") or len(self.device) > 128:
-            raise AgentError(f"device name {self.device!r} must be a plain name of 1-128 characters")
+            raise AgentConfigError("device", self.device, "must be a plain name of 1-128 characters (no '/', '\\' or "
+                                   "leading '.')")
         if self.policy not in POLICIES:
-            raise AgentError(f"policy {self.policy!r}: use one of {POLICIES}")
+            raise AgentConfigError("policy", self.policy, f"must be one of {', '.join(POLICIES)}")
         if self.privacy not in MODES:
-            raise AgentError(f"privacy {self.privacy!r}: use one of {MODES}")
-        if self.threshold is not None and self.threshold < 0:
-            raise AgentError(f"threshold={self.threshold} must be >= 0")
+            raise AgentConfigError("privacy", self.privacy, f"must be one of {', '.join(MODES)}")
+        if self.threshold is not None and not self.threshold >= 0:
+            raise AgentConfigError("threshold", self.threshold, "must be >= 0")
         if not 1 <= self.n_min <= self.n_max <= 32:
             raise AgentError(f"n-gram orders [{self.n_min}, {self.n_max}] need 1 <= n_min <= n_max <= 32")
-        if self.index_refresh_s <= 0 or self.checkpoint_every < 1 or self.max_queue < 1:
-            raise AgentError("index_refresh_s > 0, checkpoint_every >= 1 and max_queue >= 1 are required")
-        if self.max_new_tokens < 1 or self.train_budget_s < 0 or self.train_batch < 1:
-            raise AgentError("max_new_tokens >= 1, train_budget_s >= 0 and train_batch >= 1 are required")
+        # one check per field (`not x > 0` also refuses NaN), each naming its own rule
+        if not 0 < self.index_refresh_s < math.inf:  # inf: never
+            raise AgentConfigError("index_refresh_s", self.index_refresh_s, "must be a finite number of seconds > 0 "
+                                   "(how often new corrections reach the served cache)")
+        if self.checkpoint_every < 1:
+            raise AgentConfigError("checkpoint_every", self.checkpoint_every,
+                                   "must be >= 1 (journal records between checkpoints)")
+        if self.max_queue < 1:
+            raise AgentConfigError("max_queue", self.max_queue, "must be >= 1 (requests waiting for the decoder)")
+        if self.max_new_tokens < 1:
+            raise AgentConfigError("max_new_tokens", self.max_new_tokens, "must be >= 1 (the most tokens one request may ask for)")
+        if not 0 <= self.train_budget_s < math.inf:
+            raise AgentConfigError("train_budget_s", self.train_budget_s,
+                                   "must be a finite number of seconds >= 0 (0: no local fine-tuning)")
+        if self.train_batch < 1:
+            raise AgentConfigError("train_batch", self.train_batch, "must be >= 1 (sequences per training step)")
         if self.remember < 1:
-            raise AgentError(f"remember={self.remember} must be >= 1 (questions and answers kept in memory)")
+            raise AgentConfigError("remember", self.remember, "must be >= 1 (questions and answers kept in memory)")
         if not valid_loop_stop(self.loop_stop):
-            raise AgentError(f"loop_stop={self.loop_stop}: use 0 (off) or at least {MIN_LOOP_STOP} tokens")
+            raise AgentConfigError("loop_stop", self.loop_stop, f"use 0 (off) or at least {MIN_LOOP_STOP} tokens")
 
     @property
     def journal_path(self) -> Path:

@@ -20,7 +20,7 @@ from cache_sync.correction_cache import CacheHeader, CountTable
 from inference.decoder import HybridDecoder
 from inference.device_cache import DeviceCache, feedback_table
 from inference.errors import InferenceError
-from inference.lora import LoraSpec, attach, merged
+from inference.lora import LoraSpec, attach, b_shapes, merged
 from inference.tier_profile import TierProfile
 
 
@@ -34,9 +34,61 @@ class Deployment:
     decoder: HybridDecoder
 
 
-def adapted_model(base: PreTrainedModel, adapter: dict[str, np.ndarray] | None, seed: int) -> PreTrainedModel:
-    """`base` with the family's adapter folded in (the base itself when there is none)."""
+def adapter_shapes(base: PreTrainedModel, rank: int, seed: int) -> dict[str, tuple[int, int]]:
+    """The B tensors of `base`'s LoRA adapter at `rank`: peft state-dict name -> (d_out, rank)."""
+    try:
+        return {k: (int(d_out), rank) for k, (d_out, _) in b_shapes(base, rank, seed).items()}
+    except InferenceError as exc:
+        raise AgentError(f"no LoRA adapter fits this device's model: {exc}") from exc
+
+
+def check_adapter(adapter: dict[str, np.ndarray], expected: dict[str, tuple[int, int]]) -> None:
+    """Refuse an adapter that is not exactly one of this model's: the same B tensors as
+    `expected` (`adapter_shapes`: none missing, none unknown), each of its shape, all finite.
+
+    Raises:
+        AgentError: "the adapter does not fit this device's model: " and what is wrong, naming
+            the tensors (an empty adapter is one: it would install the base model as a new version).
+    """
+    why = _misfit(adapter, expected)
+    if why is not None:
+        raise AgentError(f"the adapter does not fit this device's model: {why}")
+
+
+def _misfit(adapter: dict[str, np.ndarray], expected: dict[str, tuple[int, int]]) -> str | None:
+    if not expected:
+        return "the model has no LoRA tensors"
+    (d_out, rank), count = next(iter(expected.values())), len(expected)
     if not adapter:
+        return (f"it holds no tensors; this model's rank-{rank} adapter has {count} (e.g. {next(iter(expected))!r} "
+                f"of shape {(d_out, rank)})")
+    unknown = sorted(k for k in adapter if k not in expected)
+    if unknown:
+        return (f"it names {len(unknown)} tensor(s) this model's adapter does not have: {_names(unknown)} "
+                "(an adapter of another model?)")
+    missing = sorted(k for k in expected if k not in adapter)
+    if missing:
+        return f"it lacks {len(missing)} of the {count} tensors this model's adapter has: {_names(missing)}"
+    for key, want in expected.items():
+        shape = tuple(np.shape(adapter[key]))
+        if shape != want:
+            other_rank = len(shape) == 2 and shape[0] == want[0]
+            return (f"tensor {key!r} has shape {shape}, this model's needs {want}"
+                    + (f" (the adapter is of rank {shape[1]}, this device's tier has rank {rank})" if other_rank else ""))
+        if not np.isfinite(adapter[key]).all():
+            return f"tensor {key!r} holds NaN or Inf"
+    return None
+
+
+def _names(keys: list[str], shown: int = 3) -> str:
+    listed = ", ".join(repr(k) for k in keys[:shown])
+    return listed + (f" and {len(keys) - shown} more" if len(keys) > shown else "")
+
+
+def adapted_model(base: PreTrainedModel, adapter: dict[str, np.ndarray] | None, seed: int) -> PreTrainedModel:
+    """`base` with the family's adapter folded in (the base itself when there is none); the
+    adapter's rank is its matrices' (check it first with `check_adapter`)."""
+    if adapter is None:
         return base
     ranks = {int(np.asarray(b).shape[1]) for b in adapter.values()}
     if len(ranks) != 1:

@@ -17,6 +17,7 @@ Threads:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import threading
@@ -26,7 +27,7 @@ from collections import Counter
 import numpy as np
 
 from agent.config import AgentConfig
-from agent.deployment import Deployment, adapted_model, fold, snapshot
+from agent.deployment import Deployment, adapted_model, adapter_shapes, check_adapter, fold, snapshot
 from agent.errors import AgentError
 from agent.head import FleetHead
 from agent.journal import Journal
@@ -47,6 +48,8 @@ from inference.tokenizer import encode_prompt, number_token_ids, tokenizer_hash
 from serving.engine_api import Emit, Job, JobDone, JobError, WorkerEngine
 
 log = logging.getLogger("fedhybrid.agent")
+_SKIPPED_HELP = ("calls not made: the cloud client refused them without contacting the cloud (its circuit breaker, "
+                 "open after repeated failures)")
 
 
 class AgentEngine(WorkerEngine):
@@ -98,13 +101,22 @@ class AgentEngine(WorkerEngine):
         return self.fleet_head.head
 
     # -- start-up: what the journal holds ------------------------------------------------------------
+    @functools.cached_property
+    def adapter_shapes(self) -> dict[str, tuple[int, int]]:
+        """The B tensors an adapter of this device must hold, exactly (built at the first adapter)."""
+        return adapter_shapes(self.base, self.cfg.profile.lora_rank, self.cfg.lora_seed)
+
     def _load_adapter(self) -> tuple[dict[str, np.ndarray] | None, int]:
         try:
             blob = self.journal.blob("adapter")
-            return (None, 0) if blob is None else (decode_adapter(blob[0]), blob[1])
+            if blob is None:
+                return None, 0
+            adapter = decode_adapter(blob[0])
+            check_adapter(adapter, self.adapter_shapes)  # one an older agent took (an empty one) is not served
+            return adapter, blob[1]
         except AgentError as exc:
-            log.error("%s: the installed adapter is damaged (%s); serving the base model until the next "
-                      "round installs one", self.cfg.device, exc)
+            log.error("%s: the installed adapter is damaged or does not fit (%s); serving the base model until "
+                      "the next round installs one", self.cfg.device, exc)
             return None, 0
 
     def _load_released(self) -> tuple[CountTable, int]:
@@ -169,8 +181,9 @@ class AgentEngine(WorkerEngine):
                 "adapter_version": (dep.adapter_version, "round of the installed adapter (0: base model)"),
                 "cache_version": (dep.cache_version, "version of the installed released cache"),
                 "swaps_total": (self.swaps, "deployments swapped in"),
-                "cloud_calls_total": (s["cloud_calls"], "calls to the cloud (or the tier above)"),
-                "cloud_errors_total": (s["cloud_failures"], "cloud calls that failed or missed their deadline"),
+                "cloud_calls_total": (s["cloud_calls"], "calls made to the cloud (or the tier above), failed included"),
+                "cloud_errors_total": (s["cloud_failures"], "calls made that failed or missed their deadline"),
+                "cloud_skipped_total": (s["cloud_skipped"], _SKIPPED_HELP),
                 "journal_records_total": (s["records"], "requests journaled since start"),
                 "loop_stops_total": (s["loop_stops"], "requests ended because their output looped"),
                 "journal_bytes": (self.journal.size_bytes(), "bytes of the journal database and its WAL")}
@@ -251,15 +264,20 @@ class AgentEngine(WorkerEngine):
         for key, value in (("requests", 1), ("records", 1), ("tokens", len(gen.token_ids)),
                            ("cloud_tokens", counts["cloud"]), ("cache_tokens", counts["cache"]),
                            ("device_tokens", counts["device"]), ("cloud_calls", gen.cloud_calls),
-                           ("cloud_failures", gen.cloud_failures), ("corrections", len(corrections)),
-                           ("loop_stops", int(gen.loop_stopped))):
+                           ("cloud_failures", gen.cloud_failures), ("cloud_skipped", gen.cloud_skipped),
+                           ("corrections", len(corrections)), ("loop_stops", int(gen.loop_stopped))):
             self.stats[key] += value
-        self.upstream.note(gen.cloud_calls, gen.cloud_failures, self.stats["cloud_failures"])
+        self.upstream.note(gen.cloud_calls, gen.cloud_failures, gen.cloud_skipped, self.stats["cloud_failures"],
+                           self.stats["cloud_skipped"])
+        # cloud_calls: calls made (failed ones included: the cloud's cost either way); cloud_skipped:
+        # calls the cloud client refused without contacting the cloud (its breaker open), not made
         usage = {"cloud_tokens": counts["cloud"], "cache_tokens": counts["cache"],
-                 "device_tokens": counts["device"], "cloud_calls": gen.cloud_calls}
+                 "device_tokens": counts["device"], "cloud_calls": gen.cloud_calls,
+                 "cloud_skipped": gen.cloud_skipped}
         extra = {"fedhybrid": {"request_id": job.request_id, "journal_seq": seq, "corrections": len(corrections),
                                "adapter_version": dep.adapter_version, "cache_version": dep.cache_version,
-                               "cloud_failures": gen.cloud_failures, "privacy": privacy.mode,
+                               "cloud_failures": gen.cloud_failures, "cloud_skipped": gen.cloud_skipped,
+                               "privacy": privacy.mode,
                                "loop_stopped": gen.loop_stopped,
                                # escalated tokens per answering tier (--hop: hubs before the cloud)
                                "answered_by": dict(Counter(t for t, p in zip(gen.answered_by, provenance)
@@ -272,11 +290,18 @@ class AgentEngine(WorkerEngine):
     def install(self, adapter: dict[str, np.ndarray] | None, adapter_version: int, released: CountTable | None,
                 cache_version: int, round_: int) -> Deployment:
         """Persist a new adapter and/or released cache (one transaction), build the deployment
-        beside the current one, and swap it in. Returns the new deployment."""
+        beside the current one, and swap it in. Returns the new deployment.
+
+        Raises:
+            AgentError: the adapter is not exactly this model's (`check_adapter`: the same LoRA
+                tensors, their shapes at the tier's rank, finite) or the cache is another header's;
+                nothing has changed.
+        """
         with self._build_lock:
             model = self.current.model
             blobs: dict[str, tuple[bytes, int]] = {}
             if adapter is not None:
+                check_adapter(adapter, self.adapter_shapes)  # exactly this model's tensors: else nothing changes
                 model = adapted_model(self.base, adapter, self.cfg.lora_seed)  # raises before anything changes
                 blobs["adapter"] = (encode_adapter(adapter), adapter_version)
             if released is not None:

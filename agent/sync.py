@@ -153,7 +153,9 @@ class RoundRunner:
             "tokens": float(tokens), "cloud-tokens": float(period["cloud_tokens"]),
             "cache-tokens": float(period["cache_tokens"]), "cloud-share": period["cloud_tokens"] / max(1, tokens),
             "cache-share": period["cache_tokens"] / max(1, tokens), "cloud-calls": float(period["cloud_calls"]),
-            "missed-escalations": float(period["cloud_failures"]), "corrections": float(period["corrections"]),
+            # calls the cloud did not answer: those made that failed, and those the client did not make
+            "missed-escalations": float(period["cloud_failures"] + period["cloud_skipped"]),
+            "cloud-skipped": float(period["cloud_skipped"]), "corrections": float(period["corrections"]),
             "train-loss": float(train["loss"] or 0.0), "train-steps": float(train["steps"]),
             "train-examples": float(train["examples"]),
             "cache-entries": float(len(engine.released) + len(engine.local)),

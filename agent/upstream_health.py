@@ -19,10 +19,15 @@ WARN_EVERY_S = 30.0
 
 
 class UpstreamHealth:
-    def __init__(self, device: str, cloud) -> None:
+    def __init__(self, device: str, cloud, clock=time.monotonic) -> None:
         self.device, self.cloud = device, cloud
+        self.clock = clock  # what the 30 s between warnings are measured on (a test's own clock)
         self.failing_since: float | None = None  # wall time of the first failure in a row
         self._warned = float("-inf")  # monotonic time of the last warning
+        # since the last warning (or since the cloud began failing): calls made that failed, and calls
+        # the cloud's client refused without contacting the cloud (its circuit breaker open)
+        self._failed = self._skipped = 0
+        self._counted_from = time.time()  # wall time those counts start from
         self._hop_failed: dict[str, int] = {}  # per hop: failures already logged
         self._hop_warned: dict[str, float] = {}  # per hop: monotonic time of its last warning
 
@@ -35,7 +40,7 @@ class UpstreamHealth:
                   if failing is not None else {}),
                "cloud_failures_total": failures_total}
         if isinstance(self.cloud, EscalationChain):
-            out["hops"] = [{k: h[k] for k in ("tier", "calls", "answered", "failed", "last_failure")}
+            out["hops"] = [{k: h[k] for k in ("tier", "calls", "answered", "failed", "skipped", "last_failure")}
                            for h in self.cloud.summary()]
         return out
 
@@ -43,31 +48,45 @@ class UpstreamHealth:
         """The tier above did not answer before the first request (the start-up probe, whose
         warning the caller logged): /health says failing from the first request on, not only
         once a request's call has failed, and the first call that reaches the cloud clears it."""
-        self.failing_since = time.time()
-        self._warned = time.monotonic()  # the start said it: the next warning is due in 30 s
+        self.failing_since = self._counted_from = time.time()
+        self._warned = self.clock()  # the start said it: the next warning is due in 30 s
 
-    def note(self, calls: int, failures: int, failures_total: int) -> None:
-        """One request's calls: log the cloud failing (at most every 30 s while it fails) and
-        answering again, and a hop (--hop) failing: the next hop answers for it, so requests
-        never show it."""
-        if calls and isinstance(self.cloud, EscalationChain):
+    def note(self, calls: int, failures: int, skipped: int, failures_total: int, skipped_total: int) -> None:
+        """One request's calls (made, of them failed, and skipped: refused by the cloud's client
+        without contacting the cloud) and the totals since start: log the cloud failing (at most
+        every 30 s while it fails, counting the calls since the previous warning) and answering
+        again, and a hop (--hop) failing: the next hop answers for it, so requests never show it."""
+        if (calls or skipped) and isinstance(self.cloud, EscalationChain):
             self._note_hops()
-        if failures:
-            now = time.monotonic()
+        if failures or skipped:
+            now = self.clock()
+            self._failed += failures
+            self._skipped += skipped
             if self.failing_since is None:
-                self.failing_since = time.time()
+                self.failing_since = self._counted_from = time.time()
             if now - self._warned >= WARN_EVERY_S:
-                self._warned = now
-                log.warning("%s: %d cloud call(s) failed or missed their deadline (%d since start): the tokens they "
-                            "would have corrected go out as the device's until the cloud answers again",
-                            self.device, failures, failures_total)
+                totals = f"since start: {failures_total} failed" + (f", {skipped_total} not made" if skipped_total else "")
+                log.warning("%s: %s (%s): the tokens they would have corrected go out as the device's until the "
+                            "cloud answers again", self.device, self._counts(), totals)
+                self._warned, self._counted_from = now, time.time()
+                self._failed = self._skipped = 0
         elif calls and self.failing_since is not None:
-            log.warning("%s: the cloud answers again (it had failed since %s)", self.device,
-                        time.strftime("%H:%M:%S", time.localtime(self.failing_since)))
+            unwarned = f"; {self._counts()}" if self._failed or self._skipped else ""
+            log.warning("%s: the cloud answers again (it had failed since %s%s)", self.device,
+                        _clock(self.failing_since), unwarned)
             self.failing_since, self._warned = None, float("-inf")
+            self._failed = self._skipped = 0
+
+    def _counts(self) -> str:
+        """The calls failed, and those not made, since the last warning (or since the cloud began failing)."""
+        said = f"{self._failed} cloud call(s) failed or missed their deadline"
+        if self._skipped:
+            said += (f" and {self._skipped} were not made (the cloud client's circuit breaker, open after repeated "
+                     "failures, refused them without contacting the cloud)")
+        return f"{said} since {_clock(self._counted_from)}"
 
     def _note_hops(self) -> None:
-        now = time.monotonic()
+        now = self.clock()
         for hop in self.cloud.summary():
             tier, failed = hop["tier"], hop["failed"]
             new = failed - self._hop_failed.get(tier, 0)
@@ -75,3 +94,7 @@ class UpstreamHealth:
                 self._hop_failed[tier], self._hop_warned[tier] = failed, now
                 log.warning("%s: hop %s failed %d more call(s) (%d since start; last: %s): the next tier up "
                             "answered for it", self.device, tier, new, failed, hop["last_failure"])
+
+
+def _clock(wall: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(wall))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 
 import msgpack
 import numpy as np
@@ -35,6 +35,8 @@ def decode_adapter(data: bytes) -> dict[str, np.ndarray]:
         for key, (shape, buf) in raw.items():
             if not isinstance(key, str) or not isinstance(buf, bytes) or len(shape) != 2:
                 raise ValueError(f"entry {key!r} is not (shape, bytes)")
+            if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in shape):
+                raise ValueError(f"entry {key!r} has shape {shape!r:.40}: two integers >= 1 are needed")
             array = np.frombuffer(buf, dtype="<f4").reshape([int(s) for s in shape]).astype(np.float32)
             if not np.isfinite(array).all():
                 raise ValueError(f"{key} holds NaN or Inf")
@@ -107,20 +109,39 @@ def _pack(message) -> bytes:
 
 
 def _fields_of(cls, data: bytes) -> dict:
-    """The map of fields a msgpack message holds (AgentError when it is not one)."""
+    """The map of fields a msgpack message holds (AgentError when it is not one, saying what to send)."""
     if len(data) > MAX_MESSAGE:
         raise AgentError(f"{cls.__name__} of {len(data)} bytes is over {MAX_MESSAGE}")
+    if not data:
+        raise AgentError(f"the body is empty: {_usage(cls)}")
     try:
         raw = msgpack.unpackb(data, raw=False)
     except DECODE_ERRORS as exc:
-        raise AgentError(f"malformed {cls.__name__} ({type(exc).__name__}: {exc})") from exc
+        why = type(exc).__name__ + (f": {str(exc).rstrip('.')}" if str(exc) else "")
+        raise AgentError(f"the body is not msgpack ({why}): {_usage(cls)}") from exc
     if not isinstance(raw, dict):
-        raise AgentError(f"malformed {cls.__name__}: a {type(raw).__name__}, not a map of fields")
+        raise AgentError(f"the body is a msgpack {type(raw).__name__}, not a map of fields: {_usage(cls)}")
     return raw
+
+
+def _required(cls) -> list[str]:
+    return [f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING]
+
+
+def _usage(cls) -> str:
+    """What a body of `cls` must be, in words a sender can act on."""
+    rules, required = _RULES[cls], _required(cls)
+    needs = _NEEDS.get(cls) or ", ".join(f"{name} ({rules[name][1]})" for name in required)
+    optional = [f.name for f in fields(cls) if f.name not in required and f.name not in _NEEDED.get(cls, ())]
+    return (f"send a msgpack map (not JSON) with {needs}" + (f"; optional: {', '.join(optional)}" if optional else "")
+            + f" ({cls.__name__}, agent/wire.py)")
 
 
 def _unpack(cls, data: bytes):
     raw = _fields_of(cls, data)
+    missing = [name for name in _required(cls) if name not in raw]
+    if missing:
+        raise AgentError(f"{cls.__name__} lacks field(s) {', '.join(missing)}: {_usage(cls)}")
     try:
         # A newer peer's message may carry fields this version does not know (the ClientApp comes
         # with the server's app, the agent may be older): read what we know, name what we skip,
@@ -154,12 +175,12 @@ def _check(cls, message, checks: dict) -> None:
             raise AgentError(f"{cls.__name__}.{name}={getattr(message, name)!r:.80} must be {rule}")
 
 
-def unpack_request(data: bytes) -> RoundRequest:
-    req = _unpack(RoundRequest, data)
-    _check(RoundRequest, req, {
+# each field's rule, in words: checked after decoding, and said when a body is not a message at all
+_RULES: dict[type, dict[str, tuple]] = {
+    RoundRequest: {
         "round": (lambda v: _is_int(v, 1), "an integer >= 1"),
-        "adapter": (lambda v: v is None or isinstance(v, bytes), "bytes or absent"),
-        "cache_update": (lambda v: v is None or isinstance(v, bytes), "bytes or absent"),
+        "adapter": (lambda v: v is None or isinstance(v, bytes), "bytes, or nil for none"),
+        "cache_update": (lambda v: v is None or isinstance(v, bytes), "bytes, or nil for none"),
         "acked": (lambda v: isinstance(v, list) and all(_is_int(s, 0) for s in v), "a list of integers >= 0"),
         "threshold": (lambda v: v is None or _is_float(v), "a finite number or absent"),
         "seed": (_is_int, "an integer"),
@@ -171,7 +192,38 @@ def unpack_request(data: bytes) -> RoundRequest:
         "explore": (lambda v: _is_float(v) and 0.0 <= v <= 1.0, "a number in [0, 1]"),
         "head_epochs": (lambda v: _is_int(v, 0), "an integer >= 0"),
         "head_lr": (lambda v: _is_float(v) and v > 0, "a finite number > 0"),
-    })
+    },
+    InstallRequest: {
+        "round": (lambda v: v is None or _is_int(v, 1), "an integer >= 1 or absent"),
+        "adapter": (lambda v: v is None or isinstance(v, bytes), "bytes or absent"),
+        "adapter_version": (lambda v: v is None or _is_int(v, 1), "an integer >= 1 or absent"),
+        "cache_update": (lambda v: v is None or isinstance(v, bytes), "bytes or absent"),
+    },
+    RoundReply: {
+        "device": (lambda v: isinstance(v, str), "a string"),
+        "tier": (lambda v: isinstance(v, str), "a string"),
+        "adapter": (lambda v: isinstance(v, bytes), "bytes"),
+        "deltas": (lambda v: isinstance(v, list) and all(isinstance(d, bytes) for d in v), "a list of bytes"),
+        "delta_seqs": (lambda v: isinstance(v, list) and all(_is_int(s, 0) for s in v), "a list of integers >= 0"),
+        "cache_version": (_is_int, "an integer"),
+        # a metric may be NaN (a diverged loss): reported as it is, not a reason to drop the reply
+        "metrics": (lambda v: isinstance(v, dict) and all(
+            isinstance(k, str) and isinstance(x, (int, float)) and not isinstance(x, bool) for k, x in v.items()),
+            "a map of names to numbers"),
+        "reward_head": (lambda v: v is None or isinstance(v, bytes), "bytes or absent"),
+        "route_hist": (lambda v: isinstance(v, list) and all(_is_float(c) and c >= 0 for c in v),
+                       "a list of finite counts >= 0"),
+    },
+}
+# a push needs one of two optional fields: said in words (the other messages' needs are their required fields)
+_NEEDS = {InstallRequest: "adapter (agent.wire.encode_adapter's bytes) and/or cache_update (the server-signed "
+                          "update's bytes)"}
+_NEEDED = {InstallRequest: ("adapter", "cache_update")}
+
+
+def unpack_request(data: bytes) -> RoundRequest:
+    req = _unpack(RoundRequest, data)
+    _check(RoundRequest, req, _RULES[RoundRequest])
     return req
 
 
@@ -186,14 +238,10 @@ def unpack_install(data: bytes) -> InstallRequest:
         raise AgentError(f"InstallRequest field(s) {', '.join(repr(k) for k in unknown)[:200]} unknown: "
                          f"use {', '.join(known)}")
     req = InstallRequest(**raw)
-    _check(InstallRequest, req, {
-        "round": (lambda v: v is None or _is_int(v, 1), "an integer >= 1 or absent"),
-        "adapter": (lambda v: v is None or isinstance(v, bytes), "bytes or absent"),
-        "adapter_version": (lambda v: v is None or _is_int(v, 1), "an integer >= 1 or absent"),
-        "cache_update": (lambda v: v is None or isinstance(v, bytes), "bytes or absent"),
-    })
+    _check(InstallRequest, req, _RULES[InstallRequest])
     if not req.adapter and not req.cache_update:
-        raise AgentError("InstallRequest brings neither an adapter nor a cache_update: nothing to install")
+        raise AgentError(f"InstallRequest brings neither an adapter nor a cache_update: nothing to install; "
+                         f"{_usage(InstallRequest)}")
     return req
 
 
@@ -203,21 +251,7 @@ def pack_reply(reply: RoundReply) -> bytes:
 
 def unpack_reply(data: bytes) -> RoundReply:
     reply = _unpack(RoundReply, data)
-    _check(RoundReply, reply, {
-        "device": (lambda v: isinstance(v, str), "a string"),
-        "tier": (lambda v: isinstance(v, str), "a string"),
-        "adapter": (lambda v: isinstance(v, bytes), "bytes"),
-        "deltas": (lambda v: isinstance(v, list) and all(isinstance(d, bytes) for d in v), "a list of bytes"),
-        "delta_seqs": (lambda v: isinstance(v, list) and all(_is_int(s, 0) for s in v), "a list of integers >= 0"),
-        "cache_version": (_is_int, "an integer"),
-        # a metric may be NaN (a diverged loss): reported as it is, not a reason to drop the reply
-        "metrics": (lambda v: isinstance(v, dict) and all(
-            isinstance(k, str) and isinstance(x, (int, float)) and not isinstance(x, bool) for k, x in v.items()),
-            "a map of names to numbers"),
-        "reward_head": (lambda v: v is None or isinstance(v, bytes), "bytes or absent"),
-        "route_hist": (lambda v: isinstance(v, list) and all(_is_float(c) and c >= 0 for c in v),
-                       "a list of finite counts >= 0"),
-    })
+    _check(RoundReply, reply, _RULES[RoundReply])
     if len(reply.deltas) != len(reply.delta_seqs):
         raise AgentError("RoundReply.deltas and delta_seqs differ in length")
     return reply

@@ -18,7 +18,7 @@ import torch
 
 from inference.cloud import CloudPrediction, CloudUnavailable
 from inference.device_model import DeviceStep
-from inference.escalation import EscalationChain
+from inference.escalation import EscalationChain, skipped
 from inference.generation import Correction, DecodeConfig, Generation, Provenance
 from inference.loop_guard import cache_would_loop, output_loops
 from inference.reward_labels import LabelCollector
@@ -148,16 +148,20 @@ class DecodeRun:
         cloud = self.d.cloud
         if not self.cloud_enabled:
             return None
-        self.gen.cloud_calls += 1
         context = self.cloud_prompt + self.tokens[self.prompt_len:]
         predict = cloud.predict_authority if (top or self.cfg.skip_hubs) and isinstance(cloud, EscalationChain) \
             else cloud.predict
         try:
             prediction = predict(self.session, context, verify_from + self.offset, self.cfg.cloud_top_k,
                                  self.cfg.deadline_s)
-        except CloudUnavailable:
-            self.gen.cloud_failures += 1
+        except CloudUnavailable as exc:
+            if skipped(exc):  # refused by the client (its breaker open): no call was made
+                self.gen.cloud_skipped += 1
+            else:  # a call made that failed or missed its deadline: the cloud's cost all the same
+                self.gen.cloud_calls += 1
+                self.gen.cloud_failures += 1
             return None
+        self.gen.cloud_calls += 1
         self.gen.cloud_tokens_computed += prediction.tokens_computed
         for tier, computed in prediction.hub_computed:
             self.gen.hub_tokens_computed[tier] = self.gen.hub_tokens_computed.get(tier, 0) + computed

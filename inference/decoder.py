@@ -135,6 +135,6 @@ class HybridDecoder:
         if run.cache is not None and record:
             # corrections of redacted requests stay on the device (never uploaded)
             run.cache.record(gen.corrections, upload=privacy.mode == "allow", anchor=run.anchor)
-        if self.cloud is not None and gen.cloud_calls:
+        if self.cloud is not None and (gen.cloud_calls or gen.cloud_skipped):
             self.cloud.end_session(run.session)
         return gen

@@ -16,8 +16,11 @@ hub below it may spend its own `deadline_s` on top of that, so a call takes at m
 decoder's deadline plus the hubs' deadlines. Were the hubs to draw from the decoder's
 deadline, one late hub (iot's is 0.5 s per call) would leave the cloud no time, and the
 device would keep its own token: a late hub must be skipped, not end the escalation.
-Per hop: calls, answers taken, escalations past it, failures, tokens computed and their
-cost at the hop's price per 1k tokens. The returned prediction names the tier that answered
+Per hop: calls made, answers taken, escalations past it, failures, calls skipped (refused by the
+hop's client without contacting its server: a remote client's circuit breaker, open after
+repeated failures; not calls made, so not in `calls`), tokens computed and their cost at the
+hop's price per 1k tokens. A call every hop skipped reached no server: it raises `CloudSkipped`,
+which the decoder counts apart from the calls made. The returned prediction names the tier that answered
 (`tier`), whether that is the last hop (`authoritative`: only the last hop's answers teach
 the correction cache, so a hub's guess never spreads through the fleet), the tokens the
 last hop computed (`tokens_computed`: 0 when a hub answered) and the tokens each hub asked
@@ -53,12 +56,29 @@ class Hop:
             raise InferenceError(f"hop {self.tier}: deadline_s must be > 0 and price_per_1k >= 0")
 
 
+class CloudSkipped(CloudUnavailable):
+    """No call was made: the cloud's client (every hop's, in a chain) refused it without
+    contacting any server, its circuit breaker open after repeated failures. Not a call made,
+    so not a failed call either: the decoder counts it apart (`Generation.cloud_skipped`)."""
+
+
+# serving.remote_cloud.RemoteCloud refuses a call while its breaker is open with a plain
+# CloudUnavailable whose message starts so (counted in its CallStats.short_circuited, never in calls)
+_BREAKER_OPEN = "circuit open:"
+
+
+def skipped(exc: CloudUnavailable) -> bool:
+    """Whether `exc` refused a call that reached no server (see `CloudSkipped`)."""
+    return isinstance(exc, CloudSkipped) or str(exc).startswith(_BREAKER_OPEN)
+
+
 @dataclass
 class HopStats:
-    calls: int = 0
+    calls: int = 0  # calls made (those that failed included)
     answered: int = 0  # calls whose answer was taken from this hop
     escalated: int = 0  # calls this hop answered unsure, passed to the next hop
-    failed: int = 0  # down, late or garbage: skipped
+    failed: int = 0  # calls made that failed (down, late or garbage): the next hop was asked
+    skipped: int = 0  # calls its client refused without contacting it (breaker open): the next hop was asked
     tokens_computed: int = 0
     cost: float = 0.0
     failures: list[str] = field(default_factory=list)  # the last few reasons
@@ -96,6 +116,7 @@ class EscalationChain:
         budget = deadline_s + sum(h.deadline_s for h in hops[:-1])  # see the module doc: Time
         reasons = []
         hubs: list[tuple[str, int]] = []  # (tier, tokens computed) of the hubs asked before the answer
+        contacted = False  # whether any hop's server was reached (else the call is skipped, not failed)
         for i, hop in enumerate(hops):
             remaining = budget - (time.monotonic() - started)
             if remaining <= 0:
@@ -113,8 +134,12 @@ class EscalationChain:
                     raise CloudUnavailable("no answer")
             except CloudUnavailable as exc:
                 with self._lock:
-                    stats.calls += 1
-                    stats.failed += 1
+                    if skipped(exc):
+                        stats.skipped += 1
+                    else:
+                        contacted = True
+                        stats.calls += 1
+                        stats.failed += 1
                     # bounded (a summary keeps 5 per hop), and a cut one says so rather than ending mid-word
                     text = str(exc) if len(str(exc)) <= 320 else str(exc)[:317] + "..."
                     stats.failures = [*stats.failures[-4:], text]
@@ -137,6 +162,8 @@ class EscalationChain:
                 return replace(prediction, tier=hop.tier, authoritative=False, tokens_computed=0,
                                hub_computed=tuple(hubs))
         # every hop failed (or time ran out): the decoder keeps the device's own token
+        if not contacted:  # no hop's server was reached: no call was made
+            raise CloudSkipped("no hop was asked: " + "; ".join(reasons))
         raise CloudUnavailable("every hop failed: " + "; ".join(reasons))
 
     @property
@@ -162,8 +189,8 @@ class EscalationChain:
                 close()
 
     def summary(self) -> list[dict]:
-        """Per hop, in order: calls, answered, escalated, failed, tokens computed, cost, and the
-        reason of its last failure (None if it never failed)."""
+        """Per hop, in order: calls (made), answered, escalated, failed, skipped, tokens computed,
+        cost, and the reason of its last failure or skip (None if it never failed)."""
         with self._lock:
             return [{"tier": h.tier, **{k: v for k, v in vars(self.stats[h.tier]).items() if k != "failures"},
                      "last_failure": self.stats[h.tier].failures[-1] if self.stats[h.tier].failures else None}

@@ -134,8 +134,11 @@ class Generation:
     provenance: list[Provenance] = field(default_factory=list)
     answered_by: list[str] = field(default_factory=list)  # per token: device, cache, or the tier that answered
     corrections: list[Correction] = field(default_factory=list)
-    cloud_calls: int = 0
-    cloud_failures: int = 0  # escalations the cloud did not answer in time
+    cloud_calls: int = 0  # calls made to the cloud (or the tier above), those that failed included
+    cloud_failures: int = 0  # calls made that failed or missed their deadline
+    # calls the cloud's client refused without contacting it (a remote client's circuit breaker,
+    # open after repeated failures): not calls made, so in neither count above
+    cloud_skipped: int = 0
     missed_escalations: int = 0  # tokens kept from the device because the cloud failed
     cloud_tokens_computed: int = 0  # prefill + verification tokens the cloud ran
     hub_tokens_computed: dict[str, int] = field(default_factory=dict)  # per hub tier below the cloud

@@ -148,3 +148,83 @@ def test_versions_that_move_back_are_logged_naming_old_and_new(admin, caplog):
         assert install(adapter=_adapter(engine, 4), adapter_version=2).status_code == 200
     assert identity()["adapter_version"] == 2
     assert caplog.text.count("moves back") == 1 and "moves back adapter version 5 -> 2" in caplog.text
+
+
+def _b_shapes(engine, rank: int) -> dict:
+    return {k: v.shape for k, v in b_matrices(attach(engine.base, LoraSpec(rank, rank, engine.cfg.lora_seed))).items()}
+
+
+def test_an_adapter_that_is_not_exactly_this_models_is_refused_and_installs_nothing(admin):
+    """An empty adapter (b"\\x80", an empty msgpack map) was installed as adapter version 1 and
+    kept across restarts: the base model served as a new version. An adapter must hold exactly
+    this model's LoRA tensors, at their shapes for the tier's rank, finite."""
+    engine, runner, install, identity = admin
+    before = identity()
+    good = {k: np.full(v, 1e-3, np.float32) for k, v in _b_shapes(engine, engine.cfg.profile.lora_rank).items()}
+    first = min(good)
+    nan = dict(good, **{first: np.full(good[first].shape, np.nan, np.float32)})
+    tall = dict(good, **{first: np.zeros((good[first].shape[0] + 1, good[first].shape[1]), np.float32)})
+    rank4 = {k: np.zeros(v, np.float32) for k, v in _b_shapes(engine, 4).items()}  # the iot tier's rank
+    negative = msgpack.packb({first: [[-1, 8], b"\0" * 4 * 8 * 8]}, use_bin_type=True)
+    cases = [(b"\x80", "the adapter does not fit this device's model: it holds no tensors; this model's rank-8"),
+             (encode_adapter({**good, "model.layers.9.self_attn.q_proj.lora_B.weight": good[first]}),
+              "it names 1 tensor(s) this model's adapter does not have: 'model.layers.9.self_attn.q_proj.lora_B.weight'"),
+             (encode_adapter({k: v for k, v in good.items() if k != first}),
+              f"it lacks 1 of the {len(good)} tensors this model's adapter has: {first!r}"),
+             (encode_adapter(rank4), "the adapter is of rank 4, this device's tier has rank 8"),
+             (encode_adapter(tall), f"tensor {first!r} has shape {tall[first].shape}, this model's needs"),
+             (encode_adapter(nan), "holds NaN or Inf"),
+             (negative, "two integers >= 1 are needed")]
+    for adapter, reason in cases:
+        resp = install(round=2, adapter=adapter)
+        assert resp.status_code == 400, (reason, resp.text)
+        message = resp.json()["error"]["message"]
+        assert message.startswith("install refused: ") and reason in message, message
+    assert identity() == before and engine.swaps == 0 and engine.journal.blob("adapter") is None
+    # a round's adapter takes the same check: the round is refused before anything changes
+    from agent.errors import AgentError
+
+    with pytest.raises(AgentError, match="does not fit this device's model: it holds no tensors"):
+        runner.run(RoundRequest(round=2, adapter=b"\x80", cache_update=None, local_steps=0))
+    with pytest.raises(AgentError, match="the adapter is of rank 4"):
+        runner.run(RoundRequest(round=2, adapter=encode_adapter(rank4), cache_update=None, local_steps=0))
+    assert identity() == before and engine.journal.blob("adapter") is None
+    # this model's own adapter installs, by either path
+    assert install(round=2, adapter=encode_adapter(good)).json()["adapter_version"] == 2
+    runner.run(RoundRequest(round=3, adapter=_adapter(engine, 5), cache_update=None, local_steps=0))
+    assert identity()["adapter_version"] == 3
+
+
+def test_an_empty_adapter_an_older_agent_installed_is_not_served_at_the_next_start(make_agent, caplog):
+    engine = make_agent("edge-4", policy="slm-only")
+    engine.journal.put_blobs({"adapter": (b"\x80", 1)}, {"round": 1})  # what the push left before the check
+    with caplog.at_level("ERROR", logger="fedhybrid.agent"):
+        again = make_agent("edge-4", state_dir=engine.cfg.state_dir, policy="slm-only")
+    assert again.adapter is None and again.current.adapter_version == 0 and again.current.model is again.base
+    assert ("edge-4: the installed adapter is damaged or does not fit (the adapter does not fit this device's "
+            "model: it holds no tensors" in caplog.text)
+
+
+def test_an_admin_body_that_is_not_the_message_says_what_to_send(make_agent, serve_app):
+    """`{}` as a round got "malformed RoundRequest (TypeError: RoundRequest.__init__() missing 3
+    required positional arguments...)", a body that is not msgpack "(FormatError: )"."""
+    engine = make_agent("edge-9", policy="slm-only")
+    token = write_token(engine.cfg.token_path)
+    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/msgpack"}
+    with serve_app(create_agent_app(engine, RoundRunner(engine), HttpConfig(), token)) as url:
+        def post(route: str, body: bytes) -> str:
+            resp = httpx.post(f"{url}/admin/v1/{route}", content=body, headers=auth, timeout=60)
+            assert resp.status_code == 400, resp.text
+            return resp.json()["error"]["message"]
+
+        empty_round = post("round", msgpack.packb({}))
+        assert empty_round.startswith("round refused: RoundRequest lacks field(s) round, adapter, cache_update: "
+                                      "send a msgpack map (not JSON) with round (an integer >= 1), "), empty_round
+        assert "TypeError" not in empty_round and "__init__" not in empty_round
+        for body in (b"\xc1", b'{"round": 1, "adapter": null}'):
+            not_msgpack = post("install", body)
+            assert not_msgpack.startswith("install refused: the body is not msgpack ("), not_msgpack
+            assert "adapter (agent.wire.encode_adapter's bytes) and/or cache_update" in not_msgpack
+        assert "the body is a msgpack list, not a map of fields: send a msgpack map" in post("round", msgpack.packb([1]))
+        assert "the body is empty: send a msgpack map" in post("install", b"")
+    assert engine.swaps == 0 and engine.round == 0
