@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import logging
 import socket
@@ -84,6 +85,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.set_defaults(run=_serve)
 
 
+# the flag that sets each AgentConfig field, so a value it refuses is named as the user typed it
+_FLAGS = {"device": "--device", "policy": "--policy", "threshold": "--threshold", "privacy": "--privacy",
+          "index_refresh_s": "--index-refresh", "max_queue": "--max-queue", "max_new_tokens": "--max-tokens-limit",
+          "train_budget_s": "--train-budget", "loop_stop": "--loop-stop", "remember": "--remember"}
+
+
+def _flags_named(serve_fn):
+    """`serve_fn` with an AgentConfig field it refuses named by its flag (`--index-refresh 0.0: ...`)."""
+
+    @functools.wraps(serve_fn)
+    def named(args: argparse.Namespace) -> int:
+        from agent.config import AgentConfigError
+        from agent.errors import AgentError
+
+        try:
+            return serve_fn(args)
+        except AgentConfigError as exc:
+            if exc.field not in _FLAGS:
+                raise
+            raise AgentError(exc.named(_FLAGS[exc.field])) from exc
+
+    return named
+
+
+@_flags_named
 def _serve(args: argparse.Namespace) -> int:
     from agent.config import AgentConfig, RelayConfig
     from agent.errors import AgentError

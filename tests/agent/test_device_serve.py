@@ -89,3 +89,27 @@ def test_a_stopped_agent_says_it_is_finishing_its_requests_and_when_it_has(tiny_
     cloud_log = (tmp_path / "cloud.log").read_text()
     assert "cloud cloud: SIGTERM: stopping; finishing 0 request(s)" in cloud_log, cloud_log
     assert cloud_log.rstrip().endswith("cloud cloud: stopped") and cloud.proc.returncode == 143, cloud_log
+
+
+def test_a_value_the_agent_config_refuses_is_named_by_its_flag(tiny_zoo_dir, tmp_path, capsys):
+    """`--index-refresh 0` said "index_refresh_s > 0, checkpoint_every >= 1 and max_queue >= 1 are
+    required": three internal names, not the flag that was wrong nor its value."""
+    import pytest
+
+    base = [a.replace("{port}", "0") for a in _agent_args(tmp_path / "edge-4", "http://127.0.0.1:9")]
+    for flag, value, said in (("--index-refresh", "0", "--index-refresh 0.0: must be a finite number of seconds > 0"),
+                              ("--index-refresh", "nan", "--index-refresh nan: must be a finite number of seconds > 0"),
+                              ("--train-budget", "-1", "--train-budget -1.0: must be a finite number of seconds >= 0"),
+                              ("--remember", "0", "--remember 0: must be >= 1")):
+        code = main(["--zoo", str(tiny_zoo_dir), *base, flag, value])
+        err = capsys.readouterr().err
+        assert code == 2 and said in err, (flag, err)
+        assert "_s" not in err.split(said)[0] and "checkpoint_every" not in err
+    assert not (tmp_path / "edge-4").exists()  # refused before anything starts
+    # the config itself names its field (a caller in Python sets fields, not flags)
+    from agent.config import AgentConfig, AgentConfigError
+    from inference.tier_profile import profile
+
+    with pytest.raises(AgentConfigError, match=r"^checkpoint_every=0: must be >= 1") as info:
+        AgentConfig("edge-1", profile("edge"), tmp_path, checkpoint_every=0)
+    assert (info.value.field, info.value.value) == ("checkpoint_every", 0)
