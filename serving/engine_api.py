@@ -9,9 +9,10 @@ OpenAI entrypoints from its engine.
 
 `WorkerEngine` is the shared machinery: one worker thread (a model's KV state and a
 device's correction cache are single-request objects, and two cores have nothing to give
-a second decode loop), a bounded FIFO queue (a full queue is refused at once with
-`EngineOverloaded`, which the HTTP layer answers 503), cancellation (a client that went
-away stops its generation at the next token), and stop sequences (`TextStream`).
+a second decode loop), a bounded FIFO queue (`max_queue` requests may wait besides the one
+decoding; one more is refused at once with `EngineOverloaded`, which the HTTP layer answers
+503), cancellation (a client that went away stops its generation at the next token), and
+stop sequences (`TextStream`).
 """
 
 from __future__ import annotations
@@ -108,12 +109,20 @@ class WorkerEngine:
     """One worker thread over a bounded FIFO queue; subclasses implement `run`."""
 
     def __init__(self, name: str, max_queue: int = 64, idle_tick_s: float | None = None):
-        """`idle_tick_s`: how often an idle worker calls `maintain()` (None: only between jobs)."""
+        """`max_queue`: requests that may wait besides the one decoding (the serve commands'
+        --max-queue); `idle_tick_s`: how often an idle worker calls `maintain()` (None: only
+        between jobs)."""
         if max_queue < 1:
             raise ServingError(f"max_queue={max_queue} must be >= 1")
         self.name = name
         self.idle_tick_s = idle_tick_s
-        self._queue: queue.Queue[tuple[Job, Emit] | None] = queue.Queue(maxsize=max_queue)
+        self.max_queue = max_queue
+        # admitted jobs not yet finished (waiting or decoding), counted here rather than by the
+        # queue's size: a job sits in the queue until the worker thread takes it, which under a
+        # burst (or while the worker folds corrections between jobs) is after the next arrivals,
+        # so a bounded queue counted the job about to decode as waiting and refused one too many
+        self._admitted = 0
+        self._queue: queue.Queue[tuple[Job, Emit] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._work, name=f"{name}-worker", daemon=True)
         self._started = False
         self._lock = threading.Lock()
@@ -128,11 +137,12 @@ class WorkerEngine:
             if not self._started:
                 self._thread.start()
                 self._started = True
-        try:
+            if self._admitted > self.max_queue:  # one decoding and max_queue waiting
+                waiting = f"{self.max_queue} request is" if self.max_queue == 1 else f"{self.max_queue} requests are"
+                raise EngineOverloaded(f"{self.name}: {waiting} already waiting besides the one decoding, the most "
+                                       f"this server queues (--max-queue {self.max_queue}); retry shortly")
+            self._admitted += 1
             self._queue.put_nowait((job, emit))
-        except queue.Full as exc:
-            raise EngineOverloaded(f"{self.name}: {self._queue.maxsize} requests are already queued; "
-                                   "retry shortly") from exc
 
     @property
     def queued(self) -> int:
@@ -154,21 +164,27 @@ class WorkerEngine:
             if item is None:
                 return
             job, emit = item
-            if job.cancelled.is_set():
-                continue  # the client left while the job waited
-            self.busy = True
             try:
-                emit(self.run(job, emit))
-                self.completed += 1
-            except JobError as exc:
-                emit(JobFailed(400, str(exc), exc.param))
-            except Exception as exc:  # one bad job must not stop the worker
-                log.exception("%s: job %s failed", self.name, job.request_id)
-                self.failed += 1
-                emit(JobFailed(500, f"internal error while generating ({type(exc).__name__}); see the server log"))
+                if not job.cancelled.is_set():  # else the client left while the job waited
+                    self._run_one(job, emit)
             finally:
-                self.busy = False
+                with self._lock:
+                    self._admitted -= 1
             self._maintain()
+
+    def _run_one(self, job: Job, emit: Emit) -> None:
+        self.busy = True
+        try:
+            emit(self.run(job, emit))
+            self.completed += 1
+        except JobError as exc:
+            emit(JobFailed(400, str(exc), exc.param))
+        except Exception as exc:  # one bad job must not stop the worker
+            log.exception("%s: job %s failed", self.name, job.request_id)
+            self.failed += 1
+            emit(JobFailed(500, f"internal error while generating ({type(exc).__name__}); see the server log"))
+        finally:
+            self.busy = False
 
     def _maintain(self) -> None:
         try:
