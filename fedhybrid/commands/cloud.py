@@ -7,6 +7,8 @@ import gc
 import socket
 from pathlib import Path
 
+TOKENS_LIMIT = 512  # --max-tokens-limit when not given (lowered to a smaller model context)
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     cloud = sub.add_parser("cloud", help="run the cloud tier as an HTTP service")
@@ -22,8 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--max-cached-tokens", type=int, default=65536, help="cap on tokens held in KV caches")
     serve.add_argument("--no-prefix-reuse", action="store_true", help="recompute every prompt (benchmarks)")
     serve.add_argument("--max-body-bytes", type=int, default=1 << 20, help="larger request bodies get 413")
-    serve.add_argument("--max-tokens-limit", type=int, default=512, help="most tokens one request may ask for")
-    serve.add_argument("--max-queue", type=int, default=256, help="requests waiting before new ones get 503")
+    serve.add_argument("--max-tokens-limit", type=int, default=None,
+                       help=f"most tokens one request may ask for (default: {TOKENS_LIMIT}, or the model's context "
+                            "when smaller; a value above the context is refused at start)")
+    serve.add_argument("--max-queue", type=int, default=256,
+                       help="requests that may wait besides the one decoding; more get 503")
     serve.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     serve.set_defaults(run=_serve)
 
@@ -31,9 +36,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _serve(args: argparse.Namespace) -> int:
     from serving.errors import ServingError
     from serving.listener import bind
+    from serving.start_limits import check_limit_flags
 
     if (args.tls_cert is None) != (args.tls_key is None):
         raise ServingError("--tls-cert and --tls-key go together")
+    check_limit_flags(args.max_queue, args.max_tokens_limit, args.max_body_bytes)
     with bind(args.host, args.port) as sock:  # a taken port fails now, not after the model loads
         return _serve_on(args, sock)
 
@@ -47,11 +54,14 @@ def _serve_on(args: argparse.Namespace, sock: socket.socket) -> int:
     from serving.http_app import HttpConfig
     from serving.listener import bound_port, serve
     from serving.prefix_engine import PrefixEngine
+    from serving.start_limits import tokens_limit
 
     if args.threads:
         torch.set_num_threads(args.threads)
     zoo = Zoo(args.zoo) if (args.zoo or not Path(args.model).is_dir()) else None
     model, tokenizer = load_causal_lm(args.model, zoo)
+    context = int(getattr(model.config, "max_position_embeddings", 1 << 30))  # as PrefixEngine reads it
+    max_tokens_limit = tokens_limit(args.max_tokens_limit, TOKENS_LIMIT, context)
     name = zoo.model_name(args.model) if zoo and (args.model in zoo.tiers or args.model in zoo.names) else Path(args.model).name
     prefix = PrefixEngine(model, max_entries=args.max_sessions, max_cached_tokens=args.max_cached_tokens,
                           prefix_reuse=not args.no_prefix_reuse)
@@ -60,7 +70,7 @@ def _serve_on(args: argparse.Namespace, sock: socket.socket) -> int:
     folder = zoo.folder(args.model) if zoo else Path(args.model)
     engine = CloudEngine(prefix, tokenizer, name, max_queue=args.max_queue, model_identity=folder_identity(folder))
     app = create_cloud_app(engine, HttpConfig(api_key=args.api_key, max_body_bytes=args.max_body_bytes,
-                                              max_tokens_limit=args.max_tokens_limit))
+                                              max_tokens_limit=max_tokens_limit))
     gc.collect()
     gc.freeze()  # the models and libraries live as long as the process: keep full collections off them
     scheme = "https" if args.tls_cert else "http"

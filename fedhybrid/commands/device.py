@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from agent.config import AgentConfig, RelayConfig
     from inference.zoo import Zoo
 
+TOKENS_LIMIT = 256  # --max-tokens-limit when not given (lowered to a smaller model context)
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     device = sub.add_parser("device", help="run a device agent (OpenAI-compatible API, journal, rounds)")
@@ -74,8 +76,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--privacy", default="allow", choices=["allow", "local-only", "redact"],
                        help="privacy of requests that name none")
     serve.add_argument("--api-key", default=None, help="require 'Authorization: Bearer KEY' on the OpenAI API")
-    serve.add_argument("--max-queue", type=int, default=64, help="requests waiting before new ones get 503")
-    serve.add_argument("--max-tokens-limit", type=int, default=256, help="most tokens one request may ask for")
+    serve.add_argument("--max-queue", type=int, default=64,
+                       help="requests that may wait besides the one decoding; more get 503")
+    serve.add_argument("--max-tokens-limit", type=int, default=None,
+                       help=f"most tokens one request may ask for (default: {TOKENS_LIMIT}, or the model's context "
+                            "when smaller; a value above the context is refused at start)")
+    serve.add_argument("--max-body-bytes", type=int, default=1 << 20,
+                       help="larger request bodies to the OpenAI API (and /hop) get 413")
     serve.add_argument("--index-refresh", type=float, default=2.0,
                        help="seconds between folding new corrections into the served cache")
     loop_stop_arg(serve)
@@ -117,14 +124,16 @@ def _serve(args: argparse.Namespace) -> int:
     from inference.tier_profile import profile
     from inference.zoo import Zoo
     from serving.listener import bind
+    from serving.start_limits import check_limit_flags
 
     # every check that needs no model comes first, then the port, then the models
+    check_limit_flags(args.max_queue, args.max_tokens_limit, args.max_body_bytes)
     zoo = Zoo(args.zoo)
     tier = profile(args.tier)
     cfg = AgentConfig(device=args.device, profile=tier, state_dir=args.state_dir or Path("runs/agents") / args.device,
                       policy=args.policy, threshold=args.threshold, privacy=args.privacy,
                       lora_seed=args.lora_seed, index_refresh_s=args.index_refresh, max_queue=args.max_queue,
-                      max_new_tokens=args.max_tokens_limit, train_budget_s=args.train_budget,
+                      max_new_tokens=args.max_tokens_limit or TOKENS_LIMIT, train_budget_s=args.train_budget,
                       loop_stop=args.loop_stop, recurring_to_cloud=args.recurring_to_cloud,
                       settle_recurring=args.settle_recurring, remember=args.remember)
     relay = None
@@ -149,6 +158,7 @@ def _serve_on(args: argparse.Namespace, sock: socket.socket, zoo: Zoo, cfg: Agen
     from inference.zoo import load_causal_lm
     from serving.http_app import HttpConfig
     from serving.listener import bound_port, serve
+    from serving.start_limits import tokens_limit
 
     port = bound_port(sock)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -162,6 +172,9 @@ def _serve_on(args: argparse.Namespace, sock: socket.socket, zoo: Zoo, cfg: Agen
     tier = cfg.profile
     model_ref = args.model or tier.model
     base, tokenizer = load_causal_lm(model_ref, zoo, expected_tokenizer_hash=zoo.tokenizer_hash)
+    # refused before the head and the cloud load: the context is the model's, as the engine reads it
+    max_tokens_limit = tokens_limit(args.max_tokens_limit, TOKENS_LIMIT,
+                                    int(getattr(base.config, "max_position_embeddings", 1 << 30)))
     folder = zoo.folder(model_ref)
     cloud_name = zoo.model_name("cloud")
     log = logging.getLogger("fedhybrid.agent")
@@ -214,7 +227,7 @@ def _serve_on(args: argparse.Namespace, sock: socket.socket, zoo: Zoo, cfg: Agen
     # full collection under load stalled a stream ~165 ms).
     gc.collect()
     gc.freeze()
-    http_cfg = HttpConfig(api_key=args.api_key, max_tokens_limit=args.max_tokens_limit)
+    http_cfg = HttpConfig(api_key=args.api_key, max_tokens_limit=max_tokens_limit, max_body_bytes=args.max_body_bytes)
     hop = None
     if args.serve_hop:
         from agent.hop import AgentHop
