@@ -131,7 +131,7 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         body_field = getattr(request.scope.get("route"), "body_field", None)  # None: a route without a body
         body_type = getattr(getattr(body_field, "field_info", None), "annotation", None)
-        return error_response(validation_error(exc.errors(), body_type, exc.body))
+        return error_response(validation_error(exc.errors(), body_type, exc.body, engine.supports_logprobs))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -196,10 +196,10 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
 
         threshold = number("threshold", req.threshold, "x-fedhybrid-threshold")
         share = number("target_cloud_share", req.target_cloud_share, "x-fedhybrid-target-cloud-share")
-        if threshold is not None and threshold < 0:
-            raise OpenAIError(400, "threshold must be >= 0", "threshold")
+        if threshold is not None and threshold < 0:  # by header: a body's value was checked when parsed
+            raise OpenAIError(400, f"x-fedhybrid-threshold {threshold:g} is below 0: send a number >= 0", "threshold")
         if share is not None and not 0 <= share <= 1:
-            raise OpenAIError(400, "target_cloud_share must lie in [0, 1]", "target_cloud_share")
+            raise OpenAIError(400, f"x-fedhybrid-target-cloud-share {share:g}: send a number from 0 to 1", "target_cloud_share")
         if threshold is not None and share is not None:
             raise OpenAIError(400, "give threshold or target_cloud_share, not both", "threshold")
         if not engine.routes and (privacy or threshold is not None or share is not None):
@@ -207,9 +207,12 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
                                    "apply to device agents", "privacy")
         return RoutingParams(privacy, threshold, share)
 
-    def token_ids(ids: list[int]) -> list[int]:
-        if max(ids) >= engine.vocab_size:
-            raise OpenAIError(400, f"prompt token ids must lie in [0, {engine.vocab_size})", "prompt")
+    def token_ids(ids: list[int], where: str) -> list[int]:  # a 400 names the first id outside the vocabulary
+        bad = next((i for i, token in enumerate(ids) if token >= engine.vocab_size), None)
+        if bad is not None:
+            raise OpenAIError(400, f"{where}[{bad}] is {ids[bad]}, outside this model's vocabulary of "
+                                   f"{engine.vocab_size} tokens: send token ids from 0 to {engine.vocab_size - 1}",
+                              "prompt")
         return ids
 
     async def encode(text: str) -> list[int]:
@@ -267,8 +270,10 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
         route = routing(req, request)
         rid, prompts = request.scope[REQUEST_ID], req.prompts()
         jobs = []
+        nested = isinstance(req.prompt, list) and isinstance(req.prompt[0], list)  # a list of token-id lists
         for index, prompt in enumerate(prompts):
-            ids = await encode(prompt) if isinstance(prompt, str) else token_ids(prompt)
+            where = f"prompt[{index}]" if nested else "prompt"
+            ids = await encode(prompt) if isinstance(prompt, str) else token_ids(prompt, where)
             params = sampling(req, len(ids), req.max_tokens, req.logprobs, req.echo)
             jobs.append(Job(ids, params, route, request_id=rid if len(prompts) == 1 else f"{rid}-{index}"))
         kind = CompletionShape(engine, req)

@@ -24,7 +24,7 @@ safety_identifier, prompt-cache hints) is accepted. Extensions, all optional:
 from __future__ import annotations
 
 import json
-from typing import Annotated, ClassVar, Literal, get_args
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -86,15 +86,14 @@ class _Body(BaseModel):
     @classmethod
     def _null_is_the_default(cls, data):
         # OpenAI reads null as "the default" and the openai client sends null for a parameter
-        # passed as None: drop it so the default applies. A required field keeps its null (to be
-        # refused as null, not as missing), and so does one where None means something itself
-        # (max_tokens: as many as fit), and an unknown name (to be refused as unknown).
+        # passed as None: drop it so the default applies, whatever the default is (completions'
+        # max_tokens null is 16, as omitted; it was "as many as fit", another answer). A required
+        # field keeps its null (to be refused as null, not as missing), and so does an unknown
+        # name (to be refused as unknown).
         if not isinstance(data, dict):
             return data
         fields = cls.model_fields
-        return {k: v for k, v in data.items()
-                if v is not None or k not in fields or fields[k].is_required()
-                or type(None) in get_args(fields[k].annotation)}
+        return {k: v for k, v in data.items() if v is not None or k not in fields or fields[k].is_required()}
 
 
 class StreamOptions(_Body):
@@ -185,7 +184,7 @@ class CompletionRequest(_Common):
     a list of token-id lists (each list entry is one choice, answered in order)."""
 
     prompt: Prompt = Field(description=PROMPT_FORMS)
-    max_tokens: StrictInt | None = Field(default=16, ge=0, description="an integer >= 0 (0 only with echo)")
+    max_tokens: StrictInt = Field(default=16, ge=0, description="an integer >= 0 (0 only with echo)")
     logprobs: StrictInt | None = Field(default=None, ge=0, le=MAX_TOP_K,
                                        description=f"an integer from 0 to {MAX_TOP_K}")
     echo: StrictBool = Field(default=False, description="true or false")
@@ -195,6 +194,9 @@ class CompletionRequest(_Common):
     return_tokens_as_token_ids: StrictBool = Field(default=False, description="true or false")
 
     NEUTRAL: ClassVar = {**_Common.NEUTRAL, "suffix": ((None, ""), " (insertion is not supported): leave it out")}
+    # what to send instead where the server generates but does not score (a device agent refuses
+    # echo, so "0 only with echo" would send a client to a refusal)
+    WITHOUT_SCORING: ClassVar[dict[str, str]] = {"max_tokens": "an integer >= 1"}
 
     def prompts(self) -> list[str | list[int]]:
         """The prompt as a list of single prompts (text or token ids)."""
@@ -210,19 +212,26 @@ class CompletionRequest(_Common):
 
 class ChatMessage(BaseModel):
     # lenient on purpose: a client replays the messages it was answered with, and the openai
-    # client's message objects carry fields such as refusal, annotations, tool_calls (all null)
-    model_config = ConfigDict(extra="ignore")
+    # client's message objects carry fields such as refusal, annotations, tool_calls (all null).
+    # Other names are kept, unread, so that a tool call in a replayed message is refused by name
+    # (`ChatCompletionRequest.unsupported`) rather than dropped.
+    model_config = ConfigDict(extra="allow")
 
     role: Literal["system", "developer", "user", "assistant", "tool"] = Field(
         description="one of system, developer, user, assistant, tool")
-    content: StrictStr | list[dict] | None = Field(
-        default=None, description='a string, a list of text parts ({"type": "text", "text": ...}), or null')
+    # required, null refused: OpenAI requires content of every role but an assistant message
+    # that carries tool_calls, and tool calls are not supported here
+    content: StrictStr | list[dict] = Field(
+        description='a string, or a list of text parts ({"type": "text", "text": ...})')
     name: StrictStr | None = Field(default=None, description="a string")
+
+    def tool_call(self) -> str | None:
+        """The name of a tool-call field this message carries with a value, if any."""
+        extra = self.model_extra or {}
+        return next((name for name in ("tool_calls", "function_call") if extra.get(name)), None)
 
     def text(self) -> str:
         """The message's text (content parts of type "text" joined)."""
-        if self.content is None:
-            return ""
         if isinstance(self.content, str):
             return self.content
         parts = []
@@ -296,6 +305,15 @@ class ChatCompletionRequest(_Common):
         "moderation": ((None,), f" (no moderation runs here): {_LEAVE_OUT} and moderate on your side"),
         "web_search_options": ((None,), f" (no web search here): {_LEAVE_OUT}"),
     }
+
+    def unsupported(self) -> OpenAIError | None:
+        if (bad := super().unsupported()) is not None:
+            return bad
+        for i, message in enumerate(self.messages):
+            if (name := message.tool_call()) is not None:
+                return OpenAIError(400, f"messages[{i}].{name} is not supported by this server (function calling): "
+                                        f"leave {name} out and send the assistant's answer as content", "messages")
+        return None
 
     def limit(self) -> int | None:
         return self.max_completion_tokens if self.max_completion_tokens is not None else self.max_tokens

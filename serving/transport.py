@@ -35,8 +35,12 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.admin_max_bytes if scope.get("path", "").startswith("/admin/") else self.max_bytes
-        too_large = OpenAIError(413, f"request body over {limit} bytes", kind="invalid_request_error")
+        admin = scope.get("path", "").startswith("/admin/")
+        limit = self.admin_max_bytes if admin else self.max_bytes
+        # what to do: the admin API's limit is fixed, the API's is the serve commands' --max-body-bytes
+        fix = "send a smaller body (the admin API's limit)" if admin else \
+            "send a shorter body, or start the server with a larger --max-body-bytes"
+        too_large = OpenAIError(413, f"request body over {limit} bytes: {fix}", kind="invalid_request_error")
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await error_response(too_large)(scope, receive, send)

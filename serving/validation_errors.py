@@ -24,14 +24,16 @@ _EXPECTED = {  # what to send, by pydantic's error type, where no field descript
 _BOUNDS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
 
 
-def validation_error(errors: list[dict], body_type=None, body=None) -> OpenAIError:
+def validation_error(errors: list[dict], body_type=None, body=None, scores: bool = True) -> OpenAIError:
     """The 400 for a request that failed validation, in this API's words rather than pydantic's.
 
     `param` names the first bad field (the top-level one: "messages" for a bad role); the
     message says where exactly, what was sent there and what to send ("messages[0].role is the
     string 'robot': send one of ..."). `errors` are pydantic's, as FastAPI reports them;
     `body_type` is the route's body type (a model's field descriptions say what to send);
-    `body` is the parsed body (to say which part of a refused prompt is wrong)."""
+    `body` is the parsed body (to say which part of a refused prompt is wrong); `scores` is false
+    on a server that generates but does not score (a device agent), which accepts less of some
+    fields (`CompletionRequest.WITHOUT_SCORING` says what to send there)."""
     model = _submodel(body_type)
     if not errors:
         return OpenAIError(400, "the request is malformed: send a JSON object")
@@ -56,6 +58,8 @@ def validation_error(errors: list[dict], body_type=None, body=None) -> OpenAIErr
     # error that is not just "another type" is the one closest to what the client meant
     err = max(same or [first], key=lambda e: (not e["type"].endswith("_type"), _place(e, model)[2]))
     where, hint, _ = _place(err, model)
+    if not scores and where == field and field in getattr(model, "WITHOUT_SCORING", {}):
+        hint = model.WITHOUT_SCORING[field]
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind == "extra_forbidden":  # a name inside an object field (stream_options)
         message = f"{where} has no field {_in_source(err)[-1]!r}: send {hint or 'only its own fields'}"

@@ -193,7 +193,7 @@ def _value(name: str) -> st.SearchStrategy:
 @st.composite
 def messages(draw) -> list:
     roles = st.sampled_from(["system", "developer", "user", "assistant", "tool"])
-    content = st.one_of(st.text(max_size=30), st.none(),
+    content = st.one_of(st.text(max_size=30),  # null content is refused (400): `bodies` still sends it
                         st.lists(st.fixed_dictionaries({"type": st.just("text"), "text": st.text(max_size=12)}),
                                  max_size=2),
                         st.lists(st.fixed_dictionaries({"type": st.sampled_from(["image_url", "input_audio"]),
@@ -262,7 +262,7 @@ def sampling_bodies(draw, endpoint: str) -> dict:
                                       "max_tokens": 1}))  # once a 500: float32 softmax of lps / 1e-305 is NaN
 @example(request=("/v1/completions", {"prompt": "0", "temperature": 5e-324, "seed": 0, "max_tokens": 2,
                                       "stream": True}))
-@example(request=("/v1/chat/completions", {"messages": [{"role": "system", "content": None}],
+@example(request=("/v1/chat/completions", {"messages": [{"role": "system", "content": ""}],
                                            "temperature": 2.225073858507203e-309, "max_tokens": 2}))
 def test_openai_endpoint_with_valid_sampling_parameters_answers_below_500(post, request):
     endpoint, body = request
