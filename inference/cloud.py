@@ -36,6 +36,12 @@ class CloudUnavailable(InferenceError):
     """The cloud failed, was unreachable or missed the deadline; keep the device token."""
 
 
+class CloudSkipped(CloudUnavailable):
+    """No call was made: the cloud's client (every hop's, in a chain) refused it without
+    contacting any server, its circuit breaker open after repeated failures. Not a call made,
+    so not a failed call either: the decoder counts it apart (`Generation.cloud_skipped`)."""
+
+
 @dataclass(frozen=True)
 class PositionScore:
     """The cloud's view of one position i of the context (the token t_i given t_<i)."""

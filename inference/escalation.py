@@ -35,7 +35,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from inference.cloud import Cloud, CloudPrediction, CloudUnavailable
+from inference.cloud import Cloud, CloudPrediction, CloudSkipped, CloudUnavailable
 from inference.errors import InferenceError
 
 
@@ -56,20 +56,9 @@ class Hop:
             raise InferenceError(f"hop {self.tier}: deadline_s must be > 0 and price_per_1k >= 0")
 
 
-class CloudSkipped(CloudUnavailable):
-    """No call was made: the cloud's client (every hop's, in a chain) refused it without
-    contacting any server, its circuit breaker open after repeated failures. Not a call made,
-    so not a failed call either: the decoder counts it apart (`Generation.cloud_skipped`)."""
-
-
-# serving.remote_cloud.RemoteCloud refuses a call while its breaker is open with a plain
-# CloudUnavailable whose message starts so (counted in its CallStats.short_circuited, never in calls)
-_BREAKER_OPEN = "circuit open:"
-
-
 def skipped(exc: CloudUnavailable) -> bool:
-    """Whether `exc` refused a call that reached no server (see `CloudSkipped`)."""
-    return isinstance(exc, CloudSkipped) or str(exc).startswith(_BREAKER_OPEN)
+    """Whether `exc` refused a call that reached no server (`inference.cloud.CloudSkipped`)."""
+    return isinstance(exc, CloudSkipped)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from inference.cloud import CloudUnavailable
+from inference.cloud import CloudSkipped, CloudUnavailable
 
 if TYPE_CHECKING:
     from inference.decode_run import DecodeRun
@@ -22,13 +22,17 @@ def explore_tail(run: DecodeRun) -> None:
     start = labels.tail_start()
     authority = getattr(run.d.cloud, "authority", run.d.cloud)
     context = run.cloud_prompt + run.tokens[run.prompt_len:]
-    run.gen.cloud_calls += 1  # an attempt, as the decoder counts its own calls (a failure is one too)
     try:
         prediction = authority.predict(run.session, context, max(1, start + run.offset), run.cfg.cloud_top_k,
                                        run.cfg.deadline_s)
-    except CloudUnavailable:
+    except CloudSkipped:  # refused by the client's open breaker: no call was made
+        run.gen.cloud_skipped += 1
+        return
+    except CloudUnavailable:  # a call made, failed or late: counted as the decoder counts its own
+        run.gen.cloud_calls += 1
         run.gen.cloud_failures += 1
         return
+    run.gen.cloud_calls += 1
     run.gen.cloud_tokens_computed += prediction.tokens_computed
     labels.out.explore_calls += 1
     labels.out.explore_tokens_computed += prediction.tokens_computed

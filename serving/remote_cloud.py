@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from inference.cloud import CloudPrediction, CloudUnavailable, PositionScore
+from inference.cloud import CloudPrediction, CloudSkipped, CloudUnavailable, PositionScore
 from inference.errors import TokenizerMismatchError
 from inference.tokenizer import tokenizer_hash
 from serving.errors import ServingError
@@ -253,7 +253,7 @@ class RemoteCloud:
         if not self._breaker.allow():
             with self._stats_lock:
                 self.stats.short_circuited += 1
-            raise CloudUnavailable(f"circuit open: the cloud at {self.cfg.url} failed repeatedly"
+            raise CloudSkipped(f"circuit open: the cloud at {self.cfg.url} failed repeatedly"
                                    + (f" (last: {self._last_error})" if self._last_error else ""))
         if self._deferred is not None:
             self._connect_deferred(deadline_s)

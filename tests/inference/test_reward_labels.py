@@ -139,6 +139,26 @@ def test_a_spot_check_the_cloud_does_not_answer_counts_as_a_failed_call_and_labe
     cloud.close()
 
 
+def test_a_spot_check_the_clients_breaker_refused_is_skipped_not_a_call(pair):
+    """A remote cloud's open circuit breaker refuses a call without contacting the cloud
+    (`CloudSkipped`): the spot check counted it as a call made and failed."""
+    from inference.cloud import CloudSkipped
+
+    class Open(LocalCloud):
+        def predict(self, *args, **kwargs):
+            raise CloudSkipped("circuit open")
+
+    device, cloud_model, tok = pair
+    cloud = Open(cloud_model)
+    prompt = wordmath.generate("heldout", 1, seed=2)[0].prompt
+    labels = LabelCollector(LabelConfig(explore=1.0))
+    gen = HybridDecoder(device, tok, cloud).generate(prompt, ConfidencePolicy(0.0), DecodeConfig(max_new_tokens=10),
+                                                     labels=labels)
+    assert (gen.cloud_calls, gen.cloud_failures, gen.cloud_skipped) == (0, 0, 1)
+    assert labels.out.explore_calls == 0 and len(labels.out) == 0
+    cloud.close()
+
+
 def test_fine_tuning_lowers_the_weighted_loss_and_weights_round_trip(decoded):
     runs, _ = decoded
     rows = [(f, lab, w) for per_seed in runs for f, lab, w in zip(per_seed[0][1].features, per_seed[0][1].labels,
