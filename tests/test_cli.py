@@ -163,7 +163,7 @@ def test_user_mistakes_are_one_line_with_exit_2_and_a_traceback_only_with_debug(
              (["generate", "Q: x\\nA:", "--policy", "slm-only", "--loop-stop", "3", "--zoo", str(tiny_zoo_dir)],
               "loop_stop=3: use 0 (off) or at least 8"),
              (["device", "serve", "--device", "edge-9", "--loop-stop", "5", "--zoo", str(tiny_zoo_dir)],
-              "loop_stop=5: use 0 (off) or at least 8"),
+              "--loop-stop 5: use 0 (off) or at least 8"),
              (["fleet", "down", "--workdir", "/nonexistent/fleet"], "fleet up")]
     for argv, expected in cases:
         assert main(argv) == 2, argv
