@@ -45,6 +45,7 @@ from inference.privacy import PrivacyPolicy
 from inference.router import make_policy
 from inference.runtime import resolve_threshold, tau_for_share
 from inference.tokenizer import encode_prompt, number_token_ids, tokenizer_hash
+from inference.zoo import context_length
 from serving.engine_api import Emit, Job, JobDone, JobError, WorkerEngine
 
 log = logging.getLogger("fedhybrid.agent")
@@ -62,7 +63,7 @@ class AgentEngine(WorkerEngine):
         self.cfg, self.base, self.tokenizer, self.cloud = cfg, base_model, tokenizer, cloud
         self.head_meta = head_meta
         self.model_name = model_name or cfg.device
-        self.max_positions = int(getattr(base_model.config, "max_position_embeddings", 1 << 30))
+        self.max_positions = context_length(base_model)
         self.vocab_size = int(base_model.config.vocab_size)
         self.header = CacheHeader(tokenizer_hash(tokenizer), len(tokenizer), cfg.n_min, cfg.n_max)
         self.number_tokens = number_token_ids(tokenizer)  # the cache serves these on full contexts only

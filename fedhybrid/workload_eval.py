@@ -30,6 +30,7 @@ from inference.generation import DecodeConfig, Provenance
 from inference.privacy import PrivacyPolicy
 from inference.router import make_policy
 from inference.tokenizer import stop_token_ids
+from inference.zoo import context_length
 from serving.text_output import TextStream
 from workloads.graders import Grader, token_agreement
 from workloads.requests import Request
@@ -161,7 +162,7 @@ def evaluate(decoder: HybridDecoder, tokenizer, requests: Sequence[Request], gra
     requests = list(requests)[: cfg.limit] if cfg.limit else list(requests)
     grader.check(requests)
     prompts = [prompt_ids(tokenizer, r) for r in requests]
-    limit = int(getattr(decoder.device.model.config, "max_position_embeddings", 1 << 30))
+    limit = context_length(decoder.device.model)
     for req, ids in zip(requests, prompts):
         if not ids:
             raise InferenceError(f"request {req.id!r} has an empty prompt")

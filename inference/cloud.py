@@ -30,6 +30,7 @@ from transformers import DynamicCache, PreTrainedModel
 
 from inference.errors import InferenceError
 from inference.kv import common_prefix, crop_cache, forward_kv
+from inference.zoo import context_length
 
 
 class CloudUnavailable(InferenceError):
@@ -131,7 +132,7 @@ class LocalCloud:
     def __init__(self, model: PreTrainedModel, max_sessions: int = 64, use_kv_cache: bool = True):
         self.model = model
         self.vocab_size = int(model.config.vocab_size)
-        self.max_positions = int(getattr(model.config, "max_position_embeddings", 1 << 30))
+        self.max_positions = context_length(model)
         self.use_kv_cache = use_kv_cache
         self.max_sessions = max_sessions
         self._sessions: OrderedDict[str, _Session] = OrderedDict()

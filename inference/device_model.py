@@ -15,6 +15,7 @@ from transformers import DynamicCache, PreTrainedModel
 
 from inference.errors import InferenceError
 from inference.kv import crop_cache, forward_kv
+from inference.zoo import context_length
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class DeviceModel:
     def __init__(self, model: PreTrainedModel, use_kv_cache: bool = True):
         self.model = model
         self.use_kv_cache = use_kv_cache
-        self.max_positions = int(getattr(model.config, "max_position_embeddings", 1 << 30))
+        self.max_positions = context_length(model)
         self._device = next(model.parameters()).device
         self.reset()
 

@@ -163,6 +163,15 @@ class Zoo:
         return folder
 
 
+UNBOUNDED_CONTEXT = 1 << 30  # a model whose config names no max_position_embeddings (Mamba, say)
+
+
+def context_length(model) -> int:
+    """The positions a loaded model takes, prompt and answer together: its config's
+    `max_position_embeddings`, or UNBOUNDED_CONTEXT when it names none."""
+    return int(getattr(model.config, "max_position_embeddings", UNBOUNDED_CONTEXT))
+
+
 def load_causal_lm(name_or_path: str | Path, zoo: Zoo | None = None, device: str = "cpu",
                    expected_tokenizer_hash: str | None = None, expected_from: str = "the fleet",
                    expected_tokenizer: PreTrainedTokenizerFast | None = None,

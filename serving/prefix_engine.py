@@ -23,6 +23,7 @@ from transformers import DynamicCache, PreTrainedModel
 
 from inference.kv import common_prefix, crop_cache, forward_kv
 from inference.sampling import sample_token
+from inference.zoo import context_length
 from serving.errors import ServingError
 
 MAX_TOP_K = 20  # log-probs kept per position (the OpenAI API allows up to 20)
@@ -78,7 +79,7 @@ class PrefixEngine:
             raise ServingError("max_entries and max_cached_tokens must be positive")
         self.model = model
         self.vocab_size = int(model.config.vocab_size)
-        self.max_positions = int(getattr(model.config, "max_position_embeddings", 1 << 30))
+        self.max_positions = context_length(model)
         self.max_entries, self.max_cached_tokens = max_entries, max_cached_tokens
         self.prefix_reuse = prefix_reuse
         self._pool: OrderedDict[int, _Sequence] = OrderedDict()

@@ -34,6 +34,7 @@ import torch
 
 from fedhybrid.stats import Interval, resample_weights
 from inference.reward_head import RewardHead
+from inference.zoo import context_length
 
 CONFIDENCE = "confidence"
 SHARES = (0.05, 0.075, 0.10, 0.125, 0.15, 0.175, 0.20)
@@ -59,7 +60,7 @@ def score_trajectories(device_model, cloud_model, prompt_ids: Sequence[Sequence[
                        marks: Sequence[Sequence[bool]] | None = None) -> TokenScores:
     """Teacher-force the device and the cloud over each prompt + output (see the module doc).
     `marks`: one flag per output token (kept aligned with the scored tokens)."""
-    limit = min(int(getattr(m.config, "max_position_embeddings", 1 << 30)) for m in (device_model, cloud_model))
+    limit = min(context_length(m) for m in (device_model, cloud_model))
     prompt_of, rewards, marked = [], [], []
     scores: dict[str, list[np.ndarray]] = {CONFIDENCE: [], **{name: [] for name in heads}}
     for i, (ids, out) in enumerate(zip(prompt_ids, outputs)):

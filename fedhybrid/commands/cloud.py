@@ -48,7 +48,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _serve_on(args: argparse.Namespace, sock: socket.socket) -> int:
     import torch
 
-    from inference.zoo import Zoo, load_causal_lm
+    from inference.zoo import Zoo, context_length, load_causal_lm
     from serving.cloud_engine import CloudEngine
     from serving.cloud_server import create_cloud_app
     from serving.http_app import HttpConfig
@@ -60,7 +60,7 @@ def _serve_on(args: argparse.Namespace, sock: socket.socket) -> int:
         torch.set_num_threads(args.threads)
     zoo = Zoo(args.zoo) if (args.zoo or not Path(args.model).is_dir()) else None
     model, tokenizer = load_causal_lm(args.model, zoo)
-    context = int(getattr(model.config, "max_position_embeddings", 1 << 30))  # as PrefixEngine reads it
+    context = context_length(model)  # as PrefixEngine reads it (inference.zoo)
     max_tokens_limit = tokens_limit(args.max_tokens_limit, TOKENS_LIMIT, context)
     name = zoo.model_name(args.model) if zoo and (args.model in zoo.tiers or args.model in zoo.names) else Path(args.model).name
     prefix = PrefixEngine(model, max_entries=args.max_sessions, max_cached_tokens=args.max_cached_tokens,

@@ -129,7 +129,7 @@ def _generate(args: argparse.Namespace) -> int:
     from inference.runtime import load_head, load_stack, resolve_threshold
     from inference.tier_profile import DEFAULT_PROFILES
     from inference.tokenizer import encode_prompt
-    from inference.zoo import Zoo
+    from inference.zoo import Zoo, context_length
 
     zoo = Zoo(args.zoo)
     local_cloud = None if args.policy == "slm-only" or args.cloud_url else args.cloud
@@ -161,7 +161,7 @@ def _generate(args: argparse.Namespace) -> int:
     console = Console(highlight=False, soft_wrap=True)  # piped: no line breaks inside the answer
     prompt = args.prompt.replace("\\n", "\n")
     ids = encode_prompt(stack.tokenizer, prompt)
-    limit = int(getattr(stack.device_model.config, "max_position_embeddings", 1 << 30))
+    limit = context_length(stack.device_model)
     if not ids:
         raise InferenceError("the prompt is empty: give the text to continue, e.g. 'Q: ...\\nA:'")
     if len(ids) >= limit:

@@ -155,7 +155,7 @@ def _serve_on(args: argparse.Namespace, sock: socket.socket, zoo: Zoo, cfg: Agen
     from agent.engine import AgentEngine
     from agent.sync import RoundRunner
     from inference.runtime import load_head
-    from inference.zoo import load_causal_lm
+    from inference.zoo import context_length, load_causal_lm
     from serving.http_app import HttpConfig
     from serving.listener import bound_port, serve
     from serving.start_limits import tokens_limit
@@ -174,7 +174,7 @@ def _serve_on(args: argparse.Namespace, sock: socket.socket, zoo: Zoo, cfg: Agen
     base, tokenizer = load_causal_lm(model_ref, zoo, expected_tokenizer_hash=zoo.tokenizer_hash)
     # refused before the head and the cloud load: the context is the model's, as the engine reads it
     max_tokens_limit = tokens_limit(args.max_tokens_limit, TOKENS_LIMIT,
-                                    int(getattr(base.config, "max_position_embeddings", 1 << 30)))
+                                    context_length(base))
     folder = zoo.folder(model_ref)
     cloud_name = zoo.model_name("cloud")
     log = logging.getLogger("fedhybrid.agent")
