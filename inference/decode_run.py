@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from inference.cloud import CloudPrediction, CloudUnavailable
+from inference.cloud import CloudPrediction, CloudSkipped, CloudUnavailable
 from inference.device_model import DeviceStep
-from inference.escalation import EscalationChain, skipped
+from inference.escalation import EscalationChain
 from inference.generation import Correction, DecodeConfig, Generation, Provenance
 from inference.loop_guard import cache_would_loop, output_loops
 from inference.reward_labels import LabelCollector
@@ -98,6 +98,18 @@ class DecodeRun:
     def new_count(self) -> int:
         return len(self.tokens) - self.prompt_len
 
+    def count_call(self, failed: CloudUnavailable | None = None) -> None:
+        """One call to the tier above in the request's counts (the decoder's and the spot checks'):
+        one its client refused without contacting the cloud (`CloudSkipped`, a breaker open) is
+        skipped, not made; any other was made, and failed when `failed` is given (failed or late
+        calls are the cloud's cost all the same)."""
+        if isinstance(failed, CloudSkipped):
+            self.gen.cloud_skipped += 1
+            return
+        self.gen.cloud_calls += 1
+        if failed is not None:
+            self.gen.cloud_failures += 1
+
     def _prov(self, position: int) -> Provenance:
         return self.gen.provenance[position - self.prompt_len]
 
@@ -155,13 +167,9 @@ class DecodeRun:
             prediction = predict(self.session, context, verify_from + self.offset, self.cfg.cloud_top_k,
                                  self.cfg.deadline_s)
         except CloudUnavailable as exc:
-            if skipped(exc):  # refused by the client (its breaker open): no call was made
-                self.gen.cloud_skipped += 1
-            else:  # a call made that failed or missed its deadline: the cloud's cost all the same
-                self.gen.cloud_calls += 1
-                self.gen.cloud_failures += 1
+            self.count_call(exc)
             return None
-        self.gen.cloud_calls += 1
+        self.count_call()
         self.gen.cloud_tokens_computed += prediction.tokens_computed
         for tier, computed in prediction.hub_computed:
             self.gen.hub_tokens_computed[tier] = self.gen.hub_tokens_computed.get(tier, 0) + computed

@@ -56,11 +56,6 @@ class Hop:
             raise InferenceError(f"hop {self.tier}: deadline_s must be > 0 and price_per_1k >= 0")
 
 
-def skipped(exc: CloudUnavailable) -> bool:
-    """Whether `exc` refused a call that reached no server (`inference.cloud.CloudSkipped`)."""
-    return isinstance(exc, CloudSkipped)
-
-
 @dataclass
 class HopStats:
     calls: int = 0  # calls made (those that failed included)
@@ -123,7 +118,7 @@ class EscalationChain:
                     raise CloudUnavailable("no answer")
             except CloudUnavailable as exc:
                 with self._lock:
-                    if skipped(exc):
+                    if isinstance(exc, CloudSkipped):  # its client refused it: no call was made
                         stats.skipped += 1
                     else:
                         contacted = True

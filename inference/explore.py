@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from inference.cloud import CloudSkipped, CloudUnavailable
+from inference.cloud import CloudUnavailable
 
 if TYPE_CHECKING:
     from inference.decode_run import DecodeRun
@@ -25,14 +25,10 @@ def explore_tail(run: DecodeRun) -> None:
     try:
         prediction = authority.predict(run.session, context, max(1, start + run.offset), run.cfg.cloud_top_k,
                                        run.cfg.deadline_s)
-    except CloudSkipped:  # refused by the client's open breaker: no call was made
-        run.gen.cloud_skipped += 1
+    except CloudUnavailable as exc:  # counted as the decoder counts its own (skipped, or made and failed)
+        run.count_call(exc)
         return
-    except CloudUnavailable:  # a call made, failed or late: counted as the decoder counts its own
-        run.gen.cloud_calls += 1
-        run.gen.cloud_failures += 1
-        return
-    run.gen.cloud_calls += 1
+    run.count_call()
     run.gen.cloud_tokens_computed += prediction.tokens_computed
     labels.out.explore_calls += 1
     labels.out.explore_tokens_computed += prediction.tokens_computed

@@ -254,7 +254,7 @@ class RemoteCloud:
             with self._stats_lock:
                 self.stats.short_circuited += 1
             raise CloudSkipped(f"circuit open: the cloud at {self.cfg.url} failed repeatedly"
-                                   + (f" (last: {self._last_error})" if self._last_error else ""))
+                               + (f" (last: {self._last_error})" if self._last_error else ""))
         if self._deferred is not None:
             self._connect_deferred(deadline_s)
         echo = verify_from < len(tokens)
