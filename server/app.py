@@ -106,7 +106,7 @@ def discover(grid: Grid, cfg: FederationConfig, wait_s: float = 300.0, roster=No
         if time.monotonic() > deadline:
             raise ServerError(f"only {len(node_ids)} of {expected} nodes connected within {wait_s:.0f} s")
         time.sleep(0.5)
-    roster.update(node_ids, identify(grid, roster.unknown(node_ids), min(cfg.timeout, 120.0)), discovery=True)
+    refresh(grid, cfg, roster, node_ids, discovery=True)
     if not roster.nodes:
         raise ServerError("no node of the fleet identified itself: check the ClientApp logs, and that each "
                           "SuperNode's --node-config names a device of fleet-tiers")
@@ -116,12 +116,14 @@ def discover(grid: Grid, cfg: FederationConfig, wait_s: float = 300.0, roster=No
     return roster.nodes
 
 
-def refresh(grid: Grid, cfg: FederationConfig, roster) -> dict:
-    """Bring `roster` up to the SuperLink's list before a round: ids it never saw are asked who they
-    are (only those: a steady fleet costs one list), a device under a new id replaces its old one,
-    ids no longer listed leave. Returns the changes by device (`NodeRoster.update`)."""
-    listed = list(grid.get_node_ids())
-    return roster.update(listed, identify(grid, roster.unknown(listed), min(cfg.timeout, 120.0)))
+def refresh(grid: Grid, cfg: FederationConfig, roster, listed: list[int] | None = None,
+            discovery: bool = False) -> dict:
+    """Bring `roster` up to the SuperLink's list (`listed`, else asked now) before a round: ids it
+    never saw are asked who they are (only those: a steady fleet costs one list), a device under a
+    new id replaces its old one, ids no longer listed leave. Returns the changes by device
+    (`NodeRoster.update`; `discovery`: the run's first look, see there)."""
+    listed = list(grid.get_node_ids()) if listed is None else listed
+    return roster.update(listed, identify(grid, roster.unknown(listed), min(cfg.timeout, 120.0)), discovery=discovery)
 
 
 def build_federation(cfg: FederationConfig, saved=LOAD):
