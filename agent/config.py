@@ -35,13 +35,15 @@ class AgentConfig:
     policy: str = "reward"  # routing policy for requests (reward needs a calibrated head)
     threshold: float | None = None  # the default dial; None: the profile's, else the calibrated tau
     privacy: str = "allow"  # default privacy mode of a request that names none
+    # the loosest mode any request is decoded with, whatever its body or header names (a device
+    # whose text must never leave it: "local-only"); above it `privacy` is the default
+    privacy_floor: str = "allow"
     n_min: int = 2  # the fleet's n-gram orders (must match the server's cache header)
     n_max: int = 8
     lora_seed: int = 1234  # the public seed of the family's frozen A (the server's `lora-seed`)
     index_refresh_s: float = 2.0  # how often new corrections are folded into the served cache
     checkpoint_every: int = 512  # records between checkpoints of the local table
     max_queue: int = 64  # requests waiting before new ones get 503
-    max_new_tokens: int = 256  # the most tokens one request may ask for
     train_budget_s: float = 30.0  # wall-clock cap on local fine-tuning per round
     train_batch: int = 8
     # a request whose last `loop_stop` tokens are one short cycle ends there (DecodeConfig.loop_stop):
@@ -67,6 +69,8 @@ class AgentConfig:
             raise AgentConfigError("policy", self.policy, f"must be one of {', '.join(POLICIES)}")
         if self.privacy not in MODES:
             raise AgentConfigError("privacy", self.privacy, f"must be one of {', '.join(MODES)}")
+        if self.privacy_floor not in MODES:
+            raise AgentConfigError("privacy_floor", self.privacy_floor, f"must be one of {', '.join(MODES)}")
         if self.threshold is not None and not self.threshold >= 0:
             raise AgentConfigError("threshold", self.threshold, "must be >= 0")
         if not 1 <= self.n_min <= self.n_max <= 32:
@@ -80,8 +84,6 @@ class AgentConfig:
                                    "must be >= 1 (journal records between checkpoints)")
         if self.max_queue < 1:
             raise AgentConfigError("max_queue", self.max_queue, "must be >= 1 (requests waiting for the decoder)")
-        if self.max_new_tokens < 1:
-            raise AgentConfigError("max_new_tokens", self.max_new_tokens, "must be >= 1 (the most tokens one request may ask for)")
         if not 0 <= self.train_budget_s < math.inf:
             raise AgentConfigError("train_budget_s", self.train_budget_s,
                                    "must be a finite number of seconds >= 0 (0: no local fine-tuning)")

@@ -41,7 +41,7 @@ from inference.cloud import Cloud
 from inference.decoder import HybridDecoder
 from inference.errors import InferenceError
 from inference.generation import DecodeConfig
-from inference.privacy import PrivacyPolicy
+from inference.privacy import PrivacyPolicy, strictest
 from inference.router import make_policy
 from inference.runtime import resolve_threshold, tau_for_share
 from inference.tokenizer import encode_prompt, number_token_ids, tokenizer_hash
@@ -220,7 +220,8 @@ class AgentEngine(WorkerEngine):
         dep = self.current  # this request's version, whatever is installed meanwhile
         p = job.params
         policy = self._policy(job.routing)
-        privacy = PrivacyPolicy(job.routing.privacy or self.cfg.privacy)
+        # the request's mode (body and header, the stricter) or the default, never looser than the floor
+        privacy = PrivacyPolicy(strictest(job.routing.privacy or self.cfg.privacy, self.cfg.privacy_floor))
         seed = p.seed if p.seed is not None else int(time.time_ns() % (2**31))
         anchor = dep.cache.anchor_of(job.prompt_ids)
         recurring = anchor in self.asked

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from inference.errors import InferenceError
 
 MODES = ("allow", "local-only", "redact")
+STRICTNESS = ("allow", "redact", "local-only")  # loosest to strictest
 DEFAULT_PATTERNS = (
     r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",  # e-mail addresses
     r"\d{3,}",  # runs of three or more digits (phone, card, account numbers)
@@ -58,6 +59,17 @@ class PrivacyPolicy:
         if self.mode == "local-only":
             return None
         return self.redact(text) if self.mode == "redact" else text
+
+
+def strictest(*modes: str | None) -> str | None:
+    """The strictest of the modes given (None ones skipped; None when none is given): where a
+    gateway's header, a client's body and an operator's floor each name a mode, none may loosen
+    what another set."""
+    given = [mode for mode in modes if mode is not None]
+    for mode in given:
+        if mode not in MODES:
+            raise InferenceError(f"privacy mode {mode!r}: use one of {MODES}")
+    return max(given, key=STRICTNESS.index) if given else None
 
 
 ALLOW = PrivacyPolicy("allow")

@@ -51,6 +51,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
+from inference.privacy import MODES, strictest
 from serving.engine_api import EngineOverloaded, Job, JobDone, JobFailed, RoutingParams, SamplingParams, TokenEvent
 from serving.errors import ServingError
 from serving.openai_protocol import ChatCompletionRequest, CompletionRequest, OpenAIError
@@ -60,7 +61,6 @@ from serving.transport import BodyLimit, Front, error_response
 from serving.validation_errors import validation_error
 
 disable_created_metrics()  # the *_created series only add noise to every scrape
-PRIVACY_ORDER = ("allow", "redact", "local-only")  # loosest to strictest (inference/privacy.py)
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
@@ -173,11 +173,10 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
     def routing(req, request: Request) -> RoutingParams:
         headers = request.headers
         header = headers.get("x-fedhybrid-privacy")
-        if header is not None and header not in PRIVACY_ORDER:
+        if header is not None and header not in MODES:
             raise OpenAIError(400, f"header x-fedhybrid-privacy: {header!r}: use allow, local-only or redact", "privacy")
         # both given: the stricter holds, so a client's body cannot loosen what a gateway's header set
-        given = [mode for mode in (req.privacy, header) if mode is not None]
-        privacy = max(given, key=PRIVACY_ORDER.index) if given else None
+        privacy = strictest(req.privacy, header)
 
         def number(field: str, value: float | None, header: str) -> float | None:
             if value is not None:  # the body's: a finite number (openai_protocol)

@@ -74,7 +74,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="default routing threshold (default: the tier's, else the calibrated tau); requests "
                             "may set their own")
     serve.add_argument("--privacy", default="allow", choices=["allow", "local-only", "redact"],
-                       help="privacy of requests that name none")
+                       help="privacy of requests that name none (a request may name a looser one, unless "
+                            "--privacy-floor forbids it)")
+    serve.add_argument("--privacy-floor", default="allow", choices=["allow", "local-only", "redact"],
+                       help="the loosest privacy any request gets, whatever its body or header names "
+                            "(local-only: nothing of this device's requests reaches the cloud or leaves the device)")
     serve.add_argument("--api-key", default=None, help="require 'Authorization: Bearer KEY' on the OpenAI API")
     serve.add_argument("--max-queue", type=int, default=64,
                        help="requests that may wait besides the one decoding; more get 503")
@@ -94,7 +98,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 # the flag that sets each AgentConfig field, so a value it refuses is named as the user typed it
 _FLAGS = {"device": "--device", "policy": "--policy", "threshold": "--threshold", "privacy": "--privacy",
-          "index_refresh_s": "--index-refresh", "max_queue": "--max-queue", "max_new_tokens": "--max-tokens-limit",
+          "privacy_floor": "--privacy-floor", "index_refresh_s": "--index-refresh", "max_queue": "--max-queue",
           "train_budget_s": "--train-budget", "loop_stop": "--loop-stop", "remember": "--remember"}
 
 
@@ -132,8 +136,8 @@ def _serve(args: argparse.Namespace) -> int:
     tier = profile(args.tier)
     cfg = AgentConfig(device=args.device, profile=tier, state_dir=args.state_dir or Path("runs/agents") / args.device,
                       policy=args.policy, threshold=args.threshold, privacy=args.privacy,
-                      lora_seed=args.lora_seed, index_refresh_s=args.index_refresh, max_queue=args.max_queue,
-                      max_new_tokens=args.max_tokens_limit or TOKENS_LIMIT, train_budget_s=args.train_budget,
+                      privacy_floor=args.privacy_floor, lora_seed=args.lora_seed,
+                      index_refresh_s=args.index_refresh, max_queue=args.max_queue, train_budget_s=args.train_budget,
                       loop_stop=args.loop_stop, recurring_to_cloud=args.recurring_to_cloud,
                       settle_recurring=args.settle_recurring, remember=args.remember)
     relay = None

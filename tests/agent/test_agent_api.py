@@ -82,6 +82,36 @@ def test_a_body_cannot_loosen_the_privacy_a_header_sets_nor_the_reverse(agent):
     assert shared == [False, False, False, False]  # nothing of a local-only or redacted request is uploaded
 
 
+def test_a_privacy_floor_holds_whatever_the_request_names(make_agent, serve_app):
+    """`--privacy-floor local-only`: an application that sends `privacy: allow` (or a header that
+    says so) still gets nothing sent to the cloud and nothing marked for upload; a stricter mode
+    than the floor still holds."""
+    engine = make_agent("edge-4", policy="cloud-only", privacy_floor="local-only")
+    token = write_token(engine.cfg.token_path)
+    with serve_app(create_agent_app(engine, RoundRunner(engine), HttpConfig(max_tokens_limit=64), token)) as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0)
+        asked = [({"privacy": "allow"}, {}), ({}, {"x-fedhybrid-privacy": "allow"}), ({"privacy": "redact"}, {}),
+                 ({}, {})]
+        for body, headers in asked:
+            out = client.completions.create(model="edge-4", prompt=PROBLEM.prompt, max_tokens=8, temperature=0,
+                                            extra_body=body, extra_headers=headers)
+            assert out.usage.model_extra["cloud_calls"] == 0, (body, headers)
+            assert out.usage.model_extra["cloud_tokens"] == 0 and out.model_extra["fedhybrid"][0]["privacy"] == \
+                "local-only", (body, headers)
+    assert [(r.upload, r.train) for r in engine.journal.records(0)] == [(False, False)] * len(asked)
+
+
+def test_a_redact_floor_loosens_nothing_and_tightens_allow(make_agent, run_job):
+    from inference.tokenizer import encode_prompt
+    from serving.engine_api import RoutingParams
+
+    engine = make_agent("edge-5", policy="cloud-only", privacy="allow", privacy_floor="redact")
+    ids = encode_prompt(engine.tokenizer, PROBLEM.prompt)
+    held = [run_job(engine, ids, max_tokens=4, routing=RoutingParams(privacy=asked))[0].extra["fedhybrid"]["privacy"]
+            for asked in (None, "allow", "redact", "local-only")]
+    assert held == ["redact", "redact", "redact", "local-only"]
+
+
 @pytest.mark.parametrize("body,headers,param", [
     ({"threshold": -1}, {}, "threshold"),
     ({}, {"x-fedhybrid-threshold": "lots"}, "threshold"),

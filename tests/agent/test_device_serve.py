@@ -113,3 +113,15 @@ def test_a_value_the_agent_config_refuses_is_named_by_its_flag(tiny_zoo_dir, tmp
     with pytest.raises(AgentConfigError, match=r"^checkpoint_every=0: must be >= 1") as info:
         AgentConfig("edge-1", profile("edge"), tmp_path, checkpoint_every=0)
     assert (info.value.field, info.value.value) == ("checkpoint_every", 0)
+
+
+def test_privacy_flags_reach_the_agent_config(tiny_zoo_dir, tmp_path, monkeypatch):
+    """`--privacy-floor` is what the engine enforces (test_agent_api); this holds the flag to the field."""
+    from fedhybrid.commands import device as device_command
+
+    seen = []
+    monkeypatch.setattr(device_command, "_serve_on", lambda args, sock, zoo, cfg, relay: seen.append(cfg) or 0)
+    base = [a.replace("{port}", "0") for a in _agent_args(tmp_path / "edge-4", "http://127.0.0.1:9")]
+    assert main(["--zoo", str(tiny_zoo_dir), *base, "--privacy", "redact", "--privacy-floor", "local-only"]) == 0
+    assert main(["--zoo", str(tiny_zoo_dir), *base]) == 0
+    assert [(c.privacy, c.privacy_floor) for c in seen] == [("redact", "local-only"), ("allow", "allow")]
