@@ -168,7 +168,7 @@ class AgentEngine(WorkerEngine):
 
     def health(self) -> dict:
         """The tier above as the last requests found it (agent/upstream_health.py)."""
-        return self.upstream.summary(self.stats["cloud_failures"])
+        return self.upstream.summary(self.stats["cloud_failures"], self.stats["cloud_skipped"])
 
     def note_cloud_down(self) -> None:
         """The start-up probe found the tier above down: /health says so from the first request."""

@@ -31,14 +31,15 @@ class UpstreamHealth:
         self._hop_failed: dict[str, int] = {}  # per hop: failures already logged
         self._hop_warned: dict[str, float] = {}  # per hop: monotonic time of its last warning
 
-    def summary(self, failures_total: int) -> dict:
-        """/health's view: "ok" or "failing" (since when), the failures since start and, with
-        --hop, each tier above in the order asked."""
+    def summary(self, failures_total: int, skipped_total: int) -> dict:
+        """/health's view: "ok" or "failing" (since when), the calls failed and those not made
+        (refused by the client's circuit breaker) since start and, with --hop, each tier above in
+        the order asked."""
         failing = self.failing_since
         out = {"cloud": "ok" if failing is None else "failing",
                **({"cloud_failing_since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(failing))}
                   if failing is not None else {}),
-               "cloud_failures_total": failures_total}
+               "cloud_failures_total": failures_total, "cloud_skipped_total": skipped_total}
         if isinstance(self.cloud, EscalationChain):
             out["hops"] = [{k: h[k] for k in ("tier", "calls", "answered", "failed", "skipped", "last_failure")}
                            for h in self.cloud.summary()]

@@ -340,7 +340,7 @@ def test_an_agent_whose_cloud_stops_keeps_answering_and_says_so(make_agent, serv
             up = httpx.post(f"{url}/v1/completions", json=body, timeout=60).json()
             assert up["usage"]["cloud_tokens"] == 8
             assert httpx.get(f"{url}/health").json() == {"status": "ok", "model": "edge-6", "cloud": "ok",
-                                                         "cloud_failures_total": 0}
+                                                         "cloud_failures_total": 0, "cloud_skipped_total": 0}
             srv.stop()
             with caplog.at_level("WARNING", logger="fedhybrid.agent"):
                 down = httpx.post(f"{url}/v1/completions", json=body, timeout=60)

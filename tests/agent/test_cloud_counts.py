@@ -78,11 +78,13 @@ def test_calls_the_breaker_refused_are_skipped_not_made(make_agent, run_job, zoo
     gauges = engine.gauges()
     assert gauges["cloud_calls_total"][0] == 3 and gauges["cloud_errors_total"][0] == 3
     assert gauges["cloud_skipped_total"][0] == 5
-    assert engine.health()["cloud"] == "failing" and engine.health()["cloud_failures_total"] == 3
+    health = engine.health()
+    assert (health["cloud"], health["cloud_failures_total"], health["cloud_skipped_total"]) == ("failing", 3, 5)
     # a second request while the breaker stays open: no call made, every escalation skipped
     again, _ = run_job(engine, encode_prompt(engine.tokenizer, PROMPT), max_tokens=4)
     assert (again.usage["cloud_calls"], again.usage["cloud_skipped"]) == (0, 4) and listener.connections == 3
     assert engine.health()["cloud"] == "failing"  # skipped calls do not say the cloud is back
+    assert engine.health()["cloud_skipped_total"] == 9
 
 
 def test_a_hop_chain_counts_skipped_hops_and_a_call_no_hop_took(make_agent, run_job, zoo_models, down):
