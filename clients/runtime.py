@@ -33,11 +33,14 @@ def _model(root: str, name: str):
 
 
 @functools.lru_cache(maxsize=4)
-def _cloud(root: str, url: str):
+def _cloud(root: str, url: str, pin: str | None = None, why: str = ""):
+    """The cloud nodes call: the zoo's model in-process, or the server at `url`, which must serve
+    the model of identity `pin` (the one the nodes' reward heads were calibrated for) when it
+    reports one (`cloud serve` does)."""
     if url:
         from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
 
-        cloud = RemoteCloud(RemoteCloudConfig(url))
+        cloud = RemoteCloud(RemoteCloudConfig(url, expect_identity=pin, expect_why=why))
         cloud.connect(_tokenizer(root))
         return cloud
     from inference.cloud import LocalCloud
@@ -103,7 +106,7 @@ def node_for(cfg: FederationConfig, device: str, tier: str, partition: int, stat
     zoo = _zoo(cfg.zoo)
     model_name = zoo.model_name(profile.model)
     base, tokenizer = _model(cfg.zoo, model_name)
-    head, _ = _head(cfg.zoo, model_name)
+    head, meta = _head(cfg.zoo, model_name)
     family_ranks = [cfg.profile(t).lora_rank for t in cfg.fleet_tiers
                     if zoo.model_name(cfg.profile(t).model) == model_name]
     node_cfg = NodeConfig(device=device, partition=partition, profile=profile, state_dir=state_dir,
@@ -111,7 +114,13 @@ def node_for(cfg: FederationConfig, device: str, tier: str, partition: int, stat
                           lr=cfg.lr, max_new_tokens=cfg.max_new_tokens, head_epochs=cfg.head_epochs,
                           head_lr=cfg.head_lr, recurring_to_cloud=cfg.recurring_to_cloud,
                           settle_recurring=cfg.settle_recurring)
-    cloud = _cloud(cfg.zoo, cfg.cloud_url)
+    pin, why = None, ""
+    if cfg.cloud_url:  # the head routes for the cloud it was calibrated with: another served model is refused
+        from inference.model_identity import folder_identity
+        from inference.runtime import remote_pin
+
+        pin, why = remote_pin(meta, zoo.path(model_name), zoo.model_name("cloud"), zoo, folder_identity)
+    cloud = _cloud(cfg.zoo, cfg.cloud_url, pin, why)
     chain = None
     if cfg.hierarchy:
         from fleet.hierarchy import chain_builder

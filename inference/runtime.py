@@ -30,7 +30,7 @@ def load_head(device_folder: Path, cloud_name: str, zoo: Zoo | None = None, clou
     """The reward head of (device, cloud) and its metadata.
 
     With `cloud` (a zoo tier or model, or a model folder) and `identify` (a folder's content
-    fingerprint: fedhybrid.eval_log.folder_identity), the head must have been calibrated for that
+    fingerprint: inference.model_identity.folder_identity), the head must have been calibrated for that
     cloud model: a head is found by the cloud folder's name, and another model in a folder of
     that name needs its own (see `calibrated_for`). A remote cloud passes no `cloud`.
 

@@ -148,7 +148,7 @@ def test_a_torn_last_line_is_decoded_again_and_a_corrupt_line_is_refused(tmp_pat
 
 
 def test_a_model_rewritten_in_place_changes_its_identity(tiny_zoo_dir, tmp_path):
-    from fedhybrid.eval_log import folder_identity
+    from inference.model_identity import folder_identity
 
     model = tmp_path / "m"
     shutil.copytree(tiny_zoo_dir / "edge", model)
@@ -161,19 +161,19 @@ def test_a_model_rewritten_in_place_changes_its_identity(tiny_zoo_dir, tmp_path)
 def test_a_model_is_known_by_its_content_not_its_file_times(tiny_zoo_dir, tmp_path, monkeypatch):
     import os
 
-    from fedhybrid import eval_log
+    from inference import model_identity
 
     # the tiny model's weights take the sampled path: 16 windows of 512 bytes, not the whole file
-    monkeypatch.setattr(eval_log, "_WHOLE", 1 << 10)
-    monkeypatch.setattr(eval_log, "_SAMPLE", 512)
+    monkeypatch.setattr(model_identity, "_WHOLE", 1 << 10)
+    monkeypatch.setattr(model_identity, "_SAMPLE", 512)
     model = tmp_path / "m"
     shutil.copytree(tiny_zoo_dir / "edge", model)
     weights = model / "model.safetensors"
     assert weights.stat().st_size > 16 * 512
-    before = eval_log.folder_identity(model)
+    before = model_identity.folder_identity(model)
     # a copy elsewhere, every time new: the same model
     shutil.copytree(model, tmp_path / "copy", copy_function=shutil.copyfile)
-    assert eval_log.folder_identity(tmp_path / "copy") == before
+    assert model_identity.folder_identity(tmp_path / "copy") == before
     # weights retrained in place (every float's sign flipped past the safetensors header), same
     # size, times put back: not the same model
     st = weights.stat()
@@ -184,7 +184,7 @@ def test_a_model_is_known_by_its_content_not_its_file_times(tiny_zoo_dir, tmp_pa
     weights.write_bytes(bytes(data))
     os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert weights.stat().st_size == st.st_size and weights.stat().st_mtime_ns == st.st_mtime_ns
-    assert eval_log.folder_identity(model) != before
+    assert model_identity.folder_identity(model) != before
 
 
 def test_a_second_run_into_the_same_folder_is_refused_while_the_first_writes(tmp_path):

@@ -76,7 +76,7 @@ def test_a_fleet_on_the_operators_keys_runs_its_rounds_and_leaves_the_folder_as_
     try:
         assert fleet["key_dir"] == str(keys.resolve())
         # `cloud serve` reports what it serves; the agents (reward heads of the zoo's cloud) accepted it
-        from fedhybrid.eval_log import folder_identity
+        from inference.model_identity import folder_identity
 
         card = httpx.get(f"{fleet['cloud_url']}/v1/models", timeout=10.0).json()["data"][0]
         assert card["model_identity"] == folder_identity(tiny_zoo_dir / "cloud")

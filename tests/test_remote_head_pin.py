@@ -6,7 +6,7 @@ head's tau routed for a cloud that was not there."""
 import pytest
 
 from fedhybrid.cli import main
-from fedhybrid.eval_log import folder_identity
+from inference.model_identity import folder_identity
 from inference.zoo import Zoo, load_causal_lm
 from serving.cloud_engine import CloudEngine
 from serving.cloud_server import create_cloud_app
@@ -77,3 +77,21 @@ def test_a_device_agent_refuses_it_at_start_and_a_deferred_connect_never_takes_i
         remote = RemoteCloud(RemoteCloudConfig(url, expect_identity=pin))
         remote.connect_later(tok)
         assert remote.probe() is None
+
+
+def test_a_federation_node_refuses_a_cloud_url_serving_another_model(tiny_zoo_dir, serve_model, tmp_path):
+    """`fed run` / `fleet up` with `cloud-url`: each node's reward head routed for whatever model
+    the server held; a node now refuses a server reporting another model than its head's."""
+    from clients.runtime import node_for
+    from fleet.config import FederationConfig
+
+    def cfg(url):
+        return FederationConfig(fleet_tiers=("edge",), zoo=str(tiny_zoo_dir), cloud_url=url, threshold=0.5, secure=False,
+                                state_dir=str(tmp_path / "state"))
+
+    refused = r"serves 'client' .* the reward head in .* was calibrated for that model"
+    with serve_model("client") as url, pytest.raises(NotACloud, match=refused):
+        node_for(cfg(url), "edge-0", "edge", 0, tmp_path / "edge-0")
+    with serve_model("cloud") as url:
+        node, _ = node_for(cfg(url), "edge-1", "edge", 1, tmp_path / "edge-1")
+        assert node.cloud.model == "cloud"

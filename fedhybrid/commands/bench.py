@@ -120,7 +120,7 @@ def _routing(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from fedhybrid.bench import divergence, routing
-    from fedhybrid.eval_log import folder_identity
+    from inference.model_identity import folder_identity
     from inference.runtime import load_head, load_stack
     from inference.zoo import Zoo
 
@@ -249,8 +249,8 @@ def _routing_on_workload(args, stack, head, meta, taus, requests) -> int:
 def _cache(args: argparse.Namespace) -> int:
     from cache_sync.correction_cache import CacheHeader
     from fedhybrid.bench import cache as bench_cache
-    from fedhybrid.eval_log import folder_identity
     from fedhybrid.run_config import stop_strings
+    from inference.model_identity import folder_identity
     from inference.runtime import load_head, load_stack, resolve_threshold
     from inference.zoo import Zoo
 

@@ -65,7 +65,7 @@ def _serve_on(args: argparse.Namespace, sock: socket.socket) -> int:
     name = zoo.model_name(args.model) if zoo and (args.model in zoo.tiers or args.model in zoo.names) else Path(args.model).name
     prefix = PrefixEngine(model, max_entries=args.max_sessions, max_cached_tokens=args.max_cached_tokens,
                           prefix_reuse=not args.no_prefix_reuse)
-    from fedhybrid.eval_log import folder_identity
+    from inference.model_identity import folder_identity
 
     folder = zoo.folder(args.model) if zoo else Path(args.model)
     engine = CloudEngine(prefix, tokenizer, name, max_queue=args.max_queue, model_identity=folder_identity(folder))

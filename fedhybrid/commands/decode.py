@@ -120,10 +120,10 @@ def chain_from_args(args: argparse.Namespace, cloud, tokenizer, deadline_s: floa
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from fedhybrid.eval_log import folder_identity
     from inference.decoder import HybridDecoder
     from inference.errors import InferenceError
     from inference.generation import DecodeConfig
+    from inference.model_identity import folder_identity
     from inference.privacy import PrivacyPolicy
     from inference.router import make_policy
     from inference.runtime import load_head, load_stack, resolve_threshold
@@ -205,9 +205,9 @@ def _hop_line(h: dict) -> str:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from fedhybrid.eval_log import folder_identity
     from fedhybrid.progress import TaskProgress
     from fedhybrid.run_config import stop_strings
+    from inference.model_identity import folder_identity
     from inference.runtime import CLOUD_IDENTITY, head_dir, load_head, load_stack
     from inference.tokenizer import tokenizer_hash
     from inference.zoo import Zoo
@@ -272,8 +272,8 @@ def _check_replaced_head(out: Path, zoo, cloud: str, cloud_identity: str) -> Non
     another cloud model that has its folder name; say so when a head of another cloud is replaced."""
     import json
 
-    from fedhybrid.eval_log import folder_identity
     from inference.errors import InferenceError
+    from inference.model_identity import folder_identity
     from inference.reward_head import CONFIG_FILE
     from inference.runtime import calibrated_for
 

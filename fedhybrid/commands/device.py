@@ -190,7 +190,7 @@ def _serve_on(args: argparse.Namespace, sock: socket.socket, zoo: Zoo, cfg: Agen
         head, meta = load_head(folder, cloud_name)
     cloud_down = None
     if args.cloud_url:
-        from fedhybrid.eval_log import folder_identity
+        from inference.model_identity import folder_identity
         from inference.runtime import remote_pin
         from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
 

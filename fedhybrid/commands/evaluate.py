@@ -60,12 +60,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from fedhybrid.eval_log import BACKUP_SUFFIX, LOG_NAME, EvalLog, folder_identity
+    from fedhybrid.eval_log import BACKUP_SUFFIX, LOG_NAME, EvalLog
     from fedhybrid.progress import TaskProgress
     from fedhybrid.run_config import stop_strings
     from fedhybrid.workload_eval import EvalConfig, evaluate, plot
     from inference.decoder import HybridDecoder
     from inference.errors import InferenceError
+    from inference.model_identity import folder_identity
     from inference.runtime import load_head, load_stack
     from inference.zoo import Zoo
     from workloads.files import load_workload, parse_columns

@@ -10,8 +10,8 @@ import torch
 from transformers import LlamaConfig, LlamaForCausalLM
 
 from fedhybrid.cli import main
-from fedhybrid.eval_log import folder_identity
 from inference.errors import InferenceError
+from inference.model_identity import folder_identity
 from inference.reward_head import RewardHead
 from inference.runtime import CLOUD_IDENTITY, load_head
 from inference.tokenizer import load_tokenizer
