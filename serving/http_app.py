@@ -16,14 +16,15 @@ Every response carries `x-request-id`: the client's own when it sends a valid on
 made here (`serving.request_id`); a completion's `id` is its prefix and that id, and its
 engine jobs are named after it (a device agent journals each request under it).
 
-`fedhybrid_requests_total{endpoint, status}` counts every request to a /v1/ path and every
+`fedhybrid_requests_total{endpoint, status}` counts every request to a /v1/ or /admin/ path and every
 401 (no or a wrong key) and 413 (a body over the limit) on any path; `endpoint` is the
 route's path, or "other" for a path no route serves (so that clients cannot add label
 values, and series, by inventing paths).
 
 Per-request routing dials (device agents) come from the body or from headers:
 `x-fedhybrid-privacy: local-only|redact|allow`, `x-fedhybrid-threshold: 0.3`,
-`x-fedhybrid-target-cloud-share: 0.1` (the body wins when both are given).
+`x-fedhybrid-target-cloud-share: 0.1` (privacy: the stricter of the two when both are given;
+the others: the body's).
 """
 
 from __future__ import annotations

@@ -72,8 +72,8 @@ class Front:
     body-size guard. The key is checked from the headers before any of the body is read, so a
     client without it cannot make the server buffer a body (nor get anything but 401); the
     admin API (a device agent's) and /health are exempt (the admin API checks its own token:
-    one Authorization header cannot carry both). Counted: every request to a /v1/ path, and a
-    401 or 413 on any path. The endpoint label is the matching route's path (its template, for
+    one Authorization header cannot carry both). Counted: every request to a /v1/ or /admin/
+    path, and a 401 or 413 on any path. The endpoint label is the matching route's path (its template, for
     a route with parameters), or UNMATCHED: a client must not be able to grow /metrics by
     inventing paths."""
 
@@ -103,7 +103,8 @@ class Front:
         if scope["type"] != "http":
             await self.inner(scope, receive, send)
             return
-        counted = scope.get("path", "").startswith("/v1/")
+        # the admin API too: an operator sees rounds and installs succeed and fail beside the users' requests
+        counted = scope.get("path", "").startswith(("/v1/", "/admin/"))
         before = dict(scope)  # routing updates `scope` (a mount's root_path): label the request as it came
 
         # a response is counted by its status once its last body part is sent; one that started and

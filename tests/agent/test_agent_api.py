@@ -265,6 +265,9 @@ def test_an_agent_with_an_api_key_still_takes_its_rounds_on_the_admin_token(make
         assert 'fedhybrid_requests_total{endpoint="other",status="401"} 2.0' in text
         assert 'fedhybrid_requests_total{endpoint="/v1/models",status="401"} 1.0' in text
         assert "random-abc" not in text and "z123" not in text
+        # the admin API is counted too: an operator sees pushes succeed and fail beside the users' requests
+        assert 'fedhybrid_requests_total{endpoint="/admin/v1/identity",status="200"} 1.0' in text
+        assert 'fedhybrid_requests_total{endpoint="/admin/v1/identity",status="401"} 1.0' in text
 
 
 def test_an_answer_that_loops_ends_early_with_finish_reason_length(make_agent, serve_app, looping_cloud_model):
