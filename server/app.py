@@ -110,7 +110,7 @@ def discover(grid: Grid, cfg: FederationConfig, wait_s: float = 300.0, roster=No
     if not roster.nodes:
         raise ServerError("no node of the fleet identified itself: check the ClientApp logs, and that each "
                           "SuperNode's --node-config names a device of fleet-tiers")
-    if len(roster.nodes) < expected:  # the others are asked again before each round
+    if len(roster.nodes) < expected:  # a late node joins at a later round (a silent id after its back-off)
         log.info("%d of %d devices identified; the others join when their SuperNodes answer", len(roster.nodes),
                  expected)
     return roster.nodes
@@ -123,7 +123,8 @@ def refresh(grid: Grid, cfg: FederationConfig, roster, listed: list[int] | None 
     new id replaces its old one, ids no longer listed leave. Returns the changes by device
     (`NodeRoster.update`; `discovery`: the run's first look, see there)."""
     listed = list(grid.get_node_ids()) if listed is None else listed
-    return roster.update(listed, identify(grid, roster.unknown(listed), min(cfg.timeout, 120.0)), discovery=discovery)
+    asked = roster.unknown(listed)
+    return roster.update(listed, identify(grid, asked, min(cfg.timeout, 120.0)), discovery=discovery, asked=asked)
 
 
 def build_federation(cfg: FederationConfig, saved=LOAD):

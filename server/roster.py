@@ -22,6 +22,11 @@ log = logging.getLogger("fedhybrid.server")
 # stayed listed 50-53 s. An id still listed well past that after its device came back under
 # another id is heartbeating: a second SuperNode runs under that device's name.
 STALE_AFTER_S = 90.0
+# A listed id that did not say who it is (a hung ClientApp, or a crashed node Flower still lists)
+# held every round's refresh until the query's timeout (up to 120 s) when asked before each round:
+# it is asked again after 60 s, then 120, 240, ... at most every 15 minutes. A restarted
+# SuperNode comes back under a new id, which is asked at once.
+RETRY_FIRST_S, RETRY_MAX_S = 60.0, 900.0
 
 
 class NodeRoster:
@@ -42,7 +47,9 @@ class NodeRoster:
     deltas go through the ledger under its one name (each merged once, whichever id carried it).
 
     Only ids never identified are queried (`unknown`): the per-round cost for a fleet in steady
-    state is the list itself.
+    state is the list itself. An id that was asked and did not answer is asked again only after a
+    back-off (RETRY_FIRST_S, doubling up to RETRY_MAX_S), so one silent node does not hold every
+    round's refresh for the query's timeout.
     """
 
     def __init__(self, fleet: dict[str, str], kinds: dict[str, tuple[str, int]],
@@ -56,16 +63,21 @@ class NodeRoster:
         self._last: dict[str, int] = {}  # device -> the id it last had (for the rejoin line)
         self._retired: dict[int, tuple[str, int, float]] = {}  # replaced id -> (device, its successor, when)
         self._reported: set = set()  # duplicate claims (device, ids) and live replaced ids already logged
+        self._silent: dict[int, tuple[int, float]] = {}  # asked, no answer: id -> (misses, when to ask again)
 
     def unknown(self, listed: Iterable[int]) -> list[int]:
-        """The listed ids to identify: those never identified (and not refused)."""
-        return sorted(n for n in listed if n not in self._known)
+        """The listed ids to identify: those never identified (and not refused), but for ids that
+        did not answer the last time, until their back-off has passed."""
+        now = self.clock()
+        return sorted(n for n in listed if n not in self._known and self._silent.get(n, (0, now))[1] <= now)
 
-    def update(self, listed: Iterable[int], answers: dict[int, tuple[str, str]], discovery: bool = False) -> dict:
+    def update(self, listed: Iterable[int], answers: dict[int, tuple[str, str]], discovery: bool = False,
+               asked: Iterable[int] = ()) -> dict:
         """Apply one refresh: `listed` is every id the SuperLink lists now, `answers` maps each newly
-        identified id to its (device, tier). Returns the changes by device name (`joined`,
-        `rejoined`, `left`; only non-empty lists), for the round's record. With `discovery` (the
-        run's first look at the fleet) joins are not logged one by one (the caller logs a count).
+        identified id to its (device, tier), `asked` the ids that were asked (those of them that did
+        not answer back off). Returns the changes by device name (`joined`, `rejoined`, `left`; only
+        non-empty lists), for the round's record. With `discovery` (the run's first look at the
+        fleet) joins are not logged one by one (the caller logs a count).
 
         Raises:
             ServerError: at discovery, when two ids answer for one device.
@@ -82,6 +94,7 @@ class NodeRoster:
         # a dead one is never queried (it would hold the refresh until the query's timeout)
         self._known = {n: info for n, info in self._known.items() if n in listed}
         self._check_retired(listed)
+        self._back_off(listed, set(asked) - set(answers))
         claims: dict[str, list[int]] = {}
         for nid, (device, tier) in sorted(answers.items()):
             if nid not in listed or nid in self._known:
@@ -103,6 +116,15 @@ class NodeRoster:
                 continue
             self._adopt(ids[0], device, changes, quiet=discovery)
         return changes
+
+    def _back_off(self, listed: set[int], silent: set[int]) -> None:
+        now = self.clock()
+        self._silent = {n: entry for n, entry in self._silent.items() if n in listed and n not in self._known}
+        for nid in sorted(silent & listed):
+            misses = self._silent.get(nid, (0, now))[0] + 1
+            wait = min(RETRY_FIRST_S * 2 ** (misses - 1), RETRY_MAX_S)
+            self._silent[nid] = (misses, now + wait)
+            log.info("node %d will be asked who it is again in %.0f s (%d unanswered)", nid, wait, misses)
 
     def _adopt(self, nid: int, device: str, changes: dict, quiet: bool) -> None:
         from strategies.federated_lora import NodeInfo

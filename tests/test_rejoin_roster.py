@@ -64,6 +64,33 @@ def test_rejoin_a_late_node_joins_and_a_gone_node_leaves_once(caplog):
     assert "edge-1 rejoined as node 9 (was 2)" in caplog.text
 
 
+def test_rejoin_an_id_that_does_not_answer_is_asked_again_after_a_growing_back_off(caplog):
+    """A listed id that never said who it is was asked before every round, each time holding the
+    refresh until the query's timeout (up to 120 s a round): now after 60 s, 120 s, ... 15 min."""
+    from server.roster import RETRY_FIRST_S, RETRY_MAX_S
+
+    clock = _Clock()
+    roster = _roster(clock)
+    caplog.set_level(logging.INFO, "fedhybrid.server")
+    roster.update([1, 5], {1: ("edge-0", "edge")}, discovery=True, asked=roster.unknown([1, 5]))
+    assert "node 5 will be asked who it is again in 60 s (1 unanswered)" in caplog.text
+    waits = []
+    for _ in range(6):
+        start = clock.now
+        while roster.unknown([1, 5, 8]) == [8]:  # a new id (a restarted SuperNode) is asked at once
+            clock.now += 1.0
+        waits.append(clock.now - start)
+        roster.update([1, 5], {}, asked=roster.unknown([1, 5]))
+    assert waits == [RETRY_FIRST_S, 2 * RETRY_FIRST_S, 4 * RETRY_FIRST_S, 8 * RETRY_FIRST_S, RETRY_MAX_S, RETRY_MAX_S]
+    clock.now += RETRY_MAX_S
+    assert roster.update([1, 5], {5: ("edge-1", "edge")}, asked=roster.unknown([1, 5])) == {"joined": ["edge-1"]}
+    assert roster.unknown([1, 5]) == [] and _devices(roster) == {1: "edge-0", 5: "edge-1"}
+    # an id that leaves the list is forgotten: listed again, it is asked at once
+    roster.update([1, 5, 6], {}, asked=[6])
+    roster.update([1, 5], {})
+    assert roster.unknown([1, 5, 6]) == [6]
+
+
 def test_rejoin_devices_outside_the_fleet_are_left_out_and_never_asked_again(caplog):
     roster = _roster()
     roster.update([1], {1: ("edge-0", "edge")}, discovery=True)
