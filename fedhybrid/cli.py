@@ -2,7 +2,7 @@
 
 Each command imports its heavy modules lazily, so `fedhybrid --help` answers at once.
 Every failure a user can cause ends the command with one line on stderr that names what was
-wrong, and an exit code (see EXIT_CODES); a traceback appears only with --debug. The global
+wrong, and an exit code (see EXIT_CODES); --debug adds the traceback before that line. The global
 options (--zoo, --debug) are accepted before or after the sub-command.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from pathlib import Path
 
 from fedhybrid import commands
@@ -89,8 +90,8 @@ def main(argv: list[str] | None = None) -> int:
                     if isinstance(v, str))
 
     def fail(message: str, code: int) -> int:
-        if args.debug:
-            raise  # noqa: PLE0704 - fail() is only called from the except blocks below
+        if args.debug:  # the traceback, then the same line and exit code as without --debug
+            traceback.print_exc(file=sys.stderr)
         print(f"fedhybrid {name}: error: {_one_line(message)}", file=sys.stderr)
         return code
 
