@@ -39,6 +39,7 @@ from fedhybrid.process_group import boot_id, started, wait_gone
 from fedhybrid.run_config import default_run_config
 from fleet.config import FederationConfig
 from inference.generation import MIN_LOOP_STOP, valid_loop_stop
+from inference.privacy import MODES as PRIVACY_MODES
 from server.errors import ServerError
 
 # run-config keys `fleet up` sets from its own flags (or, for state-dir, from --workdir)
@@ -66,6 +67,8 @@ class FleetSpec:
     settle_recurring: bool = True  # a question an agent answered before: the cloud scores its unchecked tokens
     remember: int = DEFAULT_REMEMBER  # every agent's --remember: questions kept in memory to tell a recurrence
     key_dir: Path | None = None  # the operator's key folder (`fedhybrid keys init`); None: <workdir>/keys, made here
+    # (tier or "*", mode) pairs: the agents' --privacy-floor, a tier's own over "*"'s (`fleet up --privacy-floor`)
+    privacy_floor: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         owned = [f"--set {key}=... (use {flag})" for key, flag in FLEET_OWNS.items() if key in self.overrides]
@@ -91,6 +94,18 @@ class FleetSpec:
             raise ServerError(f"loop stop {self.loop_stop}: use 0 (off) or at least {MIN_LOOP_STOP} tokens")
         if self.remember < 1:
             raise ServerError(f"remember {self.remember}: every agent keeps at least 1 question in memory")
+        for tier, mode in self.privacy_floor:
+            given = mode if tier == "*" else f"{tier}={mode}"
+            if mode not in PRIVACY_MODES:
+                raise ServerError(f"--privacy-floor {given}: the mode must be one of {', '.join(PRIVACY_MODES)}")
+            if tier != "*" and tier not in self.tiers:
+                raise ServerError(f"--privacy-floor {given}: the fleet has no {tier} agent (--tiers "
+                                  f"{','.join(self.tiers)}); name one of its tiers, or give the mode alone for all")
+
+    def floor_of(self, tier: str) -> str | None:
+        """The --privacy-floor of `tier`'s agents (None: none given, the agent's own default)."""
+        floors = dict(self.privacy_floor)
+        return floors.get(tier, floors.get("*"))
 
 
 def agent_argv(spec: FleetSpec, device: str, tier: str, port: int, state: Path, keys: Path, cloud_url: str,
@@ -101,7 +116,8 @@ def agent_argv(spec: FleetSpec, device: str, tier: str, port: int, state: Path, 
             "--train-budget", str(spec.train_budget), "--loop-stop", str(spec.loop_stop),
             "--recurring-to-cloud" if spec.recurring_to_cloud else "--no-recurring-to-cloud",
             "--settle-recurring" if spec.settle_recurring else "--no-settle-recurring",
-            "--remember", str(spec.remember), *chain]
+            "--remember", str(spec.remember),
+            *(["--privacy-floor", floor] if (floor := spec.floor_of(tier)) else []), *chain]
 
 
 def chain_args(tiers: tuple[str, ...], urls: list[str], hop_confidence: float, hop_deadline_s: float

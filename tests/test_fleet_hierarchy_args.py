@@ -118,3 +118,20 @@ def test_fleet_down_returns_only_when_every_process_of_each_group_is_gone(tmp_pa
                 os.killpg(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+def test_a_fleets_privacy_floor_reaches_its_tiers_agents(tmp_path):
+    """`fleet up --privacy-floor redact --privacy-floor iot=local-only`: every agent's floor, a
+    tier's own over the fleet's; without one an agent keeps device serve's default (allow)."""
+    from fedhybrid.commands.fleet import _floor
+
+    spec = FleetSpec(tmp_path, privacy_floor=(_floor("redact"), _floor("iot=local-only")))
+    floors = [_parse(agent_argv(spec, f"{t}-{i}", t, 9000 + i, tmp_path / t, tmp_path / "keys", URLS[0], 1, []))
+              .privacy_floor for i, t in enumerate(TIERS)]
+    assert floors == ["redact"] * 5 + ["local-only"] * 3
+    plain = _parse(agent_argv(FleetSpec(tmp_path), "iot-5", "iot", 9005, tmp_path, tmp_path / "keys", URLS[0], 1, []))
+    assert plain.privacy_floor == "allow"
+    for bad, said in ((("*", "secret"),), "--privacy-floor secret: the mode must be one of"), \
+                     ((("edge", "local-only"),), "--privacy-floor edge=local-only: the fleet has no edge agent"):
+        with pytest.raises(ServerError, match=said):
+            FleetSpec(tmp_path, tiers=("client", "iot"), privacy_floor=bad)

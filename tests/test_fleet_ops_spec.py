@@ -19,7 +19,10 @@ def test_fleet_spec_names_the_flag_and_the_value_out_of_range(tmp_path, over, sh
 
 
 @pytest.mark.parametrize("argv, shown", [(["--rounds", "0"], "--rounds 0: the server runs at least 1 round"),
-                                         (["--round-interval", "-1"], "--round-interval -1: seconds between round")])
+                                         (["--round-interval", "-1"], "--round-interval -1: seconds between round"),
+                                         (["--privacy-floor", "iot=nope"], "--privacy-floor iot=nope: the mode must"),
+                                         (["--tiers", "edge", "--privacy-floor", "iot=local-only"],
+                                          "--privacy-floor iot=local-only: the fleet has no iot agent")])
 def test_fleet_up_with_a_bad_rounds_flag_exits_2_naming_it(tmp_path, capsys, monkeypatch, argv, shown):
     from fedhybrid import fleet_ops
 

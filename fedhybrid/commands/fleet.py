@@ -49,6 +49,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--remember", type=int, default=DEFAULT_REMEMBER, metavar="N",
                     help="questions each agent keeps in memory to tell a recurrence (device serve --remember; "
                          f"default {DEFAULT_REMEMBER})")
+    up.add_argument("--privacy-floor", action="append", default=[], metavar="[TIER=]MODE",
+                    help="the loosest privacy the agents give any request (device serve --privacy-floor): "
+                         "'local-only' for every agent, 'iot=local-only' for one tier's (a tier's own wins); "
+                         "repeatable")
     up.set_defaults(run=_up)
     traffic = fsub.add_parser("traffic", help="open-loop requests at the fleet's agents; a table per round")
     traffic.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="the fleet's (fleet up --workdir)")
@@ -96,16 +100,24 @@ def _up(args: argparse.Namespace) -> int:
     spec = FleetSpec(args.workdir, tuple(t.strip() for t in args.tiers.split(",") if t.strip()), args.rounds,
                      args.round_interval, args.tls, args.cloud_url, args.zoo, args.train_budget, parse_sets(args.set),
                      args.hierarchy, loop_stop=args.loop_stop, settle_recurring=args.settle_recurring,
-                     remember=args.remember, key_dir=args.key_dir, **chain)
+                     remember=args.remember, key_dir=args.key_dir,
+                     privacy_floor=tuple(_floor(given) for given in args.privacy_floor), **chain)
     fleet = fleet_up(spec, say=console.print)
     for agent in fleet["agents"]:
         hops = [a.split("=", 1)[0] for a in agent["chain"] if "/hop" in a]
         console.print(f"  {agent['device']:>10} ({agent['tier']}): {agent['url']}/v1"
                       + (" (hub)" if "--serve-hop" in agent["chain"] else "")
-                      + "".join(f" -> {tier} hub" for tier in hops) + (" -> cloud" if hops else ""), markup=False)
+                      + "".join(f" -> {tier} hub" for tier in hops) + (" -> cloud" if hops else "")
+                      + (f" (privacy floor {floor})" if (floor := spec.floor_of(agent["tier"])) else ""), markup=False)
     console.print(f"fleet up; `fedhybrid fleet traffic --workdir {args.workdir}` drives it, "
                   f"`fedhybrid fleet down --workdir {args.workdir}` stops it")
     return 0
+
+
+def _floor(given: str) -> tuple[str, str]:
+    """`--privacy-floor` "iot=local-only" -> ("iot", "local-only"); "local-only" -> ("*", ...): every tier."""
+    tier, _, mode = given.rpartition("=")
+    return (tier.strip() or "*", mode.strip())
 
 
 def _traffic(args: argparse.Namespace) -> int:
