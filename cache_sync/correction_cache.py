@@ -155,6 +155,12 @@ class CountTable:
     def support(self) -> np.ndarray:
         return popcount(self.entries["devices"])
 
+    def foreign_sketches(self, device_id: str) -> np.ndarray:
+        """The entries whose device sketch is not exactly `device_id`'s bit. One device's own
+        table has none (every constructor of device rows sets exactly its bit); a delta with
+        any claims other devices' reports, and merged it would raise their support."""
+        return np.flatnonzero(self.entries["devices"] != device_bit(device_id))
+
     @staticmethod
     def from_corrections(header: CacheHeader, corrections: Iterable[tuple[Iterable[int], int]],
                          device_id: str, round_: int, anchor: int | None = None) -> CountTable:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import msgpack
 import numpy as np
 
-from cache_sync.correction_cache import CacheHeader, CountTable
+from cache_sync.correction_cache import CacheHeader, CountTable, device_bit
 from cache_sync.errors import DECODE_ERRORS, CacheError
 from cache_sync.ledger import Ledger
 
@@ -39,6 +39,18 @@ class Delta:
             raise CacheError("a delta needs a device id of 1-128 characters")
         if self.seq < 0 or self.round < 0:
             raise CacheError(f"delta seq={self.seq} and round={self.round} must be >= 0")
+
+    def check_sketch(self) -> None:
+        """Raise CacheError unless every entry's device sketch is exactly this delta's device's
+        bit. The server counts distinct devices by OR-ing the sketches (release-k), so a delta
+        that sets any other bit, or none, would count as devices that never reported the entry."""
+        bad = self.table.foreign_sketches(self.device_id)
+        if len(bad):
+            example = int(self.table.entries["devices"][bad[0]])
+            raise CacheError(f"delta {self.seq} of {self.device_id!r} has {len(bad)} of {len(self.table)} entries "
+                             f"whose device sketch is {example:#x}, not the device's own bit "
+                             f"{int(device_bit(self.device_id)):#x}: a device reports only for itself; build its "
+                             "rows with CountTable.from_corrections for this device id")
 
     def to_bytes(self) -> bytes:
         return msgpack.packb({"device": self.device_id, "seq": self.seq, "round": self.round,

@@ -23,26 +23,86 @@ def head_dir(device_folder: Path, cloud_name: str) -> Path:
 
 
 CLOUD_IDENTITY = "cloud_identity"  # head.json: the identity of the cloud model the head was calibrated for
+DEVICE_IDENTITY = "device_identity"  # head.json: the identity of the device model it reads the hidden states of
 
 
 def load_head(device_folder: Path, cloud_name: str, zoo: Zoo | None = None, cloud: str | None = None,
-              identify: Callable[[Path], str] | None = None) -> tuple[RewardHead, dict]:
+              identify: Callable[[Path], str] | None = None,
+              device_model: PreTrainedModel | None = None) -> tuple[RewardHead, dict]:
     """The reward head of (device, cloud) and its metadata.
 
     With `cloud` (a zoo tier or model, or a model folder) and `identify` (a folder's content
-    fingerprint: inference.model_identity.folder_identity), the head must have been calibrated for that
-    cloud model: a head is found by the cloud folder's name, and another model in a folder of
-    that name needs its own (see `calibrated_for`). A remote cloud passes no `cloud`.
+    fingerprint: inference.model_identity.folder_identity), the head must have been calibrated for
+    that cloud model: a head is found by the cloud folder's name, and another model in a folder of
+    that name needs its own (see `calibrated_for`). A remote cloud passes no `cloud`. With
+    `device_model`, the head must read that model's hidden states (`check_head_device`).
 
     Raises:
-        InferenceError: no readable head, or one calibrated for another cloud model (both named,
-            with the calibrate command to run).
+        InferenceError: no readable head, one calibrated for another cloud model (both named,
+            with the calibrate command to run), or one made for another device model.
     """
     folder = head_dir(device_folder, cloud_name)
     head, meta = RewardHead.load(folder)
+    if device_model is not None:
+        check_head_device(head, meta, folder, device_model, identify)
     if cloud is not None and identify is not None:
         check_head_cloud(meta, folder, zoo, cloud, identify)
     return head, meta
+
+
+def check_head_device(head: RewardHead, meta: dict, folder: Path, model: PreTrainedModel,
+                      identify: Callable[[Path], str] | None) -> None:
+    """Refuse a head that cannot read `model`'s hidden states: another width (every request would
+    fail), or, where calibration recorded it, another device model's content (its scores would
+    mean nothing for this one's states).
+
+    Raises:
+        InferenceError: naming the head, both sizes or identities, and the calibrate command.
+    """
+    device = folder.parent
+    width = getattr(model.config, "hidden_size", None)
+    fix = f"run `fedhybrid calibrate --device {device} --cloud <its cloud>` for this model"
+    if isinstance(width, int) and width != head.cfg.hidden_size:
+        raise InferenceError(f"the reward head in {folder} reads hidden states of {head.cfg.hidden_size} values and "
+                             f"the device model {device} has {width}: it was made for another model; {fix}")
+    recorded = meta.get(DEVICE_IDENTITY)
+    if isinstance(recorded, str) and identify is not None and (actual := identify(device)) != recorded:
+        raise InferenceError(f"the reward head in {folder} was calibrated on another device model (identity "
+                             f"{recorded[:12]}) than {device} (identity {actual[:12]}): a head copied or left beside "
+                             f"a replaced model scores states it never saw; {fix}")
+
+
+def remote_head_name(device_folder: Path, default: str, card: dict | None, zoo: Zoo | None,
+                     identify: Callable[[Path], str]) -> str:
+    """The cloud name whose head (`reward-<name>` beside the device model) routes for a remote
+    cloud whose model card is `card` (None: not read, the cloud being down at start): the head
+    calibrated for the model the card reports (`model_identity`), else the one named after the
+    served model, else `default` (the zoo cloud's) when there, else the only head there, else
+    `default` (whose absence the caller reports)."""
+    import json
+
+    from inference.reward_head import CONFIG_FILE
+
+    heads: dict[str, dict] = {}
+    for folder in sorted(device_folder.glob("reward-*")):
+        try:
+            meta = json.loads((folder / CONFIG_FILE).read_text())
+        except (OSError, ValueError):  # not a head (or an unreadable one: loading it names the damage)
+            continue
+        if isinstance(meta, dict):
+            heads[folder.name.removeprefix("reward-")] = meta
+    card = card or {}
+    served = card.get("model_identity")
+    if isinstance(served, str):
+        for name, meta in heads.items():
+            if calibrated_for(meta, head_dir(device_folder, name), zoo, identify)[0] == served:
+                return name
+    served_name = Path(str(card.get("id") or "")).name
+    if served_name in heads:
+        return served_name
+    if default in heads or len(heads) != 1:
+        return default
+    return next(iter(heads))
 
 
 def calibrated_for(meta: dict, folder: Path, zoo: Zoo | None, identify: Callable[[Path], str]

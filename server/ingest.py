@@ -42,7 +42,9 @@ WORKER_CHUNK_DELTAS = 64  # per chunk sent to a worker: small enough to spread a
 IN_FLIGHT_PER_WORKER = 2  # chunks out per worker: one being opened, one queued (bounds memory)
 START_TIMEOUT_S = 300.0  # for a worker's first answer (it imports the server's modules)
 
+MAX_DELTAS_PER_REPLY = 32  # opened per reply; a device with a longer backlog catches up over rounds
 Marks = dict[str, tuple[int, int]]  # sender -> (round, seq) of its last accepted envelope
+Used = dict[str, int]  # device -> entries its deltas merged this round (the contribution cap's budget)
 
 
 @dataclass(frozen=True)
@@ -69,21 +71,51 @@ class Chunk:
     duplicates: int = 0
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (device, reason)
     marks: Marks = field(default_factory=dict)  # the chunk's senders' advanced replay marks
+    used: Used = field(default_factory=dict)  # the chunk's senders' cap budget spent this round (advanced)
+    deferred: int = 0  # valid deltas over their device's cap this round: left unconfirmed, re-sent later
     worker_rss_mb: float = 0.0  # the peak resident memory of the worker that opened it (0: in the server)
 
 
 def open_chunk(spec: OpenSpec, opener: Opener | None, replies: list[tuple[str, list]], held: Ledger,
-               marks: Marks) -> Chunk:
+               marks: Marks, used: Used | None = None) -> Chunk:
     """Open, check, cap, de-duplicate and merge the deltas of `replies` ([(device, [sealed,
     ...]), ...], in arrival order; a device may send more than one). `held`: the pairs of these
     devices that are merged already (the global table's and the round's earlier chunks');
-    `marks`: their replay marks, advanced in a copy that the result carries."""
-    marks = dict(marks)
-    out = Chunk(None, marks=marks)
+    `marks`: their replay marks, advanced in a copy that the result carries; `used`: the
+    entries their deltas merged already this round (earlier chunks), likewise.
+
+    The contribution cap bounds what one device adds in one round of ingest, over all its
+    deltas and replies, not per delta: `per_device_cap` entries (counted per delta, so an
+    n-gram two deltas share counts twice; conservative). That is the bound the release's
+    noise is sized for (each device changes the support of at most `cap` keys per release),
+    and a device cannot multiply it by splitting its corrections over many deltas. A device
+    that missed rounds re-sends its unconfirmed deltas, oldest first: the first one merged
+    in a round is cut to the cap (as a lone delta always was); a later one that no longer
+    fits in what is left is deferred, not cut: it stays out of the ledger, so the device
+    keeps it unconfirmed and sends it again next round, and nothing of it is lost. A reply's
+    deltas past MAX_DELTAS_PER_REPLY are not opened at all (likewise re-sent later): opening
+    costs the server a signature check and a decryption each.
+
+    A delta is merged only when it decoded, names its sender, and every entry's device
+    sketch is exactly the sender's bit (support = popcount of the OR-merged sketches, so one
+    forged sketch would count as up to 64 devices); only such a delta (or a duplicate or
+    deferred one, which passed the same checks) advances the sender's replay mark, so a
+    forged or damaged envelope cannot push a genuine one below the mark."""
+    marks, used = dict(marks), dict(used or {})
+    out = Chunk(None, marks=marks, used=used)
     batch: list[Delta] = []
     seen: set[tuple[str, int]] = set()
     for device, raw in replies:
+        if len(raw) > MAX_DELTAS_PER_REPLY:
+            reason = (f"reply carries {len(raw)} deltas, more than the {MAX_DELTAS_PER_REPLY} a reply may "
+                      f"carry: the first {MAX_DELTAS_PER_REPLY} were opened, the other ones stay unconfirmed on "
+                      "the device, which sends them again in later rounds")
+            out.rejected.append((device, reason))
+            raw = raw[:MAX_DELTAS_PER_REPLY]
+        deferring = False  # once one delta of the reply did not fit, the later ones wait too (oldest first)
         for sealed in raw:
+            # the replay mark advances in this scratch copy, kept only if the delta passes every check
+            trial = {device: marks[device]} if device in marks else {}
             if opener is None:
                 payload = sealed
             elif not isinstance(sealed, bytes):
@@ -91,7 +123,7 @@ def open_chunk(spec: OpenSpec, opener: Opener | None, replies: list[tuple[str, l
                 continue
             else:
                 try:
-                    _, payload = opener.open(sealed, expect_run=spec.run, expect_sender=device, marks=marks)
+                    _, payload = opener.open(sealed, expect_run=spec.run, expect_sender=device, marks=trial)
                 except EnvelopeError as exc:
                     out.rejected.append((device, f"envelope rejected: {exc.reason}"))
                     continue
@@ -103,12 +135,29 @@ def open_chunk(spec: OpenSpec, opener: Opener | None, replies: list[tuple[str, l
             if delta.device_id != device:
                 out.rejected.append((device, f"delta names device {delta.device_id!r}"))
                 continue
+            try:
+                delta.check_sketch()
+            except CacheError as exc:
+                out.rejected.append((device, f"forged support sketch: {exc}"))
+                continue
+            marks.update(trial)
             key = (device, delta.seq)
             if key in held or key in seen:
                 out.duplicates += 1  # a re-sent upload already merged: exactly once
                 continue
+            table = cap_delta(delta.table, spec.per_device_cap)
+            spent = used.get(device, 0)
+            if deferring or (spent and spent + len(table) > spec.per_device_cap):
+                deferring = True
+                out.deferred += 1
+                reason = (f"delta seq {delta.seq} deferred: {device}'s deltas merged {spent} entries this "
+                          f"round and this one has {len(table)}, over per_device_cap={spec.per_device_cap}; it "
+                          "stays unconfirmed and the device sends it again next round")
+                out.rejected.append((device, reason))
+                continue
+            used[device] = spent + len(table)
             seen.add(key)
-            batch.append(Delta(device, delta.seq, delta.round, cap_delta(delta.table, spec.per_device_cap)))
+            batch.append(Delta(device, delta.seq, delta.round, table))
     out.merged = len(batch)
     if batch:
         out.aggregate = merge_all(spec.header, batch)
@@ -129,10 +178,11 @@ def _ready() -> bool:
     return _WORKER is not None
 
 
-def _worker_chunk(round_: int, replies: list[tuple[str, list]], held: Ledger, marks: Marks) -> Chunk:
+def _worker_chunk(round_: int, replies: list[tuple[str, list]], held: Ledger, marks: Marks,
+                  used: Used) -> Chunk:
     crash_point("ingest-worker", round_)  # the drill of tests/server/test_ingest.py
     spec, opener = _WORKER  # type: ignore[misc]  # set by _start_worker in every worker
-    chunk = open_chunk(spec, opener, replies, held, marks)
+    chunk = open_chunk(spec, opener, replies, held, marks, used)
     chunk.worker_rss_mb = peak_rss_mb()
     return chunk
 
@@ -169,8 +219,9 @@ class IngestPool:
         self._executor.shutdown(wait=False, cancel_futures=True)
         raise error from cause
 
-    def submit(self, round_: int, replies: list[tuple[str, list]], held: Ledger, marks: Marks) -> Future:
-        return self._executor.submit(_worker_chunk, round_, replies, held, marks)
+    def submit(self, round_: int, replies: list[tuple[str, list]], held: Ledger, marks: Marks,
+               used: Used) -> Future:
+        return self._executor.submit(_worker_chunk, round_, replies, held, marks, used)
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
@@ -211,7 +262,8 @@ class RoundIngest:
                  pool: IngestPool | None = None):
         self.spec, self.opener, self.round, self.held, self.marks, self.pool = spec, opener, round_, held, marks, pool
         self.size = WORKER_CHUNK_DELTAS if pool else CHUNK_DELTAS
-        self.merged = self.duplicates = 0
+        self.merged = self.duplicates = self.deferred = 0
+        self.used: Used = {}  # the contribution cap's budget spent per device this round, as chunks fold
         self.worker_rss_mb = 0.0  # the largest peak resident memory a worker reported
         self.rejected: list[tuple[str, str]] = []
         self._partial = _PartialSums()
@@ -245,12 +297,13 @@ class RoundIngest:
         if any(d in self._round_pairs for d in devices):
             held = held.union(Ledger.from_pairs((d, s) for d in devices for s in self._round_pairs.get(d, ())))
         marks = {d: self.marks[d] for d in devices if d in self.marks}
+        used = {d: self.used[d] for d in devices if d in self.used}
         if self.pool is None:
-            self._fold(open_chunk(self.spec, self.opener, replies, held, marks))
+            self._fold(open_chunk(self.spec, self.opener, replies, held, marks, used))
             return
         self._drain(self.pool.workers * IN_FLIGHT_PER_WORKER - 1)
         try:  # a worker that died since the last submit has broken the pool: submit says so at once
-            future = self.pool.submit(self.round, replies, held, marks)
+            future = self.pool.submit(self.round, replies, held, marks, used)
         except BrokenProcessPool as exc:
             raise self._worker_died() from exc
         self._out.append((future, devices))
@@ -274,8 +327,10 @@ class RoundIngest:
 
     def _fold(self, chunk: Chunk) -> None:
         self.marks.update(chunk.marks)
+        self.used.update(chunk.used)
         self.merged += chunk.merged
         self.duplicates += chunk.duplicates
+        self.deferred += chunk.deferred
         self.rejected.extend(chunk.rejected)
         self.worker_rss_mb = max(self.worker_rss_mb, chunk.worker_rss_mb)
         if chunk.aggregate is not None:

@@ -1,8 +1,11 @@
 """Which n-grams leave the server, and to which tier.
 
 Rules, in order:
-1. Contribution cap: each device delta is cut to its `per_device_cap` highest-count
-   entries before merging (bounds any one device's influence per round).
+1. Contribution cap: a device's deltas of one round add at most `per_device_cap` entries
+   in all (server/ingest.py: a lone delta is cut to its highest-count entries, a later one
+   that no longer fits is deferred to a later round), which bounds any one device's
+   influence per round however many deltas it sends. Every entry of a delta must carry
+   exactly its device's sketch bit, or the delta is rejected (support counts devices).
 2. k-anonymous release: an entry reaches other devices only when >= k distinct devices
    reported it (support = popcount of the OR-merged device sketch, a lower bound on the
    true count, so the rule never releases early).
@@ -29,7 +32,7 @@ from server.errors import ServerError
 @dataclass(frozen=True)
 class ReleasePolicy:
     min_devices: int = 5  # k
-    per_device_cap: int = 5000  # entries per device delta per round
+    per_device_cap: int = 5000  # entries per device per round, over all its deltas (server/ingest.py)
     dp_epsilon: float | None = None  # None: no noise
     seed: int = 0
 

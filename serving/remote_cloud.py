@@ -168,11 +168,7 @@ class RemoteCloud:
             raise NotACloud(f"{self.cfg.url} is the user API of device agent {card['device']!r}, which does not score "
                             f"tokens: use {self.cfg.url.rstrip('/')}/hop (the agent started with --serve-hop)")
         self.model = card["id"]
-        served = card.get("model_identity")
-        if self.cfg.expect_identity and isinstance(served, str) and served != self.cfg.expect_identity:
-            raise NotACloud(f"the cloud at {self.cfg.url} serves {self.model!r} (identity {served[:12]}), not the "
-                            f"model of identity {self.cfg.expect_identity[:12]}"
-                            + (f": {self.cfg.expect_why}" if self.cfg.expect_why else ""))
+        self.expect(card, self.cfg.expect_identity, self.cfg.expect_why)
         local_vocab = len(tokenizer)
         if "tokenizer_hash" in card:
             if card["tokenizer_hash"] != tokenizer_hash(tokenizer) or card.get("vocab_size") != local_vocab:
@@ -194,6 +190,20 @@ class RemoteCloud:
                                              "differently: device and cloud must share one tokenizer")
         self.vocab_size = int(card.get("vocab_size") or local_vocab)
         return card
+
+    def expect(self, card: dict, identity: str | None, why: str = "") -> None:
+        """Refuse the server whose model `card` reports an identity other than `identity` (None:
+        anything; a server reporting none, as vLLM, is taken): `why` says why it was expected and
+        what to do. `connect` checks the config's; a caller that chose its reward head from the
+        card (`inference.runtime.remote_head_name`) checks the head's here.
+
+        Raises:
+            NotACloud: naming the served model, both identities and `why`.
+        """
+        served = card.get("model_identity")
+        if identity and isinstance(served, str) and served != identity:
+            raise NotACloud(f"the cloud at {self.cfg.url} serves {card.get('id')!r} (identity {served[:12]}), not the "
+                            f"model of identity {identity[:12]}" + (f": {why}" if why else ""))
 
     def connect_later(self, tokenizer) -> None:
         """For a server that may be down now (a hop of an escalation chain): the compatibility

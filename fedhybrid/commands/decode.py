@@ -134,22 +134,26 @@ def _generate(args: argparse.Namespace) -> int:
     zoo = Zoo(args.zoo)
     local_cloud = None if args.policy == "slm-only" or args.cloud_url else args.cloud
     stack = load_stack(zoo, args.tier, local_cloud)
+    card = None
     if args.cloud_url and args.policy != "slm-only":
-        stack.cloud_name = zoo.model_name("cloud")  # the reward head calibrated against the zoo cloud
+        from inference.runtime import remote_head_name
+        from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
+
+        # connected first: a server of another tokenizer is refused before any head is looked for
+        stack.cloud = RemoteCloud(RemoteCloudConfig(args.cloud_url, api_key=args.api_key))
+        card = stack.cloud.connect(stack.tokenizer)
+        # the head calibrated for the served model (else its name's, else the zoo cloud's)
+        stack.cloud_name = remote_head_name(stack.device_folder, zoo.model_name("cloud"), card, zoo, folder_identity)
     profile = DEFAULT_PROFILES.get(args.tier)
     head, meta = (None, None)
     if args.policy == "reward":
-        head, meta = load_head(stack.device_folder, stack.cloud_name, zoo, local_cloud, folder_identity)
-    if args.cloud_url and args.policy != "slm-only":
+        head, meta = load_head(stack.device_folder, stack.cloud_name, zoo, local_cloud, folder_identity,
+                               device_model=stack.device_model)
+    if card is not None and meta is not None:
         from inference.runtime import remote_pin
-        from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
 
         # a server reporting another model than the head's is refused: its tau would route for another cloud
-        pin, why = (remote_pin(meta, stack.device_folder, stack.cloud_name, zoo, folder_identity)
-                    if meta is not None else (None, ""))
-        stack.cloud = RemoteCloud(RemoteCloudConfig(args.cloud_url, api_key=args.api_key, expect_identity=pin,
-                                                    expect_why=why))
-        stack.cloud.connect(stack.tokenizer)
+        stack.cloud.expect(card, *remote_pin(meta, stack.device_folder, stack.cloud_name, zoo, folder_identity))
     threshold = resolve_threshold(args.policy, args.threshold, profile, meta)
     policy = make_policy(args.policy, threshold, head=head, weight=args.fusion_weight)
     deadline = args.deadline or (profile.deadline_s if profile else 2.0)
@@ -208,7 +212,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     from fedhybrid.progress import TaskProgress
     from fedhybrid.run_config import stop_strings
     from inference.model_identity import folder_identity
-    from inference.runtime import CLOUD_IDENTITY, head_dir, load_head, load_stack
+    from inference.runtime import CLOUD_IDENTITY, DEVICE_IDENTITY, head_dir, load_head, load_stack
     from inference.tokenizer import tokenizer_hash
     from inference.zoo import Zoo
     from training.calibrate import CalibrationConfig, calibrate, retarget
@@ -235,7 +239,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     out = head_dir(stack.device_folder, stack.cloud_name)
     cloud_identity = folder_identity(zoo.folder(args.cloud))
     if args.retarget:
-        load_head(stack.device_folder, stack.cloud_name, zoo, args.cloud, folder_identity)
+        load_head(stack.device_folder, stack.cloud_name, zoo, args.cloud, folder_identity,
+                  device_model=stack.device_model)
     else:
         _check_replaced_head(out, zoo, args.cloud, cloud_identity)
     sets = None
@@ -260,6 +265,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         meta = calibrate(stack.device_model, stack.cloud, stack.tokenizer, out, cfg,
                          target_cloud_share=args.target_cloud_share,
                          meta={"device": args.device, "cloud": stack.cloud_name, CLOUD_IDENTITY: cloud_identity,
+                               DEVICE_IDENTITY: folder_identity(stack.device_folder),
                                "tokenizer_hash": tokenizer_hash(stack.tokenizer)}, progress=progress.update,
                          sets=sets)
     stack.cloud.close()

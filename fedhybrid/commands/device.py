@@ -186,11 +186,26 @@ def _serve_on(args: argparse.Namespace, sock: socket.socket, zoo: Zoo, cfg: Agen
     if unadaptable:  # said at start, not found at the first round (every round's reply would fail on it)
         log.warning("%s: the model serves, but rounds cannot adapt it: %s", args.device, unadaptable)
     head, meta = (None, None)
+    from inference.model_identity import folder_identity
+
+    if args.cloud_url:  # the served model is not known before the first call: the zoo cloud's head, else the only one
+        from inference.runtime import remote_head_name
+
+        cloud_name = remote_head_name(folder, cloud_name, None, zoo, folder_identity)
     if args.policy == "reward":
-        head, meta = load_head(folder, cloud_name)
+        from agent.errors import AgentError
+        from inference.errors import NoRewardHead
+        from inference.runtime import head_dir
+
+        try:
+            head, meta = load_head(folder, cloud_name, identify=folder_identity, device_model=base)
+        except NoRewardHead as exc:
+            cloud = "<the folder of the model at --cloud-url>" if args.cloud_url else cloud_name
+            raise AgentError(f"no reward head in {head_dir(folder, cloud_name)}: run `fedhybrid calibrate --device "
+                             f"{folder} --cloud {cloud} --target-cloud-share 0.1` for this pair, or serve with "
+                             "--policy confidence --threshold 0.5") from exc
     cloud_down = None
     if args.cloud_url:
-        from inference.model_identity import folder_identity
         from inference.runtime import remote_pin
         from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
 

@@ -83,25 +83,28 @@ def _eval(args: argparse.Namespace) -> int:
     requests = load_workload(args.workload, parse_columns(args.columns))
     zoo = Zoo(args.zoo)
     stack = load_stack(zoo, args.device, None if args.cloud_url else args.cloud)
+    card = None
     if args.cloud_url:
-        stack.cloud_name = zoo.model_name("cloud")  # the reward head calibrated against the zoo cloud
+        from inference.runtime import remote_head_name
+        from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
+
+        # connected first: a server of another tokenizer is refused before any head is looked for
+        stack.cloud = RemoteCloud(RemoteCloudConfig(args.cloud_url, api_key=args.api_key))
+        card = stack.cloud.connect(stack.tokenizer)
+        # the head calibrated for the served model (else its name's, else the zoo cloud's)
+        stack.cloud_name = remote_head_name(stack.device_folder, zoo.model_name("cloud"), card, zoo, folder_identity)
     head, meta = None, None
     if "reward" in cfg.policies:
         try:
             head, meta = load_head(stack.device_folder, stack.cloud_name, zoo, None if args.cloud_url else args.cloud,
-                                   folder_identity)
+                                   folder_identity, device_model=stack.device_model)
         except InferenceError as exc:
-            raise InferenceError(_head_advice(exc, stack.device_folder, stack.cloud_name, args)) from exc
-    if args.cloud_url:
+            raise InferenceError(_head_advice(exc, stack.device_folder, stack.cloud_name, args, card)) from exc
+    if card is not None and meta is not None:
         from inference.runtime import remote_pin
-        from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
 
         # a server reporting another model than the head's is refused (the reward rows would mean nothing)
-        pin, why = (remote_pin(meta, stack.device_folder, stack.cloud_name, zoo, folder_identity)
-                    if meta is not None else (None, ""))
-        stack.cloud = RemoteCloud(RemoteCloudConfig(args.cloud_url, api_key=args.api_key, expect_identity=pin,
-                                                    expect_why=why))
-        stack.cloud.connect(stack.tokenizer)
+        stack.cloud.expect(card, *remote_pin(meta, stack.device_folder, stack.cloud_name, zoo, folder_identity))
     decoder = HybridDecoder(stack.device_model, stack.tokenizer, stack.cloud)
     models = {"device": folder_identity(stack.device_folder),
               # a remote cloud by where it is and the model it serves there (its weights are not ours to read)
@@ -164,24 +167,29 @@ def _eval(args: argparse.Namespace) -> int:
     return 1
 
 
-def _head_advice(exc: Exception, device_folder: Path, cloud_name: str, args: argparse.Namespace) -> str:
+def _head_advice(exc: Exception, device_folder: Path, cloud_name: str, args: argparse.Namespace,
+                 card: dict | None = None) -> str:
     """Why the reward policy cannot run, in eval's flags: a missing head names the exact calibrate
-    command for the user's device and cloud (RewardHead.load's own hint names generate's flags)."""
+    command for the user's device and cloud (RewardHead.load's own hint names generate's flags);
+    with --cloud-url, the cloud is the folder of the model the server says it serves."""
     from inference.errors import NoRewardHead
     from inference.runtime import head_dir
 
     if not isinstance(exc, NoRewardHead):  # there, but unreadable or for another cloud: its own message
         return f"{exc} (or leave reward out: --policies confidence)"
     folder = head_dir(device_folder, cloud_name)
-    return (f"the reward policy needs a reward head for --device {args.device} and cloud {args.cloud}, and {folder} "
-            f"holds none: run `{calibrate_command(args)}` (add --workload {shlex.quote(str(args.workload))} to fit it to these "
-            "requests), or leave reward out: --policies confidence")
+    cloud = f"the cloud at {args.cloud_url} (serving {card.get('id')!r})" if card else f"cloud {args.cloud}"
+    return (f"the reward policy needs a reward head for --device {args.device} and {cloud}, and {folder} "
+            f"holds none: run `{calibrate_command(args, card)}` (add --workload {shlex.quote(str(args.workload))} to fit "
+            "it to these requests), or leave reward out: --policies confidence")
 
 
-def calibrate_command(args: argparse.Namespace) -> str:
-    """The calibrate command for eval's device and cloud, quoted for a shell: a user copies it as it is."""
+def calibrate_command(args: argparse.Namespace, card: dict | None = None) -> str:
+    """The calibrate command for eval's device and cloud, quoted for a shell: a user copies it as it is
+    (with --cloud-url, the served model's folder is the user's to fill in)."""
     zoo = f" --zoo {shlex.quote(str(args.zoo))}" if args.zoo is not None else ""
-    return f"fedhybrid calibrate{zoo} --device {shlex.quote(args.device)} --cloud {shlex.quote(args.cloud)}"
+    cloud = "<the folder of the model served there>" if card else shlex.quote(args.cloud)
+    return f"fedhybrid calibrate{zoo} --device {shlex.quote(args.device)} --cloud {cloud}"
 
 
 def _missed_warning(rows: list[dict], n: int, args: argparse.Namespace) -> str:
