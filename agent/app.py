@@ -161,4 +161,5 @@ def create_agent_app(engine: AgentEngine, runner: RoundRunner, cfg: HttpConfig, 
                     "corrections": j.corrections_total(), "uploaded_upto": j.meta("uploaded_upto"),
                     **j.upload_counts()}
 
-    return create_app(engine, cfg, title=f"fedhybrid device {engine.cfg.device}", extend=extend)
+    return create_app(engine, cfg, title=f"fedhybrid device {engine.cfg.device}", extend=extend,
+                      admin_token=admin_token, admin_hint=f" from {engine.cfg.token_path}")

@@ -47,13 +47,13 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
 from inference.privacy import MODES, strictest
 from serving.engine_api import EngineOverloaded, Job, JobDone, JobFailed, RoutingParams, SamplingParams, TokenEvent
+from serving.engine_gauges import EngineGauges
 from serving.errors import ServingError
 from serving.openai_protocol import ChatCompletionRequest, CompletionRequest, OpenAIError
 from serving.openai_shapes import ChatShape, CompletionShape, sse_event, usage
@@ -105,8 +105,10 @@ class HttpConfig:
 
 # -- the app ------------------------------------------------------------------------------------
 def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
-               extend: Callable[[FastAPI], None] | None = None) -> ASGIApp:
-    """The ASGI app for `engine`; `extend(app)` adds server-specific routes."""
+               extend: Callable[[FastAPI], None] | None = None, admin_token: str | None = None,
+               admin_hint: str = "") -> ASGIApp:
+    """The ASGI app for `engine`; `extend(app)` adds server-specific routes (with `admin_token`,
+    /admin/ ones: that token is checked before their larger body is read)."""
     started = time.time()
     registry = CollectorRegistry()
     requests = Counter("fedhybrid_requests", "HTTP requests by endpoint and status", ["endpoint", "status"],
@@ -118,7 +120,7 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
                      buckets=LATENCY_BUCKETS, registry=registry)
     tokens = Counter("fedhybrid_generated_tokens", "generated tokens by provenance", ["provenance"],
                      registry=registry)
-    registry.register(_EngineGauges(engine))
+    registry.register(EngineGauges(engine))
 
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.engine, app.state.registry = engine, registry
@@ -173,11 +175,12 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
 
     def routing(req, request: Request) -> RoutingParams:
         headers = request.headers
-        header = headers.get("x-fedhybrid-privacy")
-        if header is not None and header not in MODES:
-            raise OpenAIError(400, f"header x-fedhybrid-privacy: {header!r}: use allow, local-only or redact", "privacy")
-        # both given: the stricter holds, so a client's body cannot loosen what a gateway's header set
-        privacy = strictest(req.privacy, header)
+        # the strictest of the body and every value of the header (a gateway may append its own
+        # after the client's) holds, so a client cannot loosen what a gateway set
+        said = headers.getlist("x-fedhybrid-privacy")
+        if bad := [header for header in said if header not in MODES]:
+            raise OpenAIError(400, f"header x-fedhybrid-privacy: {bad[0]!r}: use allow, local-only or redact", "privacy")
+        privacy = strictest(req.privacy, *said)
 
         def number(field: str, value: float | None, header: str) -> float | None:
             if value is not None:  # the body's: a finite number (openai_protocol)
@@ -378,22 +381,7 @@ def create_app(engine: ServedEngine, cfg: HttpConfig, title: str = "fedhybrid",
         extend(app)
     # the id is outermost: a 401 or 413 refused in front of the app names its request too; a
     # client's unusable id is refused behind the key and the counter
-    inner = RefuseBadRequestId(BodyLimit(app, cfg.max_body_bytes, body_bytes, cfg.admin_max_body_bytes))
-    return RequestId(Front(inner, requests, app.router, cfg.api_key))
+    inner = RefuseBadRequestId(BodyLimit(app, cfg.max_body_bytes, body_bytes,
+                                         cfg.admin_max_body_bytes if admin_token else None))
+    return RequestId(Front(inner, requests, app.router, cfg.api_key, admin_token, admin_hint))
 
-
-class _EngineGauges:
-    """Engine state read at scrape time (queue depth, cache entries, versions, cloud calls);
-    a name ending in `_total` is a counter."""
-
-    def __init__(self, engine: ServedEngine):
-        self.engine = engine
-
-    def collect(self):
-        for name, (value, help_text) in sorted(self.engine.gauges().items()):
-            if name.endswith("_total"):
-                family = CounterMetricFamily(f"fedhybrid_{name[:-len('_total')]}", help_text)
-            else:
-                family = GaugeMetricFamily(f"fedhybrid_{name}", help_text)
-            family.add_metric([], float(value))
-            yield family

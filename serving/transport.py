@@ -29,13 +29,13 @@ class BodyLimit:
 
     def __init__(self, app: ASGIApp, max_bytes: int, counter: Counter, admin_max_bytes: int | None = None):
         self.app, self.max_bytes, self.counter = app, max_bytes, counter
-        self.admin_max_bytes = admin_max_bytes or max_bytes
+        self.admin_max_bytes = admin_max_bytes  # None: no admin API here, /admin/ paths get the API's limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        admin = scope.get("path", "").startswith("/admin/")
+        admin = self.admin_max_bytes is not None and scope.get("path", "").startswith("/admin/")
         limit = self.admin_max_bytes if admin else self.max_bytes
         # what to do: the admin API's limit is fixed, the API's is the serve commands' --max-body-bytes
         fix = "send a smaller body (the admin API's limit)" if admin else \
@@ -70,27 +70,41 @@ class BodyLimit:
 class Front:
     """The outermost ASGI layer: the API key, then the request counter, both outside the
     body-size guard. The key is checked from the headers before any of the body is read, so a
-    client without it cannot make the server buffer a body (nor get anything but 401); the
-    admin API (a device agent's) and /health are exempt (the admin API checks its own token:
-    one Authorization header cannot carry both). Counted: every request to a /v1/ or /admin/
+    client without it cannot make the server buffer a body (nor get anything but 401); /health
+    is exempt, and the admin API (a device agent's) takes its own token instead (one
+    Authorization header cannot carry both), checked here the same way. Counted: every request to a /v1/ or /admin/
     path, and a 401 or 413 on any path. The endpoint label is the matching route's path (its template, for
     a route with parameters), or UNMATCHED: a client must not be able to grow /metrics by
     inventing paths."""
 
-    def __init__(self, inner: ASGIApp, counter: Counter, router: Router, api_key: str | None = None):
+    def __init__(self, inner: ASGIApp, counter: Counter, router: Router, api_key: str | None = None,
+                 admin_token: str | None = None, admin_hint: str = ""):
         self.inner, self.counter, self.router = inner, counter, router
         self.expected = f"Bearer {api_key}".encode() if api_key else None
+        # with an admin API (a device agent's): its token, checked here from the headers so that a
+        # client without it cannot make the server buffer an admin-sized body (256 MiB) first
+        self.admin = f"Bearer {admin_token}".encode() if admin_token else None
+        self.admin_hint = admin_hint  # where the token is, for the 401's message
 
-    def authorized(self, scope: Scope) -> bool:
+    def denial(self, scope: Scope) -> OpenAIError | None:
+        """The 401 for a request without the key its path needs (None: it may go on)."""
         path = scope.get("path", "")
-        if self.expected is None or path == "/health" or path.startswith("/admin/"):
-            return True
+        admin = self.admin is not None and path.startswith("/admin/")
+        expected = self.admin if admin else self.expected
+        if expected is None or path == "/health":
+            return None
         given = b""
         for name, value in scope.get("headers") or []:
             if name == b"authorization":
                 given = value
                 break
-        return hmac.compare_digest(given, self.expected)
+        if hmac.compare_digest(given, expected):
+            return None
+        if admin:
+            return OpenAIError(401, f"admin endpoints need 'Authorization: Bearer <token>'{self.admin_hint}",
+                               kind="authentication_error")
+        return OpenAIError(401, "missing or wrong API key: send 'Authorization: Bearer <key>'",
+                           kind="authentication_error")
 
     def endpoint(self, scope: Scope) -> str:
         for route in self.router.routes:
@@ -122,9 +136,8 @@ class Front:
                 self.counter.labels(self.endpoint(before), started.pop("status")).inc()
 
         try:
-            if not self.authorized(scope):
-                denied = OpenAIError(401, "missing or wrong API key: send 'Authorization: Bearer <key>'",
-                                     kind="authentication_error")
+            denied = self.denial(scope)
+            if denied is not None:
                 await error_response(denied)(scope, receive, counting_send)
                 return
             await self.inner(scope, receive, counting_send)

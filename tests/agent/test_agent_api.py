@@ -248,6 +248,56 @@ def test_every_byte_the_cloud_receives_local_only_none_redact_no_masked_value(zo
     cloud_engine.close()
 
 
+def test_a_repeated_privacy_header_cannot_loosen_a_gateways(agent):
+    """A gateway that appends `x-fedhybrid-privacy: local-only` after a client's own `allow` held
+    nothing: the first value was read, and the prompt reached the cloud. Every value counts now."""
+    engine, url, _ = agent
+    body = {"prompt": PROBLEM.prompt, "max_tokens": 8, "temperature": 0, "threshold": 0.0}  # escalate unless sure
+    for values in (("allow", "local-only"), ("local-only", "allow")):
+        out = httpx.post(f"{url}/v1/completions", json=body,
+                         headers=[("x-fedhybrid-privacy", value) for value in values]).json()
+        assert out["fedhybrid"][0]["privacy"] == "local-only" and out["usage"]["cloud_calls"] == 0, (values, out)
+    bad = httpx.post(f"{url}/v1/completions", json=body,
+                     headers=[("x-fedhybrid-privacy", "local-only"), ("x-fedhybrid-privacy", "public")])
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "privacy"
+    assert [r.upload for r in engine.journal.records(0)] == [False, False]
+
+
+def test_the_admin_token_is_checked_before_any_admin_body_is_read(make_agent):
+    """The admin routes take bodies up to 256 MiB and checked their token in the route, after the
+    body was buffered: four unauthenticated 250 MiB posts took an agent from 417 to 1,668 MB. The
+    token is checked from the headers now, before the first byte of the body is read."""
+    import asyncio
+
+    engine = make_agent("edge-7")
+    token = write_token(engine.cfg.token_path)
+    app = create_agent_app(engine, RoundRunner(engine), HttpConfig(), token)
+
+    def post(path: str, headers: list[tuple[bytes, bytes]]) -> tuple[int, int]:
+        """(status, body chunks the app read) for a POST of up to 16 chunks of 1 MiB."""
+        read, sent = [0], []
+
+        async def receive():
+            read[0] += 1
+            return {"type": "http.request", "body": b"x" * (1 << 20), "more_body": read[0] < 16}
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                sent.append(message["status"])
+
+        scope = {"type": "http", "method": "POST", "path": path, "raw_path": path.encode(), "query_string": b"",
+                 "headers": [(b"content-type", b"application/msgpack"), *headers], "scheme": "http",
+                 "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 5), "root_path": "", "http_version": "1.1"}
+        asyncio.run(app(scope, receive, send))
+        return sent[0], read[0]
+
+    assert post("/admin/v1/install", []) == (401, 0)
+    assert post("/admin/v1/round", [(b"authorization", b"Bearer wrong")]) == (401, 0)
+    assert post("/admin/no-such-route", []) == (401, 0)
+    status, read = post("/admin/v1/install", [(b"authorization", f"Bearer {token}".encode())])
+    assert status == 400 and read == 16  # the token's holder is read, and its bad body refused as before
+
+
 def test_an_agent_with_an_api_key_still_takes_its_rounds_on_the_admin_token(make_agent, serve_app):
     """The API key guards the OpenAI routes; the admin routes keep their own token (a key on
     both would need two Authorization headers: the round could never reach the agent)."""
