@@ -242,7 +242,9 @@ class AgentEngine(WorkerEngine):
             stamps.append((time.perf_counter(), prov.value == "cloud"))
             return on_token(token, prov.value)
 
-        labels = self.fleet_head.collector(seed)  # the fleet's reward head learns from what the cloud scored
+        # the fleet's reward head learns from what the cloud scored, of requests that may leave the device
+        # only: the head tuned on them is uploaded, and its labels are read off the unredacted prompt's states
+        labels = self.fleet_head.collector(seed) if privacy.mode == "allow" else None
         try:
             gen = dep.decoder.generate(job.prompt_ids, policy, dcfg, on_token=each, record=False, privacy=privacy,
                                        labels=labels, settled=self.settled, agreed=self.agreed)

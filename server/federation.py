@@ -191,9 +191,11 @@ class Federation:
             self.state.aggregate = self.state.aggregate.merge(total)
             self.state.unsaved.append(total)  # a segment stores the round's merge, not the global table
         rejected += run.rejected
-        for device, reason in rejected:
-            log.warning("round %d: nothing merged from %s: %s", round_, device, reason)
-        self._round["ingest"] = {"merged": run.merged, "duplicates": run.duplicates, "rejected": rejected}
+        for device, reason in rejected:  # one upload of the device's (its others may have merged)
+            log.warning("round %d: an upload of %s was not merged: %s", round_, device, reason)
+        # deferred: valid deltas over the device's contribution cap this round, merged in a later one
+        self._round["ingest"] = {"merged": run.merged, "duplicates": run.duplicates, "deferred": run.deferred,
+                                 "rejected": rejected}
         if self._pool is not None:  # the workers' memory is theirs: the server's RSS checks do not see it
             self._round["ingest"]["workers_rss_mb"] = run.worker_rss_mb
         return self._round["ingest"]

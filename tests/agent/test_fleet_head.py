@@ -74,11 +74,16 @@ def test_the_agent_labels_what_it_serves_tunes_the_rounds_head_and_routes_with_i
     assert again.fleet_head.pending() > 0  # and it goes on collecting for the next round
 
 
-def test_local_only_requests_give_no_labels(make_agent, run_job):
+@pytest.mark.parametrize("privacy", ["local-only", "redact"])
+def test_requests_that_may_not_leave_the_device_give_no_labels(make_agent, run_job, privacy):
+    """The head tuned on the labels is uploaded; a redacted request's labels come from the states
+    of its unredacted prompt, so only `allow` requests label (redact did, though the cloud was asked)."""
     engine = make_agent(policy="confidence", threshold=0.9)
     RoundRunner(engine).run(_request(1, pack_head(head_arrays(engine.head))))
-    _serve(engine, run_job, privacy="local-only")
+    _serve(engine, run_job, privacy=privacy)
     assert engine.fleet_head.pending() == 0 and len(engine.fleet_head.take().proposed) == 0
+    _serve(engine, run_job, n=1, privacy="allow")
+    assert engine.fleet_head.pending() > 0  # the same agent labels an allowed one
 
 
 @pytest.mark.parametrize("bad", [b"not a head", "wrong-size"])
