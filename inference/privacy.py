@@ -4,8 +4,8 @@
 - `local-only`: nothing reaches the cloud (no calls at all), and the request's
   corrections and cache feedback are not recorded for upload.
 - `redact`: the prompt is sent with every match of the configured patterns (by default
-  e-mail addresses and runs of digits) replaced by a placeholder; generated tokens are
-  sent as they are. The device keeps the original text.
+  e-mail addresses and three or more digits, grouped or not) replaced by a placeholder;
+  generated tokens are sent as they are. The device keeps the original text.
 """
 
 from __future__ import annotations
@@ -18,8 +18,12 @@ from inference.errors import InferenceError
 MODES = ("allow", "local-only", "redact")
 STRICTNESS = ("allow", "redact", "local-only")  # loosest to strictest
 DEFAULT_PATTERNS = (
-    r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",  # e-mail addresses
-    r"\d{3,}",  # runs of three or more digits (phone, card, account numbers)
+    # e-mail addresses, non-ASCII ones too (\w is Unicode: "jö@exämple.de")
+    r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.\w{2,}",
+    # three or more digits, run together or in groups split by one space, dot or dash (phone, card,
+    # account and ID numbers as people write them: "07 12 34 56 78", "4 9 2 7", "123-45-6789");
+    # a question's small numbers ("has 20 cards", "12 + 34") stay
+    r"\d(?:[ .\-]?\d){2,}",
 )
 PLACEHOLDER = "[redacted]"
 
