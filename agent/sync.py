@@ -74,9 +74,9 @@ class RoundRunner:
         except CacheError as exc:
             raise AgentError(f"cache update of round {round_} is unusable ({exc})") from exc
         tier = self.engine.cfg.profile.tier
-        if update.tier and update.tier != tier:
-            raise AgentError(f"cache update of round {round_} is the view of tier {update.tier!r}, this device "
-                             f"is {tier!r}")
+        if update.tier != tier:  # the server names every view's tier; an unnamed one is from no current run
+            named = f"the view of tier {update.tier!r}" if update.tier else "a view that names no tier"
+            raise AgentError(f"cache update of round {round_} is {named}, this device is {tier!r}")
         return update
 
     def applied(self, update: CacheUpdate, round_: int) -> CountTable:
