@@ -211,9 +211,14 @@ def load_causal_lm(name_or_path: str | Path, zoo: Zoo | None = None, device: str
     hf_logging.disable_progress_bar()  # one bar per small model load is noise, not progress
     fix = (REBUILD_HINT.format(name=folder.name) if in_zoo else
            "the folder must hold a causal LM saved with save_pretrained and its tokenizer (tokenizer.json)")
+    verbosity = hf_logging.get_verbosity()
+    # transformers prints a load report table for missing or unexpected tensors: the missing ones
+    # are refused below in one line (`_check_complete`), and unused extra tensors do not matter
+    hf_logging.set_verbosity_error()
     try:
         tokenizer = load_tokenizer(folder)
-        model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=torch.float32)
+        model, loading = AutoModelForCausalLM.from_pretrained(str(folder), dtype=torch.float32,
+                                                              output_loading_info=True)
     except SafetensorError as exc:  # a truncated or damaged weights file: name it
         again = (REBUILD_HINT.format(name=folder.name) if in_zoo
                  else "copy it again, or save the model again with save_pretrained")
@@ -221,6 +226,9 @@ def load_causal_lm(name_or_path: str | Path, zoo: Zoo | None = None, device: str
                        f"{again}") from exc
     except (OSError, ValueError, RuntimeError) as exc:
         raise ZooError(f"could not load the model in {folder}: {exc}. {fix}") from exc
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    _check_complete(folder, model, loading, tokenizer, fix)
     if expected_tokenizer is not None:
         expected_tokenizer_hash = tokenizer_hash(expected_tokenizer)
     if expected_tokenizer_hash is not None:
@@ -229,6 +237,29 @@ def load_causal_lm(name_or_path: str | Path, zoo: Zoo | None = None, device: str
         check_same_splits(expected_tokenizer, tokenizer, f"model {folder}", expected_from)
     model.to(device).eval()
     return model, tokenizer
+
+
+def _check_complete(folder: Path, model, loading: dict, tokenizer, fix: str) -> None:
+    """Refuse a model whose checkpoint lacks tensors it needs (transformers initialises them at
+    random and goes on: a BertModel folder loaded as a causal LM "answered" with a random LM head)
+    or whose embedding has fewer rows than its tokenizer has tokens (an id past the end fails
+    every request that meets it, an IndexError deep in a decode).
+
+    Raises:
+        ZooError: naming the folder, the missing tensors (the first few) or both sizes, and the fix.
+    """
+    missing = sorted(loading.get("missing_keys") or [])
+    if missing:
+        shown = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
+        raise ZooError(f"the weights in {folder} lack {len(missing)} tensor(s) {type(model).__name__} needs ({shown}): "
+                       "not a causal LM's checkpoint (a base model without its LM head?) or saved incompletely; "
+                       f"{fix}")
+    rows = model.get_input_embeddings().num_embeddings
+    if rows < len(tokenizer):
+        raise ZooError(f"the model in {folder} has {rows} embedding rows and its tokenizer {len(tokenizer)} tokens: "
+                       f"token ids {rows}..{len(tokenizer) - 1} would fail every request that meets them; resize the "
+                       "embeddings (model.resize_token_embeddings(len(tokenizer))) and save it again, or save the "
+                       "tokenizer the model was trained with")
 
 
 def _damaged_weights(folder: Path) -> str:
