@@ -63,6 +63,12 @@ def _misfit(adapter: dict[str, np.ndarray], expected: dict[str, tuple[int, int]]
         return (f"it holds no tensors; this model's rank-{rank} adapter has {count} (e.g. {next(iter(expected))!r} "
                 f"of shape {(d_out, rank)})")
     unknown = sorted(k for k in adapter if k not in expected)
+    down = [k for k in unknown if "lora_A" in k]
+    if down:  # a whole peft adapter, trained with its own A: its B means nothing over the fleet's A
+        return (f"it carries {len(down)} LoRA A tensor(s) ({_names(down)}): the fleet's adapters are B matrices "
+                "over one A drawn from the federation's lora-seed and never sent (inference/lora.py), so an "
+                "adapter trained with its own A cannot be installed; send the B tensors of one trained on that A "
+                "(inference.lora.attach with the fleet's lora-seed)")
     if unknown:
         return (f"it names {len(unknown)} tensor(s) this model's adapter does not have: {_names(unknown)} "
                 "(an adapter of another model?)")

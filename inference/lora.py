@@ -1,4 +1,5 @@
-"""Device-side LoRA with a frozen, shared down-projection (exactly aggregatable).
+"""Device-side LoRA with a frozen, shared down-projection (exactly aggregatable; A frozen as
+in FFA-LoRA, arXiv 2403.12313).
 
 Every node of a model family derives the same A (r_max x d_in per module) from a public
 seed (`inference.lora_basis.frozen_a`); a node of rank r uses its first r rows, keeps

@@ -174,7 +174,10 @@ def test_an_adapter_that_is_not_exactly_this_models_is_refused_and_installs_noth
              (encode_adapter(rank4), "the adapter is of rank 4, this device's tier has rank 8"),
              (encode_adapter(tall), f"tensor {first!r} has shape {tall[first].shape}, this model's needs"),
              (encode_adapter(nan), "holds NaN or Inf"),
-             (negative, "two integers >= 1 are needed")]
+             (negative, "two integers >= 1 are needed"),
+             # a whole peft adapter (its own A beside B): a newcomer's was refused as "another model's"
+             (encode_adapter({**good, first.replace("lora_B", "lora_A"): np.zeros((8, 4), np.float32)}),
+              "it carries 1 LoRA A tensor(s)")]
     for adapter, reason in cases:
         resp = install(round=2, adapter=adapter)
         assert resp.status_code == 400, (reason, resp.text)
