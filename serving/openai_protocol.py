@@ -245,7 +245,8 @@ class ChatMessage(BaseModel):
 
 _FUNCTIONS = ": leave it out and describe the answer wanted in the messages"
 _LEAVE_OUT = "leave it out"
-_LOGPROBS = " on chat completions (use /v1/completions for log-probabilities): leave it out"
+_LOGPROBS = (" on chat completions (a server that scores text, such as `fedhybrid cloud serve`, gives "
+             "log-probabilities on /v1/completions; a device agent does not): leave it out")
 _JSON = (' (answers are plain text: no JSON mode, no schema): send {"type": "text"} or leave it out, and ask for '
          "JSON in the messages")
 

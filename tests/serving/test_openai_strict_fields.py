@@ -192,6 +192,13 @@ def test_an_openai_field_we_do_not_implement_is_accepted_only_at_its_neutral_val
     assert err["message"].startswith(field), err
 
 
+def test_chat_logprobs_points_to_a_server_that_scores_not_to_every_completions_route(server):
+    """It said "use /v1/completions for log-probabilities", which a device agent refuses too."""
+    err = _refusal(httpx.post(f"{server}{CHAT}", json={**BODY[CHAT], "logprobs": True}))
+    assert err["param"] == "logprobs" and "such as `fedhybrid cloud serve`" in err["message"], err
+    assert "a device agent does not" in err["message"], err
+
+
 def test_an_openai_enum_field_with_a_value_openai_does_not_define_lists_what_to_send(server):
     err = _refusal(httpx.post(f"{server}{CHAT}", json={**BODY[CHAT], "service_tier": "fastest"}))
     assert err["param"] == "service_tier" and "fastest" in err["message"] and "'auto'" in err["message"], err
