@@ -1,4 +1,5 @@
-"""`fedhybrid zoo build|verify|show`: build, check and describe the offline model zoo."""
+"""`fedhybrid zoo build|verify|show|init`: build, check and describe the offline model zoo, or make
+one of the user's own models."""
 
 from __future__ import annotations
 
@@ -29,6 +30,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     verify.set_defaults(run=_verify)
     show = zsub.add_parser("show", help="print the manifest's models, tiers and metrics")
     show.set_defaults(run=_show)
+    init = zsub.add_parser("init", help="make a zoo of your own Hugging Face models (one tokenizer), for --zoo")
+    init.add_argument("--out", type=Path, required=True, help="the new zoo's folder (must not exist)")
+    init.add_argument("--cloud", type=Path, required=True, help="the cloud model's folder")
+    init.add_argument("--device", type=Path, default=None,
+                      help="the model of every device tier not given its own (--client, --edge, --iot)")
+    for tier in ("client", "edge", "iot"):
+        init.add_argument(f"--{tier}", type=Path, default=None, help=f"the {tier} tier's model (default: --device)")
+    init.set_defaults(run=_init)
+
+
+def _init(args: argparse.Namespace) -> int:
+    from inference.errors import ZooError
+    from inference.zoo_init import init_zoo
+
+    sources = {"cloud": args.cloud}
+    for tier in ("client", "edge", "iot"):
+        folder = getattr(args, tier) or args.device
+        if folder is None:
+            raise ZooError(f"no model for the {tier} tier: give --device FOLDER (every device tier) or --{tier} FOLDER")
+        sources[tier] = folder
+    manifest = init_zoo(args.out, sources, say=lambda line: print(line, file=sys.stderr))
+    for tier, name in sorted(manifest["tiers"].items()):
+        print(f"{tier}: {name} ({manifest['models'][name]['params']:,} parameters)")
+    print(f"zoo written to {args.out}; use it with `fedhybrid --zoo {args.out} ...` (calibrate its heads first: "
+          f"`fedhybrid --zoo {args.out} calibrate --device edge --cloud cloud --target-cloud-share 0.1`)")
+    return 0
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -1,0 +1,81 @@
+"""`fedhybrid zoo init`: a zoo of the user's own models and tokenizer, for `--zoo`. A newcomer's
+own Llama pair could not be served (`device serve` held every model to the shipped zoo's
+tokenizer) until they wrote a manifest by hand."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import torch
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+from fedhybrid.cli import main
+from inference.model_identity import folder_identity
+from inference.runtime import load_head
+from inference.zoo import Zoo, load_causal_lm
+from workloads import wordmath
+
+PROMPT = wordmath.generate("heldout", 1, seed=3)[0].prompt
+
+
+def _tokenizer(size: int) -> PreTrainedTokenizerFast:
+    bpe = Tokenizer(models.BPE(unk_token=None))
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=size, special_tokens=["<|endoftext|>"],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    bpe.train_from_iterator([p.text for p in wordmath.generate("train", 100, seed="zoo-init")], trainer)
+    return PreTrainedTokenizerFast(tokenizer_object=bpe, eos_token="<|endoftext|>", bos_token="<|endoftext|>")
+
+
+def _save(folder, tok, hidden: int, seed: int):
+    torch.manual_seed(seed)
+    LlamaForCausalLM(LlamaConfig(vocab_size=len(tok), hidden_size=hidden, intermediate_size=2 * hidden,
+                                 num_hidden_layers=1, num_attention_heads=4, num_key_value_heads=2,
+                                 max_position_embeddings=1024, eos_token_id=0, bos_token_id=0)).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture
+def mine(tmp_path):
+    tok = _tokenizer(300)
+    return _save(tmp_path / "my-dev", tok, 32, 1), _save(tmp_path / "my-cloud", tok, 64, 2)
+
+
+def test_a_zoo_of_the_users_models_serves_with_their_tokenizer(mine, tmp_path, capsys):
+    device, cloud = mine
+    # a head the user calibrated for their own pair travels with the device model, renamed for the zoo's cloud
+    assert main(["calibrate", "--device", str(device), "--cloud", str(cloud), "--train-problems", "4",
+                 "--calib-problems", "2", "--grid", "2", "--target-cloud-share", "0.2"]) == 0
+    out = tmp_path / "zoo"
+    assert main(["zoo", "init", "--out", str(out), "--cloud", str(cloud), "--device", str(device)]) == 0
+    zoo = Zoo(out)
+    assert zoo.tiers == {"cloud": "cloud", "client": "client", "edge": "client", "iot": "client"}
+    assert main(["--zoo", str(out), "zoo", "verify"]) == 0
+    # what device serve loads: the tier's model held to the zoo's (the user's) tokenizer
+    model, tok = load_causal_lm("edge", zoo, expected_tokenizer_hash=zoo.tokenizer_hash)
+    assert len(tok) == 300 and zoo.manifest["vocab_size"] == 300
+    head, _ = load_head(zoo.path("edge"), "cloud", zoo, "cloud", folder_identity, device_model=model)
+    capsys.readouterr()
+    assert main(["--zoo", str(out), "generate", PROMPT, "--tier", "edge", "--policy", "reward",
+                 "--max-new-tokens", "4"]) == 0, capsys.readouterr().err
+
+
+def test_models_of_another_tokenizer_are_refused_and_nothing_is_written(mine, tmp_path, capsys):
+    device, cloud = mine
+    other = _save(tmp_path / "other-dev", _tokenizer(280), 32, 3)
+    out = tmp_path / "zoo"
+    assert main(["zoo", "init", "--out", str(out), "--cloud", str(cloud), "--device", str(device),
+                 "--iot", str(other)]) == 2
+    err = capsys.readouterr().err
+    assert "has another tokenizer" in err and str(other) in err, err
+    assert not out.exists() and not list(tmp_path.glob(".zoo*"))
+    assert main(["zoo", "init", "--out", str(out), "--cloud", str(cloud)]) == 2
+    assert "no model for the client tier: give --device FOLDER" in capsys.readouterr().err
+    out.mkdir()
+    assert main(["zoo", "init", "--out", str(out), "--cloud", str(cloud), "--device", str(device)]) == 2
+    assert "exists: give --out a new folder" in capsys.readouterr().err
+    shutil.rmtree(out)
