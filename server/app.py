@@ -151,7 +151,15 @@ def build_federation(cfg: FederationConfig, saved=LOAD):
         elif profile.reward_threshold is not None:
             thresholds[tier] = profile.reward_threshold
         else:
-            _, meta = load_head(zoo.path(name), zoo.model_name("cloud"))
+            from inference.errors import NoRewardHead
+
+            try:
+                _, meta = load_head(zoo.path(name), zoo.model_name("cloud"))
+            except NoRewardHead as exc:  # the run's own zoo: the command for it, with its --zoo
+                zoo_flag = f" --zoo {cfg.zoo}" if cfg.zoo else ""
+                raise ServerError(f"the {tier} tier's model {name} has no reward head for the zoo's cloud: run "
+                                  f"`fedhybrid{zoo_flag} calibrate --device {name} --cloud cloud "
+                                  "--target-cloud-share 0.1`, or set `threshold` (--set threshold=0.5)") from exc
             if "target" not in meta:
                 raise ServerError(f"the reward head of {name} has no calibrated tau: run `fedhybrid calibrate "
                                   f"--device {name} --target-cloud-share X` or set `threshold`")

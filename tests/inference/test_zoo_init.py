@@ -79,3 +79,19 @@ def test_models_of_another_tokenizer_are_refused_and_nothing_is_written(mine, tm
     assert main(["zoo", "init", "--out", str(out), "--cloud", str(cloud), "--device", str(device)]) == 2
     assert "exists: give --out a new folder" in capsys.readouterr().err
     shutil.rmtree(out)
+
+
+def test_a_federation_on_a_zoo_without_heads_names_the_calibrate_command(mine, tmp_path):
+    """fed run on a fresh zoo said only "no reward head in ...: run `fedhybrid calibrate` for this
+    device/cloud pair": without the zoo, the model or a way to avoid it (fed run has no --policy)."""
+    from fleet.config import FederationConfig
+    from server.app import build_federation
+    from server.errors import ServerError
+
+    device, cloud = mine
+    out = tmp_path / "zoo"
+    assert main(["zoo", "init", "--out", str(out), "--cloud", str(cloud), "--device", str(device)]) == 0
+    cfg = FederationConfig(fleet_tiers=("edge",), zoo=str(out), secure=False, state_dir=str(tmp_path / "state"))
+    with pytest.raises(ServerError, match=rf"`fedhybrid --zoo {out} calibrate --device client --cloud cloud "):
+        build_federation(cfg)
+    assert "--set threshold=0.5" in str(pytest.raises(ServerError, build_federation, cfg).value)
