@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from workloads.graders import Grader
+from workloads.graders import Grader, not_graded_against_cloud, not_graded_warning
 from workloads.requests import Request
 
 SHOWN_IDS = 5  # ids named in a warning; the JSON summary lists them all
@@ -80,6 +80,8 @@ def summarize(path: Path, requests: Sequence[Request], grader: Grader, tokens: T
                                                              if r.partition is not None).items())},
         "unplaced": sum(r.device is None and r.partition is None for r in requests),
         "sensitive": sum(r.sensitive for r in requests),
+        # sensitive requests judged against the cloud, which never decodes them: eval cannot grade these
+        "not_graded": [r.id for r in not_graded_against_cloud(grader, requests)],
         "duplicate_prompts": [[r.id for r in group] for group in repeats],
         # the same prompt with different answers: one of them is graded wrong whatever the model says
         "conflicting_answers": [[r.id for r in group] for group in repeats
@@ -135,8 +137,11 @@ def rows(summary: dict) -> list[tuple[str, str]]:
         ("grader", f"{kind}" + (f" pattern {summary['pattern']!r}" if summary["pattern"] else "") + f": {graders}"),
         ("devices", "; ".join(placed)),
         ("sensitive", f"{summary['sensitive']}" + (" (local-only: never sent to the cloud; calibrate leaves them "
-                                                   "out)" if summary["sensitive"] else "")),
-        ("duplicate prompts", f"{sum(len(g) - 1 for g in dups)} repeats of {len(dups)} prompts" if dups else "none"),
+                                                   "out)" if summary["sensitive"] else "")
+         + (f"; {len(summary['not_graded'])} graded agreement-with-cloud: eval cannot grade "
+            f"{'it' if len(summary['not_graded']) == 1 else 'them'}" if summary["not_graded"] else "")),
+        ("duplicate prompts", f"{_count(sum(len(g) - 1 for g in dups), 'repeat')} of {_count(len(dups), 'prompt')}"
+         if dups else "none"),
     ]
     tok = summary["tokens"]
     if tok is not None:
@@ -156,22 +161,36 @@ def warnings(summary: dict) -> list[str]:
     out = []
     dups = summary["duplicate_prompts"]
     if dups:
-        out.append(f"{len(dups)} prompt{'s' if len(dups) != 1 else ''} appear more than once "
+        out.append(f"{_count(len(dups), 'prompt')} {_verb(len(dups), 'appears', 'appear')} more than once "
                    f"({_groups(dups)}): each copy is decoded and graded as a request of its own")
     clash = summary["conflicting_answers"]
     if clash:
-        out.append(f"{len(clash)} repeated prompt{'s' if len(clash) != 1 else ''} carry different answers or "
-                   f"references ({_groups(clash)}): at most one of each can be graded right")
+        out.append(f"{_count(len(clash), 'repeated prompt')} {_verb(len(clash), 'carries', 'carry')} different "
+                   f"answers or references ({_groups(clash)}): at most one of each can be graded right")
     tok = summary["tokens"]
     if tok is not None and tok["too_long"]:
-        out.append(f"{len(tok['too_long'])} request{'s' if len(tok['too_long']) != 1 else ''} "
-                   f"({_ids(tok['too_long'])}) exceed the context of {tok['context']} tokens with "
-                   f"--max-new-tokens {tok['max_new_tokens']}: eval refuses the file; shorten them, leave them "
-                   "out, or lower --max-new-tokens")
+        k = len(tok["too_long"])
+        out.append(f"{_count(k, 'request')} ({_ids(tok['too_long'])}) {_verb(k, 'exceeds', 'exceed')} the context of "
+                   f"{tok['context']} tokens with --max-new-tokens {tok['max_new_tokens']}: eval refuses the file; "
+                   f"shorten {_verb(k, 'it', 'them')}, leave {_verb(k, 'it', 'them')} out, or lower --max-new-tokens")
     if tok is not None and tok["empty"]:
-        out.append(f"{len(tok['empty'])} prompt{'s' if len(tok['empty']) != 1 else ''} ({_ids(tok['empty'])}) "
-                   "tokenize to no tokens: eval refuses the file")
+        k = len(tok["empty"])
+        out.append(f"{_count(k, 'prompt')} ({_ids(tok['empty'])}) {_verb(k, 'tokenizes', 'tokenize')} to no tokens: "
+                   "eval refuses the file")
+    # after the refusals above (eval would not run at all); the words are eval's own warning
+    if summary["not_graded"]:
+        out.append(not_graded_warning(summary["grader"], summary["not_graded"], summary["requests"]))
     return out
+
+
+def _count(k: int, noun: str) -> str:
+    """'1 prompt', '2 prompts'."""
+    return f"{k} {noun}{'' if k == 1 else 's'}"
+
+
+def _verb(k: int, one: str, many: str) -> str:
+    """The word that agrees with a count of `k`."""
+    return one if k == 1 else many
 
 
 def _ids(ids: list[str]) -> str:

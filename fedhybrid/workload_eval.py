@@ -10,7 +10,11 @@ and what quality does each policy give, and what does it save?". One run answers
    defines it: cloud tokens processed (prefill + generated + verification), priced per 1k,
    against cloud-only on the same requests.
 A request marked `sensitive` is decoded with privacy local-only in every configuration
-(cloud-only too): its text never reaches the cloud, and its row says what that costs.
+(cloud-only too): its text never reaches the cloud, and its row says what that costs. So it has
+no cloud output: it is left out of every row's agreement, and out of quality too where it would
+be graded against the cloud (no answer or reference of its own; workloads.graders
+`not_graded_against_cloud`). Cloud share, tokens and cost still count every request: they
+measure the routing, not the grading.
 Every output can go to a durable log as it is decoded (fedhybrid.eval_log), so an
 interrupted run resumes where it stopped instead of decoding everything again.
 """
@@ -32,12 +36,16 @@ from inference.router import make_policy
 from inference.tokenizer import stop_token_ids
 from inference.zoo import context_length
 from serving.text_output import TextStream
-from workloads.graders import Grader, token_agreement
+from workloads.graders import Grader, not_graded_against_cloud, not_graded_warning, token_agreement
 from workloads.requests import Request
 
 POLICIES = ("reward", "confidence", "fusion")
 DEFAULT_THRESHOLDS = {"confidence": (0.5, 0.7, 0.9), "fusion": (0.8,)}
 DEFAULT_TARGET_SHARES = (0.05, 0.10, 0.20)  # reward: taus read off the head's calibration table
+# why a request is left out of a figure ("left_out"), said of each request left out
+NOT_GRADED = ("sensitive and graded agreement-with-cloud (no answer or reference of its own), but decoded local-only "
+              "in every row, cloud-only too: there is no cloud output to grade it against")
+NOT_COMPARED = "sensitive, so decoded local-only in every row, cloud-only too: there is no cloud output to compare it with"
 
 
 @dataclass(frozen=True)
@@ -145,8 +153,9 @@ def evaluate(decoder: HybridDecoder, tokenizer, requests: Sequence[Request], gra
              head=None, head_meta: dict | None = None,
              progress: Callable[[str, int, int], None] | None = None,
              configs: list[tuple[str, float | None]] | None = None,
-             open_log: Callable[[dict], EvalLog] | None = None, calibrate: str = "fedhybrid calibrate") -> dict:
-    """Every configuration over `requests`; returns {"rows": [...], "requests": [...]}.
+             open_log: Callable[[dict], EvalLog] | None = None, calibrate: str = "fedhybrid calibrate",
+             warn: Callable[[str], None] | None = None) -> dict:
+    """Every configuration over `requests`; returns {"rows": [...], "requests": [...], "left_out": {...}}.
 
     `configs`: (policy, threshold) pairs to run, cloud-only first (default: from `cfg`).
     `open_log`: called once everything is checked, before the first decode, with this run's
@@ -154,6 +163,10 @@ def evaluate(decoder: HybridDecoder, tokenizer, requests: Sequence[Request], gra
     holds for the same configuration and request are reused, every new one is appended to it
     as it is decoded.
     `calibrate`: the calibrate command for the caller's device and cloud (see `configurations`).
+    `warn`: called once, after every check and before the first decode (a user can still stop),
+    when some requests cannot be graded (sensitive ones judged against the cloud): why, and the fix.
+    `left_out` counts, per figure, the requests a row's "quality" and "agreement"/"identical"
+    leave out and why; a figure that leaves out every request is None (not measurable).
 
     Raises:
         InferenceError: a prompt too long for the device's context, or a policy without what
@@ -179,6 +192,14 @@ def evaluate(decoder: HybridDecoder, tokenizer, requests: Sequence[Request], gra
     # every policy built (and so checked) before any decoding: a bad one fails in seconds, not
     # after the rows before it have run
     policies = [make_policy(name, threshold, head=head, weight=cfg.fusion_weight) for name, threshold in configs]
+    # a sensitive request has no cloud output (local-only under cloud-only too): never compared with
+    # it, and not graded where the grader's reference would be that output (the device against itself)
+    ungraded = not_graded_against_cloud(grader, requests)
+    skipped = {id(r) for r in ungraded}  # by object: a caller's requests may share an id
+    graded = [id(r) not in skipped for r in requests]
+    compared = [not r.sensitive for r in requests]
+    if ungraded and warn is not None:
+        warn(not_graded_warning(grader.kind, [r.id for r in ungraded], len(requests)))
     log = open_log(fingerprint(cfg, dcfg)) if open_log else None
     head_id = weights_identity(head) if head is not None else ""
     keys = [request_key(ids, r.sensitive) for r, ids in zip(requests, prompts, strict=True)]
@@ -202,13 +223,23 @@ def evaluate(decoder: HybridDecoder, tokenizer, requests: Sequence[Request], gra
                     progress(label, i + 1, len(prompts))
             if reference is None:
                 reference = run
-            rows.append(_row(name, threshold, run, reference, requests, grader, cfg))
+            rows.append(_row(name, threshold, run, reference, requests, grader, cfg, graded, compared))
     finally:
         if log is not None:
             log.close()
-    per_request = [{"id": r.id, "sensitive": r.sensitive, "grader": grader.resolve(r),
+    per_request = [{"id": r.id, "sensitive": r.sensitive, "grader": grader.resolve(r), "graded": graded[i],
                     "cloud_only": reference.texts[i]} for i, r in enumerate(requests)]
-    return {"rows": rows, "requests": per_request}
+    return {"rows": rows, "requests": per_request, "left_out": left_out(requests, graded, compared)}
+
+
+def left_out(requests: Sequence[Request], graded: Sequence[bool], compared: Sequence[bool]) -> dict:
+    """For "quality" and "agreement" (with "identical"): how many requests, which, and why each
+    figure leaves out (why is None where none is left out)."""
+    out = {}
+    for figure, kept, why in (("quality", graded, NOT_GRADED), ("agreement", compared, NOT_COMPARED)):
+        ids = [r.id for r, k in zip(requests, kept, strict=True) if not k]
+        out[figure] = {"count": len(ids), "of": len(requests), "ids": ids, "why": why if ids else None}
+    return out
 
 
 def fingerprint(cfg: EvalConfig, dcfg: DecodeConfig) -> dict:
@@ -225,44 +256,55 @@ def fingerprint(cfg: EvalConfig, dcfg: DecodeConfig) -> dict:
 
 
 def _row(name: str, threshold: float | None, run: Run, reference: Run, requests: Sequence[Request],
-         grader: Grader, cfg: EvalConfig) -> dict:
-    correct = [grader.correct(r, text, ids, ref_ids)
-               for r, text, ids, ref_ids in zip(requests, run.texts, run.ids, reference.ids)]
-    quality = sum(correct) / len(correct)
-    base_quality = sum(grader.correct(r, t, i, i) for r, t, i in zip(requests, reference.texts, reference.ids))
+         grader: Grader, cfg: EvalConfig, graded: Sequence[bool], compared: Sequence[bool]) -> dict:
+    judged = [i for i, keep in enumerate(graded) if keep]
+    correct = [grader.correct(requests[i], run.texts[i], run.ids[i], reference.ids[i]) for i in judged]
+    quality = sum(correct) / len(correct) if correct else None  # None: no request can be graded
+    # the ceiling over the same requests, so quality_vs_cloud compares like with like
+    base_quality = sum(grader.correct(requests[i], reference.texts[i], reference.ids[i], reference.ids[i])
+                       for i in judged)
+    pairs = [(a, b) for a, b, keep in zip(run.ids, reference.ids, compared) if keep]
+    # the cost and cloud share count every request, left out of the grading or not: the routing decided them
     cost = run.computed / 1000 * cfg.price_per_1k
     base_cost = reference.computed / 1000 * cfg.price_per_1k
     return {
         "policy": name, "threshold": threshold,
         "cloud_share": run.cloud_tokens / max(1, run.tokens),
         "quality": quality,
-        "quality_vs_cloud": quality / (base_quality / len(requests)) if base_quality else None,
-        "agreement": sum(token_agreement(a, b) for a, b in zip(run.ids, reference.ids)) / len(requests),
-        "identical": sum(a == b for a, b in zip(run.ids, reference.ids)) / len(requests),
+        "quality_vs_cloud": quality / (base_quality / len(judged)) if base_quality else None,
+        "agreement": sum(token_agreement(a, b) for a, b in pairs) / len(pairs) if pairs else None,
+        "identical": sum(a == b for a, b in pairs) / len(pairs) if pairs else None,
         "tok_s": run.tokens / run.seconds if run.seconds else 0.0,
         "tokens": run.tokens, "cloud_tokens": run.cloud_tokens, "cloud_tokens_processed": run.computed,
         "cost": cost, "cost_cut": 1.0 - cost / base_cost if base_cost else None,
         "missed_escalations": run.missed, "missed_outputs": run.missed_outputs, "requests": len(requests),
+        "graded": len(judged), "compared": len(pairs),
     }
 
 
 def plot(rows: list[dict], path: Path, title: str) -> Path:
-    """Quality against cloud share, one line per policy; cloud-only and slm-only as points."""
+    """Quality against cloud share, one line per policy; cloud-only and slm-only as points. A row
+    without a quality (no request could be graded) has no point: the plot says so instead."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
-    for policy in dict.fromkeys(r["policy"] for r in rows):
-        pts = sorted((r["cloud_share"] * 100, r["quality"] * 100) for r in rows if r["policy"] == policy)
+    measured = [r for r in rows if r["quality"] is not None]
+    if not measured:
+        ax.text(0.5, 0.5, "quality cannot be measured:\nno request could be graded", ha="center", va="center",
+                transform=ax.transAxes)
+    for policy in dict.fromkeys(r["policy"] for r in measured):
+        pts = sorted((r["cloud_share"] * 100, r["quality"] * 100) for r in measured if r["policy"] == policy)
         style = "o-" if len(pts) > 1 else "s"
         ax.plot([p[0] for p in pts], [p[1] for p in pts], style, label=policy)
     ax.set_xlabel("cloud share (% of tokens)")
     ax.set_ylabel("quality (% correct)")
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    if measured:
+        ax.legend(fontsize=8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)

@@ -78,7 +78,7 @@ def test_workload_check_summarizes_a_jsonl_file(tmp_path, capsys, model_folder):
     assert tok["min"] < tok["median"] < tok["max"] and tok["max"] > 24
     assert tok["too_long"] == ["d"] and tok["longer_than_context"] == 1 and tok["empty"] == []
     assert "warning: 1 prompt appear" in err and "'a' = 'c'" in err and "different answers" in err
-    assert "('d') exceed the context of 24 tokens with --max-new-tokens 4: eval refuses the file" in err
+    assert "('d') exceeds the context of 24 tokens with --max-new-tokens 4: eval refuses the file" in err
 
 
 def test_workload_check_prints_plain_lines_off_a_terminal_and_writes_json(tmp_path, capsys, model_folder):
@@ -114,7 +114,7 @@ def test_workload_check_reads_csv_parquet_and_folders_with_a_column_mapping(tmp_
     assert summary["format"] == "folder of 2 files (jsonl, parquet)" and summary["requests"] == 3
     assert summary["graders"] == {"exact-number": 3}
     assert summary["duplicate_prompts"] == [["train-00000:1", "train-00000:2"]]
-    assert summary["conflicting_answers"] == [] and "appear more than once" in err
+    assert summary["conflicting_answers"] == [] and "1 prompt appears more than once" in err
 
 
 def test_workload_check_takes_the_zoo_tokenizer_by_default(tmp_path, capsys, model_folder, monkeypatch):

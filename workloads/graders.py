@@ -15,6 +15,13 @@
 Every grader is total: it returns a verdict for every output (an empty output is wrong), and
 a request it cannot grade (no answer for `contains`, say) is a WorkloadError before any
 decoding, not a silent skip.
+
+One exception is counted, not refused: a `sensitive` request judged `agreement-with-cloud`
+(auto's choice when it has no answer or reference). It is decoded local-only in every row,
+cloud-only included, so it has no cloud output: comparing with its "cloud-only" output would
+grade the device against itself. `not_graded_against_cloud` names such requests; eval leaves
+them out of its quality and agreement figures and says so (`not_graded_warning`), and the file
+stays valid (its other requests are graded, and the routing figures count every request).
 """
 
 from __future__ import annotations
@@ -118,3 +125,30 @@ def _compile(pattern: str, what: str) -> re.Pattern:
         return re.compile(pattern)
     except re.error as exc:
         raise WorkloadError(f"{what} is not a valid regular expression ({exc}): {pattern!r}") from exc
+
+
+def not_graded_against_cloud(grader: Grader, requests: Sequence[Request]) -> list[Request]:
+    """The requests `grader` would judge against the cloud-only output that have none: the
+    sensitive ones (decoded local-only in every row, cloud-only included)."""
+    return [r for r in requests if r.sensitive and grader.resolve(r) == "agreement-with-cloud"]
+
+
+def not_graded_warning(kind: str, ids: Sequence[str], total: int, shown: int = 5) -> str:
+    """What `workload check` and `eval` tell a user whose requests `ids` (not_graded_against_cloud
+    under the grader `kind`) are among `total`: how many, why they cannot be graded, what to do."""
+    k = len(ids)
+    named = ", ".join(repr(i) for i in ids[:shown]) + (f" and {k - shown} more" if k > shown else "")
+    some, them = ("1 sensitive request", "it") if k == 1 else (f"{k} sensitive requests", "them")
+    which = f"{some} of {total} ({named})"
+    if kind == "agreement-with-cloud":
+        why = f"{which} would be graded agreement-with-cloud (--grader agreement-with-cloud)"
+        fix = (f"grade with another grader (--grader auto judges a request by its `answer` or `reference`: give "
+               f"{them} one where missing)")
+    else:
+        why = f"{which} {'has' if k == 1 else 'have'} no `answer` or `reference`, so would be graded agreement-with-cloud"
+        fix = (f"give {them} an `answer` or `reference`, or grade with another grader (--grader regex --pattern "
+               "PATTERN needs neither)")
+    outcome = ("eval cannot measure quality or agreement at all" if k == total
+               else f"eval leaves {them} out of quality and agreement (cloud share and cost still count {them})")
+    return (f"{why}, but a sensitive request is never sent to the cloud, not even under cloud-only, so there is no "
+            f"cloud output to grade {them} against: {outcome}; to grade {them}, {fix}")

@@ -137,7 +137,8 @@ def _eval(args: argparse.Namespace) -> int:
     try:
         with TaskProgress() as bar:
             result = evaluate(decoder, stack.tokenizer, requests, grader, cfg, head=head, head_meta=meta,
-                              progress=bar.update, open_log=open_log, calibrate=calibrate_command(args))
+                              progress=bar.update, open_log=open_log, calibrate=calibrate_command(args),
+                              warn=lambda text: print(f"warning: {text}", file=sys.stderr))
     finally:
         if stack.cloud is not None:
             stack.cloud.close()
@@ -153,6 +154,8 @@ def _eval(args: argparse.Namespace) -> int:
         ("policy", "{}"), ("threshold", "{:g}"), ("cloud_share", "{:.1%}"), ("quality", "{:.1%}"),
         ("quality_vs_cloud", "{:.1%}"), ("agreement", "{:.1%}"), ("tok_s", "{:.0f}"), ("cost", "{:.3f}"),
         ("cost_cut", "{:.1%}")])
+    for line in left_out_notes(result["left_out"]):  # under the table: its quality/agreement cover fewer requests
+        print(line)
     args.out.mkdir(parents=True, exist_ok=True)
     payload = {"workload": str(args.workload), "device": args.device, "cloud": args.cloud_url or args.cloud,
                "grader": args.grader, "pattern": args.pattern, "price_per_1k": cfg.price_per_1k,
@@ -165,6 +168,25 @@ def _eval(args: argparse.Namespace) -> int:
         return 0
     print(_missed_warning(rows, n, args), file=sys.stderr)
     return 1
+
+
+def left_out_notes(left_out: dict, shown: int = 5) -> list[str]:
+    """The lines under eval's table for the requests its quality and agreement columns leave out
+    (evaluate's "left_out"): how many, which, why, and a figure that cannot be measured said so."""
+    out = []
+    for figure, columns in (("quality", "quality and quality_vs_cloud leave"), ("agreement", "agreement leaves")):
+        part = left_out[figure]
+        k, n = part["count"], part["of"]
+        if not k:
+            continue
+        if k == n:
+            every = "the one request is" if n == 1 else f"each of the {n} requests is"
+            out.append(f"{figure} cannot be measured ('-'): {every} {part['why']}")
+            continue
+        ids = ", ".join(repr(i) for i in part["ids"][:shown]) + (f" and {k - shown} more" if k > shown else "")
+        out.append(f"{columns} out {k} of {n} requests ({ids}; cloud share and cost count "
+                   f"{'it' if k == 1 else 'them'}): {'it is' if k == 1 else 'each is'} {part['why']}")
+    return out
 
 
 def _head_advice(exc: Exception, device_folder: Path, cloud_name: str, args: argparse.Namespace,
