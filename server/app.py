@@ -165,6 +165,11 @@ def build_federation(cfg: FederationConfig, saved=LOAD):
                                   f"--device {name} --target-cloud-share X` or set `threshold`")
             thresholds[tier] = float(meta["target"]["tau"])
     channel = None
+    if not cfg.secure and cfg.release_k > 1:  # said once per run: the k rule then trusts every node
+        log.warning("secure=false: uploads are neither signed nor sealed, so a device's name is its node's own "
+                    "claim and one node can report under several names; release-k=%d then counts claimed "
+                    "devices, not real ones (run with keys, secure=true, where the fleet is not all yours)",
+                    cfg.release_k)
     if cfg.secure:
         from cache_sync.channel import ServerChannel
         from cache_sync.keys import check_server_keys, init_keys

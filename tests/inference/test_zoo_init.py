@@ -95,3 +95,21 @@ def test_a_federation_on_a_zoo_without_heads_names_the_calibrate_command(mine, t
     with pytest.raises(ServerError, match=rf"`fedhybrid --zoo {out} calibrate --device client --cloud cloud "):
         build_federation(cfg)
     assert "--set threshold=0.5" in str(pytest.raises(ServerError, build_federation, cfg).value)
+
+
+def test_an_unsealed_federation_says_release_k_counts_claimed_devices(mine, tmp_path, caplog):
+    """A reviewer merged unsealed deltas claiming five device names from one node: without keys the
+    k rule trusts every node, which a run now says at its start."""
+    import logging
+
+    from fleet.config import FederationConfig
+    from server.app import build_federation
+
+    device, cloud = mine
+    out = tmp_path / "zoo"
+    assert main(["zoo", "init", "--out", str(out), "--cloud", str(cloud), "--device", str(device)]) == 0
+    caplog.set_level(logging.WARNING, "fedhybrid.server")
+    for secure in (False, True):
+        build_federation(FederationConfig(fleet_tiers=("edge",), zoo=str(out), secure=secure, threshold=0.5,
+                                          state_dir=str(tmp_path / f"state-{secure}")))
+    assert caplog.text.count("release-k=5 then counts claimed devices") == 1
