@@ -61,6 +61,8 @@ def test_the_head_calibrated_for_the_served_model_is_found(tiny_zoo_dir, calibra
             assert main(["--zoo", str(tiny_zoo_dir), "eval", "--workload", str(workload), "--device", str(device),
                          "--cloud-url", url, "--policies", "reward", "--max-new-tokens", "4",
                          "--out", str(tmp_path / "eval")]) == 0, capsys.readouterr().err
+            # a remote cost includes the server's prefix cache: the table says so (94.2% read as the policy's)
+            assert "cost_cut here includes its cache" in capsys.readouterr().out
     finally:
         engine.close()
     # what device serve does before its first call (the card unread): the only head there

@@ -156,6 +156,10 @@ def _eval(args: argparse.Namespace) -> int:
         ("cost_cut", "{:.1%}")])
     for line in left_out_notes(result["left_out"]):  # under the table: its quality/agreement cover fewer requests
         print(line)
+    if args.cloud_url:  # a newcomer read a 94.2% cost cut remotely where the in-process cloud gave 10.1%
+        print("cost is what the server reports it computed: a server with prefix caching computes less for a prompt "
+              "an earlier row already sent, so cost_cut here includes its cache; compare policies' cost cuts with "
+              "the in-process cloud (--cloud FOLDER)")
     args.out.mkdir(parents=True, exist_ok=True)
     payload = {"workload": str(args.workload), "device": args.device, "cloud": args.cloud_url or args.cloud,
                "grader": args.grader, "pattern": args.pattern, "price_per_1k": cfg.price_per_1k,
