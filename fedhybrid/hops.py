@@ -65,7 +65,8 @@ def build_chain(specs: list[HopSpec], cloud, tokenizer, cloud_deadline_s: float,
 
     hops = []
     for spec in specs:
-        remote = RemoteCloud(RemoteCloudConfig(spec.url, api_key=api_key, cooldown_s=2.0))
+        # hop_tier: its messages say "the hop of tier T at URL" and hint --serve-hop, not "the cloud"
+        remote = RemoteCloud(RemoteCloudConfig(spec.url, api_key=api_key, cooldown_s=2.0, hop_tier=spec.tier))
         remote.connect_later(tokenizer)  # a hub that is down now is skipped until it answers
         down = remote.probe()
         if down is not None:  # said now, not first seen in /health after the hop's first failed call

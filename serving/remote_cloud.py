@@ -52,6 +52,9 @@ class RemoteCloudConfig:
     # vLLM does not) is refused, `expect_why` saying why it was expected and what to do
     expect_identity: str | None = None
     expect_why: str = ""
+    # the tier of the hop this server is (fedhybrid/hops.py sets it), None for the device's cloud:
+    # messages name what it is and the hint that fits (a hub is a device agent's /hop endpoint)
+    hop_tier: str | None = None
 
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):
@@ -134,6 +137,27 @@ class RemoteCloud:
         self.model = cfg.model
         self._deferred = None  # a tokenizer to check at the first call (`connect_later`)
         self._last_error: str | None = None  # named when the circuit is open, so a log says why
+        # why the server, once it answered, cannot be used (another model or tokenizer, not an
+        # OpenAI server): waiting does not heal it, so the agent says it loudly (upstream_health)
+        self.unusable: str | None = None
+
+    @property
+    def what(self) -> str:
+        """What the server is to this device, for messages: 'the cloud at URL' or a hop's."""
+        if self.cfg.hop_tier is None:
+            return f"the cloud at {self.cfg.url}"
+        return f"the hop of tier {self.cfg.hop_tier} at {self.cfg.url}"
+
+    @property
+    def last_failure(self) -> str | None:
+        """The reason of the last failed call or check (None if none failed yet)."""
+        return self._last_error
+
+    def _hint(self) -> str:
+        if self.cfg.hop_tier is None:
+            return "is `fedhybrid cloud serve` (or vLLM) running there?"
+        return ("is a device agent started with --serve-hop running there (its hop endpoint is "
+                "http://HOST:PORT/hop)?")
 
     def connect(self, tokenizer, timeout_s: float | None = None) -> dict:
         """Check the server: model listed, tokenizer identical. Returns the model card.
@@ -146,12 +170,11 @@ class RemoteCloud:
         try:
             resp = self._client.get("/v1/models", timeout=timeout)
         except httpx.HTTPError as exc:
-            raise ServingError(f"cannot reach the cloud at {self.cfg.url}/v1/models ({exc}): "
-                               "is `fedhybrid cloud serve` (or vLLM) running there?") from exc
+            raise ServingError(f"cannot reach {self.what}/v1/models ({_first_line(exc)}): {self._hint()}") from exc
         if resp.status_code >= 500 or resp.status_code in (408, 429):  # there, not ready: try again later
-            raise ServingError(f"the cloud at {self.cfg.url} answered {resp.status_code} to /v1/models: not ready")
+            raise ServingError(f"{self.what} answered {resp.status_code} to /v1/models: not ready")
         if resp.status_code >= 400:
-            raise NotACloud(f"{self.cfg.url} answered {resp.status_code} to /v1/models: "
+            raise NotACloud(f"{self.what} answered {resp.status_code} to /v1/models: "
                             + ("it refused the key (--api-key / --cloud-api-key)" if resp.status_code in (401, 403)
                                else "it is not an OpenAI-compatible server (a device agent's hop endpoint is "
                                     "URL/hop, on an agent started with --serve-hop)"))
@@ -159,10 +182,10 @@ class RemoteCloud:
             cards = resp.json()["data"]
             card = next((c for c in cards if self.model in (None, c.get("id"))), None)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise NotACloud(f"{self.cfg.url} answered /v1/models with something that is not an OpenAI "
+            raise NotACloud(f"{self.what} answered /v1/models with something that is not an OpenAI "
                             f"model list ({str(exc)[:80]}): point it at an OpenAI-compatible server") from exc
         if card is None:
-            raise NotACloud(f"model {self.model!r} is not served at {self.cfg.url} "
+            raise NotACloud(f"model {self.model!r} is not served by {self.what} "
                             f"(served: {[c.get('id') for c in cards]})")
         if "device" in card:  # a device agent's own user API: it answers users, it does not score
             raise NotACloud(f"{self.cfg.url} is the user API of device agent {card['device']!r}, which does not score "
@@ -173,21 +196,11 @@ class RemoteCloud:
         if "tokenizer_hash" in card:
             if card["tokenizer_hash"] != tokenizer_hash(tokenizer) or card.get("vocab_size") != local_vocab:
                 raise TokenizerMismatchError(
-                    f"the cloud at {self.cfg.url} uses tokenizer {str(card['tokenizer_hash'])[:12]} "
+                    f"{self.what} uses tokenizer {str(card['tokenizer_hash'])[:12]} "
                     f"(vocab {card.get('vocab_size')}), this device {tokenizer_hash(tokenizer)[:12]} "
-                    f"(vocab {local_vocab}): point the device at a cloud serving the fleet's tokenizer")
+                    f"(vocab {local_vocab}): point the device at a {self._noun} serving the fleet's tokenizer")
         else:  # e.g. vLLM: compare token ids of a probe text instead
-            try:
-                resp = self._client.post("/tokenize", json={"model": self.model, "prompt": _PROBE},
-                                         timeout=timeout)
-                resp.raise_for_status()
-                remote_ids = resp.json()["tokens"]
-            except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-                raise ServingError(f"the cloud at {self.cfg.url} reports no tokenizer hash and "
-                                     f"/tokenize failed ({exc}): cannot check token compatibility") from exc
-            if remote_ids != tokenizer(_PROBE)["input_ids"]:
-                raise TokenizerMismatchError(f"the cloud at {self.cfg.url} tokenizes a probe text "
-                                             "differently: device and cloud must share one tokenizer")
+            self._check_tokenize(tokenizer, timeout)
         self.vocab_size = int(card.get("vocab_size") or local_vocab)
         return card
 
@@ -202,8 +215,43 @@ class RemoteCloud:
         """
         served = card.get("model_identity")
         if identity and isinstance(served, str) and served != identity:
-            raise NotACloud(f"the cloud at {self.cfg.url} serves {card.get('id')!r} (identity {served[:12]}), not the "
+            raise NotACloud(f"{self.what} serves {card.get('id')!r} (identity {served[:12]}), not the "
                             f"model of identity {identity[:12]}" + (f": {why}" if why else ""))
+
+    @property
+    def _noun(self) -> str:
+        return "cloud" if self.cfg.hop_tier is None else "hub"
+
+    def _check_tokenize(self, tokenizer, timeout: float) -> None:
+        """For a server whose card names no tokenizer hash (vLLM): its token ids of a probe text
+        must be this device's. A server that answers /tokenize with a refusal or with no token
+        list is no vLLM (nor `cloud serve`): nothing can check its tokens, and waiting does not
+        change that, so it is `NotACloud`; one that does not answer, or answers 5xx, may be starting.
+
+        Raises:
+            ServingError: /tokenize not reached or not ready (NotACloud: answered, unusable).
+            TokenizerMismatchError: the probe text tokenizes differently there.
+        """
+        try:
+            resp = self._client.post("/tokenize", json={"model": self.model, "prompt": _PROBE}, timeout=timeout)
+        except httpx.HTTPError as exc:
+            raise ServingError(f"{self.what} did not answer /tokenize ({_first_line(exc)}): cannot check token "
+                               f"compatibility: {self._hint()}") from exc
+        if resp.status_code >= 500 or resp.status_code in (408, 429):
+            raise ServingError(f"{self.what} answered {resp.status_code} to /tokenize: not ready")
+        unusable = (f"{self.what} names no tokenizer_hash in its model card and {{}}, so this device cannot check "
+                    f"that it tokenizes as the fleet does: point the device at a {self._noun} that can be checked "
+                    + ("(vLLM, or `fedhybrid cloud serve`)" if self.cfg.hop_tier is None else
+                       "(a device agent's hop endpoint URL/hop, on an agent started with --serve-hop)"))
+        if resp.status_code >= 400:
+            raise NotACloud(unusable.format(f"answered {resp.status_code} to /tokenize (not vLLM's tokenizer API)"))
+        try:
+            remote_ids = resp.json()["tokens"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise NotACloud(unusable.format("answered /tokenize without vLLM's token list")) from exc
+        if remote_ids != tokenizer(_PROBE)["input_ids"]:
+            raise TokenizerMismatchError(f"{self.what} tokenizes a probe text differently: device and "
+                                         f"{self._noun} must share one tokenizer")
 
     def connect_later(self, tokenizer) -> None:
         """For a server that may be down now (a hop of an escalation chain): the compatibility
@@ -239,11 +287,18 @@ class RemoteCloud:
             # within the call's deadline: a host that never answers (not one that refuses) stalled
             # one request per breaker cool-down for the whole connect timeout
             self.connect(self._deferred, min(self.cfg.connect_timeout_s, deadline_s))
-        except (ServingError, TokenizerMismatchError) as exc:
+        except (NotACloud, TokenizerMismatchError) as exc:
+            # it answered and cannot be used: checked again each cool-down (it may be fixed), but
+            # said as what it is, since waiting alone does not heal it
             self._breaker.record(False)
-            self._last_error = str(exc)
+            self.unusable = str(exc)
+            self._last_error = f"unusable, waiting will not help: {exc}"
+            raise CloudUnavailable(self._last_error) from exc
+        except ServingError as exc:
+            self._breaker.record(False)
+            self.unusable, self._last_error = None, str(exc)
             raise CloudUnavailable(str(exc)) from exc
-        self._deferred = None
+        self._deferred = self.unusable = None
 
     def end_session(self, session: str) -> None:
         """Sessions live in the server's prefix cache: nothing to free here."""
@@ -263,7 +318,7 @@ class RemoteCloud:
         if not self._breaker.allow():
             with self._stats_lock:
                 self.stats.short_circuited += 1
-            raise CloudSkipped(f"circuit open: the cloud at {self.cfg.url} failed repeatedly"
+            raise CloudSkipped(f"circuit open: {self.what} failed repeatedly"
                                + (f" (last: {self._last_error})" if self._last_error else ""))
         if self._deferred is not None:
             self._connect_deferred(deadline_s)
@@ -290,7 +345,7 @@ class RemoteCloud:
                     break  # the request itself is wrong: retrying cannot help
                 prediction = self._parse(resp.content, tokens, verify_from, top_k, echo)
             except (httpx.TimeoutException, httpx.TransportError, _Retryable) as exc:
-                last_error = f"{type(exc).__name__}: {exc}"
+                last_error = f"{type(exc).__name__}: {_first_line(exc)}"
                 attempt += 1
                 if attempt > self.cfg.max_retries:
                     break
@@ -309,7 +364,8 @@ class RemoteCloud:
         with self._stats_lock:
             self.stats.calls += 1
             self.stats.failures += 1
-        self._last_error = f"cloud call failed within {deadline_s * 1e3:.0f} ms: {last_error}"
+        said = "cloud call" if self.cfg.hop_tier is None else f"call to {self.what}"
+        self._last_error = f"{said} failed within {deadline_s * 1e3:.0f} ms: {last_error}"
         raise CloudUnavailable(self._last_error)
 
     def _parse(self, content: bytes, tokens: list[int], verify_from: int, top_k: int,
@@ -355,13 +411,20 @@ class _Retryable(Exception):
     pass
 
 
+def _first_line(exc: BaseException) -> str:
+    """An error's text cut to its first line: httpx appends a multi-line 'For more information
+    check: https://developer.mozilla.org/...' to status errors, which broke one-line log entries."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines and lines[0] else type(exc).__name__
+
+
 def _refusal(resp: httpx.Response) -> str:
     """Why a server refused a scoring call: its OpenAI-shaped message whole (not the body cut
     mid-word), with the likely fix when the server cannot score at all."""
     try:
         message = str(resp.json()["error"]["message"])
     except (ValueError, KeyError, TypeError):
-        return resp.text[:300]
+        return " ".join(resp.text[:300].split())  # one line: an HTML error page spans many
     if "logprobs" in message and "not supported" in message:
         # a device agent's user API answers but does not score: its scoring API is /hop
         message += (f" (this server does not score tokens: if it is a device agent, its hop endpoint is "
