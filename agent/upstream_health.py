@@ -4,7 +4,10 @@ the log. An agent whose cloud is gone still answers (the device and its cache al
 uncorrected); this is how an operator sees it, without a warning per request.
 
 Warnings are rate-limited (at most one per 30 s while the cloud fails, one per hop per 30 s),
-since an agent answering all day would otherwise log one per request.
+since an agent answering all day would otherwise log one per request; each names the last
+failure's reason. A server that answered and cannot be used (another model than the reward head
+was calibrated for, another tokenizer, no OpenAI server) does not heal by waiting: that is said
+once, as an ERROR naming the fix, when it is first found (and again only for another reason).
 """
 
 from __future__ import annotations
@@ -30,16 +33,19 @@ class UpstreamHealth:
         self._counted_from = time.time()  # wall time those counts start from
         self._hop_failed: dict[str, int] = {}  # per hop: failures already logged
         self._hop_warned: dict[str, float] = {}  # per hop: monotonic time of its last warning
+        self._said_unusable: dict[int, str] = {}  # per client (by id): the unusable reason already logged
 
     def summary(self, failures_total: int, skipped_total: int) -> dict:
         """/health's view: "ok" or "failing" (since when), the calls failed and those not made
-        (refused by the client's circuit breaker) since start and, with --hop, each tier above in
-        the order asked."""
+        (refused by the client's circuit breaker) since start, the last failure's reason (kept once
+        the cloud answers again, as each hop's is; None if none failed or the client keeps none) and,
+        with --hop, each tier above in the order asked."""
         failing = self.failing_since
         out = {"cloud": "ok" if failing is None else "failing",
                **({"cloud_failing_since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(failing))}
                   if failing is not None else {}),
-               "cloud_failures_total": failures_total, "cloud_skipped_total": skipped_total}
+               "cloud_failures_total": failures_total, "cloud_skipped_total": skipped_total,
+               "cloud_last_failure": self._last_failure()}
         if isinstance(self.cloud, EscalationChain):
             out["hops"] = [{k: h[k] for k in ("tier", "calls", "answered", "failed", "skipped", "last_failure")}
                            for h in self.cloud.summary()]
@@ -60,6 +66,8 @@ class UpstreamHealth:
         if (calls or skipped) and isinstance(self.cloud, EscalationChain):
             self._note_hops()
         if failures or skipped:
+            self._say_unusable()
+        if failures or skipped:
             now = self.clock()
             self._failed += failures
             self._skipped += skipped
@@ -67,6 +75,8 @@ class UpstreamHealth:
                 self.failing_since = self._counted_from = time.time()
             if now - self._warned >= WARN_EVERY_S:
                 totals = f"since start: {failures_total} failed" + (f", {skipped_total} not made" if skipped_total else "")
+                last = self._last_failure()
+                totals += f"; last: {last}" if last else ""
                 log.warning("%s: %s (%s): the tokens they would have corrected go out as the device's until the "
                             "cloud answers again", self.device, self._counts(), totals)
                 self._warned, self._counted_from = now, time.time()
@@ -85,6 +95,32 @@ class UpstreamHealth:
             said += (f" and {self._skipped} were not made (the cloud client's circuit breaker, open after repeated "
                      "failures, refused them without contacting the cloud)")
         return f"{said} since {_clock(self._counted_from)}"
+
+    def _last_failure(self) -> str | None:
+        """Why the tier above last failed: the cloud client's reason or, with --hop, the top hop's
+        (the hubs' own are in `hops`). None from a client that keeps none (the in-process cloud)."""
+        if isinstance(self.cloud, EscalationChain):
+            return self.cloud.summary()[-1]["last_failure"]
+        return getattr(self.cloud, "last_failure", None)
+
+    def _say_unusable(self) -> None:
+        """An ERROR, once per reason, for each server above that answered and cannot be used
+        (`RemoteCloud.unusable`): the rate-limited warnings would leave it among calls that fail."""
+        hops = self.cloud.hops if isinstance(self.cloud, EscalationChain) else []
+        clients = [(h.cloud, i < len(hops) - 1) for i, h in enumerate(hops)] or [(self.cloud, False)]
+        for client, hub in clients:
+            reason = getattr(client, "unusable", None)
+            if reason is None:
+                self._said_unusable.pop(id(client), None)  # healed: a later one is said again
+                continue
+            if self._said_unusable.get(id(client)) == reason:
+                continue
+            self._said_unusable[id(client)] = reason
+            meanwhile = ("the next tier up answers for it" if hub else
+                         "the tokens it would correct go out as the device's")
+            log.error("%s: %s. Waiting will not help: it answers and cannot be used until that is fixed "
+                      "(meanwhile %s; it is checked again after each breaker cool-down and taken once it passes)",
+                      self.device, reason, meanwhile)
 
     def _note_hops(self) -> None:
         now = self.clock()

@@ -393,7 +393,8 @@ def test_an_agent_whose_cloud_stops_keeps_answering_and_says_so(make_agent, serv
             up = httpx.post(f"{url}/v1/completions", json=body, timeout=60).json()
             assert up["usage"]["cloud_tokens"] == 8
             assert httpx.get(f"{url}/health").json() == {"status": "ok", "model": "edge-6", "cloud": "ok",
-                                                         "cloud_failures_total": 0, "cloud_skipped_total": 0}
+                                                         "cloud_failures_total": 0, "cloud_skipped_total": 0,
+                                                         "cloud_last_failure": None}
             srv.stop()
             with caplog.at_level("WARNING", logger="fedhybrid.agent"):
                 down = httpx.post(f"{url}/v1/completions", json=body, timeout=60)
@@ -401,6 +402,7 @@ def test_an_agent_whose_cloud_stops_keeps_answering_and_says_so(make_agent, serv
             health = httpx.get(f"{url}/health").json()
             assert health["status"] == "ok" and health["cloud"] == "failing" and health["cloud_failures_total"] >= 1
             assert "cloud_failing_since" in health
+            assert health["cloud_last_failure"].startswith("cloud call failed within"), health  # why, not only that
             assert "edge-6: " in caplog.text and "cloud call(s) failed or missed their deadline" in caplog.text
 
 
