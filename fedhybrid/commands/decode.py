@@ -119,6 +119,29 @@ def chain_from_args(args: argparse.Namespace, cloud, tokenizer, deadline_s: floa
     return build_chain(args.hop, cloud, tokenizer, deadline_s, args.cloud_price)
 
 
+def connect_remote(stack, zoo, url: str, api_key: str | None) -> dict:
+    """Point `stack` at the cloud server at `url` (generate's and eval's --cloud-url) and return its
+    model card: connected first, so a server of another tokenizer is refused before any head is
+    looked for, then `stack.cloud_name` names the head for the served model (`remote_head_name`)."""
+    from inference.model_identity import folder_identity
+    from inference.runtime import remote_head_name
+    from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
+
+    stack.cloud = RemoteCloud(RemoteCloudConfig(url, api_key=api_key))
+    card = stack.cloud.connect(stack.tokenizer)
+    stack.cloud_name = remote_head_name(stack.device_folder, zoo.model_name("cloud"), card, zoo, folder_identity)
+    return card
+
+
+def pin_remote(stack, card: dict, meta: dict, zoo) -> None:
+    """Refuse the server of `card` when it reports another model than the one the head (`meta`)
+    was calibrated for: the head's tau would route for a cloud that is not there."""
+    from inference.model_identity import folder_identity
+    from inference.runtime import remote_pin
+
+    stack.cloud.expect(card, *remote_pin(meta, stack.device_folder, stack.cloud_name, zoo, folder_identity))
+
+
 def _generate(args: argparse.Namespace) -> int:
     from inference.decoder import HybridDecoder
     from inference.errors import InferenceError
@@ -136,24 +159,14 @@ def _generate(args: argparse.Namespace) -> int:
     stack = load_stack(zoo, args.tier, local_cloud)
     card = None
     if args.cloud_url and args.policy != "slm-only":
-        from inference.runtime import remote_head_name
-        from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
-
-        # connected first: a server of another tokenizer is refused before any head is looked for
-        stack.cloud = RemoteCloud(RemoteCloudConfig(args.cloud_url, api_key=args.api_key))
-        card = stack.cloud.connect(stack.tokenizer)
-        # the head calibrated for the served model (else its name's, else the zoo cloud's)
-        stack.cloud_name = remote_head_name(stack.device_folder, zoo.model_name("cloud"), card, zoo, folder_identity)
+        card = connect_remote(stack, zoo, args.cloud_url, args.api_key)
     profile = DEFAULT_PROFILES.get(args.tier)
     head, meta = (None, None)
     if args.policy == "reward":
         head, meta = load_head(stack.device_folder, stack.cloud_name, zoo, local_cloud, folder_identity,
                                device_model=stack.device_model)
     if card is not None and meta is not None:
-        from inference.runtime import remote_pin
-
-        # a server reporting another model than the head's is refused: its tau would route for another cloud
-        stack.cloud.expect(card, *remote_pin(meta, stack.device_folder, stack.cloud_name, zoo, folder_identity))
+        pin_remote(stack, card, meta, zoo)
     threshold = resolve_threshold(args.policy, args.threshold, profile, meta)
     policy = make_policy(args.policy, threshold, head=head, weight=args.fusion_weight)
     deadline = args.deadline or (profile.deadline_s if profile else 2.0)

@@ -60,6 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    from fedhybrid.commands.decode import connect_remote, pin_remote
     from fedhybrid.eval_log import BACKUP_SUFFIX, LOG_NAME, EvalLog
     from fedhybrid.progress import TaskProgress
     from fedhybrid.run_config import stop_strings
@@ -83,16 +84,7 @@ def _eval(args: argparse.Namespace) -> int:
     requests = load_workload(args.workload, parse_columns(args.columns))
     zoo = Zoo(args.zoo)
     stack = load_stack(zoo, args.device, None if args.cloud_url else args.cloud)
-    card = None
-    if args.cloud_url:
-        from inference.runtime import remote_head_name
-        from serving.remote_cloud import RemoteCloud, RemoteCloudConfig
-
-        # connected first: a server of another tokenizer is refused before any head is looked for
-        stack.cloud = RemoteCloud(RemoteCloudConfig(args.cloud_url, api_key=args.api_key))
-        card = stack.cloud.connect(stack.tokenizer)
-        # the head calibrated for the served model (else its name's, else the zoo cloud's)
-        stack.cloud_name = remote_head_name(stack.device_folder, zoo.model_name("cloud"), card, zoo, folder_identity)
+    card = connect_remote(stack, zoo, args.cloud_url, args.api_key) if args.cloud_url else None
     head, meta = None, None
     if "reward" in cfg.policies:
         try:
@@ -100,11 +92,8 @@ def _eval(args: argparse.Namespace) -> int:
                                    folder_identity, device_model=stack.device_model)
         except InferenceError as exc:
             raise InferenceError(_head_advice(exc, stack.device_folder, stack.cloud_name, args, card)) from exc
-    if card is not None and meta is not None:
-        from inference.runtime import remote_pin
-
-        # a server reporting another model than the head's is refused (the reward rows would mean nothing)
-        stack.cloud.expect(card, *remote_pin(meta, stack.device_folder, stack.cloud_name, zoo, folder_identity))
+    if card is not None and meta is not None:  # the reward rows would mean nothing for another model
+        pin_remote(stack, card, meta, zoo)
     decoder = HybridDecoder(stack.device_model, stack.tokenizer, stack.cloud)
     models = {"device": folder_identity(stack.device_folder),
               # a remote cloud by where it is and the model it serves there (its weights are not ours to read)
