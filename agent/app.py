@@ -19,7 +19,6 @@ A hub also serves, read-only and behind the OpenAI API's key when it has one:
 
 from __future__ import annotations
 
-import hmac
 import logging
 import os
 import secrets
@@ -63,12 +62,6 @@ def create_agent_app(engine: AgentEngine, runner: RoundRunner, cfg: HttpConfig, 
                      hop_app: ASGIApp | None = None) -> ASGIApp:
     """The agent's server; with `hop_app` (agent/hop.py) it also answers the tiers below at /hop."""
     rounds = runner.lock  # one install at a time (a retried round waits for the first; relays wait too)
-
-    def check_admin(request: Request) -> None:
-        given = request.headers.get("authorization", "").encode()
-        if not hmac.compare_digest(given, f"Bearer {admin_token}".encode()):
-            raise OpenAIError(401, "admin endpoints need 'Authorization: Bearer <token>' from "
-                                   f"{engine.cfg.token_path}", kind="authentication_error")
 
     def run_round(body: bytes) -> bytes:
         with rounds:
@@ -121,14 +114,12 @@ def create_agent_app(engine: AgentEngine, runner: RoundRunner, cfg: HttpConfig, 
 
         @app.get("/admin/v1/identity")
         async def identity(request: Request) -> dict:
-            check_admin(request)
             return {"device": engine.cfg.device, "tier": engine.cfg.profile.tier, "model": engine.model_name,
                     "adapter_version": engine.current.adapter_version,
                     "cache_version": engine.current.cache_version, "round": engine.round}
 
         @app.post("/admin/v1/round")
         async def round_(request: Request) -> Response:
-            check_admin(request)
             body = await request.body()
             try:
                 reply = await run_in_threadpool(run_round, body)
@@ -138,7 +129,6 @@ def create_agent_app(engine: AgentEngine, runner: RoundRunner, cfg: HttpConfig, 
 
         @app.post("/admin/v1/install")
         async def push(request: Request) -> dict:
-            check_admin(request)
             body = await request.body()
             try:
                 return await run_in_threadpool(install, body)
@@ -155,11 +145,12 @@ def create_agent_app(engine: AgentEngine, runner: RoundRunner, cfg: HttpConfig, 
 
         @app.get("/admin/v1/journal")
         async def journal(request: Request) -> dict:
-            check_admin(request)
             j = engine.journal
             return {"records": await run_in_threadpool(j.count), "last_seq": j.last_seq(),
                     "corrections": j.corrections_total(), "uploaded_upto": j.meta("uploaded_upto"),
                     **j.upload_counts()}
 
+    # every /admin/ route takes `admin_token`, checked in front of the app (serving.transport.Front)
+    # from the headers, before the body is read
     return create_app(engine, cfg, title=f"fedhybrid device {engine.cfg.device}", extend=extend,
                       admin_token=admin_token, admin_hint=f" from {engine.cfg.token_path}")
