@@ -67,7 +67,6 @@ class UpstreamHealth:
             self._note_hops()
         if failures or skipped:
             self._say_unusable()
-        if failures or skipped:
             now = self.clock()
             self._failed += failures
             self._skipped += skipped
