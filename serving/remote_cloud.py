@@ -17,13 +17,14 @@ import json
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
 
 from inference.cloud import CloudPrediction, CloudSkipped, CloudUnavailable, PositionScore
 from inference.errors import TokenizerMismatchError
 from inference.tokenizer import tokenizer_hash
+from serving.call_guard import Breaker, CallStats
 from serving.errors import ServingError
 from serving.tls import tls_verify
 
@@ -66,60 +67,6 @@ class RemoteCloudConfig:
             raise ServingError("failure_threshold >= 1, cooldown_s > 0 and max_retries >= 0 are required")
 
 
-@dataclass
-class CallStats:
-    calls: int = 0
-    failures: int = 0
-    short_circuited: int = 0
-    retries: int = 0
-    tokens_sent: int = 0
-    tokens_generated: int = 0
-    tokens_computed: int = 0
-    bytes_sent: int = 0
-    bytes_received: int = 0
-    latencies_ms: list[float] = field(default_factory=list)
-
-    def percentile(self, q: float) -> float | None:
-        if not self.latencies_ms:
-            return None
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-    def summary(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "latencies_ms"} | {
-            "p50_ms": self.percentile(0.5), "p95_ms": self.percentile(0.95)}
-
-
-class _Breaker:
-    def __init__(self, threshold: int, cooldown_s: float):
-        self.threshold, self.cooldown_s = threshold, cooldown_s
-        self.failures = 0
-        self.open_until = 0.0
-        self.lock = threading.Lock()
-
-    def allow(self) -> bool:
-        with self.lock:
-            if self.failures < self.threshold:
-                return True
-            if time.monotonic() >= self.open_until:
-                self.open_until = time.monotonic() + self.cooldown_s  # one probe per cooldown
-                return True
-            return False
-
-    def record(self, ok: bool) -> None:
-        with self.lock:
-            if ok:
-                self.failures = 0
-            else:
-                self.failures += 1
-                if self.failures >= self.threshold:
-                    self.open_until = time.monotonic() + self.cooldown_s
-
-    @property
-    def is_open(self) -> bool:
-        return self.failures >= self.threshold
-
-
 class RemoteCloud:
     """`Cloud` over HTTP. Construct, then `connect(tokenizer)` to check compatibility."""
 
@@ -130,7 +77,7 @@ class RemoteCloud:
             base_url=cfg.url.rstrip("/"), headers=headers, verify=tls_verify(cfg.verify_tls),
             limits=httpx.Limits(max_connections=cfg.max_connections,
                                 max_keepalive_connections=cfg.max_connections))
-        self._breaker = _Breaker(cfg.failure_threshold, cfg.cooldown_s)
+        self._breaker = Breaker(cfg.failure_threshold, cfg.cooldown_s)
         self.stats = CallStats()
         self._stats_lock = threading.Lock()
         self.vocab_size = 0
