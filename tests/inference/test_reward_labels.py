@@ -119,24 +119,32 @@ def test_no_spot_checks_without_exploration_and_none_for_local_only_requests(pai
     cloud.close()
 
 
+def _spot_check_against(pair, error: Exception):
+    """(generation, labels, prompt) of a decode with every token spot-checked (explore 1.0) and a
+    policy that never escalates, against a cloud whose every call raises `error`."""
+    class Raising(LocalCloud):
+        def predict(self, *args, **kwargs):
+            raise error
+
+    device, cloud_model, tok = pair
+    cloud = Raising(cloud_model)
+    prompt = wordmath.generate("heldout", 1, seed=2)[0].prompt
+    labels = LabelCollector(LabelConfig(explore=1.0))
+    gen = HybridDecoder(device, tok, cloud).generate(prompt, ConfidencePolicy(0.0), DecodeConfig(max_new_tokens=10),
+                                                     labels=labels)
+    cloud.close()
+    return gen, labels, prompt
+
+
 def test_a_spot_check_the_cloud_does_not_answer_counts_as_a_failed_call_and_labels_nothing(pair):
     from inference.cloud import CloudUnavailable
 
-    class Down(LocalCloud):
-        def predict(self, *args, **kwargs):
-            raise CloudUnavailable("down")
-
-    device, cloud_model, tok = pair
-    cloud = Down(cloud_model)
-    prompt = wordmath.generate("heldout", 1, seed=2)[0].prompt
-    cfg = DecodeConfig(max_new_tokens=10)
-    alone = HybridDecoder(device, tok, None).generate(prompt, ConfidencePolicy(0.0), cfg)
-    labels = LabelCollector(LabelConfig(explore=1.0))
-    gen = HybridDecoder(device, tok, cloud).generate(prompt, ConfidencePolicy(0.0), cfg, labels=labels)
+    gen, labels, prompt = _spot_check_against(pair, CloudUnavailable("down"))
+    device, _, tok = pair
+    alone = HybridDecoder(device, tok, None).generate(prompt, ConfidencePolicy(0.0), DecodeConfig(max_new_tokens=10))
     # the policy never escalates: the one call is the spot check, counted as the decoder counts its own
     assert (gen.cloud_calls, gen.cloud_failures) == (1, 1) and gen.token_ids == alone.token_ids
     assert labels.out.explore_calls == 0 and len(labels.out) == 0
-    cloud.close()
 
 
 def test_a_spot_check_the_clients_breaker_refused_is_skipped_not_a_call(pair):
@@ -144,19 +152,9 @@ def test_a_spot_check_the_clients_breaker_refused_is_skipped_not_a_call(pair):
     (`CloudSkipped`): the spot check counted it as a call made and failed."""
     from inference.cloud import CloudSkipped
 
-    class Open(LocalCloud):
-        def predict(self, *args, **kwargs):
-            raise CloudSkipped("circuit open")
-
-    device, cloud_model, tok = pair
-    cloud = Open(cloud_model)
-    prompt = wordmath.generate("heldout", 1, seed=2)[0].prompt
-    labels = LabelCollector(LabelConfig(explore=1.0))
-    gen = HybridDecoder(device, tok, cloud).generate(prompt, ConfidencePolicy(0.0), DecodeConfig(max_new_tokens=10),
-                                                     labels=labels)
+    gen, labels, _ = _spot_check_against(pair, CloudSkipped("circuit open"))
     assert (gen.cloud_calls, gen.cloud_failures, gen.cloud_skipped) == (0, 0, 1)
     assert labels.out.explore_calls == 0 and len(labels.out) == 0
-    cloud.close()
 
 
 def test_fine_tuning_lowers_the_weighted_loss_and_weights_round_trip(decoded):

@@ -7,36 +7,27 @@ from __future__ import annotations
 import shutil
 
 import pytest
-import torch
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 from fedhybrid.cli import main
 from inference.model_identity import folder_identity
 from inference.runtime import load_head
 from inference.zoo import Zoo, load_causal_lm
+from tests.inference.byo_models import byo_tokenizer, save_byo
 from workloads import wordmath
 
 PROMPT = wordmath.generate("heldout", 1, seed=3)[0].prompt
 
 
-def _tokenizer(size: int) -> PreTrainedTokenizerFast:
-    bpe = Tokenizer(models.BPE(unk_token=None))
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    bpe.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=size, special_tokens=["<|endoftext|>"],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
-    bpe.train_from_iterator([p.text for p in wordmath.generate("train", 100, seed="zoo-init")], trainer)
-    return PreTrainedTokenizerFast(tokenizer_object=bpe, eos_token="<|endoftext|>", bos_token="<|endoftext|>")
+# calibration prompts are whole word problems: a corpus of them, and a context that holds them
+CORPUS = [p.text for p in wordmath.generate("train", 100, seed="zoo-init")]
+
+
+def _tokenizer(size: int):
+    return byo_tokenizer(size, CORPUS)
 
 
 def _save(folder, tok, hidden: int, seed: int):
-    torch.manual_seed(seed)
-    LlamaForCausalLM(LlamaConfig(vocab_size=len(tok), hidden_size=hidden, intermediate_size=2 * hidden,
-                                 num_hidden_layers=1, num_attention_heads=4, num_key_value_heads=2,
-                                 max_position_embeddings=1024, eos_token_id=0, bos_token_id=0)).save_pretrained(folder)
-    tok.save_pretrained(folder)
-    return folder
+    return save_byo(folder, tok, hidden, seed, positions=1024)
 
 
 @pytest.fixture
